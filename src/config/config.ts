@@ -1,0 +1,34 @@
+// The settled configuration every component receives from the composition root. Nothing below
+// src/main.ts reads process.env; parsing and validation live in ./load-config.ts.
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface Config {
+  /** TCP port of the HTTP API. */
+  port: number;
+  /** Interface to listen on. */
+  host: string;
+  /** Directory holding the LMDB environment; created when missing. */
+  dataDir: string;
+  /** The admin key, when given; otherwise one is generated on first start and printed once. */
+  adminKey: string | undefined;
+  /** Delay before each attempt, in ms; its length is the number of attempts. First is usually 0. */
+  retrySchedule: number[];
+  /** Per-attempt timeout, ms. */
+  timeoutMs: number;
+  /** Attempts in flight overall. */
+  concurrency: number;
+  /** Attempts in flight per webhook. */
+  webhookConcurrency: number;
+  /** How long attempts and finished events are kept, ms. */
+  retentionMs: number;
+  /** Largest accepted request body, bytes. */
+  maxBodyBytes: number;
+  /** Lifts the SSRF guard (development and tests only). */
+  allowPrivateTargets: boolean;
+  logLevel: LogLevel;
+  /** Longest wait honoured from a receiver's Retry-After, ms. */
+  retryAfterCapMs: number;
+  /** How long shutdown waits for attempts in flight, ms. */
+  shutdownGraceMs: number;
+}

@@ -1,0 +1,45 @@
+// The one error type of the API. Thrown by services and route handlers; rendered in one place
+// (./error-handler.ts) as {"error": {"code", "message", "details"?}} with its status.
+
+export interface FieldIssue {
+  /** JSON pointer-ish path of the offending field, e.g. "/events/0" or "url". */
+  field: string;
+  reason: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: FieldIssue[] | Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  static badRequest(message: string, details?: FieldIssue[]) {
+    return new ApiError(400, "bad_request", message, details);
+  }
+  static unauthorized() {
+    return new ApiError(401, "unauthorized", "missing or invalid API key");
+  }
+  static forbidden(message = "this key may not do that") {
+    return new ApiError(403, "forbidden", message);
+  }
+  static notFound(what: string) {
+    return new ApiError(404, "not_found", `${what} not found`);
+  }
+  static conflict(message: string) {
+    return new ApiError(409, "conflict", message);
+  }
+  static tooLarge(limit: number) {
+    return new ApiError(413, "payload_too_large", `request body exceeds ${limit} bytes`);
+  }
+  static invalid(message: string, details: FieldIssue[]) {
+    return new ApiError(422, "validation_failed", message, details);
+  }
+  static unavailable(message = "shutting down") {
+    return new ApiError(503, "unavailable", message);
+  }
+}

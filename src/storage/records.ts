@@ -1,0 +1,119 @@
+// The records the store keeps. Plain data: times are milliseconds since the epoch here and become
+// RFC 3339 strings only at the HTTP edge. Secrets and key hashes live only in these records and
+// never leave the domain layer except where the API says so (a webhook's secret on create).
+
+export interface AccountRecord {
+  id: string; // acct_…
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeyRecord {
+  id: string; // key_…
+  account_id: string;
+  /** Hex SHA-256 of the full key; keys are random 256-bit values, so a fast hash is safe. */
+  hash: string;
+  /** The first characters of the key (`ik_live_ab12`), safe to show so people can tell keys apart. */
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface WebhookRecord {
+  id: string; // wh_…
+  account_id: string;
+  url: string;
+  events: string[]; // event types, or ["*"]
+  description: string | null;
+  enabled: boolean;
+  secret: string; // whsec_<base64 of 32 bytes>
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventRecord {
+  /** The envelope id: the publisher's idempotency key when it gave one, else a generated evt_ id. */
+  id: string;
+  account_id: string;
+  type: string;
+  created_at: number;
+  data: unknown;
+  /** True for the samples sent by POST /webhooks/test; such events have no stored deliveries. */
+  test?: boolean;
+}
+
+export type DeliveryStatus = "pending" | "succeeded" | "failed" | "cancelled";
+
+export interface DeliveryRecord {
+  id: string; // dlv_…
+  account_id: string;
+  event_id: string;
+  event_type: string;
+  webhook_id: string;
+  status: DeliveryStatus;
+  /** Attempts made so far. */
+  attempts: number;
+  /** When the next attempt is due (ms), while pending; null once finished. */
+  next_attempt_at: number | null;
+  created_at: number;
+  updated_at: number;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+}
+
+/** Why an attempt failed, when it did. */
+export type ErrorClass =
+  | "timeout"
+  | "connection_refused"
+  | "dns"
+  | "tls"
+  | "reset"
+  | "http_status"
+  | "redirect"
+  | "ssrf_blocked"
+  | "network";
+
+export interface AttemptRecord {
+  id: string; // att_…
+  account_id: string;
+  webhook_id: string;
+  delivery_id: string | null; // null for POST /webhooks/test
+  event_id: string;
+  event_type: string;
+  attempt: number; // 1-based
+  started_at: number;
+  duration_ms: number;
+  outcome: "succeeded" | "failed";
+  status_code: number | null;
+  error_class: ErrorClass | null;
+  error_message: string | null;
+  /** The first 4 KiB of the response body, decoded as UTF-8 (lossy). */
+  response_body: string | null;
+  test: boolean;
+}
+
+/** One page of a newest-first listing; `next_cursor` is opaque and null on the last page. */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface PageQuery {
+  limit: number;
+  cursor?: string;
+}
+
+export interface AttemptFilter {
+  outcome?: "succeeded" | "failed";
+  event_type?: string;
+  event_id?: string;
+  since?: number; // inclusive, ms
+  until?: number; // exclusive, ms
+}
+
+/** A pending attempt as the due-time queue knows it: only an id and when it is due. */
+export interface DueEntry {
+  delivery_id: string;
+  due: number;
+}

@@ -1,0 +1,179 @@
+// The storage contract. HTTP, domain, scheduler and delivery code use only these interfaces; LMDB
+// specifics stay in ./lmdb. Another engine (PostgreSQL, NATS JetStream) implements the same
+// interfaces and must pass the same conformance suite (test/storage/conformance.ts).
+//
+// Guarantees every implementation gives:
+// - each method that writes is atomic: all of its effects become visible together or none do;
+// - a write is visible to reads as soon as its method returns (read-your-writes in one process);
+// - `flushed()` resolves once every write made before the call is durable on disk;
+// - listings are newest first; cursors are opaque strings produced by the store, and a malformed
+//   cursor throws InvalidCursorError (never a generic error).
+
+import type {
+  AccountRecord,
+  ApiKeyRecord,
+  AttemptFilter,
+  AttemptRecord,
+  DeliveryRecord,
+  DueEntry,
+  EventRecord,
+  Page,
+  PageQuery,
+  WebhookRecord,
+} from "./records";
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super("cursor is malformed or does not belong to this listing");
+    this.name = "InvalidCursorError";
+  }
+}
+
+/** The data directory is already opened for writing by another live process. */
+export class StoreLockedError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number | null,
+  ) {
+    super(`data directory ${dataDir} is in use by another process${pid ? ` (pid ${pid})` : ""}`);
+    this.name = "StoreLockedError";
+  }
+}
+
+export interface MetaRepository {
+  get(key: string): string | undefined;
+  set(key: string, value: string): Promise<void>;
+}
+
+export interface AccountRepository {
+  /** Creates the account together with its first key. */
+  create(account: AccountRecord, firstKey: ApiKeyRecord): Promise<void>;
+  get(id: string): AccountRecord | undefined;
+  list(page: PageQuery): Page<AccountRecord>;
+  count(): number;
+  /**
+   * Deletes the account, its keys and webhooks, and cancels its pending deliveries (they leave the
+   * due-time queue). Events, deliveries and attempts already recorded age out with retention.
+   * Answers false when there was no such account.
+   */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface ApiKeyRepository {
+  create(key: ApiKeyRecord): Promise<void>;
+  /** The unrevoked key with this hash, if any. */
+  findActiveByHash(hash: string): ApiKeyRecord | undefined;
+  listForAccount(accountId: string): ApiKeyRecord[];
+  /** Marks the key revoked; false when the account has no such unrevoked key. */
+  revoke(accountId: string, keyId: string, at: number): Promise<boolean>;
+}
+
+export interface WebhookRepository {
+  create(webhook: WebhookRecord): Promise<void>;
+  /** Undefined when missing or owned by another account. */
+  get(accountId: string, id: string): WebhookRecord | undefined;
+  /** By id alone, for the delivery engine. */
+  getById(id: string): WebhookRecord | undefined;
+  list(accountId: string, page: PageQuery): Page<WebhookRecord>;
+  /** Enabled webhooks of the account subscribed to `type` (or to "*"). */
+  subscribers(accountId: string, type: string): WebhookRecord[];
+  /**
+   * Replaces the stored webhook. When it becomes disabled, its pending deliveries are cancelled
+   * (status "cancelled", removed from the due-time queue). Answers false when it does not exist.
+   */
+  update(webhook: WebhookRecord): Promise<boolean>;
+  /** Deletes it and cancels its pending deliveries; false when missing or foreign. */
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+export interface PublishItem {
+  event: EventRecord;
+  /** One pending delivery per subscribed webhook, each due at `next_attempt_at`. */
+  deliveries: DeliveryRecord[];
+}
+
+export interface PublishResult {
+  event: EventRecord;
+  /** False when an event with this id already existed in the account: nothing was written for it. */
+  created: boolean;
+  deliveries: DeliveryRecord[];
+}
+
+export interface EventRepository {
+  /**
+   * Stores the events, their deliveries and their due-time queue entries, all or none.
+   * Idempotent by (account_id, event id): an id already stored (or repeated within the batch)
+   * returns the stored event with created=false and writes nothing for it.
+   * Resolves once committed; callers that promise durability then await Store.flushed().
+   */
+  publish(items: PublishItem[]): Promise<PublishResult[]>;
+  get(accountId: string, id: string): EventRecord | undefined;
+  list(accountId: string, page: PageQuery): Page<EventRecord>;
+}
+
+/** How an attempt changes its delivery. */
+export type AttemptOutcomeUpdate =
+  | { status: "pending"; next_attempt_at: number } // failed, will retry then
+  | { status: "succeeded" }
+  | { status: "failed" }; // out of attempts
+
+export interface DeliveryRepository {
+  get(accountId: string, id: string): DeliveryRecord | undefined;
+  getById(id: string): DeliveryRecord | undefined;
+  listForEvent(accountId: string, eventId: string): DeliveryRecord[];
+  /**
+   * Records a finished attempt and moves its delivery on, atomically: the attempt is appended, the
+   * delivery's counters and status change, and its queue entry is moved to the next due time or
+   * removed. If the delivery is no longer pending (cancelled meanwhile), only the attempt is kept.
+   */
+  recordAttempt(attempt: AttemptRecord, update: AttemptOutcomeUpdate): Promise<DeliveryRecord | undefined>;
+  /** Makes a delivery pending again, due at `due` (manual retry). Undefined when missing. */
+  reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined>;
+  /** Deliveries still pending (the backlog). */
+  countPending(): number;
+}
+
+export interface AttemptRepository {
+  /** Stores an attempt that belongs to no delivery (a test send). */
+  add(attempt: AttemptRecord): Promise<void>;
+  listForDelivery(deliveryId: string): AttemptRecord[];
+  /** A webhook's attempts, newest first, filtered. */
+  listForWebhook(accountId: string, webhookId: string, filter: AttemptFilter, page: PageQuery): Page<AttemptRecord>;
+}
+
+/** Pending attempts ordered by due time. The scheduler knows only ids and due times. */
+export interface DueQueue {
+  /**
+   * Up to `limit` entries due before `until` (exclusive), in due order, strictly after the entry
+   * `after` when given (so a caller can page through without re-reading what it holds).
+   */
+  scan(until: number, limit: number, after?: DueEntry): DueEntry[];
+  size(): number;
+}
+
+export interface RetentionResult {
+  attempts: number;
+  events: number;
+  deliveries: number;
+}
+
+export interface Store {
+  readonly meta: MetaRepository;
+  readonly accounts: AccountRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly webhooks: WebhookRepository;
+  readonly events: EventRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly attempts: AttemptRepository;
+  readonly queue: DueQueue;
+  /**
+   * Removes attempts older than `before`, and events older than `before` whose deliveries are all
+   * finished (with those deliveries), at most `limit` records per call, in one short write.
+   */
+  purge(before: number, limit: number): Promise<RetentionResult>;
+  /** Resolves when every write made before the call is on disk. */
+  flushed(): Promise<void>;
+  /** Bytes the store occupies on disk. */
+  sizeBytes(): number;
+  close(): Promise<void>;
+}
