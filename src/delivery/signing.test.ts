@@ -1,0 +1,206 @@
+import { describe, expect, test } from "bun:test";
+import * as nodeCrypto from "node:crypto";
+import fc from "fast-check";
+import { Webhook } from "standardwebhooks";
+import {
+  generateSecret,
+  inboxSignature,
+  isSecret,
+  signHeaders,
+  standardSignature,
+  verifyInboxSignature,
+} from "./signing";
+
+// The docs' receiver code, byte for byte (Security > Signature Verification), evaluated as written.
+const DOCS_VERIFY_SOURCE = `const crypto = require('crypto');
+
+function verifySignature(payload, signature, secret) {
+  const expectedSignature = crypto
+    .createHmac('sha256', secret)
+    .update(payload, 'utf8')
+    .digest('hex');
+  
+  const receivedSignature = signature.replace('sha256=', '');
+  
+  return crypto.timingSafeEqual(
+    Buffer.from(expectedSignature, 'hex'),
+    Buffer.from(receivedSignature, 'hex')
+  );
+}`;
+const docsVerifySignature = new Function("require", `${DOCS_VERIFY_SOURCE}\nreturn verifySignature;`)(
+  (name: string) => {
+    if (name !== "crypto") throw new Error(`unexpected require(${name})`);
+    return nodeCrypto;
+  },
+) as (payload: string | Buffer, signature: string, secret: string) => boolean;
+
+const SAMPLE_BODY = JSON.stringify({
+  id: "evt_1234567890",
+  type: "message.delivered",
+  created_at: "2025-01-15T10:25:03Z",
+  data: { message_id: "msg_1234567890", to: "+15551234567", delivered_at: "2025-01-15T10:25:03Z" },
+});
+
+describe("generateSecret", () => {
+  test("is whsec_ + base64 of 32 random bytes, different every time", () => {
+    const secrets = new Set(Array.from({ length: 200 }, generateSecret));
+    expect(secrets.size).toBe(200);
+    for (const s of secrets) {
+      expect(s).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(Buffer.from(s.slice(6), "base64")).toHaveLength(32);
+      expect(isSecret(s)).toBe(true);
+    }
+  });
+
+  test("isSecret rejects other shapes", () => {
+    for (const bad of [
+      "",
+      "whsec_",
+      "secret",
+      "whsec_abc",
+      "whsec_not base64 at all!!!!!!!!!!",
+      "WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    ]) {
+      expect(isSecret(bad)).toBe(false);
+    }
+    expect(isSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).toBe(true);
+  });
+});
+
+describe("inboxSignature", () => {
+  test("is what the docs' verifySignature accepts, for strings and raw bytes", () => {
+    const secret = generateSecret();
+    const signature = inboxSignature(secret, SAMPLE_BODY);
+    expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
+    // Express's raw body parser hands the receiver a Buffer; a string works too.
+    expect(docsVerifySignature(Buffer.from(SAMPLE_BODY), signature, secret)).toBe(true);
+    expect(docsVerifySignature(SAMPLE_BODY, signature, secret)).toBe(true);
+    expect(inboxSignature(secret, new TextEncoder().encode(SAMPLE_BODY))).toBe(signature);
+  });
+
+  test("a fixed vector: keyed by the whole secret string, over the exact body bytes", () => {
+    // Computed independently: HMAC-SHA256(key="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", msg='{"test": 2432232314}')
+    const expected = nodeCrypto
+      .createHmac("sha256", Buffer.from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "utf8"))
+      .update(Buffer.from('{"test": 2432232314}', "utf8"))
+      .digest("hex");
+    expect(inboxSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", '{"test": 2432232314}')).toBe(
+      `sha256=${expected}`,
+    );
+  });
+
+  test("non-ASCII bodies are signed as UTF-8 bytes", () => {
+    const secret = generateSecret();
+    const body = JSON.stringify({ text: "héllo ✓ 👋" });
+    expect(docsVerifySignature(Buffer.from(body, "utf8"), inboxSignature(secret, body), secret)).toBe(true);
+  });
+
+  test("any change to body or secret breaks it", () => {
+    const secret = generateSecret();
+    const signature = inboxSignature(secret, SAMPLE_BODY);
+    expect(docsVerifySignature(`${SAMPLE_BODY} `, signature, secret)).toBe(false);
+    expect(docsVerifySignature(SAMPLE_BODY.replace("msg_", "msh_"), signature, secret)).toBe(false);
+    expect(docsVerifySignature(SAMPLE_BODY, signature, generateSecret())).toBe(false);
+  });
+
+  test("verifyInboxSignature agrees with the docs' code and never throws", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ minLength: 1 }), (body, secret) => {
+        const signature = inboxSignature(secret, body);
+        expect(verifyInboxSignature(secret, body, signature)).toBe(true);
+        expect(docsVerifySignature(Buffer.from(body, "utf8"), signature, secret)).toBe(true);
+        expect(verifyInboxSignature(`${secret}x`, body, signature)).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+    const secret = generateSecret();
+    for (const bad of [
+      null,
+      undefined,
+      "",
+      "sha256=",
+      "sha256=zz",
+      "md5=abc",
+      inboxSignature(secret, "x").slice(0, 70),
+    ]) {
+      expect(verifyInboxSignature(secret, "x", bad)).toBe(false);
+    }
+  });
+});
+
+describe("standardSignature", () => {
+  test("matches the published Standard Webhooks vector", () => {
+    expect(
+      standardSignature(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        1614265330,
+        '{"test": 2432232314}',
+      ),
+    ).toBe("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+  });
+
+  test("agrees with the standardwebhooks library's own signer, strings and bytes alike", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary" }),
+        fc.integer({ min: 0, max: 4_000_000_000 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        (body, ts, id) => {
+          const secret = generateSecret();
+          const expected = new Webhook(secret).sign(id, new Date(ts * 1000), body);
+          expect(standardSignature(secret, id, ts, body)).toBe(expected);
+          expect(standardSignature(secret, id, ts, new TextEncoder().encode(body))).toBe(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test("rejects fractional timestamps and secrets without a key", () => {
+    expect(() => standardSignature(generateSecret(), "evt_1", 1.5, "{}")).toThrow(RangeError);
+    expect(() => standardSignature("whsec_", "evt_1", 1, "{}")).toThrow(/empty key/);
+  });
+});
+
+describe("signHeaders", () => {
+  test("verifies with both the docs' code and the standardwebhooks library", () => {
+    const secret = generateSecret();
+    const timestampSeconds = Math.floor(Date.now() / 1000);
+    const headers = signHeaders({ secret, body: SAMPLE_BODY, eventId: "evt_1234567890", timestampSeconds });
+    expect(Object.keys(headers).sort()).toEqual([
+      "X-Inbox-Signature",
+      "webhook-id",
+      "webhook-signature",
+      "webhook-timestamp",
+    ]);
+    expect(headers["webhook-id"]).toBe("evt_1234567890");
+    expect(headers["webhook-timestamp"]).toBe(String(timestampSeconds));
+    expect(docsVerifySignature(Buffer.from(SAMPLE_BODY), headers["X-Inbox-Signature"], secret)).toBe(true);
+    expect(new Webhook(secret).verify(SAMPLE_BODY, { ...headers })).toEqual(JSON.parse(SAMPLE_BODY));
+    expect(new Webhook(secret).verify(Buffer.from(SAMPLE_BODY), { ...headers })).toEqual(
+      JSON.parse(SAMPLE_BODY),
+    );
+  });
+
+  test("the standardwebhooks library refuses a tampered body, id, timestamp or another secret", () => {
+    const secret = generateSecret();
+    const timestampSeconds = Math.floor(Date.now() / 1000);
+    const headers = signHeaders({ secret, body: SAMPLE_BODY, eventId: "evt_1", timestampSeconds });
+    const wh = new Webhook(secret);
+    expect(() => wh.verify(`${SAMPLE_BODY} `, { ...headers })).toThrow();
+    expect(() => wh.verify(SAMPLE_BODY, { ...headers, "webhook-id": "evt_2" })).toThrow();
+    expect(() =>
+      wh.verify(SAMPLE_BODY, { ...headers, "webhook-timestamp": String(timestampSeconds + 1) }),
+    ).toThrow();
+    expect(() => new Webhook(generateSecret()).verify(SAMPLE_BODY, { ...headers })).toThrow();
+    // A timestamp outside the library's five-minute tolerance is a replay.
+    const old = signHeaders({
+      secret,
+      body: SAMPLE_BODY,
+      eventId: "evt_1",
+      timestampSeconds: timestampSeconds - 3600,
+    });
+    expect(() => wh.verify(SAMPLE_BODY, { ...old })).toThrow(/too old/);
+  });
+});

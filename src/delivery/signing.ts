@@ -1,0 +1,89 @@
+// Request signing. Every delivery carries two signatures over the same exact body bytes:
+//  - X-Inbox-Signature, the docs' scheme: `sha256=<hex HMAC-SHA256(body)>` keyed by the whole secret
+//    string ("whsec_…", as UTF-8), which is exactly what the docs' verifySignature recomputes;
+//  - the Standard Webhooks set (webhook-id, webhook-timestamp, webhook-signature): `v1,<base64
+//    HMAC-SHA256("<id>.<timestamp>.<body>")>` keyed by the base64-decoded part after "whsec_", so any
+//    Standard Webhooks library verifies it and can reject replays by timestamp.
+// The body must be signed as the exact bytes sent; re-serializing JSON after signing breaks both.
+
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+const SECRET_PREFIX = "whsec_";
+
+/** A new webhook secret: "whsec_" + base64 of 32 random bytes (a 256-bit HMAC key). */
+export function generateSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString("base64");
+}
+
+/** True when `secret` has the shape generateSecret makes (and Standard Webhooks can decode). */
+export function isSecret(secret: string): boolean {
+  if (!secret.startsWith(SECRET_PREFIX)) return false;
+  const key = secret.slice(SECRET_PREFIX.length);
+  return /^[A-Za-z0-9+/]{22,}={0,2}$/.test(key) && key.length % 4 === 0;
+}
+
+/** `sha256=<hex HMAC-SHA256 of body>` keyed by the secret string itself, as the docs verify it. */
+export function inboxSignature(secret: string, body: string | Uint8Array): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+/**
+ * Checks an X-Inbox-Signature header exactly as the docs' verifySignature does, in constant time;
+ * false (never a throw) for a missing or malformed header.
+ */
+export function verifyInboxSignature(
+  secret: string,
+  body: string | Uint8Array,
+  header: string | null | undefined,
+): boolean {
+  if (header == null || !/^sha256=[0-9a-f]{64}$/i.test(header)) return false;
+  const expected = createHmac("sha256", secret).update(body).digest();
+  return timingSafeEqual(expected, Buffer.from(header.slice("sha256=".length), "hex"));
+}
+
+function standardKey(secret: string): Buffer {
+  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  const key = Buffer.from(encoded, "base64");
+  if (key.length === 0) throw new Error("webhook secret has an empty key");
+  return key;
+}
+
+/**
+ * Standard Webhooks signature: `v1,<base64 HMAC-SHA256 of "${msgId}.${timestampSeconds}.${body}">`,
+ * keyed by the base64-decoded secret after "whsec_".
+ */
+export function standardSignature(
+  secret: string,
+  msgId: string,
+  timestampSeconds: number,
+  body: string | Uint8Array,
+): string {
+  if (!Number.isSafeInteger(timestampSeconds)) {
+    throw new RangeError(`timestamp must be whole seconds, got ${timestampSeconds}`);
+  }
+  const mac = createHmac("sha256", standardKey(secret)).update(`${msgId}.${timestampSeconds}.`).update(body);
+  return `v1,${mac.digest("base64")}`;
+}
+
+export interface SignatureHeaders {
+  "X-Inbox-Signature": string;
+  "webhook-id": string;
+  "webhook-timestamp": string;
+  "webhook-signature": string;
+}
+
+/** The four signature headers of one delivery attempt; `eventId` doubles as the webhook-id. */
+export function signHeaders(opts: {
+  secret: string;
+  body: string | Uint8Array;
+  eventId: string;
+  timestampSeconds: number;
+}): SignatureHeaders {
+  const { secret, body, eventId, timestampSeconds } = opts;
+  return {
+    "X-Inbox-Signature": inboxSignature(secret, body),
+    "webhook-id": eventId,
+    "webhook-timestamp": String(timestampSeconds),
+    "webhook-signature": standardSignature(secret, eventId, timestampSeconds, body),
+  };
+}
