@@ -1,0 +1,34 @@
+# Inbox Webhooks container image: the single compiled executable on a minimal glibc base, running as
+# a non-root user, with its LMDB data directory on a volume at /data.
+#
+#   docker build -t inbox-webhooks .
+#   docker run -p 3000:3000 -v inbox-data:/data inbox-webhooks
+#
+# The first start prints the generated admin key and the default account's API key once (docker logs).
+
+# --- build: install from the lockfile and compile dist/inbox-webhooks for the builder's architecture ---
+FROM oven/bun:1.4.5 AS build
+WORKDIR /src
+COPY package.json bun.lock bunfig.toml ./
+RUN bun install --frozen-lockfile
+COPY tsconfig.json ./
+COPY scripts ./scripts
+COPY src ./src
+RUN bun run build \
+ && ./dist/inbox-webhooks --version \
+ && mkdir -p /out/data
+
+# --- runtime: glibc, libstdc++ (for LMDB's native addon) and nothing else ---
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /src/dist/inbox-webhooks /inbox-webhooks
+# The data directory belongs to the non-root user (uid 65532) so that a fresh named volume does too.
+COPY --from=build --chown=65532:65532 /out/data /data
+ENV INBOX_DATA_DIR=/data \
+    INBOX_HOST=0.0.0.0 \
+    INBOX_PORT=3000
+VOLUME /data
+EXPOSE 3000
+USER nonroot
+# The executable probes its own GET /health (port from INBOX_PORT); no shell or curl in the image.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["/inbox-webhooks", "healthcheck"]
+ENTRYPOINT ["/inbox-webhooks"]
