@@ -1,0 +1,80 @@
+import { describe, expect, test } from "bun:test";
+import { parseBenchArgs } from "./args";
+
+function options(argv: string[]) {
+  const parsed = parseBenchArgs(argv);
+  if (parsed.kind !== "run") throw new Error(`expected options, got ${JSON.stringify(parsed)}`);
+  return parsed.options;
+}
+
+function error(argv: string[]): string {
+  const parsed = parseBenchArgs(argv);
+  if (parsed.kind !== "error") throw new Error(`expected an error, got ${parsed.kind}`);
+  return parsed.message;
+}
+
+describe("bench flags", () => {
+  test("defaults follow the issue: 20,000 events, concurrency 64, one event per publish, compiled binary", () => {
+    expect(options([])).toMatchObject({
+      mode: "throughput",
+      events: 20_000,
+      concurrency: 64,
+      batch: 1,
+      fanout: 1,
+      raw: true,
+      rawConcurrency: 64,
+      server: { kind: "binary", path: "dist/inbox-webhooks", build: true },
+    });
+  });
+
+  test("modes", () => {
+    expect(options(["--fanout", "10"])).toMatchObject({ mode: "throughput", fanout: 10 });
+    expect(options(["--rate", "1000", "--events", "2000"])).toMatchObject({
+      mode: "rate",
+      rate: 1000,
+      events: 2000,
+    });
+    expect(options(["--idle"]).mode).toBe("idle");
+    expect(options(["--backlog", "1_000_000"])).toMatchObject({
+      mode: "backlog",
+      backlog: 1_000_000,
+      fanout: 10,
+      batch: 1000,
+      concurrency: 4,
+      events: 100_000,
+    });
+    expect(options(["--backlog", "25", "--fanout", "10"]).events).toBe(3);
+  });
+
+  test("server choice", () => {
+    expect(options(["--source"]).server).toEqual({ kind: "source" });
+    expect(options(["--binary", "/x/y"]).server).toEqual({ kind: "binary", path: "/x/y", build: false });
+    expect(options(["--no-build"]).server).toEqual({
+      kind: "binary",
+      path: "dist/inbox-webhooks",
+      build: false,
+    });
+    expect(error(["--source", "--binary", "x"])).toContain("--binary and --source");
+    expect(error(["--source", "--no-build"])).toContain("--no-build");
+  });
+
+  test("server environment passes INBOX_* only", () => {
+    expect(
+      options(["--server-env", "INBOX_CONCURRENCY=128", "--server-env", "INBOX_TIMEOUT=5s"]).serverEnv,
+    ).toEqual({
+      INBOX_CONCURRENCY: "128",
+      INBOX_TIMEOUT: "5s",
+    });
+    expect(error(["--server-env", "PATH=/tmp"])).toContain("--server-env");
+  });
+
+  test("bad input names the flag", () => {
+    expect(error(["--events", "0"])).toContain("--events");
+    expect(error(["--batch", "1001"])).toContain("--batch");
+    expect(error(["--concurrency", "x"])).toContain("--concurrency");
+    expect(error(["--idle", "--rate", "10"])).toContain("choose one mode");
+    expect(error(["--backlog", "100", "--events", "5"])).toContain("--events");
+    expect(error(["--log-level", "loud"])).toContain("--log-level");
+    expect(error(["--nope"])).toContain("nope");
+  });
+});

@@ -1,0 +1,171 @@
+// Throughput and fixed-rate runs: a fresh server, `fanout` webhooks pointing at the bench receiver,
+// `events` published through the API, then a wait for every delivery. Answers the figures as one
+// flat object for the JSON line.
+
+import type { BenchOptions } from "./args";
+import { tempDir } from "./children";
+import { mb, RssSampler, readCpuSeconds, readMemory } from "./proc-stats";
+import { publish } from "./publisher";
+import type { RawLimit } from "./raw-limit";
+import type { Receiver, ReceiverStats } from "./receiver-process";
+import { health, registerWebhook } from "./server-api";
+import { startServer } from "./server-process";
+import { perSecond, round, sleep, summariseLatencies } from "./stats";
+import { rateTargets, throughputTargets } from "./targets";
+
+export interface RunContext {
+  options: BenchOptions;
+  command: string[];
+  receiver: Receiver;
+  progress: (message: string) => void;
+}
+
+/** Polls the receiver until `expected` unique arrivals, a stall, or the hard timeout. */
+async function awaitArrivals(
+  receiver: Receiver,
+  expected: number,
+  stallMs: number,
+  timeoutMs: number,
+  progress: (message: string) => void,
+): Promise<{ stats: ReceiverStats; outcome: "complete" | "stalled" | "timed out" }> {
+  const start = performance.now();
+  let lastProgress = start;
+  let lastUnique = -1;
+  let lastReport = start;
+  for (;;) {
+    const stats = await receiver.stats();
+    const now = performance.now();
+    if (stats.unique >= expected) return { stats, outcome: "complete" };
+    if (stats.unique !== lastUnique) {
+      lastUnique = stats.unique;
+      lastProgress = now;
+    }
+    if (now - lastProgress > stallMs) return { stats, outcome: "stalled" };
+    if (now - start > timeoutMs) return { stats, outcome: "timed out" };
+    if (now - lastReport > 5000) {
+      progress(`  ${stats.unique} of ${expected} deliveries arrived`);
+      lastReport = now;
+    }
+    await sleep(50);
+  }
+}
+
+export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Promise<Record<string, unknown>> {
+  const { options: o, receiver, progress } = ctx;
+  const server = await startServer({
+    command: ctx.command,
+    dataDir: tempDir("data"),
+    env: { INBOX_LOG_LEVEL: o.logLevel, ...o.serverEnv },
+    readyTimeoutMs: o.timeoutSeconds * 1000,
+    expectKeys: true,
+  });
+  const sampler = new RssSampler(server.pid).start();
+  try {
+    const apiKey = server.accountKey as string;
+    const tokens = [];
+    for (let k = 0; k < o.fanout; k++) {
+      const token = `w${k}`;
+      const { secret } = await registerWebhook(server.baseUrl, apiKey, `${receiver.baseUrl}/hook/${token}`, [
+        "message.delivered",
+      ]);
+      tokens.push({ token, secret });
+    }
+    await receiver.setup(tokens, o.events);
+    const cpuBefore = {
+      server: readCpuSeconds(server.pid) ?? 0,
+      receiver: readCpuSeconds(receiver.pid) ?? 0,
+    };
+
+    progress(
+      `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s)`,
+    );
+    const pub = await publish({
+      baseUrl: server.baseUrl,
+      apiKey,
+      events: o.events,
+      batch: o.batch,
+      concurrency: o.concurrency,
+      rate: o.rate,
+    });
+    const expected = pub.accepted * o.fanout;
+    progress(
+      `published: ${pub.accepted} accepted, ${pub.rejected} rejected; waiting for ${expected} deliveries`,
+    );
+    const { stats, outcome } = await awaitArrivals(
+      receiver,
+      expected,
+      o.stallSeconds * 1000,
+      o.timeoutSeconds * 1000,
+      progress,
+    );
+    const after = await health(server.baseUrl).catch(() => null);
+    const cpu = {
+      server: (readCpuSeconds(server.pid) ?? 0) - cpuBefore.server,
+      receiver: (readCpuSeconds(receiver.pid) ?? 0) - cpuBefore.receiver,
+    };
+    sampler.stop();
+    const memory = readMemory(server.pid);
+
+    // Publish-to-arrival of every (webhook, event) pair whose publish was accepted and that arrived.
+    const arrivals = await receiver.arrivals();
+    const latencies = new Float64Array(arrivals.length);
+    let n = 0;
+    for (let slot = 0; slot < arrivals.length; slot++) {
+      const arrived = arrivals[slot] as number;
+      const sent = pub.sentAt[slot % o.events] as number;
+      if (arrived > 0 && sent > 0) latencies[n++] = arrived - sent;
+    }
+    const latency = summariseLatencies(latencies.subarray(0, n));
+
+    const lost = Math.max(0, expected - stats.unique);
+    const deliveryWindowMs = stats.last_arrival_ms !== null ? stats.last_arrival_ms - pub.firstSentMs : 0;
+    const deliveriesPerS = perSecond(stats.unique, deliveryWindowMs);
+    const ratio = raw && raw.posts_per_s > 0 ? round(deliveriesPerS / raw.posts_per_s, 3) : null;
+    const stopped = await server.stop(30_000);
+    const figures = {
+      events: o.events,
+      batch: o.batch,
+      fanout: o.fanout,
+      concurrency: o.concurrency,
+      ...(o.rate !== null ? { rate: o.rate } : {}),
+      accepted: pub.accepted,
+      accepted_per_s: perSecond(pub.accepted, pub.lastAcceptedMs - pub.firstSentMs),
+      deliveries: stats.unique,
+      deliveries_per_s: deliveriesPerS,
+      raw_posts_per_s: raw?.posts_per_s ?? null,
+      ratio_to_raw: ratio,
+      p50_ms: latency.p50_ms,
+      p90_ms: latency.p90_ms,
+      p99_ms: latency.p99_ms,
+      max_ms: latency.max_ms,
+      peak_rss_mb: mb(Math.max(memory?.hwm ?? 0, sampler.lastHwm)),
+      lost,
+      duplicates: stats.duplicates,
+      bad_signatures: stats.bad_signature,
+      wait_outcome: outcome,
+      publish_s: round((pub.lastAcceptedMs - pub.firstSentMs) / 1000, 2),
+      delivery_s: round(deliveryWindowMs / 1000, 2),
+      server_cpu_s: round(cpu.server, 2),
+      receiver_cpu_s: round(cpu.receiver, 2),
+      ready_ms: Math.round(server.readyMs),
+      rejected: pub.rejected,
+      publish_statuses: pub.statuses,
+      ...(pub.firstError ? { first_publish_error: pub.firstError } : {}),
+      ...(o.rate !== null ? { late_sends: pub.lateSends, max_send_lag_ms: round(pub.maxSendLagMs, 1) } : {}),
+      pending_after: after?.pending ?? null,
+      in_flight_after: after?.in_flight ?? null,
+      server_log_lines: server.logLines(),
+      server_exit: stopped.code,
+      shutdown_ms: stopped.ms,
+    };
+    const targets =
+      o.rate !== null
+        ? rateTargets({ rate: o.rate, p99_ms: latency.p99_ms, lost })
+        : throughputTargets({ batch: o.batch, ratio_to_raw: ratio, lost, duplicates: stats.duplicates });
+    return { ...figures, targets };
+  } catch (err) {
+    sampler.stop();
+    await server.stop(5000);
+    throw err instanceof Error ? new Error(`${err.message}\n${server.tail()}`) : err;
+  }
+}

@@ -1,0 +1,146 @@
+// Runs the server under test as a child process on 127.0.0.1: spawns it on a free port with a given
+// data directory, reads the first-start keys from its stderr banner, measures how long it takes to
+// answer GET /health with 200, and stops it with SIGTERM (SIGKILL after a bound).
+
+import type { Subprocess } from "bun";
+import { track } from "./children";
+import { sleep } from "./stats";
+
+export interface ServerSpec {
+  /** argv before the bench's own flags: [binary] or [bun, src/main.ts]. */
+  command: string[];
+  dataDir: string;
+  /** INBOX_* variables on top of the bench defaults. */
+  env: Record<string, string>;
+  readyTimeoutMs: number;
+  /** True on a fresh data directory: wait for the banner's keys. */
+  expectKeys: boolean;
+}
+
+export interface ServerProcess {
+  readonly pid: number;
+  readonly baseUrl: string;
+  readonly adminKey: string | null;
+  readonly accountKey: string | null;
+  /** Spawn to the first 200 from GET /health, ms. */
+  readonly readyMs: number;
+  /** Lines written to stdout so far (the JSON log), and those at level warn or error. */
+  logLines(): { total: number; warn: number; error: number };
+  /** The last few KiB of stdout and stderr, for failure messages. */
+  tail(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; answers the exit code and how long the stop took. */
+  stop(graceMs: number): Promise<{ code: number | null; ms: number; killed: boolean }>;
+  readonly exited: Promise<number>;
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
+export function freePort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+/** Reads a stream to its end, handing each decoded chunk to `onText`. */
+async function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }));
+}
+
+function countOf(text: string, needle: string): number {
+  let n = 0;
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
+  const port = freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {};
+  // The bench controls the server's whole configuration: inherited INBOX_* settings would skew it.
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith("INBOX_") && v !== undefined) env[k] = v;
+  Object.assign(env, { INBOX_HOST: "127.0.0.1", INBOX_ALLOW_PRIVATE_TARGETS: "true" }, spec.env);
+
+  const spawnedAt = performance.now();
+  const proc: Subprocess<"ignore", "pipe", "pipe"> = track(
+    Bun.spawn([...spec.command, "--port", String(port), "--data-dir", spec.dataDir], {
+      env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    }),
+  );
+  let stdoutTail = "";
+  let stderrText = "";
+  const lines = { total: 0, warn: 0, error: 0 };
+  drain(proc.stdout, (text) => {
+    lines.total += countOf(text, "\n");
+    lines.warn += countOf(text, '"level":"warn"');
+    lines.error += countOf(text, '"level":"error"');
+    stdoutTail = (stdoutTail + text).slice(-4096);
+  }).catch(() => {});
+  drain(proc.stderr, (text) => {
+    stderrText = (stderrText + text).slice(-16384);
+  }).catch(() => {});
+  let exitCode: number | null = null;
+  proc.exited.then((code) => {
+    exitCode = code;
+  });
+  const tail = () =>
+    `--- server stdout (tail) ---\n${stdoutTail}\n--- server stderr (tail) ---\n${stderrText.slice(-4096)}`;
+
+  let readyMs = -1;
+  const deadline = spawnedAt + spec.readyTimeoutMs;
+  while (readyMs < 0) {
+    if (exitCode !== null)
+      throw new Error(`server exited with code ${exitCode} before it was ready\n${tail()}`);
+    if (performance.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`server not ready within ${spec.readyTimeoutMs} ms\n${tail()}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) readyMs = performance.now() - spawnedAt;
+    } catch {
+      // not listening yet
+    }
+    if (readyMs < 0) await sleep(5);
+  }
+
+  const key = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(stderrText)?.[1] ?? null;
+  if (spec.expectKeys) {
+    const keysBy = performance.now() + 5000;
+    while (key("default account key") === null && performance.now() < keysBy) await sleep(10);
+    if (key("default account key") === null) {
+      throw new Error(`no "default account key:" line on the server's stderr\n${tail()}`);
+    }
+  }
+
+  return {
+    pid: proc.pid,
+    baseUrl,
+    adminKey: key("admin key"),
+    accountKey: key("default account key"),
+    readyMs,
+    logLines: () => ({ ...lines }),
+    tail,
+    exited: proc.exited,
+    async stop(graceMs) {
+      const started = performance.now();
+      if (exitCode === null) proc.kill("SIGTERM");
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = true;
+        proc.kill("SIGKILL");
+      }, graceMs);
+      try {
+        const code = await proc.exited;
+        return { code, ms: Math.round(performance.now() - started), killed };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
