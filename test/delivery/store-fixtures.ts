@@ -1,0 +1,127 @@
+// Shared set-up for delivery and scheduler tests: a real LMDB store in a temp dir, an account,
+// webhooks pointing at real receivers, and publishing through the store as the domain layer does.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Config } from "../../src/config/config";
+import { generateSecret } from "../../src/delivery/signing";
+import { newId } from "../../src/domain/ids";
+import { silentLogger } from "../../src/observability/logger";
+import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import type { DeliveryRecord, EventRecord, WebhookRecord } from "../../src/storage/records";
+import type { Store } from "../../src/storage/store";
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: "127.0.0.1",
+    dataDir: "",
+    adminKey: undefined,
+    retrySchedule: [0, 50, 100],
+    timeoutMs: 2_000,
+    concurrency: 16,
+    webhookConcurrency: 4,
+    retentionMs: 30 * 86_400_000,
+    maxBodyBytes: 256 * 1024,
+    allowPrivateTargets: true,
+    logLevel: "error",
+    retryAfterCapMs: 60_000,
+    shutdownGraceMs: 1_000,
+    ...overrides,
+  };
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), "inbox-delivery-"));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function openStore(dataDir: string): Promise<Store> {
+  return openLmdbStore({ dataDir, logger: silentLogger });
+}
+
+export async function createAccount(store: Store): Promise<string> {
+  const id = newId("acct");
+  const now = Date.now();
+  await store.accounts.create(
+    { id, name: "test", created_at: now },
+    {
+      id: newId("key"),
+      account_id: id,
+      hash: crypto.randomUUID(),
+      prefix: "ik_test",
+      created_at: now,
+      revoked_at: null,
+    },
+  );
+  return id;
+}
+
+export async function createWebhook(store: Store, accountId: string, url: string): Promise<WebhookRecord> {
+  const now = Date.now();
+  const webhook: WebhookRecord = {
+    id: newId("wh"),
+    account_id: accountId,
+    url,
+    events: ["*"],
+    description: null,
+    enabled: true,
+    secret: generateSecret(),
+    created_at: now,
+    updated_at: now,
+  };
+  await store.webhooks.create(webhook);
+  return webhook;
+}
+
+/** Publishes one event to the given webhooks, each delivery due at `due` (default now). */
+export async function publish(
+  store: Store,
+  accountId: string,
+  webhooks: WebhookRecord[],
+  opts: { due?: number; data?: unknown; type?: string } = {},
+): Promise<{ event: EventRecord; deliveries: DeliveryRecord[] }> {
+  const now = Date.now();
+  const due = opts.due ?? now;
+  const event: EventRecord = {
+    id: newId("evt"),
+    account_id: accountId,
+    type: opts.type ?? "message.delivered",
+    created_at: now,
+    data: opts.data ?? { message_id: "msg_1234567890", to: "+15551234567" },
+  };
+  const deliveries: DeliveryRecord[] = webhooks.map((w) => ({
+    id: newId("dlv"),
+    account_id: accountId,
+    event_id: event.id,
+    event_type: event.type,
+    webhook_id: w.id,
+    status: "pending",
+    attempts: 0,
+    next_attempt_at: due,
+    created_at: now,
+    updated_at: now,
+    last_attempt_at: null,
+    last_status_code: null,
+    last_error: null,
+  }));
+  const [result] = await store.events.publish([{ event, deliveries }]);
+  if (!result?.created) throw new Error("publish wrote nothing");
+  return { event, deliveries };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitUntil<T>(
+  what: string,
+  check: () => T | undefined | false,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}

@@ -1,0 +1,111 @@
+// Retention sweeps: batches until nothing is left, never one long write, against a real LMDB.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { newId } from "../../src/domain/ids";
+import { silentLogger } from "../../src/observability/logger";
+import { startRetention } from "../../src/scheduler/retention";
+import type { AttemptRecord } from "../../src/storage/records";
+import type { RetentionResult, Store } from "../../src/storage/store";
+import { createAccount, createWebhook, openStore, tempDir } from "../delivery/store-fixtures";
+
+const DAY = 86_400_000;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function oldAttempt(accountId: string, webhookId: string, startedAt: number): AttemptRecord {
+  return {
+    id: newId("att", startedAt),
+    account_id: accountId,
+    webhook_id: webhookId,
+    delivery_id: null,
+    event_id: "evt_test",
+    event_type: "message.delivered",
+    attempt: 1,
+    started_at: startedAt,
+    duration_ms: 5,
+    outcome: "succeeded",
+    status_code: 200,
+    error_class: null,
+    error_message: null,
+    response_body: "ok",
+    test: true,
+  };
+}
+
+describe("retention", () => {
+  test("purges everything older than the retention period in batches, keeping recent records", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const store = await openStore(dir.path);
+    cleanups.push(() => store.close());
+    const account = await createAccount(store);
+    const webhook = await createWebhook(store, account, "http://127.0.0.1:9/");
+    const now = Date.now();
+    for (let i = 0; i < 1_200; i++)
+      await store.attempts.add(oldAttempt(account, webhook.id, now - 40 * DAY + i));
+    for (let i = 0; i < 10; i++) await store.attempts.add(oldAttempt(account, webhook.id, now - DAY + i));
+
+    const calls: Array<{ limit: number; removed: RetentionResult }> = [];
+    const counting: Pick<Store, "purge"> = {
+      purge: async (before, limit) => {
+        const removed = await store.purge(before, limit);
+        calls.push({ limit, removed });
+        return removed;
+      },
+    };
+    const job = startRetention({ store: counting, retentionMs: 30 * DAY, logger: silentLogger, batch: 500 });
+    cleanups.push(() => job.stop());
+    const total = await job.sweep();
+    expect(total.attempts).toBe(1_200);
+    expect(calls.map((c) => c.removed.attempts)).toEqual([500, 500, 200, 0]);
+    expect(calls.every((c) => c.limit === 500)).toBe(true);
+    const left = store.attempts.listForWebhook(account, webhook.id, {}, { limit: 100 });
+    expect(left.data).toHaveLength(10);
+    expect(left.data.every((a) => a.started_at > now - 2 * DAY)).toBe(true);
+  });
+
+  test("sweeps on its interval until stopped, and stop waits for the batch in progress", async () => {
+    let calls = 0;
+    let inProgress = false;
+    let remaining = 3;
+    const store: Pick<Store, "purge"> = {
+      purge: async () => {
+        calls++;
+        inProgress = true;
+        await Bun.sleep(20);
+        inProgress = false;
+        const removed = remaining > 0 ? 1 : 0;
+        remaining = Math.max(0, remaining - 1);
+        return { attempts: removed, events: 0, deliveries: 0 };
+      },
+    };
+    const job = startRetention({ store, retentionMs: DAY, logger: silentLogger, intervalMs: 30 });
+    await Bun.sleep(100);
+    expect(calls).toBeGreaterThanOrEqual(4); // three batches that removed something, then an empty one
+    await job.stop();
+    expect(inProgress).toBe(false);
+    const after = calls;
+    await Bun.sleep(100);
+    expect(calls).toBe(after);
+  });
+
+  test("a failing purge is logged and the next interval tries again", async () => {
+    let calls = 0;
+    const store: Pick<Store, "purge"> = {
+      purge: async () => {
+        calls++;
+        if (calls === 1) throw new Error("disk on fire");
+        return { attempts: 0, events: 0, deliveries: 0 };
+      },
+    };
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (msg: string) => errors.push(msg) };
+    const job = startRetention({ store, retentionMs: DAY, logger, intervalMs: 20 });
+    cleanups.push(() => job.stop());
+    await Bun.sleep(120);
+    expect(errors).toEqual(["retention sweep failed"]);
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+});
