@@ -1,0 +1,55 @@
+// API keys, stored by [accountId, keyId] with a hash -> key index for authentication.
+
+import type { ApiKeyRecord } from "../records";
+import type { ApiKeyRepository } from "../store";
+import { TOP } from "./key-ranges";
+import type { Databases } from "./lmdb-databases";
+import type { WriteBatcher } from "./write-batcher";
+
+/** Writes a key and its hash index; runs inside a write transaction. */
+export function putApiKey(dbs: Databases, key: ApiKeyRecord): void {
+  dbs.apiKeys.putSync([key.account_id, key.id], key);
+  dbs.apiKeyHashes.putSync(key.hash, [key.account_id, key.id]);
+}
+
+export function apiKeysRepository(dbs: Databases, writer: WriteBatcher): ApiKeyRepository {
+  return {
+    create(key: ApiKeyRecord): Promise<void> {
+      return writer.run(() => {
+        if (dbs.accounts.get(key.account_id) === undefined) {
+          throw new Error(`account ${key.account_id} does not exist`);
+        }
+        putApiKey(dbs, key);
+      });
+    },
+
+    findActiveByHash(hash: string): ApiKeyRecord | undefined {
+      const ref = dbs.apiKeyHashes.get(hash);
+      if (!ref) return undefined;
+      const key = dbs.apiKeys.get(ref) as ApiKeyRecord | undefined;
+      return key && key.revoked_at === null && key.hash === hash ? key : undefined;
+    },
+
+    /** Newest first. */
+    listForAccount(accountId: string): ApiKeyRecord[] {
+      const out: ApiKeyRecord[] = [];
+      for (const { value } of dbs.apiKeys.getRange({
+        start: [accountId, TOP],
+        end: [accountId],
+        reverse: true,
+      })) {
+        out.push(value as ApiKeyRecord);
+      }
+      return out;
+    },
+
+    revoke(accountId: string, keyId: string, at: number): Promise<boolean> {
+      return writer.run(() => {
+        const key = dbs.apiKeys.get([accountId, keyId]) as ApiKeyRecord | undefined;
+        if (!key || key.revoked_at !== null) return false;
+        dbs.apiKeys.putSync([accountId, keyId], { ...key, revoked_at: at });
+        return true;
+      });
+    },
+  };
+}

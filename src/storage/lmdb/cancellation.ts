@@ -1,0 +1,32 @@
+// Cancelling a webhook's pending deliveries (on delete, on disable, on account delete). Uses the
+// webhook -> pending deliveries index, so the cost is proportional to that webhook's backlog and
+// never to the whole queue. Runs inside the caller's write transaction, so the cancellation is
+// atomic with whatever change caused it.
+
+import type { DeliveryRecord } from "../records";
+import { drainUnder } from "./key-ranges";
+import type { Databases } from "./lmdb-databases";
+
+/** Marks each pending delivery of the webhook cancelled and removes its queue entry; answers how many. */
+export function cancelPendingDeliveries(dbs: Databases, webhookId: string, at: number): number {
+  return drainUnder<number>(dbs.pendingByWebhook, [webhookId], ({ key, value: due }) => {
+    const deliveryId = key[1] as string;
+    dbs.queue.removeSync([due, deliveryId]);
+    const delivery = dbs.deliveries.get(deliveryId) as DeliveryRecord | undefined;
+    if (delivery && delivery.status === "pending") {
+      const cancelled: DeliveryRecord = {
+        ...delivery,
+        status: "cancelled",
+        next_attempt_at: null,
+        updated_at: at,
+      };
+      dbs.deliveries.putSync(deliveryId, cancelled);
+    }
+  });
+}
+
+/** True when deliveries to this webhook may be pending: it exists and is enabled. */
+export function acceptsDeliveries(dbs: Databases, accountId: string, webhookId: string): boolean {
+  const webhook = dbs.webhooks.get([accountId, webhookId]) as { enabled: boolean } | undefined;
+  return webhook?.enabled === true;
+}

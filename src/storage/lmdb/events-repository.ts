@@ -1,0 +1,83 @@
+// Events and their fan-out. Publishing writes each new event with its deliveries, their index
+// entries and their due-time queue entries in one transaction (shared with concurrent publishes by
+// the write batcher). The idempotency check runs inside that transaction, so two publishes of one
+// id can never both create it, whether they come in one batch or in concurrent requests.
+
+import type { Key } from "lmdb";
+import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
+import type { EventRepository, PublishItem, PublishResult } from "../store";
+import { acceptsDeliveries } from "./cancellation";
+import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
+import { entriesUnder, TOP } from "./key-ranges";
+import { type Databases, MARK } from "./lmdb-databases";
+import type { WriteBatcher } from "./write-batcher";
+
+/** The stored deliveries of an event, oldest first. */
+export function deliveriesOfEvent(dbs: Databases, accountId: string, eventId: string): DeliveryRecord[] {
+  const out: DeliveryRecord[] = [];
+  for (const { key } of entriesUnder(dbs.eventDeliveries, [accountId, eventId])) {
+    // Exact match on the event id: the range is bounded by the prefix, this is belt and braces.
+    if (key[1] !== eventId) continue;
+    const delivery = dbs.deliveries.get(key[2] as string) as DeliveryRecord | undefined;
+    if (delivery) out.push(delivery);
+  }
+  return out;
+}
+
+/** Writes a delivery with its event index entry and, while pending, its queue and webhook entries. */
+export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
+  dbs.deliveries.putSync(delivery.id, delivery);
+  dbs.eventDeliveries.putSync([delivery.account_id, delivery.event_id, delivery.id], MARK);
+  if (delivery.status === "pending" && delivery.next_attempt_at !== null) {
+    dbs.queue.putSync([delivery.next_attempt_at, delivery.id], MARK);
+    dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], delivery.next_attempt_at);
+  }
+}
+
+function publishOne(dbs: Databases, item: PublishItem): PublishResult {
+  const { event } = item;
+  const stored = dbs.events.get([event.account_id, event.id]) as EventRecord | undefined;
+  if (stored)
+    return { event: stored, created: false, deliveries: deliveriesOfEvent(dbs, event.account_id, event.id) };
+  dbs.events.putSync([event.account_id, event.id], event);
+  dbs.eventIndex.putSync([event.account_id, event.created_at, event.id], MARK);
+  dbs.eventTimes.putSync([event.created_at, event.account_id, event.id], MARK);
+  const deliveries = item.deliveries.map((delivery) => {
+    // A webhook deleted or disabled after the caller chose the subscribers but before this commit
+    // gets its delivery stored already cancelled, exactly as if the change had come just after.
+    const live =
+      delivery.status !== "pending" || acceptsDeliveries(dbs, delivery.account_id, delivery.webhook_id);
+    const record: DeliveryRecord = live
+      ? delivery
+      : { ...delivery, status: "cancelled", next_attempt_at: null };
+    putNewDelivery(dbs, record);
+    return record;
+  });
+  return { event, created: true, deliveries };
+}
+
+export function eventsRepository(dbs: Databases, writer: WriteBatcher): EventRepository {
+  return {
+    publish(items: PublishItem[]): Promise<PublishResult[]> {
+      if (items.length === 0) return Promise.resolve([]);
+      return writer.run(() => items.map((item) => publishOne(dbs, item)));
+    },
+
+    get: (accountId, id) => dbs.events.get([accountId, id]) as EventRecord | undefined,
+
+    list(accountId: string, page: PageQuery): Page<EventRecord> {
+      const limit = pageLimit(page.limit);
+      const start = page.cursor
+        ? [accountId, ...decodeCursor(page.cursor, "evt", [accountId], ["number", "string"])]
+        : [accountId, TOP];
+      const data: EventRecord[] = [];
+      const range = dbs.eventIndex.getRange({ start, end: [accountId], reverse: true, exclusiveStart: true });
+      for (const { key } of range) {
+        const event = dbs.events.get([accountId, (key as Key[])[2] as string]) as EventRecord | undefined;
+        if (event) data.push(event);
+        if (data.length > limit) break;
+      }
+      return pageOf(data, limit, (last) => encodeCursor("evt", [accountId], [last.created_at, last.id]));
+    },
+  };
+}

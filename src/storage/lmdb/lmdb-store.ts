@@ -1,0 +1,111 @@
+// The LMDB implementation of the Store contract: one environment in the data directory, one
+// sub-database per record kind and index (./lmdb-databases.ts), every write through the group-commit
+// batcher (./write-batcher.ts), one writer process per directory (./data-dir-lock.ts).
+//
+// Opening costs no scan, whatever the backlog: counts come from LMDB page statistics, and the
+// queue is read by range when the scheduler asks for it.
+
+import { mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "../../observability/logger";
+import type { Store } from "../store";
+import { accountsRepository } from "./accounts-repository";
+import { apiKeysRepository } from "./api-keys-repository";
+import { attemptsRepository } from "./attempts-repository";
+import { acquireDataDirLock } from "./data-dir-lock";
+import { deliveriesRepository } from "./deliveries-repository";
+import { dueQueue } from "./due-queue";
+import { eventsRepository } from "./events-repository";
+import { DATA_FILE, type Databases, entryCount, openDatabases } from "./lmdb-databases";
+import { metaRepository } from "./meta-repository";
+import { retention } from "./retention";
+import { CURRENT_SCHEMA_VERSION, type Migration, migrations, upgradeSchema } from "./schema";
+import { webhooksRepository } from "./webhooks-repository";
+import { WriteBatcher } from "./write-batcher";
+
+export interface LmdbStoreOptions {
+  dataDir: string;
+  logger: Logger;
+  /** Initial LMDB map size; LMDB grows it as needed, so this only avoids early remaps. */
+  mapSizeBytes?: number;
+  /** For tests of future schema versions; production uses the built-in list and version. */
+  schema?: { migrations: readonly Migration[]; version: number };
+}
+
+/**
+ * Opens (creating when missing) the store in `dataDir`. Throws StoreLockedError when another live
+ * process holds the directory, and SchemaVersionError when it was written by a newer build.
+ */
+export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
+  const { dataDir, logger } = opts;
+  mkdirSync(dataDir, { recursive: true });
+  const lock = acquireDataDirLock(dataDir);
+  let dbs: Databases;
+  try {
+    dbs = openDatabases(join(dataDir, DATA_FILE), opts.mapSizeBytes);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  try {
+    const ran = upgradeSchema(
+      dbs,
+      opts.schema?.migrations ?? migrations,
+      opts.schema?.version ?? CURRENT_SCHEMA_VERSION,
+    );
+    for (const migration of ran) {
+      logger.info("storage schema migrated", {
+        version: migration.version,
+        migration: migration.description,
+      });
+    }
+  } catch (error) {
+    await dbs.root.close();
+    lock.release();
+    throw error;
+  }
+
+  const writer = new WriteBatcher(dbs.root);
+  const purge = retention(dbs, writer);
+  let closing: Promise<void> | null = null;
+
+  logger.info("storage opened", {
+    data_dir: dataDir,
+    pending: entryCount(dbs.queue),
+    accounts: entryCount(dbs.accounts),
+  });
+
+  return {
+    meta: metaRepository(dbs, writer),
+    accounts: accountsRepository(dbs, writer),
+    apiKeys: apiKeysRepository(dbs, writer),
+    webhooks: webhooksRepository(dbs, writer),
+    events: eventsRepository(dbs, writer),
+    deliveries: deliveriesRepository(dbs, writer),
+    attempts: attemptsRepository(dbs, writer),
+    queue: dueQueue(dbs),
+    purge,
+
+    async flushed(): Promise<void> {
+      await writer.idle();
+      await dbs.root.flushed;
+    },
+
+    sizeBytes(): number {
+      const stat = statSync(join(dataDir, DATA_FILE));
+      // Allocated blocks, not the apparent size: what the store really takes on disk.
+      return stat.blocks > 0 ? stat.blocks * 512 : stat.size;
+    },
+
+    close(): Promise<void> {
+      closing ??= (async () => {
+        writer.close();
+        await dbs.root.flushed;
+        await dbs.root.close();
+        lock.release();
+        logger.info("storage closed", { data_dir: dataDir });
+      })();
+      return closing;
+    },
+  };
+}

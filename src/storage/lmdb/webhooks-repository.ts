@@ -1,0 +1,86 @@
+// Webhooks, stored by [accountId, webhookId] (so an account's listing is one range and a foreign id
+// simply misses) with a webhookId -> accountId index for the delivery engine's lookups by id.
+// Invariant kept with the delivery and event code: a delivery is pending only while its webhook
+// exists and is enabled; delete and disable cancel the backlog in the same transaction.
+
+import type { Page, PageQuery, WebhookRecord } from "../records";
+import type { WebhookRepository } from "../store";
+import { cancelPendingDeliveries } from "./cancellation";
+import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
+import { TOP } from "./key-ranges";
+import type { Databases } from "./lmdb-databases";
+import type { WriteBatcher } from "./write-batcher";
+
+export function webhooksRepository(dbs: Databases, writer: WriteBatcher): WebhookRepository {
+  const get = (accountId: string, id: string) =>
+    dbs.webhooks.get([accountId, id]) as WebhookRecord | undefined;
+
+  return {
+    create(webhook: WebhookRecord): Promise<void> {
+      return writer.run(() => {
+        if (dbs.webhookOwners.get(webhook.id) !== undefined)
+          throw new Error(`webhook ${webhook.id} already exists`);
+        if (dbs.accounts.get(webhook.account_id) === undefined) {
+          throw new Error(`account ${webhook.account_id} does not exist`);
+        }
+        dbs.webhooks.putSync([webhook.account_id, webhook.id], webhook);
+        dbs.webhookOwners.putSync(webhook.id, webhook.account_id);
+      });
+    },
+
+    get,
+
+    getById(id: string): WebhookRecord | undefined {
+      const accountId = dbs.webhookOwners.get(id);
+      return accountId === undefined ? undefined : get(accountId, id);
+    },
+
+    list(accountId: string, page: PageQuery): Page<WebhookRecord> {
+      const limit = pageLimit(page.limit);
+      const after = page.cursor
+        ? (decodeCursor(page.cursor, "wh", [accountId], ["string"])[0] as string)
+        : TOP;
+      const data: WebhookRecord[] = [];
+      const range = dbs.webhooks.getRange({
+        start: [accountId, after],
+        end: [accountId],
+        reverse: true,
+        exclusiveStart: true,
+        limit: limit + 1,
+      });
+      for (const { value } of range) data.push(value as WebhookRecord);
+      return pageOf(data, limit, (last) => encodeCursor("wh", [accountId], [last.id]));
+    },
+
+    subscribers(accountId: string, type: string): WebhookRecord[] {
+      const out: WebhookRecord[] = [];
+      for (const { value } of dbs.webhooks.getRange({ start: [accountId], end: [accountId, TOP] })) {
+        const webhook = value as WebhookRecord;
+        if (webhook.enabled && (webhook.events.includes(type) || webhook.events.includes("*")))
+          out.push(webhook);
+      }
+      return out;
+    },
+
+    update(webhook: WebhookRecord): Promise<boolean> {
+      return writer.run(() => {
+        const current = get(webhook.account_id, webhook.id);
+        if (!current) return false;
+        dbs.webhooks.putSync([webhook.account_id, webhook.id], webhook);
+        if (!webhook.enabled) cancelPendingDeliveries(dbs, webhook.id, webhook.updated_at);
+        return true;
+      });
+    },
+
+    delete(accountId: string, id: string): Promise<boolean> {
+      const at = Date.now();
+      return writer.run(() => {
+        if (!get(accountId, id)) return false;
+        dbs.webhooks.removeSync([accountId, id]);
+        dbs.webhookOwners.removeSync(id);
+        cancelPendingDeliveries(dbs, id, at);
+        return true;
+      });
+    },
+  };
+}

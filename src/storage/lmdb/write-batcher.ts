@@ -1,0 +1,78 @@
+// Group commit. Every writing method of the store hands a synchronous job to `run`; the jobs
+// queued during one event-loop turn execute one after another inside a single LMDB write
+// transaction, which commits (and is flushed to disk) once for all of them.
+//
+// Guarantees:
+// - each job sees the effects of the jobs before it (reads inside a job go through the write
+//   transaction), so read-check-write logic in a job can never interleave with another job;
+// - a job's promise resolves only after its transaction has committed, so the caller reads its
+//   own writes;
+// - a job that throws fails alone: the shared transaction is rolled back and the other jobs of
+//   the batch are replayed, each in a transaction of its own. Jobs must therefore touch nothing
+//   but the database (no in-memory side effects), so that running one twice is harmless.
+
+import type { RootDatabase } from "lmdb";
+
+interface Job {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export class WriteBatcher {
+  private queue: Job[] = [];
+  private scheduled: ReturnType<typeof setImmediate> | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly root: RootDatabase) {}
+
+  run<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("the store is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) this.scheduled = setImmediate(() => this.commit());
+    });
+  }
+
+  /** Resolves once every job queued before the call has committed (or failed). */
+  idle(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Commits what is queued now and refuses new jobs. */
+  close(): void {
+    this.closed = true;
+    if (this.queue.length > 0) this.commit();
+  }
+
+  private commit(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    const jobs = this.queue;
+    const waiters = this.idleWaiters;
+    this.queue = [];
+    this.idleWaiters = [];
+    let results: unknown[] | undefined;
+    try {
+      results = this.root.transactionSync(() => jobs.map((job) => job.fn()));
+    } catch {
+      results = undefined;
+    }
+    if (results) {
+      for (let i = 0; i < jobs.length; i++) jobs[i]?.resolve(results[i]);
+    } else {
+      // Something in the batch threw and the whole transaction rolled back: replay one by one
+      // so that only the failing job fails.
+      for (const job of jobs) {
+        try {
+          job.resolve(this.root.transactionSync(job.fn));
+        } catch (error) {
+          job.reject(error);
+        }
+      }
+    }
+    for (const wake of waiters) wake();
+  }
+}
