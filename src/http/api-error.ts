@@ -39,6 +39,25 @@ export class ApiError extends Error {
   static invalid(message: string, details: FieldIssue[]) {
     return new ApiError(422, "validation_failed", message, details);
   }
+  static malformedJson(message: string) {
+    return new ApiError(400, "malformed_json", message);
+  }
+  static invalidCursor() {
+    return new ApiError(400, "invalid_cursor", "cursor is malformed or does not belong to this listing");
+  }
+  static methodNotAllowed(allowed: string[]) {
+    return new ApiError(405, "method_not_allowed", `method not allowed; use ${allowed.join(", ")}`);
+  }
+  static unsupportedMediaType() {
+    return new ApiError(
+      415,
+      "unsupported_media_type",
+      "request bodies must be JSON (Content-Type: application/json)",
+    );
+  }
+  static internal() {
+    return new ApiError(500, "internal", "internal error");
+  }
   static unavailable(message = "shutting down") {
     return new ApiError(503, "unavailable", message);
   }

@@ -1,0 +1,65 @@
+// API keys: random 256-bit secrets shown once, stored only as SHA-256 hex. A fast hash is safe here
+// because the keys are random (no dictionary to grind); hashes are compared in constant time.
+
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { ApiKeyRecord } from "../storage/records";
+import type { Store } from "../storage/store";
+import { newId } from "./ids";
+
+/** Characters of a key kept in clear (`ik_AbCd1234`) so people can tell their keys apart. */
+const PREFIX_LENGTH = 11;
+
+export const ADMIN_KEY_HASH_META = "admin_key_hash";
+
+/** Who a request acts as: the operator (admin key) or one account (its API key). */
+export type Principal = { kind: "admin" } | { kind: "account"; accountId: string; keyId: string };
+
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+/** Constant-time equality of two hex digests (different lengths are simply unequal). */
+export function hashesEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, "hex");
+  const y = Buffer.from(b, "hex");
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+function randomKey(prefix: string): string {
+  return `${prefix}${randomBytes(32).toString("base64url")}`;
+}
+
+export function generateAdminKey(): string {
+  return randomKey("ik_admin_");
+}
+
+/** A new account key: the clear key (to show once) and the record to store. */
+export function issueApiKey(accountId: string, now: number): { apiKey: string; record: ApiKeyRecord } {
+  const apiKey = randomKey("ik_");
+  return {
+    apiKey,
+    record: {
+      id: newId("key", now),
+      account_id: accountId,
+      hash: hashApiKey(apiKey),
+      prefix: apiKey.slice(0, PREFIX_LENGTH),
+      created_at: now,
+      revoked_at: null,
+    },
+  };
+}
+
+/**
+ * The principal a bearer key stands for, or undefined. The admin hash is compared in constant time;
+ * account keys are found by hash lookup, which reveals nothing useful since the hash of a random key
+ * cannot be steered by a caller. A revoked key is no longer found, so it fails at once.
+ */
+export function authenticateKey(store: Store, key: string): Principal | undefined {
+  if (key.length === 0 || key.length > 512) return undefined;
+  const hash = hashApiKey(key);
+  const adminHash = store.meta.get(ADMIN_KEY_HASH_META);
+  if (adminHash !== undefined && hashesEqual(hash, adminHash)) return { kind: "admin" };
+  const record = store.apiKeys.findActiveByHash(hash);
+  if (!record || record.revoked_at !== null) return undefined;
+  return { kind: "account", accountId: record.account_id, keyId: record.id };
+}

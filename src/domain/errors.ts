@@ -1,0 +1,35 @@
+// What domain services report when a request cannot be carried out. Services never see HTTP; the
+// HTTP error handler (src/http/error-handler.ts) maps each kind to its status and JSON body.
+
+/** One offending input: a JSON-pointer-like path (`/events/3/data/to`) and why it is wrong. */
+export interface FieldIssue {
+  field: string;
+  reason: string;
+}
+
+export type DomainErrorKind = "not_found" | "conflict" | "invalid" | "forbidden";
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: DomainErrorKind,
+    message: string,
+    readonly issues?: FieldIssue[],
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+
+  /** A missing id and a foreign id answer the same, so callers cannot probe other accounts. */
+  static notFound(what: string): DomainError {
+    return new DomainError("not_found", `${what} not found`);
+  }
+  static conflict(message: string): DomainError {
+    return new DomainError("conflict", message);
+  }
+  static invalid(message: string, issues: FieldIssue[]): DomainError {
+    return new DomainError("invalid", message, issues);
+  }
+  static forbidden(message: string): DomainError {
+    return new DomainError("forbidden", message);
+  }
+}

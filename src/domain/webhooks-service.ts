@@ -1,0 +1,134 @@
+// Webhook registration, listing, updates, deletion and test sends, all within one account.
+
+import { generateSecret } from "../delivery/signing";
+import type { AttemptRecord, Page, PageQuery, WebhookRecord } from "../storage/records";
+import type { Store } from "../storage/store";
+import type { DeliveryPort } from "./delivery-port";
+import { DomainError, type FieldIssue } from "./errors";
+import { ALL_EVENTS, type EventCatalog } from "./event-catalog";
+import { newId } from "./ids";
+import { checkWebhookUrl } from "./webhook-url";
+
+export interface CreateWebhookInput {
+  url: string;
+  events: string[];
+  description?: string | null;
+}
+
+export interface UpdateWebhookInput {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  enabled?: boolean;
+}
+
+export interface WebhooksServiceDeps {
+  store: Store;
+  catalog: EventCatalog;
+  delivery: DeliveryPort;
+  allowPrivateTargets: boolean;
+  now: () => number;
+}
+
+export class WebhooksService {
+  constructor(private readonly deps: WebhooksServiceDeps) {}
+
+  async create(accountId: string, input: CreateWebhookInput): Promise<WebhookRecord> {
+    this.assertValid(input);
+    const now = this.deps.now();
+    const webhook: WebhookRecord = {
+      id: newId("wh", now),
+      account_id: accountId,
+      url: input.url,
+      events: input.events,
+      description: input.description ?? null,
+      enabled: true,
+      secret: generateSecret(),
+      created_at: now,
+      updated_at: now,
+    };
+    await this.deps.store.webhooks.create(webhook);
+    return webhook;
+  }
+
+  /** The webhook, or not_found when it is missing or belongs to another account. */
+  get(accountId: string, id: string): WebhookRecord {
+    const webhook = this.deps.store.webhooks.get(accountId, id);
+    if (!webhook) throw DomainError.notFound("webhook");
+    return webhook;
+  }
+
+  list(accountId: string, page: PageQuery): Page<WebhookRecord> {
+    return this.deps.store.webhooks.list(accountId, page);
+  }
+
+  /** Applies the given fields; disabling cancels the webhook's pending deliveries (store contract). */
+  async update(accountId: string, id: string, input: UpdateWebhookInput): Promise<WebhookRecord> {
+    const current = this.get(accountId, id);
+    this.assertValid(input);
+    const next: WebhookRecord = {
+      ...current,
+      url: input.url ?? current.url,
+      events: input.events ?? current.events,
+      description: input.description !== undefined ? input.description : current.description,
+      enabled: input.enabled ?? current.enabled,
+      updated_at: Math.max(this.deps.now(), current.updated_at),
+    };
+    if (!(await this.deps.store.webhooks.update(next))) throw DomainError.notFound("webhook");
+    return next;
+  }
+
+  async delete(accountId: string, id: string): Promise<void> {
+    if (!(await this.deps.store.webhooks.delete(accountId, id))) throw DomainError.notFound("webhook");
+  }
+
+  /** Sends the docs' sample event of `eventType` to the webhook once, now, and answers the attempt. */
+  async sendTest(accountId: string, webhookId: string, eventType: string): Promise<AttemptRecord> {
+    const data = this.deps.catalog.sample(eventType);
+    if (!data) {
+      throw DomainError.invalid("unknown event type", [
+        {
+          field: "/event_type",
+          reason: `must be a known event type: ${this.deps.catalog.types().join(", ")}`,
+        },
+      ]);
+    }
+    const webhook = this.get(accountId, webhookId);
+    const now = this.deps.now();
+    return this.deps.delivery.sendTest(webhook, {
+      id: newId("evt", now),
+      account_id: accountId,
+      type: eventType,
+      created_at: now,
+      data,
+      test: true,
+    });
+  }
+
+  private assertValid(input: UpdateWebhookInput): void {
+    const issues: FieldIssue[] = [];
+    if (input.url !== undefined) {
+      const issue = checkWebhookUrl(input.url, this.deps.allowPrivateTargets);
+      if (issue) issues.push(issue);
+    }
+    if (input.events !== undefined) issues.push(...this.eventIssues(input.events));
+    if (issues.length > 0) throw DomainError.invalid("the webhook is not valid", issues);
+  }
+
+  private eventIssues(events: string[]): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    if (events.length === 0) issues.push({ field: "/events", reason: "must list at least one event type" });
+    const seen = new Set<string>();
+    events.forEach((type, i) => {
+      if (seen.has(type)) issues.push({ field: `/events/${i}`, reason: `duplicates "${type}"` });
+      seen.add(type);
+      if (type !== ALL_EVENTS && !this.deps.catalog.has(type)) {
+        issues.push({
+          field: `/events/${i}`,
+          reason: `unknown event type "${type}"; known types: ${this.deps.catalog.types().join(", ")}, or "*" for all`,
+        });
+      }
+    });
+    return issues;
+  }
+}

@@ -1,0 +1,67 @@
+// Bearer-key authentication for /v1 and the scoping rules that follow from it. Authentication
+// runs in onRequest, before the body is read, so an unauthenticated caller costs no parsing.
+// Routes read the result as `principal` from the context.
+
+import { Elysia } from "elysia";
+import type { AccountsService } from "../domain/accounts-service";
+import { authenticateKey, type Principal } from "../domain/api-keys";
+import { DomainError } from "../domain/errors";
+import type { Store } from "../storage/store";
+import { ApiError } from "./api-error";
+
+export type { Principal };
+
+const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+
+function isApiPath(url: string): boolean {
+  const path = new URL(url).pathname;
+  return path === "/v1" || path.startsWith("/v1/");
+}
+
+/**
+ * The authentication plugin. `principal` is always set for /v1 routes (requests without a valid key
+ * never reach them); a missing, unknown or revoked key answers 401 with no further detail.
+ */
+export function authentication(store: Store) {
+  const principals = new WeakMap<Request, Principal>();
+  return new Elysia({ name: "authentication" })
+    .onRequest(({ request }) => {
+      if (!isApiPath(request.url)) return;
+      const match = BEARER.exec(request.headers.get("authorization") ?? "");
+      const principal = match?.[1] ? authenticateKey(store, match[1]) : undefined;
+      if (!principal) throw ApiError.unauthorized();
+      principals.set(request, principal);
+    })
+    .derive({ as: "global" }, ({ request }) => {
+      // Only /v1 routes read this; for them onRequest has set it or already answered 401.
+      return { principal: principals.get(request) as Principal };
+    });
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.kind !== "admin") throw ApiError.forbidden("only the admin key may manage accounts");
+}
+
+/**
+ * The account a request acts for. An account key acts for its own account (naming another one
+ * answers 404, as any foreign id does). The admin key must name an existing account in `account_id`
+ * (`field` says where, for the 422).
+ */
+export function scopeAccount(
+  principal: Principal,
+  requested: string | undefined,
+  accounts: AccountsService,
+  field: string,
+): string {
+  if (principal.kind === "account") {
+    if (requested !== undefined && requested !== principal.accountId) throw DomainError.notFound("account");
+    return principal.accountId;
+  }
+  if (requested === undefined || requested === "") {
+    throw ApiError.invalid("the admin key must say which account it acts for", [
+      { field, reason: "is required when using the admin key" },
+    ]);
+  }
+  accounts.assertExists(requested);
+  return requested;
+}

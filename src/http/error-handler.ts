@@ -1,0 +1,81 @@
+// The single place where failures become HTTP responses: {"error": {"code", "message", "details"?}}.
+// Bad input is always a 4xx naming the field; anything unexpected is a 500 "internal" whose details
+// go to the log only, never to the caller.
+
+import { Elysia, ValidationError } from "elysia";
+import { DomainError } from "../domain/errors";
+import type { Logger } from "../observability/logger";
+import { InvalidCursorError } from "../storage/store";
+import { ApiError } from "./api-error";
+import type { RouteMethods } from "./route-methods";
+import { validationIssues } from "./validation-details";
+
+export function errorResponse(error: ApiError, headers: Record<string, string> = {}): Response {
+  const body: { code: string; message: string; details?: unknown } = {
+    code: error.code,
+    message: error.message,
+  };
+  if (error.details !== undefined) body.details = error.details;
+  return new Response(JSON.stringify({ error: body }), {
+    status: error.status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+const DOMAIN_STATUS = { not_found: 404, conflict: 409, invalid: 422, forbidden: 403 } as const;
+const DOMAIN_CODE = {
+  not_found: "not_found",
+  conflict: "conflict",
+  invalid: "validation_failed",
+  forbidden: "forbidden",
+};
+
+/** The API error a thrown value stands for, or undefined when it is unexpected (a bug). */
+export function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) {
+    return new ApiError(DOMAIN_STATUS[error.kind], DOMAIN_CODE[error.kind], error.message, error.issues);
+  }
+  if (error instanceof InvalidCursorError) return ApiError.invalidCursor();
+  if (error instanceof ValidationError && error.type !== "response") {
+    return ApiError.invalid("the request is not valid", validationIssues(error));
+  }
+  return undefined;
+}
+
+function pathOf(request: Request): string {
+  try {
+    return new URL(request.url).pathname;
+  } catch {
+    return "/";
+  }
+}
+
+export function errorHandler(deps: { logger: Logger; routeMethods: RouteMethods }) {
+  return new Elysia({ name: "error-handler" }).onError({ as: "global" }, ({ code, error, request }) => {
+    if (code === "NOT_FOUND") {
+      const path = pathOf(request);
+      const allowed = deps.routeMethods.allowed(path);
+      if (allowed.length > 0 && !allowed.includes(request.method.toUpperCase())) {
+        return errorResponse(ApiError.methodNotAllowed(allowed), { allow: allowed.join(", ") });
+      }
+      return errorResponse(new ApiError(404, "not_found", `no route for ${request.method} ${path}`));
+    }
+    if (code === "PARSE") {
+      // Elysia wraps whatever the body parser threw; our parser throws ApiErrors (400/413/415).
+      const cause = (error as Error).cause;
+      if (cause instanceof ApiError) return errorResponse(cause);
+      return errorResponse(ApiError.malformedJson("request body is not valid JSON"));
+    }
+    const apiError = toApiError(error);
+    if (apiError) return errorResponse(apiError);
+    deps.logger.error("request failed", {
+      method: request.method,
+      path: pathOf(request),
+      code: String(code),
+      error: error instanceof Error ? error.message : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+    return errorResponse(ApiError.internal());
+  });
+}

@@ -1,0 +1,87 @@
+// The HTTP API: builds the Elysia app (not listening; src/app.ts calls .listen). Order matters:
+// the error handler first, then the request guards (503, 413, body parsing), then authentication,
+// then the routes. Each route module is the controller of one resource and calls domain services.
+
+import { Elysia } from "elysia";
+import type { Config } from "../config/config";
+import type { DeliveryPort } from "../domain/delivery-port";
+import { createServices } from "../domain/services";
+import type { Logger } from "../observability/logger";
+import type { Metrics } from "../observability/metrics";
+import type { Store } from "../storage/store";
+import { authentication } from "./auth";
+import { errorHandler } from "./error-handler";
+import { requestGuards } from "./request-guards";
+import { RouteMethods } from "./route-methods";
+import { accountRoutes } from "./routes/accounts";
+import { deliveryRoutes } from "./routes/deliveries";
+import { eventTypeRoutes } from "./routes/event-types";
+import { eventRoutes } from "./routes/events";
+import type { RouteContext } from "./routes/route-context";
+import { systemRoutes } from "./routes/system";
+import { webhookRoutes } from "./routes/webhooks";
+import { swaggerUi } from "./swagger-ui";
+
+export interface HttpDeps {
+  store: Store;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  delivery: DeliveryPort;
+  version: string;
+  isShuttingDown: () => boolean;
+  now?: () => number;
+}
+
+// Gauges read live values at scrape time; register them once per Metrics however many apps use it.
+const gaugesRegistered = new WeakSet<Metrics>();
+
+function registerGauges(metrics: Metrics, store: Store): void {
+  if (gaugesRegistered.has(metrics)) return;
+  gaugesRegistered.add(metrics);
+  metrics.addGauge("inbox_deliveries_pending", "Deliveries waiting for an attempt.", () =>
+    store.deliveries.countPending(),
+  );
+  metrics.addGauge("inbox_store_size_bytes", "Bytes the store occupies on disk.", () => store.sizeBytes());
+}
+
+export function createHttpApp(deps: HttpDeps) {
+  const now = deps.now ?? Date.now;
+  const services = createServices({
+    store: deps.store,
+    config: deps.config,
+    metrics: deps.metrics,
+    delivery: deps.delivery,
+    now,
+  });
+  registerGauges(deps.metrics, deps.store);
+
+  const ctx: RouteContext = { services, auth: authentication(deps.store) };
+  let app: Elysia | undefined;
+  const routeMethods = new RouteMethods(() => app?.routes ?? []);
+
+  const built = new Elysia({ normalize: false })
+    .use(errorHandler({ logger: deps.logger, routeMethods }))
+    .use(requestGuards({ maxBodyBytes: deps.config.maxBodyBytes, isShuttingDown: deps.isShuttingDown }))
+    // Query strings carry only text; `limit` is the one integer parameter, converted here so that
+    // validation reports it by name with a readable reason.
+    .onTransform({ as: "global" }, ({ query }) => {
+      const q = query as Record<string, unknown>;
+      if (typeof q.limit === "string" && /^-?\d{1,15}$/.test(q.limit)) q.limit = Number(q.limit);
+    })
+    .use(ctx.auth)
+    .use(swaggerUi({ version: deps.version }))
+    .use(systemRoutes(deps))
+    .group("/v1", (v1) =>
+      v1
+        .use(webhookRoutes(ctx))
+        .use(eventRoutes(ctx))
+        .use(deliveryRoutes(ctx))
+        .use(eventTypeRoutes(ctx))
+        .use(accountRoutes(ctx)),
+    );
+  app = built as unknown as Elysia;
+  return built;
+}
+
+export type HttpApp = ReturnType<typeof createHttpApp>;

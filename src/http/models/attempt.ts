@@ -1,0 +1,65 @@
+// Delivery attempt schemas (logs, deliveries, test sends) and presenter.
+
+import { t } from "elysia";
+import type { AttemptRecord } from "../../storage/records";
+import { toRfc3339 } from "../rfc3339";
+import { DateTime } from "./common";
+
+export const AttemptModel = t.Object(
+  {
+    id: t.String({ examples: ["att_01JH8Z3K9D7Q2W4E6R8T0Y1U3I"] }),
+    webhook_id: t.String(),
+    delivery_id: t.Union([t.String(), t.Null()], { description: "Null for test sends." }),
+    event_id: t.String(),
+    event_type: t.String(),
+    attempt: t.Integer({ description: "1-based attempt number." }),
+    outcome: t.Union([t.Literal("succeeded"), t.Literal("failed")]),
+    status_code: t.Union([t.Integer(), t.Null()], {
+      description: "The receiver's HTTP status, if it answered.",
+    }),
+    error_class: t.Union([t.String(), t.Null()], {
+      description:
+        "timeout, connection_refused, dns, tls, reset, http_status, redirect, ssrf_blocked or network.",
+    }),
+    error_message: t.Union([t.String(), t.Null()]),
+    duration_ms: t.Number(),
+    response_body: t.Union([t.String(), t.Null()], { description: "The first 4 KiB of the response body." }),
+    test: t.Boolean(),
+    started_at: DateTime("When the attempt started."),
+  },
+  { description: "One try at delivering an event to a webhook." },
+);
+
+export const LogsQuery = t.Object({
+  status: t.Optional(
+    t.Union([t.Literal("succeeded"), t.Literal("failed")], { description: "Attempt outcome." }),
+  ),
+  event_type: t.Optional(t.String()),
+  event_id: t.Optional(t.String()),
+  since: t.Optional(t.String({ description: "RFC 3339; attempts started at or after." })),
+  until: t.Optional(t.String({ description: "RFC 3339; attempts started before." })),
+  limit: t.Optional(
+    t.Integer({ minimum: 1, maximum: 100, default: 20, description: "Items per page (1-100)." }),
+  ),
+  cursor: t.Optional(t.String()),
+  account_id: t.Optional(t.String({ description: "Admin key only: the account to act for." })),
+});
+
+export function presentAttempt(a: AttemptRecord): typeof AttemptModel.static {
+  return {
+    id: a.id,
+    webhook_id: a.webhook_id,
+    delivery_id: a.delivery_id,
+    event_id: a.event_id,
+    event_type: a.event_type,
+    attempt: a.attempt,
+    outcome: a.outcome,
+    status_code: a.status_code,
+    error_class: a.error_class,
+    error_message: a.error_message,
+    duration_ms: a.duration_ms,
+    response_body: a.response_body,
+    test: a.test,
+    started_at: toRfc3339(a.started_at),
+  };
+}

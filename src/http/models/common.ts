@@ -1,0 +1,70 @@
+// Schemas shared by every resource: the error body, listing parameters, and page wrappers.
+
+import { type TSchema, t } from "elysia";
+import { MAX_PAGE_LIMIT } from "../../domain/paging";
+
+export const DateTime = (description: string) =>
+  t.String({ format: "date-time", description, examples: ["2025-01-15T10:25:03Z"] });
+
+export const ErrorResponse = t.Object(
+  {
+    error: t.Object({
+      code: t.String({ description: "Stable machine-readable code, e.g. validation_failed." }),
+      message: t.String(),
+      details: t.Optional(
+        t.Array(t.Object({ field: t.String(), reason: t.String() }), {
+          description: "For 422: each offending field (a JSON pointer into the request) and why.",
+        }),
+      ),
+    }),
+  },
+  {
+    description: "Every error has this shape.",
+    examples: [
+      {
+        error: {
+          code: "validation_failed",
+          message: "the request is not valid",
+          details: [{ field: "/url", reason: "must use the http or https scheme" }],
+        },
+      },
+    ],
+  },
+);
+
+export const PageQuery = t.Object({
+  limit: t.Optional(
+    t.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: 20, description: "Items per page (1-100)." }),
+  ),
+  cursor: t.Optional(t.String({ description: "The next_cursor of the previous page." })),
+});
+
+/** Admin-only scoping of account resources: which account the admin key acts for. */
+export const AccountIdQuery = t.Optional(
+  t.String({ description: "Admin key only: the account to act for (required with the admin key)." }),
+);
+
+export const IdParams = t.Object({ id: t.String() });
+
+export function PageOf<T extends TSchema>(item: T, description: string) {
+  return t.Object(
+    {
+      data: t.Array(item),
+      next_cursor: t.Union([t.String(), t.Null()], {
+        description: "Pass as `cursor` for the next page; null at the end.",
+      }),
+    },
+    { description },
+  );
+}
+
+/** The error responses most routes can give, for the OpenAPI document. */
+export const CommonErrors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  404: ErrorResponse,
+  413: ErrorResponse,
+  415: ErrorResponse,
+  422: ErrorResponse,
+  503: ErrorResponse,
+} as const;

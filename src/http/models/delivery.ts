@@ -1,0 +1,62 @@
+// Delivery schemas and presenter: the state of one event's trip to one webhook.
+
+import { t } from "elysia";
+import type { AttemptRecord, DeliveryRecord } from "../../storage/records";
+import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
+import { AttemptModel, presentAttempt } from "./attempt";
+import { DateTime } from "./common";
+
+const NullableTime = (description: string) => t.Union([DateTime(description), t.Null()]);
+
+export const DeliveryModel = t.Object(
+  {
+    id: t.String({ examples: ["dlv_01JH8Z3K9D7Q2W4E6R8T0Y1U3I"] }),
+    event_id: t.String(),
+    event_type: t.String(),
+    webhook_id: t.String(),
+    status: t.Union([
+      t.Literal("pending"),
+      t.Literal("succeeded"),
+      t.Literal("failed"),
+      t.Literal("cancelled"),
+    ]),
+    attempts: t.Integer({ description: "Attempts made so far." }),
+    next_attempt_at: NullableTime("When the next attempt is due, while pending."),
+    last_attempt_at: NullableTime("When the last attempt started."),
+    last_status_code: t.Union([t.Integer(), t.Null()]),
+    last_error: t.Union([t.String(), t.Null()]),
+    created_at: DateTime("When the delivery was created."),
+    updated_at: DateTime("When it last changed."),
+  },
+  { description: "One event's delivery to one webhook." },
+);
+
+/** One delivery in detail: here `attempts` lists every attempt (oldest first) instead of counting them. */
+export const DeliveryWithAttempts = t.Composite([
+  t.Omit(DeliveryModel, ["attempts"]),
+  t.Object({ attempts: t.Array(AttemptModel, { description: "Every attempt, oldest first." }) }),
+]);
+
+export function presentDelivery(d: DeliveryRecord): typeof DeliveryModel.static {
+  return {
+    id: d.id,
+    event_id: d.event_id,
+    event_type: d.event_type,
+    webhook_id: d.webhook_id,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: toRfc3339OrNull(d.next_attempt_at),
+    last_attempt_at: toRfc3339OrNull(d.last_attempt_at),
+    last_status_code: d.last_status_code,
+    last_error: d.last_error,
+    created_at: toRfc3339(d.created_at),
+    updated_at: toRfc3339(d.updated_at),
+  };
+}
+
+export function presentDeliveryWithAttempts(
+  d: DeliveryRecord,
+  attempts: AttemptRecord[],
+): typeof DeliveryWithAttempts.static {
+  return { ...presentDelivery(d), attempts: attempts.map(presentAttempt) };
+}

@@ -1,0 +1,23 @@
+// The event catalog as the API shows it.
+
+import { t } from "elysia";
+import type { EventTypeDefinition } from "../../domain/event-catalog";
+
+export const EventTypeModel = t.Object({
+  type: t.String({ examples: ["message.delivered"] }),
+  description: t.String(),
+  schema: t.Record(t.String(), t.Unknown(), { description: "JSON schema of the event's `data`." }),
+  example: t.Record(t.String(), t.Unknown(), { description: "A complete envelope, as in the docs." }),
+});
+
+export const EventTypeList = t.Object({ data: t.Array(EventTypeModel) });
+
+export function presentEventType(d: EventTypeDefinition): typeof EventTypeModel.static {
+  // JSON round trip drops TypeBox's symbol keys, leaving the plain JSON schema.
+  return {
+    type: d.type,
+    description: d.description,
+    schema: JSON.parse(JSON.stringify(d.schema)),
+    example: structuredClone(d.example) as unknown as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,109 @@
+// Webhook request and response schemas, and the record-to-JSON presenter (never the secret,
+// except in the create response).
+
+import { t } from "elysia";
+import { MAX_URL_LENGTH } from "../../domain/webhook-url";
+import type { WebhookRecord } from "../../storage/records";
+import { toRfc3339 } from "../rfc3339";
+import { DateTime } from "./common";
+
+const Url = t.String({
+  maxLength: MAX_URL_LENGTH,
+  description: "Where deliveries are POSTed: an absolute http(s) URL without credentials.",
+  examples: ["https://yourapp.com/webhooks/inbox"],
+});
+const Events = t.Array(t.String(), {
+  minItems: 1,
+  description: 'Event types to receive (see GET /v1/event-types), or ["*"] for all.',
+  examples: [["message.delivered", "message.read", "message.failed"]],
+});
+const Description = t.Union([t.String({ maxLength: 500 }), t.Null()], {
+  description: "Free text, at most 500 characters.",
+  examples: ["Production webhook endpoint"],
+});
+
+export const WebhookModel = t.Object(
+  {
+    id: t.String({ examples: ["wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I"] }),
+    url: t.String(),
+    events: t.Array(t.String()),
+    description: t.Union([t.String(), t.Null()]),
+    enabled: t.Boolean(),
+    created_at: DateTime("When it was registered."),
+    updated_at: DateTime("When it last changed."),
+  },
+  { description: "A registered endpoint." },
+);
+
+export const WebhookWithSecret = t.Composite(
+  [
+    WebhookModel,
+    t.Object({
+      secret: t.String({
+        description: "HMAC-SHA256 signing key (whsec_…). Shown only here, once: store it now.",
+        examples: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+      }),
+    }),
+  ],
+  { description: "The new webhook with its signing secret." },
+);
+
+export const CreateWebhookBody = t.Object(
+  { url: Url, events: Events, description: t.Optional(Description), account_id: t.Optional(t.String()) },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        url: "https://yourapp.com/webhooks/inbox",
+        events: ["message.delivered", "message.read", "message.failed"],
+        description: "Production webhook endpoint",
+      },
+    ],
+  },
+);
+
+export const UpdateWebhookBody = t.Object(
+  {
+    url: t.Optional(Url),
+    events: t.Optional(Events),
+    description: t.Optional(Description),
+    enabled: t.Optional(t.Boolean({ description: "False stops deliveries and cancels pending ones." })),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: "The fields to change; at least one.",
+    examples: [{ enabled: false }],
+  },
+);
+
+export const TestWebhookBody = t.Object(
+  {
+    webhook_id: t.String({ examples: ["wh_1234567890"] }),
+    event_type: t.String({
+      examples: ["message.delivered"],
+      description: "Which of the docs' sample events to send.",
+    }),
+    account_id: t.Optional(t.String()),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ webhook_id: "wh_1234567890", event_type: "message.delivered" }],
+  },
+);
+
+export function presentWebhook(w: WebhookRecord): typeof WebhookModel.static {
+  return {
+    id: w.id,
+    url: w.url,
+    events: w.events,
+    description: w.description,
+    enabled: w.enabled,
+    created_at: toRfc3339(w.created_at),
+    updated_at: toRfc3339(w.updated_at),
+  };
+}
+
+export function presentWebhookWithSecret(w: WebhookRecord): typeof WebhookWithSecret.static {
+  return { ...presentWebhook(w), secret: w.secret };
+}

@@ -1,0 +1,105 @@
+// /v1/events: publish (single or batch, answered once durable), list, and read one with its deliveries.
+
+import { Elysia, t } from "elysia";
+import { pageQuery } from "../../domain/paging";
+import { scopeAccount } from "../auth";
+import { AccountIdQuery, CommonErrors, IdParams, PageOf, PageQuery } from "../models/common";
+import {
+  BatchResponse,
+  EventEnvelope,
+  EventWithDeliveries,
+  PublishBatchBody,
+  PublishEventBody,
+  presentEvent,
+  presentEventWithDeliveries,
+} from "../models/event";
+import { JSON_BODY } from "../request-guards";
+import type { RouteContext } from "./route-context";
+
+const ListQuery = t.Object({ ...PageQuery.properties, account_id: AccountIdQuery });
+const ScopeQuery = t.Object({ account_id: AccountIdQuery });
+
+export function eventRoutes({ services, auth }: RouteContext) {
+  const scope = (
+    principal: Parameters<typeof scopeAccount>[0],
+    accountId: string | undefined,
+    field: string,
+  ) => scopeAccount(principal, accountId, services.accounts, field);
+
+  return new Elysia({ prefix: "/events", tags: ["Events"] })
+    .use(auth)
+    .post(
+      "/",
+      async ({ body, principal, set, status }) => {
+        const accountId = scope(principal, body.account_id, "/account_id");
+        const [outcome] = await services.events.publish(accountId, [
+          { type: body.type, data: body.data, id: body.id },
+        ]);
+        if (!outcome) throw new Error("publish answered no outcome");
+        if (outcome.replayed) set.headers["idempotent-replayed"] = "true";
+        return status(202, presentEvent(outcome.event));
+      },
+      {
+        body: PublishEventBody,
+        parse: JSON_BODY,
+        response: { 202: EventEnvelope, ...CommonErrors },
+        detail: {
+          summary: "Publish an event",
+          description:
+            "Validates `data` against the type's schema, stores the event with one delivery per subscribed, enabled webhook of the account, and answers 202 once that is on disk. With an `id` already used in the account it answers the stored event (header Idempotent-Replayed: true) and delivers nothing new. The admin key publishes for the account named in `account_id`.",
+        },
+      },
+    )
+    .post(
+      "/batch",
+      async ({ body, principal, status }) => {
+        const accountId = scope(principal, body.account_id, "/account_id");
+        const outcomes = await services.events.publish(
+          accountId,
+          body.events.map((e) => ({ type: e.type, data: e.data, id: e.id })),
+          "/events",
+        );
+        return status(202, { data: outcomes.map((o) => presentEvent(o.event)) });
+      },
+      {
+        body: PublishBatchBody,
+        parse: JSON_BODY,
+        response: { 202: BatchResponse, ...CommonErrors },
+        detail: {
+          summary: "Publish up to 1,000 events",
+          description:
+            "All or none: every event is validated first (a 422 names each bad field, e.g. /events/3/data/to) and they are stored in one write. Answers the envelopes in order.",
+        },
+      },
+    )
+    .get(
+      "/",
+      ({ query, principal }) => {
+        const accountId = scope(principal, query.account_id, "account_id");
+        const page = services.events.list(accountId, pageQuery(query.limit, query.cursor));
+        return { data: page.data.map(presentEvent), next_cursor: page.next_cursor };
+      },
+      {
+        query: ListQuery,
+        response: { 200: PageOf(EventEnvelope, "Events, newest first."), ...CommonErrors },
+        detail: { summary: "List events", description: "Newest first, cursor-paginated." },
+      },
+    )
+    .get(
+      "/:id",
+      ({ params, query, principal }) => {
+        const accountId = scope(principal, query.account_id, "account_id");
+        const { event, deliveries } = services.events.get(accountId, params.id);
+        return presentEventWithDeliveries(event, deliveries);
+      },
+      {
+        params: IdParams,
+        query: ScopeQuery,
+        response: { 200: EventWithDeliveries, ...CommonErrors },
+        detail: {
+          summary: "Get an event",
+          description: "The envelope with the state of each of its deliveries.",
+        },
+      },
+    );
+}

@@ -1,0 +1,48 @@
+// Unauthenticated operational endpoints: /health (liveness, still answered while shutting down)
+// and /metrics (Prometheus text).
+
+import { Elysia, t } from "elysia";
+import type { DeliveryPort } from "../../domain/delivery-port";
+import type { Metrics } from "../../observability/metrics";
+import type { Store } from "../../storage/store";
+import { HealthModel } from "../models/system";
+
+export interface SystemRouteDeps {
+  store: Store;
+  metrics: Metrics;
+  delivery: DeliveryPort;
+  version: string;
+  isShuttingDown: () => boolean;
+}
+
+export function systemRoutes(deps: SystemRouteDeps) {
+  return new Elysia({ tags: ["System"] })
+    .get(
+      "/health",
+      () => ({
+        status: deps.isShuttingDown() ? ("shutting_down" as const) : ("ok" as const),
+        version: deps.version,
+        pending: deps.store.deliveries.countPending(),
+        in_flight: deps.delivery.inFlight(),
+      }),
+      {
+        response: { 200: HealthModel },
+        detail: {
+          summary: "Liveness",
+          description: "Version, pending deliveries and attempts in flight. No key needed.",
+          security: [],
+        },
+      },
+    )
+    .get(
+      "/metrics",
+      () =>
+        new Response(deps.metrics.render(), {
+          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+        }),
+      {
+        response: { 200: t.String({ description: "Prometheus text exposition format 0.0.4." }) },
+        detail: { summary: "Prometheus metrics", description: "No key needed.", security: [] },
+      },
+    );
+}

@@ -1,0 +1,169 @@
+// /v1/webhooks: register, list, read, update, delete, test-send, and the delivery log.
+
+import { Elysia, t } from "elysia";
+import { pageQuery } from "../../domain/paging";
+import { ApiError } from "../api-error";
+import { scopeAccount } from "../auth";
+import { AttemptModel, LogsQuery, presentAttempt } from "../models/attempt";
+import { AccountIdQuery, CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
+import {
+  CreateWebhookBody,
+  presentWebhook,
+  presentWebhookWithSecret,
+  TestWebhookBody,
+  UpdateWebhookBody,
+  WebhookModel,
+  WebhookWithSecret,
+} from "../models/webhook";
+import { JSON_BODY } from "../request-guards";
+import { parseRfc3339 } from "../rfc3339";
+import type { RouteContext } from "./route-context";
+
+const ScopeQuery = t.Object({ account_id: AccountIdQuery });
+const ListQuery = t.Object({ ...PageQuery.properties, account_id: AccountIdQuery });
+
+function timeFilter(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseRfc3339(value);
+  if (ms === undefined) {
+    throw ApiError.invalid("the request is not valid", [
+      { field, reason: "must be an RFC 3339 date-time such as 2025-01-15T10:25:03Z" },
+    ]);
+  }
+  return ms;
+}
+
+export function webhookRoutes({ services, auth }: RouteContext) {
+  const scope = (
+    principal: Parameters<typeof scopeAccount>[0],
+    accountId: string | undefined,
+    field: string,
+  ) => scopeAccount(principal, accountId, services.accounts, field);
+
+  return new Elysia({ prefix: "/webhooks", tags: ["Webhooks"] })
+    .use(auth)
+    .post(
+      "/",
+      async ({ body, principal, status }) => {
+        const accountId = scope(principal, body.account_id, "/account_id");
+        const webhook = await services.webhooks.create(accountId, body);
+        return status(201, presentWebhookWithSecret(webhook));
+      },
+      {
+        body: CreateWebhookBody,
+        parse: JSON_BODY,
+        response: { 201: WebhookWithSecret, ...CommonErrors },
+        detail: {
+          summary: "Register a webhook",
+          description:
+            "Registers an endpoint for the given event types and answers it with its signing `secret`, shown only here.",
+        },
+      },
+    )
+    .get(
+      "/",
+      ({ query, principal }) => {
+        const accountId = scope(principal, query.account_id, "account_id");
+        const page = services.webhooks.list(accountId, pageQuery(query.limit, query.cursor));
+        return { data: page.data.map(presentWebhook), next_cursor: page.next_cursor };
+      },
+      {
+        query: ListQuery,
+        response: { 200: PageOf(WebhookModel, "Webhooks, newest first."), ...CommonErrors },
+        detail: { summary: "List webhooks", description: "Newest first, cursor-paginated." },
+      },
+    )
+    .post(
+      "/test",
+      async ({ body, principal }) => {
+        const accountId = scope(principal, body.account_id, "/account_id");
+        const attempt = await services.webhooks.sendTest(accountId, body.webhook_id, body.event_type);
+        return presentAttempt(attempt);
+      },
+      {
+        body: TestWebhookBody,
+        parse: JSON_BODY,
+        response: { 200: AttemptModel, ...CommonErrors },
+        detail: {
+          summary: "Send a test event",
+          description:
+            "Sends the docs' sample event of `event_type` to the webhook once, now, bypassing the retry schedule, and answers the attempt's outcome.",
+        },
+      },
+    )
+    .get(
+      "/:id",
+      ({ params, query, principal }) => {
+        const accountId = scope(principal, query.account_id, "account_id");
+        return presentWebhook(services.webhooks.get(accountId, params.id));
+      },
+      {
+        params: IdParams,
+        query: ScopeQuery,
+        response: { 200: WebhookModel, ...CommonErrors },
+        detail: { summary: "Get a webhook", description: "The webhook, without its secret." },
+      },
+    )
+    .put(
+      "/:id",
+      async ({ params, query, body, principal }) => {
+        const accountId = scope(principal, query.account_id, "account_id");
+        return presentWebhook(await services.webhooks.update(accountId, params.id, body));
+      },
+      {
+        params: IdParams,
+        query: ScopeQuery,
+        body: UpdateWebhookBody,
+        parse: JSON_BODY,
+        response: { 200: WebhookModel, ...CommonErrors },
+        detail: {
+          summary: "Update a webhook",
+          description:
+            "Changes any of url, events, description, enabled. Disabling cancels its pending deliveries.",
+        },
+      },
+    )
+    .delete(
+      "/:id",
+      async ({ params, query, principal, set }) => {
+        const accountId = scope(principal, query.account_id, "account_id");
+        await services.webhooks.delete(accountId, params.id);
+        set.status = 204;
+      },
+      {
+        params: IdParams,
+        query: ScopeQuery,
+        response: {
+          204: t.Void({ description: "Deleted; its pending deliveries stop." }),
+          401: ErrorResponse,
+          404: ErrorResponse,
+        },
+        detail: { summary: "Delete a webhook" },
+      },
+    )
+    .get(
+      "/:id/logs",
+      ({ params, query, principal }) => {
+        const accountId = scope(principal, query.account_id, "account_id");
+        const filter = {
+          outcome: query.status,
+          event_type: query.event_type,
+          event_id: query.event_id,
+          since: timeFilter(query.since, "since"),
+          until: timeFilter(query.until, "until"),
+        };
+        const page = services.logs.list(accountId, params.id, filter, pageQuery(query.limit, query.cursor));
+        return { data: page.data.map(presentAttempt), next_cursor: page.next_cursor };
+      },
+      {
+        params: IdParams,
+        query: LogsQuery,
+        response: { 200: PageOf(AttemptModel, "Attempts, newest first."), ...CommonErrors },
+        detail: {
+          summary: "Delivery log of a webhook",
+          description:
+            "Every attempt (including test sends), newest first; filter by status (succeeded|failed), event_type, event_id, since and until (RFC 3339).",
+        },
+      },
+    );
+}

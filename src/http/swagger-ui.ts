@@ -1,0 +1,86 @@
+// Swagger UI over the OpenAPI document, with every asset served by this process: the page must
+// work offline and in air-gapped installs, so nothing is fetched from a CDN. The `with { type:
+// "file" }` imports are how `bun build --compile` embeds the files into the binary.
+
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import favicon from "swagger-ui-dist/favicon-32x32.png" with { type: "file" };
+import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
+import { ApiError } from "./api-error";
+
+export const SWAGGER_PATH = "/swagger";
+export const SPEC_PATH = "/swagger/json";
+const ASSETS = `${SWAGGER_PATH}/assets`;
+
+const assets: Record<string, { path: string; type: string }> = {
+  "swagger-ui-bundle.js": { path: bundle as unknown as string, type: "text/javascript; charset=utf-8" },
+  "swagger-ui.css": { path: css as unknown as string, type: "text/css; charset=utf-8" },
+  "favicon-32x32.png": { path: favicon as unknown as string, type: "image/png" },
+};
+
+function serveAsset(name: string): Response | undefined {
+  const asset = assets[name];
+  if (!asset) return undefined;
+  return new Response(Bun.file(asset.path), {
+    headers: { "content-type": asset.type, "cache-control": "public, max-age=86400" },
+  });
+}
+
+export function swaggerUi(info: { version: string }) {
+  return new Elysia({ name: "swagger-ui" })
+    .use(
+      openapi({
+        provider: "swagger-ui",
+        path: SWAGGER_PATH,
+        specPath: SPEC_PATH,
+        documentation: {
+          info: {
+            title: "Inbox Webhooks",
+            version: info.version,
+            description:
+              "Self-hosted webhook delivery for the Inbox platform. Authorize with an API key (Bearer) to try every endpoint.",
+          },
+          tags: [
+            { name: "Webhooks", description: "Register endpoints, send test events, read delivery logs." },
+            { name: "Events", description: "Publish events and follow their deliveries." },
+            { name: "Deliveries", description: "One delivery with its attempts; manual retry." },
+            { name: "Event types", description: "The catalog of event types." },
+            { name: "Accounts", description: "Admin key only: accounts and API keys." },
+            { name: "System", description: "Liveness and metrics." },
+          ],
+          components: {
+            securitySchemes: {
+              bearerAuth: {
+                type: "http",
+                scheme: "bearer",
+                description: "An account API key or the admin key.",
+              },
+            },
+          },
+          security: [{ bearerAuth: [] }],
+        },
+        swagger: {
+          cdn: `${ASSETS}/swagger-ui-bundle.js`,
+          theme: `${ASSETS}/swagger-ui.css`,
+          persistAuthorization: true,
+          // The default validator badge calls validator.swagger.io; keep the page fully local.
+          validatorUrl: "none",
+          // An absolute spec URL works whether the page is opened as /swagger or /swagger/.
+          url: SPEC_PATH,
+        } as Record<string, unknown>,
+      }),
+    )
+    .get(
+      `${ASSETS}/:name`,
+      ({ params }) => {
+        const response = serveAsset(params.name);
+        if (!response) throw ApiError.notFound("asset");
+        return response;
+      },
+      {
+        detail: { hide: true },
+      },
+    )
+    .get("/favicon.ico", () => serveAsset("favicon-32x32.png"), { detail: { hide: true } });
+}

@@ -1,0 +1,36 @@
+// Turns Elysia's validation errors (TypeBox underneath) into the API's field issues: one entry per
+// offending field, named as a JSON pointer into the body or by query parameter name, with a readable reason.
+
+import type { ValueError } from "@sinclair/typebox/errors";
+import type { ValidationError } from "elysia";
+import type { FieldIssue } from "../domain/errors";
+import { describeValueError } from "../domain/value-issues";
+
+const MAX_ISSUES = 50;
+
+export function validationIssues(error: ValidationError): FieldIssue[] {
+  const where = error.type === "query" ? "query" : error.type === "params" ? "path" : "body";
+  let raw: ValueError[] = [];
+  try {
+    raw = error.all as unknown as ValueError[];
+  } catch {
+    raw = [];
+  }
+  const issues: FieldIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of raw) {
+    // Body fields are JSON pointers (/events/3/data/to); query parameters are named bare (limit).
+    const path = e.path === "" || e.path === undefined ? where : e.path;
+    const field = where === "query" && path !== where ? path.replace(/^\//, "") : path;
+    if (seen.has(field)) continue; // the first reason per field is the informative one
+    seen.add(field);
+    const reason =
+      field === "body" && (error.value === null || error.value === undefined)
+        ? "a JSON object body is required"
+        : describeValueError(e);
+    issues.push({ field, reason });
+    if (issues.length >= MAX_ISSUES) break;
+  }
+  if (issues.length === 0) issues.push({ field: where, reason: "is not valid" });
+  return issues;
+}

@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eventCatalog } from "../../src/domain/event-catalog";
+import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const delivered = () => structuredClone(eventCatalog.get("message.delivered")!.example.data);
+
+async function account(name: string) {
+  const a = await h.newAccount(name);
+  const hook = async (body: Record<string, unknown>) => {
+    const r = await h.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody(body) });
+    expect(r.status).toBe(201);
+    return r.json.id as string;
+  };
+  return { ...a, hook };
+}
+
+describe("publish", () => {
+  test("fan-out: one delivery per enabled subscriber, '*' included, others excluded", async () => {
+    const a = await account("fanout");
+    const exact = await a.hook({ events: ["message.delivered"] });
+    const star = await a.hook({ events: ["*"] });
+    const other = await a.hook({ events: ["message.read"] });
+    const disabled = await a.hook({ events: ["message.delivered"] });
+    expect(
+      (await h.call("PUT", `/v1/webhooks/${disabled}`, { key: a.key, body: { enabled: false } })).status,
+    ).toBe(200);
+    // A webhook of another account subscribed to everything must not get it either.
+    const b = await account("fanout-other");
+    await b.hook({ events: ["*"] });
+
+    const before = h.metrics.eventsPublished.get();
+    const enqueuedBefore = h.delivery.enqueued.length;
+    const res = await h.call("POST", "/v1/events", {
+      key: a.key,
+      body: { type: "message.delivered", data: delivered() },
+    });
+    expect(res.status).toBe(202);
+    expect(Object.keys(res.json).sort()).toEqual(["created_at", "data", "id", "type"]);
+    expect(res.json.id).toMatch(/^evt_/);
+    expect(res.json.data).toEqual(delivered());
+    expect(h.metrics.eventsPublished.get()).toBe(before + 1);
+
+    const got = await h.call("GET", `/v1/events/${res.json.id}`, { key: a.key });
+    expect(got.status).toBe(200);
+    const hooks = got.json.deliveries.map((d: { webhook_id: string }) => d.webhook_id).sort();
+    expect(hooks).toEqual([exact, star].sort());
+    expect(hooks).not.toContain(other);
+    for (const d of got.json.deliveries) {
+      expect(d.status).toBe("pending");
+      expect(d.attempts).toBe(0);
+      expect(d.id).toMatch(/^dlv_/);
+      expect(d.next_attempt_at).toBe(res.json.created_at);
+    }
+    const enqueued = h.delivery.enqueued.slice(enqueuedBefore).flat();
+    expect(enqueued.map((e) => e.delivery_id).sort()).toEqual(
+      got.json.deliveries.map((d: { id: string }) => d.id).sort(),
+    );
+  });
+
+  test("idempotent replay answers the stored event and creates no deliveries", async () => {
+    const a = await account("idem");
+    await a.hook({ events: ["*"] });
+    const body = { id: "order-42.delivered", type: "message.delivered", data: delivered() };
+    const first = await h.call("POST", "/v1/events", { key: a.key, body });
+    expect(first.status).toBe(202);
+    expect(first.json.id).toBe("order-42.delivered");
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    const enqueuedBefore = h.delivery.enqueued.length;
+    const published = h.metrics.eventsPublished.get();
+
+    const second = await h.call("POST", "/v1/events", {
+      key: a.key,
+      body: { ...body, data: { ...delivered(), device_id: "dev_other" } },
+    });
+    expect(second.status).toBe(202);
+    expect(second.json).toEqual(first.json);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(h.delivery.enqueued.length).toBe(enqueuedBefore);
+    expect(h.metrics.eventsPublished.get()).toBe(published);
+    const got = await h.call("GET", `/v1/events/${first.json.id}`, { key: a.key });
+    expect(got.json.deliveries).toHaveLength(1);
+
+    // The same id in another account is a different event.
+    const b = await account("idem-other");
+    const other = await h.call("POST", "/v1/events", { key: b.key, body });
+    expect(other.status).toBe(202);
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  test("data must fit the type's schema; the field is named", async () => {
+    const bad = await h.call("POST", "/v1/events", {
+      body: {
+        type: "message.delivered",
+        data: { ...delivered(), to: 15551234567, delivered_at: "yesterday" },
+      },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.json.error.details).toContainEqual({ field: "/data/to", reason: "must be a string" });
+    expect(bad.json.error.details).toContainEqual({
+      field: "/data/delivered_at",
+      reason: "must be an RFC 3339 date-time such as 2025-01-15T10:25:03Z",
+    });
+    const missing = await h.call("POST", "/v1/events", { body: { type: "message.read", data: {} } });
+    expect(missing.status).toBe(422);
+    expect(missing.json.error.details).toContainEqual({ field: "/data/message_id", reason: "is required" });
+    const action = await h.call("POST", "/v1/events", {
+      body: {
+        type: "message.action",
+        data: { ...eventCatalog.sample("message.action"), action_data: { custom_data: {} } },
+      },
+    });
+    expect(action.status).toBe(422);
+    expect(action.json.error.details).toEqual([
+      { field: "/data/action_data/button_id", reason: "is required" },
+    ]);
+  });
+
+  test("extra data fields are allowed; envelope fields are not", async () => {
+    const ok = await h.call("POST", "/v1/events", {
+      body: { type: "message.read", data: { ...eventCatalog.sample("message.read"), channel: "sms" } },
+    });
+    expect(ok.status).toBe(202);
+    expect(ok.json.data.channel).toBe("sms");
+    const extra = await h.call("POST", "/v1/events", {
+      body: {
+        type: "message.read",
+        data: eventCatalog.sample("message.read"),
+        created_at: "2025-01-01T00:00:00Z",
+      },
+    });
+    expect(extra.status).toBe(422);
+    expect(extra.json.error.details).toEqual([{ field: "/created_at", reason: "is not a known field" }]);
+  });
+
+  test("unknown type, missing data, bad id", async () => {
+    const unknown = await h.call("POST", "/v1/events", { body: { type: "message.sent", data: {} } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.error.details[0].field).toBe("/type");
+    expect(unknown.json.error.details[0].reason).toContain("message.action");
+    const noData = await h.call("POST", "/v1/events", { body: { type: "message.read" } });
+    expect(noData.status).toBe(422);
+    expect(noData.json.error.details).toContainEqual({ field: "/data", reason: "is required" });
+    const badId = await h.call("POST", "/v1/events", {
+      body: { id: "has spaces", type: "message.read", data: eventCatalog.sample("message.read") },
+    });
+    expect(badId.status).toBe(422);
+    expect(badId.json.error.details[0].field).toBe("/id");
+  });
+
+  test("admin publishes for an account and must name it", async () => {
+    const a = await account("admin-pub");
+    const res = await h.call("POST", "/v1/events", {
+      key: ADMIN_KEY,
+      body: { account_id: a.id, type: "message.failed", data: eventCatalog.sample("message.failed") },
+    });
+    expect(res.status).toBe(202);
+    expect((await h.call("GET", `/v1/events/${res.json.id}`, { key: a.key })).status).toBe(200);
+    const noAccount = await h.call("POST", "/v1/events", {
+      key: ADMIN_KEY,
+      body: { type: "message.failed", data: eventCatalog.sample("message.failed") },
+    });
+    expect(noAccount.status).toBe(422);
+    expect(noAccount.json.error.details[0].field).toBe("/account_id");
+  });
+});
+
+describe("batch", () => {
+  test("publishes all, in order, with their deliveries", async () => {
+    const a = await account("batch");
+    await a.hook({ events: ["message.read"] });
+    const events = ["message.read", "message.delivered", "message.read"].map((type) => ({
+      type,
+      data: eventCatalog.sample(type),
+    }));
+    const res = await h.call("POST", "/v1/events/batch", { key: a.key, body: { events } });
+    expect(res.status).toBe(202);
+    expect(res.json.data.map((e: { type: string }) => e.type)).toEqual(events.map((e) => e.type));
+    const counts = await Promise.all(
+      res.json.data.map(async (e: { id: string }) => {
+        const got = await h.call("GET", `/v1/events/${e.id}`, { key: a.key });
+        return got.json.deliveries.length;
+      }),
+    );
+    expect(counts).toEqual([1, 0, 1]);
+  });
+
+  test("all or none: one bad event stores nothing and names /events/i/...", async () => {
+    const a = await account("batch-bad");
+    const events = Array.from({ length: 5 }, () => ({
+      type: "message.read",
+      data: eventCatalog.sample("message.read"),
+    }));
+    (events[3]!.data as Record<string, unknown>).to = 5;
+    const res = await h.call("POST", "/v1/events/batch", { key: a.key, body: { events } });
+    expect(res.status).toBe(422);
+    expect(res.json.error.details).toEqual([{ field: "/events/3/data/to", reason: "must be a string" }]);
+    const list = await h.call("GET", "/v1/events", { key: a.key });
+    expect(list.json.data).toHaveLength(0);
+
+    const unknownType = await h.call("POST", "/v1/events/batch", {
+      key: a.key,
+      body: {
+        events: [
+          { type: "message.read", data: eventCatalog.sample("message.read") },
+          { type: "x", data: {} },
+        ],
+      },
+    });
+    expect(unknownType.status).toBe(422);
+    expect(unknownType.json.error.details[0].field).toBe("/events/1/type");
+  });
+
+  test("more than 1000 events, or none, is 422", async () => {
+    const one = {
+      type: "message.read",
+      data: { message_id: "m", to: "+1", read_at: "2025-01-15T10:25:15Z", device_id: "d" },
+    };
+    const big = await h.call("POST", "/v1/events/batch", {
+      body: { events: Array.from({ length: 1001 }, () => one) },
+    });
+    expect(big.status).toBe(422);
+    expect(big.json.error.details).toEqual([{ field: "/events", reason: "must have at most 1000 items" }]);
+    const empty = await h.call("POST", "/v1/events/batch", { body: { events: [] } });
+    expect(empty.status).toBe(422);
+    expect(empty.json.error.details[0]).toEqual({ field: "/events", reason: "must not be empty" });
+    const thousand = await h.call("POST", "/v1/events/batch", {
+      body: { events: Array.from({ length: 1000 }, () => one) },
+    });
+    expect(thousand.status).toBe(202);
+    expect(thousand.json.data).toHaveLength(1000);
+  });
+});
+
+describe("reading events", () => {
+  test("list is newest first and paginated; get of a foreign or missing id is 404", async () => {
+    const a = await account("reader");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await h.call("POST", "/v1/events", {
+        key: a.key,
+        body: { type: "message.read", data: eventCatalog.sample("message.read") },
+      });
+      ids.push(r.json.id);
+    }
+    const page = await h.call("GET", "/v1/events?limit=2", { key: a.key });
+    expect(page.json.data.map((e: { id: string }) => e.id)).toEqual([ids[2], ids[1]]);
+    const rest = await h.call(
+      "GET",
+      `/v1/events?limit=2&cursor=${encodeURIComponent(page.json.next_cursor)}`,
+      {
+        key: a.key,
+      },
+    );
+    expect(rest.json.data.map((e: { id: string }) => e.id)).toEqual([ids[0]]);
+
+    const b = await account("reader-other");
+    expect((await h.call("GET", `/v1/events/${ids[0]}`, { key: b.key })).status).toBe(404);
+    expect((await h.call("GET", "/v1/events/evt_missing", { key: a.key })).status).toBe(404);
+    expect((await h.call("GET", "/v1/events", { key: b.key })).json.data).toHaveLength(0);
+    expect((await h.call("GET", "/v1/events?cursor=zzz", { key: a.key })).json.error.code).toBe(
+      "invalid_cursor",
+    );
+  });
+});

@@ -1,0 +1,175 @@
+// Test harness for the HTTP API: a real LMDB store in a temp dir, the real app, and a fake
+// DeliveryPort that records what the API asks of the engine. Requests go through app.handle.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Config } from "../../src/config/config";
+import { bootstrapAccess } from "../../src/domain/bootstrap";
+import type { DeliveryPort } from "../../src/domain/delivery-port";
+import { newId } from "../../src/domain/ids";
+import { createHttpApp, type HttpApp } from "../../src/http/http-app";
+import { silentLogger } from "../../src/observability/logger";
+import { Metrics } from "../../src/observability/metrics";
+import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import type { AttemptRecord, DueEntry, EventRecord, WebhookRecord } from "../../src/storage/records";
+import type { Store } from "../../src/storage/store";
+
+export const ADMIN_KEY = "ik_admin_test_key_0123456789abcdefghijklmnopqrstuvwxyz";
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: "127.0.0.1",
+    dataDir: "unused",
+    adminKey: ADMIN_KEY,
+    retrySchedule: [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000],
+    timeoutMs: 10_000,
+    concurrency: 16,
+    webhookConcurrency: 4,
+    retentionMs: 30 * 86_400_000,
+    maxBodyBytes: 256 * 1024,
+    allowPrivateTargets: false,
+    logLevel: "error",
+    retryAfterCapMs: 3_600_000,
+    shutdownGraceMs: 5_000,
+    ...overrides,
+  };
+}
+
+/** Records enqueue calls; answers test sends with a made-up successful attempt (and stores it). */
+export class FakeDelivery implements DeliveryPort {
+  readonly enqueued: DueEntry[][] = [];
+  readonly tests: { webhook: WebhookRecord; event: EventRecord }[] = [];
+  constructor(private readonly store: () => Store) {}
+  enqueue(entries: DueEntry[]): void {
+    this.enqueued.push(entries);
+  }
+  async sendTest(webhook: WebhookRecord, event: EventRecord): Promise<AttemptRecord> {
+    this.tests.push({ webhook, event });
+    const attempt: AttemptRecord = {
+      id: newId("att"),
+      account_id: webhook.account_id,
+      webhook_id: webhook.id,
+      delivery_id: null,
+      event_id: event.id,
+      event_type: event.type,
+      attempt: 1,
+      started_at: event.created_at,
+      duration_ms: 12,
+      outcome: "succeeded",
+      status_code: 200,
+      error_class: null,
+      error_message: null,
+      response_body: "OK",
+      test: true,
+    };
+    await this.store().attempts.add(attempt);
+    return attempt;
+  }
+  inFlight(): number {
+    return 3;
+  }
+}
+
+export interface CallOptions {
+  key?: string | null;
+  body?: unknown;
+  rawBody?: RequestInit["body"];
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+  json: any;
+  text: string;
+}
+
+export interface Harness {
+  app: HttpApp;
+  store: Store;
+  delivery: FakeDelivery;
+  metrics: Metrics;
+  config: Config;
+  /** The default account's key, made by bootstrap. */
+  defaultKey: string;
+  defaultAccountId: string;
+  shuttingDown: { value: boolean };
+  call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
+  /** A new account and its key, through the API. */
+  newAccount(name?: string): Promise<{ id: string; key: string }>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "inbox-http-"));
+  const store = await openLmdbStore({ dataDir: dir, logger: silentLogger });
+  const config = testConfig({ dataDir: dir, ...overrides });
+  const boot = await bootstrapAccess(store, config, Date.now());
+  if (!boot.defaultAccount) throw new Error("bootstrap made no default account");
+  const delivery = new FakeDelivery(() => store);
+  const metrics = new Metrics();
+  const shuttingDown = { value: false };
+  const app = createHttpApp({
+    store,
+    config,
+    logger: silentLogger,
+    metrics,
+    delivery,
+    version: "9.9.9-test",
+    isShuttingDown: () => shuttingDown.value,
+  });
+
+  const call = async (method: string, path: string, opts: CallOptions = {}): Promise<CallResult> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    const key = opts.key === undefined ? boot.defaultAccount?.apiKey : opts.key;
+    if (key !== null && key !== undefined) headers.authorization = `Bearer ${key}`;
+    let body: RequestInit["body"] | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const res = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, json, text };
+  };
+
+  return {
+    app,
+    store,
+    delivery,
+    metrics,
+    config,
+    defaultKey: boot.defaultAccount.apiKey,
+    defaultAccountId: boot.defaultAccount.id,
+    shuttingDown,
+    call,
+    async newAccount(name = "acme") {
+      const res = await call("POST", "/v1/accounts", { key: ADMIN_KEY, body: { name } });
+      if (res.status !== 201) throw new Error(`account creation answered ${res.status}: ${res.text}`);
+      return { id: res.json.id as string, key: res.json.api_key as string };
+    },
+    async close() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A webhook registration body that passes validation (public hostname, not resolved here). */
+export function webhookBody(overrides: Record<string, unknown> = {}) {
+  return {
+    url: "https://hooks.example.com/inbox",
+    events: ["message.delivered", "message.read"],
+    description: "Production webhook endpoint",
+    ...overrides,
+  };
+}
