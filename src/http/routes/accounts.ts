@@ -27,7 +27,7 @@ export function accountRoutes({ services, auth }: RouteContext) {
       // Transform runs before body validation, so an account key learns nothing about the payload shape.
       .onTransform(({ principal }) => requireAdmin(principal))
       .post(
-        "/",
+        "",
         async ({ body, status }) => {
           const { account, apiKey, key } = await services.accounts.create(body.name);
           return status(201, { ...presentAccount(account), api_key: apiKey, key_id: key.id });
@@ -43,7 +43,7 @@ export function accountRoutes({ services, auth }: RouteContext) {
         },
       )
       .get(
-        "/",
+        "",
         ({ query }) => {
           const page = services.accounts.list(pageQuery(query.limit, query.cursor));
           return { data: page.data.map(presentAccount), next_cursor: page.next_cursor };

@@ -8,7 +8,7 @@ import type { RouteContext } from "./route-context";
 export function eventTypeRoutes({ services, auth }: RouteContext) {
   return new Elysia({ prefix: "/event-types", tags: ["Event types"] })
     .use(auth)
-    .get("/", () => ({ data: services.catalog.list().map(presentEventType) }), {
+    .get("", () => ({ data: services.catalog.list().map(presentEventType) }), {
       response: { 200: EventTypeList, ...CommonErrors },
       detail: {
         summary: "List event types",

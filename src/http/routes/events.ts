@@ -29,7 +29,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
   return new Elysia({ prefix: "/events", tags: ["Events"] })
     .use(auth)
     .post(
-      "/",
+      "",
       async ({ body, principal, set, status }) => {
         const accountId = scope(principal, body.account_id, "/account_id");
         const [outcome] = await services.events.publish(accountId, [
@@ -73,7 +73,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
       },
     )
     .get(
-      "/",
+      "",
       ({ query, principal }) => {
         const accountId = scope(principal, query.account_id, "account_id");
         const page = services.events.list(accountId, pageQuery(query.limit, query.cursor));

@@ -43,7 +43,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
   return new Elysia({ prefix: "/webhooks", tags: ["Webhooks"] })
     .use(auth)
     .post(
-      "/",
+      "",
       async ({ body, principal, status }) => {
         const accountId = scope(principal, body.account_id, "/account_id");
         const webhook = await services.webhooks.create(accountId, body);
@@ -61,7 +61,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
       },
     )
     .get(
-      "/",
+      "",
       ({ query, principal }) => {
         const accountId = scope(principal, query.account_id, "account_id");
         const page = services.webhooks.list(accountId, pageQuery(query.limit, query.cursor));
