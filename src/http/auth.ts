@@ -18,24 +18,34 @@ function isApiPath(url: string): boolean {
   return path === "/v1" || path.startsWith("/v1/");
 }
 
+export interface Authentication {
+  /** Root-only: checks the key of every /v1 request in onRequest (Elysia runs onRequest app-wide). */
+  guard: Elysia;
+  /** For route modules: puts the request's `principal` in their handlers' context. */
+  principal: ReturnType<typeof principalPlugin>;
+}
+
+function principalPlugin(principals: WeakMap<Request, Principal>) {
+  // Only /v1 routes use this; for them the guard has set the principal or already answered 401.
+  return new Elysia({ name: "principal" }).derive({ as: "scoped" }, ({ request }) => ({
+    principal: principals.get(request) as Principal,
+  }));
+}
+
 /**
- * The authentication plugin. `principal` is always set for /v1 routes (requests without a valid key
- * never reach them); a missing, unknown or revoked key answers 401 with no further detail.
+ * Authentication for /v1. A missing, malformed, unknown or revoked key answers 401 with no further
+ * detail, before the body is read.
  */
-export function authentication(store: Store) {
+export function authentication(store: Store): Authentication {
   const principals = new WeakMap<Request, Principal>();
-  return new Elysia({ name: "authentication" })
-    .onRequest(({ request }) => {
-      if (!isApiPath(request.url)) return;
-      const match = BEARER.exec(request.headers.get("authorization") ?? "");
-      const principal = match?.[1] ? authenticateKey(store, match[1]) : undefined;
-      if (!principal) throw ApiError.unauthorized();
-      principals.set(request, principal);
-    })
-    .derive({ as: "global" }, ({ request }) => {
-      // Only /v1 routes read this; for them onRequest has set it or already answered 401.
-      return { principal: principals.get(request) as Principal };
-    });
+  const guard = new Elysia({ name: "authentication" }).onRequest(({ request }) => {
+    if (!isApiPath(request.url)) return;
+    const match = BEARER.exec(request.headers.get("authorization") ?? "");
+    const principal = match?.[1] ? authenticateKey(store, match[1]) : undefined;
+    if (!principal) throw ApiError.unauthorized();
+    principals.set(request, principal);
+  });
+  return { guard: guard as unknown as Elysia, principal: principalPlugin(principals) };
 }
 
 export function requireAdmin(principal: Principal): void {

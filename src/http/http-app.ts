@@ -56,7 +56,8 @@ export function createHttpApp(deps: HttpDeps) {
   });
   registerGauges(deps.metrics, deps.store);
 
-  const ctx: RouteContext = { services, auth: authentication(deps.store) };
+  const auth = authentication(deps.store);
+  const ctx: RouteContext = { services, auth: auth.principal };
   let app: Elysia | undefined;
   const routeMethods = new RouteMethods(() => app?.routes ?? []);
 
@@ -69,7 +70,7 @@ export function createHttpApp(deps: HttpDeps) {
       const q = query as Record<string, unknown>;
       if (typeof q.limit === "string" && /^-?\d{1,15}$/.test(q.limit)) q.limit = Number(q.limit);
     })
-    .use(ctx.auth)
+    .use(auth.guard)
     .use(swaggerUi({ version: deps.version }))
     .use(systemRoutes(deps))
     .group("/v1", (v1) =>

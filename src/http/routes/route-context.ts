@@ -1,9 +1,9 @@
 // What every route module receives from createHttpApp.
 
 import type { Services } from "../../domain/services";
-import type { authentication } from "../auth";
+import type { Authentication } from "../auth";
 
 export interface RouteContext {
   services: Services;
-  auth: ReturnType<typeof authentication>;
+  auth: Authentication["principal"];
 }
