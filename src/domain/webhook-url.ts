@@ -13,6 +13,8 @@ export function checkWebhookUrl(
   field = "/url",
 ): FieldIssue | undefined {
   if (raw.length > MAX_URL_LENGTH) return { field, reason: `must be at most ${MAX_URL_LENGTH} characters` };
+  // The URL parser would trim these silently; refuse them so the stored URL is the one checked.
+  if (raw !== raw.trim()) return { field, reason: "must not have leading or trailing whitespace" };
   let url: URL;
   try {
     url = new URL(raw);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventCatalog } from "../../src/domain/event-catalog";
 import { newId } from "../../src/domain/ids";
 import type { AttemptRecord } from "../../src/storage/records";
-import { createHarness, type Harness, webhookBody } from "./harness";
+import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -111,6 +111,30 @@ describe("deliveries", () => {
     expect(got.json.status).toBe("cancelled");
     const res = await h.call("POST", `/v1/deliveries/${s.deliveryId}/retry`, { key: s.key });
     expect(res.status).toBe(409);
+  });
+
+  test("the admin key reads and retries for the account it names", async () => {
+    const s = await scenario("dlv-admin");
+    await attempt(s, 1, "failed", Date.now());
+    const got = await h.call("GET", `/v1/deliveries/${s.deliveryId}?account_id=${s.id}`, { key: ADMIN_KEY });
+    expect(got.status).toBe(200);
+    const logs = await h.call("GET", `/v1/webhooks/${s.webhookId}/logs?account_id=${s.id}`, {
+      key: ADMIN_KEY,
+    });
+    expect(logs.json.data).toHaveLength(1);
+    const retry = await h.call("POST", `/v1/deliveries/${s.deliveryId}/retry?account_id=${s.id}`, {
+      key: ADMIN_KEY,
+    });
+    expect(retry.status).toBe(202);
+    const unscoped = await h.call("GET", `/v1/deliveries/${s.deliveryId}`, { key: ADMIN_KEY });
+    expect(unscoped.status).toBe(422);
+    expect(unscoped.json.error.details).toEqual([
+      { field: "account_id", reason: "is required when using the admin key" },
+    ]);
+    const wrong = await h.call("GET", `/v1/deliveries/${s.deliveryId}?account_id=${h.defaultAccountId}`, {
+      key: ADMIN_KEY,
+    });
+    expect(wrong.status).toBe(404);
   });
 
   test("foreign and missing deliveries are 404", async () => {

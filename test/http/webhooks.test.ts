@@ -168,6 +168,9 @@ describe("webhook validation", () => {
     expect(await invalid(webhookBody({ url: "https://user:pass@example.com/x" }))).toEqual([
       { field: "/url", reason: "must not contain credentials (user:password@)" },
     ]);
+    expect(await invalid(webhookBody({ url: " https://example.com/x" }))).toEqual([
+      { field: "/url", reason: "must not have leading or trailing whitespace" },
+    ]);
     const long = `https://example.com/${"a".repeat(2048)}`;
     expect(await invalid(webhookBody({ url: long }))).toEqual([
       { field: "/url", reason: "must be at most 2048 characters" },
