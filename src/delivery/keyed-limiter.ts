@@ -16,8 +16,8 @@ export interface KeyedLimiterOptions<T> {
   queuePerKey: number;
   /** Runs one task; its settling frees the slot. Rejections are the caller's to handle inside. */
   run: (key: string, item: T) => Promise<void>;
-  /** Called after a slot was freed and waiting keys had their turn: room for more work. */
-  onSlotFree?: () => void;
+  /** Called after a slot of `key` was freed and waiting keys had their turn: room for more work. */
+  onSlotFree?: (key: string) => void;
 }
 
 export type OfferResult = "started" | "queued" | "refused";
@@ -46,6 +46,12 @@ export class KeyedLimiter<T> {
 
   get waiting(): number {
     return this.waitingCount;
+  }
+
+  /** Tasks waiting behind `key`. */
+  waitingFor(key: string): number {
+    const state = this.keys.get(key);
+    return state ? state.waiting.length - state.head : 0;
   }
 
   hasGlobalRoom(): boolean {
@@ -113,7 +119,7 @@ export class KeyedLimiter<T> {
         this.markReady(key, state);
         this.forgetIfIdle(key, state);
         this.pump();
-        this.opts.onSlotFree?.();
+        this.opts.onSlotFree?.(key);
       });
   }
 

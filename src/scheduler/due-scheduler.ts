@@ -11,7 +11,8 @@
 // - an id is never fired twice at once: ids held by the wheel or the dispatcher are skipped when
 //   the queue is read again, and the wheel is keyed by delivery id;
 // - nothing is lost: entries not announced, or left out while memory was full, are found by the
-//   cursor moving forward through the queue, or by a full re-read at least every `rescanMs`;
+//   cursor moving forward through the queue, or by a full re-read at least every `rescanMs` (sooner
+//   when the dispatcher asks for one with rescanSoon(), after it had to leave entries out);
 // - worst-case lateness with room to spare is the timer granularity (`tickMs`) for announced
 //   entries, and `refillMs` for entries the scheduler learns about only from the store.
 
@@ -40,6 +41,8 @@ export interface DueSchedulerOptions {
   refillMs?: number;
   /** How often the queue is re-read from its start, for entries left out or never announced. */
   rescanMs?: number;
+  /** Least time between two re-reads asked for by rescanSoon(). */
+  minRescanGapMs?: number;
   tickMs?: number;
 }
 
@@ -52,6 +55,10 @@ export class DueScheduler {
   private running = false;
   private refilling = false;
   private refillAgain = false;
+  /** The last refill stopped for want of room; poke() resumes it. */
+  private starved = false;
+  /** A re-read from the start was asked for (entries were left out and there is room again). */
+  private rescanWanted = false;
   private fireTimer: ReturnType<typeof setTimeout> | undefined;
   private fireAt = Number.POSITIVE_INFINITY;
   private refillTimer: ReturnType<typeof setTimeout> | undefined;
@@ -64,6 +71,7 @@ export class DueScheduler {
       batch: deps.batch ?? 1_000,
       refillMs: deps.refillMs ?? 1_000,
       rescanMs: deps.rescanMs ?? 10_000,
+      minRescanGapMs: deps.minRescanGapMs ?? 100,
       tickMs: deps.tickMs ?? 10,
     };
     this.wheel = new TimerWheel<true>({ now: this.opts.now(), tickMs: this.opts.tickMs });
@@ -116,7 +124,30 @@ export class DueScheduler {
 
   /** The dispatcher freed room: read more from the store now rather than at the next refill. */
   poke(): void {
-    if (this.running && this.inMemory() < this.opts.maxHeld) this.requestRefill();
+    if (!this.starved || !this.running || this.inMemory() >= this.opts.maxHeld) return;
+    this.starved = false;
+    this.requestRefill();
+  }
+
+  /**
+   * Entries were left out (a webhook's lane was full) and there is room for them again: re-read
+   * the queue from its start soon, at most once every `minRescanGapMs`.
+   */
+  rescanSoon(): void {
+    if (!this.running) return;
+    this.rescanWanted = true;
+    if (this.refilling) {
+      this.refillAgain = true;
+      return;
+    }
+    const wait = this.lastRescan + this.opts.minRescanGapMs - this.opts.now();
+    if (wait <= 0) {
+      this.requestRefill();
+      return;
+    }
+    if (this.refillTimer) clearTimeout(this.refillTimer);
+    this.refillTimer = setTimeout(() => this.requestRefill(), wait);
+    this.refillTimer.unref?.();
   }
 
   private inMemory(): number {
@@ -142,9 +173,16 @@ export class DueScheduler {
     try {
       if (!this.running) return;
       const now = this.opts.now();
+      if (this.rescanWanted && now - this.lastRescan >= this.opts.minRescanGapMs) {
+        this.rescanWanted = false;
+        this.cursor = undefined;
+      }
       if (this.cursor === undefined) this.lastRescan = now;
       const room = this.opts.maxHeld - this.inMemory();
-      if (room <= 0) return; // poke() resumes when the dispatcher frees room
+      if (room <= 0) {
+        this.starved = true; // poke() resumes as soon as the dispatcher frees room
+        return;
+      }
       const limit = Math.min(this.opts.batch, room);
       const page = this.deps.queue.scan(now + this.opts.horizonMs, limit, this.cursor);
       for (const entry of page) {

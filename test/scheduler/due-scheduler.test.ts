@@ -97,7 +97,7 @@ describe("DueScheduler", () => {
     expect(new Set(h.fired).size).toBe(total);
     // Loaded in due order: the first fired are the oldest.
     expect(h.fired.slice(0, 3)).toEqual(["dlv_000000", "dlv_000001", "dlv_000002"]);
-  });
+  }, 30_000);
 
   test("an entry announced and also read from the queue fires once; held ids are never loaded", async () => {
     const queue = new MemoryQueue();

@@ -1,0 +1,368 @@
+// The delivery engine: takes due delivery ids from the scheduler, runs each attempt under the
+// global and per-webhook caps, records its outcome and the next step in the store, and answers
+// test sends. The only implementation of DeliveryPort.
+//
+// Guarantees:
+// - at least once: an attempt's result is recorded only after the request finished; an attempt
+//   cut short by shutdown (or a crash) leaves its delivery pending in the store, due as before, so
+//   it is made again after restart. Results are not flushed one by one: an unflushed result after a
+//   crash only means one more delivery, which receivers deduplicate by event id;
+// - a delivery id is attempted by one attempt at a time (the scheduler skips ids held here);
+// - a webhook at its cap queues only its own deliveries; other webhooks go on while global slots
+//   remain (see KeyedLimiter);
+// - secrets and URLs never reach the logs (they name webhook, delivery and event ids).
+
+import type { Config } from "../config/config";
+import type { DeliveryPort } from "../domain/delivery-port";
+import { newId } from "../domain/ids";
+import type { Logger } from "../observability/logger";
+import type { Metrics } from "../observability/metrics";
+import { DueScheduler, type DueSchedulerOptions } from "../scheduler/due-scheduler";
+import type { AttemptRecord, DeliveryRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
+import type { AttemptOutcomeUpdate, Store } from "../storage/store";
+import { envelopeBody } from "./envelope";
+import { KeyedLimiter } from "./keyed-limiter";
+import { createTargetResolver, type TargetResolver } from "./resolve-target";
+import { decideRetry } from "./retry-policy";
+import { type SendOutcome, send } from "./sender";
+
+export interface DeliveryEngine extends DeliveryPort {
+  start(): void;
+  /**
+   * Stops taking new work and waits up to `graceMs` for attempts in flight; those still running
+   * then are abandoned unrecorded and stay in the store's queue, to be made again after restart.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+export type SchedulerTuning = Pick<
+  DueSchedulerOptions,
+  "horizonMs" | "maxHeld" | "batch" | "refillMs" | "rescanMs" | "tickMs"
+>;
+
+export interface DeliveryEngineDeps {
+  store: Store;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  version: string;
+  now?: () => number;
+  /** Scheduler memory and pacing; the defaults suit production. */
+  scheduler?: SchedulerTuning;
+  /** Deliveries one webhook may have waiting in memory beyond its cap; the rest wait in the store. */
+  queuePerWebhook?: number;
+  resolver?: TargetResolver;
+  /** Extra trust anchors (PEM) for receivers with private certificates; tests only. */
+  tlsCa?: string;
+}
+
+/** A wheel timer may fire this much before an entry's due time without it counting as early. */
+const EARLY_SLACK_MS = 50;
+
+export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
+  const { store, config, logger, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const userAgent = `InboxWebhooks/${deps.version}`;
+  const resolver = deps.resolver ?? createTargetResolver({ allowPrivate: config.allowPrivateTargets });
+  const shutdown = new AbortController();
+  let accepting = true;
+
+  /** Every id held here: waiting in `incoming`, queued behind its webhook, or in flight. */
+  const held = new Set<string>();
+  /** Due ids not yet looked at, oldest first (an array with a moving head: O(1) shift). */
+  let incoming: string[] = [];
+  let incomingHead = 0;
+  /** Attempts running now, including test sends, so that stop() can wait for them. */
+  const running = new Set<Promise<unknown>>();
+
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    running.add(work);
+    work.finally(() => running.delete(work)).catch(() => {});
+    return work;
+  };
+
+  const lane = Math.max(1, deps.queuePerWebhook ?? 1_000);
+  /** Webhooks whose lane refused deliveries: when it drains to half, the store is re-read for them. */
+  const refusedLanes = new Set<string>();
+
+  const limiter = new KeyedLimiter<string>({
+    global: Math.max(1, config.concurrency),
+    perKey: Math.max(1, config.webhookConcurrency),
+    queuePerKey: lane,
+    run: (_webhookId, id) =>
+      track(
+        attempt(id)
+          .catch((err) =>
+            logger.error("delivery attempt crashed", { delivery_id: id, error: errorText(err) }),
+          )
+          .finally(() => held.delete(id)),
+      ),
+    onSlotFree: (webhookId) => {
+      pumpIncoming();
+      scheduler.poke();
+      if (refusedLanes.has(webhookId) && limiter.waitingFor(webhookId) <= lane / 2) {
+        refusedLanes.delete(webhookId);
+        scheduler.rescanSoon();
+      }
+    },
+  });
+
+  const scheduler = new DueScheduler({
+    ...deps.scheduler,
+    queue: store.queue,
+    logger,
+    now,
+    onDue: (id) => {
+      if (!accepting || held.has(id)) return;
+      held.add(id);
+      incoming.push(id);
+      pumpIncoming();
+    },
+    holds: (id) => held.has(id),
+    held: () => held.size,
+  });
+
+  metrics.addGauge("inbox_delivery_attempts_in_flight", "Delivery attempts in flight.", () => limiter.active);
+  metrics.addGauge(
+    "inbox_scheduler_wheel_entries",
+    "Pending attempts held in the timer wheel.",
+    () => scheduler.size,
+  );
+
+  /** Moves due ids to their webhook's lane while global slots are free. */
+  function pumpIncoming(): void {
+    while (accepting && limiter.hasGlobalRoom() && incomingHead < incoming.length) {
+      const id = incoming[incomingHead] as string;
+      incoming[incomingHead++] = "";
+      const delivery = store.deliveries.getById(id);
+      if (delivery?.status !== "pending") {
+        held.delete(id);
+        continue;
+      }
+      if (delivery.next_attempt_at !== null && delivery.next_attempt_at > now() + EARLY_SLACK_MS) {
+        // Rescheduled since it was loaded: wait for the store's due time instead.
+        held.delete(id);
+        scheduler.schedule({ delivery_id: id, due: delivery.next_attempt_at });
+        continue;
+      }
+      // A webhook with a full lane leaves its delivery in the store; a re-read brings it back once
+      // the lane has drained (or at the periodic re-read).
+      if (limiter.offer(delivery.webhook_id, id) === "refused") {
+        held.delete(id);
+        refusedLanes.add(delivery.webhook_id);
+      }
+    }
+    if (incomingHead === incoming.length) {
+      incoming = [];
+      incomingHead = 0;
+    } else if (incomingHead > 4096 && incomingHead * 2 > incoming.length) {
+      incoming = incoming.slice(incomingHead);
+      incomingHead = 0;
+    }
+  }
+
+  async function attempt(id: string): Promise<void> {
+    const delivery = store.deliveries.getById(id);
+    if (delivery?.status !== "pending" || !accepting) return;
+    const webhook = store.webhooks.getById(delivery.webhook_id);
+    // A deleted or disabled webhook's pending deliveries are cancelled by the store.
+    if (!webhook?.enabled) return;
+    const event = store.events.get(delivery.account_id, delivery.event_id);
+    const attemptNo = delivery.attempts + 1;
+    const startedAt = now();
+    const outcome: SendOutcome = event
+      ? await send(
+          { url: webhook.url, secret: webhook.secret },
+          {
+            body: envelopeBody(event),
+            eventId: event.id,
+            eventType: event.type,
+            deliveryId: id,
+            attempt: attemptNo,
+          },
+          {
+            resolver,
+            timeoutMs: config.timeoutMs,
+            userAgent,
+            signal: shutdown.signal,
+            now,
+            tlsCa: deps.tlsCa,
+          },
+        )
+      : missingEvent();
+    // Cut short by shutdown: record nothing, so the delivery stays due and is made again.
+    if (shutdown.signal.aborted) return;
+
+    let update: AttemptOutcomeUpdate;
+    if (outcome.ok) update = { status: "succeeded" };
+    else if (!event) update = { status: "failed" };
+    else {
+      const decision = decideRetry({
+        attemptsMade: attemptNo,
+        schedule: config.retrySchedule,
+        now: now(),
+        retryAfterMs: outcome.retryAfterMs,
+        retryAfterCapMs: config.retryAfterCapMs,
+      });
+      update =
+        decision.outcome === "retry"
+          ? { status: "pending", next_attempt_at: decision.at }
+          : { status: "failed" };
+    }
+    const record = attemptRecord(delivery, webhook, attemptNo, startedAt, outcome, false);
+    const stored = await store.deliveries.recordAttempt(record, update);
+    held.delete(id);
+    observe(delivery, record, outcome, update, stored);
+    if (stored?.status === "pending" && stored.next_attempt_at !== null) {
+      scheduler.schedule({ delivery_id: id, due: stored.next_attempt_at });
+    }
+  }
+
+  function observe(
+    delivery: DeliveryRecord,
+    record: AttemptRecord,
+    outcome: SendOutcome,
+    update: AttemptOutcomeUpdate,
+    stored: DeliveryRecord | undefined,
+  ): void {
+    metrics.attempts.inc({ outcome: record.outcome, error_class: record.error_class ?? "none" });
+    metrics.attemptLatency.observe(outcome.durationMs / 1000);
+    if (record.attempt === 1)
+      metrics.publishToFirstAttempt.observe(Math.max(0, now() - delivery.created_at) / 1000);
+    if (stored?.status === "succeeded") metrics.deliveriesSucceeded.inc();
+    if (stored?.status === "failed" && update.status === "failed") metrics.deliveriesFailed.inc();
+    const fields = {
+      delivery_id: record.delivery_id,
+      webhook_id: record.webhook_id,
+      event_id: record.event_id,
+      attempt: record.attempt,
+      outcome: record.outcome,
+      status_code: record.status_code,
+      error_class: record.error_class,
+      duration_ms: record.duration_ms,
+      next: update.status === "pending" ? new Date(update.next_attempt_at).toISOString() : update.status,
+    };
+    logger.debug("delivery attempt", fields);
+    if (!outcome.ok) logger.warn("delivery attempt failed", { ...fields, error: record.error_message });
+  }
+
+  function attemptRecord(
+    delivery: Pick<DeliveryRecord, "id" | "account_id" | "event_id" | "event_type"> | null,
+    webhook: WebhookRecord,
+    attemptNo: number,
+    startedAt: number,
+    outcome: SendOutcome,
+    test: boolean,
+    event?: EventRecord,
+  ): AttemptRecord {
+    return {
+      id: newId("att", startedAt),
+      account_id: webhook.account_id,
+      webhook_id: webhook.id,
+      delivery_id: delivery?.id ?? null,
+      event_id: delivery?.event_id ?? event?.id ?? "",
+      event_type: delivery?.event_type ?? event?.type ?? "",
+      attempt: attemptNo,
+      started_at: startedAt,
+      duration_ms: outcome.durationMs,
+      outcome: outcome.ok ? "succeeded" : "failed",
+      status_code: outcome.ok ? outcome.status : outcome.status,
+      error_class: outcome.ok ? null : outcome.errorClass,
+      error_message: outcome.ok ? null : outcome.message,
+      response_body: outcome.body,
+      test,
+    };
+  }
+
+  return {
+    start() {
+      if (!accepting) throw new Error("a stopped delivery engine cannot start again");
+      scheduler.start();
+    },
+
+    async stop(graceMs: number) {
+      accepting = false;
+      scheduler.stop();
+      limiter.pause();
+      // Queued ids stay due in the store; only attempts already running are waited for.
+      for (const id of limiter.drain()) held.delete(id);
+      for (let i = incomingHead; i < incoming.length; i++) held.delete(incoming[i] as string);
+      incoming = [];
+      incomingHead = 0;
+      if (running.size === 0) return;
+      const settled = Promise.allSettled([...running]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = await Promise.race([
+        settled.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), Math.max(0, graceMs));
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (!expired) return;
+      logger.warn("shutdown grace expired; abandoning attempts in flight", { in_flight: running.size });
+      shutdown.abort(new Error("shutting down"));
+      // Aborted sends settle at once; what already reached the store finishes its short write.
+      await settled;
+    },
+
+    enqueue(entries: DueEntry[]) {
+      if (!accepting) return;
+      for (const entry of entries) scheduler.schedule(entry);
+    },
+
+    async sendTest(webhook: WebhookRecord, event: EventRecord): Promise<AttemptRecord> {
+      const startedAt = now();
+      const outcome = await track(
+        send(
+          { url: webhook.url, secret: webhook.secret },
+          {
+            body: envelopeBody(event),
+            eventId: event.id,
+            eventType: event.type,
+            deliveryId: null,
+            attempt: 1,
+          },
+          {
+            resolver,
+            timeoutMs: config.timeoutMs,
+            userAgent,
+            signal: shutdown.signal,
+            now,
+            tlsCa: deps.tlsCa,
+          },
+        ),
+      );
+      const record = attemptRecord(null, webhook, 1, startedAt, outcome, true, event);
+      if (!shutdown.signal.aborted) await store.attempts.add(record);
+      logger.debug("test delivery attempt", {
+        webhook_id: webhook.id,
+        event_id: event.id,
+        outcome: record.outcome,
+        status_code: record.status_code,
+        error_class: record.error_class,
+        duration_ms: record.duration_ms,
+      });
+      return record;
+    },
+
+    inFlight() {
+      return running.size;
+    },
+  };
+}
+
+function missingEvent(): SendOutcome {
+  return {
+    ok: false,
+    errorClass: "network",
+    status: null,
+    message: "the event is no longer stored; nothing to send",
+    body: null,
+    durationMs: 0,
+    retryAfterMs: null,
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

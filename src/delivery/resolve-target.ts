@@ -1,0 +1,127 @@
+// Turns a webhook URL's host into the one address an attempt connects to, after the SSRF check.
+//
+// Guarantees:
+// - every address the host resolves to is checked, and one forbidden address refuses the whole host
+//   (unless private targets are allowed), so a name that mixes public and internal records cannot
+//   be used to reach the internal one;
+// - the address returned is one that was checked: the sender connects to it, never re-resolving the
+//   name, so DNS rebinding between check and connect cannot redirect the request;
+// - answers are cached for a short TTL with a bounded number of hosts, and concurrent look-ups of
+//   one host share a single resolution, so throughput is not bound by DNS.
+
+import { promises as dns } from "node:dns";
+import { checkAddress, parseIpLiteral } from "./ssrf-guard";
+
+export type ResolveResult =
+  | { ok: true; address: string; family: 4 | 6 }
+  | { ok: false; errorClass: "dns" | "ssrf_blocked"; message: string };
+
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
+
+export type LookupFn = (host: string) => Promise<ResolvedAddress[]>;
+
+export interface TargetResolverOptions {
+  /** Lifts the SSRF guard (development and tests). */
+  allowPrivate: boolean;
+  /** How long a checked answer (or a refusal) is reused. */
+  ttlMs?: number;
+  /** How long a DNS failure is remembered, so a dead name does not cost a look-up per attempt. */
+  failureTtlMs?: number;
+  /** Hosts kept in the cache; the oldest entry goes first. */
+  maxEntries?: number;
+  now?: () => number;
+  lookup?: LookupFn;
+}
+
+export interface TargetResolver {
+  /** `host` as URL.hostname gives it: lower-case, IPv6 literals in brackets. */
+  resolve(host: string): Promise<ResolveResult>;
+}
+
+const defaultLookup: LookupFn = (host) => dns.lookup(host, { all: true });
+
+export function createTargetResolver(opts: TargetResolverOptions): TargetResolver {
+  const ttlMs = opts.ttlMs ?? 30_000;
+  const failureTtlMs = opts.failureTtlMs ?? 5_000;
+  const maxEntries = opts.maxEntries ?? 10_000;
+  const now = opts.now ?? Date.now;
+  const lookup = opts.lookup ?? defaultLookup;
+  const cache = new Map<string, { expires: number; result: ResolveResult }>();
+  const pending = new Map<string, Promise<ResolveResult>>();
+
+  const check = (address: string, family: 4 | 6): ResolveResult => {
+    if (opts.allowPrivate) return { ok: true, address, family };
+    const verdict = checkAddress(address);
+    if (verdict.allowed) return { ok: true, address, family };
+    return {
+      ok: false,
+      errorClass: "ssrf_blocked",
+      message: `address ${address} is not allowed: ${verdict.reason}`,
+    };
+  };
+
+  const resolveName = async (host: string): Promise<ResolveResult> => {
+    let answers: ResolvedAddress[];
+    try {
+      answers = await lookup(host);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return {
+        ok: false,
+        errorClass: "dns",
+        message: `DNS lookup of ${host} failed${code ? ` (${code})` : ""}`,
+      };
+    }
+    if (answers.length === 0)
+      return { ok: false, errorClass: "dns", message: `DNS lookup of ${host} found no address` };
+    // Check every answer first: one forbidden address refuses the host whichever one we would pick.
+    const checked: Array<{ address: string; family: 4 | 6 }> = [];
+    for (const a of answers) {
+      const verdict = opts.allowPrivate ? { allowed: true as const } : checkAddress(a.address);
+      if (!verdict.allowed) {
+        return {
+          ok: false,
+          errorClass: "ssrf_blocked",
+          message: `${host} resolves to ${a.address}, which is not allowed: ${verdict.reason}`,
+        };
+      }
+      checked.push({ address: a.address, family: a.family === 6 ? 6 : 4 });
+    }
+    // Prefer IPv4: receivers (and test servers) most often listen there, and one address is enough.
+    const pick = checked.find((a) => a.family === 4) ?? (checked[0] as { address: string; family: 4 | 6 });
+    return { ok: true, ...pick };
+  };
+
+  const remember = (host: string, result: ResolveResult) => {
+    const life = !result.ok && result.errorClass === "dns" ? failureTtlMs : ttlMs;
+    if (life <= 0) return;
+    cache.delete(host);
+    cache.set(host, { expires: now() + life, result });
+    if (cache.size > maxEntries) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+  };
+
+  return {
+    resolve(rawHost: string): Promise<ResolveResult> {
+      const host = rawHost.startsWith("[") && rawHost.endsWith("]") ? rawHost.slice(1, -1) : rawHost;
+      const literal = parseIpLiteral(host);
+      if (literal !== null) return Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
+      const hit = cache.get(host);
+      if (hit && hit.expires > now()) return Promise.resolve(hit.result);
+      const inFlight = pending.get(host);
+      if (inFlight) return inFlight;
+      const p = resolveName(host).then((result) => {
+        pending.delete(host);
+        remember(host, result);
+        return result;
+      });
+      pending.set(host, p);
+      return p;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// Target resolution: every address checked, the checked one returned, answers cached briefly.
+// Look-ups are injected (no DNS traffic leaves the machine) except for `localhost`.
+
+import { describe, expect, test } from "bun:test";
+import { createTargetResolver, type ResolvedAddress } from "../../src/delivery/resolve-target";
+
+const PUBLIC_V4 = "93.184.216.34";
+const PUBLIC_V6 = "2606:2800:220:1:248:1893:25c8:1946";
+
+function countingLookup(answers: Record<string, ResolvedAddress[]>) {
+  const calls: string[] = [];
+  const lookup = async (host: string) => {
+    calls.push(host);
+    await Bun.sleep(5);
+    const a = answers[host];
+    if (!a) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+    return a;
+  };
+  return { calls, lookup };
+}
+
+describe("createTargetResolver", () => {
+  test("IP literals are checked without a look-up", async () => {
+    const { calls, lookup } = countingLookup({});
+    const guarded = createTargetResolver({ allowPrivate: false, lookup });
+    expect(await guarded.resolve(PUBLIC_V4)).toEqual({ ok: true, address: PUBLIC_V4, family: 4 });
+    for (const host of ["127.0.0.1", "[::1]", "10.1.2.3", "169.254.169.254", "[::ffff:127.0.0.1]"]) {
+      expect(await guarded.resolve(host)).toMatchObject({ ok: false, errorClass: "ssrf_blocked" });
+    }
+    const open = createTargetResolver({ allowPrivate: true, lookup });
+    expect(await open.resolve("127.0.0.1")).toEqual({ ok: true, address: "127.0.0.1", family: 4 });
+    expect(await open.resolve("[::1]")).toMatchObject({ ok: true, family: 6 });
+    expect(calls).toEqual([]);
+  });
+
+  test("one forbidden answer refuses the whole name", async () => {
+    const { lookup } = countingLookup({
+      "mixed.example": [
+        { address: PUBLIC_V4, family: 4 },
+        { address: "10.0.0.5", family: 4 },
+      ],
+      "public.example": [
+        { address: PUBLIC_V6, family: 6 },
+        { address: PUBLIC_V4, family: 4 },
+      ],
+    });
+    const resolver = createTargetResolver({ allowPrivate: false, lookup });
+    const mixed = await resolver.resolve("mixed.example");
+    expect(mixed).toMatchObject({ ok: false, errorClass: "ssrf_blocked" });
+    if (!mixed.ok) expect(mixed.message).toContain("10.0.0.5");
+    // Allowed: the IPv4 answer is preferred.
+    expect(await resolver.resolve("public.example")).toEqual({ ok: true, address: PUBLIC_V4, family: 4 });
+  });
+
+  test("localhost resolves to loopback and is refused unless private targets are allowed", async () => {
+    expect(await createTargetResolver({ allowPrivate: false }).resolve("localhost")).toMatchObject({
+      ok: false,
+      errorClass: "ssrf_blocked",
+    });
+    const open = await createTargetResolver({ allowPrivate: true }).resolve("localhost");
+    expect(open.ok).toBe(true);
+  });
+
+  test("answers are cached for the TTL and concurrent look-ups share one resolution", async () => {
+    let clock = 1_000_000;
+    const { calls, lookup } = countingLookup({ "a.example": [{ address: PUBLIC_V4, family: 4 }] });
+    const resolver = createTargetResolver({ allowPrivate: false, lookup, ttlMs: 30_000, now: () => clock });
+    const all = await Promise.all([resolver.resolve("a.example"), resolver.resolve("a.example")]);
+    expect(all.every((r) => r.ok)).toBe(true);
+    expect(calls).toHaveLength(1);
+    clock += 29_000;
+    await resolver.resolve("a.example");
+    expect(calls).toHaveLength(1);
+    clock += 2_000;
+    await resolver.resolve("a.example");
+    expect(calls).toHaveLength(2);
+  });
+
+  test("a failed look-up is a dns error, remembered only briefly", async () => {
+    let clock = 0;
+    const { calls, lookup } = countingLookup({});
+    const resolver = createTargetResolver({
+      allowPrivate: false,
+      lookup,
+      failureTtlMs: 5_000,
+      now: () => clock,
+    });
+    const first = await resolver.resolve("nowhere.invalid");
+    expect(first).toMatchObject({ ok: false, errorClass: "dns" });
+    if (!first.ok) expect(first.message).toContain("ENOTFOUND");
+    await resolver.resolve("nowhere.invalid");
+    expect(calls).toHaveLength(1);
+    clock += 5_001;
+    await resolver.resolve("nowhere.invalid");
+    expect(calls).toHaveLength(2);
+  });
+
+  test("the cache holds a bounded number of hosts", async () => {
+    const answers = Object.fromEntries(
+      ["h1", "h2", "h3"].map((h) => [`${h}.example`, [{ address: PUBLIC_V4, family: 4 }]]),
+    );
+    const { calls, lookup } = countingLookup(answers);
+    const resolver = createTargetResolver({ allowPrivate: false, lookup, maxEntries: 2 });
+    for (const h of ["h1", "h2", "h3", "h3", "h2", "h1"]) await resolver.resolve(`${h}.example`);
+    // h1 was evicted by h3, so it is looked up twice; h2 and h3 once.
+    expect(calls).toEqual(["h1.example", "h2.example", "h3.example", "h1.example"]);
+  });
+});
