@@ -1,0 +1,28 @@
+import { describe, expect, test } from "bun:test";
+import { parseBunTestSummary } from "./check";
+
+describe("parseBunTestSummary", () => {
+  test("reads the pass and fail counts of bun's final summary", () => {
+    const output = [
+      "src/a.test.ts:",
+      "(pass) a [0.10ms]",
+      "(fail) b [0.20ms]",
+      "",
+      " 12 pass",
+      " 3 fail",
+      " 1 error",
+      " 40 expect() calls",
+      "Ran 15 tests across 4 files. [1.00s]",
+    ].join("\n");
+    expect(parseBunTestSummary(output)).toEqual({ passed: 12, failed: 3 });
+  });
+
+  test("ignores colour codes and takes the last summary when tests print look-alike lines", () => {
+    const output = "log: 99 pass\n 7 pass\n\u001b[31m 2 fail\u001b[0m\n\n 5 pass\n 0 fail\nRan 5 tests\n";
+    expect(parseBunTestSummary(output)).toEqual({ passed: 5, failed: 0 });
+  });
+
+  test("answers undefined when there is no summary (the run crashed before reporting)", () => {
+    expect(parseBunTestSummary("error: Cannot find module\n")).toBeUndefined();
+  });
+});

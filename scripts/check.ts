@@ -1,0 +1,140 @@
+// `bun run test`: every check CI runs, in order, each one's output streamed through:
+//   typecheck, lint + format, unit and integration tests, build, compiled-binary tests, browser test.
+// The last line printed is always `N passed, N failed`: the sum of every `bun test` run, where a failed
+// step that is not a test run (tsc, biome, build) counts as one failure. Exits non-zero if anything failed.
+//
+// Test selection: plain `bun test` picks up `*.test.ts` (and `_test`/`.spec` variants) only, so the slow
+// suites live in `*.binary.ts` and `*.browser.ts` files and run here by explicit path after the build.
+
+import { parseArgs } from "node:util";
+
+interface Tally {
+  passed: number;
+  failed: number;
+}
+
+interface StepResult {
+  name: string;
+  ok: boolean;
+  /** Present for `bun test` runs. */
+  tally?: Tally;
+  ms: number;
+}
+
+const BUN = process.execPath;
+
+/** Runs a command with output streamed through; returns its exit code and everything it wrote. */
+async function run(
+  cmd: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
+  const proc = Bun.spawn(cmd, {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
+  let output = "";
+  const pump = async (stream: ReadableStream<Uint8Array>, sink: NodeJS.WriteStream) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      sink.write(chunk);
+      output += decoder.decode(chunk, { stream: true });
+    }
+  };
+  await Promise.all([pump(proc.stdout, process.stdout), pump(proc.stderr, process.stderr)]);
+  return { code: await proc.exited, output };
+}
+
+/**
+ * Bun's summary of one `bun test` run: ` N pass`, ` N fail` on their own lines. Files that fail to load
+ * are counted in `fail` there (and not in the JUnit report), which is why the console summary is used.
+ */
+export function parseBunTestSummary(output: string): Tally | undefined {
+  // The last match: the summary comes at the very end, after anything the tests themselves printed.
+  const plain = Bun.stripANSI(output);
+  const last = (re: RegExp) => [...plain.matchAll(re)].at(-1)?.[1];
+  const pass = last(/^ ?(\d+) pass\s*$/gm);
+  const fail = last(/^ ?(\d+) fail\s*$/gm);
+  if (pass === undefined && fail === undefined) return undefined;
+  return { passed: Number(pass ?? 0), failed: Number(fail ?? 0) };
+}
+
+function banner(text: string): void {
+  process.stdout.write(`\n=== ${text} ===\n`);
+}
+
+async function commandStep(name: string, cmd: string[]): Promise<StepResult> {
+  banner(name);
+  const started = performance.now();
+  const { code } = await run(cmd);
+  return { name, ok: code === 0, ms: performance.now() - started };
+}
+
+async function testStep(name: string, args: string[]): Promise<StepResult> {
+  banner(name);
+  const started = performance.now();
+  const { code, output } = await run([BUN, "test", ...args]);
+  const ms = performance.now() - started;
+  const tally = parseBunTestSummary(output) ?? { passed: 0, failed: 0 };
+  // A run that exits non-zero without reporting a failure (crash, no tests found) still failed.
+  if (code !== 0 && tally.failed === 0) tally.failed = 1;
+  return { name, ok: code === 0 && tally.failed === 0, tally, ms };
+}
+
+/** Explicit `./` paths, so that bun runs files whose names the default test pattern does not match. */
+function filesMatching(pattern: string): string[] {
+  return [...new Bun.Glob(pattern).scanSync({ cwd: "." })].sort().map((f) => `./${f}`);
+}
+
+async function suiteStep(name: string, pattern: string): Promise<StepResult> {
+  const files = filesMatching(pattern);
+  if (files.length === 0) {
+    banner(name);
+    process.stderr.write(`no files match ${pattern}\n`);
+    return { name, ok: false, tally: { passed: 0, failed: 1 }, ms: 0 };
+  }
+  return testStep(name, files);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Bun.argv.slice(2),
+    options: { "skip-browser": { type: "boolean", default: false } },
+    strict: true,
+  });
+  const results: StepResult[] = [];
+  results.push(await commandStep("typecheck (tsc --noEmit)", [BUN, "x", "tsc", "--noEmit"]));
+  results.push(await commandStep("lint and format (biome ci)", [BUN, "x", "biome", "ci", "."]));
+  results.push(await testStep("unit and integration tests (bun test)", []));
+  const build = await commandStep("build (bun run build)", [BUN, "run", "build"]);
+  results.push(build);
+  if (build.ok) {
+    results.push(await suiteStep("compiled binary tests", "test/binary/**/*.binary.ts"));
+    if (!values["skip-browser"]) {
+      results.push(await suiteStep("browser test (Swagger UI)", "test/browser/**/*.browser.ts"));
+    }
+  } else {
+    process.stderr.write("\nbuild failed: the binary and browser tests did not run\n");
+  }
+
+  banner("summary");
+  let passed = 0;
+  let failed = 0;
+  for (const r of results) {
+    const counts = r.tally ? ` (${r.tally.passed} passed, ${r.tally.failed} failed)` : "";
+    process.stdout.write(`${r.ok ? "ok  " : "FAIL"}  ${r.name}${counts}  ${(r.ms / 1000).toFixed(1)} s\n`);
+    if (r.tally) {
+      passed += r.tally.passed;
+      failed += r.tally.failed;
+    } else if (!r.ok) {
+      failed += 1;
+    }
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return failed === 0 && results.every((r) => r.ok) ? 0 : 1;
+}
+
+if (import.meta.main) {
+  process.exit(await main());
+}
