@@ -168,7 +168,7 @@ export function deliverySuites(name: string, open: OpenStore): void {
       const sorted = [...entries].sort(byDue);
       const seen = [];
       let after: (typeof sorted)[number] | undefined;
-      for (;;) {
+      for (let pages = 0; pages < 10; pages++) {
         const page = ctx.store.queue.scan(FAR, 2, after);
         if (page.length === 0) break;
         seen.push(...page);

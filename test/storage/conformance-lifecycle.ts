@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import type { RetentionResult } from "../../src/storage/store";
-import { attempt, event, item, publishOne, T0, type Tenant, tenant } from "./fixtures";
+import { attempt, event, item, publishOne, T0, type Tenant, tenant, webhook } from "./fixtures";
 import { freshStorePerTest, type OpenStore } from "./store-context";
 
 const DAY = 86_400_000;
@@ -89,6 +89,22 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
       }
       expect(total).toEqual({ attempts: 9, events: 5, deliveries: 5 });
       expect(ctx.store.events.list(t.account.id, { limit: 10 }).data).toHaveLength(4);
+    });
+    test("an event with more deliveries than `limit` loses them over several calls, then goes", async () => {
+      const t = await tenant(ctx.store);
+      const more = [webhook(t.account.id), webhook(t.account.id)];
+      for (const wh of more) await ctx.store.webhooks.create(wh);
+      const ev = event(t.account.id, { created_at: OLD });
+      const it = item(ev, [t.webhook.id, ...more.map((w) => w.id)]);
+      await ctx.store.events.publish([it]);
+      for (const d of it.deliveries) {
+        await ctx.store.deliveries.recordAttempt(attempt(d, { started_at: NEW }), { status: "succeeded" });
+      }
+      expect(await ctx.store.purge(BEFORE, 2)).toEqual({ attempts: 0, events: 0, deliveries: 2 });
+      expect(ctx.store.events.get(t.account.id, ev.id)).toEqual(ev);
+      expect(ctx.store.deliveries.listForEvent(t.account.id, ev.id)).toHaveLength(1);
+      expect(await ctx.store.purge(BEFORE, 2)).toEqual({ attempts: 0, events: 1, deliveries: 1 });
+      expect(ctx.store.events.get(t.account.id, ev.id)).toBeUndefined();
     });
   });
 

@@ -1,14 +1,18 @@
 // The LMDB store against the conformance suite, plus what only LMDB has: the data directory lock,
 // schema versions, group-commit isolation and the bounded scans.
 
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "../../src/observability/logger";
+import { MAX_EXAMINED } from "../../src/storage/lmdb/attempts-repository";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import type { Store } from "../../src/storage/store";
 import { runStoreConformance } from "./conformance";
+import { attempt, event, item, publishOne, T0, tenant, webhook } from "./fixtures";
 
-export function tempDir(): string {
+function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "inbox-store-"));
 }
 
@@ -27,4 +31,102 @@ runStoreConformance("lmdb", async () => {
       return store;
     },
   };
+});
+
+describe("lmdb store: beyond the contract", () => {
+  let dataDir = "";
+  let store: Store;
+  beforeEach(async () => {
+    dataDir = tempDir();
+    store = await openLmdbStore({ dataDir, logger: silentLogger });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("a publish that cannot be stored fails alone and leaves nothing behind", async () => {
+    const t = await tenant(store);
+    const good = event(t.account.id);
+    const first = event(t.account.id);
+    // LMDB keys are at most ~2 KB: an id this long cannot be a key, so this batch must fail whole.
+    const huge = event(t.account.id, { id: "é".repeat(1500) });
+    const [ok, failed] = await Promise.allSettled([
+      store.events.publish([item(good, [t.webhook.id])]),
+      store.events.publish([item(first, [t.webhook.id]), item(huge, [t.webhook.id])]),
+    ]);
+    expect(ok.status).toBe("fulfilled");
+    expect(failed.status).toBe("rejected");
+    expect(store.events.get(t.account.id, good.id)).toEqual(good);
+    expect(store.events.get(t.account.id, first.id)).toBeUndefined();
+    expect(store.queue.size()).toBe(1);
+  });
+
+  test("deliveries to a webhook deleted or disabled before the publish commits are stored cancelled", async () => {
+    const t = await tenant(store);
+    const off = webhook(t.account.id);
+    await store.webhooks.create(off);
+    await store.webhooks.update({ ...off, enabled: false });
+    const gone = webhook(t.account.id);
+    await store.webhooks.create(gone);
+    await store.webhooks.delete(t.account.id, gone.id);
+    const ev = event(t.account.id);
+    const [result] = await store.events.publish([item(ev, [t.webhook.id, off.id, gone.id])]);
+    expect(result?.deliveries.map((d) => d.status)).toEqual(["pending", "cancelled", "cancelled"]);
+    expect(result?.deliveries.map((d) => d.next_attempt_at === null)).toEqual([false, true, true]);
+    expect(store.queue.size()).toBe(1);
+  });
+
+  test("reschedule leaves a delivery alone when its webhook can no longer receive", async () => {
+    const t = await tenant(store);
+    const { delivery } = await publishOne(store, t);
+    await store.webhooks.update({ ...t.webhook, enabled: false });
+    const result = await store.deliveries.reschedule(t.account.id, delivery.id, T0);
+    expect(result?.status).toBe("cancelled");
+    expect(store.queue.size()).toBe(0);
+  });
+
+  test("a filtered log page examines at most MAX_EXAMINED entries and still offers a cursor", async () => {
+    const t = await tenant(store);
+    const { delivery } = await publishOne(store, t);
+    const misses = Array.from({ length: MAX_EXAMINED + 5 }, (_, i) =>
+      attempt(delivery, { outcome: "succeeded", started_at: T0 + 10_000 + i }),
+    );
+    const hits = [1, 2, 3].map((i) => attempt(delivery, { outcome: "failed", started_at: T0 + i }));
+    await Promise.all([...misses, ...hits].map((a) => store.attempts.add(a)));
+    const first = store.attempts.listForWebhook(
+      t.account.id,
+      t.webhook.id,
+      { outcome: "failed" },
+      { limit: 10 },
+    );
+    expect(first.data).toEqual([]);
+    expect(first.next_cursor).not.toBeNull();
+    const second = store.attempts.listForWebhook(
+      t.account.id,
+      t.webhook.id,
+      { outcome: "failed" },
+      { limit: 10, cursor: first.next_cursor ?? "" },
+    );
+    expect(second.data.map((a) => a.started_at)).toEqual([T0 + 3, T0 + 2, T0 + 1]);
+    expect(second.next_cursor).toBeNull();
+  });
+
+  test("cancelling a backlog larger than one scan chunk cancels all of it", async () => {
+    const t = await tenant(store);
+    const total = 25_000;
+    for (let i = 0; i < total; i += 1000) {
+      await store.events.publish(
+        Array.from({ length: 1000 }, (_, j) => item(event(t.account.id), [t.webhook.id], T0 + i + j)),
+      );
+    }
+    expect(store.deliveries.countPending()).toBe(total);
+    expect(await store.webhooks.delete(t.account.id, t.webhook.id)).toBe(true);
+    expect(store.queue.size()).toBe(0);
+    expect(store.deliveries.countPending()).toBe(0);
+    const sample = store.events.list(t.account.id, { limit: 50 }).data;
+    for (const ev of sample) {
+      expect(store.deliveries.listForEvent(t.account.id, ev.id)[0]?.status).toBe("cancelled");
+    }
+  });
 });

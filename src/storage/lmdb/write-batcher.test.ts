@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Database, open, type RootDatabase } from "lmdb";
+import { WriteBatcher } from "./write-batcher";
+
+describe("WriteBatcher", () => {
+  let dir = "";
+  let root: RootDatabase;
+  let db: Database;
+  let writer: WriteBatcher;
+  const lastTxnId = () => (root.getStats() as { lastTxnId: number }).lastTxnId;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "batcher-"));
+    root = open({ path: join(dir, "t.mdb"), overlappingSync: true });
+    db = root.openDB({ name: "t" });
+    writer = new WriteBatcher(root);
+  });
+  afterEach(async () => {
+    await root.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("jobs issued in one turn share one commit and see each other's writes in order", async () => {
+    const before = lastTxnId();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        writer.run(() => {
+          const count = (db.get("count") as number | undefined) ?? 0;
+          db.putSync("count", count + 1);
+          db.putSync(["item", i], i);
+          return count;
+        }),
+      ),
+    );
+    expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(db.get("count")).toBe(50);
+    expect(lastTxnId() - before).toBe(1);
+  });
+
+  test("a job that throws fails alone; the others of its batch commit", async () => {
+    const outcomes = await Promise.allSettled([
+      writer.run(() => db.putSync("a", 1)),
+      writer.run(() => {
+        db.putSync("b", 1);
+        throw new Error("boom");
+      }),
+      writer.run(() => db.putSync("c", 1)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect([db.get("a"), db.get("b"), db.get("c")]).toEqual([1, undefined, 1]);
+  });
+
+  test("a job's writes are readable when its promise resolves; idle waits for queued jobs", async () => {
+    const pending = writer.run(() => db.putSync("k", "v"));
+    expect(db.get("k")).toBeUndefined();
+    await writer.idle();
+    expect(db.get("k")).toBe("v");
+    await pending;
+  });
+
+  test("close commits what is queued and refuses new jobs", async () => {
+    const pending = writer.run(() => db.putSync("last", true));
+    writer.close();
+    await pending;
+    expect(db.get("last")).toBe(true);
+    await expect(writer.run(() => 1)).rejects.toThrow(/closed/);
+  });
+});

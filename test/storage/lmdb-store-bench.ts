@@ -1,0 +1,104 @@
+// Micro-benchmark of the LMDB store (not a test: timings vary by machine).
+//   bun test/storage/lmdb-store-bench.ts [backlog]
+// 1. publishes 20,000 events with one delivery each from 64 concurrent publishers (each one
+//    awaiting flushed(), as POST /events does), then records 20,000 successful attempts likewise;
+// 2. fills a queue backlog (default 1,000,000 pending deliveries), reopens the store and times
+//    the open, size(), the first scan page and the resident memory.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { silentLogger } from "../../src/observability/logger";
+import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import type { DeliveryRecord } from "../../src/storage/records";
+import type { Store } from "../../src/storage/store";
+import { attempt, event, item, T0, tenant } from "./fixtures";
+
+const mb = (n: number) => `${Math.round(n / 1048576)} MiB`;
+
+async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
+}
+
+async function throughput(store: Store) {
+  const t = await tenant(store);
+  const n = 20_000;
+  const deliveries: DeliveryRecord[] = [];
+  let start = performance.now();
+  await pool(n, 64, async () => {
+    const subs = store.webhooks.subscribers(t.account.id, "message.delivered");
+    const ev = event(t.account.id, { created_at: Date.now() });
+    const [result] = await store.events.publish([
+      item(
+        ev,
+        subs.map((w) => w.id),
+      ),
+    ]);
+    await store.flushed();
+    if (result?.deliveries[0]) deliveries.push(result.deliveries[0]);
+  });
+  let secs = (performance.now() - start) / 1000;
+  console.log(
+    `publish: ${n} events in ${secs.toFixed(2)} s = ${Math.round(n / secs)}/s (concurrency 64, flushed each)`,
+  );
+  start = performance.now();
+  await pool(n, 64, async (i) => {
+    const d = deliveries[i] as DeliveryRecord;
+    const att = attempt(d, {
+      outcome: "succeeded",
+      status_code: 200,
+      error_class: null,
+      error_message: null,
+    });
+    await store.deliveries.recordAttempt(att, { status: "succeeded" });
+  });
+  secs = (performance.now() - start) / 1000;
+  console.log(
+    `recordAttempt: ${n} in ${secs.toFixed(2)} s = ${Math.round(n / secs)}/s; pending now ${store.deliveries.countPending()}`,
+  );
+}
+
+async function backlog(dataDir: string, total: number) {
+  let store = await openLmdbStore({ dataDir, logger: silentLogger });
+  const t = await tenant(store);
+  let start = performance.now();
+  for (let i = 0; i < total; i += 5000) {
+    await store.events.publish(
+      Array.from({ length: 5000 }, (_, j) =>
+        item(event(t.account.id, { data: { n: i + j } }), [t.webhook.id], T0 + ((i + j) % 7200) * 1000),
+      ),
+    );
+  }
+  console.log(`backlog: ${total} pending written in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  await store.close();
+  Bun.gc(true);
+  const rssBefore = process.memoryUsage().rss;
+  start = performance.now();
+  store = await openLmdbStore({ dataDir, logger: silentLogger });
+  const openMs = performance.now() - start;
+  start = performance.now();
+  const size = store.queue.size();
+  const page = store.queue.scan(Number.MAX_SAFE_INTEGER, 1000);
+  const readMs = performance.now() - start;
+  console.log(
+    `reopen with ${size} queued: open ${openMs.toFixed(1)} ms, size()+first 1000 scan ${readMs.toFixed(1)} ms, ` +
+      `first due ${page[0]?.due}, rss ${mb(rssBefore)} -> ${mb(process.memoryUsage().rss)}, on disk ${mb(store.sizeBytes())}`,
+  );
+  await store.close();
+}
+
+const backlogSize = Number(process.argv[2] ?? 1_000_000);
+const dir = mkdtempSync(join(tmpdir(), "inbox-bench-"));
+try {
+  const store = await openLmdbStore({ dataDir: join(dir, "throughput"), logger: silentLogger });
+  await throughput(store);
+  await store.close();
+  await backlog(join(dir, "backlog"), backlogSize);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
