@@ -78,6 +78,35 @@ describe("lmdb store: single writer", () => {
     await again.close();
   });
 
+  test("after a writer is killed mid-flight, its flushed writes survive and its lock is taken over", async () => {
+    const dataDir = tempDir();
+    const code = `
+      import { openLmdbStore } from ${JSON.stringify(STORE_MODULE)};
+      import { silentLogger } from ${JSON.stringify(LOGGER_MODULE)};
+      const store = await openLmdbStore({ dataDir: ${JSON.stringify(dataDir)}, logger: silentLogger });
+      for (let i = 0; i < 200; i++) await store.meta.set("k" + i, String(i));
+      await store.flushed();
+      console.log("flushed");
+      for (let i = 0;; i++) await store.meta.set("late" + i, "x"); // still writing when killed
+    `;
+    const child = Bun.spawn(["bun", "-e", code], { stdout: "pipe", stderr: "pipe" });
+    const reader = child.stdout.getReader();
+    let seen = "";
+    while (!seen.includes("flushed")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`child ended early: ${await new Response(child.stderr).text()}`);
+      seen += new TextDecoder().decode(value);
+    }
+    await Bun.sleep(50);
+    child.kill("SIGKILL");
+    await child.exited;
+    expect(readFileSync(join(dataDir, LOCK_FILE), "utf8").trim()).toBe(String(child.pid));
+
+    const store = await openLmdbStore({ dataDir, logger: silentLogger });
+    for (let i = 0; i < 200; i++) expect(store.meta.get(`k${i}`)).toBe(String(i));
+    await store.close();
+  });
+
   test("the same process cannot open one directory twice", async () => {
     const dataDir = tempDir();
     const store = await openLmdbStore({ dataDir, logger: silentLogger });
