@@ -183,9 +183,12 @@ describe("webhook validation", () => {
       "http://10.1.2.3/x",
       "http://169.254.169.254/latest",
       "http://[::1]/x",
+      "http://localhost:3000/x",
     ]) {
       const details = await invalid(webhookBody({ url }));
+      expect(details).toHaveLength(1);
       expect(details[0]?.field).toBe("/url");
+      expect(details[0]?.reason).toMatch(/loopback|private|link-local/);
     }
     const open = await createHarness({ allowPrivateTargets: true });
     try {
