@@ -12,7 +12,7 @@ import type { Store } from "../storage/store";
 import { authentication } from "./auth";
 import { errorHandler } from "./error-handler";
 import { requestGuards } from "./request-guards";
-import { RouteMethods } from "./route-methods";
+import { type RouteLike, RouteMethods } from "./route-methods";
 import { accountRoutes } from "./routes/accounts";
 import { deliveryRoutes } from "./routes/deliveries";
 import { eventTypeRoutes } from "./routes/event-types";
@@ -58,10 +58,10 @@ export function createHttpApp(deps: HttpDeps) {
 
   const auth = authentication(deps.store);
   const ctx: RouteContext = { services, auth: auth.principal };
-  let app: Elysia | undefined;
-  const routeMethods = new RouteMethods(() => app?.routes ?? []);
+  // Read lazily, once every route is registered, to answer 405 for known paths.
+  const routeMethods = new RouteMethods((): RouteLike[] => app.routes);
 
-  const built = new Elysia({ normalize: false })
+  const app = new Elysia({ normalize: false })
     .use(errorHandler({ logger: deps.logger, routeMethods }))
     .use(requestGuards({ maxBodyBytes: deps.config.maxBodyBytes, isShuttingDown: deps.isShuttingDown }))
     // Query strings carry only text; `limit` is the one integer parameter, converted here so that
@@ -81,8 +81,7 @@ export function createHttpApp(deps: HttpDeps) {
         .use(eventTypeRoutes(ctx))
         .use(accountRoutes(ctx)),
     );
-  app = built as unknown as Elysia;
-  return built;
+  return app;
 }
 
 export type HttpApp = ReturnType<typeof createHttpApp>;
