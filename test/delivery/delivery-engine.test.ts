@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import type { DeliveryEngine } from "../../src/delivery/delivery-engine";
+import { createLogger } from "../../src/observability/logger";
 import type { Store } from "../../src/storage/store";
 import { closedPort, hang, type Receiver, startReceiver, startResettingServer } from "../support/receiver";
 import {
@@ -252,6 +253,37 @@ describe("delivery engine", () => {
     );
     expect(store.deliveries.getById(first)).toMatchObject({ attempts: 2 });
     expect(r.requests.map((q) => q.headers.get("x-inbox-attempt"))).toEqual(["1", "1", "2", "2"]);
+  });
+
+  test("logs one line per attempt and a warning per failure, never the secret", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const store = await openStore(dir.path);
+    cleanups.push(() => store.close());
+    const lines: string[] = [];
+    const logger = createLogger("debug", (line) => lines.push(line));
+    const config = testConfig({ dataDir: dir.path, retrySchedule: [0, 20] });
+    const { engine } = engineFor(store, config, { logger });
+    cleanups.push(() => engine.stop(0));
+    const account = await createAccount(store);
+    const r = receiver((_req, i) => new Response("", { status: i === 0 ? 500 : 200 }));
+    const webhook = await createWebhook(store, account, r.url.replace("http://", "http://user:hunter2@"));
+    engine.start();
+    const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
+    const id = deliveries[0]?.id as string;
+    await waitUntil("success", () => statusOf(store, id) === "succeeded");
+    const parsed = lines.map((l) => JSON.parse(l) as { level: string; msg: string; delivery_id?: string });
+    const attempts = parsed.filter((l) => l.msg === "delivery attempt" && l.delivery_id === id);
+    const failures = parsed.filter((l) => l.msg === "delivery attempt failed" && l.delivery_id === id);
+    expect(attempts.map((l) => l.level)).toEqual(["debug", "debug"]);
+    expect(failures.map((l) => l.level)).toEqual(["warn"]);
+    for (const line of lines) {
+      expect(line).not.toContain(webhook.secret);
+      expect(line).not.toContain(webhook.secret.slice("whsec_".length));
+      expect(line).not.toContain("hunter2");
+    }
+    // Credentials in the URL travel as Basic auth, not in the request line.
+    expect(r.requests[0]?.headers.get("authorization")).toBe(`Basic ${btoa("user:hunter2")}`);
   });
 
   test("a webhook that hangs on every request does not delay a healthy one", async () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { createTargetResolver, type TargetResolver } from "../../src/delivery/resolve-target";
-import { MAX_RESPONSE_BYTES, type SendRequest, send } from "../../src/delivery/sender";
+import { classifyError, MAX_RESPONSE_BYTES, type SendRequest, send } from "../../src/delivery/sender";
 import { generateSecret } from "../../src/delivery/signing";
 import { closedPort, hang, type Receiver, startReceiver, startResettingServer } from "../support/receiver";
 
@@ -265,6 +265,36 @@ describe("send", () => {
     const slow: TargetResolver = { resolve: () => new Promise(() => {}) };
     const outcome = await send({ url: "https://hooks.example.invalid/in", secret }, request, opts(slow, 200));
     expect(outcome).toMatchObject({ ok: false, errorClass: "timeout" });
+  });
+});
+
+describe("classifyError", () => {
+  test("maps Bun's error codes to error classes", () => {
+    const err = (code: string, message = "boom") => Object.assign(new TypeError(message), { code });
+    expect(classifyError(err("ECONNREFUSED")).errorClass).toBe("connection_refused");
+    for (const code of ["ECONNRESET", "EPIPE", "ECONNABORTED"])
+      expect(classifyError(err(code)).errorClass).toBe("reset");
+    for (const code of ["ENOTFOUND", "EAI_AGAIN"]) expect(classifyError(err(code)).errorClass).toBe("dns");
+    for (const code of [
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "ERR_TLS_CERT_ALTNAME_INVALID",
+      "CERT_HAS_EXPIRED",
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "SELF_SIGNED_CERT_IN_CHAIN",
+      "EPROTO",
+    ]) {
+      expect(classifyError(err(code)).errorClass).toBe("tls");
+    }
+    expect(classifyError(err("EHOSTUNREACH", "no route")).errorClass).toBe("network");
+    expect(classifyError(new Error("something odd")).errorClass).toBe("network");
+    // Bun's advice to developers is dropped from the message kept in the logs.
+    const { message } = classifyError(
+      err(
+        "ECONNRESET",
+        "ECONNRESET: closed. For more information, pass `verbose: true` in the second argument",
+      ),
+    );
+    expect(message).toBe("ECONNRESET: closed.");
   });
 });
 
