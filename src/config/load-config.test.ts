@@ -1,0 +1,293 @@
+import { describe, expect, test } from "bun:test";
+import type { Config } from "./config";
+import { helpText, type LoadResult, loadConfig } from "./load-config";
+import { OPTIONS } from "./options";
+
+const DEFAULTS: Config = {
+  port: 3000,
+  host: "0.0.0.0",
+  dataDir: "./data",
+  adminKey: undefined,
+  retrySchedule: [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000],
+  timeoutMs: 10_000,
+  concurrency: 256,
+  webhookConcurrency: 16,
+  retentionMs: 30 * 86_400_000,
+  maxBodyBytes: 262_144,
+  allowPrivateTargets: false,
+  logLevel: "info",
+  retryAfterCapMs: 3_600_000,
+  shutdownGraceMs: 10_000,
+};
+
+function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
+  const r = loadConfig(argv, env);
+  if (r.kind !== "config") throw new Error(`expected a config, got ${JSON.stringify(r)}`);
+  return r.config;
+}
+
+function error(argv: string[], env: Record<string, string | undefined> = {}): string {
+  const r = loadConfig(argv, env);
+  if (r.kind !== "error") throw new Error(`expected an error, got ${JSON.stringify(r)}`);
+  return r.message;
+}
+
+describe("defaults", () => {
+  test("with no flags and no environment, every option has its documented default", () => {
+    expect(loadConfig([], {})).toEqual({ kind: "config", config: DEFAULTS });
+  });
+
+  test("the table covers every Config key exactly once, with unique variables and flags", () => {
+    expect(OPTIONS.map((o): string => o.key).sort()).toEqual(Object.keys(DEFAULTS).sort());
+    expect(new Set(OPTIONS.map((o) => o.env)).size).toBe(OPTIONS.length);
+    expect(new Set(OPTIONS.map((o) => o.flag)).size).toBe(OPTIONS.length);
+    for (const o of OPTIONS) {
+      expect(o.env).toMatch(/^INBOX_[A-Z_]+$/);
+      expect(o.flag).toMatch(/^--[a-z-]+$/);
+      // The flag is the variable's name in kebab case, as the product contract promises.
+      expect(o.flag.slice(2).replaceAll("-", "_").toUpperCase()).toBe(o.env.slice("INBOX_".length));
+    }
+  });
+});
+
+describe("sources and precedence", () => {
+  test("environment overrides defaults; flags override the environment", () => {
+    expect(config([], { INBOX_PORT: "4000" }).port).toBe(4000);
+    expect(config(["--port", "5000"], { INBOX_PORT: "4000" }).port).toBe(5000);
+    expect(config(["--port=5001"], { INBOX_PORT: "4000" }).port).toBe(5001);
+    // The last of repeated flags wins.
+    expect(config(["--port", "1", "--port", "2"]).port).toBe(2);
+  });
+
+  test("an empty environment variable counts as unset", () => {
+    expect(config([], { INBOX_PORT: "", INBOX_ADMIN_KEY: "" })).toEqual(DEFAULTS);
+  });
+
+  test("every option is settable by environment and by flag", () => {
+    const env = {
+      INBOX_PORT: "0",
+      INBOX_HOST: "127.0.0.1",
+      INBOX_DATA_DIR: "/var/lib/inbox",
+      INBOX_ADMIN_KEY: "0123456789abcdef",
+      INBOX_RETRY_SCHEDULE: "0, 1s ,1m",
+      INBOX_TIMEOUT: "2500ms",
+      INBOX_CONCURRENCY: "64",
+      INBOX_WEBHOOK_CONCURRENCY: "64",
+      INBOX_RETENTION: "7d",
+      INBOX_MAX_BODY: "1MiB",
+      INBOX_ALLOW_PRIVATE_TARGETS: "yes",
+      INBOX_LOG_LEVEL: "DEBUG",
+      INBOX_RETRY_AFTER_CAP: "0",
+      INBOX_SHUTDOWN_GRACE: "1m",
+    };
+    const expected: Config = {
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: "/var/lib/inbox",
+      adminKey: "0123456789abcdef",
+      retrySchedule: [0, 1_000, 60_000],
+      timeoutMs: 2_500,
+      concurrency: 64,
+      webhookConcurrency: 64,
+      retentionMs: 7 * 86_400_000,
+      maxBodyBytes: 1_048_576,
+      allowPrivateTargets: true,
+      logLevel: "debug",
+      retryAfterCapMs: 0,
+      shutdownGraceMs: 60_000,
+    };
+    expect(config([], env)).toEqual(expected);
+    const argv = OPTIONS.flatMap((o) => [`${o.flag}=${env[o.env as keyof typeof env]}`]);
+    expect(config(argv)).toEqual(expected);
+    const spaced = OPTIONS.flatMap((o) => (o.boolean ? [o.flag] : [o.flag, env[o.env as keyof typeof env]]));
+    expect(config(spaced)).toEqual(expected);
+  });
+
+  test.each([
+    [["--allow-private-targets"], true],
+    [["--allow-private-targets=true"], true],
+    [["--allow-private-targets=false"], false],
+    [["--allow-private-targets=0"], false],
+    [["--allow-private-targets=NO"], false],
+    [["--allow-private-targets=1"], true],
+  ])("boolean flag %p -> %p", (argv, value) => {
+    expect(config(argv).allowPrivateTargets).toBe(value);
+  });
+
+  test("a boolean flag overrides a true environment variable", () => {
+    expect(
+      config(["--allow-private-targets=false"], { INBOX_ALLOW_PRIVATE_TARGETS: "true" }).allowPrivateTargets,
+    ).toBe(false);
+    expect(config([], { INBOX_ALLOW_PRIVATE_TARGETS: "1" }).allowPrivateTargets).toBe(true);
+  });
+
+  test("the default webhook concurrency follows a lower overall concurrency", () => {
+    const c = config([], { INBOX_CONCURRENCY: "4" });
+    expect(c.concurrency).toBe(4);
+    expect(c.webhookConcurrency).toBe(4);
+  });
+
+  test("unknown INBOX_ variables are reported as warnings, not errors", () => {
+    const r = loadConfig([], { INBOX_PROT: "3000", PATH: "/bin", INBOX_PORT: "1" });
+    expect(r).toEqual({
+      kind: "config",
+      config: { ...DEFAULTS, port: 1 },
+      warnings: ["ignoring unknown environment variable INBOX_PROT"],
+    });
+  });
+});
+
+describe("errors name the variable or flag and the reason", () => {
+  test.each([
+    [[], { INBOX_PORT: "abc" }, 'INBOX_PORT: must be an integer between 0 and 65535, got "abc"'],
+    [[], { INBOX_PORT: "70000" }, 'INBOX_PORT: must be an integer between 0 and 65535, got "70000"'],
+    [[], { INBOX_PORT: "-1" }, 'INBOX_PORT: must be an integer between 0 and 65535, got "-1"'],
+    [[], { INBOX_PORT: "30.5" }, 'INBOX_PORT: must be an integer between 0 and 65535, got "30.5"'],
+    [["--port", "abc"], {}, '--port: must be an integer between 0 and 65535, got "abc"'],
+    [["--port="], {}, '--port: must be an integer between 0 and 65535, got ""'],
+    [["--host", "http://x/"], {}, '--host: must be a host name or IP address, got "http://x/"'],
+    [["--data-dir="], {}, '--data-dir: must be a directory path, got ""'],
+    [
+      [],
+      { INBOX_RETRY_SCHEDULE: "xx" },
+      'INBOX_RETRY_SCHEDULE: entry 1 must be a duration such as 500ms, 30s, 2m, 1h30m or 30d (units ms, s, m, h, d), got "xx" (in "xx")',
+    ],
+    [[], { INBOX_RETRY_SCHEDULE: "0,,30s" }, /INBOX_RETRY_SCHEDULE: entry 2 must be a duration.*got ""/],
+    [
+      [],
+      { INBOX_RETRY_SCHEDULE: "0,-30s" },
+      /INBOX_RETRY_SCHEDULE: entry 2 must not be negative, got "-30s"/,
+    ],
+    [
+      [],
+      { INBOX_RETRY_SCHEDULE: Array(21).fill("1s").join(",") },
+      "INBOX_RETRY_SCHEDULE: must list 1 to 20 delays separated by commas, got 21",
+    ],
+    [["--timeout", "soon"], {}, /^--timeout: must be a duration.*got "soon"$/],
+    [["--timeout", "0"], {}, '--timeout: must be between 1ms and 24d, got "0"'],
+    [["--timeout", "30d"], {}, '--timeout: must be between 1ms and 24d, got "30d"'],
+    [[], { INBOX_CONCURRENCY: "0" }, 'INBOX_CONCURRENCY: must be an integer between 1 and 100000, got "0"'],
+    [
+      [],
+      { INBOX_WEBHOOK_CONCURRENCY: "x" },
+      'INBOX_WEBHOOK_CONCURRENCY: must be an integer between 1 and 100000, got "x"',
+    ],
+    [[], { INBOX_RETENTION: "0" }, 'INBOX_RETENTION: must be at least 1ms, got "0"'],
+    [[], { INBOX_MAX_BODY: "big" }, /^INBOX_MAX_BODY: must be a size such as .*got "big"$/],
+    [[], { INBOX_MAX_BODY: "0" }, 'INBOX_MAX_BODY: must be between 1B and 1GiB, got "0"'],
+    [[], { INBOX_MAX_BODY: "2GiB" }, 'INBOX_MAX_BODY: must be between 1B and 1GiB, got "2GiB"'],
+    [
+      [],
+      { INBOX_ALLOW_PRIVATE_TARGETS: "sure" },
+      'INBOX_ALLOW_PRIVATE_TARGETS: must be one of true, false, 1, 0, yes, no, got "sure"',
+    ],
+    [["--allow-private-targets="], {}, /--allow-private-targets: must be one of/],
+    [
+      [],
+      { INBOX_LOG_LEVEL: "chatty" },
+      'INBOX_LOG_LEVEL: must be one of debug, info, warn, error, got "chatty"',
+    ],
+    [[], { INBOX_RETRY_AFTER_CAP: "-1s" }, 'INBOX_RETRY_AFTER_CAP: must not be negative, got "-1s"'],
+    [[], { INBOX_SHUTDOWN_GRACE: "25d" }, 'INBOX_SHUTDOWN_GRACE: must be between 0 and 24d, got "25d"'],
+    [["--no-such-flag"], {}, "unknown flag --no-such-flag"],
+    [["--no-such-flag=1"], {}, "unknown flag --no-such-flag"],
+    [["-p", "3000"], {}, /^unknown flag -p\n/],
+    [["serve"], {}, 'unexpected argument "serve"'],
+    [["healthcheck", "healthcheck"], {}, 'unexpected argument "healthcheck"'],
+    [["--port"], {}, "--port: missing value"],
+    [["--port", "--host", "x"], {}, "--port: missing value"],
+  ] as [string[], Record<string, string>, string | RegExp][])("argv %j env %j", (argv, env, expected) => {
+    const message = error(argv, env);
+    if (typeof expected === "string") expect(message).toBe(expected);
+    else expect(message).toMatch(expected);
+  });
+
+  test("the admin key is never echoed back", () => {
+    const message = error([], { INBOX_ADMIN_KEY: "s3cret-abc" });
+    expect(message).toBe("INBOX_ADMIN_KEY: must be at least 16 characters without spaces, got 10 characters");
+    const spaced = error(["--admin-key", "has spaces in it, 1234567890"]);
+    expect(spaced).not.toContain("has spaces");
+    expect(spaced).toMatch(/^--admin-key: must be at least 16 characters without spaces/);
+  });
+
+  test("webhook concurrency set above the overall concurrency names both", () => {
+    expect(error([], { INBOX_WEBHOOK_CONCURRENCY: "300" })).toBe(
+      "INBOX_WEBHOOK_CONCURRENCY: must not exceed INBOX_CONCURRENCY (default) (256), got 300",
+    );
+    expect(error(["--concurrency", "8", "--webhook-concurrency=9"])).toBe(
+      "--webhook-concurrency: must not exceed --concurrency (8), got 9",
+    );
+    expect(config(["--concurrency", "8", "--webhook-concurrency=8"]).webhookConcurrency).toBe(8);
+  });
+
+  test("all problems are reported at once, one a line", () => {
+    const message = error(["--port", "x", "--bogus"], { INBOX_LOG_LEVEL: "loud" });
+    expect(message.split("\n")).toEqual([
+      "unknown flag --bogus",
+      'INBOX_LOG_LEVEL: must be one of debug, info, warn, error, got "loud"',
+      '--port: must be an integer between 0 and 65535, got "x"',
+    ]);
+  });
+});
+
+describe("help, version and healthcheck", () => {
+  test.each([[["--help"]], [["-h"]], [["--port", "abc", "--help"]], [["healthcheck", "--help"]]])(
+    "%p prints help",
+    (argv) => {
+      const r = loadConfig(argv, { INBOX_PORT: "nonsense" });
+      expect(r.kind).toBe("help");
+    },
+  );
+
+  test.each([[["--version"]], [["-v"]], [["--bogus", "--version"]]])("%p prints the version", (argv) => {
+    expect(loadConfig(argv, {})).toEqual({ kind: "version" });
+  });
+
+  test("the first of --help and --version wins", () => {
+    expect(loadConfig(["--version", "--help"], {}).kind).toBe("version");
+    expect(loadConfig(["--help", "--version"], {}).kind).toBe("help");
+  });
+
+  test("help lists every option with its flag, variable, default and doc, plus the subcommands", () => {
+    const text = helpText();
+    expect((loadConfig(["--help"], {}) as Extract<LoadResult, { kind: "help" }>).text).toBe(text);
+    const lines = text.split("\n");
+    for (const o of OPTIONS) {
+      const line = lines.find(
+        (l) => l.trimStart().startsWith(`${o.flag} `) || l.trimStart().startsWith(`${o.flag}[`),
+      );
+      expect(line, `no help line for ${o.flag}`).toBeDefined();
+      expect(line).toContain(o.env);
+      expect(line).toContain(o.defaultText ?? o.defaultNote ?? "");
+      expect(text.replace(/\s+/g, " ")).toContain(o.doc);
+    }
+    expect(text).toContain("healthcheck");
+    expect(text).toContain("--version");
+    expect(text).toContain("0,30s,2m,8m,32m,2h");
+    expect(text).toContain("256KiB");
+    // Doc lines never start with "--", so a reader (or a script) can split entries at flag lines.
+    expect(lines.filter((l) => /^\s*--[a-z]/.test(l))).toHaveLength(OPTIONS.length);
+  });
+
+  test("healthcheck returns the full config, so --port and INBOX_PORT both apply", () => {
+    expect(loadConfig(["healthcheck"], { INBOX_PORT: "8080" })).toEqual({
+      kind: "healthcheck",
+      config: { ...DEFAULTS, port: 8080 },
+    });
+    expect(loadConfig(["healthcheck", "--port", "9090", "--host=127.0.0.1"], { INBOX_PORT: "8080" })).toEqual(
+      {
+        kind: "healthcheck",
+        config: { ...DEFAULTS, port: 9090, host: "127.0.0.1" },
+      },
+    );
+    expect(loadConfig(["--port", "9090", "healthcheck"], {}).kind).toBe("healthcheck");
+    expect(error(["healthcheck", "--port", "x"])).toMatch(/^--port:/);
+  });
+
+  test("argv is read, never changed; the environment object is never written", () => {
+    const argv = ["--port", "1"];
+    const env = Object.freeze({ INBOX_HOST: "::" });
+    loadConfig(argv, env);
+    expect(argv).toEqual(["--port", "1"]);
+  });
+});

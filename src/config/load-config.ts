@@ -1,0 +1,156 @@
+// Turns the command line and the environment into a settled Config, or into what to do instead
+// (print help, print the version, report an error). Precedence: compiled-in defaults, then INBOX_*
+// environment variables, then flags; then one validation pass across options. Pure: the caller
+// passes argv (without the executable and script) and the environment; nothing here reads
+// process.env or prints.
+
+import type { Config } from "./config";
+import { type AnyOption, OPTIONS } from "./options";
+
+export type LoadResult =
+  | { kind: "config"; config: Config; warnings?: string[] }
+  | { kind: "healthcheck"; config: Config }
+  | { kind: "help"; text: string }
+  | { kind: "version" }
+  | { kind: "error"; message: string };
+
+const PROGRAM = "inbox-webhooks";
+const BY_FLAG = new Map<string, AnyOption>(OPTIONS.map((o) => [o.flag, o]));
+const KNOWN_ENV = new Set(OPTIONS.map((o) => o.env));
+
+interface Setting {
+  option: AnyOption;
+  raw: string;
+  /** Where the value came from, as the user would name it: "INBOX_PORT" or "--port". */
+  source: string;
+}
+
+export function loadConfig(argv: string[], env: Record<string, string | undefined>): LoadResult {
+  for (const arg of argv) {
+    if (arg === "--help" || arg === "-h") return { kind: "help", text: helpText() };
+    if (arg === "--version" || arg === "-v") return { kind: "version" };
+  }
+
+  const errors: string[] = [];
+  const settings: Setting[] = [];
+  let healthcheck = false;
+
+  for (const option of OPTIONS) {
+    const raw = env[option.env];
+    // An empty variable counts as unset, as container tooling often sets them that way.
+    if (raw !== undefined && raw !== "") settings.push({ option, raw, source: option.env });
+  }
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = eq < 0 ? arg : arg.slice(0, eq);
+      const option = BY_FLAG.get(name);
+      if (option === undefined) {
+        errors.push(`unknown flag ${name}`);
+        continue;
+      }
+      if (eq >= 0) settings.push({ option, raw: arg.slice(eq + 1), source: name });
+      else if (option.boolean) settings.push({ option, raw: "true", source: name });
+      else {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith("--")) errors.push(`${name}: missing value`);
+        else {
+          settings.push({ option, raw: next, source: name });
+          i++;
+        }
+      }
+    } else if (arg.startsWith("-") && arg !== "-") {
+      errors.push(`unknown flag ${arg}`);
+    } else if (arg === "healthcheck" && !healthcheck) {
+      healthcheck = true;
+    } else {
+      errors.push(`unexpected argument ${JSON.stringify(arg)}`);
+    }
+  }
+
+  // Defaults first, then each setting in order: later ones (flags) override earlier (environment).
+  const values = new Map<keyof Config, unknown>();
+  const sources = new Map<keyof Config, string>();
+  for (const option of OPTIONS) {
+    values.set(option.key, option.defaultText === undefined ? undefined : option.parse(option.defaultText));
+  }
+  for (const { option, raw, source } of settings) {
+    try {
+      values.set(option.key, option.parse(raw));
+      sources.set(option.key, source);
+    } catch (err) {
+      errors.push(`${source}: ${(err as Error).message}`);
+    }
+  }
+  const config = Object.fromEntries(values) as unknown as Config;
+
+  if (errors.length === 0 && config.webhookConcurrency > config.concurrency) {
+    if (!sources.has("webhookConcurrency")) {
+      // Only the default is too high: follow the overall limit down rather than refuse.
+      config.webhookConcurrency = config.concurrency;
+    } else {
+      const concurrencySource = sources.get("concurrency") ?? "INBOX_CONCURRENCY (default)";
+      errors.push(
+        `${sources.get("webhookConcurrency")}: must not exceed ${concurrencySource} (${config.concurrency}), ` +
+          `got ${config.webhookConcurrency}`,
+      );
+    }
+  }
+
+  if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
+  if (healthcheck) return { kind: "healthcheck", config };
+  const warnings = Object.keys(env)
+    .filter((name) => name.startsWith("INBOX_") && !KNOWN_ENV.has(name))
+    .sort()
+    .map((name) => `ignoring unknown environment variable ${name}`);
+  return warnings.length > 0 ? { kind: "config", config, warnings } : { kind: "config", config };
+}
+
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(indent + line);
+  return lines;
+}
+
+/** The --help text, generated from the options table: every option with its variable and default. */
+export function helpText(): string {
+  const out = [
+    "Inbox Webhooks: self-hosted webhook delivery. Stores webhooks, events and delivery logs in an",
+    "embedded database, signs every request and delivers on a retry schedule.",
+    "",
+    "Usage:",
+    `  ${PROGRAM} [options]              run the server`,
+    `  ${PROGRAM} healthcheck [options]  exit 0 when the server at --port (and --host) answers GET /health, else 1`,
+    `  ${PROGRAM} --version              print the version and exit`,
+    `  ${PROGRAM} --help                 print this help and exit`,
+    "",
+    "Options. Each can also be set by its environment variable; flags override the environment,",
+    "which overrides the defaults shown.",
+    "",
+  ];
+  const heads = OPTIONS.map((o) => (o.placeholder ? `${o.flag} ${o.placeholder}` : `${o.flag}[=<bool>]`));
+  const headWidth = Math.max(...heads.map((h) => h.length));
+  const envWidth = Math.max(...OPTIONS.map((o) => o.env.length));
+  OPTIONS.forEach((o, i) => {
+    const shown =
+      o.defaultText !== undefined ? `default: ${o.defaultText}` : `default: ${o.defaultNote ?? "none"}`;
+    out.push(`  ${(heads[i] as string).padEnd(headWidth)}  ${o.env.padEnd(envWidth)}  ${shown}`);
+    out.push(...wrap(o.doc, 100, "      "));
+  });
+  out.push(
+    "",
+    "Durations are a number with a unit, ms, s, m, h or d, and may combine (500ms, 30s, 1h30m, 30d);",
+    "a bare number is milliseconds. Sizes take B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB",
+    "(powers of 1024); a bare number is bytes. Booleans take true/false, 1/0 or yes/no.",
+  );
+  return out.join("\n");
+}

@@ -1,0 +1,248 @@
+// Every configuration option, described once: its Config key, environment variable, flag, default
+// (as text, parsed like any input, so --help shows exactly what applies), documentation and parser.
+// load-config.ts merges defaults, environment and flags through this table and renders --help from
+// it. Parsers throw an Error whose message is the reason, ending with what they got.
+
+import type { Config, LogLevel } from "./config";
+import { formatDuration, formatSize, parseDuration, parseSize } from "./units";
+
+export interface OptionSpec<K extends keyof Config = keyof Config> {
+  key: K;
+  env: string;
+  flag: string;
+  /** What the value looks like, for --help: "<port>", "<duration>"… Absent for booleans. */
+  placeholder?: string;
+  /** Default as input text; undefined when there is none (see defaultNote). */
+  defaultText: string | undefined;
+  /** Shown in --help instead of a default when there is none. */
+  defaultNote?: string;
+  doc: string;
+  /** A boolean: `--flag` alone means true. */
+  boolean?: true;
+  /** Never echo the value in error messages. */
+  secret?: true;
+  parse: (raw: string) => Config[K];
+}
+
+/** Longest delay a JavaScript timer can wait (2^31 - 1 ms), rounded down to whole days. */
+export const MAX_TIMER_MS = 24 * 86_400_000;
+
+function got(raw: string): string {
+  return `got ${JSON.stringify(raw)}`;
+}
+
+function integerIn(min: number, max: number) {
+  return (raw: string): number => {
+    const text = raw.trim();
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+      throw new Error(`must be an integer between ${min} and ${max}, ${got(raw)}`);
+    }
+    return Number(text);
+  };
+}
+
+function durationIn(min: number, max: number | undefined) {
+  return (raw: string): number => {
+    const ms = parseDuration(raw);
+    if (ms < min || (max !== undefined && ms > max)) {
+      const range =
+        max === undefined
+          ? `at least ${formatDuration(min)}`
+          : `between ${formatDuration(min)} and ${formatDuration(max)}`;
+      throw new Error(`must be ${range}, ${got(raw)}`);
+    }
+    return ms;
+  };
+}
+
+const MAX_SCHEDULE_ENTRIES = 20;
+
+/** "0,30s,2m" -> [0, 30000, 120000]: the delay before each attempt, 1 to 20 of them. */
+export function parseRetrySchedule(raw: string): number[] {
+  const entries = raw.split(",");
+  if (entries.length > MAX_SCHEDULE_ENTRIES) {
+    throw new Error(
+      `must list 1 to ${MAX_SCHEDULE_ENTRIES} delays separated by commas, got ${entries.length}`,
+    );
+  }
+  return entries.map((entry, i) => {
+    try {
+      return parseDuration(entry);
+    } catch (err) {
+      throw new Error(`entry ${i + 1} ${(err as Error).message} (in ${JSON.stringify(raw)})`);
+    }
+  });
+}
+
+const TRUE_WORDS = ["true", "1", "yes"];
+const FALSE_WORDS = ["false", "0", "no"];
+
+export function parseBoolean(raw: string): boolean {
+  const word = raw.trim().toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+  throw new Error(`must be one of true, false, 1, 0, yes, no, ${got(raw)}`);
+}
+
+const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
+
+function option<K extends keyof Config>(spec: OptionSpec<K>): OptionSpec<K> {
+  return spec;
+}
+
+export type AnyOption = { [K in keyof Config]: OptionSpec<K> }[keyof Config];
+
+export const OPTIONS: AnyOption[] = [
+  option({
+    key: "port",
+    env: "INBOX_PORT",
+    flag: "--port",
+    placeholder: "<port>",
+    defaultText: "3000",
+    doc: "TCP port of the HTTP API; 0 picks any free port.",
+    parse: integerIn(0, 65535),
+  }),
+  option({
+    key: "host",
+    env: "INBOX_HOST",
+    flag: "--host",
+    placeholder: "<address>",
+    defaultText: "0.0.0.0",
+    doc: "Interface to listen on (0.0.0.0 for all, 127.0.0.1 for this machine only).",
+    parse: (raw) => {
+      const host = raw.trim();
+      if (host === "" || /[\s/]/.test(host))
+        throw new Error(`must be a host name or IP address, ${got(raw)}`);
+      return host;
+    },
+  }),
+  option({
+    key: "dataDir",
+    env: "INBOX_DATA_DIR",
+    flag: "--data-dir",
+    placeholder: "<path>",
+    defaultText: "./data",
+    doc: "Directory of the embedded LMDB database; created when missing.",
+    parse: (raw) => {
+      if (raw.trim() === "") throw new Error(`must be a directory path, ${got(raw)}`);
+      return raw;
+    },
+  }),
+  option({
+    key: "adminKey",
+    env: "INBOX_ADMIN_KEY",
+    flag: "--admin-key",
+    placeholder: "<key>",
+    defaultText: undefined,
+    defaultNote: "generated on first start and printed once",
+    doc: "Admin API key (at least 16 characters, no spaces); manages accounts.",
+    secret: true,
+    parse: (raw) => {
+      if (raw.length < 16 || /[\s\p{Cc}]/u.test(raw)) {
+        throw new Error(`must be at least 16 characters without spaces, got ${raw.length} characters`);
+      }
+      return raw;
+    },
+  }),
+  option({
+    key: "retrySchedule",
+    env: "INBOX_RETRY_SCHEDULE",
+    flag: "--retry-schedule",
+    placeholder: "<durations>",
+    defaultText: "0,30s,2m,8m,32m,2h",
+    doc: "Delay before each delivery attempt, comma-separated (1 to 20); its length is the number of attempts.",
+    parse: parseRetrySchedule,
+  }),
+  option({
+    key: "timeoutMs",
+    env: "INBOX_TIMEOUT",
+    flag: "--timeout",
+    placeholder: "<duration>",
+    defaultText: "10s",
+    doc: "Per-attempt timeout; a receiver slower than this has failed the attempt.",
+    parse: durationIn(1, MAX_TIMER_MS),
+  }),
+  option({
+    key: "concurrency",
+    env: "INBOX_CONCURRENCY",
+    flag: "--concurrency",
+    placeholder: "<n>",
+    defaultText: "256",
+    doc: "Delivery attempts in flight overall.",
+    parse: integerIn(1, 100_000),
+  }),
+  option({
+    key: "webhookConcurrency",
+    env: "INBOX_WEBHOOK_CONCURRENCY",
+    flag: "--webhook-concurrency",
+    placeholder: "<n>",
+    defaultText: "16",
+    doc: "Delivery attempts in flight per webhook, so that one slow endpoint cannot hold up the others. At most the overall concurrency; the default follows it when that is lower.",
+    parse: integerIn(1, 100_000),
+  }),
+  option({
+    key: "retentionMs",
+    env: "INBOX_RETENTION",
+    flag: "--retention",
+    placeholder: "<duration>",
+    defaultText: "30d",
+    doc: "How long delivery logs and finished events are kept.",
+    parse: durationIn(1, undefined),
+  }),
+  option({
+    key: "maxBodyBytes",
+    env: "INBOX_MAX_BODY",
+    flag: "--max-body",
+    placeholder: "<size>",
+    defaultText: "256KiB",
+    doc: "Largest accepted request body; larger ones answer 413.",
+    parse: (raw) => {
+      const bytes = parseSize(raw);
+      if (bytes < 1 || bytes > 1_073_741_824) {
+        throw new Error(`must be between 1B and ${formatSize(1_073_741_824)}, ${got(raw)}`);
+      }
+      return bytes;
+    },
+  }),
+  option({
+    key: "allowPrivateTargets",
+    env: "INBOX_ALLOW_PRIVATE_TARGETS",
+    flag: "--allow-private-targets",
+    defaultText: "false",
+    doc: "Allow webhooks to loopback, private and link-local addresses (development and tests only).",
+    boolean: true,
+    parse: parseBoolean,
+  }),
+  option({
+    key: "logLevel",
+    env: "INBOX_LOG_LEVEL",
+    flag: "--log-level",
+    placeholder: "<level>",
+    defaultText: "info",
+    doc: `Least severe log level written: ${LOG_LEVELS.join(", ")}.`,
+    parse: (raw) => {
+      const level = raw.trim().toLowerCase() as LogLevel;
+      if (!LOG_LEVELS.includes(level))
+        throw new Error(`must be one of ${LOG_LEVELS.join(", ")}, ${got(raw)}`);
+      return level;
+    },
+  }),
+  option({
+    key: "retryAfterCapMs",
+    env: "INBOX_RETRY_AFTER_CAP",
+    flag: "--retry-after-cap",
+    placeholder: "<duration>",
+    defaultText: "1h",
+    doc: "Longest wait honoured from a receiver's Retry-After header (0 ignores the header).",
+    parse: durationIn(0, undefined),
+  }),
+  option({
+    key: "shutdownGraceMs",
+    env: "INBOX_SHUTDOWN_GRACE",
+    flag: "--shutdown-grace",
+    placeholder: "<duration>",
+    defaultText: "10s",
+    doc: "On SIGTERM/SIGINT, how long to wait for attempts in flight before closing.",
+    parse: durationIn(0, MAX_TIMER_MS),
+  }),
+];
