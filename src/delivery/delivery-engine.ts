@@ -150,6 +150,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       if (limiter.offer(delivery.webhook_id, id) === "refused") {
         held.delete(id);
         refusedLanes.add(delivery.webhook_id);
+        scheduler.leftOut({ delivery_id: id, due: delivery.next_attempt_at ?? now() });
       }
     }
     if (incomingHead === incoming.length) {

@@ -57,8 +57,11 @@ export class DueScheduler {
   private refillAgain = false;
   /** The last refill stopped for want of room; poke() resumes it. */
   private starved = false;
-  /** A re-read from the start was asked for (entries were left out and there is room again). */
+  /** A re-read was asked for (entries were left out and there is room again). */
   private rescanWanted = false;
+  /** The earliest entry left out since the last re-read; a re-read starts there. */
+  private leftOutMin: DueEntry | undefined;
+  private lastReread = 0;
   private fireTimer: ReturnType<typeof setTimeout> | undefined;
   private fireAt = Number.POSITIVE_INFINITY;
   private refillTimer: ReturnType<typeof setTimeout> | undefined;
@@ -129,9 +132,17 @@ export class DueScheduler {
     this.requestRefill();
   }
 
+  /** The dispatcher had to leave this entry out (its webhook's lane was full); it stays in the store. */
+  leftOut(entry: DueEntry): void {
+    const min = this.leftOutMin;
+    if (!min || entry.due < min.due || (entry.due === min.due && entry.delivery_id < min.delivery_id)) {
+      this.leftOutMin = entry;
+    }
+  }
+
   /**
-   * Entries were left out (a webhook's lane was full) and there is room for them again: re-read
-   * the queue from its start soon, at most once every `minRescanGapMs`.
+   * There is room again for entries left out: re-read the queue soon from the earliest of them
+   * (from its start when none was reported), at most once every `minRescanGapMs`.
    */
   rescanSoon(): void {
     if (!this.running) return;
@@ -140,7 +151,7 @@ export class DueScheduler {
       this.refillAgain = true;
       return;
     }
-    const wait = this.lastRescan + this.opts.minRescanGapMs - this.opts.now();
+    const wait = this.lastReread + this.opts.minRescanGapMs - this.opts.now();
     if (wait <= 0) {
       this.requestRefill();
       return;
@@ -173,11 +184,17 @@ export class DueScheduler {
     try {
       if (!this.running) return;
       const now = this.opts.now();
-      if (this.rescanWanted && now - this.lastRescan >= this.opts.minRescanGapMs) {
+      if (this.rescanWanted && now - this.lastReread >= this.opts.minRescanGapMs) {
         this.rescanWanted = false;
-        this.cursor = undefined;
+        this.lastReread = now;
+        // Strictly after [due, ""] is everything due at that time or later.
+        this.cursor = this.leftOutMin ? { due: this.leftOutMin.due, delivery_id: "" } : undefined;
+        this.leftOutMin = undefined;
       }
-      if (this.cursor === undefined) this.lastRescan = now;
+      if (this.cursor === undefined) {
+        this.lastRescan = now;
+        this.leftOutMin = undefined;
+      }
       const room = this.opts.maxHeld - this.inMemory();
       if (room <= 0) {
         this.starved = true; // poke() resumes as soon as the dispatcher frees room

@@ -142,6 +142,41 @@ describe("DueScheduler", () => {
     await waitUntil("re-read", () => h.fired.includes("dlv_sneaky"), 2_000);
   });
 
+  test("entries left out are re-read from the earliest of them when asked, not from the start", async () => {
+    const queue = new MemoryQueue();
+    const now = Date.now();
+    const ids = Array.from({ length: 10 }, (_, i) => `dlv_${i}`);
+    queue.addAll(ids.map((id, i) => ({ delivery_id: id, due: now - 10_000 + i })));
+    let refuse = true;
+    const fired: string[] = [];
+    const scheduler: DueScheduler = new DueScheduler({
+      queue,
+      logger: silentLogger,
+      refillMs: 20,
+      rescanMs: 3_600_000,
+      minRescanGapMs: 10,
+      // Like a dispatcher whose lane is full: entries 6..9 are left in the store.
+      onDue: (id) => {
+        fired.push(id);
+        const i = Number(id.slice(4));
+        if (refuse && i >= 6) scheduler.leftOut({ delivery_id: id, due: now - 10_000 + i });
+        else queue.remove(id);
+      },
+      holds: () => false,
+      held: () => 0,
+    });
+    schedulers.push(scheduler);
+    scheduler.start();
+    await waitUntil("first pass", () => fired.length === 10);
+    refuse = false;
+    const scansBefore = queue.scans.length;
+    scheduler.rescanSoon();
+    await waitUntil("left-out entries again", () => fired.length === 14);
+    expect(fired.slice(10)).toEqual(["dlv_6", "dlv_7", "dlv_8", "dlv_9"]);
+    const reread = queue.scans.slice(scansBefore).find((scan) => scan.returned > 0);
+    expect(reread?.after).toEqual({ due: now - 10_000 + 6, delivery_id: "" });
+  });
+
   test("stop ends timers: nothing fires afterwards", async () => {
     const queue = new MemoryQueue();
     queue.add({ delivery_id: "dlv_1", due: Date.now() + 100 });

@@ -9,7 +9,7 @@ const before = (a: DueEntry, b: DueEntry) =>
 
 export class MemoryQueue implements DueQueue {
   private entries: DueEntry[] = [];
-  readonly scans: Array<{ until: number; limit: number; returned: number }> = [];
+  readonly scans: Array<{ until: number; limit: number; returned: number; after?: DueEntry }> = [];
 
   /** Adds entries; sorts once, so bulk loads stay fast. */
   add(...entries: DueEntry[]): void {
@@ -42,7 +42,7 @@ export class MemoryQueue implements DueQueue {
       if (e.due >= until) break;
       out.push(e);
     }
-    this.scans.push({ until, limit, returned: out.length });
+    this.scans.push({ until, limit, returned: out.length, after });
     return out;
   }
 
