@@ -14,16 +14,15 @@
 
 import type { Config } from "../config/config";
 import type { DeliveryPort } from "../domain/delivery-port";
-import { newId } from "../domain/ids";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { DueScheduler, type DueSchedulerOptions } from "../scheduler/due-scheduler";
-import type { AttemptRecord, DeliveryRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
-import type { AttemptOutcomeUpdate, Store } from "../storage/store";
+import type { AttemptRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
+import type { Store } from "../storage/store";
+import { attemptRecord, MISSING_EVENT, nextStep, reportAttempt } from "./attempt-outcome";
 import { envelopeBody } from "./envelope";
 import { KeyedLimiter } from "./keyed-limiter";
 import { createTargetResolver, type TargetResolver } from "./resolve-target";
-import { decideRetry } from "./retry-policy";
 import { type SendOutcome, send } from "./sender";
 
 export interface DeliveryEngine extends DeliveryPort {
@@ -168,111 +167,33 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     const webhook = store.webhooks.getById(delivery.webhook_id);
     // A deleted or disabled webhook's pending deliveries are cancelled by the store.
     if (!webhook?.enabled) return;
-    const event = store.events.get(delivery.account_id, delivery.event_id);
+    const event = store.events.get(delivery.account_id, delivery.event_id) ?? null;
     const attemptNo = delivery.attempts + 1;
     const startedAt = now();
-    const outcome: SendOutcome = event
-      ? await send(
-          { url: webhook.url, secret: webhook.secret },
-          {
-            body: envelopeBody(event),
-            eventId: event.id,
-            eventType: event.type,
-            deliveryId: id,
-            attempt: attemptNo,
-          },
-          {
-            resolver,
-            timeoutMs: config.timeoutMs,
-            userAgent,
-            signal: shutdown.signal,
-            now,
-            tlsCa: deps.tlsCa,
-          },
-        )
-      : missingEvent();
+    const outcome = event ? await sendOnce(webhook, event, id, attemptNo) : MISSING_EVENT;
     // Cut short by shutdown: record nothing, so the delivery stays due and is made again.
     if (shutdown.signal.aborted) return;
-
-    let update: AttemptOutcomeUpdate;
-    if (outcome.ok) update = { status: "succeeded" };
-    else if (!event) update = { status: "failed" };
-    else {
-      const decision = decideRetry({
-        attemptsMade: attemptNo,
-        schedule: config.retrySchedule,
-        now: now(),
-        retryAfterMs: outcome.retryAfterMs,
-        retryAfterCapMs: config.retryAfterCapMs,
-      });
-      update =
-        decision.outcome === "retry"
-          ? { status: "pending", next_attempt_at: decision.at }
-          : { status: "failed" };
-    }
-    const record = attemptRecord(delivery, webhook, attemptNo, startedAt, outcome, false);
+    const update = nextStep(outcome, attemptNo, config, now(), event !== null);
+    const record = attemptRecord({ delivery, event, webhook, attempt: attemptNo, startedAt, outcome });
     const stored = await store.deliveries.recordAttempt(record, update);
     held.delete(id);
-    observe(delivery, record, outcome, update, stored);
+    reportAttempt({ metrics, logger, now }, delivery, record, update, stored);
     if (stored?.status === "pending" && stored.next_attempt_at !== null) {
       scheduler.schedule({ delivery_id: id, due: stored.next_attempt_at });
     }
   }
 
-  function observe(
-    delivery: DeliveryRecord,
-    record: AttemptRecord,
-    outcome: SendOutcome,
-    update: AttemptOutcomeUpdate,
-    stored: DeliveryRecord | undefined,
-  ): void {
-    metrics.attempts.inc({ outcome: record.outcome, error_class: record.error_class ?? "none" });
-    metrics.attemptLatency.observe(outcome.durationMs / 1000);
-    if (record.attempt === 1)
-      metrics.publishToFirstAttempt.observe(Math.max(0, now() - delivery.created_at) / 1000);
-    if (stored?.status === "succeeded") metrics.deliveriesSucceeded.inc();
-    if (stored?.status === "failed" && update.status === "failed") metrics.deliveriesFailed.inc();
-    const fields = {
-      delivery_id: record.delivery_id,
-      webhook_id: record.webhook_id,
-      event_id: record.event_id,
-      attempt: record.attempt,
-      outcome: record.outcome,
-      status_code: record.status_code,
-      error_class: record.error_class,
-      duration_ms: record.duration_ms,
-      next: update.status === "pending" ? new Date(update.next_attempt_at).toISOString() : update.status,
-    };
-    logger.debug("delivery attempt", fields);
-    if (!outcome.ok) logger.warn("delivery attempt failed", { ...fields, error: record.error_message });
-  }
-
-  function attemptRecord(
-    delivery: Pick<DeliveryRecord, "id" | "account_id" | "event_id" | "event_type"> | null,
+  function sendOnce(
     webhook: WebhookRecord,
+    event: EventRecord,
+    deliveryId: string | null,
     attemptNo: number,
-    startedAt: number,
-    outcome: SendOutcome,
-    test: boolean,
-    event?: EventRecord,
-  ): AttemptRecord {
-    return {
-      id: newId("att", startedAt),
-      account_id: webhook.account_id,
-      webhook_id: webhook.id,
-      delivery_id: delivery?.id ?? null,
-      event_id: delivery?.event_id ?? event?.id ?? "",
-      event_type: delivery?.event_type ?? event?.type ?? "",
-      attempt: attemptNo,
-      started_at: startedAt,
-      duration_ms: outcome.durationMs,
-      outcome: outcome.ok ? "succeeded" : "failed",
-      status_code: outcome.ok ? outcome.status : outcome.status,
-      error_class: outcome.ok ? null : outcome.errorClass,
-      error_message: outcome.ok ? null : outcome.message,
-      response_body: outcome.body,
-      test,
-    };
+  ): Promise<SendOutcome> {
+    return send(
+      { url: webhook.url, secret: webhook.secret },
+      { body: envelopeBody(event), eventId: event.id, eventType: event.type, deliveryId, attempt: attemptNo },
+      { resolver, timeoutMs: config.timeoutMs, userAgent, signal: shutdown.signal, now, tlsCa: deps.tlsCa },
+    );
   }
 
   return {
@@ -313,27 +234,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
 
     async sendTest(webhook: WebhookRecord, event: EventRecord): Promise<AttemptRecord> {
       const startedAt = now();
-      const outcome = await track(
-        send(
-          { url: webhook.url, secret: webhook.secret },
-          {
-            body: envelopeBody(event),
-            eventId: event.id,
-            eventType: event.type,
-            deliveryId: null,
-            attempt: 1,
-          },
-          {
-            resolver,
-            timeoutMs: config.timeoutMs,
-            userAgent,
-            signal: shutdown.signal,
-            now,
-            tlsCa: deps.tlsCa,
-          },
-        ),
-      );
-      const record = attemptRecord(null, webhook, 1, startedAt, outcome, true, event);
+      const outcome = await track(sendOnce(webhook, event, null, 1));
+      const record = attemptRecord({ delivery: null, event, webhook, attempt: 1, startedAt, outcome });
       if (!shutdown.signal.aborted) await store.attempts.add(record);
       logger.debug("test delivery attempt", {
         webhook_id: webhook.id,
@@ -349,18 +251,6 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     inFlight() {
       return running.size;
     },
-  };
-}
-
-function missingEvent(): SendOutcome {
-  return {
-    ok: false,
-    errorClass: "network",
-    status: null,
-    message: "the event is no longer stored; nothing to send",
-    body: null,
-    durationMs: 0,
-    retryAfterMs: null,
   };
 }
 
