@@ -42,7 +42,8 @@ describe("restart", () => {
         (await publish(store, account, [webhook], { due: now - 60_000 })).deliveries[0]?.id as string,
       );
     }
-    const laterDue = now + 800;
+    // Far enough ahead that closing and reopening the store cannot reach it, even on a loaded machine.
+    const laterDue = now + 2_000;
     for (let i = 0; i < 3; i++) {
       later.push((await publish(store, account, [webhook], { due: laterDue })).deliveries[0]?.id as string);
     }
@@ -60,7 +61,8 @@ describe("restart", () => {
     await waitUntil("overdue deliveries", () =>
       overdue.every((id) => store.deliveries.getById(id)?.status === "succeeded"),
     );
-    expect(Date.now() - started).toBeLessThan(laterDue - started);
+    expect(Date.now()).toBeLessThan(laterDue);
+    expect(Date.now() - started).toBeLessThan(1_500);
     await waitUntil("later deliveries", () =>
       later.every((id) => store.deliveries.getById(id)?.status === "succeeded"),
     );
