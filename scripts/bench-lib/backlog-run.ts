@@ -162,6 +162,7 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
       build_s: round(buildMs / 1000, 1),
       pending_before: pendingBefore?.pending ?? null,
       build_peak_rss_mb: mb(buildPeak),
+      build_log_lines: first.logLines(),
       shutdown_ms: firstStop.ms,
       shutdown_killed: firstStop.killed,
       ready_ms: Math.round(second.readyMs),
@@ -171,7 +172,7 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
       restart_peak_rss_mb: mb(Math.max(memory?.hwm ?? 0, restartSampler.lastHwm)),
       pending_after_restart: pendingAfter?.pending ?? null,
       data_dir_mb: mb(diskBytes(dataDir)),
-      server_log_lines: second.logLines(),
+      restart_log_lines: second.logLines(),
       server_exit: stopped.code,
     };
     return {

@@ -75,6 +75,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
       server: readCpuSeconds(server.pid) ?? 0,
       receiver: readCpuSeconds(receiver.pid) ?? 0,
     };
+    const driverCpuBefore = process.cpuUsage();
 
     progress(
       `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s)`,
@@ -102,6 +103,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
     const cpu = {
       server: (readCpuSeconds(server.pid) ?? 0) - cpuBefore.server,
       receiver: (readCpuSeconds(receiver.pid) ?? 0) - cpuBefore.receiver,
+      driver: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(driverCpuBefore)),
     };
     sampler.stop();
     const memory = readMemory(server.pid);
@@ -147,6 +149,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
       delivery_s: round(deliveryWindowMs / 1000, 2),
       server_cpu_s: round(cpu.server, 2),
       receiver_cpu_s: round(cpu.receiver, 2),
+      driver_cpu_s: round(cpu.driver, 2),
       ready_ms: Math.round(server.readyMs),
       rejected: pub.rejected,
       publish_statuses: pub.statuses,
