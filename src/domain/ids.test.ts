@@ -23,7 +23,14 @@ describe("ids", () => {
   });
 
   test("rejects malformed ids", () => {
-    for (const bad of ["", "wh_", "wh_123", "WH_01JH0000000000000000000000", "wh_01JH00000000000000000000IL", "wh_01JH0000000000000000000000x"]) {
+    for (const bad of [
+      "",
+      "wh_",
+      "wh_123",
+      "WH_01JH0000000000000000000000",
+      "wh_01JH00000000000000000000IL",
+      "wh_01JH0000000000000000000000x",
+    ]) {
       expect(isId("wh", bad)).toBe(false);
     }
   });

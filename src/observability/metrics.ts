@@ -42,7 +42,11 @@ export class Gauge implements Metric {
     private readonly read: () => number,
   ) {}
   render(): string {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.read()}`].join("\n");
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      `${this.name} ${this.read()}`,
+    ].join("\n");
   }
 }
 
@@ -108,7 +112,10 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 /** The product's metrics, created once by the composition root and passed to whoever counts. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly eventsPublished = this.registry.counter("inbox_events_published_total", "Events accepted by publish.");
+  readonly eventsPublished = this.registry.counter(
+    "inbox_events_published_total",
+    "Events accepted by publish.",
+  );
   readonly attempts = this.registry.counter(
     "inbox_delivery_attempts_total",
     "Delivery attempts by outcome and error class.",

@@ -138,7 +138,12 @@ export interface AttemptRepository {
   add(attempt: AttemptRecord): Promise<void>;
   listForDelivery(deliveryId: string): AttemptRecord[];
   /** A webhook's attempts, newest first, filtered. */
-  listForWebhook(accountId: string, webhookId: string, filter: AttemptFilter, page: PageQuery): Page<AttemptRecord>;
+  listForWebhook(
+    accountId: string,
+    webhookId: string,
+    filter: AttemptFilter,
+    page: PageQuery,
+  ): Page<AttemptRecord>;
 }
 
 /** Pending attempts ordered by due time. The scheduler knows only ids and due times. */
