@@ -4,7 +4,7 @@
 import { t } from "elysia";
 import type { AccountRecord, ApiKeyRecord } from "../../storage/records";
 import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
-import { DateTime } from "./common";
+import { DateTime, IdString } from "./common";
 
 const ApiKeyValue = t.String({
   description: "The API key. Shown only here, once: store it now.",
@@ -43,7 +43,7 @@ export const CreatedKey = t.Object({
   api_key: ApiKeyValue,
 });
 
-export const KeyParams = t.Object({ id: t.String(), key_id: t.String() });
+export const KeyParams = t.Object({ id: IdString(), key_id: IdString() });
 
 export function presentAccount(a: AccountRecord): typeof AccountModel.static {
   return { id: a.id, name: a.name, created_at: toRfc3339(a.created_at) };

@@ -3,7 +3,7 @@
 import { t } from "elysia";
 import type { AttemptRecord } from "../../storage/records";
 import { toRfc3339 } from "../rfc3339";
-import { DateTime } from "./common";
+import { DateTime, IdString } from "./common";
 
 export const AttemptModel = t.Object(
   {
@@ -34,15 +34,15 @@ export const LogsQuery = t.Object({
   status: t.Optional(
     t.Union([t.Literal("succeeded"), t.Literal("failed")], { description: "Attempt outcome." }),
   ),
-  event_type: t.Optional(t.String()),
-  event_id: t.Optional(t.String()),
+  event_type: t.Optional(IdString()),
+  event_id: t.Optional(IdString()),
   since: t.Optional(t.String({ description: "RFC 3339; attempts started at or after." })),
   until: t.Optional(t.String({ description: "RFC 3339; attempts started before." })),
   limit: t.Optional(
     t.Integer({ minimum: 1, maximum: 100, default: 20, description: "Items per page (1-100)." }),
   ),
   cursor: t.Optional(t.String()),
-  account_id: t.Optional(t.String({ description: "Admin key only: the account to act for." })),
+  account_id: t.Optional(IdString({ description: "Admin key only: the account to act for." })),
 });
 
 export function presentAttempt(a: AttemptRecord): typeof AttemptModel.static {

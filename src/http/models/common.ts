@@ -39,12 +39,20 @@ export const PageQuery = t.Object({
   cursor: t.Optional(t.String({ description: "The next_cursor of the previous page." })),
 });
 
+/**
+ * Any id a client sends (path, query or body). Ids the server makes are 30 characters and event ids
+ * at most 128; the bound keeps absurd values away from the store, whose keys are size-limited.
+ */
+export const MAX_ID_LENGTH = 255;
+export const IdString = (options: { description?: string; examples?: string[] } = {}) =>
+  t.String({ minLength: 1, maxLength: MAX_ID_LENGTH, ...options });
+
 /** Admin-only scoping of account resources: which account the admin key acts for. */
 export const AccountIdQuery = t.Optional(
-  t.String({ description: "Admin key only: the account to act for (required with the admin key)." }),
+  IdString({ description: "Admin key only: the account to act for (required with the admin key)." }),
 );
 
-export const IdParams = t.Object({ id: t.String() });
+export const IdParams = t.Object({ id: IdString() });
 
 export function PageOf<T extends TSchema>(item: T, description: string) {
   return t.Object(

@@ -4,7 +4,7 @@ import { t } from "elysia";
 import { eventCatalog } from "../../domain/event-catalog";
 import type { DeliveryRecord, EventRecord } from "../../storage/records";
 import { toRfc3339 } from "../rfc3339";
-import { DateTime } from "./common";
+import { DateTime, IdString } from "./common";
 import { DeliveryModel, presentDelivery } from "./delivery";
 
 export const MAX_BATCH = 1000;
@@ -37,7 +37,7 @@ const EventInputProperties = {
 export const PublishEventBody = t.Object(
   {
     ...EventInputProperties,
-    account_id: t.Optional(t.String({ description: "Admin key only: the account." })),
+    account_id: t.Optional(IdString({ description: "Admin key only: the account." })),
   },
   {
     additionalProperties: false,
@@ -52,7 +52,7 @@ export const PublishBatchBody = t.Object(
       maxItems: MAX_BATCH,
       description: `1 to ${MAX_BATCH} events, stored all or none.`,
     }),
-    account_id: t.Optional(t.String({ description: "Admin key only: the account." })),
+    account_id: t.Optional(IdString({ description: "Admin key only: the account." })),
   },
   {
     additionalProperties: false,

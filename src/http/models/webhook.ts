@@ -5,7 +5,7 @@ import { t } from "elysia";
 import { MAX_URL_LENGTH } from "../../domain/webhook-url";
 import type { WebhookRecord } from "../../storage/records";
 import { toRfc3339 } from "../rfc3339";
-import { DateTime } from "./common";
+import { DateTime, IdString } from "./common";
 
 const Url = t.String({
   maxLength: MAX_URL_LENGTH,
@@ -49,7 +49,7 @@ export const WebhookWithSecret = t.Composite(
 );
 
 export const CreateWebhookBody = t.Object(
-  { url: Url, events: Events, description: t.Optional(Description), account_id: t.Optional(t.String()) },
+  { url: Url, events: Events, description: t.Optional(Description), account_id: t.Optional(IdString()) },
   {
     additionalProperties: false,
     examples: [
@@ -79,12 +79,12 @@ export const UpdateWebhookBody = t.Object(
 
 export const TestWebhookBody = t.Object(
   {
-    webhook_id: t.String({ examples: ["wh_1234567890"] }),
+    webhook_id: IdString({ examples: ["wh_1234567890"] }),
     event_type: t.String({
       examples: ["message.delivered"],
       description: "Which of the docs' sample events to send.",
     }),
-    account_id: t.Optional(t.String()),
+    account_id: t.Optional(IdString()),
   },
   {
     additionalProperties: false,
