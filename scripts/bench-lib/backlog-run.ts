@@ -115,9 +115,9 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
         lastSeen = seen;
         lastChange = now;
       }
-      if (now - lastReport > 10_000) {
+      if (now - lastReport > 5_000) {
         progress(
-          `  pending ${h.pending}, in flight ${h.in_flight}, failed first attempts ${failed} of ${expected}`,
+          `  pending ${h.pending}, in flight ${h.in_flight}, failed first attempts ${failed} of ${expected}, server RSS ${mb(sampler.sample()?.rss ?? 0)} MB`,
         );
         lastReport = now;
       }
@@ -162,6 +162,8 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
       build_s: round(buildMs / 1000, 1),
       pending_before: pendingBefore?.pending ?? null,
       build_peak_rss_mb: mb(buildPeak),
+      build_max_rss_anon_mb: mb(sampler.atMax.anon),
+      build_max_rss_file_mb: mb(sampler.atMax.file),
       build_log_lines: first.logLines(),
       shutdown_ms: firstStop.ms,
       shutdown_killed: firstStop.killed,
@@ -170,6 +172,8 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
       probe_delivered_ms: probed.delivered_ms,
       rss_after_restart_mb: mb(memory?.rss ?? restartSampler.maxRss),
       restart_peak_rss_mb: mb(Math.max(memory?.hwm ?? 0, restartSampler.lastHwm)),
+      rss_anon_after_restart_mb: mb(memory?.anon ?? 0),
+      rss_file_after_restart_mb: mb(memory?.file ?? 0),
       pending_after_restart: pendingAfter?.pending ?? null,
       data_dir_mb: mb(diskBytes(dataDir)),
       restart_log_lines: second.logLines(),

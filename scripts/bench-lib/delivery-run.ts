@@ -9,7 +9,7 @@ import { publish } from "./publisher";
 import type { RawLimit } from "./raw-limit";
 import type { Receiver, ReceiverStats } from "./receiver-process";
 import { health, registerWebhook } from "./server-api";
-import { startServer } from "./server-process";
+import { type ServerProcess, startServer } from "./server-process";
 import { perSecond, round, sleep, summariseLatencies } from "./stats";
 import { rateTargets, throughputTargets } from "./targets";
 
@@ -22,6 +22,7 @@ export interface RunContext {
 
 /** Polls the receiver until `expected` unique arrivals, a stall, or the hard timeout. */
 async function awaitArrivals(
+  server: ServerProcess,
   receiver: Receiver,
   expected: number,
   stallMs: number,
@@ -36,6 +37,8 @@ async function awaitArrivals(
     const stats = await receiver.stats();
     const now = performance.now();
     if (stats.unique >= expected) return { stats, outcome: "complete" };
+    const code = server.exitCode();
+    if (code !== null) throw new Error(`the server exited with code ${code} while deliveries were awaited`);
     if (stats.unique !== lastUnique) {
       lastUnique = stats.unique;
       lastProgress = now;
@@ -92,7 +95,9 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
     progress(
       `published: ${pub.accepted} accepted, ${pub.rejected} rejected; waiting for ${expected} deliveries`,
     );
+    if (pub.accepted === 0) throw new Error(`no event was accepted: ${pub.firstError}`);
     const { stats, outcome } = await awaitArrivals(
+      server,
       receiver,
       expected,
       o.stallSeconds * 1000,
@@ -118,6 +123,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
       if (arrived > 0 && sent > 0) latencies[n++] = arrived - sent;
     }
     const latency = summariseLatencies(latencies.subarray(0, n));
+    const acceptLatency = summariseLatencies(pub.acceptLatencies);
 
     const lost = Math.max(0, expected - stats.unique);
     const deliveryWindowMs = stats.last_arrival_ms !== null ? stats.last_arrival_ms - pub.firstSentMs : 0;
@@ -140,7 +146,12 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
       p90_ms: latency.p90_ms,
       p99_ms: latency.p99_ms,
       max_ms: latency.max_ms,
+      publish_p50_ms: acceptLatency.p50_ms,
+      publish_p99_ms: acceptLatency.p99_ms,
       peak_rss_mb: mb(Math.max(memory?.hwm ?? 0, sampler.lastHwm)),
+      // Where the largest sampled RSS was: heap and buffers, or LMDB's mapped file pages.
+      max_rss_anon_mb: mb(sampler.atMax.anon),
+      max_rss_file_mb: mb(sampler.atMax.file),
       lost,
       duplicates: stats.duplicates,
       bad_signatures: stats.bad_signature,

@@ -27,6 +27,8 @@ export async function runIdle(ctx: RunContext): Promise<Record<string, unknown>>
       idle_s: o.idleSeconds,
       rss_mb: mb(memory.rss),
       peak_rss_mb: mb(memory.hwm),
+      rss_anon_mb: mb(memory.anon),
+      rss_file_mb: mb(memory.file),
       ready_ms: Math.round(server.readyMs),
       server_version: h.version,
     };

@@ -8,6 +8,9 @@ export interface ProcMemory {
   rss: number;
   /** Peak resident set since the process started, bytes. */
   hwm: number;
+  /** Of `rss`: anonymous memory (heaps, buffers), and file pages mapped in (LMDB's data file). */
+  anon: number;
+  file: number;
 }
 
 /** Memory of `pid`, or null when the process is gone or /proc is not there. */
@@ -24,7 +27,9 @@ export function readMemory(pid: number): ProcMemory | null {
   };
   const rss = kb("VmRSS");
   const hwm = kb("VmHWM");
-  return Number.isNaN(rss) || Number.isNaN(hwm) ? null : { rss, hwm };
+  return Number.isNaN(rss) || Number.isNaN(hwm)
+    ? null
+    : { rss, hwm, anon: kb("RssAnon"), file: kb("RssFile") };
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -48,6 +53,8 @@ export function readCpuSeconds(pid: number): number | null {
 export class RssSampler {
   private timer: ReturnType<typeof setInterval> | null = null;
   maxRss = 0;
+  /** RssAnon and RssFile at the sample where RSS was largest. */
+  atMax = { anon: 0, file: 0 };
   lastHwm = 0;
 
   constructor(
@@ -64,6 +71,7 @@ export class RssSampler {
   sample(): ProcMemory | null {
     const m = readMemory(this.pid);
     if (m) {
+      if (m.rss > this.maxRss) this.atMax = { anon: m.anon, file: m.file };
       this.maxRss = Math.max(this.maxRss, m.rss);
       this.lastHwm = Math.max(this.lastHwm, m.hwm);
     }

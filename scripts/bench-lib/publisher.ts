@@ -29,6 +29,8 @@ export interface PublishResult {
   lateSends: number;
   /** Rate mode: the largest delay of a send behind its schedule, ms. */
   maxSendLagMs: number;
+  /** Send to 202 of each accepted publish request, ms (the length is the number accepted). */
+  acceptLatencies: Float64Array;
 }
 
 export async function publish(plan: PublishPlan): Promise<PublishResult> {
@@ -44,8 +46,10 @@ export async function publish(plan: PublishPlan): Promise<PublishResult> {
     lastAcceptedMs: 0,
     lateSends: 0,
     maxSendLagMs: 0,
+    acceptLatencies: new Float64Array(requests),
   };
 
+  let acceptedRequests = 0;
   const send = async (request: number): Promise<void> => {
     const from = request * plan.batch;
     const to = Math.min(plan.events, from + plan.batch);
@@ -59,6 +63,7 @@ export async function publish(plan: PublishPlan): Promise<PublishResult> {
       status = String(res.status);
       if (res.status === 202) {
         sentAt.fill(at, from, to);
+        result.acceptLatencies[acceptedRequests++] = epochNow() - at;
         result.accepted += to - from;
         result.lastAcceptedMs = Math.max(result.lastAcceptedMs, epochNow());
       } else {
@@ -73,13 +78,17 @@ export async function publish(plan: PublishPlan): Promise<PublishResult> {
     result.statuses[status] = (result.statuses[status] ?? 0) + 1;
   };
 
+  const finish = () => {
+    result.acceptLatencies = result.acceptLatencies.subarray(0, acceptedRequests);
+    return result;
+  };
   if (plan.rate === null) {
     let next = 0;
     const worker = async () => {
       while (next < requests) await send(next++);
     };
     await Promise.all(Array.from({ length: Math.min(plan.concurrency, requests) }, worker));
-    return result;
+    return finish();
   }
 
   // Open loop: request r is due at start + r * interval whatever happened to the earlier ones.
@@ -91,7 +100,8 @@ export async function publish(plan: PublishPlan): Promise<PublishResult> {
     const due = start + r * intervalMs;
     const now = performance.now();
     if (now < due) {
-      await Bun.sleep(Math.max(0, due - now - 0.5));
+      // Timers have about 1 ms resolution; a shorter sleep would spin and steal CPU from the server.
+      await Bun.sleep(Math.max(1, due - now));
       continue;
     }
     if (inFlight.size >= plan.concurrency) {
@@ -105,5 +115,5 @@ export async function publish(plan: PublishPlan): Promise<PublishResult> {
     inFlight.add(p);
   }
   await Promise.all(inFlight);
-  return result;
+  return finish();
 }

@@ -55,7 +55,9 @@ export async function serverCommand(
   if (!existsSync(binary)) {
     throw new Error(`no server binary at ${binary}; run \`bun run build\`, or pass --source`);
   }
-  if (!server.build && stale)
-    progress(`note: ${server.path} is older than the sources (--no-build/--binary)`);
+  // Only the project's own binary is expected to match the sources; --binary may be anything.
+  if (!server.build && stale && server.path === "dist/inbox-webhooks") {
+    progress(`note: ${server.path} is older than the sources (--no-build)`);
+  }
   return { command: [binary], label: server.path };
 }

@@ -31,6 +31,8 @@ export interface ServerProcess {
   /** SIGTERM, then SIGKILL after `graceMs`; answers the exit code and how long the stop took. */
   stop(graceMs: number): Promise<{ code: number | null; ms: number; killed: boolean }>;
   readonly exited: Promise<number>;
+  /** The exit code once the process has ended, null while it runs. */
+  exitCode(): number | null;
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
@@ -127,6 +129,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     logLines: () => ({ ...lines }),
     tail,
     exited: proc.exited,
+    exitCode: () => exitCode,
     async stop(graceMs) {
       const started = performance.now();
       if (exitCode === null) proc.kill("SIGTERM");
