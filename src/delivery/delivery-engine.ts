@@ -88,13 +88,23 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     global: Math.max(1, config.concurrency),
     perKey: Math.max(1, config.webhookConcurrency),
     queuePerKey: lane,
+    // The slot is the receiver's: it is freed once the exchange with the receiver ends, while the
+    // outcome is still being written (the id stays held until then, so it cannot fire twice).
     run: (_webhookId, id) =>
       track(
-        attempt(id)
-          .catch((err) =>
-            logger.error("delivery attempt crashed", { delivery_id: id, error: errorText(err) }),
-          )
-          .finally(() => held.delete(id)),
+        attempt(id).then(
+          (recording) => {
+            if (!recording) {
+              held.delete(id);
+              return;
+            }
+            track(recording.catch((err) => crashed(id, err)).finally(() => held.delete(id)));
+          },
+          (err) => {
+            held.delete(id);
+            crashed(id, err);
+          },
+        ),
       ),
     onSlotFree: (webhookId) => {
       pumpIncoming();
@@ -161,7 +171,11 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     }
   }
 
-  async function attempt(id: string): Promise<void> {
+  /**
+   * Makes one attempt. Resolves when the receiver's exchange is over, with the write of its
+   * outcome (still running), or with nothing when there was nothing to record.
+   */
+  async function attempt(id: string): Promise<Promise<void> | undefined> {
     const delivery = store.deliveries.getById(id);
     if (delivery?.status !== "pending" || !accepting) return;
     const webhook = store.webhooks.getById(delivery.webhook_id);
@@ -175,12 +189,17 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     if (shutdown.signal.aborted) return;
     const update = nextStep(outcome, attemptNo, config, now(), event !== null);
     const record = attemptRecord({ delivery, event, webhook, attempt: attemptNo, startedAt, outcome });
-    const stored = await store.deliveries.recordAttempt(record, update);
-    held.delete(id);
-    reportAttempt({ metrics, logger, now }, delivery, record, update, stored);
-    if (stored?.status === "pending" && stored.next_attempt_at !== null) {
-      scheduler.schedule({ delivery_id: id, due: stored.next_attempt_at });
-    }
+    return store.deliveries.recordAttempt(record, update).then((stored) => {
+      reportAttempt({ metrics, logger, now }, delivery, record, update, stored);
+      if (stored?.status === "pending" && stored.next_attempt_at !== null) {
+        held.delete(id);
+        scheduler.schedule({ delivery_id: id, due: stored.next_attempt_at });
+      }
+    });
+  }
+
+  function crashed(id: string, err: unknown): void {
+    logger.error("delivery attempt crashed", { delivery_id: id, error: errorText(err) });
   }
 
   function sendOnce(
