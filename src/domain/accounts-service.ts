@@ -36,6 +36,7 @@ export class AccountsService {
   /** Removes the account, its keys and webhooks, and stops its pending deliveries. */
   async delete(id: string): Promise<void> {
     if (!(await this.deps.store.accounts.delete(id))) throw DomainError.notFound("account");
+    await this.deps.store.flushed();
   }
 
   async createKey(accountId: string): Promise<{ apiKey: string; key: ApiKeyRecord }> {
@@ -51,5 +52,6 @@ export class AccountsService {
     this.assertExists(accountId);
     if (!(await this.deps.store.apiKeys.revoke(accountId, keyId, this.deps.now())))
       throw DomainError.notFound("key");
+    await this.deps.store.flushed();
   }
 }

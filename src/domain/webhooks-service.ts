@@ -48,6 +48,7 @@ export class WebhooksService {
       updated_at: now,
     };
     await this.deps.store.webhooks.create(webhook);
+    await this.deps.store.flushed();
     return webhook;
   }
 
@@ -75,11 +76,13 @@ export class WebhooksService {
       updated_at: Math.max(this.deps.now(), current.updated_at),
     };
     if (!(await this.deps.store.webhooks.update(next))) throw DomainError.notFound("webhook");
+    await this.deps.store.flushed();
     return next;
   }
 
   async delete(accountId: string, id: string): Promise<void> {
     if (!(await this.deps.store.webhooks.delete(accountId, id))) throw DomainError.notFound("webhook");
+    await this.deps.store.flushed();
   }
 
   /** Sends the docs' sample event of `eventType` to the webhook once, now, and answers the attempt. */
