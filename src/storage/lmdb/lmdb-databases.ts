@@ -53,18 +53,22 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
     // Commits return before the disk flush of async batches; our writes use transactionSync,
     // whose commit flushes before returning, so durability never depends on timing.
     overlappingSync: true,
+    // JSON values: our records are plain JSON data, and decoding them is about twice as fast as
+    // msgpack with per-record structure definitions (measured: 1.5 vs 3.7 µs a read), which
+    // dominated the delivery path's reads.
+    encoding: "json",
     maxDbs: 24,
     ...(mapSizeBytes ? { mapSize: mapSizeBytes } : {}),
   });
-  const db = (name: string): Database => root.openDB({ name });
+  const db = (name: string): Database => root.openDB({ name, encoding: "json" });
   return {
     root,
-    meta: root.openDB<string, string>({ name: "meta" }),
+    meta: root.openDB<string, string>({ name: "meta", encoding: "json" }),
     accounts: db("accounts"),
     apiKeys: db("api_keys"),
-    apiKeyHashes: root.openDB<[string, string], string>({ name: "api_key_hashes" }),
+    apiKeyHashes: root.openDB<[string, string], string>({ name: "api_key_hashes", encoding: "json" }),
     webhooks: db("webhooks"),
-    webhookOwners: root.openDB<string, string>({ name: "webhook_owners" }),
+    webhookOwners: root.openDB<string, string>({ name: "webhook_owners", encoding: "json" }),
     events: db("events"),
     eventIndex: db("event_index"),
     eventTimes: db("event_times"),
