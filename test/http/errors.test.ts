@@ -139,7 +139,7 @@ describe("routing errors", () => {
 });
 
 describe("shutdown and failures", () => {
-  test("while shutting down, every request but /health answers 503", async () => {
+  test("while shutting down, every request answers 503; /health still says why", async () => {
     h.shuttingDown.value = true;
     try {
       const api = await h.call("GET", "/v1/webhooks");
@@ -147,7 +147,7 @@ describe("shutdown and failures", () => {
       expect(api.json.error.code).toBe("unavailable");
       expect((await h.call("GET", "/metrics", { key: null })).status).toBe(503);
       const health = await h.call("GET", "/health", { key: null });
-      expect(health.status).toBe(200);
+      expect(health.status).toBe(503);
       expect(health.json.status).toBe("shutting_down");
     } finally {
       h.shuttingDown.value = false;

@@ -1,5 +1,5 @@
-// Unauthenticated operational endpoints: /health (liveness, still answered while shutting down)
-// and /metrics (Prometheus text).
+// Unauthenticated operational endpoints: /health (still answered while shutting down, with 503, so
+// that load balancers and orchestrators stop routing here) and /metrics (Prometheus text).
 
 import { Elysia, t } from "elysia";
 import type { DeliveryPort } from "../../domain/delivery-port";
@@ -19,17 +19,22 @@ export function systemRoutes(deps: SystemRouteDeps) {
   return new Elysia({ tags: ["System"] })
     .get(
       "/health",
-      () => ({
-        status: deps.isShuttingDown() ? ("shutting_down" as const) : ("ok" as const),
-        version: deps.version,
-        pending: deps.store.deliveries.countPending(),
-        in_flight: deps.delivery.inFlight(),
-      }),
+      ({ set }) => {
+        const shuttingDown = deps.isShuttingDown();
+        if (shuttingDown) set.status = 503;
+        return {
+          status: shuttingDown ? ("shutting_down" as const) : ("ok" as const),
+          version: deps.version,
+          pending: deps.store.deliveries.countPending(),
+          in_flight: deps.delivery.inFlight(),
+        };
+      },
       {
-        response: { 200: HealthModel },
+        response: { 200: HealthModel, 503: HealthModel },
         detail: {
           summary: "Liveness",
-          description: "Version, pending deliveries and attempts in flight. No key needed.",
+          description:
+            "Version, pending deliveries and attempts in flight; 503 while shutting down. No key needed.",
           security: [],
         },
       },
