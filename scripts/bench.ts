@@ -1,5 +1,5 @@
 // `bun run bench`: measures the server end to end on this machine and prints one JSON line.
-// See scripts/BENCH.md for what each mode measures and how to read the figures; `--help` for flags.
+// See the README (Benchmarks) for what each mode measures and how to read the figures; `--help` for flags.
 //
 // Everything runs on 127.0.0.1: the server under test (compiled binary by default), a separate
 // receiver process that verifies every signature, and, in throughput mode, a raw-limit sender.
