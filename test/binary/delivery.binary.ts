@@ -151,6 +151,31 @@ describe("delivery through the binary", () => {
     expect(receiver.arrivals.filter((a) => a.eventId === id)).toHaveLength(SCHEDULE_MS.length);
   });
 
+  test("/metrics counts what happened: events, attempts by outcome, finished deliveries, latencies", async () => {
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toStartWith("text/plain");
+    const text = await res.text();
+    const value = (series: string) => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    expect(value("inbox_events_published_total")).toBe(4);
+    // message.delivered, .read: 1 success each; .failed: 2 failures + 1 success; .action: 4 failures.
+    expect(value('inbox_delivery_attempts_total{error_class="none",outcome="succeeded"}')).toBe(3);
+    expect(value('inbox_delivery_attempts_total{error_class="http_status",outcome="failed"}')).toBe(6);
+    expect(value("inbox_deliveries_succeeded_total")).toBe(3);
+    expect(value("inbox_deliveries_failed_total")).toBe(1);
+    expect(value("inbox_attempt_duration_seconds_count")).toBe(9);
+    expect(value("inbox_publish_to_first_attempt_seconds_count")).toBe(4);
+    expect(value("inbox_deliveries_pending")).toBe(0);
+    expect(value("inbox_store_size_bytes")).toBeGreaterThan(0);
+    // No secret or key ever reaches the logs.
+    const logs = JSON.stringify(server.logs);
+    expect(logs).not.toContain(secret);
+    expect(logs).not.toContain(apiKey);
+  });
+
   test("a SIGKILL between a failed attempt and its retry loses nothing: the retry comes after restart", async () => {
     const example = {
       message_id: "msg_9",
