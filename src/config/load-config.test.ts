@@ -10,8 +10,8 @@ const DEFAULTS: Config = {
   adminKey: undefined,
   retrySchedule: [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000],
   timeoutMs: 10_000,
-  concurrency: 256,
-  webhookConcurrency: 16,
+  concurrency: 512,
+  webhookConcurrency: 64,
   retentionMs: 30 * 86_400_000,
   maxBodyBytes: 262_144,
   allowPrivateTargets: false,
@@ -211,8 +211,8 @@ describe("errors name the variable or flag and the reason", () => {
   });
 
   test("webhook concurrency set above the overall concurrency names both", () => {
-    expect(error([], { INBOX_WEBHOOK_CONCURRENCY: "300" })).toBe(
-      "INBOX_WEBHOOK_CONCURRENCY: must not exceed INBOX_CONCURRENCY (default) (256), got 300",
+    expect(error([], { INBOX_WEBHOOK_CONCURRENCY: "600" })).toBe(
+      "INBOX_WEBHOOK_CONCURRENCY: must not exceed INBOX_CONCURRENCY (default) (512), got 600",
     );
     expect(error(["--concurrency", "8", "--webhook-concurrency=9"])).toBe(
       "--webhook-concurrency: must not exceed --concurrency (8), got 9",
