@@ -7,7 +7,7 @@ export interface FieldIssue {
   reason: string;
 }
 
-export type DomainErrorKind = "not_found" | "conflict" | "invalid" | "forbidden";
+export type DomainErrorKind = "not_found" | "conflict" | "invalid";
 
 export class DomainError extends Error {
   constructor(
@@ -28,8 +28,5 @@ export class DomainError extends Error {
   }
   static invalid(message: string, issues: FieldIssue[]): DomainError {
     return new DomainError("invalid", message, issues);
-  }
-  static forbidden(message: string): DomainError {
-    return new DomainError("forbidden", message);
   }
 }

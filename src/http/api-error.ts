@@ -30,9 +30,6 @@ export class ApiError extends Error {
   static notFound(what: string) {
     return new ApiError(404, "not_found", `${what} not found`);
   }
-  static conflict(message: string) {
-    return new ApiError(409, "conflict", message);
-  }
   static tooLarge(limit: number) {
     return new ApiError(413, "payload_too_large", `request body exceeds ${limit} bytes`);
   }

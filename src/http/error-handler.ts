@@ -22,12 +22,11 @@ export function errorResponse(error: ApiError, headers: Record<string, string> =
   });
 }
 
-const DOMAIN_STATUS = { not_found: 404, conflict: 409, invalid: 422, forbidden: 403 } as const;
+const DOMAIN_STATUS = { not_found: 404, conflict: 409, invalid: 422 } as const;
 const DOMAIN_CODE = {
   not_found: "not_found",
   conflict: "conflict",
   invalid: "validation_failed",
-  forbidden: "forbidden",
 };
 
 /** The API error a thrown value stands for, or undefined when it is unexpected (a bug). */
