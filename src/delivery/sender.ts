@@ -7,10 +7,11 @@
 //   and the TLS server name carry the webhook's host, so the certificate is still verified for it);
 // - redirects are never followed: a 3xx is a failure of class "redirect";
 // - at most MAX_RESPONSE_BYTES of the response body are read, then the stream is cancelled, so a
-//   receiver streaming without end costs neither memory nor time.
+//   receiver streaming without end costs neither memory nor time (a body whose Content-Length
+//   promises no more than that, uncompressed, is read in one piece: the common case, and cheaper).
 
 import type { ErrorClass } from "../storage/records";
-import type { TargetResolver } from "./resolve-target";
+import type { ResolveResult, TargetResolver } from "./resolve-target";
 import { parseRetryAfter } from "./retry-policy";
 import { signHeaders } from "./signing";
 
@@ -79,31 +80,33 @@ export async function send(
 
   const controller = new AbortController();
   let timedOut = false;
+  // Set while the name resolution is awaited, so an abort ends that wait too.
+  let rejectWait: ((reason: unknown) => void) | null = null;
+  const abort = (reason: unknown) => {
+    controller.abort(reason);
+    rejectWait?.(reason);
+  };
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort(new AttemptTimeout());
+    abort(new AttemptTimeout());
   }, opts.timeoutMs);
-  const onOuterAbort = () => controller.abort(opts.signal?.reason);
-  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  if (opts.signal?.aborted) onOuterAbort();
+  const outer = opts.signal;
+  if (outer) linkAbort(outer, abort);
   let status: number | null = null;
   try {
-    let url: URL;
-    try {
-      url = new URL(target.url);
-    } catch {
-      return fail("network", "webhook URL is not a valid URL");
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      return fail("network", `unsupported URL scheme ${url.protocol}`);
-    }
-    const resolved = await untilAborted(opts.resolver.resolve(url.hostname), controller.signal);
+    const url = parseTarget(target.url);
+    if (typeof url === "string") return fail("network", url);
+    // Bounded by the timeout even when the resolver is slower (a slow DNS answer).
+    if (controller.signal.aborted) throw controller.signal.reason;
+    const resolved = await new Promise<ResolveResult>((resolve, reject) => {
+      rejectWait = reject;
+      opts.resolver.resolve(url.hostname).then(resolve, reject);
+    });
+    rejectWait = null;
     if (!resolved.ok) return fail(resolved.errorClass, resolved.message);
 
-    const https = url.protocol === "https:";
-    const port = url.port || (https ? "443" : "80");
     const ipHost = resolved.family === 6 ? `[${resolved.address}]` : resolved.address;
-    const pinnedUrl = `${url.protocol}//${ipHost}:${port}${url.pathname}${url.search}`;
+    const pinnedUrl = `${url.protocol}//${ipHost}:${url.port}${url.pathAndSearch}`;
     const signed = signHeaders({
       secret: target.secret,
       body: request.body,
@@ -114,35 +117,36 @@ export async function send(
       Host: url.host,
       "Content-Type": "application/json",
       "User-Agent": opts.userAgent,
-      ...signed,
+      "X-Inbox-Signature": signed["X-Inbox-Signature"],
+      "webhook-id": signed["webhook-id"],
+      "webhook-timestamp": signed["webhook-timestamp"],
+      "webhook-signature": signed["webhook-signature"],
       "X-Inbox-Event-Id": request.eventId,
       "X-Inbox-Event-Type": request.eventType,
       "X-Inbox-Attempt": String(request.attempt),
     };
     if (request.deliveryId !== null) headers["X-Inbox-Delivery-Id"] = request.deliveryId;
-    if (url.username || url.password) {
-      const user = decodeURIComponent(url.username);
-      const pass = decodeURIComponent(url.password);
-      headers.Authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
-    }
-    const isNameHost = !url.hostname.startsWith("[") && !/^[\d.]+$/.test(url.hostname);
-    const tls = https
-      ? { ...(isNameHost ? { serverName: url.hostname } : {}), ...(opts.tlsCa ? { ca: opts.tlsCa } : {}) }
-      : undefined;
-
-    const response = await fetch(pinnedUrl, {
+    if (url.authorization !== null) headers.Authorization = url.authorization;
+    const init: RequestInit & { tls?: { serverName?: string; ca?: string } } = {
       method: "POST",
       body: request.body,
       headers,
       redirect: "manual",
       signal: controller.signal,
       keepalive: true,
-      ...(tls ? { tls } : {}),
-    });
+    };
+    if (url.protocol === "https:") {
+      init.tls = {
+        ...(url.serverName !== null ? { serverName: url.serverName } : {}),
+        ...(opts.tlsCa ? { ca: opts.tlsCa } : {}),
+      };
+    }
+
+    const response = await fetch(pinnedUrl, init);
     status = response.status;
     // The status decides the outcome; a body that cannot be read within the timeout only
     // shortens what is kept of it.
-    const body = await readCapped(response);
+    const body = await readBody(response);
 
     if (status >= 200 && status < 300) return { ok: true, status, body, durationMs: elapsed() };
     if (status >= 300 && status < 400) {
@@ -159,16 +163,143 @@ export async function send(
     return fail("http_status", `HTTP ${status}`, status, body, retryAfterMs);
   } catch (err) {
     if (timedOut) return fail("timeout", `no response within ${opts.timeoutMs} ms`, status);
-    if (opts.signal?.aborted) return fail("network", "attempt aborted: shutting down", status);
+    if (outer?.aborted) return fail("network", "attempt aborted: shutting down", status);
     const { errorClass, message } = classifyError(err);
     return fail(errorClass, message, status);
   } finally {
     clearTimeout(timer);
-    opts.signal?.removeEventListener("abort", onOuterAbort);
+    if (outer) unlinkAbort(outer, abort);
   }
 }
 
-/** Reads up to MAX_RESPONSE_BYTES of the body, then cancels the rest. Never throws. */
+/** What an attempt needs of a webhook URL, parsed once per URL string. */
+interface ParsedTarget {
+  protocol: "http:" | "https:";
+  /** As URL.hostname gives it (IPv6 literals in brackets): what the resolver checks. */
+  hostname: string;
+  /** The Host header: host name and, when not the default, port. */
+  host: string;
+  /** Explicit or the scheme's default. */
+  port: string;
+  pathAndSearch: string;
+  /** `Basic …` from credentials in the URL, else null. */
+  authorization: string | null;
+  /** The TLS server name: the host when it is a name, null for an IP literal. */
+  serverName: string | null;
+}
+
+/** Parsed URLs kept; the oldest goes first. Entries are pure functions of the URL string. */
+const MAX_PARSED_URLS = 1024;
+const parsedTargets = new Map<string, ParsedTarget>();
+
+/** The URL's parts, or why it cannot be sent to. */
+function parseTarget(raw: string): ParsedTarget | string {
+  const cached = parsedTargets.get(raw);
+  if (cached) return cached;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "webhook URL is not a valid URL";
+  }
+  const protocol = url.protocol;
+  if (protocol !== "http:" && protocol !== "https:") return `unsupported URL scheme ${protocol}`;
+  let authorization: string | null = null;
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+  }
+  const isNameHost = !url.hostname.startsWith("[") && !/^[\d.]+$/.test(url.hostname);
+  const parsed: ParsedTarget = {
+    protocol,
+    hostname: url.hostname,
+    host: url.host,
+    port: url.port || (protocol === "https:" ? "443" : "80"),
+    pathAndSearch: `${url.pathname}${url.search}`,
+    authorization,
+    serverName: isNameHost ? url.hostname : null,
+  };
+  if (parsedTargets.size >= MAX_PARSED_URLS) {
+    const oldest = parsedTargets.keys().next().value;
+    if (oldest !== undefined) parsedTargets.delete(oldest);
+  }
+  parsedTargets.set(raw, parsed);
+  return parsed;
+}
+
+/**
+ * Attempts in flight under each outer signal. One listener per outer signal aborts them all, so an
+ * attempt costs a Set insertion and deletion rather than an event listener on a signal that every
+ * attempt shares.
+ */
+const linkedAborts = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
+function linkAbort(outer: AbortSignal, abort: (reason: unknown) => void): void {
+  if (outer.aborted) {
+    abort(outer.reason);
+    return;
+  }
+  let attempts = linkedAborts.get(outer);
+  if (!attempts) {
+    const set = new Set<(reason: unknown) => void>();
+    linkedAborts.set(outer, set);
+    outer.addEventListener(
+      "abort",
+      () => {
+        linkedAborts.delete(outer);
+        for (const a of set) a(outer.reason);
+        set.clear();
+      },
+      { once: true },
+    );
+    attempts = set;
+  }
+  attempts.add(abort);
+}
+
+function unlinkAbort(outer: AbortSignal, abort: (reason: unknown) => void): void {
+  linkedAborts.get(outer)?.delete(abort);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+
+/** Up to MAX_RESPONSE_BYTES of the body as (lossy) UTF-8. Never throws. */
+function readBody(response: Response): Promise<string> | string {
+  // No body by the protocol's framing (RFC 9112 §6.3).
+  if (response.status === 204 || response.status === 304) return "";
+  const length = smallBodyLength(response.headers);
+  if (length === 0) return "";
+  return length === null ? readCapped(response) : readWhole(response);
+}
+
+/**
+ * The body's length when the headers promise one of at most MAX_RESPONSE_BYTES as sent, null
+ * otherwise (no Content-Length, chunked, larger, or content-encoded: fetch decompresses, so a small
+ * compressed length says nothing about the size read).
+ */
+export function smallBodyLength(headers: Headers): number | null {
+  const raw = headers.get("content-length");
+  if (raw === null || !/^\d{1,5}$/.test(raw)) return null;
+  const length = Number(raw);
+  if (length > MAX_RESPONSE_BYTES || headers.has("content-encoding")) return null;
+  return length;
+}
+
+/**
+ * A body of known small length, read whole. It is bounded by the attempt's timeout like the rest
+ * of fetch; if it fails part-way (timeout, reset) nothing of it is kept.
+ */
+async function readWhole(response: Response): Promise<string> {
+  try {
+    const bytes = await response.bytes();
+    return utf8.decode(bytes.length > MAX_RESPONSE_BYTES ? bytes.subarray(0, MAX_RESPONSE_BYTES) : bytes);
+  } catch {
+    return "";
+  }
+}
+
+/** Reads up to MAX_RESPONSE_BYTES of a streamed body, then cancels the rest. Never throws. */
 async function readCapped(response: Response): Promise<string> {
   const stream = response.body;
   if (!stream) return "";
@@ -194,26 +325,7 @@ async function readCapped(response: Response): Promise<string> {
     bytes.set(c, offset);
     offset += c.length;
   }
-  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-}
-
-/** Rejects with the signal's reason as soon as it aborts, so a slow DNS answer cannot outlive the timeout. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
+  return utf8.decode(bytes);
 }
 
 const TLS_CODE = /CERT|TLS|SSL|EPROTO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH/;

@@ -204,3 +204,58 @@ describe("signHeaders", () => {
     expect(() => wh.verify(SAMPLE_BODY, { ...old })).toThrow(/too old/);
   });
 });
+
+describe("signatures match node:crypto's HMAC byte for byte", () => {
+  const refInbox = (secret: string, body: string | Uint8Array) =>
+    `sha256=${nodeCrypto.createHmac("sha256", secret).update(body).digest("hex")}`;
+  const refStandard = (secret: string, id: string, ts: number, body: string | Uint8Array) =>
+    `v1,${nodeCrypto
+      .createHmac("sha256", Buffer.from(secret.slice("whsec_".length), "base64"))
+      .update(`${id}.${ts}.`)
+      .update(body)
+      .digest("base64")}`;
+
+  test("for any secret string (long, non-ASCII, lone surrogates) and any body", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", minLength: 1, maxLength: 200 }),
+        fc.string({ unit: "binary" }),
+        (secret, body) => {
+          expect(inboxSignature(secret, body)).toBe(refInbox(secret, body));
+          const bytes = new TextEncoder().encode(body);
+          expect(inboxSignature(secret, bytes)).toBe(refInbox(secret, bytes));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("for Standard Webhooks keys of any length, shorter and longer than a SHA-256 block", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        fc.string({ unit: "binary" }),
+        fc.integer({ min: 0, max: 4_000_000_000 }),
+        (key, body, ts) => {
+          const secret = `whsec_${Buffer.from(key).toString("base64")}`;
+          expect(standardSignature(secret, "evt_1", ts, body)).toBe(refStandard(secret, "evt_1", ts, body));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("decoding each secret's key once never mixes up secrets, past the cache's bound too", () => {
+    const secrets = Array.from({ length: 2_100 }, generateSecret);
+    const first = secrets.map((s) => standardSignature(s, "evt_1", 1614265330, SAMPLE_BODY));
+    // Again, in reverse, after the earliest keys were evicted; and interleaved with the latest ones.
+    for (let i = secrets.length - 1; i >= 0; i--) {
+      const secret = secrets[i] as string;
+      expect(standardSignature(secret, "evt_1", 1614265330, SAMPLE_BODY)).toBe(first[i] as string);
+      expect(standardSignature(secret, "evt_1", 1614265330, SAMPLE_BODY)).toBe(
+        refStandard(secret, "evt_1", 1614265330, SAMPLE_BODY),
+      );
+    }
+    expect(new Set(first).size).toBe(secrets.length);
+  });
+});

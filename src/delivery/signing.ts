@@ -5,6 +5,9 @@
 //    HMAC-SHA256("<id>.<timestamp>.<body>")>` keyed by the base64-decoded part after "whsec_", so any
 //    Standard Webhooks library verifies it and can reject replays by timestamp.
 // The body must be signed as the exact bytes sent; re-serializing JSON after signing breaks both.
+//
+// Signing runs on every attempt, so it uses Bun's native HMAC (measured faster than node:crypto's
+// createHmac, with byte-identical output) and decodes each secret's Standard Webhooks key once.
 
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
@@ -24,7 +27,7 @@ export function isSecret(secret: string): boolean {
 
 /** `sha256=<hex HMAC-SHA256 of body>` keyed by the secret string itself, as the docs verify it. */
 export function inboxSignature(secret: string, body: string | Uint8Array): string {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+  return `sha256=${new Bun.CryptoHasher("sha256", secret).update(body).digest("hex")}`;
 }
 
 /**
@@ -41,10 +44,21 @@ export function verifyInboxSignature(
   return timingSafeEqual(expected, Buffer.from(header.slice("sha256=".length), "hex"));
 }
 
+/** Decoded Standard Webhooks keys by secret; at most this many, the oldest evicted first. */
+const MAX_CACHED_KEYS = 1024;
+const standardKeys = new Map<string, Buffer>();
+
 function standardKey(secret: string): Buffer {
+  const cached = standardKeys.get(secret);
+  if (cached) return cached;
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
   const key = Buffer.from(encoded, "base64");
   if (key.length === 0) throw new Error("webhook secret has an empty key");
+  if (standardKeys.size >= MAX_CACHED_KEYS) {
+    const oldest = standardKeys.keys().next().value;
+    if (oldest !== undefined) standardKeys.delete(oldest);
+  }
+  standardKeys.set(secret, key);
   return key;
 }
 
@@ -61,7 +75,9 @@ export function standardSignature(
   if (!Number.isSafeInteger(timestampSeconds)) {
     throw new RangeError(`timestamp must be whole seconds, got ${timestampSeconds}`);
   }
-  const mac = createHmac("sha256", standardKey(secret)).update(`${msgId}.${timestampSeconds}.`).update(body);
+  const mac = new Bun.CryptoHasher("sha256", standardKey(secret))
+    .update(`${msgId}.${timestampSeconds}.`)
+    .update(body);
   return `v1,${mac.digest("base64")}`;
 }
 
