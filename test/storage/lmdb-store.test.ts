@@ -45,6 +45,45 @@ describe("lmdb store: beyond the contract", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  test("cached reads (webhooks, subscribers, API keys, meta) never outlive the write that changes them", async () => {
+    const t = await tenant(store);
+    const second = await tenant(store);
+    // Read everything once so that it is cached.
+    expect(store.webhooks.getById(t.webhook.id)?.url).toBe(t.webhook.url);
+    expect(store.webhooks.subscribers(t.account.id, "message.read")).toHaveLength(1);
+    expect(store.apiKeys.findActiveByHash(t.key.hash)?.id).toBe(t.key.id);
+    expect(store.apiKeys.findActiveByHash(second.key.hash)?.id).toBe(second.key.id);
+    expect(store.meta.get("setting")).toBeUndefined();
+
+    const updated = { ...t.webhook, url: "https://example.com/moved", events: ["message.failed"] };
+    const results = await Promise.all([
+      store.webhooks.update(updated),
+      store.apiKeys.revoke(t.account.id, t.key.id, T0 + 1),
+      store.meta.set("setting", "on"),
+    ]);
+    expect(results).toEqual([true, true, undefined]);
+    expect(store.webhooks.getById(t.webhook.id)?.url).toBe("https://example.com/moved");
+    expect(store.webhooks.get(t.account.id, t.webhook.id)?.events).toEqual(["message.failed"]);
+    expect(store.webhooks.subscribers(t.account.id, "message.read")).toHaveLength(0);
+    expect(store.webhooks.subscribers(t.account.id, "message.failed")).toHaveLength(1);
+    expect(store.apiKeys.findActiveByHash(t.key.hash)).toBeUndefined();
+    expect(store.meta.get("setting")).toBe("on");
+
+    // Deleting an account drops its webhooks and keys from every cached view.
+    expect(store.webhooks.getById(second.webhook.id)).toBeDefined();
+    expect(await store.accounts.delete(second.account.id)).toBe(true);
+    expect(store.webhooks.getById(second.webhook.id)).toBeUndefined();
+    expect(store.webhooks.subscribers(second.account.id, "message.read")).toEqual([]);
+    expect(store.apiKeys.findActiveByHash(second.key.hash)).toBeUndefined();
+
+    // What the caches hand out cannot be changed by whoever receives it.
+    const cached = store.webhooks.getById(t.webhook.id) as { url: string; events: string[] };
+    expect(() => {
+      cached.url = "https://elsewhere.example";
+    }).toThrow();
+    expect(() => cached.events.push("*")).toThrow();
+  });
+
   test("a publish that cannot be stored fails alone and leaves nothing behind", async () => {
     const t = await tenant(store);
     const good = event(t.account.id);

@@ -8,9 +8,20 @@ import { cancelPendingDeliveries } from "./cancellation";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
 import { drainUnder, TOP } from "./key-ranges";
 import { type Databases, entryCount } from "./lmdb-databases";
+import type { ReadCaches } from "./read-cache";
 import type { WriteBatcher } from "./write-batcher";
 
-export function accountsRepository(dbs: Databases, writer: WriteBatcher): AccountRepository {
+export function accountsRepository(
+  dbs: Databases,
+  writer: WriteBatcher,
+  caches: ReadCaches,
+): AccountRepository {
+  // An account's deletion removes its keys and webhooks.
+  const changed = () => {
+    caches.apiKeys.clear();
+    caches.webhooks.clear();
+    caches.webhookLists.clear();
+  };
   return {
     create(account: AccountRecord, firstKey: ApiKeyRecord): Promise<void> {
       return writer.run(() => {
@@ -18,7 +29,7 @@ export function accountsRepository(dbs: Databases, writer: WriteBatcher): Accoun
           throw new Error(`account ${account.id} already exists`);
         dbs.accounts.putSync(account.id, account);
         putApiKey(dbs, firstKey);
-      });
+      }, changed);
     },
 
     get: (id) => dbs.accounts.get(id) as AccountRecord | undefined,
@@ -52,7 +63,7 @@ export function accountsRepository(dbs: Databases, writer: WriteBatcher): Accoun
           dbs.webhookOwners.removeSync(webhookId);
         });
         return true;
-      });
+      }, changed);
     },
   };
 }

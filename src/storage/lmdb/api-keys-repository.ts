@@ -4,6 +4,7 @@ import type { ApiKeyRecord } from "../records";
 import type { ApiKeyRepository } from "../store";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
+import type { ReadCaches } from "./read-cache";
 import type { WriteBatcher } from "./write-batcher";
 
 /** Writes a key and its hash index; runs inside a write transaction. */
@@ -12,7 +13,12 @@ export function putApiKey(dbs: Databases, key: ApiKeyRecord): void {
   dbs.apiKeyHashes.putSync(key.hash, [key.account_id, key.id]);
 }
 
-export function apiKeysRepository(dbs: Databases, writer: WriteBatcher): ApiKeyRepository {
+export function apiKeysRepository(
+  dbs: Databases,
+  writer: WriteBatcher,
+  caches: ReadCaches,
+): ApiKeyRepository {
+  const changed = () => caches.apiKeys.clear();
   return {
     create(key: ApiKeyRecord): Promise<void> {
       return writer.run(() => {
@@ -20,14 +26,16 @@ export function apiKeysRepository(dbs: Databases, writer: WriteBatcher): ApiKeyR
           throw new Error(`account ${key.account_id} does not exist`);
         }
         putApiKey(dbs, key);
-      });
+      }, changed);
     },
 
     findActiveByHash(hash: string): ApiKeyRecord | undefined {
-      const ref = dbs.apiKeyHashes.get(hash);
-      if (!ref) return undefined;
-      const key = dbs.apiKeys.get(ref) as ApiKeyRecord | undefined;
-      return key && key.revoked_at === null && key.hash === hash ? key : undefined;
+      return caches.apiKeys.get(hash, () => {
+        const ref = dbs.apiKeyHashes.get(hash);
+        if (!ref) return undefined;
+        const key = dbs.apiKeys.get(ref) as ApiKeyRecord | undefined;
+        return key && key.revoked_at === null && key.hash === hash ? key : undefined;
+      });
     },
 
     /** Newest first. */
@@ -49,7 +57,7 @@ export function apiKeysRepository(dbs: Databases, writer: WriteBatcher): ApiKeyR
         if (!key || key.revoked_at !== null) return false;
         dbs.apiKeys.putSync([accountId, keyId], { ...key, revoked_at: at });
         return true;
-      });
+      }, changed);
     },
   };
 }

@@ -2,7 +2,7 @@
 // encoded by ordered-binary, so they sort element by element (numbers before strings) and a prefix
 // such as [accountId] bounds a range scan.
 
-import { type Database, open, type RootDatabase } from "lmdb";
+import { type Database, type Key, open as openEnvironment, type RootDatabase } from "lmdb";
 
 /** Index entries carry no payload; `null` encodes to one byte. */
 export type Marker = null;
@@ -44,11 +44,30 @@ export interface Databases {
   attemptsByWebhook: Database;
 }
 
+/**
+ * Encodes values as JSON, like lmdb's `encoding: "json"`, but without allocating a Buffer for every
+ * put: the text is written into one reused scratch buffer, and index markers (null) are a constant.
+ * This is safe because every write of ours is a `putSync` inside a synchronous transaction, which
+ * copies the value into LMDB before it returns; nothing here may ever use the asynchronous `put`.
+ * Reads are untouched (lmdb decodes JSON values natively for `encoding: "json"`).
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(256 * 1024);
+const NULL_JSON = Buffer.from("null");
+const jsonEncoder = {
+  encode(value: unknown): Uint8Array {
+    if (value === null) return NULL_JSON;
+    const text = JSON.stringify(value);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; larger values get a buffer of their own.
+    if (text.length * 3 > SCRATCH.length) return Buffer.from(text);
+    return SCRATCH.subarray(0, SCRATCH.write(text, 0, "utf8"));
+  },
+};
+
 /** Name of the LMDB data file inside the data directory (its LMDB lock file is `<name>-lock`). */
 export const DATA_FILE = "inbox.mdb";
 
 export function openDatabases(path: string, mapSizeBytes: number | undefined): Databases {
-  const root = open({
+  const root = openEnvironment({
     path,
     // Commits return before the disk flush of async batches; our writes use transactionSync,
     // whose commit flushes before returning, so durability never depends on timing.
@@ -60,15 +79,20 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
     maxDbs: 24,
     ...(mapSizeBytes ? { mapSize: mapSizeBytes } : {}),
   });
-  const db = (name: string): Database => root.openDB({ name, encoding: "json" });
+  const open = <V = unknown, K extends Key = Key>(name: string): Database<V, K> => {
+    const store = root.openDB<V, K>({ name, encoding: "json" });
+    (store as unknown as { encoder: typeof jsonEncoder }).encoder = jsonEncoder;
+    return store;
+  };
+  const db = (name: string): Database => open(name);
   return {
     root,
-    meta: root.openDB<string, string>({ name: "meta", encoding: "json" }),
+    meta: open<string, string>("meta"),
     accounts: db("accounts"),
     apiKeys: db("api_keys"),
-    apiKeyHashes: root.openDB<[string, string], string>({ name: "api_key_hashes", encoding: "json" }),
+    apiKeyHashes: open<[string, string], string>("api_key_hashes"),
     webhooks: db("webhooks"),
-    webhookOwners: root.openDB<string, string>({ name: "webhook_owners", encoding: "json" }),
+    webhookOwners: open<string, string>("webhook_owners"),
     events: db("events"),
     eventIndex: db("event_index"),
     eventTimes: db("event_times"),

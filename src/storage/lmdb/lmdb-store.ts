@@ -18,6 +18,7 @@ import { dueQueue } from "./due-queue";
 import { eventsRepository } from "./events-repository";
 import { DATA_FILE, type Databases, entryCount, openDatabases } from "./lmdb-databases";
 import { metaRepository } from "./meta-repository";
+import { createReadCaches } from "./read-cache";
 import { retention } from "./retention";
 import { CURRENT_SCHEMA_VERSION, type Migration, migrations, upgradeSchema } from "./schema";
 import { webhooksRepository } from "./webhooks-repository";
@@ -66,6 +67,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
   }
 
   const writer = new WriteBatcher(dbs.root);
+  const caches = createReadCaches();
   const purge = retention(dbs, writer);
   let closing: Promise<void> | null = null;
 
@@ -76,10 +78,10 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
   });
 
   return {
-    meta: metaRepository(dbs, writer),
-    accounts: accountsRepository(dbs, writer),
-    apiKeys: apiKeysRepository(dbs, writer),
-    webhooks: webhooksRepository(dbs, writer),
+    meta: metaRepository(dbs, writer, caches),
+    accounts: accountsRepository(dbs, writer, caches),
+    apiKeys: apiKeysRepository(dbs, writer, caches),
+    webhooks: webhooksRepository(dbs, writer, caches),
     events: eventsRepository(dbs, writer),
     deliveries: deliveriesRepository(dbs, writer),
     attempts: attemptsRepository(dbs, writer),

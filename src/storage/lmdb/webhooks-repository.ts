@@ -9,11 +9,36 @@ import { cancelPendingDeliveries } from "./cancellation";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
+import type { ReadCaches } from "./read-cache";
 import type { WriteBatcher } from "./write-batcher";
 
-export function webhooksRepository(dbs: Databases, writer: WriteBatcher): WebhookRepository {
-  const get = (accountId: string, id: string) =>
-    dbs.webhooks.get([accountId, id]) as WebhookRecord | undefined;
+export function webhooksRepository(
+  dbs: Databases,
+  writer: WriteBatcher,
+  caches: ReadCaches,
+): WebhookRepository {
+  const byId = (id: string) =>
+    caches.webhooks.get(id, () => {
+      const accountId = dbs.webhookOwners.get(id);
+      return accountId === undefined
+        ? undefined
+        : (dbs.webhooks.get([accountId, id]) as WebhookRecord | undefined);
+    });
+  const get = (accountId: string, id: string) => {
+    const webhook = byId(id);
+    return webhook?.account_id === accountId ? webhook : undefined;
+  };
+  const ofAccount = (accountId: string) =>
+    caches.webhookLists.get(accountId, () => {
+      const out: WebhookRecord[] = [];
+      for (const { value } of dbs.webhooks.getRange({ start: [accountId], end: [accountId, TOP] }))
+        out.push(value as WebhookRecord);
+      return out;
+    }) ?? [];
+  const changed = () => {
+    caches.webhooks.clear();
+    caches.webhookLists.clear();
+  };
 
   return {
     create(webhook: WebhookRecord): Promise<void> {
@@ -25,15 +50,12 @@ export function webhooksRepository(dbs: Databases, writer: WriteBatcher): Webhoo
         }
         dbs.webhooks.putSync([webhook.account_id, webhook.id], webhook);
         dbs.webhookOwners.putSync(webhook.id, webhook.account_id);
-      });
+      }, changed);
     },
 
     get,
 
-    getById(id: string): WebhookRecord | undefined {
-      const accountId = dbs.webhookOwners.get(id);
-      return accountId === undefined ? undefined : get(accountId, id);
-    },
+    getById: byId,
 
     list(accountId: string, page: PageQuery): Page<WebhookRecord> {
       const limit = pageLimit(page.limit);
@@ -53,13 +75,9 @@ export function webhooksRepository(dbs: Databases, writer: WriteBatcher): Webhoo
     },
 
     subscribers(accountId: string, type: string): WebhookRecord[] {
-      const out: WebhookRecord[] = [];
-      for (const { value } of dbs.webhooks.getRange({ start: [accountId], end: [accountId, TOP] })) {
-        const webhook = value as WebhookRecord;
-        if (webhook.enabled && (webhook.events.includes(type) || webhook.events.includes("*")))
-          out.push(webhook);
-      }
-      return out;
+      return ofAccount(accountId).filter(
+        (webhook) => webhook.enabled && (webhook.events.includes(type) || webhook.events.includes("*")),
+      );
     },
 
     update(webhook: WebhookRecord): Promise<boolean> {
@@ -69,7 +87,7 @@ export function webhooksRepository(dbs: Databases, writer: WriteBatcher): Webhoo
         dbs.webhooks.putSync([webhook.account_id, webhook.id], webhook);
         if (!webhook.enabled) cancelPendingDeliveries(dbs, webhook.id, webhook.updated_at);
         return true;
-      });
+      }, changed);
     },
 
     delete(accountId: string, id: string): Promise<boolean> {
@@ -80,7 +98,7 @@ export function webhooksRepository(dbs: Databases, writer: WriteBatcher): Webhoo
         dbs.webhookOwners.removeSync(id);
         cancelPendingDeliveries(dbs, id, at);
         return true;
-      });
+      }, changed);
     },
   };
 }

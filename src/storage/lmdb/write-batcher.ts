@@ -15,6 +15,7 @@ import type { RootDatabase } from "lmdb";
 
 interface Job {
   fn: () => unknown;
+  afterCommit: (() => void) | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -27,10 +28,14 @@ export class WriteBatcher {
 
   constructor(private readonly root: RootDatabase) {}
 
-  run<T>(fn: () => T): Promise<T> {
+  /**
+   * Queues `fn`. `afterCommit` runs synchronously once the job's transaction has committed, before
+   * any promise of the batch resolves (read caches drop what the job changed there).
+   */
+  run<T>(fn: () => T, afterCommit?: () => void): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the store is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn, afterCommit, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) this.scheduled = setImmediate(() => this.commit());
     });
   }
@@ -61,13 +66,16 @@ export class WriteBatcher {
       results = undefined;
     }
     if (results) {
+      for (const job of jobs) job.afterCommit?.();
       for (let i = 0; i < jobs.length; i++) jobs[i]?.resolve(results[i]);
     } else {
       // Something in the batch threw and the whole transaction rolled back: replay one by one
       // so that only the failing job fails.
       for (const job of jobs) {
         try {
-          job.resolve(this.root.transactionSync(job.fn));
+          const result = this.root.transactionSync(job.fn);
+          job.afterCommit?.();
+          job.resolve(result);
         } catch (error) {
           job.reject(error);
         }
