@@ -17,7 +17,7 @@ import type { DeliveryPort } from "../domain/delivery-port";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { DueScheduler, type DueSchedulerOptions } from "../scheduler/due-scheduler";
-import type { AttemptRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
+import type { AttemptRecord, DeliveryRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
 import type { Store } from "../storage/store";
 import { attemptRecord, MISSING_EVENT, nextStep, reportAttempt } from "./attempt-outcome";
 import { envelopeBody } from "./envelope";
@@ -71,6 +71,12 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   /** Due ids not yet looked at, oldest first (an array with a moving head: O(1) shift). */
   let incoming: string[] = [];
   let incomingHead = 0;
+  /**
+   * Deliveries read when their id was handed to their webhook's lane, with the (wall clock) time of the read, so
+   * that the attempt need not read them again. A webhook changed since (disabled, re-enabled) makes
+   * the attempt read its delivery afresh, since the change may have cancelled it.
+   */
+  const loaded = new Map<string, { delivery: DeliveryRecord; at: number }>();
   /** Attempts running now, including test sends, so that stop() can wait for them. */
   const running = new Set<Promise<unknown>>();
 
@@ -156,7 +162,9 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       }
       // A webhook with a full lane leaves its delivery in the store; a re-read brings it back once
       // the lane has drained (or at the periodic re-read).
+      loaded.set(id, { delivery, at: Date.now() });
       if (limiter.offer(delivery.webhook_id, id) === "refused") {
+        loaded.delete(id);
         held.delete(id);
         refusedLanes.add(delivery.webhook_id);
         scheduler.leftOut({ delivery_id: id, due: delivery.next_attempt_at ?? now() });
@@ -176,11 +184,17 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
    * outcome (still running), or with nothing when there was nothing to record.
    */
   async function attempt(id: string): Promise<Promise<void> | undefined> {
-    const delivery = store.deliveries.getById(id);
+    const early = loaded.get(id);
+    loaded.delete(id);
+    let delivery = early?.delivery ?? store.deliveries.getById(id);
     if (delivery?.status !== "pending" || !accepting) return;
     const webhook = store.webhooks.getById(delivery.webhook_id);
     // A deleted or disabled webhook's pending deliveries are cancelled by the store.
     if (!webhook?.enabled) return;
+    if (early && webhook.updated_at >= early.at) {
+      delivery = store.deliveries.getById(id);
+      if (delivery?.status !== "pending") return;
+    }
     const event = store.events.get(delivery.account_id, delivery.event_id) ?? null;
     const attemptNo = delivery.attempts + 1;
     const startedAt = now();
@@ -227,6 +241,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       limiter.pause();
       // Queued ids stay due in the store; only attempts already running are waited for.
       for (const id of limiter.drain()) held.delete(id);
+      loaded.clear();
       for (let i = incomingHead; i < incoming.length; i++) held.delete(incoming[i] as string);
       incoming = [];
       incomingHead = 0;

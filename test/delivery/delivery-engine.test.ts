@@ -331,6 +331,39 @@ describe("delivery engine", () => {
     expect(statusOf(store, id)).toBe("cancelled");
   });
 
+  test("deliveries waiting in a lane are not sent when their webhook was disabled and re-enabled meanwhile", async () => {
+    const { store, engine, account } = await setup({ webhookConcurrency: 1, retrySchedule: [0] });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const r = receiver(async (_req, index) => {
+      if (index === 0) await released;
+      return new Response("ok");
+    });
+    const webhook = await createWebhook(store, account, r.url);
+    engine.start();
+    const first = await publishAndAnnounce(store, engine, account, [webhook]);
+    await r.waitFor(1);
+    // These wait behind the first, read already (the engine keeps what it read for the attempt).
+    const waiting: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
+      waiting.push(deliveries[0]?.id as string);
+    }
+    // Disabling cancels them in the store; enabling again does not bring them back.
+    expect(await store.webhooks.update({ ...webhook, enabled: false, updated_at: Date.now() })).toBe(true);
+    expect(await store.webhooks.update({ ...webhook, enabled: true, updated_at: Date.now() })).toBe(true);
+    release();
+    await waitUntil(
+      "first delivery done",
+      () => statusOf(store, first.deliveries[0]?.id as string) !== "pending",
+    );
+    await Bun.sleep(300);
+    expect(r.requests).toHaveLength(1);
+    for (const id of waiting) expect(statusOf(store, id)).toBe("cancelled");
+  });
+
   test("refuses private targets after resolution when the SSRF guard is on", async () => {
     const { store, engine, metrics, account } = await setup({
       allowPrivateTargets: false,
