@@ -166,9 +166,10 @@ describe("lmdb store: schema version", () => {
     const store = await openLmdbStore({ dataDir, logger: silentLogger });
     await store.close();
     const ran: number[] = [];
+    const [next, last] = [CURRENT_SCHEMA_VERSION + 1, CURRENT_SCHEMA_VERSION + 2];
     const schema = {
-      version: 3,
-      migrations: [3, 2].map((version) => ({
+      version: last,
+      migrations: [last, next].map((version) => ({
         version,
         description: `to ${version}`,
         up: (dbs: import("../../src/storage/lmdb/lmdb-databases").Databases) => {
@@ -178,14 +179,14 @@ describe("lmdb store: schema version", () => {
       })),
     };
     const upgraded = await openLmdbStore({ dataDir, logger: silentLogger, schema });
-    expect(ran).toEqual([2, 3]);
-    expect(upgraded.meta.get("schema_version")).toBe("3");
-    expect(upgraded.meta.get("migrated_2")).toBe("yes");
+    expect(ran).toEqual([next, last]);
+    expect(upgraded.meta.get("schema_version")).toBe(String(last));
+    expect(upgraded.meta.get(`migrated_${next}`)).toBe("yes");
     await upgraded.close();
     const again = await openLmdbStore({ dataDir, logger: silentLogger, schema });
-    expect(ran).toEqual([2, 3]);
+    expect(ran).toEqual([next, last]);
     await again.close();
-    // Going back to a build that knows only version 1 is refused.
+    // Going back to a build that knows only the current version is refused.
     await expect(openLmdbStore({ dataDir, logger: silentLogger })).rejects.toBeInstanceOf(SchemaVersionError);
   });
 });

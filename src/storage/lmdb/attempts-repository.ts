@@ -1,6 +1,6 @@
-// Attempt logs. The record is stored by [started_at, attemptId] (retention walks that order) and
-// indexed by delivery and by [account, webhook, started_at, attemptId]; the webhook index carries the
-// filter fields, so filtering a log page reads no records that it then discards.
+// Attempt logs. The record is stored once, by [account, webhook, started_at, attemptId]: a webhook's
+// log is one range in time order. A delivery finds its attempts through the keys kept in its stored
+// record; retention walks each webhook's range from its oldest entry.
 //
 // Listing a webhook's attempts is newest first by start time. `since`/`until` bound the scanned
 // range itself; the other filters are checked per entry, and one page examines at most
@@ -11,41 +11,28 @@ import type { Key } from "lmdb";
 import type { AttemptFilter, AttemptRecord, Page, PageQuery } from "../records";
 import type { AttemptRepository } from "../store";
 import { decodeCursor, encodeCursor, pageLimit } from "./cursor";
-import { entriesUnder, TOP } from "./key-ranges";
-import { type Databases, MARK } from "./lmdb-databases";
+import { TOP } from "./key-ranges";
+import type { Databases } from "./lmdb-databases";
+import { readStoredDelivery } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
 export const MAX_EXAMINED = 10_000;
 
-type FilterFields = [outcome: string, eventType: string, eventId: string];
+/** Where an attempt is stored. */
+export function attemptKey(attempt: AttemptRecord): Key[] {
+  return [attempt.account_id, attempt.webhook_id, attempt.started_at, attempt.id];
+}
 
-/** Writes an attempt and its indexes; runs inside a write transaction. */
+/** Writes an attempt; runs inside a write transaction (its delivery records its key). */
 export function putAttempt(dbs: Databases, attempt: AttemptRecord): void {
-  dbs.attempts.putSync([attempt.started_at, attempt.id], attempt);
-  if (attempt.delivery_id !== null) {
-    dbs.attemptsByDelivery.putSync([attempt.delivery_id, attempt.started_at, attempt.id], MARK);
-  }
-  const fields: FilterFields = [attempt.outcome, attempt.event_type, attempt.event_id];
-  dbs.attemptsByWebhook.putSync(
-    [attempt.account_id, attempt.webhook_id, attempt.started_at, attempt.id],
-    fields,
-  );
+  dbs.attempts.putSync(attemptKey(attempt), attempt);
 }
 
-/** Removes an attempt and its indexes; runs inside a write transaction. */
-export function removeAttempt(dbs: Databases, attempt: AttemptRecord): void {
-  dbs.attempts.removeSync([attempt.started_at, attempt.id]);
-  if (attempt.delivery_id !== null) {
-    dbs.attemptsByDelivery.removeSync([attempt.delivery_id, attempt.started_at, attempt.id]);
-  }
-  dbs.attemptsByWebhook.removeSync([attempt.account_id, attempt.webhook_id, attempt.started_at, attempt.id]);
-}
-
-function matches(fields: FilterFields, filter: AttemptFilter): boolean {
+function matches(attempt: AttemptRecord, filter: AttemptFilter): boolean {
   return (
-    (filter.outcome === undefined || fields[0] === filter.outcome) &&
-    (filter.event_type === undefined || fields[1] === filter.event_type) &&
-    (filter.event_id === undefined || fields[2] === filter.event_id)
+    (filter.outcome === undefined || attempt.outcome === filter.outcome) &&
+    (filter.event_type === undefined || attempt.event_type === filter.event_type) &&
+    (filter.event_id === undefined || attempt.event_id === filter.event_id)
   );
 }
 
@@ -57,9 +44,15 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
 
     /** In the order they were made (oldest first). */
     listForDelivery(deliveryId: string): AttemptRecord[] {
+      const stored = readStoredDelivery(dbs, deliveryId);
+      if (!stored) return [];
+      const { account_id, webhook_id } = stored.delivery;
       const out: AttemptRecord[] = [];
-      for (const { key } of entriesUnder(dbs.attemptsByDelivery, [deliveryId])) {
-        const attempt = dbs.attempts.get([key[1] as number, key[2] as string]) as AttemptRecord | undefined;
+      for (const [startedAt, id] of stored.attempts) {
+        // Retention removes old attempts on its own schedule; their keys stay behind here.
+        const attempt = dbs.attempts.get([account_id, webhook_id, startedAt, id]) as
+          | AttemptRecord
+          | undefined;
         if (attempt) out.push(attempt);
       }
       return out;
@@ -86,7 +79,7 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
       let examined = 0;
       let lastKey: Key[] | null = null;
       let more = false;
-      for (const { key, value } of dbs.attemptsByWebhook.getRange({
+      for (const { key, value } of dbs.attempts.getRange({
         start,
         end,
         reverse: true,
@@ -98,11 +91,8 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
         }
         examined++;
         lastKey = key as Key[];
-        if (!matches(value as FilterFields, filter)) continue;
-        const attempt = dbs.attempts.get([lastKey[2] as number, lastKey[3] as string]) as
-          | AttemptRecord
-          | undefined;
-        if (attempt) data.push(attempt);
+        const attempt = value as AttemptRecord;
+        if (matches(attempt, filter)) data.push(attempt);
       }
       const next =
         more && lastKey ? encodeCursor("att", scope, [lastKey[2] as number, lastKey[3] as string]) : null;

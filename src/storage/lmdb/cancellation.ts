@@ -6,21 +6,22 @@
 import type { DeliveryRecord } from "../records";
 import { drainUnder } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
+import { readStoredDelivery, rewriteDelivery } from "./stored-records";
 
 /** Marks each pending delivery of the webhook cancelled and removes its queue entry; answers how many. */
 export function cancelPendingDeliveries(dbs: Databases, webhookId: string, at: number): number {
   return drainUnder<number>(dbs.pendingByWebhook, [webhookId], ({ key, value: due }) => {
     const deliveryId = key[1] as string;
     dbs.queue.removeSync([due, deliveryId]);
-    const delivery = dbs.deliveries.get(deliveryId) as DeliveryRecord | undefined;
-    if (delivery && delivery.status === "pending") {
+    const stored = readStoredDelivery(dbs, deliveryId);
+    if (stored?.delivery.status === "pending") {
       const cancelled: DeliveryRecord = {
-        ...delivery,
+        ...stored.delivery,
         status: "cancelled",
         next_attempt_at: null,
         updated_at: at,
       };
-      dbs.deliveries.putSync(deliveryId, cancelled);
+      rewriteDelivery(dbs, stored, cancelled);
     }
   });
 }

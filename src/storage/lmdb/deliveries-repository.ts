@@ -8,7 +8,8 @@ import type { AttemptOutcomeUpdate, DeliveryRepository } from "../store";
 import { putAttempt } from "./attempts-repository";
 import { acceptsDeliveries } from "./cancellation";
 import { deliveriesOfEvent } from "./events-repository";
-import { type Databases, entryCount, MARK } from "./lmdb-databases";
+import { type Databases, entryCount, MARK, type StoredDelivery } from "./lmdb-databases";
+import { readDelivery, readStoredDelivery, rewriteDelivery } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
 function leaveQueue(dbs: Databases, delivery: DeliveryRecord): void {
@@ -29,9 +30,15 @@ function applyAttempt(
 ): DeliveryRecord | undefined {
   putAttempt(dbs, attempt);
   if (attempt.delivery_id === null) return undefined;
-  const delivery = dbs.deliveries.get(attempt.delivery_id) as DeliveryRecord | undefined;
+  const stored = readStoredDelivery(dbs, attempt.delivery_id);
+  if (!stored) return undefined;
+  const delivery = stored.delivery;
+  const attempts: StoredDelivery["attempts"] = [...stored.attempts, [attempt.started_at, attempt.id]];
   // Cancelled (or finished) meanwhile: the attempt is history worth keeping, the state is not moved.
-  if (delivery?.status !== "pending") return delivery;
+  if (delivery.status !== "pending") {
+    dbs.deliveries.putSync(delivery.id, { delivery, attempts } satisfies StoredDelivery);
+    return delivery;
+  }
   leaveQueue(dbs, delivery);
   const next: DeliveryRecord = {
     ...delivery,
@@ -44,19 +51,19 @@ function applyAttempt(
     last_error: attempt.outcome === "failed" ? (attempt.error_message ?? attempt.error_class) : null,
   };
   if (update.status === "pending") enterQueue(dbs, next, update.next_attempt_at);
-  dbs.deliveries.putSync(next.id, next);
+  dbs.deliveries.putSync(next.id, { delivery: next, attempts } satisfies StoredDelivery);
   return next;
 }
 
 export function deliveriesRepository(dbs: Databases, writer: WriteBatcher): DeliveryRepository {
   const get = (accountId: string, id: string) => {
-    const delivery = dbs.deliveries.get(id) as DeliveryRecord | undefined;
+    const delivery = readDelivery(dbs, id);
     return delivery?.account_id === accountId ? delivery : undefined;
   };
 
   return {
     get,
-    getById: (id) => dbs.deliveries.get(id) as DeliveryRecord | undefined,
+    getById: (id) => readDelivery(dbs, id),
     /** Oldest first. */
     listForEvent: (accountId, eventId) => deliveriesOfEvent(dbs, accountId, eventId),
 
@@ -71,8 +78,9 @@ export function deliveriesRepository(dbs: Databases, writer: WriteBatcher): Deli
     reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined> {
       const now = Date.now();
       return writer.run(() => {
-        const delivery = get(accountId, id);
-        if (!delivery) return undefined;
+        const stored = readStoredDelivery(dbs, id);
+        const delivery = stored?.delivery;
+        if (!stored || delivery?.account_id !== accountId) return undefined;
         if (!acceptsDeliveries(dbs, delivery.account_id, delivery.webhook_id)) return delivery;
         leaveQueue(dbs, delivery);
         const next: DeliveryRecord = {
@@ -82,7 +90,7 @@ export function deliveriesRepository(dbs: Databases, writer: WriteBatcher): Deli
           updated_at: now,
         };
         enterQueue(dbs, next, due);
-        dbs.deliveries.putSync(id, next);
+        rewriteDelivery(dbs, stored, next);
         return next;
       });
     },

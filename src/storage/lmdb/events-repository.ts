@@ -1,6 +1,6 @@
-// Events and their fan-out. Publishing writes each new event with its deliveries, their index
-// entries and their due-time queue entries in one transaction (shared with concurrent publishes by
-// the write batcher). The idempotency check runs inside that transaction, so two publishes of one
+// Events and their fan-out. Publishing writes each new event (with the ids of its deliveries), its
+// time index entry, its deliveries and their due-time queue entries in one transaction (shared with
+// concurrent publishes by the write batcher). The idempotency check runs inside that transaction, so two publishes of one
 // id can never both create it, whether they come in one batch or in concurrent requests.
 
 import type { Key } from "lmdb";
@@ -8,26 +8,28 @@ import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
 import type { EventRepository, PublishItem, PublishResult } from "../store";
 import { acceptsDeliveries } from "./cancellation";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
-import { entriesUnder, TOP } from "./key-ranges";
-import { type Databases, MARK } from "./lmdb-databases";
+import { TOP } from "./key-ranges";
+import { type Databases, MARK, type StoredDelivery, type StoredEvent } from "./lmdb-databases";
+import { readDelivery, readEvent, readStoredEvent } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
 /** The stored deliveries of an event, oldest first. */
 export function deliveriesOfEvent(dbs: Databases, accountId: string, eventId: string): DeliveryRecord[] {
+  const stored = readStoredEvent(dbs, accountId, eventId);
+  if (!stored) return [];
   const out: DeliveryRecord[] = [];
-  for (const { key } of entriesUnder(dbs.eventDeliveries, [accountId, eventId])) {
-    // Exact match on the event id: the range is bounded by the prefix, this is belt and braces.
-    if (key[1] !== eventId) continue;
-    const delivery = dbs.deliveries.get(key[2] as string) as DeliveryRecord | undefined;
+  for (const id of stored.deliveries) {
+    // Retention may have removed some already; the event goes last.
+    const delivery = readDelivery(dbs, id);
     if (delivery) out.push(delivery);
   }
   return out;
 }
 
-/** Writes a delivery with its event index entry and, while pending, its queue and webhook entries. */
+/** Writes a new delivery and, while pending, its queue and webhook entries. */
 export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
-  dbs.deliveries.putSync(delivery.id, delivery);
-  dbs.eventDeliveries.putSync([delivery.account_id, delivery.event_id, delivery.id], MARK);
+  const stored: StoredDelivery = { delivery, attempts: [] };
+  dbs.deliveries.putSync(delivery.id, stored);
   if (delivery.status === "pending" && delivery.next_attempt_at !== null) {
     dbs.queue.putSync([delivery.next_attempt_at, delivery.id], MARK);
     dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], delivery.next_attempt_at);
@@ -36,12 +38,9 @@ export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
 
 function publishOne(dbs: Databases, item: PublishItem): PublishResult {
   const { event } = item;
-  const stored = dbs.events.get([event.account_id, event.id]) as EventRecord | undefined;
+  const stored = readEvent(dbs, event.account_id, event.id);
   if (stored)
     return { event: stored, created: false, deliveries: deliveriesOfEvent(dbs, event.account_id, event.id) };
-  dbs.events.putSync([event.account_id, event.id], event);
-  dbs.eventIndex.putSync([event.account_id, event.created_at, event.id], MARK);
-  dbs.eventTimes.putSync([event.created_at, event.account_id, event.id], MARK);
   const deliveries = item.deliveries.map((delivery) => {
     // A webhook deleted or disabled after the caller chose the subscribers but before this commit
     // gets its delivery stored already cancelled, exactly as if the change had come just after.
@@ -53,6 +52,9 @@ function publishOne(dbs: Databases, item: PublishItem): PublishResult {
     putNewDelivery(dbs, record);
     return record;
   });
+  const value: StoredEvent = { event, deliveries: deliveries.map((d) => d.id) };
+  dbs.events.putSync([event.account_id, event.id], value);
+  dbs.eventIndex.putSync([event.account_id, event.created_at, event.id], MARK);
   return { event, created: true, deliveries };
 }
 
@@ -63,7 +65,7 @@ export function eventsRepository(dbs: Databases, writer: WriteBatcher): EventRep
       return writer.run(() => items.map((item) => publishOne(dbs, item)));
     },
 
-    get: (accountId, id) => dbs.events.get([accountId, id]) as EventRecord | undefined,
+    get: (accountId, id) => readEvent(dbs, accountId, id),
 
     list(accountId: string, page: PageQuery): Page<EventRecord> {
       const limit = pageLimit(page.limit);
@@ -73,7 +75,7 @@ export function eventsRepository(dbs: Databases, writer: WriteBatcher): EventRep
       const data: EventRecord[] = [];
       const range = dbs.eventIndex.getRange({ start, end: [accountId], reverse: true, exclusiveStart: true });
       for (const { key } of range) {
-        const event = dbs.events.get([accountId, (key as Key[])[2] as string]) as EventRecord | undefined;
+        const event = readEvent(dbs, accountId, (key as Key[])[2] as string);
         if (event) data.push(event);
         if (data.length > limit) break;
       }

@@ -3,13 +3,31 @@
 // such as [accountId] bounds a range scan.
 
 import { type Database, type Key, open as openEnvironment, type RootDatabase } from "lmdb";
+import type { DeliveryRecord, EventRecord } from "../records";
 
 /** Index entries carry no payload; `null` encodes to one byte. */
 export type Marker = null;
 export const MARK: Marker = null;
 
+/**
+ * An event as stored: the record and the ids of the deliveries created with it (all of an event's
+ * deliveries are created by its publish, so they never change; retention may remove some first).
+ */
+export interface StoredEvent {
+  event: EventRecord;
+  deliveries: string[];
+}
+
+/** A delivery as stored: the record and the keys ([started_at, attemptId]) of its attempts so far. */
+export interface StoredDelivery {
+  delivery: DeliveryRecord;
+  attempts: Array<[number, string]>;
+}
+
 export interface Databases {
   root: RootDatabase;
+  /** Opens another sub-database by name with the same encoding (migrations reach retired ones). */
+  open: (name: string) => Database;
   /** key string -> string (schema_version and whatever the application keeps). */
   meta: Database<string, string>;
   /** accountId -> AccountRecord */
@@ -22,26 +40,18 @@ export interface Databases {
   webhooks: Database;
   /** webhookId -> accountId, for lookups by id alone */
   webhookOwners: Database<string, string>;
-  /** [accountId, eventId] -> EventRecord (the event id is the envelope id, any string) */
+  /** [accountId, eventId] -> StoredEvent (the event id is the envelope id, any string) */
   events: Database;
-  /** [accountId, created_at, eventId] -> MARK: an account's events in time order */
+  /** [accountId, created_at, eventId] -> MARK: an account's events in time order (also retention's walk) */
   eventIndex: Database;
-  /** [created_at, accountId, eventId] -> MARK: all events in time order, for retention */
-  eventTimes: Database;
-  /** deliveryId -> DeliveryRecord */
+  /** deliveryId -> StoredDelivery */
   deliveries: Database;
-  /** [accountId, eventId, deliveryId] -> MARK */
-  eventDeliveries: Database;
   /** [webhookId, deliveryId] -> due: the webhook's pending deliveries, for cancellation */
   pendingByWebhook: Database;
   /** [due, deliveryId] -> MARK: the due-time queue, one entry per pending delivery */
   queue: Database;
-  /** [started_at, attemptId] -> AttemptRecord */
+  /** [accountId, webhookId, started_at, attemptId] -> AttemptRecord: each webhook's log in time order */
   attempts: Database;
-  /** [deliveryId, started_at, attemptId] -> MARK */
-  attemptsByDelivery: Database;
-  /** [accountId, webhookId, started_at, attemptId] -> [outcome, event_type, event_id] (filter fields) */
-  attemptsByWebhook: Database;
 }
 
 /**
@@ -95,14 +105,11 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
     webhookOwners: open<string, string>("webhook_owners"),
     events: db("events"),
     eventIndex: db("event_index"),
-    eventTimes: db("event_times"),
     deliveries: db("deliveries"),
-    eventDeliveries: db("event_deliveries"),
     pendingByWebhook: db("pending_by_webhook"),
     queue: db("queue"),
-    attempts: db("attempts"),
-    attemptsByDelivery: db("attempts_by_delivery"),
-    attemptsByWebhook: db("attempts_by_webhook"),
+    attempts: db("webhook_attempts"),
+    open: db,
   };
 }
 

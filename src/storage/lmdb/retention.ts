@@ -1,35 +1,90 @@
 // Retention: one call removes at most `limit` records (attempts, then events with their
 // deliveries) older than `before`, in one write transaction, so it never holds the writer long.
 //
-// Attempts go first, in start-time order. Events go in creation order, and only once none of their
-// deliveries is pending; an event whose deliveries are removed over several calls loses them first
-// and disappears last. Events still pending are skipped, and the walk over events resumes where the
-// previous call stopped (wrapping to the oldest when it reaches `before`), examining at most
-// `maxExamined(limit)` events per call: a backlog of old pending events cannot stall retention or
-// make one call scan without bound.
+// Both walks go through keys that lead with an owner and then a time: attempts by
+// [account, webhook, started_at, id], events by [account, created_at, id]. Within an owner the
+// oldest come first; at the first entry not older than `before` the walk jumps to the next owner.
+// Each walk resumes where the previous call stopped and wraps to the start when it reaches the end,
+// and examines at most `maxExamined(limit)` keys per call: many owners, or a backlog of old pending
+// events, cannot stall retention or make one call scan without bound.
+//
+// Events go only once none of their deliveries is pending; an event whose deliveries are removed
+// over several calls loses them first and disappears last.
 
 import type { Key } from "lmdb";
-import type { AttemptRecord, DeliveryRecord } from "../records";
 import type { RetentionResult } from "../store";
-import { removeAttempt } from "./attempts-repository";
-import { entriesUnder } from "./key-ranges";
+import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
+import { readStoredDelivery, readStoredEvent } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
 const maxExamined = (limit: number) => Math.max(1_000, limit * 4);
 
-interface PurgeOutcome {
-  result: RetentionResult;
-  /** Where the next call's event walk starts (exclusive); null to start from the oldest. */
-  resumeAfter: Key[] | null;
+/** Where each walk resumes (exclusive); null to start from the beginning. */
+interface Positions {
+  attempts: Key[] | null;
+  events: Key[] | null;
 }
 
-function purgeAttempts(dbs: Databases, before: number, budget: number): number {
-  const doomed: AttemptRecord[] = [];
-  for (const { value } of dbs.attempts.getRange({ end: [before], limit: budget }))
-    doomed.push(value as AttemptRecord);
-  for (const attempt of doomed) removeAttempt(dbs, attempt);
-  return doomed.length;
+interface PurgeOutcome {
+  result: RetentionResult;
+  positions: Positions;
+}
+
+interface Scan {
+  /** Keys older than `before`, in key order. */
+  keys: Key[][];
+  /** Where the scan stopped (exclusive), or null when it reached the end. */
+  next: Key[] | null;
+}
+
+/**
+ * Collects up to `want` keys whose time element (at index `timeAt`) is before `before`, starting
+ * after `from`, jumping to the next owner (the key's first `timeAt` elements) at the first key that
+ * is not older, and examining at most `cap` keys.
+ */
+function scanOlder(
+  db: Databases["events"],
+  timeAt: number,
+  before: number,
+  from: Key[] | null,
+  want: number,
+  cap: number,
+): Scan {
+  const keys: Key[][] = [];
+  let start = from;
+  let examined = 0;
+  for (;;) {
+    let jumpedTo: Key[] | null = null;
+    for (const { key } of db.getRange(start ? { start, exclusiveStart: true } : {})) {
+      const k = key as Key[];
+      examined++;
+      if ((k[timeAt] as number) < before) {
+        keys.push(k);
+        if (keys.length >= want || examined >= cap) return { keys, next: k };
+        continue;
+      }
+      // This owner's remaining keys are newer: go on with the next owner.
+      jumpedTo = [...k.slice(0, timeAt), TOP];
+      break;
+    }
+    if (jumpedTo === null) return { keys, next: null };
+    if (examined >= cap) return { keys, next: jumpedTo };
+    start = jumpedTo;
+  }
+}
+
+function purgeAttempts(
+  dbs: Databases,
+  before: number,
+  budget: number,
+  cap: number,
+  from: Key[] | null,
+): { attempts: number; next: Key[] | null } {
+  if (budget === 0) return { attempts: 0, next: from };
+  const scan = scanOlder(dbs.attempts, 2, before, from, budget, cap);
+  for (const key of scan.keys) dbs.attempts.removeSync(key);
+  return { attempts: scan.keys.length, next: scan.next };
 }
 
 function purgeEvents(
@@ -37,64 +92,60 @@ function purgeEvents(
   before: number,
   budget: number,
   cap: number,
-  resumeAfter: Key[] | null,
-): { events: number; deliveries: number; resumeAfter: Key[] | null } {
+  from: Key[] | null,
+): { events: number; deliveries: number; next: Key[] | null } {
   let events = 0;
   let deliveries = 0;
-  let position = resumeAfter;
-  const stopped = () => ({ events, deliveries, resumeAfter: position });
+  let position = from;
+  const stopped = () => ({ events, deliveries, next: position });
   if (budget === 0) return stopped();
-  const keys: Key[][] = [];
-  const walk = dbs.eventTimes.getRange({
-    ...(resumeAfter ? { start: resumeAfter, exclusiveStart: true } : {}),
-    end: [before],
-    limit: cap,
-  });
-  for (const { key } of walk) keys.push(key as Key[]);
-  for (const key of keys) {
+  const scan = scanOlder(dbs.eventIndex, 1, before, from, cap, cap);
+  for (const key of scan.keys) {
     if (budget === 0) return stopped();
-    const [createdAt, accountId, eventId] = key as [number, string, string];
-    const refs = entriesUnder(dbs.eventDeliveries, [accountId, eventId]).filter((e) => e.key[1] === eventId);
-    const records = refs.map((ref) => dbs.deliveries.get(ref.key[2] as string) as DeliveryRecord | undefined);
-    if (records.some((d) => d?.status === "pending")) {
+    const [accountId, , eventId] = key as [string, number, string];
+    const stored = readStoredEvent(dbs, accountId, eventId);
+    const owned = (stored?.deliveries ?? []).flatMap((id) => {
+      // Some may be gone already, removed by an earlier call.
+      const delivery = readStoredDelivery(dbs, id)?.delivery;
+      return delivery ? [delivery] : [];
+    });
+    if (owned.some((d) => d.status === "pending")) {
       position = key;
       continue;
     }
-    for (const ref of refs) {
+    for (const delivery of owned) {
       if (budget === 0) return stopped();
-      dbs.deliveries.removeSync(ref.key[2] as string);
-      dbs.eventDeliveries.removeSync(ref.key);
+      dbs.deliveries.removeSync(delivery.id);
       deliveries++;
       budget--;
     }
     if (budget === 0) return stopped();
     dbs.events.removeSync([accountId, eventId]);
-    dbs.eventIndex.removeSync([accountId, createdAt, eventId]);
-    dbs.eventTimes.removeSync(key);
+    dbs.eventIndex.removeSync(key);
     events++;
     budget--;
     position = key;
   }
-  // Every key read was handled. Fewer than `cap` means the walk reached `before`: the next call
-  // starts again from the oldest event.
-  if (keys.length < cap) position = null;
+  // Every key the scan collected was handled: go on from where the scan stopped.
+  position = scan.next;
   return stopped();
 }
 
 export function retention(dbs: Databases, writer: WriteBatcher) {
-  let resumeAfter: Key[] | null = null;
+  let positions: Positions = { attempts: null, events: null };
   return async function purge(before: number, limit: number): Promise<RetentionResult> {
     if (!Number.isSafeInteger(limit) || limit < 1) return { attempts: 0, events: 0, deliveries: 0 };
-    const from = resumeAfter;
+    const from = positions;
+    const cap = maxExamined(limit);
     const outcome = await writer.run((): PurgeOutcome => {
-      const attempts = purgeAttempts(dbs, before, limit);
-      const rest = purgeEvents(dbs, before, limit - attempts, maxExamined(limit), from);
+      const old = purgeAttempts(dbs, before, limit, cap, from.attempts);
+      const rest = purgeEvents(dbs, before, limit - old.attempts, cap, from.events);
       return {
-        result: { attempts, events: rest.events, deliveries: rest.deliveries },
-        resumeAfter: rest.resumeAfter,
+        result: { attempts: old.attempts, events: rest.events, deliveries: rest.deliveries },
+        positions: { attempts: old.next, events: rest.next },
       };
     });
-    resumeAfter = outcome.resumeAfter;
+    positions = outcome.positions;
     return outcome.result;
   };
 }

@@ -3,10 +3,13 @@
 // own transaction, the migrations whose version is above the stored one; a store written by a newer
 // build is refused, never reinterpreted.
 
-import type { Databases } from "./lmdb-databases";
+import type { Database, Key } from "lmdb";
+import type { AttemptRecord, DeliveryRecord, EventRecord } from "../records";
+import { entriesUnder } from "./key-ranges";
+import type { Databases, StoredDelivery, StoredEvent } from "./lmdb-databases";
 
 export const SCHEMA_VERSION_KEY = "schema_version";
-export const CURRENT_SCHEMA_VERSION = 1;
+export const CURRENT_SCHEMA_VERSION = 2;
 
 export interface Migration {
   /** The version this migration produces; it runs on stores below it. */
@@ -16,11 +19,71 @@ export interface Migration {
   up(dbs: Databases): void;
 }
 
-/**
- * Ordered by version, the last one at CURRENT_SCHEMA_VERSION. Empty while there is only version 1;
- * version 2 appends `{ version: 2, description, up }` here and bumps CURRENT_SCHEMA_VERSION.
- */
-export const migrations: Migration[] = [];
+/** Ordered by version, the last one at CURRENT_SCHEMA_VERSION. */
+export const migrations: Migration[] = [
+  {
+    version: 2,
+    description: "events and deliveries keep their links; each attempt stored once, in its webhook's log",
+    up: linkRecordsAndMergeAttemptLogs,
+  },
+];
+
+/** Version 1 kept these indexes beside the records; version 2 keeps the links in the records. */
+const V1_INDEXES = [
+  "event_times",
+  "event_deliveries",
+  "attempts",
+  "attempts_by_delivery",
+  "attempts_by_webhook",
+];
+
+/** Rewrites every entry of `db` (chunk by chunk, never holding the whole table in memory). */
+function rewriteAll(db: Database, rewrite: (key: Key, value: unknown) => unknown): void {
+  let after: Key | undefined;
+  for (;;) {
+    const chunk: Array<{ key: Key; value: unknown }> = [];
+    for (const { key, value } of db.getRange(
+      after === undefined ? { limit: 10_000 } : { start: after, exclusiveStart: true, limit: 10_000 },
+    ))
+      chunk.push({ key, value });
+    for (const { key, value } of chunk) db.putSync(key, rewrite(key, value));
+    if (chunk.length < 10_000) return;
+    after = (chunk[chunk.length - 1] as { key: Key }).key;
+  }
+}
+
+function linkRecordsAndMergeAttemptLogs(dbs: Databases): void {
+  const eventDeliveries = dbs.open("event_deliveries");
+  const attemptsByDelivery = dbs.open("attempts_by_delivery");
+  const oldAttempts = dbs.open("attempts");
+  rewriteAll(dbs.events, (key, value) => {
+    const [accountId, eventId] = key as [string, string];
+    const ids = entriesUnder(eventDeliveries, [accountId, eventId])
+      .filter((e) => e.key[1] === eventId)
+      .map((e) => e.key[2] as string);
+    return { event: value as EventRecord, deliveries: ids } satisfies StoredEvent;
+  });
+  rewriteAll(dbs.deliveries, (key, value) => {
+    const attempts = entriesUnder(attemptsByDelivery, [key as string]).map(
+      (e) => [e.key[1] as number, e.key[2] as string] as [number, string],
+    );
+    return { delivery: value as DeliveryRecord, attempts } satisfies StoredDelivery;
+  });
+  let after: Key | undefined;
+  for (;;) {
+    let count = 0;
+    for (const { key, value } of oldAttempts.getRange(
+      after === undefined ? { limit: 10_000 } : { start: after, exclusiveStart: true, limit: 10_000 },
+    )) {
+      const attempt = value as AttemptRecord;
+      dbs.attempts.putSync([attempt.account_id, attempt.webhook_id, attempt.started_at, attempt.id], attempt);
+      after = key;
+      count++;
+    }
+    if (count < 10_000) break;
+  }
+  for (const name of V1_INDEXES) dbs.open(name).dropSync();
+}
 
 export class SchemaVersionError extends Error {
   constructor(
