@@ -259,7 +259,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-function runAgainstModel(opts: TimerWheelOptions, ops: Op[]) {
+/** With `exact`, nextDue must be the earliest due time itself (true when `levels` is 1). */
+function runAgainstModel(opts: TimerWheelOptions, ops: Op[], exact = false) {
   const wheel = new TimerWheel<number>(opts);
   const model = new NaiveModel(opts.now);
   let clock = opts.now;
@@ -269,6 +270,7 @@ function runAgainstModel(opts: TimerWheelOptions, ops: Op[]) {
     const min = model.min();
     const next = wheel.nextDue();
     if (min === undefined) expect(next).toBeUndefined();
+    else if (exact) expect(next).toBe(min);
     else {
       expect(next).toBeDefined();
       expect(next!).toBeLessThanOrEqual(min);
@@ -328,6 +330,70 @@ describe("TimerWheel against a naive sorted-list model", () => {
     );
   });
 
+  // Many items share a slot: the earliest due time must stay right through schedules, cancels
+  // and re-schedules of the earliest item, and advances that take part of the current tick.
+  const crowdedOp: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        op: fc.constant("schedule" as const),
+        key: fc.integer({ min: 0, max: 149 }).map((k) => `k${k}`),
+        offset: fc.oneof(
+          { weight: 8, arbitrary: fc.integer({ min: -30, max: 60 }) },
+          { weight: 1, arbitrary: fc.integer({ min: -1_000, max: 100_000 }) },
+        ),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("cancel" as const),
+        key: fc.integer({ min: 0, max: 149 }).map((k) => `k${k}`),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant("advance" as const),
+        by: fc.oneof(
+          { weight: 6, arbitrary: fc.integer({ min: -5, max: 15 }) },
+          { weight: 1, arbitrary: fc.integer({ min: 0, max: 50_000 }) },
+        ),
+      }),
+    },
+  );
+
+  test("crowded slots, one level: nextDue is always exactly the earliest due time", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          tickMs: fc.integer({ min: 1, max: 100 }),
+          slotsPerLevel: fc.integer({ min: 2, max: 16 }),
+        }),
+        fc.integer({ min: -1_000_000, max: 2_000_000_000_000 }),
+        fc.array(crowdedOp, { minLength: 50, maxLength: 400, size: "max" }),
+        (g, now, ops) => {
+          runAgainstModel({ now, levels: 1, ...g }, ops, true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test("crowded slots, any geometry", () => {
+    fc.assert(
+      fc.property(
+        geometry,
+        fc.integer({ min: -1_000_000, max: 2_000_000_000_000 }),
+        fc.array(crowdedOp, { minLength: 50, maxLength: 400, size: "max" }),
+        (g, now, ops) => {
+          runAgainstModel({ now, ...g }, ops);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   test("many items: every one fires exactly once and never early", () => {
     const wheel = new TimerWheel<number>({ now: T0, tickMs: 10 });
     const rng = fc.sample(fc.integer({ min: -60_000, max: 40 * DAY }), { numRuns: 20_000, seed: 42 });
@@ -348,5 +414,61 @@ describe("TimerWheel against a naive sorted-list model", () => {
       }
     }
     expect(seen.size).toBe(20_000);
+  });
+});
+
+describe("TimerWheel with thousands of items in one slot", () => {
+  // A burst of arrivals all due at once (batch publishing) lands in one lowest-level slot, and the
+  // scheduler asks for nextDue after every schedule and every fire. Finding the earliest item must
+  // not cost a scan of the slot each time (O(n^2) overall): the wheel's own count of entries looked
+  // at for that must stay within a few heap paths per operation.
+  test("nextDue, cancels and partial advances cost O(log n) each, not O(slot size)", () => {
+    const n = 20_000;
+    const wheel = new TimerWheel<number>({ now: T0, tickMs: 10 });
+    const log = Math.ceil(Math.log2(n));
+    let ops = 0;
+    // Everything due within the next 4 ms: one slot (the current tick's).
+    for (let i = 0; i < n; i++) {
+      wheel.schedule(`k${i}`, T0 + 1 + (i % 4), i);
+      expect(wheel.nextDue()).toBe(T0 + 1);
+      ops += 2;
+    }
+    // Cancel the earliest item again and again (the worst case for a cached minimum).
+    for (let i = 0; i < n; i += 4) {
+      expect(wheel.nextDue()).toBe(T0 + 1);
+      expect(wheel.cancel(`k${i}`)).toBe(true);
+      ops += 2;
+    }
+    expect(wheel.nextDue()).toBe(T0 + 2);
+    // Part of the tick passes: only the items due by then fire, in schedule order.
+    const fired = wheel.advance(T0 + 2);
+    expect(fired.length).toBe(n / 4);
+    expect(fired[0]!.key).toBe("k1");
+    expect(fired.at(-1)!.key).toBe(`k${n - 3}`);
+    ops += fired.length;
+    expect(wheel.nextDue()).toBe(T0 + 3);
+    // Move the earliest items later one by one, asking for nextDue in between.
+    for (let i = 2; i < n; i += 4) {
+      wheel.schedule(`k${i}`, T0 + 5, i);
+      expect(wheel.nextDue()).toBe(i + 4 < n ? T0 + 3 : T0 + 4);
+      ops += 2;
+    }
+    // More arrivals while the tick runs out, each followed by a fire and a nextDue, as the scheduler does.
+    let now = T0 + 2;
+    let left = wheel.size;
+    for (let i = 0; i < 2_000; i++) {
+      if (i % 500 === 0) now++;
+      wheel.schedule(`late${i}`, now, i);
+      left += 1 - wheel.advance(now).length;
+      expect(wheel.size).toBe(left);
+      wheel.nextDue();
+      ops += 3;
+    }
+    const rest = wheel.advance(T0 + 1_000);
+    expect(rest.length).toBe(left);
+    ops += rest.length;
+    expect(wheel.size).toBe(0);
+    // A scan per nextDue would be ~n^2/4 = 10^8 entries; heap paths are ~log2(n) = 15 each.
+    expect(wheel.examined).toBeLessThan(2 * log * ops);
   });
 });

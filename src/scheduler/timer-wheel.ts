@@ -7,7 +7,11 @@
 // base-S digit above that level, in the slot named by its own digit there. When the current tick
 // reaches a slot of a higher level, that slot's items are redistributed to lower levels. Items
 // beyond the top level's span wait in an overflow list until the top level reaches their window.
-// The item due soonest is always in the first occupied slot of the lowest occupied level.
+// The item due soonest is always in the first occupied slot of the lowest occupied level. Each
+// lowest-level slot, and the overflow list, also keeps its items in a binary min-heap by due time
+// with lazy deletion (a cancelled item stays in the heap until it reaches the top, or until the
+// heap holds more dead items than live ones and is rebuilt), so the earliest due time is at hand
+// without scanning the slot however many items share it.
 //
 // Guarantees:
 // - advance(now) returns exactly the items with due <= now, each once, in due order (ties in the
@@ -15,8 +19,10 @@
 //   caller's, i.e. how late it calls advance. A caller that wakes at nextDue() (a lower bound that
 //   is exact at the lowest level and at most one slot early above it) sees each item on time or
 //   after at most `levels` early wake-ups.
-// - schedule and cancel are O(1). advance costs O(levels * S/32) per occupied slot it passes plus
-//   O(k log k) for the k items returned, whatever the jump: ten idle days are crossed in one step.
+// - schedule is O(1) into a higher level and O(log n) into the lowest level or the overflow list
+//   (n the items sharing that slot); cancel is amortized O(1). nextDue is amortized O(1) plus the
+//   bitmap scan below. advance costs O(levels * S/32) per occupied slot it passes plus O(k log n)
+//   for the k items returned, whatever the jump: ten idle days are crossed in one step.
 // - Time never runs backwards: an advance to an earlier time than the last one counts as the last.
 //   A due time already past fires at the next advance.
 
@@ -45,12 +51,104 @@ interface Entry<T> {
   tick: number;
   /** Schedule order, to keep ties stable. */
   seq: number;
-  /** Level holding it, or OVERFLOW. */
+  /** Level holding it, OVERFLOW, or DETACHED while held nowhere (fired, cancelled, being moved). */
   level: number;
   slot: number;
 }
 
 const OVERFLOW = -1;
+const DETACHED = -2;
+
+/** Counts the work spent finding earliest due times (see TimerWheel.examined). */
+interface Tally {
+  examined: number;
+}
+
+/**
+ * Binary min-heap of the entries at one place (a lowest-level slot, or the overflow list) by due
+ * time, ties by schedule order. Deletion is lazy: an entry that left the place (it is then
+ * DETACHED or elsewhere; entries never come back to a place they left) stays until it surfaces at
+ * the top and is dropped, or until the heap is rebuilt from the place's live entries.
+ */
+class DueHeap<T> {
+  private items: Entry<T>[] = [];
+
+  constructor(
+    private readonly tally: Tally,
+    private readonly level: number,
+    private readonly slot: number,
+  ) {}
+
+  /** Entries held, dead ones included. */
+  get length(): number {
+    return this.items.length;
+  }
+
+  push(entry: Entry<T>): void {
+    const items = this.items;
+    let i = items.length;
+    items.push(entry);
+    while (i > 0) {
+      this.tally.examined++;
+      const parent = (i - 1) >> 1;
+      const p = items[parent]!;
+      if (!before(entry, p)) break;
+      items[i] = p;
+      i = parent;
+    }
+    items[i] = entry;
+  }
+
+  /** The earliest entry still at the place, dropping dead ones found on top; undefined when none. */
+  peek(): Entry<T> | undefined {
+    const items = this.items;
+    while (items.length > 0) {
+      const top = items[0]!;
+      if (top.level === this.level && top.slot === this.slot) return top;
+      this.pop();
+    }
+    return undefined;
+  }
+
+  /** Removes the top entry. */
+  pop(): void {
+    const last = this.items.pop()!;
+    if (this.items.length > 0) this.siftDown(0, last);
+  }
+
+  clear(): void {
+    this.items = [];
+  }
+
+  /** Replaces the contents with `entries` (the live ones), in O(n). */
+  rebuild(entries: Iterable<Entry<T>>): void {
+    const items = Array.from(entries);
+    this.items = items;
+    this.tally.examined += items.length;
+    for (let i = (items.length >> 1) - 1; i >= 0; i--) this.siftDown(i, items[i]!);
+  }
+
+  /** Puts `entry` at index `i` or below, moving earlier children up. */
+  private siftDown(i: number, entry: Entry<T>): void {
+    const items = this.items;
+    const n = items.length;
+    for (;;) {
+      this.tally.examined++;
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(items[r]!, items[l]!) ? r : l;
+      if (!before(items[c]!, entry)) break;
+      items[i] = items[c]!;
+      i = c;
+    }
+    items[i] = entry;
+  }
+}
+
+function before<T>(a: Entry<T>, b: Entry<T>): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
 
 function floorDiv(a: number, b: number): number {
   // Exact for integers below 2^53 even when a / b rounds up to the next integer.
@@ -70,9 +168,12 @@ export class TimerWheel<T> {
   /** Per level, one bit per slot: set when the slot holds items. */
   private readonly occupied: Uint32Array[];
   private readonly levelCounts: number[];
+  /** The lowest level's slots by due time, one heap per slot. */
+  private readonly heaps: DueHeap<T>[];
   private readonly overflow = new Set<Entry<T>>();
-  /** Smallest due tick in the overflow list; undefined when unknown (recomputed on demand). */
-  private overflowMinTick: number | undefined;
+  /** The overflow list by due time. */
+  private readonly overflowHeap: DueHeap<T>;
+  private readonly tally: Tally = { examined: 0 };
   private readonly entries = new Map<string, Entry<T>>();
   private nowMs: number;
   private cur: number;
@@ -99,6 +200,8 @@ export class TimerWheel<T> {
       this.occupied.push(new Uint32Array(Math.ceil(slotsPerLevel / 32)));
       this.levelCounts.push(0);
     }
+    this.heaps = Array.from({ length: slotsPerLevel }, (_, slot) => new DueHeap<T>(this.tally, 0, slot));
+    this.overflowHeap = new DueHeap<T>(this.tally, OVERFLOW, 0);
     this.nowMs = now;
     this.cur = Math.floor(now / tickMs);
   }
@@ -112,7 +215,18 @@ export class TimerWheel<T> {
     return this.entries.has(key);
   }
 
-  /** Holds `value` under `key` until `due` (ms), replacing whatever `key` held. O(1). */
+  /**
+   * Entries looked at so far to keep track of the earliest due times (heap steps and rebuilds).
+   * A statistic for tests: it grows by O(log n) per operation, never by the size of a slot.
+   */
+  get examined(): number {
+    return this.tally.examined;
+  }
+
+  /**
+   * Holds `value` under `key` until `due` (ms), replacing whatever `key` held. O(1), or O(log n)
+   * when it lands in the lowest level or the overflow list with n others.
+   */
   schedule(key: string, due: number, value: T): void {
     if (!Number.isFinite(due)) throw new RangeError(`due must be a finite time, got ${due}`);
     this.cancel(key);
@@ -129,7 +243,7 @@ export class TimerWheel<T> {
     this.place(entry);
   }
 
-  /** Forgets `key`; true when it was held. O(1). */
+  /** Forgets `key`; true when it was held. Amortized O(1). */
   cancel(key: string): boolean {
     const entry = this.entries.get(key);
     if (entry === undefined) return false;
@@ -158,12 +272,11 @@ export class TimerWheel<T> {
       this.cascade(next);
     }
     // The current tick is only partly past: take what is due by now and leave the rest.
-    const current = this.slots[0]![this.slotIndex(this.cur, 0)]!;
-    for (const entry of current) {
-      if (entry.due <= this.nowMs) {
-        this.unplace(entry);
-        fired.push(entry);
-      }
+    for (;;) {
+      const entry = this.earliestAtLevel0(this.slotIndex(this.cur, 0));
+      if (entry === undefined || entry.due > this.nowMs) break;
+      this.unplace(entry);
+      fired.push(entry);
     }
     for (const entry of fired) this.entries.delete(entry.key);
     fired.sort((a, b) => a.due - b.due || a.seq - b.seq);
@@ -177,15 +290,26 @@ export class TimerWheel<T> {
    */
   nextDue(): number | undefined {
     if (this.entries.size === 0) return undefined;
-    const current = this.slots[0]![this.slotIndex(this.cur, 0)]!;
-    if (current.size > 0) return minDue(current);
+    const current = this.earliestAtLevel0(this.slotIndex(this.cur, 0));
+    if (current !== undefined) return current.due;
     const next = this.nextEventTick();
     if (next === undefined) return undefined;
-    if (this.levelCounts[0]! > 0) return minDue(this.slots[0]![this.slotIndex(next, 0)]!);
+    if (this.levelCounts[0]! > 0) return this.earliestAtLevel0(this.slotIndex(next, 0))?.due;
     for (let l = 1; l < this.levels; l++) {
       if (this.levelCounts[l]! > 0) return next * this.tickMs;
     }
-    return minDue(this.overflow);
+    return this.earliestInOverflow()?.due;
+  }
+
+  /** The earliest item in lowest-level slot `slot`; undefined when the slot is empty. */
+  private earliestAtLevel0(slot: number): Entry<T> | undefined {
+    if (this.slots[0]![slot]!.size === 0) return undefined;
+    return this.heaps[slot]!.peek();
+  }
+
+  private earliestInOverflow(): Entry<T> | undefined {
+    if (this.overflow.size === 0) return undefined;
+    return this.overflowHeap.peek();
   }
 
   private slotIndex(tick: number, level: number): number {
@@ -205,38 +329,45 @@ export class TimerWheel<T> {
     }
     if (level === this.levels) {
       entry.level = OVERFLOW;
-      if (this.overflow.size === 0) this.overflowMinTick = entry.tick;
-      else if (this.overflowMinTick !== undefined)
-        this.overflowMinTick = Math.min(this.overflowMinTick, entry.tick);
+      entry.slot = 0;
       this.overflow.add(entry);
+      this.overflowHeap.push(entry);
       return;
     }
     const slot = this.slotIndex(tick, level);
     entry.level = level;
     entry.slot = slot;
     this.slots[level]![slot]!.add(entry);
+    if (level === 0) this.heaps[slot]!.push(entry);
     this.levelCounts[level]!++;
     this.occupied[level]![slot >>> 5]! |= 1 << (slot & 31);
   }
 
   private unplace(entry: Entry<T>): void {
-    if (entry.level === OVERFLOW) {
+    const { level, slot } = entry;
+    entry.level = DETACHED; // a dead entry for the heap that may still hold it
+    if (level === OVERFLOW) {
       this.overflow.delete(entry);
-      if (entry.tick === this.overflowMinTick) this.overflowMinTick = undefined;
+      settleHeap(this.overflowHeap, this.overflow);
       return;
     }
-    const set = this.slots[entry.level]![entry.slot]!;
+    const set = this.slots[level]![slot]!;
     set.delete(entry);
-    this.levelCounts[entry.level]!--;
-    if (set.size === 0) this.occupied[entry.level]![entry.slot >>> 5]! &= ~(1 << (entry.slot & 31));
+    this.levelCounts[level]!--;
+    if (set.size === 0) this.occupied[level]![slot >>> 5]! &= ~(1 << (slot & 31));
+    if (level === 0) settleHeap(this.heaps[slot]!, set);
   }
 
   private takeSlot(level: number, slot: number, into: Entry<T>[]): void {
     const set = this.slots[level]![slot]!;
     if (set.size === 0) return;
-    for (const entry of set) into.push(entry);
+    for (const entry of set) {
+      entry.level = DETACHED; // until placed again, if it is
+      into.push(entry);
+    }
     this.levelCounts[level]! -= set.size;
     set.clear();
+    if (level === 0) this.heaps[slot]!.clear();
     this.occupied[level]![slot >>> 5]! &= ~(1 << (slot & 31));
   }
 
@@ -252,14 +383,11 @@ export class TimerWheel<T> {
       const windowStart = floorDiv(this.cur, this.spans[l + 1]!) * this.spans[l + 1]!;
       return windowStart + slot * span;
     }
-    if (this.overflow.size === 0) return undefined;
-    if (this.overflowMinTick === undefined) {
-      let min = Number.POSITIVE_INFINITY;
-      for (const entry of this.overflow) if (entry.tick < min) min = entry.tick;
-      this.overflowMinTick = min;
-    }
+    const earliest = this.earliestInOverflow();
+    if (earliest === undefined) return undefined;
+    // The earliest due time has the smallest due tick (floor is monotonic).
     const top = this.spans[this.levels]!;
-    return floorDiv(this.overflowMinTick, top) * top;
+    return floorDiv(earliest.tick, top) * top;
   }
 
   /** At tick `tick`, redistributes the slots (and overflow window) that begin there. */
@@ -281,10 +409,14 @@ export class TimerWheel<T> {
   }
 }
 
-function minDue<T>(entries: Iterable<Entry<T>>): number | undefined {
-  let min: number | undefined;
-  for (const entry of entries) if (min === undefined || entry.due < min) min = entry.due;
-  return min;
+/**
+ * After an entry left `live` (the items of the place `heap` belongs to): empties the heap with
+ * the place, and rebuilds it once dead entries outnumber live ones (plus some slack), so each
+ * rebuild is paid for by the removals that made it necessary.
+ */
+function settleHeap<T>(heap: DueHeap<T>, live: Set<Entry<T>>): void {
+  if (live.size === 0) heap.clear();
+  else if (heap.length > 2 * live.size + 32) heap.rebuild(live);
 }
 
 /** Index of the first set bit at or after `from` (below `size`), or -1. */
