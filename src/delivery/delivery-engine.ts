@@ -10,6 +10,9 @@
 // - a delivery id is attempted by one attempt at a time (the scheduler skips ids held here);
 // - a webhook at its cap queues only its own deliveries; other webhooks go on while global slots
 //   remain (see KeyedLimiter);
+// - each event's envelope is built once for all its attempts while it stays in a cache bounded by
+//   count and total length (EnvelopeCache); the events announced by a publish are put there, so
+//   their first attempts need not read them back. The store stays the truth: a miss reads it;
 // - secrets and URLs never reach the logs (they name webhook, delivery and event ids).
 
 import type { Config } from "../config/config";
@@ -20,13 +23,15 @@ import { DueScheduler, type DueSchedulerOptions } from "../scheduler/due-schedul
 import type { AttemptRecord, DeliveryRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
 import type { Store } from "../storage/store";
 import { attemptRecord, MISSING_EVENT, nextStep, reportAttempt } from "./attempt-outcome";
-import { envelopeBody } from "./envelope";
+import { type Envelope, EnvelopeCache, envelopeOf } from "./envelope";
 import { KeyedLimiter } from "./keyed-limiter";
 import { createTargetResolver, type TargetResolver } from "./resolve-target";
 import { type SendOutcome, send } from "./sender";
 
 export interface DeliveryEngine extends DeliveryPort {
   start(): void;
+  /** The envelope cache's fill, for tests. */
+  readonly envelopes: EnvelopeCacheView;
   /**
    * Stops taking new work and waits up to `graceMs` for attempts in flight; those still running
    * then are abandoned unrecorded and stay in the store's queue, to be made again after restart.
@@ -53,10 +58,23 @@ export interface DeliveryEngineDeps {
   resolver?: TargetResolver;
   /** Extra trust anchors (PEM) for receivers with private certificates; tests only. */
   tlsCa?: string;
+  /** Bounds of the envelope cache; the defaults suit production. */
+  envelopes?: { maxEntries?: number; maxChars?: number };
+}
+
+/** What the engine can read of its envelope cache; tests only. */
+export interface EnvelopeCacheView {
+  readonly size: number;
+  readonly totalChars: number;
 }
 
 /** A wheel timer may fire this much before an entry's due time without it counting as early. */
 const EARLY_SLACK_MS = 50;
+/** Envelope cache bounds: enough for every first attempt of a burst, at most 8 Mi characters. */
+const ENVELOPES_MAX = 4_096;
+const ENVELOPE_CHARS_MAX = 8 * 1024 * 1024;
+/** Announced events are cached only when one of their deliveries falls due within this. */
+const ANNOUNCE_HORIZON_MS = 60_000;
 
 export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const { store, config, logger, metrics } = deps;
@@ -79,6 +97,17 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const loaded = new Map<string, { delivery: DeliveryRecord; at: number }>();
   /** Attempts running now, including test sends, so that stop() can wait for them. */
   const running = new Set<Promise<unknown>>();
+  /**
+   * Envelopes of recent events. Only retention deletes an event, once it is older than the
+   * retention period; answering only younger ones means an event deleted (and its id perhaps used
+   * again since) is never answered from here.
+   */
+  const envelopes = new EnvelopeCache({
+    maxEntries: deps.envelopes?.maxEntries ?? ENVELOPES_MAX,
+    maxChars: deps.envelopes?.maxChars ?? ENVELOPE_CHARS_MAX,
+    maxAgeMs: config.retentionMs,
+    now,
+  });
 
   const track = <T>(work: Promise<T>): Promise<T> => {
     running.add(work);
@@ -195,7 +224,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       delivery = store.deliveries.getById(id);
       if (delivery?.status !== "pending") return;
     }
-    const event = store.events.get(delivery.account_id, delivery.event_id) ?? null;
+    const event = envelopeFor(delivery.account_id, delivery.event_id);
     const attemptNo = delivery.attempts + 1;
     const startedAt = now();
     const outcome = event ? await sendOnce(webhook, event, id, attemptNo) : MISSING_EVENT;
@@ -212,19 +241,30 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     });
   }
 
+  /** The event's envelope, from the cache or else built from the store; null when it is gone. */
+  function envelopeFor(accountId: string, eventId: string): Envelope | null {
+    const cached = envelopes.get(accountId, eventId);
+    if (cached) return cached;
+    const event = store.events.get(accountId, eventId);
+    if (!event) return null;
+    const envelope = envelopeOf(event);
+    envelopes.put(accountId, envelope);
+    return envelope;
+  }
+
   function crashed(id: string, err: unknown): void {
     logger.error("delivery attempt crashed", { delivery_id: id, error: errorText(err) });
   }
 
   function sendOnce(
     webhook: WebhookRecord,
-    event: EventRecord,
+    event: Envelope,
     deliveryId: string | null,
     attemptNo: number,
   ): Promise<SendOutcome> {
     return send(
       { url: webhook.url, secret: webhook.secret },
-      { body: envelopeBody(event), eventId: event.id, eventType: event.type, deliveryId, attempt: attemptNo },
+      { body: event.body, eventId: event.id, eventType: event.type, deliveryId, attempt: attemptNo },
       { resolver, timeoutMs: config.timeoutMs, userAgent, signal: shutdown.signal, now, tlsCa: deps.tlsCa },
     );
   }
@@ -242,6 +282,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       // Queued ids stay due in the store; only attempts already running are waited for.
       for (const id of limiter.drain()) held.delete(id);
       loaded.clear();
+      envelopes.clear();
       for (let i = incomingHead; i < incoming.length; i++) held.delete(incoming[i] as string);
       incoming = [];
       incomingHead = 0;
@@ -261,14 +302,23 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       await settled;
     },
 
-    enqueue(entries: DueEntry[]) {
+    envelopes,
+
+    enqueue(entries: DueEntry[], events?: readonly EventRecord[]) {
       if (!accepting) return;
+      // Before the entries are scheduled, so that their attempts find the envelopes.
+      if (events && events.length > 0) {
+        const soon = now() + ANNOUNCE_HORIZON_MS;
+        if (entries.some((entry) => entry.due <= soon)) {
+          for (const event of events) envelopes.put(event.account_id, envelopeOf(event));
+        }
+      }
       for (const entry of entries) scheduler.schedule(entry);
     },
 
     async sendTest(webhook: WebhookRecord, event: EventRecord): Promise<AttemptRecord> {
       const startedAt = now();
-      const outcome = await track(sendOnce(webhook, event, null, 1));
+      const outcome = await track(sendOnce(webhook, envelopeOf(event), null, 1));
       const record = attemptRecord({ delivery: null, event, webhook, attempt: 1, startedAt, outcome });
       if (!shutdown.signal.aborted) await store.attempts.add(record);
       logger.debug("test delivery attempt", {

@@ -6,11 +6,12 @@ import type { AttemptRecord, DueEntry, EventRecord, WebhookRecord } from "../sto
 export interface DeliveryPort {
   /**
    * Tells the engine about pending deliveries just written to the store (published, or retried by
-   * hand) so that those due now start at once instead of at the next refill from the store. Purely
-   * a latency hint: the store's due-time queue stays the truth, and entries never announced here
-   * are still found.
+   * hand) so that those due now start at once instead of at the next refill from the store.
+   * `events`, when given, are the events of those deliveries exactly as just stored, so that their
+   * first attempts need not read them back. Purely a latency hint: the store's due-time queue and
+   * its events stay the truth, and entries or events never announced here are still found.
    */
-  enqueue(entries: DueEntry[]): void;
+  enqueue(entries: DueEntry[], events?: readonly EventRecord[]): void;
   /**
    * Sends `event` to `webhook` once, now, bypassing the queue and the retry schedule, records the
    * attempt (test: true, delivery_id: null) and answers it. Never throws for delivery failures: a

@@ -96,7 +96,11 @@ export class EventsService {
     const due = created.flatMap((r) =>
       r.deliveries.map((d) => ({ delivery_id: d.id, due: d.next_attempt_at ?? now })),
     );
-    if (due.length > 0) this.deps.delivery.enqueue(due);
+    // The events go along, so that their first attempts need not read them back from the store.
+    const events = created
+      .filter((r) => r.deliveries.some((d) => d.status === "pending"))
+      .map((r) => r.event);
+    if (due.length > 0) this.deps.delivery.enqueue(due, events);
     if (created.length > 0) this.deps.metrics.eventsPublished.inc(undefined, created.length);
 
     return results.map((r) => ({

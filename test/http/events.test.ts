@@ -63,6 +63,10 @@ describe("publish", () => {
     expect(enqueued.map((e) => e.delivery_id).sort()).toEqual(
       got.json.deliveries.map((d: { id: string }) => d.id).sort(),
     );
+    // The stored event goes along, so the engine need not read it back for the first attempts.
+    const announced = h.delivery.announced.slice(enqueuedBefore).flatMap((events) => events ?? []);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]).toMatchObject({ id: res.json.id, type: "message.delivered", data: delivered() });
   });
 
   test("idempotent replay answers the stored event and creates no deliveries", async () => {

@@ -40,10 +40,13 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 /** Records enqueue calls; answers test sends with a made-up successful attempt (and stores it). */
 export class FakeDelivery implements DeliveryPort {
   readonly enqueued: DueEntry[][] = [];
+  /** The events announced with each enqueue call (same index as `enqueued`). */
+  readonly announced: (readonly EventRecord[] | undefined)[] = [];
   readonly tests: { webhook: WebhookRecord; event: EventRecord }[] = [];
   constructor(private readonly store: () => Store) {}
-  enqueue(entries: DueEntry[]): void {
+  enqueue(entries: DueEntry[], events?: readonly EventRecord[]): void {
     this.enqueued.push(entries);
+    this.announced.push(events);
   }
   async sendTest(webhook: WebhookRecord, event: EventRecord): Promise<AttemptRecord> {
     this.tests.push({ webhook, event });

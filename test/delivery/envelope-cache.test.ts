@@ -1,0 +1,384 @@
+// Envelopes built once per event: the cache's bounds, and the engine sending the events a publish
+// announced without reading them back (real LMDB, real receivers), while unannounced deliveries
+// and vanished events behave as before.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import crypto from "node:crypto";
+import fc from "fast-check";
+import { Webhook } from "standardwebhooks";
+import { type Envelope, EnvelopeCache, envelopeBody, envelopeOf } from "../../src/delivery/envelope";
+import { eventCatalog } from "../../src/domain/event-catalog";
+import { EventsService } from "../../src/domain/events-service";
+import type { DueEntry, EventRecord } from "../../src/storage/records";
+import type { Store } from "../../src/storage/store";
+import { type Receiver, startReceiver } from "../support/receiver";
+import {
+  createAccount,
+  createWebhook,
+  engineFor,
+  openStore,
+  publish,
+  tempDir,
+  testConfig,
+  waitUntil,
+} from "./fixtures";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function envelope(id: string, chars: number, createdAt = 1_000): Envelope {
+  return { id, type: "message.delivered", created_at: createdAt, body: "x".repeat(chars) };
+}
+
+describe("EnvelopeCache", () => {
+  const opts = { maxEntries: 3, maxChars: 100, maxAgeMs: 60_000, now: () => 2_000 };
+
+  test("keeps at most maxEntries, dropping the oldest first", () => {
+    const cache = new EnvelopeCache(opts);
+    for (const id of ["a", "b", "c", "d"]) cache.put("acct_1", envelope(id, 10));
+    expect(cache.size).toBe(3);
+    expect(cache.totalChars).toBe(30);
+    expect(cache.get("acct_1", "a")).toBeUndefined();
+    expect(cache.get("acct_1", "d")?.id).toBe("d");
+  });
+
+  test("keeps at most maxChars in all, and never a body larger than that", () => {
+    const cache = new EnvelopeCache(opts);
+    cache.put("acct_1", envelope("a", 40));
+    cache.put("acct_1", envelope("b", 40));
+    cache.put("acct_1", envelope("c", 40));
+    expect(cache.size).toBe(2);
+    expect(cache.totalChars).toBe(80);
+    expect(cache.get("acct_1", "a")).toBeUndefined();
+    cache.put("acct_1", envelope("huge", 101));
+    expect(cache.get("acct_1", "huge")).toBeUndefined();
+    expect(cache.totalChars).toBe(80);
+    cache.put("acct_1", envelope("exact", 100));
+    expect(cache.size).toBe(1);
+    expect(cache.totalChars).toBe(100);
+  });
+
+  test("an event id is looked up within its account, and a second put replaces the first", () => {
+    const cache = new EnvelopeCache(opts);
+    cache.put("acct_1", envelope("evt", 10));
+    expect(cache.get("acct_2", "evt")).toBeUndefined();
+    cache.put("acct_1", envelope("evt", 20));
+    expect(cache.size).toBe(1);
+    expect(cache.totalChars).toBe(20);
+    expect(cache.get("acct_1", "evt")?.body).toHaveLength(20);
+  });
+
+  test("answers nothing for an event as old as maxAgeMs (retention may have deleted it since)", () => {
+    let now = 2_000;
+    const cache = new EnvelopeCache({ ...opts, now: () => now });
+    cache.put("acct_1", envelope("old", 10, now - 60_000));
+    expect(cache.size).toBe(0);
+    cache.put("acct_1", envelope("evt", 10, now));
+    expect(cache.get("acct_1", "evt")).toBeDefined();
+    now += 60_000;
+    expect(cache.get("acct_1", "evt")).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.totalChars).toBe(0);
+  });
+
+  test("clear() empties it", () => {
+    const cache = new EnvelopeCache(opts);
+    cache.put("acct_1", envelope("a", 10));
+    cache.clear();
+    expect(cache.size).toBe(0);
+    expect(cache.totalChars).toBe(0);
+    expect(cache.get("acct_1", "a")).toBeUndefined();
+  });
+
+  test("after many replacements and expiries it still drops the oldest kept first", () => {
+    let now = 2_000;
+    const cache = new EnvelopeCache({ ...opts, now: () => now });
+    cache.put("acct_1", envelope("a", 10, now));
+    for (let i = 0; i < 10_000; i++) cache.put("acct_1", envelope("b", 1 + (i % 10), now));
+    cache.put("acct_1", envelope("c", 10, now));
+    expect(cache.size).toBe(3);
+    cache.put("acct_1", envelope("d", 10, now));
+    expect(cache.get("acct_1", "a")).toBeUndefined();
+    expect([cache.get("acct_1", "b"), cache.get("acct_1", "c"), cache.get("acct_1", "d")]).not.toContain(
+      undefined,
+    );
+    now += 60_000;
+    for (const id of ["b", "c", "d"]) expect(cache.get("acct_1", id)).toBeUndefined();
+    expect(cache.totalChars).toBe(0);
+  });
+
+  test("behaves as a plain first-in-first-out model under any sequence of puts, gets and time", () => {
+    type Op =
+      | { op: "put"; id: number; chars: number; age: number }
+      | { op: "get"; id: number }
+      | { op: "tick"; ms: number };
+    const op = fc.oneof(
+      fc.record({
+        op: fc.constant("put" as const),
+        id: fc.nat(12),
+        chars: fc.nat(60),
+        age: fc.nat(150),
+      }),
+      fc.record({ op: fc.constant("get" as const), id: fc.nat(12) }),
+      fc.record({ op: fc.constant("tick" as const), ms: fc.nat(40) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(op, { maxLength: 300 }),
+        fc.integer({ min: 1, max: 6 }),
+        (ops: Op[], maxEntries) => {
+          let now = 1_000;
+          const bounds = { maxEntries, maxChars: 100, maxAgeMs: 100 };
+          const cache = new EnvelopeCache({ ...bounds, now: () => now });
+          // The model: insertion-ordered entries, evicted from the front.
+          let model: Envelope[] = [];
+          const fresh = (e: Envelope) => now - e.created_at < bounds.maxAgeMs;
+          for (const o of ops) {
+            if (o.op === "tick") now += o.ms;
+            else if (o.op === "get") {
+              const id = `evt_${o.id}`;
+              const want = model.find((e) => e.id === id && fresh(e));
+              model = model.filter((e) => e.id !== id || fresh(e));
+              expect(cache.get("acct_1", id)).toBe(want as Envelope);
+            } else {
+              const e = envelope(`evt_${o.id}`, o.chars, now - o.age);
+              model = model.filter((m) => m.id !== e.id);
+              if (e.body.length <= bounds.maxChars && fresh(e)) model.push(e);
+              const total = () => model.reduce((n, m) => n + m.body.length, 0);
+              while (model.length > bounds.maxEntries || total() > bounds.maxChars) model.shift();
+              cache.put("acct_1", e);
+            }
+            expect(cache.size).toBe(model.length);
+            expect(cache.totalChars).toBe(model.reduce((n, m) => n + m.body.length, 0));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("envelopeOf carries exactly envelopeBody's text", () => {
+    const event: EventRecord = {
+      id: "evt_1",
+      account_id: "acct_1",
+      type: "message.read",
+      created_at: Date.UTC(2025, 0, 15, 10, 25, 3, 789),
+      data: { b: 1, a: [1, "é", null] },
+    };
+    expect(envelopeOf(event)).toEqual({
+      id: "evt_1",
+      type: "message.read",
+      created_at: event.created_at,
+      body: envelopeBody(event),
+    });
+  });
+});
+
+/** The store, with its event reads counted (and some events made to look gone). */
+function spied(store: Store): { store: Store; reads: string[]; gone: Set<string> } {
+  const reads: string[] = [];
+  const gone = new Set<string>();
+  const events: Store["events"] = {
+    ...store.events,
+    get(accountId, id) {
+      reads.push(id);
+      return gone.has(id) ? undefined : store.events.get(accountId, id);
+    },
+  };
+  return { store: { ...store, events }, reads, gone };
+}
+
+async function setup(extra: Parameters<typeof engineFor>[2] = {}, configOverrides = {}) {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const real = await openStore(dir.path);
+  cleanups.push(() => real.close());
+  const { store, reads, gone } = spied(real);
+  const config = testConfig({ dataDir: dir.path, retrySchedule: [0], ...configOverrides });
+  const { engine, metrics } = engineFor(store, config, extra);
+  cleanups.push(() => engine.stop(0));
+  const account = await createAccount(real);
+  return { real, store, reads, gone, config, engine, metrics, account };
+}
+
+function receiver(): Receiver {
+  const r = startReceiver(() => new Response("ok"));
+  cleanups.push(() => r.stop());
+  return r;
+}
+
+const dueNow = (deliveries: { id: string; next_attempt_at: number | null }[]): DueEntry[] =>
+  deliveries.map((d) => ({ delivery_id: d.id, due: d.next_attempt_at as number }));
+
+// Data whose text is easy to get wrong: non-ASCII, escapes, a lone surrogate, integer-like keys
+// (which JSON.parse reorders), numbers with exponents, "__proto__" as a plain key.
+const trickyData = () =>
+  JSON.parse(
+    '{"z":1,"10":"ten","2":"two","__proto__":{"p":1},"text":"h\\u00e9 \\ud83d\\ude00 \\ud800 \\"q\\" \\\\ \\n\\u0000","n":[1e21,-0,0.1,1.5e-7,-12.5],"deep":{"a":[true,false,null,{}]}}',
+  );
+
+describe("delivery engine with announced events", () => {
+  test("sends an announced event without reading it back, byte for byte the body built from the store", async () => {
+    const { real, store, reads, engine, account } = await setup();
+    const receivers = [receiver(), receiver(), receiver()];
+    const webhooks = await Promise.all(receivers.map((r) => createWebhook(real, account, r.url)));
+    engine.start();
+    const { event, deliveries } = await publish(real, account, webhooks, { data: trickyData() });
+    engine.enqueue(dueNow(deliveries), [event]);
+    for (const d of deliveries) {
+      await waitUntil("success", () => real.deliveries.getById(d.id)?.status === "succeeded");
+    }
+    // No attempt read the event: all three came from the one announced envelope.
+    expect(reads).toEqual([]);
+    const stored = store.events.get(account, event.id);
+    if (!stored) throw new Error("event not stored");
+    const fromStore = envelopeBody(stored);
+    for (const [i, r] of receivers.entries()) {
+      const [req] = r.requests;
+      if (!req) throw new Error("no request");
+      expect(req.body).toBe(fromStore);
+      expect(req.headers.get("x-inbox-event-id")).toBe(event.id);
+      expect(req.headers.get("x-inbox-event-type")).toBe("message.delivered");
+      const secret = webhooks[i]?.secret as string;
+      const expected = crypto.createHmac("sha256", secret).update(fromStore, "utf8").digest("hex");
+      expect(req.headers.get("x-inbox-signature")).toBe(`sha256=${expected}`);
+      new Webhook(secret).verify(fromStore, {
+        "webhook-id": req.headers.get("webhook-id") ?? "",
+        "webhook-timestamp": req.headers.get("webhook-timestamp") ?? "",
+        "webhook-signature": req.headers.get("webhook-signature") ?? "",
+      });
+    }
+    const attempts = real.attempts.listForDelivery(deliveries[0]?.id as string);
+    expect(attempts[0]).toMatchObject({
+      event_id: event.id,
+      event_type: "message.delivered",
+      outcome: "succeeded",
+    });
+  });
+
+  test("a publish through EventsService hands the engine its events: no read of them back", async () => {
+    const { real, store, reads, engine, metrics, account } = await setup();
+    const r = receiver();
+    await createWebhook(real, account, r.url);
+    const events = new EventsService({
+      store,
+      catalog: eventCatalog,
+      delivery: engine,
+      metrics,
+      config: { retrySchedule: [0] },
+      now: Date.now,
+    });
+    engine.start();
+    const data = structuredClone(eventCatalog.get("message.delivered")?.example.data);
+    const outcomes = await events.publish(account, [
+      { type: "message.delivered", data },
+      { type: "message.delivered", data, id: "order-1" },
+    ]);
+    const ids = outcomes.flatMap((o) => o.deliveries.map((d) => d.id));
+    expect(ids).toHaveLength(2);
+    for (const id of ids) {
+      await waitUntil("success", () => real.deliveries.getById(id)?.status === "succeeded");
+    }
+    expect(reads).toEqual([]);
+    const sent = r.requests.map((q) => q.body).sort();
+    const built = outcomes
+      .map((o) => envelopeBody(real.events.get(account, o.event.id) as EventRecord))
+      .sort();
+    expect(sent).toEqual(built);
+  });
+
+  test("an unannounced delivery reads its event from the store, once for its whole fan-out", async () => {
+    const { real, reads, engine, account } = await setup();
+    const receivers = [receiver(), receiver()];
+    const webhooks = await Promise.all(receivers.map((r) => createWebhook(real, account, r.url)));
+    engine.start();
+    // Not announced at all: the scheduler's read of the store's queue finds them.
+    const { event, deliveries } = await publish(real, account, webhooks, { data: trickyData() });
+    for (const d of deliveries) {
+      await waitUntil("success", () => real.deliveries.getById(d.id)?.status === "succeeded");
+    }
+    expect(reads).toEqual([event.id]);
+    const fromStore = envelopeBody(real.events.get(account, event.id) as EventRecord);
+    for (const r of receivers) expect(r.requests[0]?.body).toBe(fromStore);
+  });
+
+  test("entries announced without their events are sent as before", async () => {
+    const { real, reads, engine, account } = await setup();
+    const r = receiver();
+    const webhook = await createWebhook(real, account, r.url);
+    engine.start();
+    const { event, deliveries } = await publish(real, account, [webhook]);
+    engine.enqueue(dueNow(deliveries));
+    const id = deliveries[0]?.id as string;
+    await waitUntil("success", () => real.deliveries.getById(id)?.status === "succeeded");
+    expect(reads).toEqual([event.id]);
+    expect(r.requests[0]?.body).toBe(envelopeBody(event));
+  });
+
+  test("a delivery whose event is gone fails at once without a request, as before", async () => {
+    const { real, gone, engine, account } = await setup({}, { retrySchedule: [0, 10, 10] });
+    const r = receiver();
+    const webhook = await createWebhook(real, account, r.url);
+    engine.start();
+    const { event, deliveries } = await publish(real, account, [webhook]);
+    gone.add(event.id);
+    engine.enqueue(dueNow(deliveries));
+    const id = deliveries[0]?.id as string;
+    await waitUntil("failure", () => real.deliveries.getById(id)?.status === "failed");
+    expect(real.attempts.listForDelivery(id)).toMatchObject([
+      { attempt: 1, outcome: "failed", error_message: "the event is no longer stored; nothing to send" },
+    ]);
+    expect(r.requests).toHaveLength(0);
+  });
+
+  test("the cache stays within its bounds when many large events are announced, and stop() empties it", async () => {
+    const { real, engine, account } = await setup({ envelopes: { maxEntries: 8, maxChars: 50_000 } });
+    const r = receiver();
+    const webhook = await createWebhook(real, account, r.url);
+    const sent: EventRecord[] = [];
+    // Not started: nothing is sent, so only the bounds can keep the cache small.
+    for (let i = 0; i < 30; i++) {
+      const { event, deliveries } = await publish(real, account, [webhook], {
+        data: { i, blob: "b".repeat(4_000 + i * 100) },
+      });
+      engine.enqueue(dueNow(deliveries), [event]);
+      sent.push(event);
+      expect(engine.envelopes.size).toBeLessThanOrEqual(8);
+      expect(engine.envelopes.totalChars).toBeLessThanOrEqual(50_000);
+    }
+    expect(engine.envelopes.size).toBeGreaterThan(0);
+    // An event larger than the whole bound is not kept at all.
+    const huge = await publish(real, account, [webhook], { data: { blob: "h".repeat(60_000) } });
+    engine.enqueue(dueNow(huge.deliveries), [huge.event]);
+    expect(engine.envelopes.totalChars).toBeLessThanOrEqual(50_000);
+    await engine.stop(0);
+    expect(engine.envelopes.size).toBe(0);
+    expect(engine.envelopes.totalChars).toBe(0);
+  });
+
+  test("the default bounds hold: at most 4,096 envelopes and 8 Mi characters", async () => {
+    const { engine, account } = await setup();
+    const announce = (i: number, data: unknown) =>
+      engine.enqueue(
+        [{ delivery_id: `dlv_unknown_${i}`, due: Date.now() + 30_000 }],
+        [{ id: `evt_${i}`, account_id: account, type: "message.delivered", created_at: Date.now(), data }],
+      );
+    for (let i = 0; i < 5_000; i++) announce(i, { i });
+    expect(engine.envelopes.size).toBe(4_096);
+    const mib = "m".repeat(1024 * 1024);
+    for (let i = 0; i < 12; i++) announce(10_000 + i, { mib });
+    expect(engine.envelopes.totalChars).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(engine.envelopes.size).toBeLessThan(12);
+  });
+
+  test("events announced only with deliveries due far ahead are not cached", async () => {
+    const { engine, account } = await setup();
+    engine.enqueue(
+      [{ delivery_id: "dlv_later", due: Date.now() + 3_600_000 }],
+      [{ id: "evt_later", account_id: account, type: "message.delivered", created_at: Date.now(), data: {} }],
+    );
+    expect(engine.envelopes.size).toBe(0);
+  });
+});
