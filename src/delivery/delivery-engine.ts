@@ -75,6 +75,10 @@ const ENVELOPES_MAX = 4_096;
 const ENVELOPE_CHARS_MAX = 8 * 1024 * 1024;
 /** Announced events are cached only when one of their deliveries falls due within this. */
 const ANNOUNCE_HORIZON_MS = 60_000;
+/** Announced deliveries kept for their first attempt (about 1 KiB each). */
+const FRESH_MEMORY = 4_096;
+/** Refused deliveries whose webhook is remembered (two short strings each). */
+const REFUSED_MEMORY = 50_000;
 
 export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const { store, config, logger, metrics } = deps;
@@ -95,6 +99,17 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
    * the attempt read its delivery afresh, since the change may have cancelled it.
    */
   const loaded = new Map<string, { delivery: DeliveryRecord; at: number }>();
+  /**
+   * Deliveries announced by their publish, as committed (with the time they were announced), so
+   * that taking them into a lane needs no read. Bounded: when full, later announcements are simply
+   * read from the store when due.
+   */
+  const fresh = new Map<string, { delivery: DeliveryRecord; at: number }>();
+  /**
+   * The webhook of each delivery refused by its full lane, so that while the lane stays full the
+   * delivery is left in the store again without being read again. Bounded; oldest forgotten first.
+   */
+  const refusedWebhook = new Map<string, { webhookId: string; due: number }>();
   /** Attempts running now, including test sends, so that stop() can wait for them. */
   const running = new Set<Promise<unknown>>();
   /**
@@ -178,7 +193,17 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     while (accepting && limiter.hasGlobalRoom() && incomingHead < incoming.length) {
       const id = incoming[incomingHead] as string;
       incoming[incomingHead++] = "";
-      const delivery = store.deliveries.getById(id);
+      const refused = refusedWebhook.get(id);
+      if (refused !== undefined && limiter.waitingFor(refused.webhookId) >= lane) {
+        held.delete(id);
+        refusedLanes.add(refused.webhookId);
+        // Its true due time: the re-read after the lane drains starts from the earliest left out.
+        scheduler.leftOut({ delivery_id: id, due: refused.due });
+        continue;
+      }
+      const announced = fresh.get(id);
+      if (announced) fresh.delete(id);
+      const delivery = announced?.delivery ?? store.deliveries.getById(id);
       if (delivery?.status !== "pending") {
         held.delete(id);
         continue;
@@ -191,12 +216,17 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       }
       // A webhook with a full lane leaves its delivery in the store; a re-read brings it back once
       // the lane has drained (or at the periodic re-read).
-      loaded.set(id, { delivery, at: Date.now() });
+      loaded.set(id, { delivery, at: announced?.at ?? Date.now() });
       if (limiter.offer(delivery.webhook_id, id) === "refused") {
         loaded.delete(id);
         held.delete(id);
         refusedLanes.add(delivery.webhook_id);
-        scheduler.leftOut({ delivery_id: id, due: delivery.next_attempt_at ?? now() });
+        if (refusedWebhook.size >= REFUSED_MEMORY) {
+          refusedWebhook.delete(refusedWebhook.keys().next().value as string);
+        }
+        const due = delivery.next_attempt_at ?? now();
+        refusedWebhook.set(id, { webhookId: delivery.webhook_id, due });
+        scheduler.leftOut({ delivery_id: id, due });
       }
     }
     if (incomingHead === incoming.length) {
@@ -215,6 +245,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   async function attempt(id: string): Promise<Promise<void> | undefined> {
     const early = loaded.get(id);
     loaded.delete(id);
+    refusedWebhook.delete(id);
     let delivery = early?.delivery ?? store.deliveries.getById(id);
     if (delivery?.status !== "pending" || !accepting) return;
     const webhook = store.webhooks.getById(delivery.webhook_id);
@@ -282,6 +313,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       // Queued ids stay due in the store; only attempts already running are waited for.
       for (const id of limiter.drain()) held.delete(id);
       loaded.clear();
+      fresh.clear();
+      refusedWebhook.clear();
       envelopes.clear();
       for (let i = incomingHead; i < incoming.length; i++) held.delete(incoming[i] as string);
       incoming = [];
@@ -304,8 +337,16 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
 
     envelopes,
 
-    enqueue(entries: DueEntry[], events?: readonly EventRecord[]) {
+    enqueue(entries: DueEntry[], events?: readonly EventRecord[], deliveries?: readonly DeliveryRecord[]) {
       if (!accepting) return;
+      if (deliveries) {
+        for (const delivery of deliveries) {
+          if (fresh.size >= FRESH_MEMORY) break;
+          // Stamped with the record's own time: a webhook change made after the record was built,
+          // even before this announcement, makes the attempt read the delivery afresh.
+          if (delivery.status === "pending") fresh.set(delivery.id, { delivery, at: delivery.updated_at });
+        }
+      }
       // Before the entries are scheduled, so that their attempts find the envelopes.
       if (events && events.length > 0) {
         const soon = now() + ANNOUNCE_HORIZON_MS;
@@ -313,7 +354,11 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
           for (const event of events) envelopes.put(event.account_id, envelopeOf(event));
         }
       }
-      for (const entry of entries) scheduler.schedule(entry);
+      for (const entry of entries) {
+        // Announced anew (a manual retry): its due time may have changed.
+        refusedWebhook.delete(entry.delivery_id);
+        scheduler.schedule(entry);
+      }
     },
 
     async sendTest(webhook: WebhookRecord, event: EventRecord): Promise<AttemptRecord> {

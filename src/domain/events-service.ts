@@ -100,7 +100,8 @@ export class EventsService {
     const events = created
       .filter((r) => r.deliveries.some((d) => d.status === "pending"))
       .map((r) => r.event);
-    if (due.length > 0) this.deps.delivery.enqueue(due, events);
+    const deliveries = created.flatMap((r) => r.deliveries);
+    if (due.length > 0) this.deps.delivery.enqueue(due, events, deliveries);
     if (created.length > 0) this.deps.metrics.eventsPublished.inc(undefined, created.length);
 
     return results.map((r) => ({
