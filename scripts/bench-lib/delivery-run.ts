@@ -159,6 +159,8 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
       publish_s: round((pub.lastAcceptedMs - pub.firstSentMs) / 1000, 2),
       delivery_s: round(deliveryWindowMs / 1000, 2),
       server_cpu_s: round(cpu.server, 2),
+      // Steadier than the rates from run to run on a shared machine: compare builds with this.
+      server_cpu_us_per_delivery: stats.unique > 0 ? Math.round((cpu.server * 1e6) / stats.unique) : null,
       receiver_cpu_s: round(cpu.receiver, 2),
       driver_cpu_s: round(cpu.driver, 2),
       ready_ms: Math.round(server.readyMs),
