@@ -51,6 +51,10 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
   const lookup = opts.lookup ?? defaultLookup;
   const cache = new Map<string, { expires: number; result: ResolveResult }>();
   const pending = new Map<string, Promise<ResolveResult>>();
+  /** IP literals and their verdicts, which never change: checked once, not at every attempt. */
+  const literals = new Map<string, Promise<ResolveResult>>();
+  /** Whether a host is no IP literal (and so needs DNS), so that it is parsed once. */
+  const names = new Set<string>();
 
   const check = (address: string, family: 4 | 6): ResolveResult => {
     if (opts.allowPrivate) return { ok: true, address, family };
@@ -109,8 +113,19 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
   return {
     resolve(rawHost: string): Promise<ResolveResult> {
       const host = rawHost.startsWith("[") && rawHost.endsWith("]") ? rawHost.slice(1, -1) : rawHost;
-      const literal = parseIpLiteral(host);
-      if (literal !== null) return Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
+      const known = literals.get(host);
+      if (known) return known;
+      if (!names.has(host)) {
+        const literal = parseIpLiteral(host);
+        if (literal !== null) {
+          const result = Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
+          if (literals.size >= maxEntries) literals.clear();
+          literals.set(host, result);
+          return result;
+        }
+        if (names.size >= maxEntries) names.clear();
+        names.add(host);
+      }
       const hit = cache.get(host);
       if (hit && hit.expires > now()) return Promise.resolve(hit.result);
       const inFlight = pending.get(host);

@@ -33,6 +33,19 @@ describe("createTargetResolver", () => {
     expect(calls).toEqual([]);
   });
 
+  test("an IP literal's verdict is the same at every attempt, and a name is still looked up", async () => {
+    const { calls, lookup } = countingLookup({ "hooks.example": [{ address: PUBLIC_V4, family: 4 }] });
+    const guarded = createTargetResolver({ allowPrivate: false, lookup, ttlMs: 0 });
+    for (let i = 0; i < 3; i++) {
+      expect(await guarded.resolve("10.1.2.3")).toMatchObject({ ok: false, errorClass: "ssrf_blocked" });
+      expect(await guarded.resolve("[::1]")).toMatchObject({ ok: false, errorClass: "ssrf_blocked" });
+      expect(await guarded.resolve(PUBLIC_V4)).toEqual({ ok: true, address: PUBLIC_V4, family: 4 });
+      expect(await guarded.resolve("hooks.example")).toEqual({ ok: true, address: PUBLIC_V4, family: 4 });
+    }
+    // No cache for names here (TTL 0): each resolve of the name looked it up; literals never do.
+    expect(calls).toEqual(["hooks.example", "hooks.example", "hooks.example"]);
+  });
+
   test("one forbidden answer refuses the whole name", async () => {
     const { lookup } = countingLookup({
       "mixed.example": [
