@@ -86,7 +86,7 @@ export class EventsService {
           last_error: null,
         }),
       );
-      return { event, deliveries };
+      return { event, deliveries, generatedId: input.id === undefined };
     });
 
     const results = await this.deps.store.events.publish(items);

@@ -90,6 +90,11 @@ export interface PublishItem {
   event: EventRecord;
   /** One pending delivery per subscribed webhook, each due at `next_attempt_at`. */
   deliveries: DeliveryRecord[];
+  /**
+   * True when the event's id was generated for this publish (the publisher gave no idempotency key):
+   * unique by construction, it cannot be stored yet, so the store may skip looking it up.
+   */
+  generatedId?: boolean;
 }
 
 export interface PublishResult {

@@ -38,7 +38,7 @@ export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
 
 function publishOne(dbs: Databases, item: PublishItem): PublishResult {
   const { event } = item;
-  const stored = readEvent(dbs, event.account_id, event.id);
+  const stored = item.generatedId ? undefined : readEvent(dbs, event.account_id, event.id);
   if (stored)
     return { event: stored, created: false, deliveries: deliveriesOfEvent(dbs, event.account_id, event.id) };
   const deliveries = item.deliveries.map((delivery) => {
