@@ -84,6 +84,36 @@ describe("lmdb store: beyond the contract", () => {
     expect(() => cached.events.push("*")).toThrow();
   });
 
+  test("within one commit, a publish sees a webhook change queued before it, whatever was cached", async () => {
+    const t = await tenant(store);
+    // Cached as enabled before the batch.
+    expect(store.webhooks.getById(t.webhook.id)?.enabled).toBe(true);
+    const before = event(t.account.id);
+    const after = event(t.account.id);
+    // Issued in one turn: they share one transaction, in this order.
+    const [first, , second] = await Promise.all([
+      store.events.publish([item(before, [t.webhook.id])]),
+      store.webhooks.update({ ...t.webhook, enabled: false, updated_at: T0 + 5 }),
+      store.events.publish([item(after, [t.webhook.id])]),
+    ]);
+    // The first was stored pending and then cancelled by the change; the second was stored cancelled.
+    expect(first[0]?.deliveries[0]?.status).toBe("pending");
+    expect(store.deliveries.get(t.account.id, first[0]?.deliveries[0]?.id as string)?.status).toBe(
+      "cancelled",
+    );
+    expect(second[0]?.deliveries[0]?.status).toBe("cancelled");
+    expect(store.queue.size()).toBe(0);
+    // Two deletes of one webhook in one commit: only the first finds it.
+    const other = webhook(t.account.id);
+    await store.webhooks.create(other);
+    expect(store.webhooks.getById(other.id)).toBeDefined();
+    const deleted = await Promise.all([
+      store.webhooks.delete(t.account.id, other.id),
+      store.webhooks.delete(t.account.id, other.id),
+    ]);
+    expect(deleted).toEqual([true, false]);
+  });
+
   test("a publish that cannot be stored fails alone and leaves nothing behind", async () => {
     const t = await tenant(store);
     const good = event(t.account.id);

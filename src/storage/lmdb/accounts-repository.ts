@@ -54,6 +54,7 @@ export function accountsRepository(
     delete(id: string): Promise<boolean> {
       const at = Date.now();
       return writer.run(() => {
+        changed();
         if (dbs.accounts.get(id) === undefined) return false;
         dbs.accounts.removeSync(id);
         drainUnder<ApiKeyRecord>(dbs.apiKeys, [id], ({ value }) => dbs.apiKeyHashes.removeSync(value.hash));

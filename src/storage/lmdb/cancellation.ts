@@ -3,9 +3,10 @@
 // never to the whole queue. Runs inside the caller's write transaction, so the cancellation is
 // atomic with whatever change caused it.
 
-import type { DeliveryRecord } from "../records";
+import type { DeliveryRecord, WebhookRecord } from "../records";
 import { drainUnder } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
+import type { ReadCaches } from "./read-cache";
 import { readStoredDelivery, rewriteDelivery } from "./stored-records";
 
 /** Marks each pending delivery of the webhook cancelled and removes its queue entry; answers how many. */
@@ -26,8 +27,18 @@ export function cancelPendingDeliveries(dbs: Databases, webhookId: string, at: n
   });
 }
 
-/** True when deliveries to this webhook may be pending: it exists and is enabled. */
-export function acceptsDeliveries(dbs: Databases, accountId: string, webhookId: string): boolean {
-  const webhook = dbs.webhooks.get([accountId, webhookId]) as { enabled: boolean } | undefined;
-  return webhook?.enabled === true;
+/**
+ * True when deliveries to this webhook may be pending: it exists and is enabled. With `caches`, the
+ * webhook may come from the read cache: exact inside a write transaction too, because every job
+ * that changes webhooks clears that cache when it starts and again after it commits (or rolls back).
+ */
+export function acceptsDeliveries(
+  dbs: Databases,
+  accountId: string,
+  webhookId: string,
+  caches?: ReadCaches,
+): boolean {
+  const load = () => dbs.webhooks.get([accountId, webhookId]) as WebhookRecord | undefined;
+  const webhook = caches ? caches.webhooks.get(webhookId, load) : load();
+  return webhook?.account_id === accountId && webhook.enabled === true;
 }

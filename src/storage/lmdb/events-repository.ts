@@ -10,6 +10,7 @@ import { acceptsDeliveries } from "./cancellation";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
 import { TOP } from "./key-ranges";
 import { type Databases, MARK, type StoredDelivery, type StoredEvent } from "./lmdb-databases";
+import type { ReadCaches } from "./read-cache";
 import { readDelivery, readEvent, readStoredEvent } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
@@ -36,7 +37,7 @@ export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
   }
 }
 
-function publishOne(dbs: Databases, item: PublishItem): PublishResult {
+function publishOne(dbs: Databases, item: PublishItem, caches: ReadCaches): PublishResult {
   const { event } = item;
   const stored = item.generatedId ? undefined : readEvent(dbs, event.account_id, event.id);
   if (stored)
@@ -45,7 +46,8 @@ function publishOne(dbs: Databases, item: PublishItem): PublishResult {
     // A webhook deleted or disabled after the caller chose the subscribers but before this commit
     // gets its delivery stored already cancelled, exactly as if the change had come just after.
     const live =
-      delivery.status !== "pending" || acceptsDeliveries(dbs, delivery.account_id, delivery.webhook_id);
+      delivery.status !== "pending" ||
+      acceptsDeliveries(dbs, delivery.account_id, delivery.webhook_id, caches);
     const record: DeliveryRecord = live
       ? delivery
       : { ...delivery, status: "cancelled", next_attempt_at: null };
@@ -58,11 +60,11 @@ function publishOne(dbs: Databases, item: PublishItem): PublishResult {
   return { event, created: true, deliveries };
 }
 
-export function eventsRepository(dbs: Databases, writer: WriteBatcher): EventRepository {
+export function eventsRepository(dbs: Databases, writer: WriteBatcher, caches: ReadCaches): EventRepository {
   return {
     publish(items: PublishItem[]): Promise<PublishResult[]> {
       if (items.length === 0) return Promise.resolve([]);
-      return writer.run(() => items.map((item) => publishOne(dbs, item)));
+      return writer.run(() => items.map((item) => publishOne(dbs, item, caches)));
     },
 
     get: (accountId, id) => readEvent(dbs, accountId, id),

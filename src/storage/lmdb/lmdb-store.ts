@@ -82,7 +82,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
     accounts: accountsRepository(dbs, writer, caches),
     apiKeys: apiKeysRepository(dbs, writer, caches),
     webhooks: webhooksRepository(dbs, writer, caches),
-    events: eventsRepository(dbs, writer),
+    events: eventsRepository(dbs, writer, caches),
     deliveries: deliveriesRepository(dbs, writer),
     attempts: attemptsRepository(dbs, writer),
     queue: dueQueue(dbs),

@@ -12,6 +12,10 @@ import type { Databases } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";
 import type { WriteBatcher } from "./write-batcher";
 
+/** Read inside a write job: through the transaction, never from the cache. */
+const getWebhook = (dbs: Databases, accountId: string, id: string) =>
+  dbs.webhooks.get([accountId, id]) as WebhookRecord | undefined;
+
 export function webhooksRepository(
   dbs: Databases,
   writer: WriteBatcher,
@@ -35,6 +39,8 @@ export function webhooksRepository(
         out.push(value as WebhookRecord);
       return out;
     }) ?? [];
+  // Run when a job that changes webhooks starts (the reads that follow it in its transaction, such
+  // as a publish checking a webhook, must not see the cached state from before) and after it commits.
   const changed = () => {
     caches.webhooks.clear();
     caches.webhookLists.clear();
@@ -43,6 +49,7 @@ export function webhooksRepository(
   return {
     create(webhook: WebhookRecord): Promise<void> {
       return writer.run(() => {
+        changed();
         if (dbs.webhookOwners.get(webhook.id) !== undefined)
           throw new Error(`webhook ${webhook.id} already exists`);
         if (dbs.accounts.get(webhook.account_id) === undefined) {
@@ -82,8 +89,8 @@ export function webhooksRepository(
 
     update(webhook: WebhookRecord): Promise<boolean> {
       return writer.run(() => {
-        const current = get(webhook.account_id, webhook.id);
-        if (!current) return false;
+        changed();
+        if (!getWebhook(dbs, webhook.account_id, webhook.id)) return false;
         dbs.webhooks.putSync([webhook.account_id, webhook.id], webhook);
         if (!webhook.enabled) cancelPendingDeliveries(dbs, webhook.id, webhook.updated_at);
         return true;
@@ -93,7 +100,8 @@ export function webhooksRepository(
     delete(accountId: string, id: string): Promise<boolean> {
       const at = Date.now();
       return writer.run(() => {
-        if (!get(accountId, id)) return false;
+        changed();
+        if (!getWebhook(dbs, accountId, id)) return false;
         dbs.webhooks.removeSync([accountId, id]);
         dbs.webhookOwners.removeSync(id);
         cancelPendingDeliveries(dbs, id, at);

@@ -30,7 +30,8 @@ export class WriteBatcher {
 
   /**
    * Queues `fn`. `afterCommit` runs synchronously once the job's transaction has committed, before
-   * any promise of the batch resolves (read caches drop what the job changed there).
+   * any promise of the batch resolves (read caches drop what the job changed there), and also when
+   * its batch's transaction rolls back.
    */
   run<T>(fn: () => T, afterCommit?: () => void): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the store is closed"));
@@ -70,7 +71,8 @@ export class WriteBatcher {
       for (let i = 0; i < jobs.length; i++) jobs[i]?.resolve(results[i]);
     } else {
       // Something in the batch threw and the whole transaction rolled back: replay one by one
-      // so that only the failing job fails.
+      // so that only the failing job fails. What the rolled-back jobs left in read caches goes.
+      for (const job of jobs) job.afterCommit?.();
       for (const job of jobs) {
         try {
           const result = this.root.transactionSync(job.fn);
