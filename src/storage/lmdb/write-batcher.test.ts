@@ -61,6 +61,33 @@ describe("WriteBatcher", () => {
     await pending;
   });
 
+  test("afterCommit runs once the job's writes are readable, before its promise resolves, and on rollback", async () => {
+    const seen: unknown[] = [];
+    const done = writer.run(
+      () => db.putSync("x", 1),
+      () => seen.push(["after", db.get("x")]),
+    );
+    await done.then(() => seen.push("resolved"));
+    expect(seen).toEqual([["after", 1], "resolved"]);
+
+    // A batch that rolls back: the good job's hook runs for the rollback and again after its replay.
+    const hooks: string[] = [];
+    const outcomes = await Promise.allSettled([
+      writer.run(
+        () => db.putSync("y", 1),
+        () => hooks.push("good"),
+      ),
+      writer.run(
+        () => {
+          throw new Error("boom");
+        },
+        () => hooks.push("bad"),
+      ),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected"]);
+    expect(hooks).toEqual(["good", "bad", "good"]);
+  });
+
   test("close commits what is queued and refuses new jobs", async () => {
     const pending = writer.run(() => db.putSync("last", true));
     writer.close();
