@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Metrics, Registry } from "./metrics";
+import { Counter, Metrics, Registry } from "./metrics";
 
 describe("Registry", () => {
   test("counters render per label set, with labels sorted and escaped", () => {
@@ -48,4 +48,15 @@ test("the product's metrics are all exposed, and the text ends with a newline", 
     expect(text).toContain(name);
   }
   expect(text.endsWith("\n")).toBe(true);
+});
+
+test("one label set is one series whatever the key order; look-alike sets stay apart", () => {
+  const c = new Counter("t_total", "test");
+  c.inc({ a: "1", b: "2" });
+  c.inc({ b: "2", a: "1" });
+  c.inc({ a: "12", b: "" });
+  c.inc({ a: "1", b: '2"\n' });
+  expect(c.get({ a: "1", b: "2" })).toBe(2);
+  expect(c.get({ a: "12", b: "" })).toBe(1);
+  expect(c.render()).toContain('t_total{a="1",b="2\\"\\n"} 1');
 });

@@ -3,11 +3,30 @@
 
 type Labels = Record<string, string>;
 
-function labelKey(labels: Labels | undefined): string {
-  if (!labels) return "";
+function renderLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return "";
   return `{${keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`;
+}
+
+/** Rendered label sets, by a cheap key of their entries; label sets are few, so this stays small. */
+const rendered = new Map<string, string>();
+
+function labelKey(labels: Labels | undefined): string {
+  if (!labels) return "";
+  let cheap = "";
+  // Length-prefixed, so that no two different label sets share a key.
+  for (const k in labels) {
+    const v = String(labels[k]);
+    cheap += `${k.length}:${k}${v.length}:${v}`;
+  }
+  let key = rendered.get(cheap);
+  if (key === undefined) {
+    key = renderLabels(labels);
+    if (rendered.size >= 10_000) rendered.clear();
+    rendered.set(cheap, key);
+  }
+  return key;
 }
 
 interface Metric {
