@@ -76,7 +76,7 @@ const ENVELOPE_CHARS_MAX = 8 * 1024 * 1024;
 /** Announced events are cached only when one of their deliveries falls due within this. */
 const ANNOUNCE_HORIZON_MS = 60_000;
 /** Announced deliveries kept for their first attempt (about 1 KiB each). */
-const FRESH_MEMORY = 4_096;
+const ANNOUNCED_MEMORY = 4_096;
 /** Refused deliveries whose webhook is remembered (two short strings each). */
 const REFUSED_MEMORY = 50_000;
 
@@ -94,17 +94,13 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   let incoming: string[] = [];
   let incomingHead = 0;
   /**
-   * Deliveries read when their id was handed to their webhook's lane, with the (wall clock) time of the read, so
-   * that the attempt need not read them again. A webhook changed since (disabled, re-enabled) makes
-   * the attempt read its delivery afresh, since the change may have cancelled it.
+   * Delivery records already in hand, each with the (wall clock) time it was current: announced by
+   * their publish (at most ANNOUNCED_MEMORY of those; later ones are read when due), or read when
+   * their id entered its webhook's lane. Taking an id into a lane and making its attempt then need
+   * no read. A webhook changed since that time (disabled, re-enabled) makes the attempt read the
+   * delivery afresh, since the change may have cancelled it.
    */
-  const loaded = new Map<string, { delivery: DeliveryRecord; at: number }>();
-  /**
-   * Deliveries announced by their publish, as committed (with the time they were announced), so
-   * that taking them into a lane needs no read. Bounded: when full, later announcements are simply
-   * read from the store when due.
-   */
-  const fresh = new Map<string, { delivery: DeliveryRecord; at: number }>();
+  const known = new Map<string, { delivery: DeliveryRecord; at: number }>();
   /**
    * The webhook of each delivery refused by its full lane, so that while the lane stays full the
    * delivery is left in the store again without being read again. Bounded; oldest forgotten first.
@@ -201,24 +197,25 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         scheduler.leftOut({ delivery_id: id, due: refused.due });
         continue;
       }
-      const announced = fresh.get(id);
-      if (announced) fresh.delete(id);
-      const delivery = announced?.delivery ?? store.deliveries.getById(id);
+      const inHand = known.get(id);
+      const delivery = inHand?.delivery ?? store.deliveries.getById(id);
       if (delivery?.status !== "pending") {
+        known.delete(id);
         held.delete(id);
         continue;
       }
       if (delivery.next_attempt_at !== null && delivery.next_attempt_at > now() + EARLY_SLACK_MS) {
         // Rescheduled since it was loaded: wait for the store's due time instead.
+        known.delete(id);
         held.delete(id);
         scheduler.schedule({ delivery_id: id, due: delivery.next_attempt_at });
         continue;
       }
+      if (!inHand) known.set(id, { delivery, at: Date.now() });
       // A webhook with a full lane leaves its delivery in the store; a re-read brings it back once
       // the lane has drained (or at the periodic re-read).
-      loaded.set(id, { delivery, at: announced?.at ?? Date.now() });
       if (limiter.offer(delivery.webhook_id, id) === "refused") {
-        loaded.delete(id);
+        known.delete(id);
         held.delete(id);
         refusedLanes.add(delivery.webhook_id);
         if (refusedWebhook.size >= REFUSED_MEMORY) {
@@ -243,8 +240,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
    * outcome (still running), or with nothing when there was nothing to record.
    */
   async function attempt(id: string): Promise<Promise<void> | undefined> {
-    const early = loaded.get(id);
-    loaded.delete(id);
+    const early = known.get(id);
+    known.delete(id);
     refusedWebhook.delete(id);
     let delivery = early?.delivery ?? store.deliveries.getById(id);
     if (delivery?.status !== "pending" || !accepting) return;
@@ -312,8 +309,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       limiter.pause();
       // Queued ids stay due in the store; only attempts already running are waited for.
       for (const id of limiter.drain()) held.delete(id);
-      loaded.clear();
-      fresh.clear();
+      known.clear();
       refusedWebhook.clear();
       envelopes.clear();
       for (let i = incomingHead; i < incoming.length; i++) held.delete(incoming[i] as string);
@@ -341,10 +337,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       if (!accepting) return;
       if (deliveries) {
         for (const delivery of deliveries) {
-          if (fresh.size >= FRESH_MEMORY) break;
+          if (known.size >= ANNOUNCED_MEMORY) break;
           // Stamped with the record's own time: a webhook change made after the record was built,
           // even before this announcement, makes the attempt read the delivery afresh.
-          if (delivery.status === "pending") fresh.set(delivery.id, { delivery, at: delivery.updated_at });
+          if (delivery.status === "pending") known.set(delivery.id, { delivery, at: delivery.updated_at });
         }
       }
       // Before the entries are scheduled, so that their attempts find the envelopes.
