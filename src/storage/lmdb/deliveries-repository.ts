@@ -9,7 +9,7 @@ import { putAttempt } from "./attempts-repository";
 import { acceptsDeliveries } from "./cancellation";
 import { deliveriesOfEvent } from "./events-repository";
 import { type Databases, entryCount, MARK, type StoredDelivery } from "./lmdb-databases";
-import { readDelivery, readStoredDelivery, rewriteDelivery } from "./stored-records";
+import { readDelivery, readStoredDelivery, rewriteDelivery, writeDelivery } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
 function leaveQueue(dbs: Databases, delivery: DeliveryRecord): void {
@@ -36,7 +36,7 @@ function applyAttempt(
   const attempts: StoredDelivery["attempts"] = [...stored.attempts, [attempt.started_at, attempt.id]];
   // Cancelled (or finished) meanwhile: the attempt is history worth keeping, the state is not moved.
   if (delivery.status !== "pending") {
-    dbs.deliveries.putSync(delivery.id, { delivery, attempts } satisfies StoredDelivery);
+    writeDelivery(dbs, { delivery, attempts });
     return delivery;
   }
   leaveQueue(dbs, delivery);
@@ -51,7 +51,7 @@ function applyAttempt(
     last_error: attempt.outcome === "failed" ? (attempt.error_message ?? attempt.error_class) : null,
   };
   if (update.status === "pending") enterQueue(dbs, next, update.next_attempt_at);
-  dbs.deliveries.putSync(next.id, { delivery: next, attempts } satisfies StoredDelivery);
+  writeDelivery(dbs, { delivery: next, attempts });
   return next;
 }
 

@@ -9,9 +9,9 @@ import type { EventRepository, PublishItem, PublishResult } from "../store";
 import { acceptsDeliveries } from "./cancellation";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
 import { TOP } from "./key-ranges";
-import { type Databases, MARK, type StoredDelivery, type StoredEvent } from "./lmdb-databases";
+import { type Databases, MARK, type StoredEvent } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";
-import { readDelivery, readEvent, readStoredEvent } from "./stored-records";
+import { readDelivery, readEvent, readStoredEvent, writeDelivery } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
 /** The stored deliveries of an event, oldest first. */
@@ -29,8 +29,7 @@ export function deliveriesOfEvent(dbs: Databases, accountId: string, eventId: st
 
 /** Writes a new delivery and, while pending, its queue and webhook entries. */
 export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
-  const stored: StoredDelivery = { delivery, attempts: [] };
-  dbs.deliveries.putSync(delivery.id, stored);
+  writeDelivery(dbs, { delivery, attempts: [] });
   if (delivery.status === "pending" && delivery.next_attempt_at !== null) {
     dbs.queue.putSync([delivery.next_attempt_at, delivery.id], MARK);
     dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], delivery.next_attempt_at);

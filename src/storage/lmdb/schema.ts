@@ -5,8 +5,10 @@
 
 import type { Database, Key } from "lmdb";
 import type { AttemptRecord, DeliveryRecord, EventRecord } from "../records";
+import { putAttempt } from "./attempts-repository";
 import { entriesUnder } from "./key-ranges";
-import type { Databases, StoredDelivery, StoredEvent } from "./lmdb-databases";
+import type { Databases, StoredEvent } from "./lmdb-databases";
+import { writeDelivery } from "./stored-records";
 
 export const SCHEMA_VERSION_KEY = "schema_version";
 export const CURRENT_SCHEMA_VERSION = 2;
@@ -37,8 +39,11 @@ const V1_INDEXES = [
   "attempts_by_webhook",
 ];
 
-/** Rewrites every entry of `db` (chunk by chunk, never holding the whole table in memory). */
-function rewriteAll(db: Database, rewrite: (key: Key, value: unknown) => unknown): void {
+/**
+ * Hands every entry of `db` to `each`, in key order, a chunk at a time: the whole table is never
+ * held in memory, and `each` may write to `db` itself, since a chunk is read before it is handed on.
+ */
+function forEachEntry(db: Database, each: (key: Key, value: unknown) => void): void {
   let after: Key | undefined;
   for (;;) {
     const chunk: Array<{ key: Key; value: unknown }> = [];
@@ -46,7 +51,7 @@ function rewriteAll(db: Database, rewrite: (key: Key, value: unknown) => unknown
       after === undefined ? { limit: 10_000 } : { start: after, exclusiveStart: true, limit: 10_000 },
     ))
       chunk.push({ key, value });
-    for (const { key, value } of chunk) db.putSync(key, rewrite(key, value));
+    for (const { key, value } of chunk) each(key, value);
     if (chunk.length < 10_000) return;
     after = (chunk[chunk.length - 1] as { key: Key }).key;
   }
@@ -55,33 +60,20 @@ function rewriteAll(db: Database, rewrite: (key: Key, value: unknown) => unknown
 function linkRecordsAndMergeAttemptLogs(dbs: Databases): void {
   const eventDeliveries = dbs.open("event_deliveries");
   const attemptsByDelivery = dbs.open("attempts_by_delivery");
-  const oldAttempts = dbs.open("attempts");
-  rewriteAll(dbs.events, (key, value) => {
+  forEachEntry(dbs.events, (key, value) => {
     const [accountId, eventId] = key as [string, string];
     const ids = entriesUnder(eventDeliveries, [accountId, eventId])
       .filter((e) => e.key[1] === eventId)
       .map((e) => e.key[2] as string);
-    return { event: value as EventRecord, deliveries: ids } satisfies StoredEvent;
+    dbs.events.putSync(key, { event: value as EventRecord, deliveries: ids } satisfies StoredEvent);
   });
-  rewriteAll(dbs.deliveries, (key, value) => {
+  forEachEntry(dbs.deliveries, (key, value) => {
     const attempts = entriesUnder(attemptsByDelivery, [key as string]).map(
       (e) => [e.key[1] as number, e.key[2] as string] as [number, string],
     );
-    return { delivery: value as DeliveryRecord, attempts } satisfies StoredDelivery;
+    writeDelivery(dbs, { delivery: value as DeliveryRecord, attempts });
   });
-  let after: Key | undefined;
-  for (;;) {
-    let count = 0;
-    for (const { key, value } of oldAttempts.getRange(
-      after === undefined ? { limit: 10_000 } : { start: after, exclusiveStart: true, limit: 10_000 },
-    )) {
-      const attempt = value as AttemptRecord;
-      dbs.attempts.putSync([attempt.account_id, attempt.webhook_id, attempt.started_at, attempt.id], attempt);
-      after = key;
-      count++;
-    }
-    if (count < 10_000) break;
-  }
+  forEachEntry(dbs.open("attempts"), (_key, value) => putAttempt(dbs, value as AttemptRecord));
   for (const name of V1_INDEXES) dbs.open(name).dropSync();
 }
 

@@ -20,8 +20,11 @@ export function readDelivery(dbs: Databases, id: string): DeliveryRecord | undef
   return readStoredDelivery(dbs, id)?.delivery;
 }
 
+export function writeDelivery(dbs: Databases, stored: StoredDelivery): void {
+  dbs.deliveries.putSync(stored.delivery.id, stored);
+}
+
 /** Replaces a delivery's record, keeping its attempt keys. */
 export function rewriteDelivery(dbs: Databases, stored: StoredDelivery, delivery: DeliveryRecord): void {
-  const next: StoredDelivery = { delivery, attempts: stored.attempts };
-  dbs.deliveries.putSync(delivery.id, next);
+  writeDelivery(dbs, { delivery, attempts: stored.attempts });
 }
