@@ -51,10 +51,11 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
   const lookup = opts.lookup ?? defaultLookup;
   const cache = new Map<string, { expires: number; result: ResolveResult }>();
   const pending = new Map<string, Promise<ResolveResult>>();
-  /** IP literals and their verdicts, which never change: checked once, not at every attempt. */
-  const literals = new Map<string, Promise<ResolveResult>>();
-  /** Whether a host is no IP literal (and so needs DNS), so that it is parsed once. */
-  const names = new Set<string>();
+  /**
+   * Each host's parse, done once: an IP literal's verdict (which never changes), or null for a name,
+   * which goes to DNS.
+   */
+  const literals = new Map<string, Promise<ResolveResult> | null>();
 
   const check = (address: string, family: 4 | 6): ResolveResult => {
     if (opts.allowPrivate) return { ok: true, address, family };
@@ -113,19 +114,14 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
   return {
     resolve(rawHost: string): Promise<ResolveResult> {
       const host = rawHost.startsWith("[") && rawHost.endsWith("]") ? rawHost.slice(1, -1) : rawHost;
-      const known = literals.get(host);
-      if (known) return known;
-      if (!names.has(host)) {
+      let verdict = literals.get(host);
+      if (verdict === undefined) {
         const literal = parseIpLiteral(host);
-        if (literal !== null) {
-          const result = Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
-          if (literals.size >= maxEntries) literals.clear();
-          literals.set(host, result);
-          return result;
-        }
-        if (names.size >= maxEntries) names.clear();
-        names.add(host);
+        verdict = literal === null ? null : Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
+        if (literals.size >= maxEntries) literals.clear();
+        literals.set(host, verdict);
       }
+      if (verdict) return verdict;
       const hit = cache.get(host);
       if (hit && hit.expires > now()) return Promise.resolve(hit.result);
       const inFlight = pending.get(host);

@@ -55,8 +55,11 @@ test("one label set is one series whatever the key order; look-alike sets stay a
   c.inc({ a: "1", b: "2" });
   c.inc({ b: "2", a: "1" });
   c.inc({ a: "12", b: "" });
+  // Would share a key with { a: "1", b: "2" } if entries were only joined as `k=v;`.
+  c.inc({ a: "1;b=2" });
   c.inc({ a: "1", b: '2"\n' });
   expect(c.get({ a: "1", b: "2" })).toBe(2);
   expect(c.get({ a: "12", b: "" })).toBe(1);
+  expect(c.get({ a: "1;b=2" })).toBe(1);
   expect(c.render()).toContain('t_total{a="1",b="2\\"\\n"} 1');
 });
