@@ -1,11 +1,12 @@
 // The engine end to end: real LMDB in a temp dir, real receivers on 127.0.0.1, short schedules.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import type { DeliveryEngine } from "../../src/delivery/delivery-engine";
 import { createLogger } from "../../src/observability/logger";
 import type { Store } from "../../src/storage/store";
+import { cleanupAfterEach } from "../support/cleanups";
 import { closedPort, hang, type Receiver, startReceiver, startResettingServer } from "../support/receiver";
 import {
   createAccount,
@@ -27,10 +28,7 @@ function verifySignature(payload: string | Buffer, signature: string, secret: st
   return crypto.timingSafeEqual(Buffer.from(expectedSignature, "hex"), Buffer.from(receivedSignature, "hex"));
 }
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupAfterEach();
 
 async function setup(configOverrides: Parameters<typeof testConfig>[0] = {}) {
   const dir = tempDir();

@@ -1,8 +1,9 @@
 // The engine's read savings: a delivery announced by its publish is taken into its lane without a
 // read, and a delivery refused by a full lane is not read again while that lane stays full.
 
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { Store } from "../../src/storage/store";
+import { cleanupAfterEach } from "../support/cleanups";
 import { startReceiver } from "../support/receiver";
 import {
   createAccount,
@@ -15,10 +16,7 @@ import {
   waitUntil,
 } from "./fixtures";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupAfterEach();
 
 /** The store with its delivery reads by id counted. */
 function counting(store: Store): { store: Store; reads: Map<string, number> } {

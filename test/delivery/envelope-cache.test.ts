@@ -2,7 +2,7 @@
 // announced without reading them back (real LMDB, real receivers), while unannounced deliveries
 // and vanished events behave as before.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
@@ -11,6 +11,7 @@ import { eventCatalog } from "../../src/domain/event-catalog";
 import { EventsService } from "../../src/domain/events-service";
 import type { DueEntry, EventRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
+import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, startReceiver } from "../support/receiver";
 import {
   createAccount,
@@ -23,10 +24,7 @@ import {
   waitUntil,
 } from "./fixtures";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupAfterEach();
 
 function envelope(id: string, chars: number, createdAt = 1_000): Envelope {
   return { id, type: "message.delivered", created_at: createdAt, body: "x".repeat(chars) };

@@ -1,6 +1,7 @@
 // Durability across restarts: pending deliveries live in LMDB, not in memory.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { cleanupAfterEach } from "../support/cleanups";
 import { hang, type Receiver, startReceiver } from "../support/receiver";
 import {
   createAccount,
@@ -13,10 +14,7 @@ import {
   waitUntil,
 } from "./fixtures";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupAfterEach();
 
 function receiver(...args: Parameters<typeof startReceiver>): Receiver {
   const r = startReceiver(...args);

@@ -2,12 +2,12 @@
 // of known small length is read whole, anything else is streamed and cut at MAX_RESPONSE_BYTES, and
 // every read is bounded by the attempt's timeout.
 
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
 import { createTargetResolver } from "../../src/delivery/resolve-target";
 import { MAX_RESPONSE_BYTES, type SendRequest, send, smallBodyLength } from "../../src/delivery/sender";
 import { generateSecret } from "../../src/delivery/signing";
-import { type Receiver, startReceiver } from "../support/receiver";
+import { receiversStoppedAfterAll } from "../support/receiver";
 
 const secret = generateSecret();
 const request: SendRequest = {
@@ -23,15 +23,7 @@ const opts = (timeoutMs = 2_000) => ({
   userAgent: "InboxWebhooks/9.9.9",
 });
 
-const receivers: Receiver[] = [];
-function receiver(...args: Parameters<typeof startReceiver>): Receiver {
-  const r = startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
-afterAll(async () => {
-  for (const r of receivers) await r.stop();
-});
+const receiver = receiversStoppedAfterAll();
 
 /**
  * A raw HTTP/1.1 server that writes `head` and the start of a body for each request, then never

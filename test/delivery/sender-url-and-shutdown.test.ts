@@ -2,11 +2,11 @@
 // parsed once per URL must still be exactly those of the URL sent to, and one shutdown signal shared
 // by every attempt must end each one in flight, whatever stage it is in.
 
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createTargetResolver, type TargetResolver } from "../../src/delivery/resolve-target";
 import { type SendRequest, send } from "../../src/delivery/sender";
 import { generateSecret } from "../../src/delivery/signing";
-import { hang, type Receiver, startReceiver } from "../support/receiver";
+import { hang, receiversStoppedAfterAll } from "../support/receiver";
 
 const secret = generateSecret();
 const request: SendRequest = {
@@ -24,15 +24,7 @@ const opts = (extra: { resolver?: TargetResolver; timeoutMs?: number; signal?: A
   ...(extra.signal ? { signal: extra.signal } : {}),
 });
 
-const receivers: Receiver[] = [];
-function receiver(...args: Parameters<typeof startReceiver>): Receiver {
-  const r = startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
-afterAll(async () => {
-  for (const r of receivers) await r.stop();
-});
+const receiver = receiversStoppedAfterAll();
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
 

@@ -1,13 +1,13 @@
 // The sender against real sockets on 127.0.0.1: a Bun.serve receiver, a TCP server that resets,
 // a closed port, a TLS receiver with its own certificate.
 
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { createTargetResolver, type TargetResolver } from "../../src/delivery/resolve-target";
 import { classifyError, MAX_RESPONSE_BYTES, type SendRequest, send } from "../../src/delivery/sender";
 import { generateSecret } from "../../src/delivery/signing";
-import { closedPort, hang, type Receiver, startReceiver, startResettingServer } from "../support/receiver";
+import { closedPort, hang, receiversStoppedAfterAll, startResettingServer } from "../support/receiver";
 
 // The docs' verifySignature, verbatim.
 function verifySignature(payload: string | Buffer, signature: string, secret: string) {
@@ -36,15 +36,7 @@ const opts = (resolver: TargetResolver = open, timeoutMs = 2_000) => ({
   userAgent: "InboxWebhooks/9.9.9",
 });
 
-const receivers: Receiver[] = [];
-function receiver(...args: Parameters<typeof startReceiver>): Receiver {
-  const r = startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
-afterAll(async () => {
-  for (const r of receivers) await r.stop();
-});
+const receiver = receiversStoppedAfterAll();
 
 describe("send", () => {
   test("posts the exact body with every header, verifiable by the docs' code and Standard Webhooks", async () => {

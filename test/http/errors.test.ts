@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHttpApp } from "../../src/http/http-app";
 import { Metrics } from "../../src/observability/metrics";
-import { ADMIN_KEY, createHarness, FakeDelivery, type Harness, webhookBody } from "./harness";
+import { ADMIN_KEY, chunkedBody, createHarness, FakeDelivery, type Harness, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,18 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
 });
-
-function chunked(text: string, chunkSize: number): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + chunkSize));
-      offset += chunkSize;
-    },
-  });
-}
 
 describe("request bodies", () => {
   test("413 when Content-Length exceeds the limit", async () => {
@@ -39,7 +27,7 @@ describe("request bodies", () => {
       new Request("http://localhost/v1/webhooks", {
         method: "POST",
         headers: { authorization: `Bearer ${h.defaultKey}`, "content-type": "application/json" },
-        body: chunked(body, 1000),
+        body: chunkedBody(body, 1000),
         duplex: "half",
       }),
     );
@@ -50,7 +38,7 @@ describe("request bodies", () => {
       new Request("http://localhost/v1/webhooks", {
         method: "POST",
         headers: { authorization: `Bearer ${h.defaultKey}`, "content-type": "application/json" },
-        body: chunked(JSON.stringify(webhookBody()), 7),
+        body: chunkedBody(JSON.stringify(webhookBody()), 7),
         duplex: "half",
       }),
     );

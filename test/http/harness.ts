@@ -176,3 +176,16 @@ export function webhookBody(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/** A body with no Content-Length (sent as Transfer-Encoding: chunked), `chunkSize` bytes a chunk. */
+export function chunkedBody(data: string | Uint8Array, chunkSize: number): ReadableStream<Uint8Array> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + chunkSize));
+      offset += chunkSize;
+    },
+  });
+}

@@ -5,6 +5,7 @@ import net from "node:net";
 import type { Server } from "bun";
 import { ApiError } from "../../src/http/api-error";
 import { readJsonBody } from "../../src/http/json-body";
+import { chunkedBody } from "./harness";
 
 const LIMIT = 1024;
 
@@ -48,18 +49,6 @@ async function post(
   if (contentType !== null) headers["content-type"] = contentType;
   const res = await fetch(`${base}/`, { method: "POST", headers, body });
   return { status: res.status, json: (await res.json()) as Answer["json"] };
-}
-
-/** A body with no Content-Length: fetch sends a ReadableStream with Transfer-Encoding: chunked. */
-function chunked(bytes: Uint8Array, chunkSize: number): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + chunkSize));
-      offset += chunkSize;
-    },
-  });
 }
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -148,21 +137,21 @@ describe("with Content-Length (read whole)", () => {
 describe("without Content-Length (chunked, streamed)", () => {
   test("a body under the limit is parsed", async () => {
     const text = JSON.stringify({ type: "message.read", data: { note: "y".repeat(300) } });
-    const res = await post(chunked(encode(text), 7));
+    const res = await post(chunkedBody(encode(text), 7));
     expect(res.status).toBe(200);
     expect(res.json.declared).toBeNull();
     expect(res.json.body).toEqual(JSON.parse(text));
   });
 
   test("a body of exactly the limit is accepted", async () => {
-    const res = await post(chunked(encode(jsonOfSize(LIMIT)), 100));
+    const res = await post(chunkedBody(encode(jsonOfSize(LIMIT)), 100));
     expect(res.status).toBe(200);
     expect(res.json.declared).toBeNull();
     expect(res.json.body).toEqual({ p: "x".repeat(LIMIT - 8) });
   });
 
   test("a body over the limit is 413", async () => {
-    const res = await post(chunked(encode(" ".repeat(20 * LIMIT)), 256));
+    const res = await post(chunkedBody(encode(" ".repeat(20 * LIMIT)), 256));
     expect(res.status).toBe(413);
     expect(res.json.declared).toBeNull();
     expect(res.json.code).toBe("payload_too_large");
@@ -184,7 +173,7 @@ describe("without Content-Length (chunked, streamed)", () => {
 describe("both paths", () => {
   const bodies = (bytes: Uint8Array) => [
     { path: "Content-Length", body: () => bytes },
-    { path: "chunked", body: () => chunked(bytes, 3) },
+    { path: "chunked", body: () => chunkedBody(bytes, 3) },
   ];
 
   test("invalid UTF-8 is 400 malformed_json", async () => {
@@ -228,7 +217,7 @@ describe("both paths", () => {
       const empty = await post("", type);
       expect(empty.status).toBe(200);
       expect(empty.json.body).toBeNull();
-      const emptyStream = await post(chunked(new Uint8Array(0), 1), type);
+      const emptyStream = await post(chunkedBody(new Uint8Array(0), 1), type);
       expect(emptyStream.status).toBe(200);
       expect(emptyStream.json.body).toBeNull();
     }

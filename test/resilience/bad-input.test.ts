@@ -9,7 +9,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import fc from "fast-check";
-import { Api, deliveredData, type Json } from "./support/api";
+import { Api, deliveredData, type Json, jsonOrUndefined } from "./support/api";
 import { httpReceiver } from "./support/fault-receivers";
 import { readQueryValue, type Schema, schemaProblems } from "./support/json-schema";
 import {
@@ -189,12 +189,7 @@ test("thousands of malformed requests: no 5xx, JSON errors only, no garbage acce
         return;
       }
       const text = await res.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
+      const json = jsonOrUndefined(text);
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       const wrong = verdict(req, res.status, res.headers.get("content-type") ?? "", json);
       if (wrong) failures.push(`${wrong}: ${text.slice(0, 200)} <- ${req.label}`);

@@ -47,6 +47,38 @@ async function publishRange(
   return { unanswered };
 }
 
+/**
+ * Registers the receiver, publishes `count` events (`concurrency` requests in flight), waits until
+ * `atReceiver` requests have reached the receiver, then sends SIGTERM and checks the process exits
+ * cleanly. Answers the accepted event ids and how long the exit took.
+ */
+async function publishThenTerminate(
+  api: Api,
+  server: ServerProcess,
+  receiver: ReceiverProcess,
+  opts: { count: number; concurrency: number; atReceiver: number },
+): Promise<{ key: string; accepted: Set<string>; shutdownMs: number }> {
+  const key = server.accountKey;
+  await api.registerWebhook(key, receiver.url);
+  const accepted = new Set<string>();
+  await publishRange(api, server, key, 0, opts.count, accepted, opts.concurrency);
+  expect(accepted.size).toBe(opts.count);
+  await waitFor(
+    `${opts.atReceiver} requests at the receiver`,
+    () => receiver.read().total >= opts.atReceiver,
+    {
+      timeoutMs: 20_000,
+      intervalMs: 10,
+    },
+  );
+  const termAt = performance.now();
+  server.kill("SIGTERM");
+  const exit = await server.exited(30_000);
+  const shutdownMs = Math.round(performance.now() - termAt);
+  expect(exit).toEqual({ code: 0, signal: null });
+  return { key, accepted, shutdownMs };
+}
+
 function missing(accepted: Set<string>, receiver: ReceiverProcess): string[] {
   const { arrivals } = receiver.read();
   return [...accepted].filter((id) => !arrivals.has(id));
@@ -164,21 +196,12 @@ describe("SIGTERM", () => {
   });
 
   test("exits 0 mid-delivery, finishing or keeping every attempt in flight; nothing lost", async () => {
-    const key = server.accountKey;
-    await api.registerWebhook(key, receiver.url);
-    const accepted = new Set<string>();
-    await publishRange(api, server, key, 0, 60, accepted, 8);
-    expect(accepted.size).toBe(60);
     // Terminate while the slow receiver holds attempts in flight (4 at a time, 800 ms each).
-    await waitFor("a few deliveries in flight", () => receiver.read().total >= 6, {
-      timeoutMs: 20_000,
-      intervalMs: 10,
+    const { key, accepted, shutdownMs } = await publishThenTerminate(api, server, receiver, {
+      count: 60,
+      concurrency: 8,
+      atReceiver: 6,
     });
-    const termAt = performance.now();
-    server.kill("SIGTERM");
-    const exit = await server.exited(30_000);
-    const shutdownMs = Math.round(performance.now() - termAt);
-    expect(exit).toEqual({ code: 0, signal: null });
 
     const atExit = receiver.read();
     const answeredAtExit = new Set(atExit.answered);
@@ -235,20 +258,11 @@ describe("SIGTERM with a receiver slower than the shutdown grace", () => {
   });
 
   test("exits 0 after the grace, keeping the unfinished attempts pending for the next start", async () => {
-    const key = server.accountKey;
-    await api.registerWebhook(key, receiver.url);
-    const accepted = new Set<string>();
-    await publishRange(api, server, key, 0, 20, accepted, 4);
-    expect(accepted.size).toBe(20);
-    await waitFor("4 attempts in flight", () => receiver.read().total >= 4, {
-      timeoutMs: 20_000,
-      intervalMs: 10,
+    const { key, accepted, shutdownMs } = await publishThenTerminate(api, server, receiver, {
+      count: 20,
+      concurrency: 4,
+      atReceiver: 4,
     });
-    const termAt = performance.now();
-    server.kill("SIGTERM");
-    const exit = await server.exited(30_000);
-    const shutdownMs = Math.round(performance.now() - termAt);
-    expect(exit).toEqual({ code: 0, signal: null });
     // It gave up on the receiver after its grace instead of waiting out the 6 s answers.
     expect(shutdownMs).toBeLessThan(RECEIVER_DELAY_MS - 1000);
     const cut = [...receiver.read().arrivals.keys()];

@@ -1,7 +1,7 @@
 // The scheduler and engine over a real LMDB backlog: far-future entries stay out of memory, and an
 // overdue backlog larger than memory allows drains exactly once per delivery.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { newId } from "../../src/domain/ids";
 import { silentLogger } from "../../src/observability/logger";
 import { DueScheduler } from "../../src/scheduler/due-scheduler";
@@ -9,12 +9,10 @@ import type { DeliveryRecord, EventRecord } from "../../src/storage/records";
 import type { PublishItem, Store } from "../../src/storage/store";
 import { engineFor, testConfig, waitUntil } from "../delivery/fixtures";
 import { createAccount, createWebhook, openStore, tempDir } from "../delivery/store-fixtures";
+import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, startReceiver } from "../support/receiver";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupAfterEach();
 
 /** Publishes `count` single-delivery events to `webhookId`, the i-th due at `dueOf(i)`. */
 async function bulkPublish(

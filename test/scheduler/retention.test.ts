@@ -1,18 +1,16 @@
 // Retention sweeps: batches until nothing is left, never one long write, against a real LMDB.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { newId } from "../../src/domain/ids";
 import { silentLogger } from "../../src/observability/logger";
 import { startRetention } from "../../src/scheduler/retention";
 import type { AttemptRecord } from "../../src/storage/records";
 import type { RetentionResult, Store } from "../../src/storage/store";
 import { createAccount, createWebhook, openStore, tempDir } from "../delivery/store-fixtures";
+import { cleanupAfterEach } from "../support/cleanups";
 
 const DAY = 86_400_000;
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = cleanupAfterEach();
 
 function oldAttempt(accountId: string, webhookId: string, startedAt: number): AttemptRecord {
   return {

@@ -2,6 +2,8 @@
 // (headers and exact body text) and answers as the test says: a status, a hang, a slow or endless
 // body. Tests talk to it over real sockets, as the engine talks to a customer's endpoint.
 
+import { afterAll } from "bun:test";
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -83,6 +85,22 @@ export function startReceiver(responder: Responder = () => new Response("ok")): 
 }
 
 /** A TCP server that accepts connections and closes each one as soon as the request starts. */
+/**
+ * A starter of receivers that are all stopped after the test file's last test (call once at a test
+ * file's top level).
+ */
+export function receiversStoppedAfterAll(): (...args: Parameters<typeof startReceiver>) => Receiver {
+  const started: Receiver[] = [];
+  afterAll(async () => {
+    for (const r of started) await r.stop();
+  });
+  return (...args) => {
+    const r = startReceiver(...args);
+    started.push(r);
+    return r;
+  };
+}
+
 export function startResettingServer(): { port: number; connections: () => number; stop(): void } {
   let connections = 0;
   const listener = Bun.listen({

@@ -46,12 +46,7 @@ export class Api {
     }
     const res = await fetch(`${this.baseUrl()}${path}`, { method, headers, body });
     const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = jsonOrUndefined(text);
     return { status: res.status, contentType: res.headers.get("content-type") ?? "", text, json };
   }
 
@@ -119,4 +114,13 @@ export function deliveredData(n: number): Json {
     delivered_at: "2025-01-15T10:25:03Z",
     device_id: "dev_abcdef123456",
   };
+}
+
+/** The parsed text, or undefined when it is not JSON. */
+export function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
