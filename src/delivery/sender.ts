@@ -118,6 +118,7 @@ export async function send(
       "Content-Type": "application/json",
       "User-Agent": opts.userAgent,
       "X-Inbox-Signature": signed["X-Inbox-Signature"],
+      "X-Inbox-Timestamp": signed["X-Inbox-Timestamp"],
       "webhook-id": signed["webhook-id"],
       "webhook-timestamp": signed["webhook-timestamp"],
       "webhook-signature": signed["webhook-signature"],

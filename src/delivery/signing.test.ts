@@ -170,12 +170,19 @@ describe("signHeaders", () => {
     const headers = signHeaders({ secret, body: SAMPLE_BODY, eventId: "evt_1234567890", timestampSeconds });
     expect(Object.keys(headers).sort()).toEqual([
       "X-Inbox-Signature",
+      "X-Inbox-Timestamp",
       "webhook-id",
       "webhook-signature",
       "webhook-timestamp",
     ]);
     expect(headers["webhook-id"]).toBe("evt_1234567890");
     expect(headers["webhook-timestamp"]).toBe(String(timestampSeconds));
+    expect(headers["X-Inbox-Timestamp"]).toBe(String(timestampSeconds));
+    // The docs' signature is unchanged by the timestamp: the same body signs the same at any time.
+    expect(signHeaders({ secret, body: SAMPLE_BODY, eventId: "evt_2", timestampSeconds: 1 })).toMatchObject({
+      "X-Inbox-Signature": headers["X-Inbox-Signature"],
+      "X-Inbox-Timestamp": "1",
+    });
     expect(docsVerifySignature(Buffer.from(SAMPLE_BODY), headers["X-Inbox-Signature"], secret)).toBe(true);
     expect(new Webhook(secret).verify(SAMPLE_BODY, { ...headers })).toEqual(JSON.parse(SAMPLE_BODY));
     expect(new Webhook(secret).verify(Buffer.from(SAMPLE_BODY), { ...headers })).toEqual(

@@ -1,9 +1,13 @@
 // Request signing. Every delivery carries two signatures over the same exact body bytes:
 //  - X-Inbox-Signature, the docs' scheme: `sha256=<hex HMAC-SHA256(body)>` keyed by the whole secret
-//    string ("whsec_…", as UTF-8), which is exactly what the docs' verifySignature recomputes;
+//    string ("whsec_…", as UTF-8), which is exactly what the docs' verifySignature recomputes. It
+//    covers the body only, so it says nothing about when a request was sent;
 //  - the Standard Webhooks set (webhook-id, webhook-timestamp, webhook-signature): `v1,<base64
 //    HMAC-SHA256("<id>.<timestamp>.<body>")>` keyed by the base64-decoded part after "whsec_", so any
 //    Standard Webhooks library verifies it and can reject replays by timestamp.
+// X-Inbox-Timestamp repeats webhook-timestamp (Unix seconds of this attempt) under the docs' prefix,
+// for receivers that check X-Inbox-Signature and want to refuse old requests: the value is signed
+// by webhook-signature, not by X-Inbox-Signature.
 // The body must be signed as the exact bytes sent; re-serializing JSON after signing breaks both.
 //
 // Signing runs on every attempt, so it uses Bun's native HMAC (measured faster than node:crypto's
@@ -83,12 +87,14 @@ export function standardSignature(
 
 export interface SignatureHeaders {
   "X-Inbox-Signature": string;
+  /** Unix seconds of this attempt; always equal to webhook-timestamp. */
+  "X-Inbox-Timestamp": string;
   "webhook-id": string;
   "webhook-timestamp": string;
   "webhook-signature": string;
 }
 
-/** The four signature headers of one delivery attempt; `eventId` doubles as the webhook-id. */
+/** The signature and timestamp headers of one delivery attempt; `eventId` doubles as the webhook-id. */
 export function signHeaders(opts: {
   secret: string;
   body: string | Uint8Array;
@@ -96,10 +102,12 @@ export function signHeaders(opts: {
   timestampSeconds: number;
 }): SignatureHeaders {
   const { secret, body, eventId, timestampSeconds } = opts;
+  const timestamp = String(timestampSeconds);
   return {
     "X-Inbox-Signature": inboxSignature(secret, body),
+    "X-Inbox-Timestamp": timestamp,
     "webhook-id": eventId,
-    "webhook-timestamp": String(timestampSeconds),
+    "webhook-timestamp": timestamp,
     "webhook-signature": standardSignature(secret, eventId, timestampSeconds, body),
   };
 }

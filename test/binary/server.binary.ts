@@ -143,6 +143,9 @@ describe("the API through the binary", () => {
     // Exactly the docs' verifySignature: HMAC-SHA256 of the body bytes keyed by the secret string.
     const expected = createHmac("sha256", webhook.secret).update(got.body, "utf8").digest("hex");
     expect(got.headers.get("x-inbox-signature")).toBe(`sha256=${expected}`);
+    // Unix seconds of the attempt, for receivers that refuse old requests: the signed webhook-timestamp.
+    expect(got.headers.get("x-inbox-timestamp")).toMatch(/^\d{10}$/);
+    expect(got.headers.get("x-inbox-timestamp")).toBe(got.headers.get("webhook-timestamp"));
     // And any Standard Webhooks library accepts it.
     const plainHeaders = Object.fromEntries(got.headers.entries());
     expect(new Webhook(webhook.secret).verify(got.body, plainHeaders)).toEqual(envelope);

@@ -41,6 +41,7 @@ const receiver = receiversStoppedAfterAll();
 describe("send", () => {
   test("posts the exact body with every header, verifiable by the docs' code and Standard Webhooks", async () => {
     const r = receiver(() => new Response("thanks", { status: 202 }));
+    const sentAt = Math.floor(Date.now() / 1000);
     const outcome = await send({ url: `${r.url}/hooks/in?x=1`, secret }, request, opts());
     expect(outcome).toMatchObject({ ok: true, status: 202, body: "thanks" });
     const [got] = await r.waitFor(1);
@@ -65,8 +66,26 @@ describe("send", () => {
       "webhook-signature": h.get("webhook-signature") ?? "",
     };
     expect(headers["webhook-id"]).toBe("evt_1");
+    // Unix seconds of this attempt, the same instant the Standard Webhooks signature covers.
+    expect(h.get("x-inbox-timestamp")).toBe(headers["webhook-timestamp"]);
+    expect(Number(h.get("x-inbox-timestamp"))).toBeWithin(sentAt - 1, Math.ceil(Date.now() / 1000) + 1);
     expect(sw.verify(got.body, headers)).toEqual(JSON.parse(body));
     expect(() => new Webhook(generateSecret()).verify(got.body, headers)).toThrow();
+  });
+
+  test("X-Inbox-Timestamp is the attempt's Unix seconds from the injected clock, as webhook-timestamp", async () => {
+    const r = receiver();
+    const now = () => 1_700_000_123_999;
+    const first = await send({ url: r.url, secret }, request, { ...opts(), now });
+    const retry = await send({ url: r.url, secret }, request, { ...opts(), now: () => now() + 30_000 });
+    expect([first.ok, retry.ok]).toEqual([true, true]);
+    const [a, b] = await r.waitFor(2);
+    expect(a?.headers.get("x-inbox-timestamp")).toBe("1700000123");
+    expect(a?.headers.get("webhook-timestamp")).toBe("1700000123");
+    expect(b?.headers.get("x-inbox-timestamp")).toBe("1700000153");
+    // The body signature stays the docs' one: the same for both attempts, still verified.
+    expect(b?.headers.get("x-inbox-signature")).toBe(a?.headers.get("x-inbox-signature") ?? "");
+    expect(verifySignature(b?.body ?? "", b?.headers.get("x-inbox-signature") ?? "", secret)).toBe(true);
   });
 
   test("omits X-Inbox-Delivery-Id for a test send", async () => {
