@@ -4,6 +4,7 @@
 import type { Server } from "bun";
 import type { Config } from "./config/config";
 import { createDeliveryEngine } from "./delivery/delivery-engine";
+import { createTargetResolver } from "./delivery/resolve-target";
 import { bootstrapAccess } from "./domain/bootstrap";
 import { createHttpApp } from "./http/http-app";
 import type { Logger } from "./observability/logger";
@@ -42,7 +43,9 @@ export async function startApp(
   }
 
   const metrics = new Metrics();
-  const engine = createDeliveryEngine({ store, config, logger, metrics, version: VERSION });
+  // Refusals reach the tenant's log without the address; the operator's log gets it from here.
+  const resolver = createTargetResolver({ allowPrivate: config.allowPrivateTargets, logger });
+  const engine = createDeliveryEngine({ store, config, logger, metrics, version: VERSION, resolver });
   const retention = startRetention({ store, retentionMs: config.retentionMs, logger });
   let shuttingDown = false;
   const http = createHttpApp({

@@ -7,9 +7,13 @@
 // - the address returned is one that was checked: the sender connects to it, never re-resolving the
 //   name, so DNS rebinding between check and connect cannot redirect the request;
 // - answers are cached for a short TTL with a bounded number of hosts, and concurrent look-ups of
-//   one host share a single resolution, so throughput is not bound by DNS.
+//   one host share a single resolution, so throughput is not bound by DNS;
+// - a refusal's message (kept in the tenant's delivery log) never says what a host name resolves
+//   to, so tenants cannot map internal names through it; the operator's log gets the address and
+//   the reason, one line each time a refusal is decided (so at most once per host per TTL).
 
 import { promises as dns } from "node:dns";
+import type { Logger } from "../observability/logger";
 import { checkAddress, parseIpLiteral } from "./ssrf-guard";
 
 export type ResolveResult =
@@ -34,6 +38,8 @@ export interface TargetResolverOptions {
   maxEntries?: number;
   now?: () => number;
   lookup?: LookupFn;
+  /** Where refusals are logged with the address they were for. */
+  logger?: Pick<Logger, "warn">;
 }
 
 export interface TargetResolver {
@@ -57,15 +63,17 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
    */
   const literals = new Map<string, Promise<ResolveResult> | null>();
 
+  const refuse = (host: string, address: string, reason: string, message: string): ResolveResult => {
+    opts.logger?.warn("delivery destination refused", { host, address, reason });
+    return { ok: false, errorClass: "ssrf_blocked", message };
+  };
+
   const check = (address: string, family: 4 | 6): ResolveResult => {
     if (opts.allowPrivate) return { ok: true, address, family };
     const verdict = checkAddress(address);
     if (verdict.allowed) return { ok: true, address, family };
-    return {
-      ok: false,
-      errorClass: "ssrf_blocked",
-      message: `address ${address} is not allowed: ${verdict.reason}`,
-    };
+    // The URL names this address itself, so saying why it is refused reveals nothing new.
+    return refuse(address, address, verdict.reason, `destination not allowed: ${verdict.reason}`);
   };
 
   const resolveName = async (host: string): Promise<ResolveResult> => {
@@ -87,11 +95,12 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
     for (const a of answers) {
       const verdict = opts.allowPrivate ? { allowed: true as const } : checkAddress(a.address);
       if (!verdict.allowed) {
-        return {
-          ok: false,
-          errorClass: "ssrf_blocked",
-          message: `${host} resolves to ${a.address}, which is not allowed: ${verdict.reason}`,
-        };
+        return refuse(
+          host,
+          a.address,
+          verdict.reason,
+          `destination not allowed: ${host} resolves to an address that webhooks may not reach`,
+        );
       }
       checked.push({ address: a.address, family: a.family === 6 ? 6 : 4 });
     }

@@ -60,9 +60,49 @@ describe("createTargetResolver", () => {
     const resolver = createTargetResolver({ allowPrivate: false, lookup });
     const mixed = await resolver.resolve("mixed.example");
     expect(mixed).toMatchObject({ ok: false, errorClass: "ssrf_blocked" });
-    if (!mixed.ok) expect(mixed.message).toContain("10.0.0.5");
+    if (!mixed.ok) expect(mixed.message).not.toContain("10.0.0.5");
     // Allowed: the IPv4 answer is preferred.
     expect(await resolver.resolve("public.example")).toEqual({ ok: true, address: PUBLIC_V4, family: 4 });
+  });
+
+  test("a refused name tells the tenant it is not allowed, never the address; the operator's log has it", async () => {
+    const { lookup } = countingLookup({
+      "db.internal": [{ address: "127.0.0.1", family: 4 }],
+      "meta.internal": [{ address: "fd00::5", family: 6 }],
+    });
+    const lines: Array<{ msg: string; fields: Record<string, unknown> | undefined }> = [];
+    const logger = { warn: (msg: string, fields?: Record<string, unknown>) => lines.push({ msg, fields }) };
+    const resolver = createTargetResolver({ allowPrivate: false, lookup, logger });
+    const refused = [await resolver.resolve("db.internal"), await resolver.resolve("meta.internal")];
+    const messages = refused.map((r) => (r.ok ? "" : r.message));
+    expect(messages).toEqual([
+      "destination not allowed: db.internal resolves to an address that webhooks may not reach",
+      "destination not allowed: meta.internal resolves to an address that webhooks may not reach",
+    ]);
+    for (const m of messages) expect(m).not.toMatch(/127\.0\.0\.1|fd00|loopback|private/);
+    expect(lines).toEqual([
+      {
+        msg: "delivery destination refused",
+        fields: { host: "db.internal", address: "127.0.0.1", reason: expect.stringContaining("loopback") },
+      },
+      {
+        msg: "delivery destination refused",
+        fields: {
+          host: "meta.internal",
+          address: "fd00::5",
+          reason: expect.stringContaining("unique local"),
+        },
+      },
+    ]);
+    // Cached with the refusal: the operator's log gets one line per host per TTL, not one per attempt.
+    await resolver.resolve("db.internal");
+    expect(lines).toHaveLength(2);
+    // An IP literal is the tenant's own text, so its refusal may say what it is.
+    const literal = await resolver.resolve("10.1.2.3");
+    expect(literal).toMatchObject({
+      ok: false,
+      message: "destination not allowed: 10.1.2.3 is a private address (10.0.0.0/8)",
+    });
   });
 
   test("localhost resolves to loopback and is refused unless private targets are allowed", async () => {
