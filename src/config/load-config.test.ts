@@ -121,6 +121,31 @@ describe("sources and precedence", () => {
     expect(config([], { INBOX_ALLOW_PRIVATE_TARGETS: "1" }).allowPrivateTargets).toBe(true);
   });
 
+  test("a bare 0 stays a duration, so the documented default schedule and 0 caps still parse", () => {
+    expect(config([], { INBOX_RETRY_SCHEDULE: "0,30s,2m,8m,32m,2h" }).retrySchedule).toEqual([
+      0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000,
+    ]);
+    expect(config(["--retry-after-cap", "0", "--shutdown-grace", "0"])).toMatchObject({
+      retryAfterCapMs: 0,
+      shutdownGraceMs: 0,
+    });
+  });
+
+  test.each([
+    "127.0.0.1",
+    "0.0.0.0",
+    "255.255.255.255",
+    "::",
+    "::1",
+    "[::1]",
+    "::ffff:127.0.0.1",
+    "localhost",
+    "inbox-1.internal.example.com",
+    "example.com.",
+  ])("--host %p is a valid listen address", (host) => {
+    expect(config(["--host", host]).host).toBe(host);
+  });
+
   test("the default webhook concurrency follows a lower overall concurrency", () => {
     const c = config([], { INBOX_CONCURRENCY: "4" });
     expect(c.concurrency).toBe(4);
@@ -145,7 +170,25 @@ describe("errors name the variable or flag and the reason", () => {
     [[], { INBOX_PORT: "30.5" }, 'INBOX_PORT: must be an integer between 0 and 65535, got "30.5"'],
     [["--port", "abc"], {}, '--port: must be an integer between 0 and 65535, got "abc"'],
     [["--port="], {}, '--port: must be an integer between 0 and 65535, got ""'],
-    [["--host", "http://x/"], {}, '--host: must be a host name or IP address, got "http://x/"'],
+    [
+      ["--host", "http://x/"],
+      {},
+      '--host: must be an IPv4 address (such as 127.0.0.1), an IPv6 address (such as ::1) or a host name; this is not a valid IPv6 address, got "http://x/"',
+    ],
+    [
+      ["--host", "999.1.1.1"],
+      {},
+      '--host: must be an IPv4 address (such as 127.0.0.1), an IPv6 address (such as ::1) or a host name; this is not a valid IPv4 address (four numbers 0 to 255), got "999.1.1.1"',
+    ],
+    [[], { INBOX_HOST: "1.2.3" }, /^INBOX_HOST: .*not a valid IPv4 address.*got "1\.2\.3"$/],
+    [[], { INBOX_HOST: "::g" }, /^INBOX_HOST: .*not a valid IPv6 address.*got "::g"$/],
+    [[], { INBOX_HOST: "[::1" }, /^INBOX_HOST: .*not a valid IPv6 address/],
+    [[], { INBOX_HOST: "fe80::1%eth0" }, /^INBOX_HOST: .*not a valid IPv6 address/],
+    [[], { INBOX_HOST: "my host" }, /^INBOX_HOST: .*letters, digits and hyphens.*got "my host"$/],
+    [[], { INBOX_HOST: "-bad.example" }, /^INBOX_HOST: .*letters, digits and hyphens/],
+    [[], { INBOX_HOST: "a..b" }, /^INBOX_HOST: .*letters, digits and hyphens/],
+    [[], { INBOX_HOST: "host.123" }, /^INBOX_HOST: .*cannot end in a number/],
+    [[], { INBOX_HOST: "  " }, /^INBOX_HOST: .*it is empty, got " {2}"$/],
     [["--data-dir="], {}, '--data-dir: must be a directory path, got ""'],
     [
       [],
@@ -173,6 +216,23 @@ describe("errors name the variable or flag and the reason", () => {
       'INBOX_WEBHOOK_CONCURRENCY: must be an integer between 1 and 100000, got "x"',
     ],
     [[], { INBOX_RETENTION: "0" }, 'INBOX_RETENTION: must be at least 1ms, got "0"'],
+    // A bare number is never read as milliseconds (--retention 30 purged fresh events, --timeout 10
+    // timed out every attempt): every duration option says which unit is missing.
+    [
+      ["--retention", "30"],
+      {},
+      '--retention: must have a unit (ms, s, m, h or d); only 0 may stand alone: add one, e.g. 30s or 30d, got "30"',
+    ],
+    [[], { INBOX_RETENTION: "30" }, /^INBOX_RETENTION: must have a unit .*e\.g\. 30s or 30d, got "30"$/],
+    [["--timeout", "10"], {}, /^--timeout: must have a unit .*e\.g\. 10s or 10d, got "10"$/],
+    [[], { INBOX_TIMEOUT: "10" }, /^INBOX_TIMEOUT: must have a unit/],
+    [[], { INBOX_RETRY_AFTER_CAP: "3600" }, /^INBOX_RETRY_AFTER_CAP: must have a unit/],
+    [["--shutdown-grace=10"], {}, /^--shutdown-grace: must have a unit/],
+    [
+      [],
+      { INBOX_RETRY_SCHEDULE: "0,30,120" },
+      /^INBOX_RETRY_SCHEDULE: entry 2 must have a unit .*e\.g\. 30s or 30d, got "30" \(in "0,30,120"\)$/,
+    ],
     [[], { INBOX_MAX_BODY: "big" }, /^INBOX_MAX_BODY: must be a size such as .*got "big"$/],
     [[], { INBOX_MAX_BODY: "0" }, 'INBOX_MAX_BODY: must be between 1B and 1GiB, got "0"'],
     [[], { INBOX_MAX_BODY: "2GiB" }, 'INBOX_MAX_BODY: must be between 1B and 1GiB, got "2GiB"'],

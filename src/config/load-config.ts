@@ -149,8 +149,9 @@ export function helpText(): string {
   out.push(
     "",
     "Durations are a number with a unit, ms, s, m, h or d, and may combine (500ms, 30s, 1h30m, 30d);",
-    "a bare number is milliseconds. Sizes take B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB",
-    "(powers of 1024); a bare number is bytes. Booleans take true/false, 1/0 or yes/no.",
+    "a bare number is refused (30 could mean 30 ms or 30 days), except 0. Sizes take B, KB, MB, GB",
+    "(powers of 1000) or KiB, MiB, GiB (powers of 1024); a bare number is bytes. Booleans take",
+    "true/false, 1/0 or yes/no.",
   );
   return out.join("\n");
 }

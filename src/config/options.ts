@@ -74,6 +74,48 @@ export function parseRetrySchedule(raw: string): number[] {
   });
 }
 
+const DOTTED_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+function isIPv6Literal(text: string): boolean {
+  if (!text.includes(":") || text.includes("%")) return false;
+  try {
+    return new URL(`http://[${text}]/`).hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An address to listen on: an IPv4 dotted quad, an IPv6 literal (bare or in brackets) or a DNS host
+ * name. Checked here so that a typo is reported by the option's name instead of as EINVAL from
+ * listen(); whether the address belongs to this machine is only known when listening.
+ */
+export function parseListenHost(raw: string): string {
+  const host = raw.trim();
+  const why = (what: string): never => {
+    throw new Error(
+      `must be an IPv4 address (such as 127.0.0.1), an IPv6 address (such as ::1) or a host name; ${what}, ${got(raw)}`,
+    );
+  };
+  if (host === "") why("it is empty");
+  if (host.startsWith("[") || host.endsWith("]") || host.includes(":")) {
+    const inner = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+    if (!isIPv6Literal(inner)) why("this is not a valid IPv6 address");
+    return host;
+  }
+  if (/^[\d.]+$/.test(host)) {
+    if (!DOTTED_QUAD.test(host)) why("this is not a valid IPv4 address (four numbers 0 to 255)");
+    return host;
+  }
+  const labels = (host.endsWith(".") ? host.slice(0, -1) : host).split(".");
+  if (host.length > 253 || !labels.every((l) => HOST_LABEL.test(l))) {
+    why("a host name is made of letters, digits and hyphens between dots");
+  }
+  if (/^\d+$/.test(labels.at(-1) as string)) why("a host name cannot end in a number");
+  return host;
+}
+
 const TRUE_WORDS = ["true", "1", "yes"];
 const FALSE_WORDS = ["false", "0", "no"];
 
@@ -109,12 +151,7 @@ export const OPTIONS: AnyOption[] = [
     placeholder: "<address>",
     defaultText: "0.0.0.0",
     doc: "Interface to listen on (0.0.0.0 for all, 127.0.0.1 for this machine only).",
-    parse: (raw) => {
-      const host = raw.trim();
-      if (host === "" || /[\s/]/.test(host))
-        throw new Error(`must be a host name or IP address, ${got(raw)}`);
-      return host;
-    },
+    parse: parseListenHost,
   }),
   option({
     key: "dataDir",

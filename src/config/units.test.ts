@@ -5,7 +5,8 @@ import { formatDuration, formatSize, parseDuration, parseSize } from "./units";
 describe("parseDuration", () => {
   test.each([
     ["0", 0],
-    ["250", 250],
+    ["00", 0],
+    ["250ms", 250],
     ["0ms", 0],
     ["500ms", 500],
     ["30s", 30_000],
@@ -22,7 +23,7 @@ describe("parseDuration", () => {
     ["10 s", 10_000],
     ["  10s  ", 10_000],
     ["1d1ms", 86_400_001],
-    ["9007199254740991", Number.MAX_SAFE_INTEGER],
+    ["9007199254740991ms", Number.MAX_SAFE_INTEGER],
   ])("%p -> %p ms", (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });
@@ -45,10 +46,22 @@ describe("parseDuration", () => {
     ["-0", /must not be negative/],
     ["1.5ms", /whole number of milliseconds/],
     ["0.0001s", /whole number of milliseconds/],
-    ["9007199254740992", /too large/],
+    ["9007199254740992ms", /too large/],
     ["999999999999999999999d", /too large/],
     ["104249991375d", /too large/],
   ])("rejects %p", (input, message) => {
+    expect(() => parseDuration(input)).toThrow(message);
+  });
+
+  test.each([
+    ["30", 'must have a unit (ms, s, m, h or d); only 0 may stand alone: add one, e.g. 30s or 30d, got "30"'],
+    ["10", 'must have a unit (ms, s, m, h or d); only 0 may stand alone: add one, e.g. 10s or 10d, got "10"'],
+    [
+      " 1.5 ",
+      'must have a unit (ms, s, m, h or d); only 0 may stand alone: add one, e.g. 1.5s or 1.5d, got " 1.5 "',
+    ],
+    ["9007199254740992", /must have a unit/],
+  ])("refuses the bare number %p instead of reading it as milliseconds", (input, message) => {
     expect(() => parseDuration(input)).toThrow(message);
   });
 

@@ -22,6 +22,7 @@ const SIZE_UNITS: Record<string, number> = {
 };
 
 const DURATION_HINT = "must be a duration such as 500ms, 30s, 2m, 1h30m or 30d (units ms, s, m, h, d)";
+const DURATION_UNIT_HINT = "must have a unit (ms, s, m, h or d); only 0 may stand alone";
 const SIZE_HINT = "must be a size such as 512B, 64KB or 256KiB (units B, KB, KiB, MB, MiB, GB, GiB)";
 
 // One "<number><unit>" piece; the number may have a fractional part ("1.5h").
@@ -37,15 +38,20 @@ function checkSafe(n: number, input: string): number {
 }
 
 /**
- * Milliseconds in `s`: a bare number is ms; otherwise one or more `<number><unit>` pieces with units
- * ms, s, m, h, d, largest first or in any order ("2h30m", "1.5s"). Rejects negatives, garbage,
- * fractional milliseconds and values beyond Number.MAX_SAFE_INTEGER.
+ * Milliseconds in `s`: one or more `<number><unit>` pieces with units ms, s, m, h, d, largest first
+ * or in any order ("2h30m", "1.5s"), or a bare "0". Any other bare number is refused rather than
+ * guessed: "30" meant as seconds or days but read as milliseconds purged fresh data and timed out
+ * every attempt. Rejects negatives, garbage, fractional milliseconds and values beyond
+ * Number.MAX_SAFE_INTEGER.
  */
 export function parseDuration(s: string): number {
   const input = s.trim();
   if (input === "") fail(DURATION_HINT, s);
   if (input.startsWith("-")) throw new Error(`must not be negative, got ${JSON.stringify(s)}`);
-  if (/^\d+$/.test(input)) return checkSafe(Number(input), s);
+  if (/^0+$/.test(input)) return 0;
+  if (/^\d+(\.\d+)?$/.test(input)) {
+    throw new Error(`${DURATION_UNIT_HINT}: add one, e.g. ${input}s or ${input}d, got ${JSON.stringify(s)}`);
+  }
   let total = 0;
   PIECE.lastIndex = 0;
   let consumed = 0;
