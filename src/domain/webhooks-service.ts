@@ -3,6 +3,7 @@
 import { generateSecret } from "../delivery/signing";
 import type { AttemptRecord, Page, PageQuery, WebhookRecord } from "../storage/records";
 import type { Store } from "../storage/store";
+import { blockedDestinationReason } from "./blocked-destinations";
 import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
 import { ALL_EVENTS, type EventCatalog } from "./event-catalog";
@@ -22,6 +23,9 @@ export interface UpdateWebhookInput {
   enabled?: boolean;
 }
 
+/** A webhook as callers see it: the record, and why its destination is refused now (else null). */
+export type WebhookView = WebhookRecord & { destination_blocked: string | null };
+
 export interface WebhooksServiceDeps {
   store: Store;
   catalog: EventCatalog;
@@ -33,7 +37,7 @@ export interface WebhooksServiceDeps {
 export class WebhooksService {
   constructor(private readonly deps: WebhooksServiceDeps) {}
 
-  async create(accountId: string, input: CreateWebhookInput): Promise<WebhookRecord> {
+  async create(accountId: string, input: CreateWebhookInput): Promise<WebhookView> {
     this.assertValid(input);
     const now = this.deps.now();
     const webhook: WebhookRecord = {
@@ -49,23 +53,22 @@ export class WebhooksService {
     };
     await this.deps.store.webhooks.create(webhook);
     await this.deps.store.flushed();
-    return webhook;
+    return this.view(webhook);
   }
 
   /** The webhook, or not_found when it is missing or belongs to another account. */
-  get(accountId: string, id: string): WebhookRecord {
-    const webhook = this.deps.store.webhooks.get(accountId, id);
-    if (!webhook) throw DomainError.notFound("webhook");
-    return webhook;
+  get(accountId: string, id: string): WebhookView {
+    return this.view(this.record(accountId, id));
   }
 
-  list(accountId: string, page: PageQuery): Page<WebhookRecord> {
-    return this.deps.store.webhooks.list(accountId, page);
+  list(accountId: string, page: PageQuery): Page<WebhookView> {
+    const found = this.deps.store.webhooks.list(accountId, page);
+    return { data: found.data.map((w) => this.view(w)), next_cursor: found.next_cursor };
   }
 
   /** Applies the given fields; disabling cancels the webhook's pending deliveries (store contract). */
-  async update(accountId: string, id: string, input: UpdateWebhookInput): Promise<WebhookRecord> {
-    const current = this.get(accountId, id);
+  async update(accountId: string, id: string, input: UpdateWebhookInput): Promise<WebhookView> {
+    const current = this.record(accountId, id);
     this.assertValid(input);
     const next: WebhookRecord = {
       ...current,
@@ -77,7 +80,7 @@ export class WebhooksService {
     };
     if (!(await this.deps.store.webhooks.update(next))) throw DomainError.notFound("webhook");
     await this.deps.store.flushed();
-    return next;
+    return this.view(next);
   }
 
   async delete(accountId: string, id: string): Promise<void> {
@@ -96,7 +99,7 @@ export class WebhooksService {
         },
       ]);
     }
-    const webhook = this.get(accountId, webhookId);
+    const webhook = this.record(accountId, webhookId);
     const now = this.deps.now();
     return this.deps.delivery.sendTest(webhook, {
       id: newId("evt", now),
@@ -106,6 +109,20 @@ export class WebhooksService {
       data,
       test: true,
     });
+  }
+
+  private record(accountId: string, id: string): WebhookRecord {
+    const webhook = this.deps.store.webhooks.get(accountId, id);
+    if (!webhook) throw DomainError.notFound("webhook");
+    return webhook;
+  }
+
+  /** Computed on every read, not stored: a restart with private targets allowed again clears it. */
+  private view(webhook: WebhookRecord): WebhookView {
+    return {
+      ...webhook,
+      destination_blocked: blockedDestinationReason(webhook.url, this.deps.allowPrivateTargets),
+    };
   }
 
   private assertValid(input: UpdateWebhookInput): void {

@@ -22,6 +22,7 @@ describe("webhooks CRUD", () => {
       events: ["message.delivered", "message.read"],
       description: "Production webhook endpoint",
       enabled: true,
+      destination_blocked: null,
     });
     expect(created.json.created_at).toMatch(RFC3339_SECONDS);
     expect(created.json.updated_at).toMatch(RFC3339_SECONDS);
@@ -30,7 +31,16 @@ describe("webhooks CRUD", () => {
     expect(got.status).toBe(200);
     expect(got.json.secret).toBeUndefined();
     expect(Object.keys(got.json).sort()).toEqual(
-      ["created_at", "description", "enabled", "events", "id", "updated_at", "url"].sort(),
+      [
+        "created_at",
+        "description",
+        "destination_blocked",
+        "enabled",
+        "events",
+        "id",
+        "updated_at",
+        "url",
+      ].sort(),
     );
 
     const list = await h.call("GET", "/v1/webhooks");

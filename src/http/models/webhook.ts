@@ -3,7 +3,7 @@
 
 import { t } from "elysia";
 import { MAX_URL_LENGTH } from "../../domain/webhook-url";
-import type { WebhookRecord } from "../../storage/records";
+import type { WebhookView } from "../../domain/webhooks-service";
 import { toRfc3339 } from "../rfc3339";
 import { DateTime, IdString } from "./common";
 
@@ -29,6 +29,11 @@ export const WebhookModel = t.Object(
     events: t.Array(t.String()),
     description: t.Union([t.String(), t.Null()]),
     enabled: t.Boolean(),
+    destination_blocked: t.Union([t.String(), t.Null()], {
+      description:
+        "Null, or why every delivery to this URL is refused now: its host is a loopback, private or link-local address (or a localhost name) and this server does not deliver there. Such a webhook was registered while the server allowed private targets; it stays enabled, and its attempts fail with error_class ssrf_blocked until the URL is changed. Host names are checked when resolved, at each attempt.",
+      examples: [null],
+    }),
     created_at: DateTime("When it was registered."),
     updated_at: DateTime("When it last changed."),
   },
@@ -92,18 +97,19 @@ export const TestWebhookBody = t.Object(
   },
 );
 
-export function presentWebhook(w: WebhookRecord): typeof WebhookModel.static {
+export function presentWebhook(w: WebhookView): typeof WebhookModel.static {
   return {
     id: w.id,
     url: w.url,
     events: w.events,
     description: w.description,
     enabled: w.enabled,
+    destination_blocked: w.destination_blocked,
     created_at: toRfc3339(w.created_at),
     updated_at: toRfc3339(w.updated_at),
   };
 }
 
-export function presentWebhookWithSecret(w: WebhookRecord): typeof WebhookWithSecret.static {
+export function presentWebhookWithSecret(w: WebhookView): typeof WebhookWithSecret.static {
   return { ...presentWebhook(w), secret: w.secret };
 }

@@ -1,0 +1,84 @@
+// Webhooks whose destination the SSRF guard refuses now. A webhook registered to a loopback, private
+// or link-local address while INBOX_ALLOW_PRIVATE_TARGETS was on keeps its record when the server
+// restarts without it; every delivery to it then fails. Rather than rewrite the record (a restart
+// with the flag on again should simply work again), the refusal is computed from the URL whenever the
+// webhook is shown, and listed in the operator's log at start.
+//
+// Only what the URL says is checked (IP literals and localhost names), never DNS: host names that
+// resolve to such addresses are refused at each attempt, with `ssrf_blocked` in the delivery log.
+
+import type { Logger } from "../observability/logger";
+import type { WebhookRecord } from "../storage/records";
+import type { Store } from "../storage/store";
+import { checkWebhookUrl } from "./webhook-url";
+
+/** Start-up log lines naming one webhook each; the rest are counted in one summary line. */
+export const MAX_LOGGED_BLOCKED = 20;
+/** Records read per listing call while scanning. */
+const SCAN_PAGE = 100;
+
+/** Why deliveries to `url` are refused on this server, or null when they are not. */
+export function blockedDestinationReason(url: string, allowPrivateTargets: boolean): string | null {
+  if (allowPrivateTargets) return null;
+  const issue = checkWebhookUrl(url, false);
+  if (issue === undefined) return null;
+  return `${issue.reason}, and this server does not deliver to private, loopback or link-local addresses: every delivery fails until the URL is changed`;
+}
+
+/** Every stored webhook whose destination is refused now, account by account, page by page. */
+export function* blockedWebhooks(
+  store: Pick<Store, "accounts" | "webhooks">,
+  allowPrivateTargets: boolean,
+  pageSize = SCAN_PAGE,
+): Generator<{ webhook: WebhookRecord; reason: string }> {
+  if (allowPrivateTargets) return;
+  let accountCursor: string | undefined;
+  do {
+    const accounts = store.accounts.list({ limit: pageSize, cursor: accountCursor });
+    for (const account of accounts.data) {
+      let cursor: string | undefined;
+      do {
+        const page = store.webhooks.list(account.id, { limit: pageSize, cursor });
+        for (const webhook of page.data) {
+          const reason = blockedDestinationReason(webhook.url, false);
+          if (reason !== null) yield { webhook, reason };
+        }
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+    }
+    accountCursor = accounts.next_cursor ?? undefined;
+  } while (accountCursor !== undefined);
+}
+
+/**
+ * Logs one warning per blocked webhook (its account, id and reason; never the URL, which may carry
+ * secrets in its path or query), at most `max` of them, then one summary with the total. Answers the
+ * total.
+ */
+export function logBlockedWebhooks(
+  store: Pick<Store, "accounts" | "webhooks">,
+  allowPrivateTargets: boolean,
+  logger: Pick<Logger, "warn">,
+  max = MAX_LOGGED_BLOCKED,
+): number {
+  let total = 0;
+  for (const { webhook, reason } of blockedWebhooks(store, allowPrivateTargets)) {
+    total++;
+    if (total <= max) {
+      logger.warn("webhook destination not allowed", {
+        account_id: webhook.account_id,
+        webhook_id: webhook.id,
+        enabled: webhook.enabled,
+        reason,
+      });
+    }
+  }
+  if (total > 0) {
+    logger.warn("webhooks with destinations this server refuses", {
+      total,
+      logged: Math.min(total, max),
+      hint: "registered while INBOX_ALLOW_PRIVATE_TARGETS was on; their deliveries fail until their URLs change (GET /v1/webhooks shows destination_blocked)",
+    });
+  }
+  return total;
+}
