@@ -1,12 +1,21 @@
 // The composition root: builds the concrete store, engine, scheduler jobs and HTTP server from a
 // settled Config, and tears them down in order. The only place that knows every concrete piece.
+//
+// Start order: open the store, listen, then create first-start keys, so that keys are printed only
+// by a process that is serving (a start that fails to listen creates none and prints none); the
+// server answers 503 until then. Shutdown keeps the listening socket open while attempts in flight
+// drain, answering 503 (GET /health says "shutting_down"), so that load balancers see the shutdown
+// instead of refused connections; then it closes the socket, the retention job and the store.
 
 import type { Server } from "bun";
 import type { Config } from "./config/config";
 import { createDeliveryEngine } from "./delivery/delivery-engine";
 import { createTargetResolver } from "./delivery/resolve-target";
+import { logBlockedWebhooks } from "./domain/blocked-destinations";
 import { bootstrapAccess } from "./domain/bootstrap";
-import { createHttpApp } from "./http/http-app";
+import { ApiError } from "./http/api-error";
+import { errorResponse } from "./http/error-handler";
+import { createHttpApp, type HttpApp } from "./http/http-app";
 import type { Logger } from "./observability/logger";
 import { Metrics } from "./observability/metrics";
 import { startRetention } from "./scheduler/retention";
@@ -16,7 +25,10 @@ import { VERSION } from "./version";
 export interface RunningApp {
   readonly port: number;
   readonly url: string;
-  /** Stops taking requests, lets attempts in flight finish (bounded), flushes and closes the store. */
+  /**
+   * Answers 503 to every request (GET /health says "shutting_down") while attempts in flight finish
+   * (bounded by shutdownGraceMs), then closes the socket, stops retention, flushes and closes the store.
+   */
   stop(): Promise<void>;
 }
 
@@ -26,28 +38,29 @@ export interface FirstStartKeys {
   defaultAccount?: { id: string; apiKey: string };
 }
 
+/** How long requests already being answered get to finish once attempts have drained, at least. */
+const REQUEST_DRAIN_MS_MIN = 1_000;
+
 export async function startApp(
   config: Config,
   logger: Logger,
   announceKeys: (keys: FirstStartKeys) => void,
 ): Promise<RunningApp> {
   const store = await openLmdbStore({ dataDir: config.dataDir, logger });
-  try {
-    const access = await bootstrapAccess(store, config, Date.now());
-    if (access.printedAdminKey || access.defaultAccount) {
-      announceKeys({ adminKey: access.printedAdminKey, defaultAccount: access.defaultAccount });
-    }
-  } catch (err) {
-    await store.close();
-    throw err;
+  if (config.allowPrivateTargets) {
+    logger.warn("private targets allowed: webhooks may reach loopback, private and link-local addresses", {
+      option: "INBOX_ALLOW_PRIVATE_TARGETS",
+      hint: "for development and tests only; never on a server that tenants you do not trust can use",
+    });
+  } else {
+    logBlockedWebhooks(store, config.allowPrivateTargets, logger);
   }
 
   const metrics = new Metrics();
   // Refusals reach the tenant's log without the address; the operator's log gets it from here.
   const resolver = createTargetResolver({ allowPrivate: config.allowPrivateTargets, logger });
   const engine = createDeliveryEngine({ store, config, logger, metrics, version: VERSION, resolver });
-  const retention = startRetention({ store, retentionMs: config.retentionMs, logger });
-  let shuttingDown = false;
+  let phase: "starting" | "running" | "shutting_down" = "starting";
   const http = createHttpApp({
     store,
     config,
@@ -55,41 +68,100 @@ export async function startApp(
     metrics,
     delivery: engine,
     version: VERSION,
-    isShuttingDown: () => shuttingDown,
+    isShuttingDown: () => phase === "shutting_down",
   });
 
   let server: Server<unknown>;
   try {
-    server = Bun.serve({
-      port: config.port,
-      hostname: config.host,
-      // A backstop only: the HTTP layer answers 413 with a JSON body before this limit is reached.
-      maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
-      fetch: (request) => http.handle(request),
-    });
+    server = listen(config, http, () => phase === "starting");
   } catch (err) {
-    retention.stop();
     await store.close();
     throw err;
   }
-  engine.start();
-  const port = server.port ?? config.port;
-  const url = `http://${config.host}:${port}`;
-  logger.info("listening", { url, port, version: VERSION, data_dir: config.dataDir });
+  try {
+    const access = await bootstrapAccess(store, config, Date.now());
+    phase = "running";
+    engine.start();
+    // Keys first: whoever waits for the "listening" line finds them printed already.
+    if (access.printedAdminKey || access.defaultAccount) {
+      announceKeys({ adminKey: access.printedAdminKey, defaultAccount: access.defaultAccount });
+    }
+    logListening(config, server, logger);
+  } catch (err) {
+    await server.stop(true);
+    await store.close();
+    throw err;
+  }
+  const retention = startRetention({ store, retentionMs: config.retentionMs, logger });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      shuttingDown = true;
+      phase = "shutting_down";
+      const deadline = Date.now() + config.shutdownGraceMs;
       logger.info("shutting down", { grace_ms: config.shutdownGraceMs });
-      await server.stop(false);
-      retention.stop();
+      await retention.stop();
       await engine.stop(config.shutdownGraceMs);
+      await closeListener(server, Math.max(REQUEST_DRAIN_MS_MIN, deadline - Date.now()));
       await store.flushed();
       await store.close();
       logger.info("stopped");
     })();
     return stopping;
   };
-  return { port, url, stop };
+  const port = server.port ?? config.port;
+  return { port, url: `http://${hostForUrl(config.host)}:${port}`, stop };
+}
+
+/** Starts serving, or throws an Error naming the address, the options that set it and the reason. */
+function listen(config: Config, http: HttpApp, starting: () => boolean): Server<unknown> {
+  try {
+    return Bun.serve({
+      port: config.port,
+      hostname: config.host,
+      // A backstop only: the HTTP layer answers 413 with a JSON body before this limit is reached.
+      maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
+      fetch: (request) =>
+        starting()
+          ? errorResponse(ApiError.unavailable("starting"), { "retry-after": "1" })
+          : http.handle(request),
+    });
+  } catch (err) {
+    const address = `${hostForUrl(config.host)}:${config.port}`;
+    throw new Error(
+      `cannot listen on ${address} (--host/INBOX_HOST, --port/INBOX_PORT): ${listenFailure(err)}`,
+    );
+  }
+}
+
+function listenFailure(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  if (code === "EADDRINUSE") return "the port is in use by another process (EADDRINUSE)";
+  if (code === "EADDRNOTAVAIL") return "the address does not belong to this machine (EADDRNOTAVAIL)";
+  if (code === "EACCES") return "permission denied: ports below 1024 need privileges (EACCES)";
+  if (code === "EINVAL") return "the address cannot be listened on here (EINVAL)";
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Stops accepting connections and waits up to `boundMs` for requests in progress, then cuts them. */
+async function closeListener(server: Server<unknown>, boundMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    server.stop(false).then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), boundMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (!drained) await server.stop(true);
+}
+
+function logListening(config: Config, server: Server<unknown>, logger: Logger): void {
+  const port = server.port ?? config.port;
+  const url = `http://${hostForUrl(config.host)}:${port}`;
+  logger.info("listening", { url, port, version: VERSION, data_dir: config.dataDir });
+}
+
+/** An IPv6 literal in brackets, as URLs and host:port pairs need it. */
+function hostForUrl(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }

@@ -7,12 +7,18 @@ import { createLogger } from "./observability/logger";
 import { VERSION } from "./version";
 
 function announce(keys: FirstStartKeys): void {
-  // Shown once, on stderr, outside the JSON log stream: logs must never carry keys.
+  // Shown once, on stderr, outside the JSON log stream: logs must never carry keys. Printed only once
+  // the server is listening, so a start that fails (port in use) has created and lost no keys.
   const lines = ["", "Inbox Webhooks: first start. These keys are shown once and stored only as hashes:"];
   if (keys.adminKey) lines.push(`  admin key:            ${keys.adminKey}`);
   if (keys.defaultAccount) {
     lines.push(`  default account:      ${keys.defaultAccount.id}`);
     lines.push(`  default account key:  ${keys.defaultAccount.apiKey}`);
+  }
+  if (keys.adminKey) {
+    lines.push(
+      "  A lost admin key is replaced by restarting with INBOX_ADMIN_KEY set to a new one (16+ characters).",
+    );
   }
   lines.push("");
   process.stderr.write(`${lines.join("\n")}\n`);
@@ -37,6 +43,19 @@ async function main(): Promise<number> {
   }
   const config = loaded.config;
   const logger = createLogger(config.logLevel);
+  // On stderr for whoever started the process, and in the log for whoever reads it later.
+  for (const warning of loaded.warnings ?? []) {
+    process.stderr.write(`inbox-webhooks: warning: ${warning}\n`);
+    logger.warn("configuration warning", { warning });
+  }
+  // Listened for from the start: a signal that arrives while starting stops the server once it has
+  // started, instead of killing the process half-way (the default action).
+  let received: string | undefined;
+  let onSignal = (signal: string) => {
+    received = signal;
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
     app = await startApp(config, logger, announce);
@@ -47,7 +66,7 @@ async function main(): Promise<number> {
     return 1;
   }
   return new Promise<number>((resolve) => {
-    const onSignal = (signal: string) => {
+    onSignal = (signal: string) => {
       logger.info("signal received", { signal });
       app.stop().then(
         () => resolve(0),
@@ -57,8 +76,7 @@ async function main(): Promise<number> {
         },
       );
     };
-    process.once("SIGTERM", () => onSignal("SIGTERM"));
-    process.once("SIGINT", () => onSignal("SIGINT"));
+    if (received !== undefined) onSignal(received);
   });
 }
 
