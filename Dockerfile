@@ -6,10 +6,20 @@
 #
 # The first start prints the generated admin key and the default account's API key once (docker logs).
 
+# The Bun version is pinned once, in package.json ("packageManager": "bun@<version>"). FROM cannot read
+# that file, so the default below repeats it; the build stops if the two differ, and so does
+# test/binary/dockerfile.binary.ts in CI.
+ARG BUN_VERSION=1.4.5
+
 # --- build: install from the lockfile and compile dist/inbox-webhooks for the builder's architecture ---
-FROM oven/bun:1.4.5 AS build
+FROM oven/bun:${BUN_VERSION} AS build
 WORKDIR /src
 COPY package.json bun.lock bunfig.toml ./
+RUN bun -e 'const want = /^bun@(.+)$/.exec(require("./package.json").packageManager ?? "")?.[1]; \
+      if (Bun.version !== want) { \
+        console.error(`Bun ${Bun.version} in the image, but package.json pins ${want}: build with --build-arg BUN_VERSION=${want}`); \
+        process.exit(1); \
+      }'
 RUN bun install --frozen-lockfile
 COPY tsconfig.json ./
 COPY scripts ./scripts

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { parseBunTestSummary } from "./check";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseBunTestSummary, pinnedBunVersion } from "./check";
 
 describe("parseBunTestSummary", () => {
   test("reads the pass and fail counts of bun's final summary", () => {
@@ -24,5 +27,26 @@ describe("parseBunTestSummary", () => {
 
   test("answers undefined when there is no summary (the run crashed before reporting)", () => {
     expect(parseBunTestSummary("error: Cannot find module\n")).toBeUndefined();
+  });
+});
+
+describe("pinnedBunVersion", () => {
+  test("reads the version from package.json's packageManager", async () => {
+    const pkg = await Bun.file(`${import.meta.dir}/../package.json`).json();
+    expect(await pinnedBunVersion()).toBe(pkg.packageManager.slice("bun@".length));
+    expect(await pinnedBunVersion()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test("refuses a missing or loose pin, naming the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pin-"));
+    try {
+      for (const packageManager of [undefined, "bun@^1.4.5", "npm@10.0.0", "bun@latest"]) {
+        const path = join(dir, "package.json");
+        writeFileSync(path, JSON.stringify({ name: "x", packageManager }));
+        await expect(pinnedBunVersion(path)).rejects.toThrow(`${path}: packageManager must be "bun@<x.y.z>"`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

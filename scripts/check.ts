@@ -1,5 +1,7 @@
 // `bun run test`: every check CI runs, in order, each one's output streamed through:
-//   typecheck, lint + format, unit and integration tests, build, compiled-binary tests, browser test.
+//   typecheck, lint + format, unit and integration tests, build, compiled-binary tests, browser test
+//   (after making Chromium present: installed with apt-get when missing and this runs as root, see
+//   ./ensure-chromium.ts; otherwise the step fails saying what to install).
 // The last line printed is always `N passed, N failed`: the sum of every `bun test` run, where a failed
 // step that is not a test run (tsc, biome, build) counts as one failure. Exits non-zero if anything failed.
 //
@@ -7,6 +9,7 @@
 // suites live in `*.binary.ts` and `*.browser.ts` files and run here by explicit path after the build.
 
 import { parseArgs } from "node:util";
+import { currentHost, ensureChromium } from "./ensure-chromium";
 
 interface Tally {
   passed: number;
@@ -22,6 +25,17 @@ interface StepResult {
 }
 
 const BUN = process.execPath;
+
+/** The Bun version package.json pins (`"packageManager": "bun@<version>"`), the one CI and Docker use. */
+export async function pinnedBunVersion(
+  packageJsonPath = `${import.meta.dir}/../package.json`,
+): Promise<string> {
+  const pkg = (await Bun.file(packageJsonPath).json()) as { packageManager?: unknown };
+  const match =
+    typeof pkg.packageManager === "string" ? /^bun@(\d+\.\d+\.\d+)$/.exec(pkg.packageManager) : null;
+  if (!match) throw new Error(`${packageJsonPath}: packageManager must be "bun@<x.y.z>"`);
+  return match[1] as string;
+}
 
 /** Runs a command with output streamed through; returns its exit code and everything it wrote. */
 async function run(
@@ -87,6 +101,15 @@ function filesMatching(pattern: string): string[] {
   return [...new Bun.Glob(pattern).scanSync({ cwd: "." })].sort().map((f) => `./${f}`);
 }
 
+async function chromiumStep(): Promise<StepResult> {
+  const name = "Chromium for the browser test";
+  banner(name);
+  const started = performance.now();
+  const problem = await ensureChromium(currentHost(), async (cmd, env) => (await run(cmd, env)).code);
+  if (problem !== null) process.stderr.write(`\n${problem}\n`);
+  return { name, ok: problem === null, ms: performance.now() - started };
+}
+
 async function suiteStep(name: string, pattern: string): Promise<StepResult> {
   const files = filesMatching(pattern);
   if (files.length === 0) {
@@ -103,6 +126,13 @@ async function main(): Promise<number> {
     options: { "skip-browser": { type: "boolean", default: false } },
     strict: true,
   });
+  const pinned = await pinnedBunVersion();
+  if (Bun.version !== pinned) {
+    process.stderr.write(
+      `warning: running Bun ${Bun.version}, but package.json pins ${pinned} (what CI and the Dockerfile use); ` +
+        `install it with: npm i -g bun@${pinned}\n`,
+    );
+  }
   const results: StepResult[] = [];
   results.push(await commandStep("typecheck (tsc --noEmit)", [BUN, "x", "tsc", "--noEmit"]));
   results.push(await commandStep("lint and format (biome ci)", [BUN, "x", "biome", "ci", "."]));
@@ -111,8 +141,13 @@ async function main(): Promise<number> {
   results.push(build);
   if (build.ok) {
     results.push(await suiteStep("compiled binary tests", "test/binary/**/*.binary.ts"));
-    if (!values["skip-browser"]) {
-      results.push(await suiteStep("browser test (Swagger UI)", "test/browser/**/*.browser.ts"));
+    if (values["skip-browser"]) {
+      process.stderr.write("\n--skip-browser: the browser test (Swagger UI) did not run\n");
+    } else {
+      const chromium = await chromiumStep();
+      results.push(chromium);
+      if (chromium.ok)
+        results.push(await suiteStep("browser test (Swagger UI)", "test/browser/**/*.browser.ts"));
     }
   } else {
     process.stderr.write("\nbuild failed: the binary and browser tests did not run\n");

@@ -2,10 +2,13 @@
 // without one: every file it copies from the build context exists and is not excluded by .dockerignore,
 // the runtime stage runs as non-root with /data owned by that user, and the environment and HEALTHCHECK it
 // sets work with the real binary: the healthcheck finds a server through INBOX_PORT and INBOX_HOST=0.0.0.0.
+// Its Bun image is the version package.json pins, and its build stops when the two disagree.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { pinnedBunVersion } from "../../scripts/check";
 import { makeSandbox, type RunningServer, runToExit, type Sandbox, startServer } from "./binary-harness";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -60,6 +63,47 @@ describe("Dockerfile", () => {
     const build = instructions.find((i) => i.startsWith("RUN bun run build"));
     expect(build).toBeDefined();
     expect(instructions).toContain("RUN bun install --frozen-lockfile");
+  });
+});
+
+describe("the Bun version", () => {
+  const pinCheck = instructions.find((i) => i.startsWith("RUN bun -e ") && i.includes("packageManager"));
+
+  test("is package.json's pin: the build ARG's default, which FROM uses", async () => {
+    const pinned = await pinnedBunVersion();
+    const arg = instructions.find((i) => i.startsWith("ARG BUN_VERSION="));
+    expect(arg).toBe(`ARG BUN_VERSION=${pinned}`);
+    // Global ARGs come before the first FROM, which is the only place they apply.
+    expect(instructions.indexOf(arg as string)).toBeLessThan(instructions.indexOf(stages[0] as string));
+    expect(stages[0]).toBe("FROM oven/bun:${BUN_VERSION} AS build");
+    expect(instructions.filter((i) => /oven\/bun:\d/.test(i))).toEqual([]);
+    expect(pinCheck).toBeDefined();
+    expect(instructions.indexOf(pinCheck as string)).toBeLessThan(
+      instructions.indexOf("RUN bun install --frozen-lockfile"),
+    );
+  });
+
+  test.each([
+    ["the image's Bun", Bun.version, 0],
+    ["another Bun", "0.0.1", 1],
+  ])("the build stops unless package.json pins %s", async (_what, version, exitCode) => {
+    const dir = mkdtempSync(join(tmpdir(), "docker-pin-"));
+    try {
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ packageManager: `bun@${version}` }));
+      const proc = Bun.spawn(["sh", "-c", (pinCheck as string).slice("RUN ".length)], {
+        cwd: dir,
+        env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const stderr = await new Response(proc.stderr).text();
+      expect(await proc.exited).toBe(exitCode);
+      if (exitCode !== 0) {
+        expect(stderr).toContain(`package.json pins 0.0.1: build with --build-arg BUN_VERSION=0.0.1`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

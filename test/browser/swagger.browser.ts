@@ -1,7 +1,8 @@
 // A developer's first minutes, in a real headless Chromium against the compiled binary: open Swagger UI,
 // authorize with the default account's key, try GET /v1/webhooks. Every request the page makes must go to
 // 127.0.0.1 (the UI's assets are served by the binary itself); anything else is blocked and fails the test.
-// Needs /usr/bin/chromium (Debian's `chromium` package). Run by `bun run test` (see scripts/check.ts).
+// Needs Chromium: /usr/bin/chromium (Debian's `chromium` package, which `bun run test` installs when it
+// can, see scripts/ensure-chromium.ts) or the executable CHROMIUM_PATH names.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -18,7 +19,7 @@ import {
   startServer,
 } from "../binary/binary-harness";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const SCREENSHOT = resolve(import.meta.dir, "../../.artifacts/swagger.png");
 
 let sandbox: Sandbox;
