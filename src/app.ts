@@ -81,7 +81,6 @@ export async function startApp(
   try {
     const access = await bootstrapAccess(store, config, Date.now());
     phase = "running";
-    engine.start();
     // Keys first: whoever waits for the "listening" line finds them printed already.
     if (access.printedAdminKey || access.defaultAccount) {
       announceKeys({ adminKey: access.printedAdminKey, defaultAccount: access.defaultAccount });
@@ -92,6 +91,7 @@ export async function startApp(
     await store.close();
     throw err;
   }
+  engine.start();
   const retention = startRetention({ store, retentionMs: config.retentionMs, logger });
 
   let stopping: Promise<void> | undefined;
