@@ -13,8 +13,8 @@
 //   the reason, one line each time a refusal is decided (so at most once per host per TTL).
 
 import { promises as dns } from "node:dns";
+import { checkAddress, parseIpLiteral } from "../net/ssrf-guard";
 import type { Logger } from "../observability/logger";
-import { checkAddress, parseIpLiteral } from "./ssrf-guard";
 
 export type ResolveResult =
   | { ok: true; address: string; family: 4 | 6 }

@@ -8,8 +8,12 @@
 // - redirects are never followed: a 3xx is a failure of class "redirect";
 // - at most MAX_RESPONSE_BYTES of the response body are read, then the stream is cancelled, so a
 //   receiver streaming without end costs neither memory nor time (a body whose Content-Length
-//   promises no more than that, uncompressed, is read in one piece: the common case, and cheaper).
+//   promises no more than that, uncompressed, is read in one piece: the common case, and cheaper);
+// - the URL is parsed by the same parser registration uses (src/domain/webhook-destination.ts), once
+//   per URL string; a stored URL it refuses (credentials, another scheme) fails every attempt without
+//   a connection, and its message never repeats the URL.
 
+import { parseWebhookDestination, type WebhookDestination } from "../domain/webhook-destination";
 import type { ErrorClass } from "../storage/records";
 import type { ResolveResult, TargetResolver } from "./resolve-target";
 import { parseRetryAfter } from "./retry-policy";
@@ -94,7 +98,7 @@ export async function send(
   if (outer) linkAbort(outer, abort);
   let status: number | null = null;
   try {
-    const url = parseTarget(target.url);
+    const url = destinationOf(target.url);
     if (typeof url === "string") return fail("network", url);
     // Bounded by the timeout even when the resolver is slower (a slow DNS answer).
     if (controller.signal.aborted) throw controller.signal.reason;
@@ -127,7 +131,6 @@ export async function send(
       "X-Inbox-Attempt": String(request.attempt),
     };
     if (request.deliveryId !== null) headers["X-Inbox-Delivery-Id"] = request.deliveryId;
-    if (url.authorization !== null) headers.Authorization = url.authorization;
     const init: RequestInit & { tls?: { serverName?: string; ca?: string } } = {
       method: "POST",
       body: request.body,
@@ -138,7 +141,8 @@ export async function send(
     };
     if (url.protocol === "https:") {
       init.tls = {
-        ...(url.serverName !== null ? { serverName: url.serverName } : {}),
+        // Certificates are checked against the host name; an IP literal has none to send.
+        ...(url.literal === null ? { serverName: url.hostname } : {}),
         ...(opts.tlsCa ? { ca: opts.tlsCa } : {}),
       };
     }
@@ -173,60 +177,22 @@ export async function send(
   }
 }
 
-/** What an attempt needs of a webhook URL, parsed once per URL string. */
-interface ParsedTarget {
-  protocol: "http:" | "https:";
-  /** As URL.hostname gives it (IPv6 literals in brackets): what the resolver checks. */
-  hostname: string;
-  /** The Host header: host name and, when not the default, port. */
-  host: string;
-  /** Explicit or the scheme's default. */
-  port: string;
-  pathAndSearch: string;
-  /** `Basic …` from credentials in the URL, else null. */
-  authorization: string | null;
-  /** The TLS server name: the host when it is a name, null for an IP literal. */
-  serverName: string | null;
-}
-
-/** Parsed URLs kept; the oldest goes first. Entries are pure functions of the URL string. */
+/** Parses kept, by URL string; the oldest goes first. Entries are pure functions of the string. */
 const MAX_PARSED_URLS = 1024;
-const parsedTargets = new Map<string, ParsedTarget>();
+const destinations = new Map<string, WebhookDestination | string>();
 
-/** The URL's parts, or why it cannot be sent to. */
-function parseTarget(raw: string): ParsedTarget | string {
-  const cached = parsedTargets.get(raw);
-  if (cached) return cached;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return "webhook URL is not a valid URL";
+/** The URL's destination, or why it cannot be sent to. */
+function destinationOf(raw: string): WebhookDestination | string {
+  const cached = destinations.get(raw);
+  if (cached !== undefined) return cached;
+  const parsed = parseWebhookDestination(raw);
+  const entry = parsed.ok ? parsed.destination : `webhook URL ${parsed.reason}`;
+  if (destinations.size >= MAX_PARSED_URLS) {
+    const oldest = destinations.keys().next().value;
+    if (oldest !== undefined) destinations.delete(oldest);
   }
-  const protocol = url.protocol;
-  if (protocol !== "http:" && protocol !== "https:") return `unsupported URL scheme ${protocol}`;
-  let authorization: string | null = null;
-  if (url.username || url.password) {
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
-    authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
-  }
-  const isNameHost = !url.hostname.startsWith("[") && !/^[\d.]+$/.test(url.hostname);
-  const parsed: ParsedTarget = {
-    protocol,
-    hostname: url.hostname,
-    host: url.host,
-    port: url.port || (protocol === "https:" ? "443" : "80"),
-    pathAndSearch: `${url.pathname}${url.search}`,
-    authorization,
-    serverName: isNameHost ? url.hostname : null,
-  };
-  if (parsedTargets.size >= MAX_PARSED_URLS) {
-    const oldest = parsedTargets.keys().next().value;
-    if (oldest !== undefined) parsedTargets.delete(oldest);
-  }
-  parsedTargets.set(raw, parsed);
-  return parsed;
+  destinations.set(raw, entry);
+  return entry;
 }
 
 /**

@@ -2,14 +2,8 @@ import { describe, expect, test } from "bun:test";
 import * as nodeCrypto from "node:crypto";
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
-import {
-  generateSecret,
-  inboxSignature,
-  isSecret,
-  signHeaders,
-  standardSignature,
-  verifyInboxSignature,
-} from "./signing";
+import { generateSecret } from "../domain/webhook-secret";
+import { inboxSignature, signHeaders, standardSignature } from "./signing";
 
 // The docs' receiver code, byte for byte (Security > Signature Verification), evaluated as written.
 const DOCS_VERIFY_SOURCE = `const crypto = require('crypto');
@@ -39,32 +33,6 @@ const SAMPLE_BODY = JSON.stringify({
   type: "message.delivered",
   created_at: "2025-01-15T10:25:03Z",
   data: { message_id: "msg_1234567890", to: "+15551234567", delivered_at: "2025-01-15T10:25:03Z" },
-});
-
-describe("generateSecret", () => {
-  test("is whsec_ + base64 of 32 random bytes, different every time", () => {
-    const secrets = new Set(Array.from({ length: 200 }, generateSecret));
-    expect(secrets.size).toBe(200);
-    for (const s of secrets) {
-      expect(s).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-      expect(Buffer.from(s.slice(6), "base64")).toHaveLength(32);
-      expect(isSecret(s)).toBe(true);
-    }
-  });
-
-  test("isSecret rejects other shapes", () => {
-    for (const bad of [
-      "",
-      "whsec_",
-      "secret",
-      "whsec_abc",
-      "whsec_not base64 at all!!!!!!!!!!",
-      "WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    ]) {
-      expect(isSecret(bad)).toBe(false);
-    }
-    expect(isSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).toBe(true);
-  });
 });
 
 describe("inboxSignature", () => {
@@ -103,28 +71,15 @@ describe("inboxSignature", () => {
     expect(docsVerifySignature(SAMPLE_BODY, signature, generateSecret())).toBe(false);
   });
 
-  test("verifyInboxSignature agrees with the docs' code and never throws", () => {
+  test("the docs' code verifies it for any body and secret, and only with that secret", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), fc.string({ minLength: 1 }), (body, secret) => {
         const signature = inboxSignature(secret, body);
-        expect(verifyInboxSignature(secret, body, signature)).toBe(true);
         expect(docsVerifySignature(Buffer.from(body, "utf8"), signature, secret)).toBe(true);
-        expect(verifyInboxSignature(`${secret}x`, body, signature)).toBe(false);
+        expect(docsVerifySignature(Buffer.from(body, "utf8"), signature, `${secret}x`)).toBe(false);
       }),
       { numRuns: 200 },
     );
-    const secret = generateSecret();
-    for (const bad of [
-      null,
-      undefined,
-      "",
-      "sha256=",
-      "sha256=zz",
-      "md5=abc",
-      inboxSignature(secret, "x").slice(0, 70),
-    ]) {
-      expect(verifyInboxSignature(secret, "x", bad)).toBe(false);
-    }
   });
 });
 

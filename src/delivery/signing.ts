@@ -13,39 +13,11 @@
 // Signing runs on every attempt, so it uses Bun's native HMAC (measured faster than node:crypto's
 // createHmac, with byte-identical output) and decodes each secret's Standard Webhooks key once.
 
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-
-const SECRET_PREFIX = "whsec_";
-
-/** A new webhook secret: "whsec_" + base64 of 32 random bytes (a 256-bit HMAC key). */
-export function generateSecret(): string {
-  return SECRET_PREFIX + randomBytes(32).toString("base64");
-}
-
-/** True when `secret` has the shape generateSecret makes (and Standard Webhooks can decode). */
-export function isSecret(secret: string): boolean {
-  if (!secret.startsWith(SECRET_PREFIX)) return false;
-  const key = secret.slice(SECRET_PREFIX.length);
-  return /^[A-Za-z0-9+/]{22,}={0,2}$/.test(key) && key.length % 4 === 0;
-}
+import { SECRET_PREFIX } from "../domain/webhook-secret";
 
 /** `sha256=<hex HMAC-SHA256 of body>` keyed by the secret string itself, as the docs verify it. */
 export function inboxSignature(secret: string, body: string | Uint8Array): string {
   return `sha256=${new Bun.CryptoHasher("sha256", secret).update(body).digest("hex")}`;
-}
-
-/**
- * Checks an X-Inbox-Signature header exactly as the docs' verifySignature does, in constant time;
- * false (never a throw) for a missing or malformed header.
- */
-export function verifyInboxSignature(
-  secret: string,
-  body: string | Uint8Array,
-  header: string | null | undefined,
-): boolean {
-  if (header == null || !/^sha256=[0-9a-f]{64}$/i.test(header)) return false;
-  const expected = createHmac("sha256", secret).update(body).digest();
-  return timingSafeEqual(expected, Buffer.from(header.slice("sha256=".length), "hex"));
 }
 
 /** Decoded Standard Webhooks keys by secret; at most this many, the oldest evicted first. */

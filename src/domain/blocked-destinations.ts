@@ -10,7 +10,7 @@
 import type { Logger } from "../observability/logger";
 import type { WebhookRecord } from "../storage/records";
 import type { Store } from "../storage/store";
-import { checkWebhookUrl } from "./webhook-url";
+import { checkWebhookUrl } from "./webhook-destination";
 
 /** Start-up log lines naming one webhook each; the rest are counted in one summary line. */
 export const MAX_LOGGED_BLOCKED = 20;

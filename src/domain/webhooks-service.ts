@@ -1,6 +1,5 @@
 // Webhook registration, listing, updates, deletion and test sends, all within one account.
 
-import { generateSecret } from "../delivery/signing";
 import type { AttemptRecord, Page, PageQuery, WebhookRecord } from "../storage/records";
 import type { Store } from "../storage/store";
 import { blockedDestinationReason } from "./blocked-destinations";
@@ -8,7 +7,8 @@ import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
 import { ALL_EVENTS, type EventCatalog } from "./event-catalog";
 import { newId } from "./ids";
-import { checkWebhookUrl } from "./webhook-url";
+import { checkWebhookUrl } from "./webhook-destination";
+import { generateSecret } from "./webhook-secret";
 
 export interface CreateWebhookInput {
   url: string;

@@ -265,7 +265,7 @@ describe("delivery engine", () => {
     cleanups.push(() => engine.stop(0));
     const account = await createAccount(store);
     const r = receiver((_req, i) => new Response("", { status: i === 0 ? 500 : 200 }));
-    const webhook = await createWebhook(store, account, r.url.replace("http://", "http://user:hunter2@"));
+    const webhook = await createWebhook(store, account, r.url);
     engine.start();
     const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
@@ -278,10 +278,7 @@ describe("delivery engine", () => {
     for (const line of lines) {
       expect(line).not.toContain(webhook.secret);
       expect(line).not.toContain(webhook.secret.slice("whsec_".length));
-      expect(line).not.toContain("hunter2");
     }
-    // Credentials in the URL travel as Basic auth, not in the request line.
-    expect(r.requests[0]?.headers.get("authorization")).toBe(`Basic ${btoa("user:hunter2")}`);
   });
 
   test("a webhook that hangs on every request does not delay a healthy one", async () => {

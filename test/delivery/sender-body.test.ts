@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
 import { createTargetResolver } from "../../src/delivery/resolve-target";
 import { MAX_RESPONSE_BYTES, type SendRequest, send, smallBodyLength } from "../../src/delivery/sender";
-import { generateSecret } from "../../src/delivery/signing";
+import { generateSecret } from "../../src/domain/webhook-secret";
 import { receiversStoppedAfterAll } from "../support/receiver";
 
 const secret = generateSecret();

@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { createTargetResolver, type TargetResolver } from "../../src/delivery/resolve-target";
 import { classifyError, MAX_RESPONSE_BYTES, type SendRequest, send } from "../../src/delivery/sender";
-import { generateSecret } from "../../src/delivery/signing";
+import { generateSecret } from "../../src/domain/webhook-secret";
 import { closedPort, hang, receiversStoppedAfterAll, startResettingServer } from "../support/receiver";
 
 // The docs' verifySignature, verbatim.

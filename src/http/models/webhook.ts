@@ -2,7 +2,7 @@
 // except in the create response).
 
 import { t } from "elysia";
-import { MAX_URL_LENGTH } from "../../domain/webhook-url";
+import { MAX_URL_LENGTH } from "../../domain/webhook-destination";
 import type { WebhookView } from "../../domain/webhooks-service";
 import { toRfc3339 } from "../rfc3339";
 import { DateTime, IdString } from "./common";

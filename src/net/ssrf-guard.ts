@@ -2,8 +2,10 @@
 // go? Deliveries may only reach publicly routable unicast addresses. Refused: loopback,
 // unspecified, private, link-local (cloud metadata), CGNAT, multicast, broadcast, reserved and
 // documentation ranges (IANA special-purpose registries), and IPv6 forms that carry an IPv4 address
-// (mapped, NAT64, 6to4) when that address is refused. DNS lives with the sender, which checks every
-// resolved address with checkAddress and connects to the one it checked.
+// (mapped, NAT64, 6to4) when that address is refused. No URLs and no DNS here: registration applies
+// it to a webhook URL's literal host (src/domain/webhook-destination.ts), and the delivery path to
+// every address a host name resolves to (src/delivery/resolve-target.ts), connecting to the one it
+// checked.
 
 import { formatIPv4, formatIPv6, low32, parseIPv4, parseIPv6, parseLegacyIPv4 } from "./ip-address";
 
@@ -152,23 +154,4 @@ export function parseIpLiteral(host: string): string | null {
 export function isLocalhostName(host: string): boolean {
   const h = host.toLowerCase().replace(/\.+$/, "");
   return h === "localhost" || h.endsWith(".localhost");
-}
-
-/**
- * The registration-time check of a webhook URL: only http and https; and unless `allowPrivate`,
- * a host that is an IP literal must pass checkAddress, and localhost names are refused. Host
- * names are allowed here; the sender checks what they resolve to at every delivery.
- */
-export function checkRegistrationUrl(url: URL, allowPrivate: boolean): AddressVerdict {
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return { allowed: false, reason: `only http and https URLs can receive webhooks, got ${url.protocol}` };
-  }
-  const host = url.hostname;
-  if (host === "") return { allowed: false, reason: "the URL has no host" };
-  if (allowPrivate) return ALLOWED;
-  if (isLocalhostName(host)) return { allowed: false, reason: `${host} is a loopback host name` };
-  const literal = parseIpLiteral(host);
-  if (literal !== null) return checkAddress(literal);
-  if (host.startsWith("[")) return { allowed: false, reason: `${host} is not a valid IPv6 literal` };
-  return ALLOWED;
 }
