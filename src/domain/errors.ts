@@ -1,7 +1,11 @@
 // What domain services report when a request cannot be carried out. Services never see HTTP; the
 // HTTP error handler (src/http/error-handler.ts) maps each kind to its status and JSON body.
 
-/** One offending input: a JSON-pointer-like path (`/events/3/data/to`) and why it is wrong. */
+/**
+ * One offending input and why it is wrong: the API's one vocabulary for bad input, rendered as-is in
+ * error details. `field` is a JSON pointer into the body (`/events/3/data/to`) or a bare query
+ * parameter name (`limit`).
+ */
 export interface FieldIssue {
   field: string;
   reason: string;

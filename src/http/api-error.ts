@@ -1,11 +1,8 @@
-// The one error type of the API. Thrown by services and route handlers; rendered in one place
-// (./error-handler.ts) as {"error": {"code", "message", "details"?}} with its status.
+// The one error type of the API. Thrown by the HTTP layer (guards, parsers, route handlers); domain
+// services throw DomainError instead, which ./error-handler.ts maps to one of these. Rendered in one
+// place (./error-handler.ts) as {"error": {"code", "message", "details"?}} with its status.
 
-export interface FieldIssue {
-  /** JSON pointer-ish path of the offending field, e.g. "/events/0" or "url". */
-  field: string;
-  reason: string;
-}
+import type { FieldIssue } from "../domain/errors";
 
 export class ApiError extends Error {
   constructor(
