@@ -11,7 +11,6 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
-  enabled(level: LogLevel): boolean;
 }
 
 export function createLogger(
@@ -28,7 +27,6 @@ export function createLogger(
     info: (m, f) => log("info", m, f),
     warn: (m, f) => log("warn", m, f),
     error: (m, f) => log("error", m, f),
-    enabled: (lvl) => RANK[lvl] >= min,
   };
 }
 

@@ -151,7 +151,6 @@ describe("shutdown and failures", () => {
       error(msg: string, fields?: Record<string, unknown>) {
         lines.push(JSON.stringify({ msg, ...fields }));
       },
-      enabled: () => true,
     };
     const broken = new Proxy(h.store, {
       get(target, prop, receiver) {
