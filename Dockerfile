@@ -15,6 +15,8 @@ ARG BUN_VERSION=1.4.5
 FROM oven/bun:${BUN_VERSION} AS build
 WORKDIR /src
 COPY package.json bun.lock bunfig.toml ./
+# Fixes to dependencies, applied by bun install (package.json "patchedDependencies").
+COPY patches ./patches
 RUN bun -e 'const want = /^bun@(.+)$/.exec(require("./package.json").packageManager ?? "")?.[1]; \
       if (Bun.version !== want) { \
         console.error(`Bun ${Bun.version} in the image, but package.json pins ${want}: build with --build-arg BUN_VERSION=${want}`); \

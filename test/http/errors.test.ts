@@ -94,6 +94,37 @@ describe("request bodies", () => {
   });
 });
 
+describe("validation of hostile values", () => {
+  // Objects a template literal cannot turn into text: an own toString (and valueOf) that is not a
+  // function. Elysia's validation error used to format the found value that way while building its
+  // message, so the ValidationError itself threw and the request answered 500 (found by the fuzz test,
+  // FUZZ_SEED=985725198); patches/elysia@*.patch formats it without throwing.
+  const hostile = [
+    { toString: true },
+    { toString: 1, valueOf: 1 },
+    { valueOf: {}, toString: {} },
+    [{ toString: 1 }],
+  ];
+  const cases = (v: unknown): Array<[string, Record<string, unknown>, string]> => [
+    ["/v1/webhooks/test", { webhook_id: v, event_type: "message.delivered" }, "/webhook_id"],
+    ["/v1/webhooks/test", { webhook_id: "wh_x", event_type: v }, "/event_type"],
+    ["/v1/webhooks", webhookBody({ url: v }), "/url"],
+    ["/v1/webhooks", webhookBody({ events: [v] }), "/events/0"],
+    ["/v1/events", { type: v, data: {} }, "/type"],
+  ];
+
+  test("a string field given one answers 422 naming the field, on every route", async () => {
+    for (const value of hostile) {
+      for (const [path, body, field] of cases(value)) {
+        const res = await h.call("POST", path, { body });
+        expect({ path, body, status: res.status }).toEqual({ path, body, status: 422 });
+        expect(res.json.error.code).toBe("validation_failed");
+        expect(res.json.error.details).toContainEqual({ field, reason: "must be a string" });
+      }
+    }
+  });
+});
+
 describe("routing errors", () => {
   test("unknown routes are 404 JSON", async () => {
     const res = await h.call("GET", "/nope", { key: null });
