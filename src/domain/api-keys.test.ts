@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { idTime, isId } from "../../test/support/ids";
 import { generateAdminKey, hashApiKey, hashesEqual, issueApiKey } from "./api-keys";
-import { idTime, isId } from "./ids";
 
 describe("api keys", () => {
   test("issued keys are random, prefixed, and stored only as their SHA-256", () => {

@@ -45,29 +45,8 @@ function nextRandom(ms: number): string {
   return out;
 }
 
-/** A new id with the given prefix; `now` is injectable for tests. */
+/** A new id with the given prefix, stamped with `now` (ms since the epoch; callers pass their clock). */
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   const ms = Math.max(now, lastTime);
   return `${prefix}_${encodeTime(ms)}${nextRandom(ms)}`;
-}
-
-const ID_PATTERN = /^([a-z]+)_([0-9A-HJKMNP-TV-Z]{26})$/;
-
-/** True when `value` is a well-formed id of the given prefix (as `newId` makes them). */
-export function isId(prefix: IdPrefix, value: string): boolean {
-  const m = ID_PATTERN.exec(value);
-  return m !== null && m[1] === prefix;
-}
-
-/** The creation time (ms since the epoch) encoded in a well-formed id. */
-export function idTime(id: string): number {
-  const body = id.slice(id.indexOf("_") + 1, id.indexOf("_") + 1 + TIME_LEN);
-  let t = 0;
-  for (const ch of body) t = t * 32 + ALPHABET.indexOf(ch);
-  return t;
-}
-
-/** The smallest id of this prefix created at or after `ms`: a lower bound for range scans. */
-export function idFloor(prefix: IdPrefix, ms: number): string {
-  return `${prefix}_${encodeTime(ms)}${"0".repeat(RANDOM_LEN)}`;
 }
