@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { DEFAULT_RETRY_SCHEDULE_MS, decideRetry, parseHttpDate, parseRetryAfter } from "./retry-policy";
+import { decideRetry, parseHttpDate, parseRetryAfter } from "./retry-policy";
+
+/** The default INBOX_RETRY_SCHEDULE (0,30s,2m,8m,32m,2h), ms: attempt 1 at once, then 30 s … 2 h later. */
+const DEFAULT_RETRY_SCHEDULE_MS = [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000];
 
 const T0 = Date.UTC(2025, 0, 15, 10, 25, 3);
 const HOUR = 3_600_000;

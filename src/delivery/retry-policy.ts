@@ -5,9 +5,6 @@
 
 export type RetryDecision = { outcome: "retry"; at: number } | { outcome: "fail" };
 
-/** Delay before each attempt, ms: attempt 1 at once, then 30 s, 2 min, 8 min, 32 min, 2 h later. */
-export const DEFAULT_RETRY_SCHEDULE_MS = [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000];
-
 /**
  * The next step after attempt number `attemptsMade` (1-based, counting the one that just failed):
  * retry at `now + schedule[attemptsMade]`, pushed to at least `now + min(retryAfterMs, cap)` when the
