@@ -29,6 +29,3 @@ export function createLogger(
     error: (m, f) => log("error", m, f),
   };
 }
-
-/** A logger that drops everything, for tests. */
-export const silentLogger: Logger = createLogger("error", () => {});

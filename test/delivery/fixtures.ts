@@ -6,9 +6,9 @@ import {
   type DeliveryEngine,
   type DeliveryEngineDeps,
 } from "../../src/delivery/delivery-engine";
-import { silentLogger } from "../../src/observability/logger";
 import { Metrics } from "../../src/observability/metrics";
 import type { Store } from "../../src/storage/store";
+import { silentLogger } from "../support/silent-logger";
 
 export * from "./store-fixtures";
 

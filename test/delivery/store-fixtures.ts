@@ -7,10 +7,10 @@ import { join } from "node:path";
 import type { Config } from "../../src/config/config";
 import { newId } from "../../src/domain/ids";
 import { generateSecret } from "../../src/domain/webhook-secret";
-import { silentLogger } from "../../src/observability/logger";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { DeliveryRecord, EventRecord, WebhookRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
+import { silentLogger } from "../support/silent-logger";
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { blockedWebhooks, logBlockedWebhooks } from "../../src/domain/blocked-destinations";
 import { createHttpApp } from "../../src/http/http-app";
-import { silentLogger } from "../../src/observability/logger";
 import { Metrics } from "../../src/observability/metrics";
+import { silentLogger } from "../support/silent-logger";
 import { createHarness, type Harness, webhookBody } from "./harness";
 
 let dev: Harness;

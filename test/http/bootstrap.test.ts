@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { authenticateKey, hashApiKey } from "../../src/domain/api-keys";
 import { bootstrapAccess } from "../../src/domain/bootstrap";
-import { silentLogger } from "../../src/observability/logger";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { Store } from "../../src/storage/store";
+import { silentLogger } from "../support/silent-logger";
 import { testConfig } from "./harness";
 
 const dirs: string[] = [];

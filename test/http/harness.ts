@@ -9,11 +9,11 @@ import { bootstrapAccess } from "../../src/domain/bootstrap";
 import type { DeliveryPort } from "../../src/domain/delivery-port";
 import { newId } from "../../src/domain/ids";
 import { createHttpApp, type HttpApp } from "../../src/http/http-app";
-import { silentLogger } from "../../src/observability/logger";
 import { Metrics } from "../../src/observability/metrics";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { AttemptRecord, DueEntry, EventRecord, WebhookRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
+import { silentLogger } from "../support/silent-logger";
 
 export const ADMIN_KEY = "ik_admin_test_key_0123456789abcdefghijklmnopqrstuvwxyz";
 

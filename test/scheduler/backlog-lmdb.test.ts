@@ -3,7 +3,6 @@
 
 import { describe, expect, test } from "bun:test";
 import { newId } from "../../src/domain/ids";
-import { silentLogger } from "../../src/observability/logger";
 import { DueScheduler } from "../../src/scheduler/due-scheduler";
 import type { DeliveryRecord, EventRecord } from "../../src/storage/records";
 import type { PublishItem, Store } from "../../src/storage/store";
@@ -11,6 +10,7 @@ import { engineFor, testConfig, waitUntil } from "../delivery/fixtures";
 import { createAccount, createWebhook, openStore, tempDir } from "../delivery/store-fixtures";
 import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, startReceiver } from "../support/receiver";
+import { silentLogger } from "../support/silent-logger";
 
 const cleanups = cleanupAfterEach();
 

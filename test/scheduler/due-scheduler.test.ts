@@ -2,8 +2,8 @@
 // incremental loading, no double fires, and entries found again when never announced.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { silentLogger } from "../../src/observability/logger";
 import { DueScheduler, type DueSchedulerOptions } from "../../src/scheduler/due-scheduler";
+import { silentLogger } from "../support/silent-logger";
 import { MemoryQueue } from "./memory-queue";
 
 const schedulers: DueScheduler[] = [];

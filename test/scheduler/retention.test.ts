@@ -2,12 +2,12 @@
 
 import { describe, expect, test } from "bun:test";
 import { newId } from "../../src/domain/ids";
-import { silentLogger } from "../../src/observability/logger";
 import { startRetention } from "../../src/scheduler/retention";
 import type { AttemptRecord } from "../../src/storage/records";
 import type { RetentionResult, Store } from "../../src/storage/store";
 import { createAccount, createWebhook, openStore, tempDir } from "../delivery/store-fixtures";
 import { cleanupAfterEach } from "../support/cleanups";
+import { silentLogger } from "../support/silent-logger";
 
 const DAY = 86_400_000;
 const cleanups = cleanupAfterEach();

@@ -4,14 +4,14 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentLogger } from "../../src/observability/logger";
 import { LOCK_FILE } from "../../src/storage/lmdb/data-dir-lock";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import { CURRENT_SCHEMA_VERSION, SchemaVersionError } from "../../src/storage/lmdb/schema";
 import { StoreLockedError } from "../../src/storage/store";
+import { silentLogger } from "../support/silent-logger";
 
 const STORE_MODULE = join(import.meta.dir, "../../src/storage/lmdb/lmdb-store.ts");
-const LOGGER_MODULE = join(import.meta.dir, "../../src/observability/logger.ts");
+const LOGGER_MODULE = join(import.meta.dir, "../support/silent-logger.ts");
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -8,10 +8,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentLogger } from "../../src/observability/logger";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { DeliveryRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
+import { silentLogger } from "../support/silent-logger";
 import { attempt, event, item, T0, tenant } from "./fixtures";
 
 const mb = (n: number) => `${Math.round(n / 1048576)} MiB`;

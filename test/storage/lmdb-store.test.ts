@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentLogger } from "../../src/observability/logger";
 import { MAX_EXAMINED } from "../../src/storage/lmdb/attempts-repository";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { Store } from "../../src/storage/store";
+import { silentLogger } from "../support/silent-logger";
 import { runStoreConformance } from "./conformance";
 import { attempt, event, item, publishOne, T0, tenant, webhook } from "./fixtures";
 

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open } from "lmdb";
-import { silentLogger } from "../../src/observability/logger";
 import { DATA_FILE } from "../../src/storage/lmdb/lmdb-databases";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { AttemptRecord } from "../../src/storage/records";
+import { silentLogger } from "../support/silent-logger";
 import { account, apiKey, attempt, delivery, event, T0, webhook } from "./fixtures";
 
 const dirs: string[] = [];
