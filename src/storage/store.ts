@@ -69,7 +69,12 @@ export interface ApiKeyRepository {
 }
 
 export interface WebhookRepository {
-  create(webhook: WebhookRecord): Promise<void>;
+  /**
+   * Stores a new webhook. With `maxPerAccount`, answers false and writes nothing when its account
+   * already has that many webhooks or more; the count is taken atomically with the write, so
+   * concurrent creates never take the account past the limit together. True once stored.
+   */
+  create(webhook: WebhookRecord, maxPerAccount?: number): Promise<boolean>;
   /** Undefined when missing or owned by another account. */
   get(accountId: string, id: string): WebhookRecord | undefined;
   /** By id alone, for the delivery engine. */
