@@ -12,8 +12,16 @@ const HOOKS = 100;
 const EVENTS = 500;
 /** Between two scheduled requests of the second account. */
 const INTERVAL_MS = 5;
-/** Generous for a shared CI machine; a publish written in one transaction holds everyone for seconds. */
+/**
+ * Generous for a shared CI machine. A publish written in one transaction holds everyone for about
+ * its whole duration (p99 about 1 s here); written in chunks, the others wait for one chunk at most.
+ */
 const P99_BOUND_MS = 200;
+/**
+ * On a machine so loaded that even one chunk takes longer, the bound is instead a fraction of the
+ * publish's own duration: both slow down alike, and a single transaction makes the ratio about 1.
+ */
+const P99_SHARE_OF_PUBLISH = 0.25;
 
 let h: Harness;
 beforeAll(async () => {
@@ -99,5 +107,5 @@ test("a publish of 50,000 deliveries leaves another account's p99 low", async ()
   };
   console.log(`second account beside a ${HOOKS * EVENTS}-delivery publish: ${JSON.stringify(figures)}`);
   expect(servedDuringPublish).toBeGreaterThan(10);
-  expect(figures.p99_ms).toBeLessThan(P99_BOUND_MS);
+  expect(figures.p99_ms).toBeLessThan(Math.max(P99_BOUND_MS, figures.publish_ms * P99_SHARE_OF_PUBLISH));
 }, 60_000);
