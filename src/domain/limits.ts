@@ -23,7 +23,7 @@ export class LimitExceededError extends Error {
     return new LimitExceededError(
       "maxWebhooksPerAccount",
       max,
-      `the account already has ${max} webhooks, the most allowed; delete one before registering another`,
+      `the account has reached its limit of ${max} webhooks; delete one before registering another`,
     );
   }
 

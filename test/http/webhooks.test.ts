@@ -322,8 +322,7 @@ describe("webhooks per account limit", () => {
     expect(refused.json).toEqual({
       error: {
         code: "limit_exceeded",
-        message:
-          "the account already has 3 webhooks, the most allowed; delete one before registering another",
+        message: "the account has reached its limit of 3 webhooks; delete one before registering another",
         details: {
           limit: "max_webhooks_per_account",
           max: 3,
