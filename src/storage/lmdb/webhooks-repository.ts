@@ -16,9 +16,12 @@ import type { WriteBatcher } from "./write-batcher";
 const getWebhook = (dbs: Databases, accountId: string, id: string) =>
   dbs.webhooks.get([accountId, id]) as WebhookRecord | undefined;
 
-/** The account's webhooks, counted up to `atMost`. */
-const countOfAccount = (dbs: Databases, accountId: string, atMost: number) =>
-  dbs.webhooks.getKeysCount({ start: [accountId], end: [accountId, TOP], limit: atMost });
+/** The account's webhooks, counted up to `atMost` (getKeysCount would ignore a limit and count all). */
+function countOfAccount(dbs: Databases, accountId: string, atMost: number): number {
+  let count = 0;
+  for (const _ of dbs.webhooks.getKeys({ start: [accountId], end: [accountId, TOP], limit: atMost })) count++;
+  return count;
+}
 
 export function webhooksRepository(
   dbs: Databases,
