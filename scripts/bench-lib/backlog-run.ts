@@ -10,7 +10,7 @@ import type { RunContext } from "./delivery-run";
 import { mb, RssSampler, readMemory } from "./proc-stats";
 import { publish } from "./publisher";
 import { type Health, health, publishEvents, readEvent, registerWebhook } from "./server-api";
-import { type ServerProcess, startServer } from "./server-process";
+import { fanOutEnv, type ServerProcess, startServer } from "./server-process";
 import { epochNow, round, sleep } from "./stats";
 import { backlogTargets } from "./targets";
 
@@ -48,7 +48,12 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
   const { options: o, receiver, progress } = ctx;
   const backlog = o.backlog as number;
   const dataDir = tempDir("backlog");
-  const env = { INBOX_LOG_LEVEL: o.logLevel, INBOX_RETRY_SCHEDULE: o.backlogSchedule, ...o.serverEnv };
+  const env = {
+    INBOX_LOG_LEVEL: o.logLevel,
+    INBOX_RETRY_SCHEDULE: o.backlogSchedule,
+    ...fanOutEnv(o.batch, o.fanout),
+    ...o.serverEnv,
+  };
   const firstAttemptNow = /^\s*0(ms|s|m|h)?\s*(,|$)/.test(o.backlogSchedule);
 
   const first = await startServer({

@@ -9,7 +9,7 @@ import { publish } from "./publisher";
 import type { RawLimit } from "./raw-limit";
 import type { Receiver, ReceiverStats } from "./receiver-process";
 import { health, registerWebhook } from "./server-api";
-import { type ServerProcess, startServer } from "./server-process";
+import { fanOutEnv, type ServerProcess, startServer } from "./server-process";
 import { perSecond, round, sleep, summariseLatencies } from "./stats";
 import { rateTargets, throughputTargets } from "./targets";
 
@@ -58,7 +58,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
   const server = await startServer({
     command: ctx.command,
     dataDir: tempDir("data"),
-    env: { INBOX_LOG_LEVEL: o.logLevel, ...o.serverEnv },
+    env: { INBOX_LOG_LEVEL: o.logLevel, ...fanOutEnv(o.batch, o.fanout), ...o.serverEnv },
     readyTimeoutMs: o.timeoutSeconds * 1000,
     expectKeys: true,
   });

@@ -17,6 +17,20 @@ export interface ServerSpec {
   expectKeys: boolean;
 }
 
+/** The server's default INBOX_MAX_DELIVERIES_PER_PUBLISH. */
+const DEFAULT_MAX_DELIVERIES_PER_PUBLISH = 10_000;
+
+/**
+ * Raises the server's deliveries-per-publish limit when one bench request fans out to more (up to
+ * 1,000 events x 100 webhooks); otherwise nothing, so that the server runs with its defaults.
+ */
+export function fanOutEnv(batch: number, fanout: number): Record<string, string> {
+  const deliveries = batch * fanout;
+  return deliveries > DEFAULT_MAX_DELIVERIES_PER_PUBLISH
+    ? { INBOX_MAX_DELIVERIES_PER_PUBLISH: String(deliveries) }
+    : {};
+}
+
 export interface ServerProcess {
   readonly pid: number;
   readonly baseUrl: string;

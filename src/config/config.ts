@@ -31,4 +31,8 @@ export interface Config {
   retryAfterCapMs: number;
   /** How long shutdown waits for attempts in flight, ms. */
   shutdownGraceMs: number;
+  /** Most webhooks one account may have; creating one more answers 422 limit_exceeded. */
+  maxWebhooksPerAccount: number;
+  /** Most deliveries one publish request (single or batch) may create; more answers 422. */
+  maxDeliveriesPerPublish: number;
 }

@@ -18,6 +18,8 @@ const DEFAULTS: Config = {
   logLevel: "info",
   retryAfterCapMs: 3_600_000,
   shutdownGraceMs: 10_000,
+  maxWebhooksPerAccount: 100,
+  maxDeliveriesPerPublish: 10_000,
 };
 
 function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
@@ -79,6 +81,8 @@ describe("sources and precedence", () => {
       INBOX_LOG_LEVEL: "DEBUG",
       INBOX_RETRY_AFTER_CAP: "0",
       INBOX_SHUTDOWN_GRACE: "1m",
+      INBOX_MAX_WEBHOOKS_PER_ACCOUNT: "250",
+      INBOX_MAX_DELIVERIES_PER_PUBLISH: "50000",
     };
     const expected: Config = {
       port: 0,
@@ -95,6 +99,8 @@ describe("sources and precedence", () => {
       logLevel: "debug",
       retryAfterCapMs: 0,
       shutdownGraceMs: 60_000,
+      maxWebhooksPerAccount: 250,
+      maxDeliveriesPerPublish: 50_000,
     };
     expect(config([], env)).toEqual(expected);
     const argv = OPTIONS.flatMap((o) => [`${o.flag}=${env[o.env as keyof typeof env]}`]);
@@ -278,6 +284,26 @@ describe("errors name the variable or flag and the reason", () => {
       "--webhook-concurrency: must not exceed --concurrency (8), got 9",
     );
     expect(config(["--concurrency", "8", "--webhook-concurrency=8"]).webhookConcurrency).toBe(8);
+  });
+
+  test("the fan-out limits: one event to every webhook of an account must fit in one publish", () => {
+    expect(error(["--max-webhooks-per-account=500", "--max-deliveries-per-publish", "499"])).toBe(
+      "--max-deliveries-per-publish: must be at least --max-webhooks-per-account (500), got 499",
+    );
+    expect(
+      error([], { INBOX_MAX_WEBHOOKS_PER_ACCOUNT: "10000", INBOX_MAX_DELIVERIES_PER_PUBLISH: "9999" }),
+    ).toBe(
+      "INBOX_MAX_DELIVERIES_PER_PUBLISH: must be at least INBOX_MAX_WEBHOOKS_PER_ACCOUNT (10000), got 9999",
+    );
+    // Only the default webhooks limit is too high: it follows the deliveries limit down.
+    const low = config(["--max-deliveries-per-publish=40"]);
+    expect([low.maxWebhooksPerAccount, low.maxDeliveriesPerPublish]).toEqual([40, 40]);
+    expect(error(["--max-webhooks-per-account=10001"])).toBe(
+      '--max-webhooks-per-account: must be an integer between 1 and 10000, got "10001"',
+    );
+    expect(error([], { INBOX_MAX_DELIVERIES_PER_PUBLISH: "0" })).toBe(
+      'INBOX_MAX_DELIVERIES_PER_PUBLISH: must be an integer between 1 and 1000000, got "0"',
+    );
   });
 
   test("all problems are reported at once, one a line", () => {

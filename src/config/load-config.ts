@@ -99,6 +99,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     }
   }
 
+  if (errors.length === 0) fitFanOutLimits(config, sources, errors);
+
   if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
   if (healthcheck) return { kind: "healthcheck", config };
   const warnings = Object.keys(env)
@@ -106,6 +108,25 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     .sort()
     .map((name) => `ignoring unknown environment variable ${name}`);
   return warnings.length > 0 ? { kind: "config", config, warnings } : { kind: "config", config };
+}
+
+/**
+ * One event to every webhook of an account must fit in one publish: the deliveries limit may not be
+ * below the webhooks limit. When only the webhooks default is too high it follows the other down.
+ */
+function fitFanOutLimits(config: Config, sources: Map<keyof Config, string>, errors: string[]): void {
+  if (config.maxDeliveriesPerPublish >= config.maxWebhooksPerAccount) return;
+  const webhooksSource = sources.get("maxWebhooksPerAccount");
+  if (webhooksSource === undefined) {
+    config.maxWebhooksPerAccount = config.maxDeliveriesPerPublish;
+    return;
+  }
+  const deliveriesSource =
+    sources.get("maxDeliveriesPerPublish") ?? "INBOX_MAX_DELIVERIES_PER_PUBLISH (default)";
+  errors.push(
+    `${deliveriesSource}: must be at least ${webhooksSource} (${config.maxWebhooksPerAccount}), ` +
+      `got ${config.maxDeliveriesPerPublish}`,
+  );
 }
 
 function wrap(text: string, width: number, indent: string): string[] {

@@ -57,6 +57,11 @@ function durationIn(min: number, max: number | undefined) {
 
 const MAX_SCHEDULE_ENTRIES = 20;
 
+/** One event fans out in one transaction, so its webhooks stay few enough to write in ~0.2 s. */
+const MAX_WEBHOOKS_PER_ACCOUNT = 10_000;
+/** Large publishes are written in chunks, so this bounds their disk use, not their latency. */
+const MAX_DELIVERIES_PER_PUBLISH = 1_000_000;
+
 /** "0,30s,2m" -> [0, 30000, 120000]: the delay before each attempt, 1 to 20 of them. */
 export function parseRetrySchedule(raw: string): number[] {
   const entries = raw.split(",");
@@ -281,5 +286,23 @@ export const OPTIONS: AnyOption[] = [
     defaultText: "10s",
     doc: "On SIGTERM/SIGINT, how long to wait for attempts in flight before closing.",
     parse: durationIn(0, MAX_TIMER_MS),
+  }),
+  option({
+    key: "maxWebhooksPerAccount",
+    env: "INBOX_MAX_WEBHOOKS_PER_ACCOUNT",
+    flag: "--max-webhooks-per-account",
+    placeholder: "<n>",
+    defaultText: "100",
+    doc: "Most webhooks one account may register; one more answers 422 limit_exceeded. It also bounds the fan-out of one event, which is written in one transaction.",
+    parse: integerIn(1, MAX_WEBHOOKS_PER_ACCOUNT),
+  }),
+  option({
+    key: "maxDeliveriesPerPublish",
+    env: "INBOX_MAX_DELIVERIES_PER_PUBLISH",
+    flag: "--max-deliveries-per-publish",
+    placeholder: "<n>",
+    defaultText: "10000",
+    doc: "Most deliveries one publish request may create (events times their subscribed webhooks); more answers 422 limit_exceeded. At least the webhooks per account; the default of that follows it when lower.",
+    parse: integerIn(1, MAX_DELIVERIES_PER_PUBLISH),
   }),
 ];

@@ -39,6 +39,7 @@ export function createServices(deps: ServicesDeps): Services {
       catalog,
       delivery,
       allowPrivateTargets: config.allowPrivateTargets,
+      maxWebhooksPerAccount: config.maxWebhooksPerAccount,
       now,
     }),
     events: new EventsService({ store, catalog, delivery, metrics, config, now }),

@@ -7,6 +7,7 @@ import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
 import { ALL_EVENTS, type EventCatalog } from "./event-catalog";
 import { newId } from "./ids";
+import { LimitExceededError } from "./limits";
 import { checkWebhookUrl } from "./webhook-destination";
 import { generateSecret } from "./webhook-secret";
 
@@ -31,6 +32,8 @@ export interface WebhooksServiceDeps {
   catalog: EventCatalog;
   delivery: DeliveryPort;
   allowPrivateTargets: boolean;
+  /** Most webhooks an account may have; creating one more is refused (LimitExceededError). */
+  maxWebhooksPerAccount: number;
   now: () => number;
 }
 
@@ -51,7 +54,9 @@ export class WebhooksService {
       created_at: now,
       updated_at: now,
     };
-    await this.deps.store.webhooks.create(webhook);
+    const max = this.deps.maxWebhooksPerAccount;
+    if (!(await this.deps.store.webhooks.create(webhook, max)))
+      throw LimitExceededError.webhooksPerAccount(max);
     await this.deps.store.flushed();
     return this.view(webhook);
   }

@@ -33,6 +33,10 @@ export class ApiError extends Error {
   static invalid(message: string, details: FieldIssue[]) {
     return new ApiError(422, "validation_failed", message, details);
   }
+  /** A configured limit refused the request: details name the limit and the setting that raises it. */
+  static limitExceeded(message: string, details: Record<string, unknown>) {
+    return new ApiError(422, "limit_exceeded", message, details);
+  }
   static malformedJson(message: string) {
     return new ApiError(400, "malformed_json", message);
   }

@@ -4,9 +4,11 @@
 
 import { Elysia, ValidationError } from "elysia";
 import { DomainError } from "../domain/errors";
+import { LimitExceededError } from "../domain/limits";
 import type { Logger } from "../observability/logger";
 import { InvalidCursorError } from "../storage/store";
 import { ApiError } from "./api-error";
+import { limitExceeded } from "./limit-exceeded";
 import type { RouteMethods } from "./route-methods";
 import { validationIssues } from "./validation-details";
 
@@ -36,6 +38,7 @@ export function toApiError(error: unknown): ApiError | undefined {
     return new ApiError(DOMAIN_STATUS[error.kind], DOMAIN_CODE[error.kind], error.message, error.issues);
   }
   if (error instanceof InvalidCursorError) return ApiError.invalidCursor();
+  if (error instanceof LimitExceededError) return limitExceeded(error);
   if (error instanceof ValidationError && error.type !== "response") {
     return ApiError.invalid("the request is not valid", validationIssues(error));
   }

@@ -69,7 +69,12 @@ export interface ApiKeyRepository {
 }
 
 export interface WebhookRepository {
-  create(webhook: WebhookRecord): Promise<void>;
+  /**
+   * Stores a new webhook. With `maxPerAccount`, answers false and writes nothing when its account
+   * already has that many webhooks or more; the count is taken atomically with the write, so
+   * concurrent creates never take the account past the limit together. True once stored.
+   */
+  create(webhook: WebhookRecord, maxPerAccount?: number): Promise<boolean>;
   /** Undefined when missing or owned by another account. */
   get(accountId: string, id: string): WebhookRecord | undefined;
   /** By id alone, for the delivery engine. */
@@ -106,10 +111,14 @@ export interface PublishResult {
 
 export interface EventRepository {
   /**
-   * Stores the events, their deliveries and their due-time queue entries, all or none.
+   * Stores the events, their deliveries and their due-time queue entries, all or none, in one write.
    * Idempotent by (account_id, event id): an id already stored (or repeated within the batch)
    * returns the stored event with created=false and writes nothing for it.
    * Resolves once committed; callers that promise durability then await Store.flushed().
+   * The write holds every record at once: callers keep each call small (EventsService writes a
+   * large publish as consecutive calls of at most PUBLISH_CHUNK_RECORDS events and deliveries, each
+   * event whole with its deliveries; those already made stay if a later one fails, and a retry with
+   * the same event ids replays them).
    */
   publish(items: PublishItem[]): Promise<PublishResult[]>;
   get(accountId: string, id: string): EventRecord | undefined;

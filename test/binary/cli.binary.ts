@@ -29,6 +29,8 @@ const OPTIONS: [flag: string, env: string, shownDefault: string | undefined][] =
   ["--log-level", "INBOX_LOG_LEVEL", "info"],
   ["--retry-after-cap", "INBOX_RETRY_AFTER_CAP", "1h"],
   ["--shutdown-grace", "INBOX_SHUTDOWN_GRACE", "10s"],
+  ["--max-webhooks-per-account", "INBOX_MAX_WEBHOOKS_PER_ACCOUNT", "100"],
+  ["--max-deliveries-per-publish", "INBOX_MAX_DELIVERIES_PER_PUBLISH", "10000"],
 ];
 
 /** The part of the help text about one flag: from its line up to the next line that starts another flag. */

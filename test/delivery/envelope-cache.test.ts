@@ -265,7 +265,7 @@ describe("delivery engine with announced events", () => {
       catalog: eventCatalog,
       delivery: engine,
       metrics,
-      config: { retrySchedule: [0] },
+      config: { retrySchedule: [0], maxDeliveriesPerPublish: 10_000 },
       now: Date.now,
     });
     engine.start();

@@ -28,6 +28,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "error",
     retryAfterCapMs: 60_000,
     shutdownGraceMs: 1_000,
+    maxWebhooksPerAccount: 100,
+    maxDeliveriesPerPublish: 10_000,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventCatalog } from "../../src/domain/event-catalog";
+import { PUBLISH_CHUNK_RECORDS } from "../../src/domain/publish-chunks";
 import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
 
 let h: Harness;
@@ -272,5 +273,218 @@ describe("reading events", () => {
     expect((await h.call("GET", "/v1/events?cursor=zzz", { key: a.key })).json.error.code).toBe(
       "invalid_cursor",
     );
+  });
+});
+
+describe("deliveries per publish limit", () => {
+  let limited: Harness;
+  beforeAll(async () => {
+    limited = await createHarness({ maxWebhooksPerAccount: 5, maxDeliveriesPerPublish: 10 });
+  });
+  afterAll(async () => {
+    await limited.close();
+  });
+
+  async function accountWithHooks(name: string, events: string[][]) {
+    const a = await limited.newAccount(name);
+    for (const types of events) {
+      const r = await limited.call("POST", "/v1/webhooks", {
+        key: a.key,
+        body: webhookBody({ events: types }),
+      });
+      expect(r.status).toBe(201);
+    }
+    return a;
+  }
+  const read = () => ({ type: "message.read", data: eventCatalog.sample("message.read") });
+  const sent = () => ({ type: "message.delivered", data: delivered() });
+
+  test("a batch fanning out past the limit answers 422 limit_exceeded and stores nothing", async () => {
+    const a = await accountWithHooks("fan-limit", [["*"], ["*"], ["*"], ["message.read"]]);
+    const enqueued = limited.delivery.enqueued.length;
+    // 3 delivered events to 3 webhooks and 1 read to 4: 13 deliveries.
+    const over = await limited.call("POST", "/v1/events/batch", {
+      key: a.key,
+      body: { events: [sent(), sent(), sent(), read()] },
+    });
+    expect(over.status).toBe(422);
+    expect(over.json).toEqual({
+      error: {
+        code: "limit_exceeded",
+        message:
+          "this publish would create 13 deliveries, more than the 10 allowed in one request; publish fewer events per request",
+        details: {
+          limit: "max_deliveries_per_publish",
+          max: 10,
+          requested: 13,
+          env: "INBOX_MAX_DELIVERIES_PER_PUBLISH",
+          flag: "--max-deliveries-per-publish",
+        },
+      },
+    });
+    expect((await limited.call("GET", "/v1/events", { key: a.key })).json.data).toEqual([]);
+    expect(limited.delivery.enqueued.length).toBe(enqueued);
+
+    // Exactly at the limit is accepted: 2 x 3 + 4 = 10.
+    const at = await limited.call("POST", "/v1/events/batch", {
+      key: a.key,
+      body: { events: [sent(), read(), sent()] },
+    });
+    expect(at.status).toBe(202);
+    const stored = await Promise.all(
+      at.json.data.map(async (e: { id: string }) => {
+        const got = await limited.call("GET", `/v1/events/${e.id}`, { key: a.key });
+        return got.json.deliveries.length;
+      }),
+    );
+    expect(stored).toEqual([3, 4, 3]);
+  });
+
+  test("validation comes before the limit; a single publish is held to it too", async () => {
+    const a = await accountWithHooks("fan-limit-single", [["*"], ["*"], ["*"], ["*"], ["*"]]);
+    const bad = await limited.call("POST", "/v1/events/batch", {
+      key: a.key,
+      body: { events: [sent(), sent(), { type: "message.read", data: {} }] },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.json.error.code).toBe("validation_failed");
+
+    const strict = await createHarness({ maxWebhooksPerAccount: 5, maxDeliveriesPerPublish: 4 });
+    try {
+      const b = await strict.newAccount("strict");
+      for (let i = 0; i < 5; i++) {
+        await strict.call("POST", "/v1/webhooks", { key: b.key, body: webhookBody({ events: ["*"] }) });
+      }
+      const single = await strict.call("POST", "/v1/events", { key: b.key, body: read() });
+      expect(single.status).toBe(422);
+      expect(single.json.error.details).toMatchObject({ limit: "max_deliveries_per_publish", requested: 5 });
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe("large publishes are written in chunks", () => {
+  const HOOKS = 100;
+  /** Events of 1 + 100 records that fit in one write. */
+  const PER_CHUNK = Math.floor(PUBLISH_CHUNK_RECORDS / (1 + HOOKS));
+  let big: Harness;
+  let writes: { events: number; records: number; enqueuedBefore: number }[] = [];
+  let failNextWrite = false;
+  beforeAll(async () => {
+    big = await createHarness();
+    const publish = big.store.events.publish.bind(big.store.events);
+    big.store.events.publish = (items) => {
+      writes.push({
+        events: items.length,
+        records: items.reduce((sum, it) => sum + 1 + it.deliveries.length, 0),
+        enqueuedBefore: big.delivery.enqueued.length,
+      });
+      if (failNextWrite) {
+        failNextWrite = false;
+        return Promise.reject(new Error("injected: no space left on device"));
+      }
+      return publish(items);
+    };
+  });
+  afterAll(async () => {
+    await big.close();
+  });
+
+  async function fullAccount(name: string) {
+    const a = await big.newAccount(name);
+    for (let i = 0; i < HOOKS; i++) {
+      const r = await big.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody({ events: ["*"] }) });
+      expect(r.status).toBe(201);
+    }
+    return a;
+  }
+  const batch = (ids: string[]) => ({
+    events: ids.map((id) => ({ id, type: "message.delivered", data: delivered() })),
+  });
+  const deliveriesOf = (accountId: string, id: string) => big.store.deliveries.listForEvent(accountId, id);
+
+  test("each write holds whole events within the bound, and the engine hears of each once it is stored", async () => {
+    const a = await fullAccount("chunked");
+    const ids = Array.from({ length: 25 }, (_, i) => `chunk-${i}`);
+    writes = [];
+    const enqueued = big.delivery.enqueued.length;
+    const res = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
+    expect(res.status).toBe(202);
+    expect(res.json.data.map((e: { id: string }) => e.id)).toEqual(ids);
+
+    const sizes = [PER_CHUNK, PER_CHUNK, 25 - 2 * PER_CHUNK];
+    expect(writes.map((w) => w.events)).toEqual(sizes);
+    expect(writes.map((w) => w.records)).toEqual(sizes.map((n) => n * (1 + HOOKS)));
+    for (const w of writes) expect(w.records).toBeLessThanOrEqual(PUBLISH_CHUNK_RECORDS);
+    // Announced one write at a time, before the next write starts.
+    expect(writes.map((w) => w.enqueuedBefore - enqueued)).toEqual([0, 1, 2]);
+    const announced = big.delivery.enqueued.slice(enqueued);
+    expect(announced.map((entries) => entries.length)).toEqual(sizes.map((n) => n * HOOKS));
+    for (const id of ids) expect(deliveriesOf(a.id, id)).toHaveLength(HOOKS);
+    expect(
+      announced
+        .flat()
+        .map((e) => e.delivery_id)
+        .sort(),
+    ).toEqual(ids.flatMap((id) => deliveriesOf(a.id, id).map((d) => d.id)).sort());
+  });
+
+  test("an id repeated in a later chunk, or published again, replays the stored event", async () => {
+    const a = await fullAccount("chunk-replay");
+    const ids = Array.from({ length: 25 }, (_, i) => (i === 20 ? "chunk-r-0" : `chunk-r-${i}`));
+    const first = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
+    expect(first.status).toBe(202);
+    expect(first.json.data[20]).toEqual(first.json.data[0]);
+    expect(deliveriesOf(a.id, "chunk-r-0")).toHaveLength(HOOKS);
+    expect((await big.call("GET", "/v1/events?limit=100", { key: a.key })).json.data).toHaveLength(24);
+
+    const enqueued = big.delivery.enqueued.length;
+    const again = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
+    expect(again.status).toBe(202);
+    expect(again.json).toEqual(first.json);
+    expect(big.delivery.enqueued.length).toBe(enqueued);
+    expect((await big.call("GET", "/v1/events?limit=100", { key: a.key })).json.data).toHaveLength(24);
+  });
+
+  test("a write failing midway keeps the chunks before it; a retry with the same ids completes the batch", async () => {
+    const a = await fullAccount("chunk-failure");
+    const ids = Array.from({ length: 25 }, (_, i) => `chunk-f-${i}`);
+    const enqueued = big.delivery.enqueued.length;
+    writes = [];
+    const publish = big.store.events.publish;
+    let calls = 0;
+    big.store.events.publish = (items) => {
+      calls++;
+      failNextWrite = calls === 2;
+      return publish(items);
+    };
+    let failed: Awaited<ReturnType<Harness["call"]>>;
+    try {
+      failed = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
+    } finally {
+      big.store.events.publish = publish;
+    }
+    expect(failed.status).toBe(500);
+    expect(failed.json.error.code).toBe("internal");
+    expect(writes.map((w) => w.events)).toEqual([PER_CHUNK, PER_CHUNK]);
+    // The first chunk is stored and under way; nothing of the others.
+    const kept = ids.slice(0, PER_CHUNK);
+    for (const id of kept) expect(deliveriesOf(a.id, id)).toHaveLength(HOOKS);
+    for (const id of ids.slice(PER_CHUNK)) expect(big.store.events.get(a.id, id)).toBeUndefined();
+    expect(big.delivery.enqueued.slice(enqueued).flat()).toHaveLength(PER_CHUNK * HOOKS);
+
+    const retried = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
+    expect(retried.status).toBe(202);
+    expect(retried.json.data.map((e: { id: string }) => e.id)).toEqual(ids);
+    for (const id of ids) expect(deliveriesOf(a.id, id)).toHaveLength(HOOKS);
+    expect((await big.call("GET", "/v1/events?limit=100", { key: a.key })).json.data).toHaveLength(25);
+    // Every delivery was announced exactly once over both requests.
+    const announced = big.delivery.enqueued
+      .slice(enqueued)
+      .flat()
+      .map((e) => e.delivery_id);
+    expect(announced).toHaveLength(25 * HOOKS);
+    expect(new Set(announced).size).toBe(25 * HOOKS);
   });
 });

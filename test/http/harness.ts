@@ -33,6 +33,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "error",
     retryAfterCapMs: 3_600_000,
     shutdownGraceMs: 5_000,
+    maxWebhooksPerAccount: 100,
+    maxDeliveriesPerPublish: 10_000,
     ...overrides,
   };
 }

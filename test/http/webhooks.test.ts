@@ -308,3 +308,92 @@ describe("test sends", () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe("webhooks per account limit", () => {
+  let limited: Harness;
+  beforeAll(async () => {
+    limited = await createHarness({ maxWebhooksPerAccount: 3 });
+  });
+  afterAll(async () => {
+    await limited.close();
+  });
+
+  test("one webhook past the limit answers 422 limit_exceeded naming the limit and its setting", async () => {
+    const a = await limited.newAccount("at-limit");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() });
+      expect(r.status).toBe(201);
+      ids.push(r.json.id);
+    }
+    const refused = await limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() });
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get("content-type")).toBe("application/json");
+    expect(refused.json).toEqual({
+      error: {
+        code: "limit_exceeded",
+        message: "the account has reached its limit of 3 webhooks; delete one before registering another",
+        details: {
+          limit: "max_webhooks_per_account",
+          max: 3,
+          env: "INBOX_MAX_WEBHOOKS_PER_ACCOUNT",
+          flag: "--max-webhooks-per-account",
+        },
+      },
+    });
+    // The admin key acting for the account is held to the same limit.
+    const admin = await limited.call("POST", "/v1/webhooks", {
+      key: ADMIN_KEY,
+      body: { ...webhookBody(), account_id: a.id },
+    });
+    expect(admin.status).toBe(422);
+    expect(admin.json.error.code).toBe("limit_exceeded");
+    const listed = await limited.call("GET", "/v1/webhooks?limit=100", { key: a.key });
+    expect(listed.json.data).toHaveLength(3);
+
+    // Updating, disabling and re-enabling are not creates; another account has its own count.
+    for (const enabled of [false, true]) {
+      const put = await limited.call("PUT", `/v1/webhooks/${ids[0]}`, { key: a.key, body: { enabled } });
+      expect(put.status).toBe(200);
+    }
+    const other = await limited.newAccount("other");
+    expect((await limited.call("POST", "/v1/webhooks", { key: other.key, body: webhookBody() })).status).toBe(
+      201,
+    );
+    // Deleting one frees its place.
+    expect((await limited.call("DELETE", `/v1/webhooks/${ids[1]}`, { key: a.key })).status).toBe(204);
+    expect((await limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() })).status).toBe(
+      201,
+    );
+    expect((await limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() })).status).toBe(
+      422,
+    );
+  });
+
+  test("concurrent registrations at the last free place: exactly one is created", async () => {
+    const a = await limited.newAccount("racing");
+    expect((await limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() })).status).toBe(
+      201,
+    );
+    expect((await limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() })).status).toBe(
+      201,
+    );
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 422, 422, 422, 422]);
+    const listed = await limited.call("GET", "/v1/webhooks?limit=100", { key: a.key });
+    expect(listed.json.data).toHaveLength(3);
+  });
+
+  test("validation comes first: a bad registration at the limit names its field", async () => {
+    const a = await limited.newAccount("full-and-wrong");
+    for (let i = 0; i < 3; i++)
+      await limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() });
+    const r = await limited.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody({ events: [] }) });
+    expect(r.status).toBe(422);
+    expect(r.json.error.code).toBe("validation_failed");
+  });
+});

@@ -9,6 +9,7 @@ import { attemptSuites } from "./conformance-attempts";
 import { deliverySuites } from "./conformance-deliveries";
 import { eventSuites } from "./conformance-events";
 import { lifecycleSuites } from "./conformance-lifecycle";
+import { webhookLimitSuites } from "./conformance-webhook-limit";
 import type { OpenStore } from "./store-context";
 
 export type { OpenedStore, OpenStore } from "./store-context";
@@ -19,4 +20,5 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   deliverySuites(name, open);
   attemptSuites(name, open);
   lifecycleSuites(name, open);
+  webhookLimitSuites(name, open);
 }

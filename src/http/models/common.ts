@@ -12,9 +12,22 @@ export const ErrorResponse = t.Object(
       code: t.String({ description: "Stable machine-readable code, e.g. validation_failed." }),
       message: t.String(),
       details: t.Optional(
-        t.Array(t.Object({ field: t.String(), reason: t.String() }), {
-          description: "For 422: each offending field (a JSON pointer into the request) and why.",
-        }),
+        t.Union([
+          t.Array(t.Object({ field: t.String(), reason: t.String() }), {
+            description:
+              "For validation_failed: each offending field (a JSON pointer into the request) and why.",
+          }),
+          t.Object(
+            {
+              limit: t.String({ examples: ["max_deliveries_per_publish"] }),
+              max: t.Integer({ description: "The configured maximum." }),
+              requested: t.Optional(t.Integer({ description: "What the request asked for." })),
+              env: t.String({ description: "The environment variable that sets the limit." }),
+              flag: t.String({ description: "The command-line flag that sets the limit." }),
+            },
+            { description: "For limit_exceeded (422): the limit refused and the setting that raises it." },
+          ),
+        ]),
       ),
     }),
   },

@@ -50,7 +50,7 @@ export const PublishBatchBody = t.Object(
     events: t.Array(t.Object(EventInputProperties, { additionalProperties: false }), {
       minItems: 1,
       maxItems: MAX_BATCH,
-      description: `1 to ${MAX_BATCH} events, stored all or none.`,
+      description: `1 to ${MAX_BATCH} events, validated all or none.`,
     }),
     account_id: t.Optional(IdString({ description: "Admin key only: the account." })),
   },

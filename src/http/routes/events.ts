@@ -2,6 +2,7 @@
 
 import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
+import { PUBLISH_CHUNK_RECORDS } from "../../domain/publish-chunks";
 import { scopeAccount } from "../auth";
 import { AccountIdQuery, CommonErrors, IdParams, PageOf, PageQuery } from "../models/common";
 import {
@@ -46,7 +47,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Publish an event",
           description:
-            "Validates `data` against the type's schema, stores the event with one delivery per subscribed, enabled webhook of the account, and answers 202 once that is on disk. With an `id` already used in the account it answers the stored event (header Idempotent-Replayed: true) and delivers nothing new. The admin key publishes for the account named in `account_id`.",
+            "Validates `data` against the type's schema, stores the event with one delivery per subscribed, enabled webhook of the account, and answers 202 once that is on disk. More deliveries than max_deliveries_per_publish answers 422 limit_exceeded. With an `id` already used in the account it answers the stored event (header Idempotent-Replayed: true) and delivers nothing new. The admin key publishes for the account named in `account_id`.",
         },
       },
     )
@@ -68,7 +69,9 @@ export function eventRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Publish up to 1,000 events",
           description:
-            "All or none: every event is validated first (a 422 names each bad field, e.g. /events/3/data/to) and they are stored in one write. Answers the envelopes in order.",
+            "Every event is validated first, and the whole batch is refused when one is bad (a 422 names each bad field, e.g. /events/3/data/to) or when it would create more deliveries than max_deliveries_per_publish (422 limit_exceeded). " +
+            `The events are then stored in order, in writes of whole events with their deliveries of at most ${PUBLISH_CHUNK_RECORDS.toLocaleString("en-US")} records each, so that other requests are served in between; answers the envelopes in order once all are on disk. ` +
+            "Should storing fail midway (disk full), the events written before stay and are delivered: publishing the same batch again with the same event ids is safe, as stored ids replay.",
         },
       },
     )

@@ -56,7 +56,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Register a webhook",
           description:
-            "Registers an endpoint for the given event types and answers it with its signing `secret`, shown only here.",
+            "Registers an endpoint for the given event types and answers it with its signing `secret`, shown only here. An account that already has max_webhooks_per_account webhooks gets 422 limit_exceeded.",
         },
       },
     )

@@ -16,6 +16,13 @@ import type { WriteBatcher } from "./write-batcher";
 const getWebhook = (dbs: Databases, accountId: string, id: string) =>
   dbs.webhooks.get([accountId, id]) as WebhookRecord | undefined;
 
+/** The account's webhooks, counted up to `atMost` (getKeysCount would ignore a limit and count all). */
+function countOfAccount(dbs: Databases, accountId: string, atMost: number): number {
+  let count = 0;
+  for (const _ of dbs.webhooks.getKeys({ start: [accountId], end: [accountId, TOP], limit: atMost })) count++;
+  return count;
+}
+
 export function webhooksRepository(
   dbs: Databases,
   writer: WriteBatcher,
@@ -47,7 +54,7 @@ export function webhooksRepository(
   };
 
   return {
-    create(webhook: WebhookRecord): Promise<void> {
+    create(webhook: WebhookRecord, maxPerAccount?: number): Promise<boolean> {
       return writer.run(() => {
         changed();
         if (dbs.webhookOwners.get(webhook.id) !== undefined)
@@ -55,8 +62,16 @@ export function webhooksRepository(
         if (dbs.accounts.get(webhook.account_id) === undefined) {
           throw new Error(`account ${webhook.account_id} does not exist`);
         }
+        // Counted through this job's transaction, after every job before it: two creates can never
+        // both pass the last free place. Stops at the limit, so it costs at most that many keys.
+        if (
+          maxPerAccount !== undefined &&
+          countOfAccount(dbs, webhook.account_id, maxPerAccount) >= maxPerAccount
+        )
+          return false;
         dbs.webhooks.putSync([webhook.account_id, webhook.id], webhook);
         dbs.webhookOwners.putSync(webhook.id, webhook.account_id);
+        return true;
       }, changed);
     },
 

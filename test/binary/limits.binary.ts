@@ -1,0 +1,83 @@
+// The fan-out limits as an operator sets them: environment variables and flags of the compiled
+// binary reach the API, a contradictory pair stops the start, and over-limit requests answer 422.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { makeSandbox, type RunningServer, runToExit, type Sandbox, startServer } from "./binary-harness";
+
+const ADMIN_KEY = "ik_admin_limits_binary_0123456789";
+
+let sandbox: Sandbox;
+beforeAll(() => {
+  sandbox = makeSandbox();
+});
+afterAll(() => sandbox.remove());
+
+async function api(server: RunningServer, key: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> & { error?: unknown } };
+}
+
+describe("fan-out limits", () => {
+  test("a deliveries limit below the webhooks limit stops the start, naming both", async () => {
+    const { code, stderr } = await runToExit(sandbox, [
+      "--max-webhooks-per-account=500",
+      "--max-deliveries-per-publish",
+      "100",
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      "--max-deliveries-per-publish: must be at least --max-webhooks-per-account (500), got 100",
+    );
+  });
+
+  test("set by environment, both limits answer 422 limit_exceeded naming their setting", async () => {
+    const server = await startServer(sandbox, [], {
+      INBOX_ADMIN_KEY: ADMIN_KEY,
+      INBOX_DATA_DIR: "limits-data",
+      INBOX_MAX_WEBHOOKS_PER_ACCOUNT: "2",
+      INBOX_MAX_DELIVERIES_PER_PUBLISH: "3",
+    });
+    try {
+      const account = await api(server, ADMIN_KEY, "POST", "/v1/accounts", { name: "limited" });
+      expect(account.status).toBe(201);
+      const key = account.json.api_key as string;
+      const hook = { url: "https://hooks.example.com/inbox", events: ["*"] };
+      expect((await api(server, key, "POST", "/v1/webhooks", hook)).status).toBe(201);
+      expect((await api(server, key, "POST", "/v1/webhooks", hook)).status).toBe(201);
+      const third = await api(server, key, "POST", "/v1/webhooks", hook);
+      expect(third.status).toBe(422);
+      expect(third.json.error).toMatchObject({
+        code: "limit_exceeded",
+        details: { limit: "max_webhooks_per_account", max: 2, env: "INBOX_MAX_WEBHOOKS_PER_ACCOUNT" },
+      });
+
+      const event = {
+        type: "message.read",
+        data: {
+          message_id: "msg_1",
+          to: "+15551234567",
+          read_at: "2025-01-15T10:25:15Z",
+          device_id: "dev_1",
+        },
+      };
+      const batch = await api(server, key, "POST", "/v1/events/batch", { events: [event, event] });
+      expect(batch.status).toBe(422);
+      expect(batch.json.error).toMatchObject({
+        code: "limit_exceeded",
+        details: {
+          limit: "max_deliveries_per_publish",
+          max: 3,
+          requested: 4,
+          flag: "--max-deliveries-per-publish",
+        },
+      });
+      expect((await api(server, key, "POST", "/v1/events", event)).status).toBe(202);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
