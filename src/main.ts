@@ -1,9 +1,11 @@
 // Entry point: parse the configuration, run a subcommand or start the appliance, exit cleanly.
 
 import { type FirstStartKeys, startApp } from "./app";
+import { EXIT_FAILURE, EXIT_STORE_DAMAGED } from "./cli/exit-codes";
 import { runHealthcheck } from "./cli/healthcheck";
 import { loadConfig } from "./config/load-config";
 import { createLogger } from "./observability/logger";
+import { StoreDamagedError } from "./storage/store";
 import { VERSION } from "./version";
 
 function announce(keys: FirstStartKeys): void {
@@ -44,7 +46,7 @@ async function main(): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     logger.error("start failed", { error: message });
     process.stderr.write(`inbox-webhooks: cannot start: ${message}\n`);
-    return 1;
+    return err instanceof StoreDamagedError ? EXIT_STORE_DAMAGED : EXIT_FAILURE;
   }
   return new Promise<number>((resolve) => {
     const onSignal = (signal: string) => {

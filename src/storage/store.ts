@@ -40,6 +40,26 @@ export class StoreLockedError extends Error {
   }
 }
 
+/**
+ * The data directory holds a store that cannot be opened safely: a damaged, truncated or missing data
+ * file, or one that is not the store this directory was initialised with. Nothing has been written;
+ * the operator restores from a backup.
+ */
+export class StoreDamagedError extends Error {
+  constructor(
+    /** The file or directory at fault. */
+    readonly path: string,
+    /** What is wrong, in a phrase ("the data file is empty (0 bytes)"). */
+    readonly problem: string,
+  ) {
+    super(
+      `the store at ${path} cannot be used: ${problem}. Nothing was written to it. ` +
+        'Restore the data file from a backup (see README, "Operations")',
+    );
+    this.name = "StoreDamagedError";
+  }
+}
+
 export interface MetaRepository {
   get(key: string): string | undefined;
   set(key: string, value: string): Promise<void>;

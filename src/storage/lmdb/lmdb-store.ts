@@ -1,6 +1,7 @@
 // The LMDB implementation of the Store contract: one environment in the data directory, one
 // sub-database per record kind and index (./lmdb-databases.ts), every write through the group-commit
-// batcher (./write-batcher.ts), one writer process per directory (./data-dir-lock.ts).
+// batcher (./write-batcher.ts), one writer process per directory (./data-dir-lock.ts). The data file is
+// checked before LMDB maps it (./open-checks.ts).
 //
 // Opening costs no scan, whatever the backlog: counts come from LMDB page statistics, and the
 // queue is read by range when the scheduler asks for it.
@@ -18,9 +19,11 @@ import { dueQueue } from "./due-queue";
 import { eventsRepository } from "./events-repository";
 import { DATA_FILE, type Databases, entryCount, openDatabases } from "./lmdb-databases";
 import { metaRepository } from "./meta-repository";
+import { checkBeforeOpen, checkIdentity, markInitialised } from "./open-checks";
 import { createReadCaches } from "./read-cache";
 import { retention } from "./retention";
 import { CURRENT_SCHEMA_VERSION, type Migration, migrations, upgradeSchema } from "./schema";
+import { readMarker, type StoreMarker } from "./store-marker";
 import { webhooksRepository } from "./webhooks-repository";
 import { WriteBatcher } from "./write-batcher";
 
@@ -35,14 +38,19 @@ export interface LmdbStoreOptions {
 
 /**
  * Opens (creating when missing) the store in `dataDir`. Throws StoreLockedError when another live
- * process holds the directory, and SchemaVersionError when it was written by a newer build.
+ * process holds the directory, SchemaVersionError when it was written by a newer build, and
+ * StoreDamagedError when its data file is damaged, missing or not this directory's (./open-checks.ts).
  */
 export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
   const { dataDir, logger } = opts;
   mkdirSync(dataDir, { recursive: true });
   const lock = acquireDataDirLock(dataDir);
   let dbs: Databases;
+  let marker: StoreMarker | undefined;
   try {
+    marker = readMarker(dataDir);
+    // Before LMDB maps the file: a damaged one would crash the process or be taken for a new store.
+    if (checkBeforeOpen(dataDir, DATA_FILE, marker)) await checkIdentity(dataDir, DATA_FILE, marker);
     dbs = openDatabases(join(dataDir, DATA_FILE), opts.mapSizeBytes);
   } catch (error) {
     lock.release();
@@ -60,6 +68,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
         migration: migration.description,
       });
     }
+    await markInitialised(dbs, dataDir, marker, Date.now());
   } catch (error) {
     await dbs.root.close();
     lock.release();
