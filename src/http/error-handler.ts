@@ -5,7 +5,7 @@
 import { Elysia, ValidationError } from "elysia";
 import { DomainError } from "../domain/errors";
 import type { Logger } from "../observability/logger";
-import { InvalidCursorError } from "../storage/store";
+import { InvalidCursorError, StoreFullError } from "../storage/store";
 import { ApiError } from "./api-error";
 import type { RouteMethods } from "./route-methods";
 import { validationIssues } from "./validation-details";
@@ -36,6 +36,16 @@ export function toApiError(error: unknown): ApiError | undefined {
     return new ApiError(DOMAIN_STATUS[error.kind], DOMAIN_CODE[error.kind], error.message, error.issues);
   }
   if (error instanceof InvalidCursorError) return ApiError.invalidCursor();
+  if (error instanceof StoreFullError) {
+    // 507 Insufficient Storage: the request was valid, the server cannot store it now. Logged once
+    // per transition by the store (not here, per request); /health reports "degraded" meanwhile.
+    return new ApiError(
+      507,
+      "storage_full",
+      "the store is full: the disk holding the data directory has no space left, and nothing of this " +
+        "request was stored; retry once space is freed",
+    );
+  }
   if (error instanceof ValidationError && error.type !== "response") {
     return ApiError.invalid("the request is not valid", validationIssues(error));
   }

@@ -60,6 +60,26 @@ export class StoreDamagedError extends Error {
   }
 }
 
+/**
+ * A write was refused because the disk (or the quota) holding the data directory is full. Nothing of
+ * that write was stored; writes succeed again once space is freed, without a restart.
+ */
+export class StoreFullError extends Error {
+  constructor(cause: unknown) {
+    super("the store is full: the disk holding the data directory has no space left", { cause });
+    this.name = "StoreFullError";
+  }
+}
+
+/** Whether the store takes writes. `full` since the first refused write, until one succeeds again. */
+export interface StoreSpace {
+  full: boolean;
+  /** When the last transition to full happened (ms since the epoch); undefined when never full. */
+  fullSince: number | undefined;
+  /** Writes refused for lack of space since the store was opened. */
+  refusedWrites: number;
+}
+
 export interface MetaRepository {
   get(key: string): string | undefined;
   set(key: string, value: string): Promise<void>;
@@ -205,5 +225,7 @@ export interface Store {
   flushed(): Promise<void>;
   /** Bytes the store occupies on disk. */
   sizeBytes(): number;
+  /** Whether writes are being refused for lack of disk space (see StoreFullError). */
+  space(): StoreSpace;
   close(): Promise<void>;
 }

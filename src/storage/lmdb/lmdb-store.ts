@@ -1,13 +1,15 @@
 // The LMDB implementation of the Store contract: one environment in the data directory, one
 // sub-database per record kind and index (./lmdb-databases.ts), every write through the group-commit
 // batcher (./write-batcher.ts), one writer process per directory (./data-dir-lock.ts). The data file is
-// checked before LMDB maps it (./open-checks.ts).
+// checked before LMDB maps it (./open-checks.ts), and writes are refused with StoreFullError before the
+// disk is full (./storage-space.ts).
 //
 // Opening costs no scan, whatever the backlog: counts come from LMDB page statistics, and the
 // queue is read by range when the scheduler asks for it.
 
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { RootDatabase } from "lmdb";
 import type { Logger } from "../../observability/logger";
 import type { Store } from "../store";
 import { accountsRepository } from "./accounts-repository";
@@ -23,6 +25,7 @@ import { checkBeforeOpen, checkIdentity, markInitialised } from "./open-checks";
 import { createReadCaches } from "./read-cache";
 import { retention } from "./retention";
 import { CURRENT_SCHEMA_VERSION, type Migration, migrations, upgradeSchema } from "./schema";
+import { SpaceMonitor } from "./storage-space";
 import { readMarker, type StoreMarker } from "./store-marker";
 import { webhooksRepository } from "./webhooks-repository";
 import { WriteBatcher } from "./write-batcher";
@@ -75,7 +78,8 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
     throw error;
   }
 
-  const writer = new WriteBatcher(dbs.root);
+  const space = new SpaceMonitor({ dataDir, logger });
+  const writer = new WriteBatcher(guardCommits(dbs.root, space));
   const caches = createReadCaches();
   const purge = retention(dbs, writer);
   let closing: Promise<void> | null = null;
@@ -102,6 +106,8 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
       await dbs.root.flushed;
     },
 
+    space: () => space.state(),
+
     sizeBytes(): number {
       const stat = statSync(join(dataDir, DATA_FILE));
       // Allocated blocks, not the apparent size: what the store really takes on disk.
@@ -110,6 +116,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
 
     close(): Promise<void> {
       closing ??= (async () => {
+        space.close();
         writer.close();
         await dbs.root.flushed;
         await dbs.root.close();
@@ -119,4 +126,19 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
       return closing;
     },
   };
+}
+
+/**
+ * The root database as the write batcher sees it: every write transaction goes through the space
+ * monitor, which refuses it with StoreFullError when the disk is (nearly) full.
+ */
+function guardCommits(root: RootDatabase, space: SpaceMonitor): RootDatabase {
+  return new Proxy(root, {
+    get(target, property, receiver) {
+      if (property === "transactionSync") {
+        return <T>(fn: () => T) => space.guard(() => target.transactionSync(fn));
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
