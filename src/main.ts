@@ -1,6 +1,7 @@
 // Entry point: parse the configuration, run a subcommand or start the appliance, exit cleanly.
 
 import { type FirstStartKeys, startApp } from "./app";
+import { runBackup } from "./cli/backup";
 import { EXIT_FAILURE, EXIT_STORE_DAMAGED } from "./cli/exit-codes";
 import { runHealthcheck } from "./cli/healthcheck";
 import { loadConfig } from "./config/load-config";
@@ -34,6 +35,8 @@ async function main(): Promise<number> {
       return 2;
     case "healthcheck":
       return runHealthcheck(loaded.config.port, loaded.config.host);
+    case "backup":
+      return runBackup(loaded.config.dataDir, loaded.target);
     case "config":
       break;
   }
