@@ -42,8 +42,8 @@ export function toApiError(error: unknown): ApiError | undefined {
     return new ApiError(
       507,
       "storage_full",
-      "the store is full: the disk holding the data directory has no space left, and nothing of this " +
-        "request was stored; retry once space is freed",
+      "the store is full: too little space is left on the disk holding the data directory, and nothing " +
+        "of this request was stored; retry once space is freed",
     );
   }
   if (error instanceof ValidationError && error.type !== "response") {

@@ -61,12 +61,13 @@ export class StoreDamagedError extends Error {
 }
 
 /**
- * A write was refused because the disk (or the quota) holding the data directory is full. Nothing of
- * that write was stored; writes succeed again once space is freed, without a restart.
+ * A write was refused because the disk (or the quota) holding the data directory is full, or nearly:
+ * the LMDB store keeps a reserve (src/storage/lmdb/storage-space.ts). Nothing of that write was
+ * stored; writes succeed again once space is freed, without a restart.
  */
 export class StoreFullError extends Error {
   constructor(cause: unknown) {
-    super("the store is full: the disk holding the data directory has no space left", { cause });
+    super("the store is full: too little space is left on the disk holding the data directory", { cause });
     this.name = "StoreFullError";
   }
 }

@@ -39,8 +39,9 @@ export function systemRoutes(deps: SystemRouteDeps) {
           status: "degraded" as const,
           reason: "storage_full" as const,
           message:
-            "the disk holding the data directory is full: writes (publishing, webhook changes, attempt " +
-            `records) are refused since ${new Date(space.fullSince ?? Date.now()).toISOString()}`,
+            "too little space is left on the disk holding the data directory: writes (publishing, webhook " +
+            `changes, attempt records) are refused since ${new Date(space.fullSince ?? Date.now()).toISOString()}; ` +
+            "they resume by themselves once space is freed",
         };
       },
       {

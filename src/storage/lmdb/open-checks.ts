@@ -14,7 +14,7 @@
 
 import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { type Database, open as openEnvironment } from "lmdb";
 import { StoreDamagedError } from "../store";
 import { checkDataFile } from "./integrity";
@@ -24,7 +24,7 @@ import { MARKER_FILE, STORE_ID_META, type StoreMarker, writeMarker } from "./sto
 
 /** Checks the data file before LMDB maps it; answers whether it exists (false: a first start). */
 export function checkBeforeOpen(dataDir: string, dataFile: string, marker: StoreMarker | undefined): boolean {
-  const path = join(dataDir, dataFile);
+  const path = resolve(dataDir, dataFile);
   let bytes: number;
   try {
     bytes = statSync(path).size;
@@ -64,7 +64,7 @@ export async function checkIdentity(
 ): Promise<void> {
   if (!marker) return;
   const found = await readIdentity(join(dataDir, dataFile));
-  const path = join(dataDir, MARKER_FILE);
+  const path = resolve(dataDir, MARKER_FILE);
   if (found.schemaVersion === undefined) {
     throw new StoreDamagedError(
       path,
