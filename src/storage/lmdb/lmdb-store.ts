@@ -133,12 +133,10 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
  * monitor, which refuses it with StoreFullError when the disk is (nearly) full.
  */
 function guardCommits(root: RootDatabase, space: SpaceMonitor): RootDatabase {
+  const transactionSync = <T>(fn: () => T): T => space.guard(() => root.transactionSync(fn));
   return new Proxy(root, {
     get(target, property, receiver) {
-      if (property === "transactionSync") {
-        return <T>(fn: () => T) => space.guard(() => target.transactionSync(fn));
-      }
-      return Reflect.get(target, property, receiver);
+      return property === "transactionSync" ? transactionSync : Reflect.get(target, property, receiver);
     },
   });
 }
