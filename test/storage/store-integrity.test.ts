@@ -202,6 +202,21 @@ describe("a damaged data file is refused, never replaced", () => {
   });
 });
 
+describe("an unreadable schema version", () => {
+  test("is refused as damage, not reinterpreted", async () => {
+    const { dataDir } = await populatedStore(1);
+    const store = await openLmdbStore({ dataDir, logger: silentLogger });
+    await store.meta.set("schema_version", "two");
+    await store.close();
+    const error = await openLmdbStore({ dataDir, logger: silentLogger }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StoreDamagedError);
+    expect((error as StoreDamagedError).problem).toBe('its storage schema version is unreadable: "two"');
+  });
+});
+
 describe("checks that must not refuse a healthy store", () => {
   test("every page of a store with many pages and large values passes the full walk", async () => {
     const { file } = await populatedStore(300, 3000);
