@@ -1,9 +1,12 @@
 // Entry point: parse the configuration, run a subcommand or start the appliance, exit cleanly.
 
 import { type FirstStartKeys, startApp } from "./app";
+import { runBackup } from "./cli/backup";
+import { EXIT_FAILURE, EXIT_STORE_DAMAGED } from "./cli/exit-codes";
 import { runHealthcheck } from "./cli/healthcheck";
 import { loadConfig } from "./config/load-config";
 import { createLogger } from "./observability/logger";
+import { StoreDamagedError } from "./storage/store";
 import { VERSION } from "./version";
 
 function announce(keys: FirstStartKeys): void {
@@ -38,6 +41,8 @@ async function main(): Promise<number> {
       return 2;
     case "healthcheck":
       return runHealthcheck(loaded.config.port, loaded.config.host);
+    case "backup":
+      return runBackup(loaded.config.dataDir, loaded.target);
     case "config":
       break;
   }
@@ -63,7 +68,7 @@ async function main(): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     logger.error("start failed", { error: message });
     process.stderr.write(`inbox-webhooks: cannot start: ${message}\n`);
-    return 1;
+    return err instanceof StoreDamagedError ? EXIT_STORE_DAMAGED : EXIT_FAILURE;
   }
   return new Promise<number>((resolve) => {
     onSignal = (signal: string) => {

@@ -370,6 +370,27 @@ describe("help, version and healthcheck", () => {
     expect(error(["healthcheck", "--port", "x"])).toMatch(/^--port:/);
   });
 
+  test("backup takes the target path and the full config, flags before or after", () => {
+    expect(loadConfig(["backup", "/backups/inbox.mdb"], { INBOX_DATA_DIR: "/var/lib/inbox" })).toEqual({
+      kind: "backup",
+      config: { ...DEFAULTS, dataDir: "/var/lib/inbox" },
+      target: "/backups/inbox.mdb",
+    });
+    expect(loadConfig(["--data-dir", "/d", "backup", "b.mdb"], {})).toMatchObject({
+      kind: "backup",
+      config: { dataDir: "/d" },
+      target: "b.mdb",
+    });
+    expect(loadConfig(["backup", "b.mdb", "--data-dir=/d"], {})).toMatchObject({
+      kind: "backup",
+      target: "b.mdb",
+    });
+    expect(error(["backup"])).toBe("backup: missing the path to write the backup to");
+    expect(error(["backup", "a.mdb", "b.mdb"])).toBe('unexpected argument "b.mdb"');
+    expect(error(["healthcheck", "backup", "a.mdb"])).toContain('unexpected argument "backup"');
+    expect(error(["backup", "a.mdb", "--port", "x"])).toMatch(/^--port:/);
+  });
+
   test("argv is read, never changed; the environment object is never written", () => {
     const argv = ["--port", "1"];
     const env = Object.freeze({ INBOX_HOST: "::" });

@@ -10,6 +10,7 @@ import { type AnyOption, OPTIONS } from "./options";
 export type LoadResult =
   | { kind: "config"; config: Config; warnings?: string[] }
   | { kind: "healthcheck"; config: Config }
+  | { kind: "backup"; config: Config; target: string }
   | { kind: "help"; text: string }
   | { kind: "version" }
   | { kind: "error"; message: string };
@@ -34,6 +35,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   const errors: string[] = [];
   const settings: Setting[] = [];
   let healthcheck = false;
+  /** `backup <path>`: undefined when not asked; "" until the path is seen. */
+  let backupTarget: string | undefined;
 
   for (const option of OPTIONS) {
     const raw = env[option.env];
@@ -63,8 +66,12 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       }
     } else if (arg.startsWith("-") && arg !== "-") {
       errors.push(`unknown flag ${arg}`);
-    } else if (arg === "healthcheck" && !healthcheck) {
+    } else if (arg === "healthcheck" && !healthcheck && backupTarget === undefined) {
       healthcheck = true;
+    } else if (arg === "backup" && !healthcheck && backupTarget === undefined) {
+      backupTarget = "";
+    } else if (backupTarget === "" && arg !== "") {
+      backupTarget = arg;
     } else {
       errors.push(`unexpected argument ${JSON.stringify(arg)}`);
     }
@@ -100,9 +107,10 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   }
 
   if (errors.length === 0) fitFanOutLimits(config, sources, errors);
-
+  if (backupTarget === "") errors.push("backup: missing the path to write the backup to");
   if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
   if (healthcheck) return { kind: "healthcheck", config };
+  if (backupTarget !== undefined) return { kind: "backup", config, target: backupTarget };
   const warnings = Object.keys(env)
     .filter((name) => name.startsWith("INBOX_") && !KNOWN_ENV.has(name))
     .sort()
@@ -149,10 +157,12 @@ export function helpText(): string {
     "embedded database, signs every request and delivers on a retry schedule.",
     "",
     "Usage:",
-    `  ${PROGRAM} [options]              run the server`,
-    `  ${PROGRAM} healthcheck [options]  exit 0 when the server at --port (and --host) answers GET /health, else 1`,
-    `  ${PROGRAM} --version              print the version and exit`,
-    `  ${PROGRAM} --help                 print this help and exit`,
+    `  ${PROGRAM} [options]                run the server`,
+    `  ${PROGRAM} healthcheck [options]    exit 0 when the server at --port (and --host) answers GET /health, else 1`,
+    `  ${PROGRAM} backup <path> [options]  write a consistent, compacted copy of the store in --data-dir to the`,
+    "                                          new file <path>; safe while the server runs (README, Operations)",
+    `  ${PROGRAM} --version                print the version and exit`,
+    `  ${PROGRAM} --help                   print this help and exit`,
     "",
     "Options. Each can also be set by its environment variable; flags override the environment,",
     "which overrides the defaults shown.",

@@ -6,7 +6,7 @@ import { Elysia, ValidationError } from "elysia";
 import { DomainError } from "../domain/errors";
 import { LimitExceededError } from "../domain/limits";
 import type { Logger } from "../observability/logger";
-import { InvalidCursorError } from "../storage/store";
+import { InvalidCursorError, StoreFullError } from "../storage/store";
 import { ApiError } from "./api-error";
 import { limitExceeded } from "./limit-exceeded";
 import type { RouteMethods } from "./route-methods";
@@ -39,6 +39,16 @@ export function toApiError(error: unknown): ApiError | undefined {
   }
   if (error instanceof InvalidCursorError) return ApiError.invalidCursor();
   if (error instanceof LimitExceededError) return limitExceeded(error);
+  if (error instanceof StoreFullError) {
+    // 507 Insufficient Storage: the request was valid, the server cannot store it now. Logged once
+    // per transition by the store (not here, per request); /health reports "degraded" meanwhile.
+    return new ApiError(
+      507,
+      "storage_full",
+      "the store is full: too little space is left on the disk holding the data directory, and nothing " +
+        "of this request was stored; retry once space is freed",
+    );
+  }
   if (error instanceof ValidationError && error.type !== "response") {
     return ApiError.invalid("the request is not valid", validationIssues(error));
   }

@@ -43,6 +43,14 @@ function registerGauges(metrics: Metrics, store: Store): void {
     store.deliveries.countPending(),
   );
   metrics.addGauge("inbox_store_size_bytes", "Bytes the store occupies on disk.", () => store.sizeBytes());
+  metrics.addGauge("inbox_store_full", "1 while writes are refused because the disk is full, else 0.", () =>
+    store.space().full ? 1 : 0,
+  );
+  metrics.addCounter(
+    "inbox_store_full_refused_commits_total",
+    "Write transactions refused because the disk holding the data directory was full.",
+    () => store.space().refusedWrites,
+  );
 }
 
 export function createHttpApp(deps: HttpDeps) {

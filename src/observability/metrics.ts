@@ -54,16 +54,18 @@ export class Counter implements Metric {
   }
 }
 
+/** A value read at scrape time: a gauge, or a counter kept by another component (a CounterFunc). */
 export class Gauge implements Metric {
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly read: () => number,
+    private readonly type: "gauge" | "counter" = "gauge",
   ) {}
   render(): string {
     return [
       `# HELP ${this.name} ${this.help}`,
-      `# TYPE ${this.name} gauge`,
+      `# TYPE ${this.name} ${this.type}`,
       `${this.name} ${this.read()}`,
     ].join("\n");
   }
@@ -111,8 +113,8 @@ export class Registry {
     this.metrics.push(m);
     return m;
   }
-  gauge(name: string, help: string, read: () => number): Gauge {
-    const m = new Gauge(name, help, read);
+  gauge(name: string, help: string, read: () => number, type: "gauge" | "counter" = "gauge"): Gauge {
+    const m = new Gauge(name, help, read, type);
     this.metrics.push(m);
     return m;
   }
@@ -161,6 +163,11 @@ export class Metrics {
   /** Gauges read their value at scrape time from the live components. */
   addGauge(name: string, help: string, read: () => number): void {
     this.registry.gauge(name, help, read);
+  }
+
+  /** A counter whose total another component keeps (it only grows), read at scrape time. */
+  addCounter(name: string, help: string, read: () => number): void {
+    this.registry.gauge(name, help, read, "counter");
   }
 
   render(): string {

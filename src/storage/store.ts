@@ -40,6 +40,47 @@ export class StoreLockedError extends Error {
   }
 }
 
+/**
+ * The data directory holds a store that cannot be opened safely: a damaged, truncated or missing data
+ * file, or one that is not the store this directory was initialised with. Nothing has been written;
+ * the operator restores from a backup.
+ */
+export class StoreDamagedError extends Error {
+  constructor(
+    /** The file or directory at fault. */
+    readonly path: string,
+    /** What is wrong, in a phrase ("the data file is empty (0 bytes)"). */
+    readonly problem: string,
+  ) {
+    super(
+      `the store at ${path} cannot be used: ${problem}. Nothing was written to it. ` +
+        'Restore the data file from a backup (see README, "Operations")',
+    );
+    this.name = "StoreDamagedError";
+  }
+}
+
+/**
+ * A write was refused because the disk (or the quota) holding the data directory is full, or nearly:
+ * the LMDB store keeps a reserve (src/storage/lmdb/storage-space.ts). Nothing of that write was
+ * stored; writes succeed again once space is freed, without a restart.
+ */
+export class StoreFullError extends Error {
+  constructor(cause: unknown) {
+    super("the store is full: too little space is left on the disk holding the data directory", { cause });
+    this.name = "StoreFullError";
+  }
+}
+
+/** Whether the store takes writes. `full` since the first refused write, until one succeeds again. */
+export interface StoreSpace {
+  full: boolean;
+  /** When the last transition to full happened (ms since the epoch); undefined when never full. */
+  fullSince: number | undefined;
+  /** Writes refused for lack of space since the store was opened. */
+  refusedWrites: number;
+}
+
 export interface MetaRepository {
   get(key: string): string | undefined;
   set(key: string, value: string): Promise<void>;
@@ -194,5 +235,7 @@ export interface Store {
   flushed(): Promise<void>;
   /** Bytes the store occupies on disk. */
   sizeBytes(): number;
+  /** Whether writes are being refused for lack of disk space (see StoreFullError). */
+  space(): StoreSpace;
   close(): Promise<void>;
 }

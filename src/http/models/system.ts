@@ -4,7 +4,15 @@ import { t } from "elysia";
 
 export const HealthModel = t.Object(
   {
-    status: t.Union([t.Literal("ok"), t.Literal("shutting_down")]),
+    status: t.Union([t.Literal("ok"), t.Literal("degraded"), t.Literal("shutting_down")], {
+      description:
+        '"degraded" (still 200) while the store refuses writes for lack of disk space: reads and ' +
+        'deliveries already stored go on, and it returns to "ok" by itself once space is freed.',
+    }),
+    reason: t.Optional(
+      t.Literal("storage_full", { description: 'Why the status is "degraded"; absent otherwise.' }),
+    ),
+    message: t.Optional(t.String({ description: "What is wrong, for a person; absent when ok." })),
     version: t.String({ examples: ["0.1.0"] }),
     pending: t.Integer({ description: "Deliveries waiting for an attempt." }),
     in_flight: t.Integer({ description: "Attempts being made right now." }),

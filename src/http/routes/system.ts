@@ -1,5 +1,6 @@
 // Unauthenticated operational endpoints: /health (still answered while shutting down, with 503, so
-// that load balancers and orchestrators stop routing here) and /metrics (Prometheus text).
+// that load balancers and orchestrators stop routing here; "degraded" while the disk is full) and
+// /metrics (Prometheus text).
 
 import { Elysia, t } from "elysia";
 import type { DeliveryPort } from "../../domain/delivery-port";
@@ -22,11 +23,25 @@ export function systemRoutes(deps: SystemRouteDeps) {
       ({ set }) => {
         const shuttingDown = deps.isShuttingDown();
         if (shuttingDown) set.status = 503;
-        return {
+        const body = {
           status: shuttingDown ? ("shutting_down" as const) : ("ok" as const),
           version: deps.version,
           pending: deps.store.deliveries.countPending(),
           in_flight: deps.delivery.inFlight(),
+        };
+        const space = deps.store.space();
+        if (shuttingDown || !space.full) return body;
+        // Still 200: a supervisor that restarts an unhealthy process frees no disk space, and a
+        // restart would drop attempts in flight, while this process keeps serving reads, delivers
+        // what is stored, and takes writes again by itself once space is freed.
+        return {
+          ...body,
+          status: "degraded" as const,
+          reason: "storage_full" as const,
+          message:
+            "too little space is left on the disk holding the data directory: writes (publishing, webhook " +
+            `changes, attempt records) are refused since ${new Date(space.fullSince ?? Date.now()).toISOString()}; ` +
+            "they resume by themselves once space is freed",
         };
       },
       {
@@ -34,7 +49,8 @@ export function systemRoutes(deps: SystemRouteDeps) {
         detail: {
           summary: "Liveness",
           description:
-            "Version, pending deliveries and attempts in flight; 503 while shutting down. No key needed.",
+            "Version, pending deliveries and attempts in flight; 503 while shutting down; status " +
+            '"degraded" (with 200) while the disk is full. No key needed.',
           security: [],
         },
       },

@@ -25,6 +25,8 @@ export interface StoredDelivery {
 }
 
 export interface Databases {
+  /** The data file. */
+  path: string;
   root: RootDatabase;
   /** Opens another sub-database by name with the same encoding (migrations reach retired ones). */
   open: (name: string) => Database;
@@ -96,6 +98,7 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
   };
   const db = (name: string): Database => open(name);
   return {
+    path,
     root,
     meta: open<string, string>("meta"),
     accounts: db("accounts"),

@@ -1,12 +1,15 @@
 // The LMDB implementation of the Store contract: one environment in the data directory, one
 // sub-database per record kind and index (./lmdb-databases.ts), every write through the group-commit
-// batcher (./write-batcher.ts), one writer process per directory (./data-dir-lock.ts).
+// batcher (./write-batcher.ts), one writer process per directory (./data-dir-lock.ts). The data file is
+// checked before LMDB maps it (./open-checks.ts), and writes are refused with StoreFullError before the
+// disk is full (./storage-space.ts).
 //
 // Opening costs no scan, whatever the backlog: counts come from LMDB page statistics, and the
 // queue is read by range when the scheduler asks for it.
 
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { RootDatabase } from "lmdb";
 import type { Logger } from "../../observability/logger";
 import type { Store } from "../store";
 import { accountsRepository } from "./accounts-repository";
@@ -18,9 +21,12 @@ import { dueQueue } from "./due-queue";
 import { eventsRepository } from "./events-repository";
 import { DATA_FILE, type Databases, entryCount, openDatabases } from "./lmdb-databases";
 import { metaRepository } from "./meta-repository";
+import { checkBeforeOpen, checkIdentity, markInitialised } from "./open-checks";
 import { createReadCaches } from "./read-cache";
 import { retention } from "./retention";
 import { CURRENT_SCHEMA_VERSION, type Migration, migrations, upgradeSchema } from "./schema";
+import { SpaceMonitor } from "./storage-space";
+import { readMarker, type StoreMarker } from "./store-marker";
 import { webhooksRepository } from "./webhooks-repository";
 import { WriteBatcher } from "./write-batcher";
 
@@ -35,14 +41,19 @@ export interface LmdbStoreOptions {
 
 /**
  * Opens (creating when missing) the store in `dataDir`. Throws StoreLockedError when another live
- * process holds the directory, and SchemaVersionError when it was written by a newer build.
+ * process holds the directory, SchemaVersionError when it was written by a newer build, and
+ * StoreDamagedError when its data file is damaged, missing or not this directory's (./open-checks.ts).
  */
 export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
   const { dataDir, logger } = opts;
   mkdirSync(dataDir, { recursive: true });
   const lock = acquireDataDirLock(dataDir);
   let dbs: Databases;
+  let marker: StoreMarker | undefined;
   try {
+    marker = readMarker(dataDir);
+    // Before LMDB maps the file: a damaged one would crash the process or be taken for a new store.
+    if (checkBeforeOpen(dataDir, DATA_FILE, marker)) await checkIdentity(dataDir, DATA_FILE, marker);
     dbs = openDatabases(join(dataDir, DATA_FILE), opts.mapSizeBytes);
   } catch (error) {
     lock.release();
@@ -60,13 +71,15 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
         migration: migration.description,
       });
     }
+    await markInitialised(dbs, dataDir, marker, Date.now());
   } catch (error) {
     await dbs.root.close();
     lock.release();
     throw error;
   }
 
-  const writer = new WriteBatcher(dbs.root);
+  const space = new SpaceMonitor({ dataDir, logger });
+  const writer = new WriteBatcher(guardCommits(dbs.root, space));
   const caches = createReadCaches();
   const purge = retention(dbs, writer);
   let closing: Promise<void> | null = null;
@@ -93,6 +106,8 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
       await dbs.root.flushed;
     },
 
+    space: () => space.state(),
+
     sizeBytes(): number {
       const stat = statSync(join(dataDir, DATA_FILE));
       // Allocated blocks, not the apparent size: what the store really takes on disk.
@@ -101,6 +116,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
 
     close(): Promise<void> {
       closing ??= (async () => {
+        space.close();
         writer.close();
         await dbs.root.flushed;
         await dbs.root.close();
@@ -110,4 +126,17 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
       return closing;
     },
   };
+}
+
+/**
+ * The root database as the write batcher sees it: every write transaction goes through the space
+ * monitor, which refuses it with StoreFullError when the disk is (nearly) full.
+ */
+function guardCommits(root: RootDatabase, space: SpaceMonitor): RootDatabase {
+  const transactionSync = <T>(fn: () => T): T => space.guard(() => root.transactionSync(fn));
+  return new Proxy(root, {
+    get(target, property, receiver) {
+      return property === "transactionSync" ? transactionSync : Reflect.get(target, property, receiver);
+    },
+  });
 }

@@ -5,6 +5,7 @@
 
 import type { Database, Key } from "lmdb";
 import type { AttemptRecord, DeliveryRecord, EventRecord } from "../records";
+import { StoreDamagedError } from "../store";
 import { putAttempt } from "./attempts-repository";
 import { entriesUnder } from "./key-ranges";
 import type { Databases, StoredEvent } from "./lmdb-databases";
@@ -96,7 +97,10 @@ export function storedSchemaVersion(dbs: Databases): number | undefined {
   if (raw === undefined) return undefined;
   const version = Number(raw);
   if (!Number.isSafeInteger(version) || version < 1) {
-    throw new Error(`the data directory holds an unreadable storage schema version: ${JSON.stringify(raw)}`);
+    throw new StoreDamagedError(
+      dbs.path,
+      `its storage schema version is unreadable: ${JSON.stringify(raw).slice(0, 80)}`,
+    );
   }
   return version;
 }
