@@ -31,4 +31,6 @@ export interface Config {
   retryAfterCapMs: number;
   /** How long shutdown waits for attempts in flight, ms. */
   shutdownGraceMs: number;
+  /** Levels of objects and arrays allowed in a published event's `data` (`data` itself is level 1). */
+  maxDataDepth: number;
 }

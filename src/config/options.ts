@@ -245,4 +245,13 @@ export const OPTIONS: AnyOption[] = [
     doc: "On SIGTERM/SIGINT, how long to wait for attempts in flight before closing.",
     parse: durationIn(0, MAX_TIMER_MS),
   }),
+  option({
+    key: "maxDataDepth",
+    env: "INBOX_MAX_DATA_DEPTH",
+    flag: "--max-data-depth",
+    placeholder: "<levels>",
+    defaultText: "32",
+    doc: "Deepest nesting of objects and arrays in an event's data (data itself is level 1); deeper answers 422.",
+    parse: integerIn(1, 256),
+  }),
 ];
