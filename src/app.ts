@@ -6,6 +6,7 @@ import type { Config } from "./config/config";
 import { createDeliveryEngine } from "./delivery/delivery-engine";
 import { bootstrapAccess } from "./domain/bootstrap";
 import { createHttpApp } from "./http/http-app";
+import { SOCKET_BODY_LIMIT_BYTES } from "./http/json-body";
 import type { Logger } from "./observability/logger";
 import { Metrics } from "./observability/metrics";
 import { startRetention } from "./scheduler/retention";
@@ -60,8 +61,8 @@ export async function startApp(
     server = Bun.serve({
       port: config.port,
       hostname: config.host,
-      // A backstop only: the HTTP layer answers 413 with a JSON body before this limit is reached.
-      maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
+      // Out of reach: the HTTP layer answers every 413, with the JSON error (see json-body.ts).
+      maxRequestBodySize: SOCKET_BODY_LIMIT_BYTES,
       fetch: (request) => http.handle(request),
     });
   } catch (err) {

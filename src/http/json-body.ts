@@ -18,6 +18,16 @@ import { checkJson, type JsonLimits } from "./json-limits";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * Bun.serve's own maxRequestBodySize, out of reach on purpose: over it, Bun answers by itself before
+ * any handler runs (an empty 413, or a closed connection), so every 413 would not be the JSON error.
+ * The limit that applies is the configured one, enforced here and in the request guards: a declared
+ * length over it is refused before any byte is read, a chunked body at its first byte over. Bun
+ * streams request bodies with backpressure and discards what a handler leaves unread, so memory
+ * stays bounded whatever a client declares or sends (2 GB declared or chunked: flat at about 30 MB).
+ */
+export const SOCKET_BODY_LIMIT_BYTES = Number.MAX_SAFE_INTEGER;
+
 /** A non-negative decimal integer, as RFC 9110 defines Content-Length (no sign, space or exponent). */
 const DECIMAL = /^\d+$/;
 
