@@ -193,6 +193,11 @@ describe("sizes", () => {
     expect(issues(`{"data":{"list":[{"${"k".repeat(9)}":1}]}}`)).toEqual([
       { field: "/data/list/0", reason: "has a key of 9 characters; keys may have at most 8" },
     ]);
+    // A pointer through an overlong key names it cut short, so that an answer stays small.
+    expect(issues(`{"data":{"${"k".repeat(100_000)}":"${"s".repeat(11)}"}}`).map((i) => i.field)).toEqual([
+      "/data",
+      `/data/${"k".repeat(8)}…`,
+    ]);
   });
 
   test("arrays and objects: at most itemsMax items or members", () => {

@@ -10,7 +10,7 @@
 // - characters in a key, characters in a string, items in an array or members in an object;
 // - numbers: only those the receiver gets with the same value (see ./json-number.ts).
 // Problems are reported in text order, as a streaming parser would meet them: a syntax error before
-// any limit is hit makes the body malformed (400); after a depth violation nothing more is read.
+// the scan stops makes the body malformed (400); it stops at a depth violation or at the 20th issue.
 
 import type { FieldIssue } from "../domain/errors";
 import { alteredNumber } from "./json-number";
@@ -327,11 +327,17 @@ class JsonScanner {
   private pointer(level: number): string {
     let pointer = "";
     for (let l = 1; l <= level; l++) {
-      const segment =
-        this.kinds[l] === OBJECT ? this.keyAt(l).replaceAll("~", "~0").replaceAll("/", "~1") : this.counts[l];
-      pointer += `/${segment}`;
+      pointer += `/${this.kinds[l] === OBJECT ? this.keySegment(l) : this.counts[l]}`;
     }
     return pointer;
+  }
+
+  /** The key at `level` as a pointer segment; a key over the limit (reported already) is cut short. */
+  private keySegment(level: number): string {
+    const key = this.keyAt(level);
+    const max = this.limits.keyLengthMax;
+    const segment = key.length > max ? `${key.slice(0, max)}…` : key;
+    return segment.replaceAll("~", "~0").replaceAll("/", "~1");
   }
 
   private keyAt(level: number): string {
