@@ -26,7 +26,7 @@ export function alteredNumber(token: string): string | undefined {
  * A canonical spelling of a decimal's value, `[-]<digits>e<exponent>` with no leading or trailing
  * zeros in the digits ("0" for zero, whatever its sign): equal values give equal strings.
  */
-export function decimalValue(text: string): string {
+function decimalValue(text: string): string {
   const negative = text.startsWith("-");
   const exponentAt = text.search(/[eE]/);
   const mantissa = text.slice(negative ? 1 : 0, exponentAt < 0 ? text.length : exponentAt);

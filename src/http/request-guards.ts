@@ -43,7 +43,7 @@ const DECIMAL_INTEGER = /^-?[0-9]+$/;
  * checks their range. Digits beyond what a number holds become the largest number, which every
  * range refuses by name ("must be at most 100") instead of failing as Infinity or rounding.
  */
-export function readIntegerQuery(query: Record<string, unknown>): void {
+function readIntegerQuery(query: Record<string, unknown>): void {
   for (const name of INTEGER_QUERY_PARAMETERS) {
     const text = query[name];
     if (typeof text !== "string" || !DECIMAL_INTEGER.test(text)) continue;
