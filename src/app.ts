@@ -16,6 +16,7 @@ import { bootstrapAccess } from "./domain/bootstrap";
 import { ApiError } from "./http/api-error";
 import { errorResponse } from "./http/error-handler";
 import { createHttpApp, type HttpApp } from "./http/http-app";
+import { SOCKET_BODY_LIMIT_BYTES } from "./http/json-body";
 import type { Logger } from "./observability/logger";
 import { Metrics } from "./observability/metrics";
 import { startRetention } from "./scheduler/retention";
@@ -119,8 +120,8 @@ function listen(config: Config, http: HttpApp, starting: () => boolean): Server<
     return Bun.serve({
       port: config.port,
       hostname: config.host,
-      // A backstop only: the HTTP layer answers 413 with a JSON body before this limit is reached.
-      maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
+      // Out of reach: the HTTP layer answers every 413, with the JSON error (see json-body.ts).
+      maxRequestBodySize: SOCKET_BODY_LIMIT_BYTES,
       fetch: (request) =>
         starting()
           ? errorResponse(ApiError.unavailable("starting"), { "retry-after": "1" })

@@ -35,4 +35,6 @@ export interface Config {
   maxWebhooksPerAccount: number;
   /** Most deliveries one publish request (single or batch) may create; more answers 422. */
   maxDeliveriesPerPublish: number;
+  /** Levels of objects and arrays allowed in a published event's `data` (`data` itself is level 1). */
+  maxDataDepth: number;
 }

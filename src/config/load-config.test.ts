@@ -20,6 +20,7 @@ const DEFAULTS: Config = {
   shutdownGraceMs: 10_000,
   maxWebhooksPerAccount: 100,
   maxDeliveriesPerPublish: 10_000,
+  maxDataDepth: 32,
 };
 
 function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
@@ -83,6 +84,7 @@ describe("sources and precedence", () => {
       INBOX_SHUTDOWN_GRACE: "1m",
       INBOX_MAX_WEBHOOKS_PER_ACCOUNT: "250",
       INBOX_MAX_DELIVERIES_PER_PUBLISH: "50000",
+      INBOX_MAX_DATA_DEPTH: "64",
     };
     const expected: Config = {
       port: 0,
@@ -101,6 +103,7 @@ describe("sources and precedence", () => {
       shutdownGraceMs: 60_000,
       maxWebhooksPerAccount: 250,
       maxDeliveriesPerPublish: 50_000,
+      maxDataDepth: 64,
     };
     expect(config([], env)).toEqual(expected);
     const argv = OPTIONS.flatMap((o) => [`${o.flag}=${env[o.env as keyof typeof env]}`]);
@@ -255,6 +258,12 @@ describe("errors name the variable or flag and the reason", () => {
     ],
     [[], { INBOX_RETRY_AFTER_CAP: "-1s" }, 'INBOX_RETRY_AFTER_CAP: must not be negative, got "-1s"'],
     [[], { INBOX_SHUTDOWN_GRACE: "25d" }, 'INBOX_SHUTDOWN_GRACE: must be between 0 and 24d, got "25d"'],
+    [
+      [],
+      { INBOX_MAX_DATA_DEPTH: "0" },
+      'INBOX_MAX_DATA_DEPTH: must be an integer between 1 and 256, got "0"',
+    ],
+    [["--max-data-depth=1e3"], {}, '--max-data-depth: must be an integer between 1 and 256, got "1e3"'],
     [["--no-such-flag"], {}, "unknown flag --no-such-flag"],
     [["--no-such-flag=1"], {}, "unknown flag --no-such-flag"],
     [["-p", "3000"], {}, /^unknown flag -p\n/],

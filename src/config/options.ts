@@ -305,4 +305,13 @@ export const OPTIONS: AnyOption[] = [
     doc: "Most deliveries one publish request may create (events times their subscribed webhooks); more answers 422 limit_exceeded. At least the webhooks per account; the default of that follows it when lower.",
     parse: integerIn(1, MAX_DELIVERIES_PER_PUBLISH),
   }),
+  option({
+    key: "maxDataDepth",
+    env: "INBOX_MAX_DATA_DEPTH",
+    flag: "--max-data-depth",
+    placeholder: "<levels>",
+    defaultText: "32",
+    doc: "Deepest nesting of objects and arrays in an event's data (data itself is level 1); deeper answers 422.",
+    parse: integerIn(1, 256),
+  }),
 ];

@@ -74,7 +74,7 @@ export function errorHandler(deps: { logger: Logger; routeMethods: RouteMethods 
       return errorResponse(new ApiError(404, "not_found", `no route for ${request.method} ${path}`));
     }
     if (code === "PARSE") {
-      // Elysia wraps whatever the body parser threw; our parser throws ApiErrors (400/413/415).
+      // Elysia wraps whatever the body parser threw; our parser throws ApiErrors (400/413/415/422).
       const cause = (error as Error).cause;
       if (cause instanceof ApiError) return errorResponse(cause);
       return errorResponse(ApiError.malformedJson("request body is not valid JSON"));

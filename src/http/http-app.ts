@@ -71,13 +71,13 @@ export function createHttpApp(deps: HttpDeps) {
 
   const app = new Elysia({ normalize: false })
     .use(errorHandler({ logger: deps.logger, routeMethods }))
-    .use(requestGuards({ maxBodyBytes: deps.config.maxBodyBytes, isShuttingDown: deps.isShuttingDown }))
-    // Query strings carry only text; `limit` is the one integer parameter, converted here so that
-    // validation reports it by name with a readable reason.
-    .onTransform({ as: "global" }, ({ query }) => {
-      const q = query as Record<string, unknown>;
-      if (typeof q.limit === "string" && /^-?\d{1,15}$/.test(q.limit)) q.limit = Number(q.limit);
-    })
+    .use(
+      requestGuards({
+        maxBodyBytes: deps.config.maxBodyBytes,
+        maxDataDepth: deps.config.maxDataDepth,
+        isShuttingDown: deps.isShuttingDown,
+      }),
+    )
     .use(auth.guard)
     .use(swaggerUi({ version: deps.version }))
     .use(systemRoutes(deps))

@@ -9,22 +9,37 @@
 // client that sends fewer and stalls is dropped by the idle timeout, which rejects the read). A
 // declared length over the limit is 413 without reading anything; the received length is checked
 // again after the read, for Requests built in-process whose header need not match their body.
+//
+// The text is checked (./json-limits.ts: syntax, nesting depth, sizes of keys, strings and arrays,
+// numbers that would not survive) before JSON.parse builds anything from it.
 
 import { ApiError } from "./api-error";
+import { checkJson, type JsonLimits } from "./json-limits";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Bun.serve's own maxRequestBodySize, out of reach on purpose: over it, Bun answers by itself before
+ * any handler runs (an empty 413, or a closed connection), so every 413 would not be the JSON error.
+ * The limit that applies is the configured one, enforced here and in the request guards: a declared
+ * length over it is refused before any byte is read, a chunked body at its first byte over. Bun
+ * streams request bodies with backpressure and discards what a handler leaves unread, so memory
+ * stays bounded whatever a client declares or sends (2 GB declared or chunked: flat at about 30 MB).
+ */
+export const SOCKET_BODY_LIMIT_BYTES = Number.MAX_SAFE_INTEGER;
 
 /** A non-negative decimal integer, as RFC 9110 defines Content-Length (no sign, space or exponent). */
 const DECIMAL = /^\d+$/;
 
 /**
  * The parsed body, or null when there is none (routes without a body schema ignore it; routes with
- * one answer 422 "is required"). Throws 413, 415 or 400 ApiErrors.
+ * one answer 422 "is required"). Throws 413, 415, 400 or (over the JSON limits) 422 ApiErrors.
  */
 export async function readJsonBody(
   request: Request,
   contentType: string,
   maxBytes: number,
+  limits: JsonLimits,
 ): Promise<unknown> {
   const declared = request.headers.get("content-length");
   let bytes: Uint8Array | null;
@@ -44,11 +59,11 @@ export async function readJsonBody(
   } catch {
     throw ApiError.malformedJson("request body is not valid UTF-8");
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw ApiError.malformedJson(`request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const check = checkJson(text, limits);
+  if (check.outcome === "malformed")
+    throw ApiError.malformedJson(`request body is not valid JSON: ${check.reason}`);
+  if (check.outcome === "over_limits") throw ApiError.invalid("the request is not valid", check.issues);
+  return JSON.parse(text);
 }
 
 /** Streams the body chunk by chunk, answering 413 at the first byte over the limit. */

@@ -1,12 +1,23 @@
 // Guards every request passes before routing: 503 while shutting down (except /health, so probes
-// still see the process), 413 for a declared Content-Length over the limit, and the JSON body
-// parser that enforces the limit on the bytes actually received, the media type and the syntax.
+// still see the process), 413 for a declared Content-Length over the limit, the JSON body parser
+// that enforces the limit on the bytes actually received, the media type, the syntax and the JSON
+// limits, and the strict reading of integer query parameters.
 
 import { Elysia } from "elysia";
 import { ApiError } from "./api-error";
 import { readJsonBody } from "./json-body";
+import { JSON_LIMITS_DEFAULT, type JsonLimits } from "./json-limits";
+import { INTEGER_QUERY_PARAMETERS } from "./models/common";
 
-export function requestGuards(deps: { maxBodyBytes: number; isShuttingDown: () => boolean }) {
+export interface RequestGuardsDeps {
+  maxBodyBytes: number;
+  /** Levels of nesting allowed in event data; the other JSON limits are fixed. */
+  maxDataDepth: number;
+  isShuttingDown: () => boolean;
+}
+
+export function requestGuards(deps: RequestGuardsDeps) {
+  const limits: JsonLimits = { ...JSON_LIMITS_DEFAULT, dataDepthMax: deps.maxDataDepth };
   return new Elysia({ name: "request-guards" })
     .onRequest(({ request }) => {
       if (deps.isShuttingDown() && new URL(request.url).pathname !== "/health") throw ApiError.unavailable();
@@ -19,8 +30,26 @@ export function requestGuards(deps: { maxBodyBytes: number; isShuttingDown: () =
       }
     })
     .onParse({ as: "global" }, ({ request }, contentType) =>
-      readJsonBody(request, contentType, deps.maxBodyBytes),
-    );
+      readJsonBody(request, contentType, deps.maxBodyBytes, limits),
+    )
+    .onTransform({ as: "global" }, ({ query }) => readIntegerQuery(query as Record<string, unknown>));
+}
+
+/** A decimal integer as a query parameter may spell it: digits, optionally negative (then out of range). */
+const DECIMAL_INTEGER = /^-?[0-9]+$/;
+
+/**
+ * Turns the integer query parameters that are plain decimal integers into numbers; the schema then
+ * checks their range. Digits beyond what a number holds become the largest number, which every
+ * range refuses by name ("must be at most 100") instead of failing as Infinity or rounding.
+ */
+function readIntegerQuery(query: Record<string, unknown>): void {
+  for (const name of INTEGER_QUERY_PARAMETERS) {
+    const text = query[name];
+    if (typeof text !== "string" || !DECIMAL_INTEGER.test(text)) continue;
+    const value = Number(text);
+    query[name] = Number.isFinite(value) ? value : Math.sign(value) * Number.MAX_VALUE;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // Turns Elysia's validation errors (TypeBox underneath) into the API's field issues: one entry per
 // offending field, named as a JSON pointer into the body or by query parameter name, with a readable reason.
 
-import type { ValueError } from "@sinclair/typebox/errors";
+import { type ValueError, ValueErrorType } from "@sinclair/typebox/errors";
 import type { ValidationError } from "elysia";
 import type { FieldIssue } from "../domain/errors";
 import { describeValueError } from "../domain/value-issues";
@@ -27,10 +27,21 @@ export function validationIssues(error: ValidationError): FieldIssue[] {
     const reason =
       field === "body" && (error.value === null || error.value === undefined)
         ? "a JSON object body is required"
-        : describeValueError(e);
+        : where === "query"
+          ? describeQueryError(e)
+          : describeValueError(e);
     issues.push({ field, reason });
     if (issues.length >= MAX_ISSUES) break;
   }
   if (issues.length === 0) issues.push({ field: where, reason: "is not valid" });
   return issues;
+}
+
+/** Query parameters are text: an integer one that is not plain decimal digits is told how to write it. */
+function describeQueryError(e: ValueError): string {
+  if (e.type !== ValueErrorType.Integer) return describeValueError(e);
+  const s = e.schema as { minimum?: number; maximum?: number; default?: unknown };
+  const range =
+    s.minimum !== undefined && s.maximum !== undefined ? ` from ${s.minimum} to ${s.maximum}` : "";
+  return `must be an integer${range} written in decimal digits, such as ${s.default ?? s.minimum ?? 1}`;
 }

@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     shutdownGraceMs: 1_000,
     maxWebhooksPerAccount: 100,
     maxDeliveriesPerPublish: 10_000,
+    maxDataDepth: 32,
     ...overrides,
   };
 }

@@ -5,9 +5,11 @@ import net from "node:net";
 import type { Server } from "bun";
 import { ApiError } from "../../src/http/api-error";
 import { readJsonBody } from "../../src/http/json-body";
+import { JSON_LIMITS_DEFAULT } from "../../src/http/json-limits";
 import { chunkedBody } from "./harness";
 
 const LIMIT = 1024;
+const JSON_LIMITS = JSON_LIMITS_DEFAULT;
 
 interface Answer {
   status: number;
@@ -24,7 +26,12 @@ beforeAll(() => {
     async fetch(request) {
       const declared = request.headers.get("content-length");
       try {
-        const body = await readJsonBody(request, request.headers.get("content-type") ?? "", LIMIT);
+        const body = await readJsonBody(
+          request,
+          request.headers.get("content-type") ?? "",
+          LIMIT,
+          JSON_LIMITS,
+        );
         return Response.json({ body, declared });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
@@ -118,7 +125,7 @@ describe("with Content-Length (read whole)", () => {
         throw new Error("request.body was read");
       },
     });
-    expect(await readJsonBody(request, "application/json", LIMIT)).toEqual({ a: 1 });
+    expect(await readJsonBody(request, "application/json", LIMIT, JSON_LIMITS)).toEqual({ a: 1 });
   });
 
   test("a Request built in-process whose Content-Length understates its body is still capped", async () => {
@@ -128,7 +135,9 @@ describe("with Content-Length (read whole)", () => {
       body: jsonOfSize(LIMIT + 1),
     });
     expect(request.headers.get("content-length")).toBe("10");
-    const error = await readJsonBody(request, "application/json", LIMIT).catch((e: unknown) => e);
+    const error = await readJsonBody(request, "application/json", LIMIT, JSON_LIMITS).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(413);
   });

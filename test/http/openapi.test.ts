@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { INTEGER_QUERY_PARAMETERS } from "../../src/http/models/common";
 import { createHarness, type Harness } from "./harness";
 
 let h: Harness;
@@ -83,6 +84,29 @@ describe("OpenAPI document", () => {
     expect(publish).toContain("dev_abcdef123456");
     const created = JSON.stringify((ops.get("post /v1/webhooks") as { responses: unknown }).responses);
     expect(created).toContain("secret");
+  });
+
+  test("integer query parameters are plain integers with their range, and the guards read each of them", () => {
+    const seen = new Set<string>();
+    for (const [key, op] of operations()) {
+      const parameters = (op.parameters ?? []) as {
+        name: string;
+        in: string;
+        schema: Record<string, unknown>;
+      }[];
+      for (const p of parameters.filter((p) => p.in === "query")) {
+        const numeric = JSON.stringify(p.schema).match(/"type":"(integer|number)"/);
+        if (!numeric && !INTEGER_QUERY_PARAMETERS.has(p.name)) continue;
+        seen.add(p.name);
+        // Read strictly by the request guards, so shown as what it is: no string-or-integer union.
+        expect(INTEGER_QUERY_PARAMETERS.has(p.name), `${key} ?${p.name}`).toBe(true);
+        expect(p.schema.type, `${key} ?${p.name}`).toBe("integer");
+        expect(p.schema.anyOf, `${key} ?${p.name}`).toBeUndefined();
+        expect(typeof p.schema.minimum, `${key} ?${p.name}`).toBe("number");
+        expect(typeof p.schema.maximum, `${key} ?${p.name}`).toBe("number");
+      }
+    }
+    expect([...seen]).toEqual([...INTEGER_QUERY_PARAMETERS]);
   });
 });
 

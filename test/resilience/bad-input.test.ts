@@ -9,6 +9,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import fc from "fast-check";
+import { checkJson, JSON_LIMITS_DEFAULT } from "../../src/http/json-limits";
 import { Api, deliveredData, type Json, jsonOrUndefined } from "./support/api";
 import { httpReceiver } from "./support/fault-receivers";
 import { readQueryValue, type Schema, schemaProblems } from "./support/json-schema";
@@ -148,6 +149,9 @@ function verdict(req: FuzzRequest, status: number, contentType: string, json: un
   }
   if (op.body && req.method !== "GET" && req.method !== "DELETE") {
     if (typeof req.body !== "string") return `${status} for a non-JSON body`;
+    // Nesting, sizes and numbers past the limits are refused whatever the operation.
+    if (checkJson(req.body, JSON_LIMITS_DEFAULT).outcome === "over_limits")
+      return `${status} past the JSON limits`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(req.body);
@@ -285,6 +289,49 @@ test("oversized ids in paths and account_id answer a JSON 4xx, not a 500", async
         wrong.push(
           `${method} ${path} with a ${long.length}-char id in the body -> ${res.status} ${res.text.slice(0, 80)}`,
         );
+      }
+    }
+  }
+  expect(wrong).toEqual([]);
+}, 30_000);
+
+test("JSON past the limits and non-decimal integers in queries answer 422 naming the field, on every operation", async () => {
+  // Pinned from the hardening issue: 40,000 levels of nesting answered 500, numbers past a 64-bit
+  // float were altered on the way to the receiver, and ?limit=1e20 answered 500.
+  const hostile: [string, string][] = [
+    [`${"[".repeat(40_000)}${"]".repeat(40_000)}`, "nests deeper than 35 levels"],
+    ["12345678901234567890123", "is a number the receiver would not get exactly"],
+    ["1e400", "is a number the receiver would not get exactly"],
+    [`"${"s".repeat(70_000)}"`, "is a string of 70000 characters"],
+    [`[${new Array(10_001).fill(0).join(",")}]`, "has more than 10000 items"],
+  ];
+  const wrong: string[] = [];
+  for (const op of operationsOf(doc)) {
+    const path = op.path.replace(/\{[^}]+\}/g, "x");
+    const key = op.path.startsWith("/v1/accounts") ? server.adminKey : server.accountKey;
+    if (op.body) {
+      for (const [piece, reason] of hostile) {
+        const res = await api.request(op.method, path, {
+          key,
+          headers: { "content-type": "application/json" },
+          raw: `{"hostile":${piece}}`,
+        });
+        const issue = (res.json as { error?: { details?: { field: string; reason: string }[] } })?.error
+          ?.details?.[0];
+        if (res.status !== 422 || !issue?.field.startsWith("/hostile") || !issue.reason.startsWith(reason)) {
+          wrong.push(
+            `${op.method} ${op.path} with ${piece.slice(0, 20)}… -> ${res.status} ${res.text.slice(0, 120)}`,
+          );
+        }
+      }
+    }
+    if (op.query.has("limit")) {
+      for (const value of ["1e20", "99999999999999999999", "0x10", "%205", "+5", "5.0"]) {
+        const res = await api.request(op.method, `${path}?limit=${value}`, { key });
+        const issue = (res.json as { error?: { details?: { field: string }[] } })?.error?.details?.[0];
+        if (res.status !== 422 || issue?.field !== "limit") {
+          wrong.push(`${op.method} ${op.path}?limit=${value} -> ${res.status} ${res.text.slice(0, 120)}`);
+        }
       }
     }
   }

@@ -3,7 +3,7 @@
 import { t } from "elysia";
 import type { AttemptRecord } from "../../storage/records";
 import { toRfc3339 } from "../rfc3339";
-import { DateTime, IdString } from "./common";
+import { DateTime, IdString, PageLimit } from "./common";
 
 export const AttemptModel = t.Object(
   {
@@ -38,9 +38,7 @@ export const LogsQuery = t.Object({
   event_id: t.Optional(IdString()),
   since: t.Optional(t.String({ description: "RFC 3339; attempts started at or after." })),
   until: t.Optional(t.String({ description: "RFC 3339; attempts started before." })),
-  limit: t.Optional(
-    t.Integer({ minimum: 1, maximum: 100, default: 20, description: "Items per page (1-100)." }),
-  ),
+  limit: t.Optional(PageLimit),
   cursor: t.Optional(t.String()),
   account_id: t.Optional(IdString({ description: "Admin key only: the account to act for." })),
 });

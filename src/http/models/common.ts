@@ -1,7 +1,8 @@
 // Schemas shared by every resource: the error body, listing parameters, and page wrappers.
 
+import { Type } from "@sinclair/typebox";
 import { type TSchema, t } from "elysia";
-import { MAX_PAGE_LIMIT } from "../../domain/paging";
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../../domain/paging";
 
 export const DateTime = (description: string) =>
   t.String({ format: "date-time", description, examples: ["2025-01-15T10:25:03Z"] });
@@ -45,10 +46,25 @@ export const ErrorResponse = t.Object(
   },
 );
 
+/**
+ * Query parameters that are integers on every route that has them. A query string carries text: the
+ * request guards make a number of one of these only when it is a plain decimal integer (digits, an
+ * optional "-"), so that anything else ("0x10", "1e3", " 5", "+5", "5.0") stays text and fails the
+ * schema by name. The schemas use TypeBox's plain Integer, not Elysia's t.Integer, which would
+ * coerce such text with Number() and show the parameter as a string-or-integer in OpenAPI.
+ */
+export const INTEGER_QUERY_PARAMETERS: ReadonlySet<string> = new Set(["limit"]);
+
+/** `limit` of every listing. */
+export const PageLimit = Type.Integer({
+  minimum: 1,
+  maximum: MAX_PAGE_LIMIT,
+  default: DEFAULT_PAGE_LIMIT,
+  description: `Items per page (1-${MAX_PAGE_LIMIT}).`,
+});
+
 export const PageQuery = t.Object({
-  limit: t.Optional(
-    t.Integer({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: 20, description: "Items per page (1-100)." }),
-  ),
+  limit: t.Optional(PageLimit),
   cursor: t.Optional(t.String({ description: "The next_cursor of the previous page." })),
 });
 

@@ -35,11 +35,12 @@ export class Api {
   async request(
     method: string,
     path: string,
-    options: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+    /** `body` is sent as JSON; `raw` as it is. */
+    options: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
   ): Promise<ApiResponse> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
-    let body: string | undefined;
+    let body: string | undefined = options.raw;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";

@@ -99,6 +99,33 @@ export function mutated(seed: unknown): fc.Arbitrary<unknown> {
 
 export type Encoded = { body: string | FormData | undefined; contentType: string | undefined; how: string };
 
+/**
+ * JSON text past the limits on request bodies, spliced into a body as an extra member of its
+ * outermost object, or as the value of a member of its event data when it has one.
+ */
+const HOSTILE_JSON = [
+  `${"[".repeat(40_000)}${"]".repeat(40_000)}`,
+  `${'{"a":'.repeat(34)}1${"}".repeat(34)}`,
+  "12345678901234567890123",
+  "1e400",
+  "-1e-400",
+  "9007199254740993",
+  `"${"s".repeat(70_000)}"`,
+  `[${new Array(10_001).fill(0).join(",")}]`,
+  `{"${"k".repeat(300)}":1}`,
+];
+
+function spliced(json: string, piece: string): string {
+  const data = json.indexOf('"data":{');
+  if (data >= 0) {
+    const rest = json.slice(data + 8);
+    return `${json.slice(0, data + 8)}"hostile":${piece}${rest.startsWith("}") ? "" : ","}${rest}`;
+  }
+  if (json.startsWith("{") && json.endsWith("}"))
+    return `${json.slice(0, -1)}${json === "{}" ? "" : ","}"hostile":${piece}}`;
+  return piece;
+}
+
 export function encodings(value: unknown): fc.Arbitrary<Encoded> {
   const json = JSON.stringify(value) ?? "null";
   return fc.oneof(
@@ -159,6 +186,14 @@ export function encodings(value: unknown): fc.Arbitrary<Encoded> {
     {
       weight: 1,
       arbitrary: fc.constant<Encoded>({ body: HUGE, contentType: "application/json", how: "huge" }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(...HOSTILE_JSON).map<Encoded>((piece) => ({
+        body: spliced(json, piece),
+        contentType: "application/json",
+        how: "hostile json",
+      })),
     },
   );
 }
