@@ -47,7 +47,9 @@ export async function startApp(
   logger: Logger,
   announceKeys: (keys: FirstStartKeys) => void,
 ): Promise<RunningApp> {
-  const store = await openLmdbStore({ dataDir: config.dataDir, logger });
+  // The one clock: every component that stamps or schedules reads time from here.
+  const now = Date.now;
+  const store = await openLmdbStore({ dataDir: config.dataDir, logger, now });
   if (config.allowPrivateTargets) {
     logger.warn("private targets allowed: webhooks may reach loopback, private and link-local addresses", {
       option: "INBOX_ALLOW_PRIVATE_TARGETS",
@@ -59,12 +61,13 @@ export async function startApp(
 
   const metrics = new Metrics();
   // Refusals reach the tenant's log without the address; the operator's log gets it from here.
-  const resolver = createTargetResolver({ allowPrivate: config.allowPrivateTargets, logger });
-  const engine = createDeliveryEngine({ store, config, logger, metrics, version: VERSION, resolver });
+  const resolver = createTargetResolver({ allowPrivate: config.allowPrivateTargets, logger, now });
+  const engine = createDeliveryEngine({ store, config, logger, metrics, version: VERSION, resolver, now });
   let phase: "starting" | "running" | "shutting_down" = "starting";
   const http = createHttpApp({
     store,
     config,
+    now,
     logger,
     metrics,
     delivery: engine,
@@ -80,7 +83,7 @@ export async function startApp(
     throw err;
   }
   try {
-    const access = await bootstrapAccess(store, config, Date.now());
+    const access = await bootstrapAccess(store, config, now());
     phase = "running";
     // Keys first: whoever waits for the "listening" line finds them printed already.
     if (access.printedAdminKey || access.defaultAccount) {
@@ -93,17 +96,17 @@ export async function startApp(
     throw err;
   }
   engine.start();
-  const retention = startRetention({ store, retentionMs: config.retentionMs, logger });
+  const retention = startRetention({ store, retentionMs: config.retentionMs, logger, now });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       phase = "shutting_down";
-      const deadline = Date.now() + config.shutdownGraceMs;
+      const deadline = now() + config.shutdownGraceMs;
       logger.info("shutting down", { grace_ms: config.shutdownGraceMs });
       await retention.stop();
       await engine.stop(config.shutdownGraceMs);
-      await closeListener(server, Math.max(REQUEST_DRAIN_MS_MIN, deadline - Date.now()));
+      await closeListener(server, Math.max(REQUEST_DRAIN_MS_MIN, deadline - now()));
       await store.flushed();
       await store.close();
       logger.info("stopped");

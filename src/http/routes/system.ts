@@ -40,7 +40,7 @@ export function systemRoutes(deps: SystemRouteDeps) {
           reason: "storage_full" as const,
           message:
             "too little space is left on the disk holding the data directory: writes (publishing, webhook " +
-            `changes, attempt records) are refused since ${new Date(space.fullSince ?? Date.now()).toISOString()}; ` +
+            `changes, attempt records) are refused${since(space.fullSince)}; ` +
             "they resume by themselves once space is freed",
         };
       },
@@ -66,4 +66,9 @@ export function systemRoutes(deps: SystemRouteDeps) {
         detail: { summary: "Prometheus metrics", description: "No key needed.", security: [] },
       },
     );
+}
+
+/** " since <time>" when the moment writes stopped is known. */
+function since(at: number | undefined): string {
+  return at === undefined ? "" : ` since ${new Date(at).toISOString()}`;
 }

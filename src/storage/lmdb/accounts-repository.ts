@@ -15,6 +15,8 @@ export function accountsRepository(
   dbs: Databases,
   writer: WriteBatcher,
   caches: ReadCaches,
+  /** Stamps cancellations and deletions; the store's one clock. */
+  clock: () => number,
 ): AccountRepository {
   // An account's deletion removes its keys and webhooks.
   const changed = () => {
@@ -52,7 +54,7 @@ export function accountsRepository(
     count: () => entryCount(dbs.accounts),
 
     delete(id: string): Promise<boolean> {
-      const at = Date.now();
+      const at = clock();
       return writer.run(() => {
         changed();
         if (dbs.accounts.get(id) === undefined) return false;

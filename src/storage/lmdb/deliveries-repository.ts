@@ -55,7 +55,11 @@ function applyAttempt(
   return next;
 }
 
-export function deliveriesRepository(dbs: Databases, writer: WriteBatcher): DeliveryRepository {
+export function deliveriesRepository(
+  dbs: Databases,
+  writer: WriteBatcher,
+  clock: () => number,
+): DeliveryRepository {
   const get = (accountId: string, id: string) => {
     const delivery = readDelivery(dbs, id);
     return delivery?.account_id === accountId ? delivery : undefined;
@@ -76,7 +80,7 @@ export function deliveriesRepository(dbs: Databases, writer: WriteBatcher): Deli
      * unchanged (not pending), because nothing could be sent to it.
      */
     reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined> {
-      const now = Date.now();
+      const now = clock();
       return writer.run(() => {
         const stored = readStoredDelivery(dbs, id);
         const delivery = stored?.delivery;

@@ -37,6 +37,8 @@ export interface LmdbStoreOptions {
   mapSizeBytes?: number;
   /** For tests of future schema versions; production uses the built-in list and version. */
   schema?: { migrations: readonly Migration[]; version: number };
+  /** The clock that stamps the records the store changes itself (cancellations, reschedules). */
+  now?: () => number;
 }
 
 /**
@@ -46,6 +48,7 @@ export interface LmdbStoreOptions {
  */
 export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
   const { dataDir, logger } = opts;
+  const clock = opts.now ?? Date.now;
   mkdirSync(dataDir, { recursive: true });
   const lock = acquireDataDirLock(dataDir);
   let dbs: Databases;
@@ -71,14 +74,14 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
         migration: migration.description,
       });
     }
-    await markInitialised(dbs, dataDir, marker, Date.now());
+    await markInitialised(dbs, dataDir, marker, clock());
   } catch (error) {
     await dbs.root.close();
     lock.release();
     throw error;
   }
 
-  const space = new SpaceMonitor({ dataDir, logger });
+  const space = new SpaceMonitor({ dataDir, logger, now: clock });
   const writer = new WriteBatcher(guardCommits(dbs.root, space));
   const caches = createReadCaches();
   const purge = retention(dbs, writer);
@@ -92,11 +95,11 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
 
   return {
     meta: metaRepository(dbs, writer, caches),
-    accounts: accountsRepository(dbs, writer, caches),
+    accounts: accountsRepository(dbs, writer, caches, clock),
     apiKeys: apiKeysRepository(dbs, writer, caches),
-    webhooks: webhooksRepository(dbs, writer, caches),
+    webhooks: webhooksRepository(dbs, writer, caches, clock),
     events: eventsRepository(dbs, writer, caches),
-    deliveries: deliveriesRepository(dbs, writer),
+    deliveries: deliveriesRepository(dbs, writer, clock),
     attempts: attemptsRepository(dbs, writer),
     queue: dueQueue(dbs),
     purge,

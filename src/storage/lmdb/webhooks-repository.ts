@@ -27,6 +27,8 @@ export function webhooksRepository(
   dbs: Databases,
   writer: WriteBatcher,
   caches: ReadCaches,
+  /** Stamps cancellations and deletions; the store's one clock. */
+  clock: () => number,
 ): WebhookRepository {
   const byId = (id: string) =>
     caches.webhooks.get(id, () => {
@@ -113,7 +115,7 @@ export function webhooksRepository(
     },
 
     delete(accountId: string, id: string): Promise<boolean> {
-      const at = Date.now();
+      const at = clock();
       return writer.run(() => {
         changed();
         if (!getWebhook(dbs, accountId, id)) return false;
