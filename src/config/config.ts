@@ -31,4 +31,6 @@ export interface Config {
   retryAfterCapMs: number;
   /** How long shutdown waits for attempts in flight, ms. */
   shutdownGraceMs: number;
+  /** Attempts in flight per account: at least webhookConcurrency, at most concurrency. */
+  accountConcurrency: number;
 }

@@ -18,6 +18,7 @@ const DEFAULTS: Config = {
   logLevel: "info",
   retryAfterCapMs: 3_600_000,
   shutdownGraceMs: 10_000,
+  accountConcurrency: 128,
 };
 
 function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
@@ -79,6 +80,7 @@ describe("sources and precedence", () => {
       INBOX_LOG_LEVEL: "DEBUG",
       INBOX_RETRY_AFTER_CAP: "0",
       INBOX_SHUTDOWN_GRACE: "1m",
+      INBOX_ACCOUNT_CONCURRENCY: "64",
     };
     const expected: Config = {
       port: 0,
@@ -95,6 +97,7 @@ describe("sources and precedence", () => {
       logLevel: "debug",
       retryAfterCapMs: 0,
       shutdownGraceMs: 60_000,
+      accountConcurrency: 64,
     };
     expect(config([], env)).toEqual(expected);
     const argv = OPTIONS.flatMap((o) => [`${o.flag}=${env[o.env as keyof typeof env]}`]);
@@ -125,6 +128,26 @@ describe("sources and precedence", () => {
     const c = config([], { INBOX_CONCURRENCY: "4" });
     expect(c.concurrency).toBe(4);
     expect(c.webhookConcurrency).toBe(4);
+  });
+
+  test("the default account concurrency is a quarter of the overall one, and follows the others", () => {
+    expect(config([]).accountConcurrency).toBe(128);
+    expect(config([], { INBOX_CONCURRENCY: "100" }).accountConcurrency).toBe(100);
+    expect(config(["--webhook-concurrency", "200"]).accountConcurrency).toBe(200);
+    const c = config(["--account-concurrency", "16"]);
+    expect([c.webhookConcurrency, c.accountConcurrency, c.concurrency]).toEqual([16, 16, 512]);
+  });
+
+  test("account concurrency set outside the other two names both", () => {
+    expect(error(["--account-concurrency", "600"])).toBe(
+      "--account-concurrency: must not exceed INBOX_CONCURRENCY (default) (512), got 600",
+    );
+    expect(error(["--account-concurrency", "8"], { INBOX_WEBHOOK_CONCURRENCY: "9" })).toBe(
+      "INBOX_WEBHOOK_CONCURRENCY: must not exceed --account-concurrency (8), got 9",
+    );
+    expect(error(["--account-concurrency=0"])).toBe(
+      '--account-concurrency: must be an integer between 1 and 100000, got "0"',
+    );
   });
 
   test("unknown INBOX_ variables are reported as warnings, not errors", () => {

@@ -86,18 +86,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   }
   const config = Object.fromEntries(values) as unknown as Config;
 
-  if (errors.length === 0 && config.webhookConcurrency > config.concurrency) {
-    if (!sources.has("webhookConcurrency")) {
-      // Only the default is too high: follow the overall limit down rather than refuse.
-      config.webhookConcurrency = config.concurrency;
-    } else {
-      const concurrencySource = sources.get("concurrency") ?? "INBOX_CONCURRENCY (default)";
-      errors.push(
-        `${sources.get("webhookConcurrency")}: must not exceed ${concurrencySource} (${config.concurrency}), ` +
-          `got ${config.webhookConcurrency}`,
-      );
-    }
-  }
+  if (errors.length === 0) settleConcurrency(config, sources, errors);
 
   if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
   if (healthcheck) return { kind: "healthcheck", config };
@@ -106,6 +95,39 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     .sort()
     .map((name) => `ignoring unknown environment variable ${name}`);
   return warnings.length > 0 ? { kind: "config", config, warnings } : { kind: "config", config };
+}
+
+type ConcurrencyKey = "webhookConcurrency" | "accountConcurrency" | "concurrency";
+
+/**
+ * Keeps webhookConcurrency <= accountConcurrency <= concurrency. The overall concurrency is never
+ * changed; a per-webhook or per-account value left at its default follows what was set (the
+ * per-account one between the other two); values set that disagree are an error naming both.
+ */
+function settleConcurrency(config: Config, sources: Map<keyof Config, string>, errors: string[]): void {
+  const name = (key: ConcurrencyKey) =>
+    sources.get(key) ?? `${OPTIONS.find((o) => o.key === key)?.env ?? key} (default)`;
+  const exceeds = (lower: ConcurrencyKey, upper: ConcurrencyKey) =>
+    `${name(lower)}: must not exceed ${name(upper)} (${config[upper]}), got ${config[lower]}`;
+  if (config.webhookConcurrency > config.concurrency) {
+    if (sources.has("webhookConcurrency"))
+      return void errors.push(exceeds("webhookConcurrency", "concurrency"));
+    config.webhookConcurrency = config.concurrency;
+  }
+  if (!sources.has("accountConcurrency")) {
+    const { webhookConcurrency, concurrency } = config;
+    config.accountConcurrency = Math.min(
+      concurrency,
+      Math.max(webhookConcurrency, config.accountConcurrency),
+    );
+    return;
+  }
+  if (config.accountConcurrency > config.concurrency)
+    errors.push(exceeds("accountConcurrency", "concurrency"));
+  else if (config.webhookConcurrency > config.accountConcurrency) {
+    if (sources.has("webhookConcurrency")) errors.push(exceeds("webhookConcurrency", "accountConcurrency"));
+    else config.webhookConcurrency = config.accountConcurrency;
+  }
 }
 
 function wrap(text: string, width: number, indent: string): string[] {

@@ -245,4 +245,13 @@ export const OPTIONS: AnyOption[] = [
     doc: "On SIGTERM/SIGINT, how long to wait for attempts in flight before closing.",
     parse: durationIn(0, MAX_TIMER_MS),
   }),
+  option({
+    key: "accountConcurrency",
+    env: "INBOX_ACCOUNT_CONCURRENCY",
+    flag: "--account-concurrency",
+    placeholder: "<n>",
+    defaultText: "128",
+    doc: "Delivery attempts in flight per account, so that one account's slow or dead endpoints cannot hold up other accounts; freed slots go round-robin over accounts with due work. Between the per-webhook and the overall concurrency; the default follows them when they call for it.",
+    parse: integerIn(1, 100_000),
+  }),
 ];

@@ -28,6 +28,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "error",
     retryAfterCapMs: 60_000,
     shutdownGraceMs: 1_000,
+    accountConcurrency: 16,
     ...overrides,
   };
 }

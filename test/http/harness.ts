@@ -33,6 +33,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "error",
     retryAfterCapMs: 3_600_000,
     shutdownGraceMs: 5_000,
+    accountConcurrency: 16,
     ...overrides,
   };
 }
