@@ -86,46 +86,78 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   }
   const config = Object.fromEntries(values) as unknown as Config;
 
-  if (errors.length === 0) settleConcurrency(config, sources, errors);
+  const notes: string[] = [];
+  if (errors.length === 0) settleConcurrency(config, sources, fetchLimit(env), { errors, notes });
 
   if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
   if (healthcheck) return { kind: "healthcheck", config };
   const warnings = Object.keys(env)
     .filter((name) => name.startsWith("INBOX_") && !KNOWN_ENV.has(name))
     .sort()
-    .map((name) => `ignoring unknown environment variable ${name}`);
+    .map((name) => `ignoring unknown environment variable ${name}`)
+    .concat(notes);
   return warnings.length > 0 ? { kind: "config", config, warnings } : { kind: "config", config };
 }
 
 type ConcurrencyKey = "webhookConcurrency" | "accountConcurrency" | "concurrency";
 
 /**
- * Keeps webhookConcurrency <= accountConcurrency <= concurrency. The overall concurrency is never
- * changed; a per-webhook or per-account value left at its default follows what was set (the
- * per-account one between the other two); values set that disagree are an error naming both.
+ * Bun sends at most this many fetch requests at once, process-wide, and queues the rest in a FIFO
+ * of its own where their timeouts run (BUN_CONFIG_MAX_HTTP_REQUESTS, read once at process start).
+ * Attempts beyond it would wait there, unseen by the fair limiter: the overall concurrency is kept
+ * within it.
  */
-function settleConcurrency(config: Config, sources: Map<keyof Config, string>, errors: string[]): void {
+export const FETCH_LIMIT_ENV = "BUN_CONFIG_MAX_HTTP_REQUESTS";
+const FETCH_LIMIT_DEFAULT = 256;
+
+function fetchLimit(env: Record<string, string | undefined>): number {
+  const raw = env[FETCH_LIMIT_ENV]?.trim() ?? "";
+  return /^\d+$/.test(raw) && Number(raw) >= 1 ? Number(raw) : FETCH_LIMIT_DEFAULT;
+}
+
+/**
+ * Keeps webhookConcurrency <= accountConcurrency <= concurrency <= the runtime's fetch limit.
+ * A concurrency above that limit is lowered to it (with a note when it was set); a per-webhook or
+ * per-account value left at its default follows what was set (the per-account default is a
+ * quarter of the overall concurrency, kept between the other two); values set that disagree are
+ * an error naming both.
+ */
+function settleConcurrency(
+  config: Config,
+  sources: Map<keyof Config, string>,
+  limit: number,
+  out: { errors: string[]; notes: string[] },
+): void {
   const name = (key: ConcurrencyKey) =>
     sources.get(key) ?? `${OPTIONS.find((o) => o.key === key)?.env ?? key} (default)`;
   const exceeds = (lower: ConcurrencyKey, upper: ConcurrencyKey) =>
     `${name(lower)}: must not exceed ${name(upper)} (${config[upper]}), got ${config[lower]}`;
+  if (config.concurrency > limit) {
+    if (sources.has("concurrency")) {
+      out.notes.push(
+        `${name("concurrency")}: lowered from ${config.concurrency} to ${limit}, the runtime's limit on ` +
+          `simultaneous outgoing requests; set ${FETCH_LIMIT_ENV} in the environment to raise it`,
+      );
+    }
+    config.concurrency = limit;
+  }
   if (config.webhookConcurrency > config.concurrency) {
-    if (sources.has("webhookConcurrency"))
-      return void errors.push(exceeds("webhookConcurrency", "concurrency"));
+    if (sources.has("webhookConcurrency")) {
+      out.errors.push(exceeds("webhookConcurrency", "concurrency"));
+      return;
+    }
     config.webhookConcurrency = config.concurrency;
   }
   if (!sources.has("accountConcurrency")) {
-    const { webhookConcurrency, concurrency } = config;
-    config.accountConcurrency = Math.min(
-      concurrency,
-      Math.max(webhookConcurrency, config.accountConcurrency),
-    );
+    const quarter = Math.floor(config.concurrency / 4);
+    config.accountConcurrency = Math.min(config.concurrency, Math.max(config.webhookConcurrency, quarter));
     return;
   }
   if (config.accountConcurrency > config.concurrency)
-    errors.push(exceeds("accountConcurrency", "concurrency"));
+    out.errors.push(exceeds("accountConcurrency", "concurrency"));
   else if (config.webhookConcurrency > config.accountConcurrency) {
-    if (sources.has("webhookConcurrency")) errors.push(exceeds("webhookConcurrency", "accountConcurrency"));
+    if (sources.has("webhookConcurrency"))
+      out.errors.push(exceeds("webhookConcurrency", "accountConcurrency"));
     else config.webhookConcurrency = config.accountConcurrency;
   }
 }
