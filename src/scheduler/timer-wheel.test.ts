@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { type FiredItem, TimerWheel, type TimerWheelOptions } from "./timer-wheel";
+import type { FiredItem } from "./timer";
+import { TimerWheel, type TimerWheelOptions } from "./timer-wheel";
 
 const T0 = 1_736_936_703_000; // 2025-01-15T10:25:03Z
 const DAY = 86_400_000;

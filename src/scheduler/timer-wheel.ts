@@ -26,6 +26,8 @@
 // - Time never runs backwards: an advance to an earlier time than the last one counts as the last.
 //   A due time already past fires at the next advance.
 
+import type { FiredItem, Timer } from "./timer";
+
 export interface TimerWheelOptions {
   /** Current time, ms. */
   now: number;
@@ -35,12 +37,6 @@ export interface TimerWheelOptions {
   slotsPerLevel?: number;
   /** Levels, at least 1. Default 4 (with the defaults, 10 ms x 256^4 = about 497 days). */
   levels?: number;
-}
-
-export interface FiredItem<T> {
-  key: string;
-  due: number;
-  value: T;
 }
 
 interface Entry<T> {
@@ -158,7 +154,7 @@ function floorDiv(a: number, b: number): number {
   return q;
 }
 
-export class TimerWheel<T> {
+export class TimerWheel<T> implements Timer<T> {
   private readonly tickMs: number;
   private readonly slotsPerLevel: number;
   private readonly levels: number;
