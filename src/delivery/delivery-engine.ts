@@ -48,7 +48,7 @@ export interface DeliveryEngine extends DeliveryPort {
 
 export type SchedulerTuning = Pick<
   DueSchedulerOptions,
-  "horizonMs" | "maxHeld" | "batch" | "refillMs" | "rescanMs" | "timer"
+  "horizonMs" | "maxHeld" | "batch" | "refillMs" | "rescanMs"
 >;
 
 export interface DeliveryEngineDeps {
@@ -108,11 +108,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       // Queued deliveries stay due in the store; only attempts already running are waited for.
       admission.close();
       res.envelopes.clear();
-      if (await res.work.settled(graceMs)) return;
-      res.logger.warn("shutdown grace expired; abandoning attempts in flight", { in_flight: res.work.size });
-      abandon.abort(new Error("shutting down"));
-      // Aborted sends settle at once; what already reached the store finishes its short write.
-      await res.work.settled(Number.POSITIVE_INFINITY);
+      await drain(res, graceMs, abandon);
     },
 
     enqueue(entries: DueEntry[], events?: readonly EventRecord[], deliveries?: readonly DeliveryRecord[]) {
@@ -143,7 +139,7 @@ function resourcesFor(
 ): EngineResources {
   const { store, config, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
-  const resolver = deps.resolver ?? createTargetResolver({ allowPrivate: config.allowPrivateTargets });
+  const resolver = deps.resolver ?? createTargetResolver({ allowPrivate: config.allowPrivateTargets, now });
   return {
     store,
     config,
@@ -164,6 +160,15 @@ function resourcesFor(
     abandon,
     work: new WorkInFlight(),
   };
+}
+
+/** Waits up to `graceMs` for the work in flight, then abandons what is left unrecorded. */
+async function drain(res: EngineResources, graceMs: number, abandon: AbortController): Promise<void> {
+  if (await res.work.settled(graceMs)) return;
+  res.logger.warn("shutdown grace expired; abandoning attempts in flight", { in_flight: res.work.size });
+  abandon.abort(new Error("shutting down"));
+  // Aborted sends settle at once; what already reached the store finishes its short write.
+  await res.work.settled(Number.POSITIVE_INFINITY);
 }
 
 function addGauges(res: EngineResources, admission: Admission): void {

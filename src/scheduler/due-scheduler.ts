@@ -34,8 +34,6 @@ export interface DueSchedulerOptions {
   /** Hands a due id to the dispatcher, which answers it with release() or leftOut(). */
   onDue: (deliveryId: string) => void;
   now?: () => number;
-  /** The timer holding what falls due within the horizon; a HeapTimer unless given. */
-  timer?: (now: number) => Timer<true>;
   /** How far ahead entries are loaded into memory. */
   horizonMs?: number;
   /** Ids in memory at most (the timer's plus those handed out). */
@@ -87,7 +85,7 @@ export class DueScheduler {
       rescanMs: deps.rescanMs ?? 10_000,
       minRescanGapMs: deps.minRescanGapMs ?? 100,
     };
-    this.timer = (deps.timer ?? ((now) => new HeapTimer<true>({ now })))(this.now());
+    this.timer = new HeapTimer<true>({ now: this.now() });
   }
 
   /** Ids waiting in the timer. */

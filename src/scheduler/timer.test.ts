@@ -6,7 +6,6 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { HeapTimer } from "./heap-timer";
 import type { FiredItem, Timer } from "./timer";
-import { TimerWheel } from "./timer-wheel";
 
 const T0 = 1_736_936_703_000; // 2025-01-15T10:25:03Z
 const DAY = 86_400_000;
@@ -18,9 +17,10 @@ interface Implementation {
   exact: boolean;
 }
 
-export const IMPLEMENTATIONS: Implementation[] = [
+// Every implementation runs the whole suite. The hierarchical timer wheel that preceded HeapTimer
+// passed it too; it was removed as no faster at the scheduler's sizes (see the README's figures).
+const IMPLEMENTATIONS: Implementation[] = [
   { name: "HeapTimer", make: (now) => new HeapTimer({ now }), exact: true },
-  { name: "TimerWheel", make: (now) => new TimerWheel({ now, tickMs: 10 }), exact: false },
 ];
 
 function keys<T>(fired: FiredItem<T>[]): string[] {
