@@ -3,10 +3,9 @@
 // data directory, and measures what a restart with that backlog costs: time until GET /health answers
 // 200, time until a new event is accepted and delivered, and resident memory.
 
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { tempDir } from "./children";
 import type { RunContext } from "./delivery-run";
+import { diskBytes } from "./disk-usage";
 import { mb, RssSampler, readMemory } from "./proc-stats";
 import { publish } from "./publisher";
 import { type Health, health, publishEvents, readEvent, registerWebhook } from "./server-api";
@@ -15,16 +14,6 @@ import { epochNow, round, sleep } from "./stats";
 import { backlogTargets } from "./targets";
 
 const SETTLE_MS = 5000;
-
-/** Bytes the files of `dir` occupy on disk (LMDB files are sparse, so not their length). */
-function diskBytes(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? diskBytes(path) : statSync(path).blocks * 512;
-  }
-  return total;
-}
 
 /** Publishes one message.read probe and waits for it to reach the receiver; answers both times. */
 async function probe(ctx: RunContext, server: ServerProcess, apiKey: string, tag: string) {

@@ -4,6 +4,7 @@
 
 import type { BenchOptions } from "./args";
 import { tempDir } from "./children";
+import { bytesPerEvent, diskBytes } from "./disk-usage";
 import { mb, RssSampler, readCpuSeconds, readMemory } from "./proc-stats";
 import { publish } from "./publisher";
 import type { RawLimit } from "./raw-limit";
@@ -55,9 +56,10 @@ async function awaitArrivals(
 
 export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Promise<Record<string, unknown>> {
   const { options: o, receiver, progress } = ctx;
+  const dataDir = tempDir("data");
   const server = await startServer({
     command: ctx.command,
-    dataDir: tempDir("data"),
+    dataDir,
     env: { INBOX_LOG_LEVEL: o.logLevel, ...fanOutEnv(o.batch, o.fanout), ...o.serverEnv },
     readyTimeoutMs: o.timeoutSeconds * 1000,
     expectKeys: true,
@@ -130,6 +132,8 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
     const deliveriesPerS = perSecond(stats.unique, deliveryWindowMs);
     const ratio = raw && raw.posts_per_s > 0 ? round(deliveriesPerS / raw.posts_per_s, 3) : null;
     const stopped = await server.stop(30_000);
+    // After the stop, so that everything the server wrote is in the files.
+    const dataBytes = diskBytes(dataDir);
     const figures = {
       events: o.events,
       batch: o.batch,
@@ -161,6 +165,8 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
       server_cpu_s: round(cpu.server, 2),
       // Steadier than the rates from run to run on a shared machine: compare builds with this.
       server_cpu_us_per_delivery: stats.unique > 0 ? Math.round((cpu.server * 1e6) / stats.unique) : null,
+      // The data directory on disk after the run, per event delivered (events, attempts, indexes).
+      data_bytes_per_event: bytesPerEvent(dataBytes, stats.unique, o.fanout),
       receiver_cpu_s: round(cpu.receiver, 2),
       driver_cpu_s: round(cpu.driver, 2),
       ready_ms: Math.round(server.readyMs),

@@ -37,4 +37,6 @@ export interface Config {
   maxDeliveriesPerPublish: number;
   /** Levels of objects and arrays allowed in a published event's `data` (`data` itself is level 1). */
   maxDataDepth: number;
+  /** Attempts in flight per account: at least webhookConcurrency, at most concurrency. */
+  accountConcurrency: number;
 }

@@ -10,7 +10,7 @@ const DEFAULTS: Config = {
   adminKey: undefined,
   retrySchedule: [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000],
   timeoutMs: 10_000,
-  concurrency: 512,
+  concurrency: 256,
   webhookConcurrency: 64,
   retentionMs: 30 * 86_400_000,
   maxBodyBytes: 262_144,
@@ -21,6 +21,7 @@ const DEFAULTS: Config = {
   maxWebhooksPerAccount: 100,
   maxDeliveriesPerPublish: 10_000,
   maxDataDepth: 32,
+  accountConcurrency: 64,
 };
 
 function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
@@ -85,6 +86,7 @@ describe("sources and precedence", () => {
       INBOX_MAX_WEBHOOKS_PER_ACCOUNT: "250",
       INBOX_MAX_DELIVERIES_PER_PUBLISH: "50000",
       INBOX_MAX_DATA_DEPTH: "64",
+      INBOX_ACCOUNT_CONCURRENCY: "64",
     };
     const expected: Config = {
       port: 0,
@@ -104,6 +106,7 @@ describe("sources and precedence", () => {
       maxWebhooksPerAccount: 250,
       maxDeliveriesPerPublish: 50_000,
       maxDataDepth: 64,
+      accountConcurrency: 64,
     };
     expect(config([], env)).toEqual(expected);
     const argv = OPTIONS.flatMap((o) => [`${o.flag}=${env[o.env as keyof typeof env]}`]);
@@ -159,6 +162,42 @@ describe("sources and precedence", () => {
     const c = config([], { INBOX_CONCURRENCY: "4" });
     expect(c.concurrency).toBe(4);
     expect(c.webhookConcurrency).toBe(4);
+  });
+
+  test("the default account concurrency is a quarter of the overall one, and follows the others", () => {
+    expect(config([]).accountConcurrency).toBe(64);
+    expect(config([], { INBOX_CONCURRENCY: "200", INBOX_WEBHOOK_CONCURRENCY: "10" }).accountConcurrency).toBe(
+      50,
+    );
+    expect(config([], { INBOX_CONCURRENCY: "100" }).accountConcurrency).toBe(64);
+    expect(config(["--webhook-concurrency", "200"]).accountConcurrency).toBe(200);
+    const c = config(["--account-concurrency", "16"]);
+    expect([c.webhookConcurrency, c.accountConcurrency, c.concurrency]).toEqual([16, 16, 256]);
+  });
+
+  test("the overall concurrency stays within the runtime's limit on simultaneous fetches", () => {
+    const lowered = loadConfig(["--concurrency", "512"], {});
+    expect(lowered).toMatchObject({ kind: "config", config: { concurrency: 256, accountConcurrency: 64 } });
+    expect(lowered.kind === "config" ? lowered.warnings : []).toEqual([
+      "--concurrency: lowered from 512 to 256, the runtime's limit on simultaneous outgoing requests; " +
+        "set BUN_CONFIG_MAX_HTTP_REQUESTS in the environment to raise it",
+    ]);
+    const raised = config(["--concurrency", "512"], { BUN_CONFIG_MAX_HTTP_REQUESTS: "1024" });
+    expect([raised.concurrency, raised.accountConcurrency]).toEqual([512, 128]);
+    expect(config([], { BUN_CONFIG_MAX_HTTP_REQUESTS: "100" }).concurrency).toBe(100);
+    expect(config([], { BUN_CONFIG_MAX_HTTP_REQUESTS: "lots" }).concurrency).toBe(256);
+  });
+
+  test("account concurrency set outside the other two names both", () => {
+    expect(error(["--account-concurrency", "600"])).toBe(
+      "--account-concurrency: must not exceed INBOX_CONCURRENCY (default) (256), got 600",
+    );
+    expect(error(["--account-concurrency", "8"], { INBOX_WEBHOOK_CONCURRENCY: "9" })).toBe(
+      "INBOX_WEBHOOK_CONCURRENCY: must not exceed --account-concurrency (8), got 9",
+    );
+    expect(error(["--account-concurrency=0"])).toBe(
+      '--account-concurrency: must be an integer between 1 and 100000, got "0"',
+    );
   });
 
   test("unknown INBOX_ variables are reported as warnings, not errors", () => {
@@ -287,7 +326,7 @@ describe("errors name the variable or flag and the reason", () => {
 
   test("webhook concurrency set above the overall concurrency names both", () => {
     expect(error([], { INBOX_WEBHOOK_CONCURRENCY: "600" })).toBe(
-      "INBOX_WEBHOOK_CONCURRENCY: must not exceed INBOX_CONCURRENCY (default) (512), got 600",
+      "INBOX_WEBHOOK_CONCURRENCY: must not exceed INBOX_CONCURRENCY (default) (256), got 600",
     );
     expect(error(["--concurrency", "8", "--webhook-concurrency=9"])).toBe(
       "--webhook-concurrency: must not exceed --concurrency (8), got 9",

@@ -93,18 +93,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   }
   const config = Object.fromEntries(values) as unknown as Config;
 
-  if (errors.length === 0 && config.webhookConcurrency > config.concurrency) {
-    if (!sources.has("webhookConcurrency")) {
-      // Only the default is too high: follow the overall limit down rather than refuse.
-      config.webhookConcurrency = config.concurrency;
-    } else {
-      const concurrencySource = sources.get("concurrency") ?? "INBOX_CONCURRENCY (default)";
-      errors.push(
-        `${sources.get("webhookConcurrency")}: must not exceed ${concurrencySource} (${config.concurrency}), ` +
-          `got ${config.webhookConcurrency}`,
-      );
-    }
-  }
+  const notes: string[] = [];
+  if (errors.length === 0) settleConcurrency(config, sources, fetchLimit(env), { errors, notes });
 
   if (errors.length === 0) fitFanOutLimits(config, sources, errors);
   if (backupTarget === "") errors.push("backup: missing the path to write the backup to");
@@ -114,7 +104,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   const warnings = Object.keys(env)
     .filter((name) => name.startsWith("INBOX_") && !KNOWN_ENV.has(name))
     .sort()
-    .map((name) => `ignoring unknown environment variable ${name}`);
+    .map((name) => `ignoring unknown environment variable ${name}`)
+    .concat(notes);
   return warnings.length > 0 ? { kind: "config", config, warnings } : { kind: "config", config };
 }
 
@@ -135,6 +126,69 @@ function fitFanOutLimits(config: Config, sources: Map<keyof Config, string>, err
     `${deliveriesSource}: must be at least ${webhooksSource} (${config.maxWebhooksPerAccount}), ` +
       `got ${config.maxDeliveriesPerPublish}`,
   );
+}
+
+type ConcurrencyKey = "webhookConcurrency" | "accountConcurrency" | "concurrency";
+
+/**
+ * Bun sends at most this many fetch requests at once, process-wide, and queues the rest in a FIFO
+ * of its own where their timeouts run (BUN_CONFIG_MAX_HTTP_REQUESTS, read once at process start).
+ * Attempts beyond it would wait there, unseen by the fair limiter: the overall concurrency is kept
+ * within it.
+ */
+export const FETCH_LIMIT_ENV = "BUN_CONFIG_MAX_HTTP_REQUESTS";
+const FETCH_LIMIT_DEFAULT = 256;
+
+function fetchLimit(env: Record<string, string | undefined>): number {
+  const raw = env[FETCH_LIMIT_ENV]?.trim() ?? "";
+  return /^\d+$/.test(raw) && Number(raw) >= 1 ? Number(raw) : FETCH_LIMIT_DEFAULT;
+}
+
+/**
+ * Keeps webhookConcurrency <= accountConcurrency <= concurrency <= the runtime's fetch limit.
+ * A concurrency above that limit is lowered to it (with a note when it was set); a per-webhook or
+ * per-account value left at its default follows what was set (the per-account default is a
+ * quarter of the overall concurrency, kept between the other two); values set that disagree are
+ * an error naming both.
+ */
+function settleConcurrency(
+  config: Config,
+  sources: Map<keyof Config, string>,
+  limit: number,
+  out: { errors: string[]; notes: string[] },
+): void {
+  const name = (key: ConcurrencyKey) =>
+    sources.get(key) ?? `${OPTIONS.find((o) => o.key === key)?.env ?? key} (default)`;
+  const exceeds = (lower: ConcurrencyKey, upper: ConcurrencyKey) =>
+    `${name(lower)}: must not exceed ${name(upper)} (${config[upper]}), got ${config[lower]}`;
+  if (config.concurrency > limit) {
+    if (sources.has("concurrency")) {
+      out.notes.push(
+        `${name("concurrency")}: lowered from ${config.concurrency} to ${limit}, the runtime's limit on ` +
+          `simultaneous outgoing requests; set ${FETCH_LIMIT_ENV} in the environment to raise it`,
+      );
+    }
+    config.concurrency = limit;
+  }
+  if (config.webhookConcurrency > config.concurrency) {
+    if (sources.has("webhookConcurrency")) {
+      out.errors.push(exceeds("webhookConcurrency", "concurrency"));
+      return;
+    }
+    config.webhookConcurrency = config.concurrency;
+  }
+  if (!sources.has("accountConcurrency")) {
+    const quarter = Math.floor(config.concurrency / 4);
+    config.accountConcurrency = Math.min(config.concurrency, Math.max(config.webhookConcurrency, quarter));
+    return;
+  }
+  if (config.accountConcurrency > config.concurrency)
+    out.errors.push(exceeds("accountConcurrency", "concurrency"));
+  else if (config.webhookConcurrency > config.accountConcurrency) {
+    if (sources.has("webhookConcurrency"))
+      out.errors.push(exceeds("webhookConcurrency", "accountConcurrency"));
+    else config.webhookConcurrency = config.accountConcurrency;
+  }
 }
 
 function wrap(text: string, width: number, indent: string): string[] {

@@ -209,8 +209,8 @@ export const OPTIONS: AnyOption[] = [
     env: "INBOX_CONCURRENCY",
     flag: "--concurrency",
     placeholder: "<n>",
-    defaultText: "512",
-    doc: "Delivery attempts in flight overall.",
+    defaultText: "256",
+    doc: "Delivery attempts in flight overall. At most the runtime's limit on simultaneous outgoing requests, BUN_CONFIG_MAX_HTTP_REQUESTS (256 unless set in the environment): a higher value is lowered to it.",
     parse: integerIn(1, 100_000),
   }),
   option({
@@ -220,6 +220,16 @@ export const OPTIONS: AnyOption[] = [
     placeholder: "<n>",
     defaultText: "64",
     doc: "Delivery attempts in flight per webhook, so that one slow endpoint cannot hold up the others. At most the overall concurrency; the default follows it when that is lower.",
+    parse: integerIn(1, 100_000),
+  }),
+  option({
+    key: "accountConcurrency",
+    env: "INBOX_ACCOUNT_CONCURRENCY",
+    flag: "--account-concurrency",
+    placeholder: "<n>",
+    defaultText: undefined,
+    defaultNote: "a quarter of the overall concurrency (64 with the defaults), at least the per-webhook one",
+    doc: "Delivery attempts in flight per account, so that one account's slow or dead endpoints cannot hold up other accounts; freed slots go round-robin over accounts with due work. Between the per-webhook and the overall concurrency.",
     parse: integerIn(1, 100_000),
   }),
   option({

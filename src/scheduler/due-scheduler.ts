@@ -1,39 +1,42 @@
 // The runtime scheduler: moves pending attempts from the store's due-time queue (the truth) into an
-// in-memory timer wheel that holds only what falls due within a short horizon, and hands each id
-// to the dispatcher when it falls due.
+// in-memory timer that holds only what falls due within a short horizon, and hands each id to the
+// dispatcher when it falls due. It knows ids and due times only.
+//
+// With the dispatcher it speaks through one callback and three calls: `onDue(id)` hands an id out;
+// the dispatcher answers each id handed out exactly once, with `release(id)` when it is done with
+// it (attempted, or found not pending) or `leftOut(entry)` when it had no room for it and left it
+// in the store; `schedule(entry)` announces an entry (published, or rescheduled after an attempt).
 //
 // Guarantees:
-// - memory is bounded whatever the backlog: the wheel plus what the dispatcher holds never exceeds
-//   `maxHeld` ids through refills (announced entries may add at most `maxHeld / 10` more);
+// - memory is bounded whatever the backlog: the timer plus the ids handed out never exceed
+//   `maxHeld` through refills (announced entries may add at most `maxHeld / 10` more);
 // - start is instant: nothing is loaded before `start()` returns; refills page through the queue
 //   `batch` entries at a time with a yield between pages, so a million pending entries never block
 //   the event loop (the HTTP server answers while the backlog loads);
-// - an id is never fired twice at once: ids held by the wheel or the dispatcher are skipped when
-//   the queue is read again, and the wheel is keyed by delivery id;
+// - an id is never handed out twice at once: ids in the timer or handed out are skipped when the
+//   queue is read again, and the timer is keyed by delivery id;
 // - nothing is lost: entries not announced, or left out while memory was full, are found by the
 //   cursor moving forward through the queue, or by a full re-read at least every `rescanMs` (sooner
 //   when the dispatcher asks for one with rescanSoon(), after it had to leave entries out);
-// - worst-case lateness with room to spare is the timer granularity (`tickMs`) for announced
-//   entries, and `refillMs` for entries the scheduler learns about only from the store.
+// - worst-case lateness with room to spare is the event loop's own for announced entries (the
+//   fire timer is set for the earliest due time), and `refillMs` for entries the scheduler learns
+//   about only from the store.
 
 import type { Logger } from "../observability/logger";
 import type { DueEntry } from "../storage/records";
 import type { DueQueue } from "../storage/store";
-import { TimerWheel } from "./timer-wheel";
+import { HeapTimer } from "./heap-timer";
+import type { Timer } from "./timer";
 
 export interface DueSchedulerOptions {
   queue: DueQueue;
   logger: Logger;
-  /** Hands a due id to the dispatcher. */
+  /** Hands a due id to the dispatcher, which answers it with release() or leftOut(). */
   onDue: (deliveryId: string) => void;
-  /** True while the dispatcher holds the id (waiting or in flight). */
-  holds: (deliveryId: string) => boolean;
-  /** How many ids the dispatcher holds; counts toward `maxHeld`. */
-  held: () => number;
   now?: () => number;
   /** How far ahead entries are loaded into memory. */
   horizonMs?: number;
-  /** Ids in memory at most (wheel plus dispatcher). */
+  /** Ids in memory at most (the timer's plus those handed out). */
   maxHeld?: number;
   /** Entries read from the store per page. */
   batch?: number;
@@ -43,19 +46,25 @@ export interface DueSchedulerOptions {
   rescanMs?: number;
   /** Least time between two re-reads asked for by rescanSoon(). */
   minRescanGapMs?: number;
-  tickMs?: number;
 }
 
+type Tuning = Required<
+  Pick<DueSchedulerOptions, "horizonMs" | "maxHeld" | "batch" | "refillMs" | "rescanMs" | "minRescanGapMs">
+>;
+
 export class DueScheduler {
-  private readonly opts: Required<Omit<DueSchedulerOptions, "queue" | "logger" | "onDue" | "holds" | "held">>;
-  private readonly wheel: TimerWheel<true>;
+  private readonly tuning: Tuning;
+  private readonly now: () => number;
+  private readonly timer: Timer<true>;
+  /** Ids handed out by onDue and not yet answered. */
+  private readonly out = new Set<string>();
   /** The last entry read by the forward pass; undefined restarts from the queue's start. */
   private cursor: DueEntry | undefined;
   private lastRescan = 0;
   private running = false;
   private refilling = false;
   private refillAgain = false;
-  /** The last refill stopped for want of room; poke() resumes it. */
+  /** The last refill stopped for want of room; release() resumes it. */
   private starved = false;
   /** A re-read was asked for (entries were left out and there is room again). */
   private rescanWanted = false;
@@ -67,28 +76,32 @@ export class DueScheduler {
   private refillTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly deps: DueSchedulerOptions) {
-    this.opts = {
-      now: deps.now ?? Date.now,
+    this.now = deps.now ?? Date.now;
+    this.tuning = {
       horizonMs: deps.horizonMs ?? 60_000,
       maxHeld: deps.maxHeld ?? 50_000,
       batch: deps.batch ?? 1_000,
       refillMs: deps.refillMs ?? 1_000,
       rescanMs: deps.rescanMs ?? 10_000,
       minRescanGapMs: deps.minRescanGapMs ?? 100,
-      tickMs: deps.tickMs ?? 10,
     };
-    this.wheel = new TimerWheel<true>({ now: this.opts.now(), tickMs: this.opts.tickMs });
+    this.timer = new HeapTimer<true>({ now: this.now() });
   }
 
-  /** Ids waiting in the wheel. */
+  /** Ids waiting in the timer. */
   get size(): number {
-    return this.wheel.size;
+    return this.timer.size;
+  }
+
+  /** Ids handed out and not yet answered. */
+  get handedOut(): number {
+    return this.out.size;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.lastRescan = this.opts.now();
+    this.lastRescan = this.now();
     this.requestRefill();
   }
 
@@ -103,37 +116,34 @@ export class DueScheduler {
 
   /**
    * Puts an entry the caller knows about (just published, or rescheduled after an attempt) into
-   * the wheel when it falls within the horizon and memory allows; otherwise the store's queue
-   * brings it later. Moves an id already in the wheel to its new due time.
+   * the timer when it falls within the horizon and memory allows; otherwise the store's queue
+   * brings it later. Moves an id already in the timer to its new due time. False when not taken.
    */
   schedule(entry: DueEntry): boolean {
-    if (!this.running || this.deps.holds(entry.delivery_id)) return false;
-    const now = this.opts.now();
-    if (entry.due >= now + this.opts.horizonMs) {
-      this.wheel.cancel(entry.delivery_id);
+    if (!this.running || this.out.has(entry.delivery_id)) return false;
+    if (entry.due >= this.now() + this.tuning.horizonMs) {
+      this.timer.cancel(entry.delivery_id);
       return false;
     }
-    const known = this.wheel.has(entry.delivery_id);
-    if (!known && this.inMemory() >= this.opts.maxHeld + Math.floor(this.opts.maxHeld / 10)) return false;
-    this.wheel.schedule(entry.delivery_id, entry.due, true);
+    const { maxHeld } = this.tuning;
+    const known = this.timer.has(entry.delivery_id);
+    if (!known && this.inMemory() >= maxHeld + Math.floor(maxHeld / 10)) return false;
+    this.timer.schedule(entry.delivery_id, entry.due, true);
     this.arm();
     return true;
   }
 
-  /** Forgets an id (its delivery was cancelled); harmless when unknown. */
-  cancel(deliveryId: string): void {
-    this.wheel.cancel(deliveryId);
-  }
-
-  /** The dispatcher freed room: read more from the store now rather than at the next refill. */
-  poke(): void {
-    if (!this.starved || !this.running || this.inMemory() >= this.opts.maxHeld) return;
+  /** The dispatcher is done with an id handed out: it may be loaded (or scheduled) again. */
+  release(deliveryId: string): void {
+    if (!this.out.delete(deliveryId)) return;
+    if (!this.starved || !this.running || this.inMemory() >= this.tuning.maxHeld) return;
     this.starved = false;
     this.requestRefill();
   }
 
-  /** The dispatcher had to leave this entry out (its webhook's lane was full); it stays in the store. */
+  /** The dispatcher had no room for an id handed out and left it in the store, due at `entry.due`. */
   leftOut(entry: DueEntry): void {
+    this.release(entry.delivery_id);
     const min = this.leftOutMin;
     if (!min || entry.due < min.due || (entry.due === min.due && entry.delivery_id < min.delivery_id)) {
       this.leftOutMin = entry;
@@ -151,7 +161,7 @@ export class DueScheduler {
       this.refillAgain = true;
       return;
     }
-    const wait = this.lastReread + this.opts.minRescanGapMs - this.opts.now();
+    const wait = this.lastReread + this.tuning.minRescanGapMs - this.now();
     if (wait <= 0) {
       this.requestRefill();
       return;
@@ -162,7 +172,7 @@ export class DueScheduler {
   }
 
   private inMemory(): number {
-    return this.wheel.size + this.deps.held();
+    return this.timer.size + this.out.size;
   }
 
   private requestRefill(): void {
@@ -175,70 +185,75 @@ export class DueScheduler {
     this.refillTimer = undefined;
     this.refilling = true;
     // Never inside the caller's turn: refills always run on their own.
-    setImmediate(() => this.refillPage());
+    setImmediate(() => this.refill());
   }
 
-  /** Reads one page of the queue into the wheel, then schedules the next page or the next pass. */
-  private refillPage(): void {
+  /** Reads one page, then schedules the next page or the next pass. */
+  private refill(): void {
     let more = false;
     try {
-      if (!this.running) return;
-      const now = this.opts.now();
-      if (this.rescanWanted && now - this.lastReread >= this.opts.minRescanGapMs) {
-        this.rescanWanted = false;
-        this.lastReread = now;
-        // Strictly after [due, ""] is everything due at that time or later.
-        this.cursor = this.leftOutMin ? { due: this.leftOutMin.due, delivery_id: "" } : undefined;
-        this.leftOutMin = undefined;
-      }
-      if (this.cursor === undefined) {
-        this.lastRescan = now;
-        this.leftOutMin = undefined;
-      }
-      const room = this.opts.maxHeld - this.inMemory();
-      if (room <= 0) {
-        this.starved = true; // poke() resumes as soon as the dispatcher frees room
-        return;
-      }
-      const limit = Math.min(this.opts.batch, room);
-      const page = this.deps.queue.scan(now + this.opts.horizonMs, limit, this.cursor);
-      for (const entry of page) {
-        this.cursor = entry;
-        if (this.wheel.has(entry.delivery_id) || this.deps.holds(entry.delivery_id)) continue;
-        this.wheel.schedule(entry.delivery_id, entry.due, true);
-      }
-      this.arm();
-      more = page.length === limit;
-      // Caught up with the horizon: the next pass continues from the cursor, unless a full
-      // re-read is due (to find entries left out while memory was full, or never announced).
-      if (!more && now - this.lastRescan >= this.opts.rescanMs) this.cursor = undefined;
+      if (this.running) more = this.loadPage(this.now());
     } catch (err) {
-      this.deps.logger.error("scheduler refill failed", {
-        error: err instanceof Error ? err.message : String(err),
-      });
+      this.deps.logger.error("scheduler refill failed", { error: errorText(err) });
     } finally {
       this.refilling = false;
-      if (this.running) {
-        if (more || this.refillAgain) {
-          this.refillAgain = false;
-          this.requestRefill();
-        } else {
-          this.refillTimer = setTimeout(() => this.requestRefill(), this.opts.refillMs);
-          this.refillTimer.unref?.();
-        }
+      if (this.running && (more || this.refillAgain)) {
+        this.refillAgain = false;
+        this.requestRefill();
+      } else if (this.running) {
+        this.refillTimer = setTimeout(() => this.requestRefill(), this.tuning.refillMs);
+        this.refillTimer.unref?.();
       }
     }
   }
 
-  /** Sets the fire timer for the wheel's next due entry, if sooner than the one already set. */
+  /** Reads one page of the queue into the timer; true when the page was full (more may follow). */
+  private loadPage(now: number): boolean {
+    this.choosePass(now);
+    const room = this.tuning.maxHeld - this.inMemory();
+    if (room <= 0) {
+      this.starved = true; // release() resumes as soon as the dispatcher frees room
+      return false;
+    }
+    const limit = Math.min(this.tuning.batch, room);
+    const page = this.deps.queue.scan(now + this.tuning.horizonMs, limit, this.cursor);
+    for (const entry of page) {
+      this.cursor = entry;
+      if (this.timer.has(entry.delivery_id) || this.out.has(entry.delivery_id)) continue;
+      this.timer.schedule(entry.delivery_id, entry.due, true);
+    }
+    this.arm();
+    const more = page.length === limit;
+    // Caught up with the horizon: the next pass continues from the cursor, unless a full re-read
+    // is due (to find entries left out while memory was full, or never announced).
+    if (!more && now - this.lastRescan >= this.tuning.rescanMs) this.cursor = undefined;
+    return more;
+  }
+
+  /** Moves the cursor back for a re-read when one was asked for (from the earliest left out). */
+  private choosePass(now: number): void {
+    if (this.rescanWanted && now - this.lastReread >= this.tuning.minRescanGapMs) {
+      this.rescanWanted = false;
+      this.lastReread = now;
+      // Strictly after [due, ""] is everything due at that time or later.
+      this.cursor = this.leftOutMin ? { due: this.leftOutMin.due, delivery_id: "" } : undefined;
+      this.leftOutMin = undefined;
+    }
+    if (this.cursor === undefined) {
+      this.lastRescan = now;
+      this.leftOutMin = undefined;
+    }
+  }
+
+  /** Sets the fire timer for the timer's next due entry, if sooner than the one already set. */
   private arm(): void {
     if (!this.running) return;
-    const next = this.wheel.nextDue();
+    const next = this.timer.nextDue();
     if (next === undefined) return;
     if (this.fireTimer && next >= this.fireAt) return;
     if (this.fireTimer) clearTimeout(this.fireTimer);
     this.fireAt = next;
-    this.fireTimer = setTimeout(() => this.fire(), Math.max(0, next - this.opts.now()));
+    this.fireTimer = setTimeout(() => this.fire(), Math.max(0, next - this.now()));
     this.fireTimer.unref?.();
   }
 
@@ -246,17 +261,19 @@ export class DueScheduler {
     this.fireTimer = undefined;
     this.fireAt = Number.POSITIVE_INFINITY;
     if (!this.running) return;
-    const due = this.wheel.advance(this.opts.now());
-    for (const entry of due) {
+    for (const entry of this.timer.advance(this.now())) {
+      this.out.add(entry.key);
       try {
         this.deps.onDue(entry.key);
       } catch (err) {
-        this.deps.logger.error("dispatch failed", {
-          delivery_id: entry.key,
-          error: err instanceof Error ? err.message : String(err),
-        });
+        this.out.delete(entry.key);
+        this.deps.logger.error("dispatch failed", { delivery_id: entry.key, error: errorText(err) });
       }
     }
     this.arm();
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

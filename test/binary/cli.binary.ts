@@ -21,7 +21,7 @@ const OPTIONS: [flag: string, env: string, shownDefault: string | undefined][] =
   ["--admin-key", "INBOX_ADMIN_KEY", undefined],
   ["--retry-schedule", "INBOX_RETRY_SCHEDULE", "0,30s,2m,8m,32m,2h"],
   ["--timeout", "INBOX_TIMEOUT", "10s"],
-  ["--concurrency", "INBOX_CONCURRENCY", "512"],
+  ["--concurrency", "INBOX_CONCURRENCY", "256"],
   ["--webhook-concurrency", "INBOX_WEBHOOK_CONCURRENCY", "64"],
   ["--retention", "INBOX_RETENTION", "30d"],
   ["--max-body", "INBOX_MAX_BODY", "256KiB"],
@@ -31,6 +31,7 @@ const OPTIONS: [flag: string, env: string, shownDefault: string | undefined][] =
   ["--shutdown-grace", "INBOX_SHUTDOWN_GRACE", "10s"],
   ["--max-webhooks-per-account", "INBOX_MAX_WEBHOOKS_PER_ACCOUNT", "100"],
   ["--max-deliveries-per-publish", "INBOX_MAX_DELIVERIES_PER_PUBLISH", "10000"],
+  ["--account-concurrency", "INBOX_ACCOUNT_CONCURRENCY", "a quarter of the overall concurrency"],
 ];
 
 /** The part of the help text about one flag: from its line up to the next line that starts another flag. */

@@ -49,6 +49,9 @@ test("an announced delivery is attempted without reading it from the store", asy
   const r = startReceiver();
   cleanups.push(() => r.stop());
   const webhook = await createWebhook(real, account, r.url);
+  // A webhook changed in the same millisecond as a delivery record may have changed after it, so
+  // the attempt would read the delivery afresh: publish in a later millisecond.
+  while (Date.now() <= webhook.updated_at) await Bun.sleep(1);
   const { event, deliveries } = await publish(real, account, [webhook]);
   const delivery = deliveries[0];
   if (!delivery) throw new Error("no delivery");

@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
+import { defaultEnvelopeCache } from "../../src/delivery/delivery-engine";
 import { type Envelope, EnvelopeCache, envelopeBody, envelopeOf } from "../../src/delivery/envelope";
 import { eventCatalog } from "../../src/domain/event-catalog";
 import { EventsService } from "../../src/domain/events-service";
@@ -332,7 +333,13 @@ describe("delivery engine with announced events", () => {
   });
 
   test("the cache stays within its bounds when many large events are announced, and stop() empties it", async () => {
-    const { real, engine, account } = await setup({ envelopes: { maxEntries: 8, maxChars: 50_000 } });
+    const envelopes = new EnvelopeCache({
+      maxEntries: 8,
+      maxChars: 50_000,
+      maxAgeMs: 86_400_000,
+      now: Date.now,
+    });
+    const { real, engine, account } = await setup({ envelopes });
     const r = receiver();
     const webhook = await createWebhook(real, account, r.url);
     const sent: EventRecord[] = [];
@@ -343,40 +350,42 @@ describe("delivery engine with announced events", () => {
       });
       engine.enqueue(dueNow(deliveries), [event]);
       sent.push(event);
-      expect(engine.envelopes.size).toBeLessThanOrEqual(8);
-      expect(engine.envelopes.totalChars).toBeLessThanOrEqual(50_000);
+      expect(envelopes.size).toBeLessThanOrEqual(8);
+      expect(envelopes.totalChars).toBeLessThanOrEqual(50_000);
     }
-    expect(engine.envelopes.size).toBeGreaterThan(0);
+    expect(envelopes.size).toBeGreaterThan(0);
     // An event larger than the whole bound is not kept at all.
     const huge = await publish(real, account, [webhook], { data: { blob: "h".repeat(60_000) } });
     engine.enqueue(dueNow(huge.deliveries), [huge.event]);
-    expect(engine.envelopes.totalChars).toBeLessThanOrEqual(50_000);
+    expect(envelopes.totalChars).toBeLessThanOrEqual(50_000);
     await engine.stop(0);
-    expect(engine.envelopes.size).toBe(0);
-    expect(engine.envelopes.totalChars).toBe(0);
+    expect(envelopes.size).toBe(0);
+    expect(envelopes.totalChars).toBe(0);
   });
 
   test("the default bounds hold: at most 4,096 envelopes and 8 Mi characters", async () => {
-    const { engine, account } = await setup();
+    const envelopes = defaultEnvelopeCache({ retentionMs: 86_400_000 }, Date.now);
+    const { engine, account } = await setup({ envelopes });
     const announce = (i: number, data: unknown) =>
       engine.enqueue(
         [{ delivery_id: `dlv_unknown_${i}`, due: Date.now() + 30_000 }],
         [{ id: `evt_${i}`, account_id: account, type: "message.delivered", created_at: Date.now(), data }],
       );
     for (let i = 0; i < 5_000; i++) announce(i, { i });
-    expect(engine.envelopes.size).toBe(4_096);
+    expect(envelopes.size).toBe(4_096);
     const mib = "m".repeat(1024 * 1024);
     for (let i = 0; i < 12; i++) announce(10_000 + i, { mib });
-    expect(engine.envelopes.totalChars).toBeLessThanOrEqual(8 * 1024 * 1024);
-    expect(engine.envelopes.size).toBeLessThan(12);
+    expect(envelopes.totalChars).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(envelopes.size).toBeLessThan(12);
   });
 
   test("events announced only with deliveries due far ahead are not cached", async () => {
-    const { engine, account } = await setup();
+    const envelopes = defaultEnvelopeCache({ retentionMs: 86_400_000 }, Date.now);
+    const { engine, account } = await setup({ envelopes });
     engine.enqueue(
       [{ delivery_id: "dlv_later", due: Date.now() + 3_600_000 }],
       [{ id: "evt_later", account_id: account, type: "message.delivered", created_at: Date.now(), data: {} }],
     );
-    expect(engine.envelopes.size).toBe(0);
+    expect(envelopes.size).toBe(0);
   });
 });

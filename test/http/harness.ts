@@ -36,6 +36,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxWebhooksPerAccount: 100,
     maxDeliveriesPerPublish: 10_000,
     maxDataDepth: 32,
+    accountConcurrency: 16,
     ...overrides,
   };
 }

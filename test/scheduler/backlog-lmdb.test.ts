@@ -67,7 +67,7 @@ async function setup() {
 }
 
 describe("scheduler over a real LMDB backlog", () => {
-  test("far-future entries never enter the wheel; near ones fire on time", async () => {
+  test("far-future entries never enter memory; near ones fire on time", async () => {
     const { store, account } = await setup();
     const webhook = await createWebhook(store, account, "http://127.0.0.1:9/");
     const now = Date.now();
@@ -79,8 +79,6 @@ describe("scheduler over a real LMDB backlog", () => {
       queue: store.queue,
       logger: silentLogger,
       onDue: (id) => fired.push(id),
-      holds: () => false,
-      held: () => 0,
       horizonMs: 60_000,
       batch: 500,
       refillMs: 20,
