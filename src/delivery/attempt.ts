@@ -14,7 +14,7 @@
 // stays handed out until its outcome is written, so it is never attempted twice at once.
 
 import type { AttemptRecord, DeliveryRecord, WebhookRecord } from "../storage/records";
-import type { AttemptOutcomeUpdate } from "../storage/store";
+import { type AttemptOutcomeUpdate, StoreFullError } from "../storage/store";
 import { attemptRecord, MISSING_EVENT, nextStep, reportAttempt } from "./attempt-outcome";
 import type { EngineResources } from "./engine-resources";
 import { type Envelope, envelopeOf } from "./envelope";
@@ -78,8 +78,10 @@ export async function attempt(res: EngineResources, item: Admitted): Promise<voi
 
 /** What the attempt needs, or undefined when there is nothing to attempt. */
 export function prepare(res: EngineResources, item: Admitted): Prepared | undefined {
-  if (res.stopping.aborted) return undefined;
   const { store } = res;
+  // While the store refuses writes (disk full) an outcome could not be recorded, and the delivery
+  // would be sent again at every re-read of the queue: it stays due and is made once space returns.
+  if (res.stopping.aborted || store.space().full) return undefined;
   const webhook = store.webhooks.getById(item.delivery.webhook_id);
   // A deleted or disabled webhook's pending deliveries are cancelled by the store.
   if (!webhook?.enabled) return undefined;
@@ -149,6 +151,11 @@ function envelopeFor(res: EngineResources, accountId: string, eventId: string): 
 }
 
 function crashed(res: EngineResources, id: string, err: unknown): void {
+  // The store logs the transition to full once; the delivery stays due and is made again.
+  if (err instanceof StoreFullError) {
+    res.logger.debug("attempt outcome not recorded: the store is full", { delivery_id: id });
+    return;
+  }
   res.logger.error("delivery attempt crashed", {
     delivery_id: id,
     error: err instanceof Error ? err.message : String(err),

@@ -32,7 +32,9 @@ export function requestGuards(deps: RequestGuardsDeps) {
     .onParse({ as: "global" }, ({ request }, contentType) =>
       readJsonBody(request, contentType, deps.maxBodyBytes, limits),
     )
-    .onTransform({ as: "global" }, ({ query }) => readIntegerQuery(query as Record<string, unknown>));
+    .onTransform({ as: "global" }, ({ query, request }) =>
+      readIntegerQuery(query as Record<string, unknown>, request.url),
+    );
 }
 
 /** A decimal integer as a query parameter may spell it: digits, optionally negative (then out of range). */
@@ -43,9 +45,13 @@ const DECIMAL_INTEGER = /^-?[0-9]+$/;
  * checks their range. Digits beyond what a number holds become the largest number, which every
  * range refuses by name ("must be at most 100") instead of failing as Infinity or rounding.
  */
-function readIntegerQuery(query: Record<string, unknown>): void {
+function readIntegerQuery(query: Record<string, unknown>, url: string): void {
   for (const name of INTEGER_QUERY_PARAMETERS) {
     const text = query[name];
+    // Given more than once, the router keeps only the last value: refuse rather than guess.
+    if (text !== undefined && new URL(url).searchParams.getAll(name).length > 1) {
+      throw ApiError.invalid("the request is not valid", [{ field: name, reason: "must be given once" }]);
+    }
     if (typeof text !== "string" || !DECIMAL_INTEGER.test(text)) continue;
     const value = Number(text);
     query[name] = Number.isFinite(value) ? value : Math.sign(value) * Number.MAX_VALUE;

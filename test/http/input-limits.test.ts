@@ -221,6 +221,16 @@ describe("integer query parameters", () => {
     }
   });
 
+  test("a parameter given more than once is 422, whatever its values (the router would keep the last)", async () => {
+    for (const listing of listings()) {
+      for (const query of ["limit=5&limit=6", "limit=&limit=succeeded&limit=10", "limit=10&limit=10"]) {
+        const res = await h.call("GET", `${listing.path}?${query}`, { key: listing.key });
+        expect(res.status, `${listing.path}?${query}`).toBe(422);
+        expect(res.json.error.details).toEqual([{ field: "limit", reason: "must be given once" }]);
+      }
+    }
+  });
+
   test("plain decimal integers in range are read as numbers", async () => {
     for (const listing of listings()) {
       for (const value of ["1", "05", "100"]) {

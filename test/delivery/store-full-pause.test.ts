@@ -1,0 +1,52 @@
+// While the store refuses writes (disk full), the engine sends nothing: an outcome it could not
+// record would leave the delivery due, and it would be sent again at every re-read of the queue.
+// Once the store takes writes again, the delivery is made once.
+
+import { expect, test } from "bun:test";
+import type { StoreSpace } from "../../src/storage/store";
+import { cleanupAfterEach } from "../support/cleanups";
+import { startReceiver } from "../support/receiver";
+import {
+  createAccount,
+  createWebhook,
+  engineFor,
+  openStore,
+  publish,
+  tempDir,
+  testConfig,
+  waitUntil,
+} from "./fixtures";
+
+const cleanups = cleanupAfterEach();
+
+test("no attempt is made while the store is full; the delivery is made once when space returns", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const store = await openStore(dir.path);
+  cleanups.push(() => store.close());
+  let full = true;
+  const realSpace = store.space.bind(store);
+  store.space = (): StoreSpace => (full ? { ...realSpace(), full: true } : realSpace());
+
+  const receiver = startReceiver();
+  cleanups.push(() => receiver.stop());
+  const account = await createAccount(store);
+  const webhook = await createWebhook(store, account, receiver.url);
+  const { deliveries } = await publish(store, account, [webhook]);
+  const id = deliveries[0]?.id as string;
+
+  const config = testConfig({ dataDir: dir.path, retrySchedule: [0] });
+  const { engine } = engineFor(store, config, { scheduler: { refillMs: 20, rescanMs: 50 } });
+  cleanups.push(() => engine.stop(0));
+  engine.start();
+
+  // Many re-reads of the queue later, nothing was sent and the delivery is still due.
+  await Bun.sleep(400);
+  expect(receiver.requests).toHaveLength(0);
+  expect(store.deliveries.getById(id)?.status).toBe("pending");
+
+  full = false;
+  await waitUntil("the delivery", () => store.deliveries.getById(id)?.status === "succeeded");
+  await Bun.sleep(200);
+  expect(receiver.requests).toHaveLength(1);
+});
