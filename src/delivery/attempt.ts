@@ -65,7 +65,9 @@ export async function attempt(res: EngineResources, item: Admitted): Promise<voi
     crashed(res, item.id, err);
   }
   if (!recording) return finish(res, item.id, undefined);
-  res.work.track(
+  // Not awaited, so the slot frees now; the chain cannot reject (its failure branch handles the
+  // error) and stop() still waits for it through `res.work`.
+  void res.work.track(
     recording.then(
       (stored) => finish(res, item.id, stored),
       (err) => {
