@@ -120,28 +120,37 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
     }
   };
 
+  /** The verdict on an IP literal, parsed once per host; null when `host` is a name. */
+  const literalVerdict = (host: string): Promise<ResolveResult> | null => {
+    let verdict = literals.get(host);
+    if (verdict === undefined) {
+      const literal = parseIpLiteral(host);
+      verdict = literal === null ? null : Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
+      if (literals.size >= maxEntries) literals.clear();
+      literals.set(host, verdict);
+    }
+    return verdict;
+  };
+
+  /** A name's answer from the cache, or from the one lookup of it in flight, or from a new lookup. */
+  const resolveCached = (host: string): Promise<ResolveResult> => {
+    const hit = cache.get(host);
+    if (hit && hit.expires > now()) return Promise.resolve(hit.result);
+    const inFlight = pending.get(host);
+    if (inFlight) return inFlight;
+    const p = resolveName(host).then((result) => {
+      pending.delete(host);
+      remember(host, result);
+      return result;
+    });
+    pending.set(host, p);
+    return p;
+  };
+
   return {
     resolve(rawHost: string): Promise<ResolveResult> {
       const host = rawHost.startsWith("[") && rawHost.endsWith("]") ? rawHost.slice(1, -1) : rawHost;
-      let verdict = literals.get(host);
-      if (verdict === undefined) {
-        const literal = parseIpLiteral(host);
-        verdict = literal === null ? null : Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
-        if (literals.size >= maxEntries) literals.clear();
-        literals.set(host, verdict);
-      }
-      if (verdict) return verdict;
-      const hit = cache.get(host);
-      if (hit && hit.expires > now()) return Promise.resolve(hit.result);
-      const inFlight = pending.get(host);
-      if (inFlight) return inFlight;
-      const p = resolveName(host).then((result) => {
-        pending.delete(host);
-        remember(host, result);
-        return result;
-      });
-      pending.set(host, p);
-      return p;
+      return literalVerdict(host) ?? resolveCached(host);
     },
   };
 }

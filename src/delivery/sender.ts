@@ -74,13 +74,15 @@ export async function send(
   const now = opts.now ?? Date.now;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const fail = (
-    errorClass: ErrorClass,
-    message: string,
-    status: number | null = null,
-    body: string | null = null,
-    retryAfterMs: number | null = null,
-  ): SendOutcome => ({ ok: false, errorClass, status, message, body, durationMs: elapsed(), retryAfterMs });
+  const fail: Fail = (errorClass, message, status = null, body = null, retryAfterMs = null) => ({
+    ok: false,
+    errorClass,
+    status,
+    message,
+    body,
+    durationMs: elapsed(),
+    retryAfterMs,
+  });
 
   const controller = new AbortController();
   let timedOut = false;
@@ -109,44 +111,12 @@ export async function send(
     rejectWait = null;
     if (!resolved.ok) return fail(resolved.errorClass, resolved.message);
 
-    const ipHost = resolved.family === 6 ? `[${resolved.address}]` : resolved.address;
-    const pinnedUrl = `${url.protocol}//${ipHost}:${url.port}${url.pathAndSearch}`;
-    const signed = signHeaders({
-      secret: target.secret,
-      body: request.body,
-      eventId: request.eventId,
+    const { pinnedUrl, init } = buildRequest(target, request, url, resolved, {
+      userAgent: opts.userAgent,
+      tlsCa: opts.tlsCa,
       timestampSeconds: Math.floor(now() / 1000),
-    });
-    const headers: Record<string, string> = {
-      Host: url.host,
-      "Content-Type": "application/json",
-      "User-Agent": opts.userAgent,
-      "X-Inbox-Signature": signed["X-Inbox-Signature"],
-      "X-Inbox-Timestamp": signed["X-Inbox-Timestamp"],
-      "webhook-id": signed["webhook-id"],
-      "webhook-timestamp": signed["webhook-timestamp"],
-      "webhook-signature": signed["webhook-signature"],
-      "X-Inbox-Event-Id": request.eventId,
-      "X-Inbox-Event-Type": request.eventType,
-      "X-Inbox-Attempt": String(request.attempt),
-    };
-    if (request.deliveryId !== null) headers["X-Inbox-Delivery-Id"] = request.deliveryId;
-    const init: RequestInit & { tls?: { serverName?: string; ca?: string } } = {
-      method: "POST",
-      body: request.body,
-      headers,
-      redirect: "manual",
       signal: controller.signal,
-      keepalive: true,
-    };
-    if (url.protocol === "https:") {
-      init.tls = {
-        // Certificates are checked against the host name; an IP literal has none to send.
-        ...(url.literal === null ? { serverName: url.hostname } : {}),
-        ...(opts.tlsCa ? { ca: opts.tlsCa } : {}),
-      };
-    }
-
+    });
     const response = await fetch(pinnedUrl, init);
     status = response.status;
     // The status decides the outcome; a body that cannot be read within the timeout only
@@ -154,18 +124,7 @@ export async function send(
     const body = await readBody(response);
 
     if (status >= 200 && status < 300) return { ok: true, status, body, durationMs: elapsed() };
-    if (status >= 300 && status < 400) {
-      const location = response.headers.get("location");
-      return fail(
-        "redirect",
-        `HTTP ${status} redirect${location ? ` to ${location}` : ""} (not followed)`,
-        status,
-        body,
-      );
-    }
-    const retryAfterMs =
-      status === 429 || status === 503 ? parseRetryAfter(response.headers.get("retry-after"), now()) : null;
-    return fail("http_status", `HTTP ${status}`, status, body, retryAfterMs);
+    return failedOutcome(response, body, now(), fail);
   } catch (err) {
     if (timedOut) return fail("timeout", `no response within ${opts.timeoutMs} ms`, status);
     if (outer?.aborted) return fail("network", "attempt aborted: shutting down", status);
@@ -175,6 +134,82 @@ export async function send(
     clearTimeout(timer);
     if (outer) unlinkAbort(outer, abort);
   }
+}
+
+type Fail = (
+  errorClass: ErrorClass,
+  message: string,
+  status?: number | null,
+  body?: string | null,
+  retryAfterMs?: number | null,
+) => SendOutcome;
+
+/** The outcome of a response that is not a 2xx: a redirect (never followed) or a failing status. */
+function failedOutcome(response: Response, body: string, nowMs: number, fail: Fail): SendOutcome {
+  const status = response.status;
+  if (status >= 300 && status < 400) {
+    const location = response.headers.get("location");
+    return fail(
+      "redirect",
+      `HTTP ${status} redirect${location ? ` to ${location}` : ""} (not followed)`,
+      status,
+      body,
+    );
+  }
+  const retryAfterMs =
+    status === 429 || status === 503 ? parseRetryAfter(response.headers.get("retry-after"), nowMs) : null;
+  return fail("http_status", `HTTP ${status}`, status, body, retryAfterMs);
+}
+
+/**
+ * The signed request to the approved address: the URL names that IP, while the Host header and the
+ * TLS server name carry the webhook's host.
+ */
+function buildRequest(
+  target: SendTarget,
+  request: SendRequest,
+  url: WebhookDestination,
+  resolved: Extract<ResolveResult, { ok: true }>,
+  opts: Pick<SendOptions, "userAgent" | "tlsCa"> & { timestampSeconds: number; signal: AbortSignal },
+): { pinnedUrl: string; init: RequestInit & { tls?: { serverName?: string; ca?: string } } } {
+  const ipHost = resolved.family === 6 ? `[${resolved.address}]` : resolved.address;
+  const pinnedUrl = `${url.protocol}//${ipHost}:${url.port}${url.pathAndSearch}`;
+  const signed = signHeaders({
+    secret: target.secret,
+    body: request.body,
+    eventId: request.eventId,
+    timestampSeconds: opts.timestampSeconds,
+  });
+  const headers: Record<string, string> = {
+    Host: url.host,
+    "Content-Type": "application/json",
+    "User-Agent": opts.userAgent,
+    "X-Inbox-Signature": signed["X-Inbox-Signature"],
+    "X-Inbox-Timestamp": signed["X-Inbox-Timestamp"],
+    "webhook-id": signed["webhook-id"],
+    "webhook-timestamp": signed["webhook-timestamp"],
+    "webhook-signature": signed["webhook-signature"],
+    "X-Inbox-Event-Id": request.eventId,
+    "X-Inbox-Event-Type": request.eventType,
+    "X-Inbox-Attempt": String(request.attempt),
+  };
+  if (request.deliveryId !== null) headers["X-Inbox-Delivery-Id"] = request.deliveryId;
+  const init: RequestInit & { tls?: { serverName?: string; ca?: string } } = {
+    method: "POST",
+    body: request.body,
+    headers,
+    redirect: "manual",
+    signal: opts.signal,
+    keepalive: true,
+  };
+  if (url.protocol === "https:") {
+    init.tls = {
+      // Certificates are checked against the host name; an IP literal has none to send.
+      ...(url.literal === null ? { serverName: url.hostname } : {}),
+      ...(opts.tlsCa ? { ca: opts.tlsCa } : {}),
+    };
+  }
+  return { pinnedUrl, init };
 }
 
 /** Parses kept, by URL string; the oldest goes first. Entries are pure functions of the string. */
