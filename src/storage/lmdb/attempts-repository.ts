@@ -66,15 +66,7 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
     ): Page<AttemptRecord> {
       const limit = pageLimit(page.limit);
       const scope = [accountId, webhookId];
-      // Keys run [account, webhook, started_at, id]; a bare [account, webhook, t] sorts before
-      // every entry started at t, so it is an exclusive upper bound for `until` and an inclusive
-      // lower bound for `since`.
-      const upper = filter.until !== undefined ? [...scope, filter.until] : [...scope, TOP];
-      const cursorAt = page.cursor
-        ? [...scope, ...decodeCursor(page.cursor, "att", scope, ["number", "string"])]
-        : null;
-      const start = cursorAt && compareStart(cursorAt, upper) < 0 ? cursorAt : upper;
-      const end = filter.since !== undefined ? [...scope, filter.since] : scope;
+      const { start, end } = scanBounds(scope, filter, page.cursor);
       const data: AttemptRecord[] = [];
       let examined = 0;
       let lastKey: Key[] | null = null;
@@ -99,6 +91,23 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
       return { data, next_cursor: next };
     },
   };
+}
+
+/**
+ * Where a newest-first scan of one webhook's attempts starts (exclusive) and ends. Keys run
+ * [account, webhook, started_at, id]; a bare [account, webhook, t] sorts before every entry started
+ * at t, so it is an exclusive upper bound for `until` and an inclusive lower bound for `since`.
+ */
+function scanBounds(
+  scope: string[],
+  filter: AttemptFilter,
+  cursor: string | undefined,
+): { start: Key[]; end: Key[] } {
+  const upper = filter.until !== undefined ? [...scope, filter.until] : [...scope, TOP];
+  const cursorAt = cursor ? [...scope, ...decodeCursor(cursor, "att", scope, ["number", "string"])] : null;
+  const start = cursorAt && compareStart(cursorAt, upper) < 0 ? cursorAt : upper;
+  const end = filter.since !== undefined ? [...scope, filter.since] : scope;
+  return { start, end };
 }
 
 /** Orders two positions [account, webhook, started_at, id?] the way the index does. */
