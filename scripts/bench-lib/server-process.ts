@@ -69,14 +69,50 @@ function countOf(text: string, needle: string): number {
   return n;
 }
 
+/** The server's environment: the bench controls its whole configuration, so inherited INBOX_* go. */
+function serverEnv(specEnv: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith("INBOX_") && v !== undefined) env[k] = v;
+  return Object.assign(env, { INBOX_HOST: "127.0.0.1", INBOX_ALLOW_PRIVATE_TARGETS: "true" }, specEnv);
+}
+
+/** True when /health answers 200 now. */
+async function healthy(baseUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/** Milliseconds from spawn until /health answered 200; throws if the server exits or is too slow. */
+async function awaitReady(
+  baseUrl: string,
+  spawnedAt: number,
+  readyTimeoutMs: number,
+  proc: { exitCode: () => number | null; kill: () => void; tail: () => string },
+): Promise<number> {
+  const deadline = spawnedAt + readyTimeoutMs;
+  for (;;) {
+    const exitCode = proc.exitCode();
+    if (exitCode !== null)
+      throw new Error(`server exited with code ${exitCode} before it was ready\n${proc.tail()}`);
+    if (performance.now() > deadline) {
+      proc.kill();
+      throw new Error(`server not ready within ${readyTimeoutMs} ms\n${proc.tail()}`);
+    }
+    if (await healthy(baseUrl)) return performance.now() - spawnedAt;
+    await sleep(5);
+  }
+}
+
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const port = freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = {};
-  // The bench controls the server's whole configuration: inherited INBOX_* settings would skew it.
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("INBOX_") && v !== undefined) env[k] = v;
-  Object.assign(env, { INBOX_HOST: "127.0.0.1", INBOX_ALLOW_PRIVATE_TARGETS: "true" }, spec.env);
+  const env = serverEnv(spec.env);
 
   const spawnedAt = performance.now();
   const proc: Subprocess<"ignore", "pipe", "pipe"> = track(
@@ -106,24 +142,11 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const tail = () =>
     `--- server stdout (tail) ---\n${stdoutTail}\n--- server stderr (tail) ---\n${stderrText.slice(-4096)}`;
 
-  let readyMs = -1;
-  const deadline = spawnedAt + spec.readyTimeoutMs;
-  while (readyMs < 0) {
-    if (exitCode !== null)
-      throw new Error(`server exited with code ${exitCode} before it was ready\n${tail()}`);
-    if (performance.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`server not ready within ${spec.readyTimeoutMs} ms\n${tail()}`);
-    }
-    try {
-      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) readyMs = performance.now() - spawnedAt;
-    } catch {
-      // not listening yet
-    }
-    if (readyMs < 0) await sleep(5);
-  }
+  const readyMs = await awaitReady(baseUrl, spawnedAt, spec.readyTimeoutMs, {
+    exitCode: () => exitCode,
+    kill: () => proc.kill("SIGKILL"),
+    tail,
+  });
 
   const key = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(stderrText)?.[1] ?? null;
   if (spec.expectKeys) {

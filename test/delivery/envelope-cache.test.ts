@@ -131,26 +131,20 @@ describe("EnvelopeCache", () => {
           let now = 1_000;
           const bounds = { maxEntries, maxChars: 100, maxAgeMs: 100 };
           const cache = new EnvelopeCache({ ...bounds, now: () => now });
-          // The model: insertion-ordered entries, evicted from the front.
-          let model: Envelope[] = [];
-          const fresh = (e: Envelope) => now - e.created_at < bounds.maxAgeMs;
+          const model = new FifoModel(bounds, () => now);
           for (const o of ops) {
             if (o.op === "tick") now += o.ms;
             else if (o.op === "get") {
               const id = `evt_${o.id}`;
-              const want = model.find((e) => e.id === id && fresh(e));
-              model = model.filter((e) => e.id !== id || fresh(e));
+              const want = model.get(id);
               expect(cache.get("acct_1", id)).toBe(want as Envelope);
             } else {
               const e = envelope(`evt_${o.id}`, o.chars, now - o.age);
-              model = model.filter((m) => m.id !== e.id);
-              if (e.body.length <= bounds.maxChars && fresh(e)) model.push(e);
-              const total = () => model.reduce((n, m) => n + m.body.length, 0);
-              while (model.length > bounds.maxEntries || total() > bounds.maxChars) model.shift();
+              model.put(e);
               cache.put("acct_1", e);
             }
-            expect(cache.size).toBe(model.length);
-            expect(cache.totalChars).toBe(model.reduce((n, m) => n + m.body.length, 0));
+            expect(cache.size).toBe(model.entries.length);
+            expect(cache.totalChars).toBe(model.totalChars());
           }
         },
       ),
@@ -389,3 +383,35 @@ describe("delivery engine with announced events", () => {
     expect(envelopes.size).toBe(0);
   });
 });
+
+/** The model of the cache: insertion-ordered entries, evicted from the front. */
+class FifoModel {
+  entries: Envelope[] = [];
+  constructor(
+    private readonly bounds: { maxEntries: number; maxChars: number; maxAgeMs: number },
+    private readonly now: () => number,
+  ) {}
+
+  totalChars(): number {
+    return this.entries.reduce((n, m) => n + m.body.length, 0);
+  }
+
+  /** The fresh entry for `id`, if any; a stale one is dropped. */
+  get(id: string): Envelope | undefined {
+    const want = this.entries.find((e) => e.id === id && this.fresh(e));
+    this.entries = this.entries.filter((e) => e.id !== id || this.fresh(e));
+    return want;
+  }
+
+  put(e: Envelope): void {
+    this.entries = this.entries.filter((m) => m.id !== e.id);
+    if (e.body.length <= this.bounds.maxChars && this.fresh(e)) this.entries.push(e);
+    while (this.entries.length > this.bounds.maxEntries || this.totalChars() > this.bounds.maxChars) {
+      this.entries.shift();
+    }
+  }
+
+  private fresh(e: Envelope): boolean {
+    return this.now() - e.created_at < this.bounds.maxAgeMs;
+  }
+}
