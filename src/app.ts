@@ -16,7 +16,7 @@ import { bootstrapAccess } from "./domain/bootstrap";
 import { ApiError } from "./http/api-error";
 import { errorResponse } from "./http/error-handler";
 import { createHttpApp, type HttpApp } from "./http/http-app";
-import { SOCKET_BODY_LIMIT_BYTES } from "./http/json-body";
+import { SOCKET_BODY_BYTES_MAX } from "./http/json-body";
 import type { Logger } from "./observability/logger";
 import { Metrics } from "./observability/metrics";
 import { startRetention } from "./scheduler/retention";
@@ -124,7 +124,7 @@ function listen(config: Config, http: HttpApp, starting: () => boolean): Server<
       port: config.port,
       hostname: config.host,
       // Out of reach: the HTTP layer answers every 413, with the JSON error (see json-body.ts).
-      maxRequestBodySize: SOCKET_BODY_LIMIT_BYTES,
+      maxRequestBodySize: SOCKET_BODY_BYTES_MAX,
       fetch: (request) =>
         starting()
           ? errorResponse(ApiError.unavailable("starting"), { "retry-after": "1" })

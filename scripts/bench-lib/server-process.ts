@@ -18,7 +18,7 @@ export interface ServerSpec {
 }
 
 /** The server's default INBOX_MAX_DELIVERIES_PER_PUBLISH. */
-const DEFAULT_MAX_DELIVERIES_PER_PUBLISH = 10_000;
+const DELIVERIES_PER_PUBLISH_MAX_DEFAULT = 10_000;
 
 /**
  * Raises the server's deliveries-per-publish limit when one bench request fans out to more (up to
@@ -26,7 +26,7 @@ const DEFAULT_MAX_DELIVERIES_PER_PUBLISH = 10_000;
  */
 export function fanOutEnv(batch: number, fanout: number): Record<string, string> {
   const deliveries = batch * fanout;
-  return deliveries > DEFAULT_MAX_DELIVERIES_PER_PUBLISH
+  return deliveries > DELIVERIES_PER_PUBLISH_MAX_DEFAULT
     ? { INBOX_MAX_DELIVERIES_PER_PUBLISH: String(deliveries) }
     : {};
 }

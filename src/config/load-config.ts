@@ -145,17 +145,17 @@ function unknownEnvWarnings(env: Record<string, string | undefined>): string[] {
  * below the webhooks limit. When only the webhooks default is too high it follows the other down.
  */
 function fitFanOutLimits(config: Config, sources: Map<keyof Config, string>, errors: string[]): void {
-  if (config.maxDeliveriesPerPublish >= config.maxWebhooksPerAccount) return;
-  const webhooksSource = sources.get("maxWebhooksPerAccount");
+  if (config.deliveriesPerPublishMax >= config.webhooksPerAccountMax) return;
+  const webhooksSource = sources.get("webhooksPerAccountMax");
   if (webhooksSource === undefined) {
-    config.maxWebhooksPerAccount = config.maxDeliveriesPerPublish;
+    config.webhooksPerAccountMax = config.deliveriesPerPublishMax;
     return;
   }
   const deliveriesSource =
-    sources.get("maxDeliveriesPerPublish") ?? "INBOX_MAX_DELIVERIES_PER_PUBLISH (default)";
+    sources.get("deliveriesPerPublishMax") ?? "INBOX_MAX_DELIVERIES_PER_PUBLISH (default)";
   errors.push(
-    `${deliveriesSource}: must be at least ${webhooksSource} (${config.maxWebhooksPerAccount}), ` +
-      `got ${config.maxDeliveriesPerPublish}`,
+    `${deliveriesSource}: must be at least ${webhooksSource} (${config.webhooksPerAccountMax}), ` +
+      `got ${config.deliveriesPerPublishMax}`,
   );
 }
 

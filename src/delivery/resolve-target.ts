@@ -35,7 +35,7 @@ export interface TargetResolverOptions {
   /** How long a DNS failure is remembered, so a dead name does not cost a look-up per attempt. */
   failureTtlMs?: number;
   /** Hosts kept in the cache; the oldest entry goes first. */
-  maxEntries?: number;
+  entriesMax?: number;
   now?: () => number;
   lookup?: LookupFn;
   /** Where refusals are logged with the address they were for. */
@@ -52,7 +52,7 @@ const defaultLookup: LookupFn = (host) => dns.lookup(host, { all: true });
 export function createTargetResolver(opts: TargetResolverOptions): TargetResolver {
   const ttlMs = opts.ttlMs ?? 30_000;
   const failureTtlMs = opts.failureTtlMs ?? 5_000;
-  const maxEntries = opts.maxEntries ?? 10_000;
+  const entriesMax = opts.entriesMax ?? 10_000;
   const now = opts.now ?? Date.now;
   const lookup = opts.lookup ?? defaultLookup;
   const cache = new Map<string, { expires: number; result: ResolveResult }>();
@@ -114,7 +114,7 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
     if (life <= 0) return;
     cache.delete(host);
     cache.set(host, { expires: now() + life, result });
-    if (cache.size > maxEntries) {
+    if (cache.size > entriesMax) {
       const oldest = cache.keys().next().value;
       if (oldest !== undefined) cache.delete(oldest);
     }
@@ -126,7 +126,7 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
     if (verdict === undefined) {
       const literal = parseIpLiteral(host);
       verdict = literal === null ? null : Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
-      if (literals.size >= maxEntries) literals.clear();
+      if (literals.size >= entriesMax) literals.clear();
       literals.set(host, verdict);
     }
     return verdict;

@@ -6,7 +6,7 @@
 // - the request goes to the address the SSRF check approved (the URL names that IP; the Host header
 //   and the TLS server name carry the webhook's host, so the certificate is still verified for it);
 // - redirects are never followed: a 3xx is a failure of class "redirect";
-// - at most MAX_RESPONSE_BYTES of the response body are read, then the stream is cancelled, so a
+// - at most RESPONSE_BYTES_MAX of the response body are read, then the stream is cancelled, so a
 //   receiver streaming without end costs neither memory nor time (a body whose Content-Length
 //   promises no more than that, uncompressed, is read in one piece: the common case, and cheaper);
 // - the URL is parsed by the same parser registration uses (src/domain/webhook-destination.ts), once
@@ -20,7 +20,7 @@ import { parseRetryAfter } from "./retry-policy";
 import { signHeaders } from "./signing";
 
 /** How much of a response body is kept (and read at all). */
-export const MAX_RESPONSE_BYTES = 4096;
+export const RESPONSE_BYTES_MAX = 4096;
 
 export interface SendTarget {
   url: string;
@@ -213,7 +213,7 @@ function buildRequest(
 }
 
 /** Parses kept, by URL string; the oldest goes first. Entries are pure functions of the string. */
-const MAX_PARSED_URLS = 1024;
+const PARSED_URLS_MAX = 1024;
 const destinations = new Map<string, WebhookDestination | string>();
 
 /** The URL's destination, or why it cannot be sent to. */
@@ -222,7 +222,7 @@ function destinationOf(raw: string): WebhookDestination | string {
   if (cached !== undefined) return cached;
   const parsed = parseWebhookDestination(raw);
   const entry = parsed.ok ? parsed.destination : `webhook URL ${parsed.reason}`;
-  if (destinations.size >= MAX_PARSED_URLS) {
+  if (destinations.size >= PARSED_URLS_MAX) {
     const oldest = destinations.keys().next().value;
     if (oldest !== undefined) destinations.delete(oldest);
   }
@@ -266,7 +266,7 @@ function unlinkAbort(outer: AbortSignal, abort: (reason: unknown) => void): void
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
-/** Up to MAX_RESPONSE_BYTES of the body as (lossy) UTF-8. Never throws. */
+/** Up to RESPONSE_BYTES_MAX of the body as (lossy) UTF-8. Never throws. */
 function readBody(response: Response): Promise<string> | string {
   // No body by the protocol's framing (RFC 9112 §6.3).
   if (response.status === 204 || response.status === 304) return "";
@@ -276,7 +276,7 @@ function readBody(response: Response): Promise<string> | string {
 }
 
 /**
- * The body's length when the headers promise one of at most MAX_RESPONSE_BYTES as sent, null
+ * The body's length when the headers promise one of at most RESPONSE_BYTES_MAX as sent, null
  * otherwise (no Content-Length, chunked, larger, or content-encoded: fetch decompresses, so a small
  * compressed length says nothing about the size read).
  */
@@ -284,7 +284,7 @@ export function smallBodyLength(headers: Headers): number | null {
   const raw = headers.get("content-length");
   if (raw === null || !/^\d{1,5}$/.test(raw)) return null;
   const length = Number(raw);
-  if (length > MAX_RESPONSE_BYTES || headers.has("content-encoding")) return null;
+  if (length > RESPONSE_BYTES_MAX || headers.has("content-encoding")) return null;
   return length;
 }
 
@@ -295,13 +295,13 @@ export function smallBodyLength(headers: Headers): number | null {
 async function readWhole(response: Response): Promise<string> {
   try {
     const bytes = await response.bytes();
-    return utf8.decode(bytes.length > MAX_RESPONSE_BYTES ? bytes.subarray(0, MAX_RESPONSE_BYTES) : bytes);
+    return utf8.decode(bytes.length > RESPONSE_BYTES_MAX ? bytes.subarray(0, RESPONSE_BYTES_MAX) : bytes);
   } catch {
     return "";
   }
 }
 
-/** Reads up to MAX_RESPONSE_BYTES of a streamed body, then cancels the rest. Never throws. */
+/** Reads up to RESPONSE_BYTES_MAX of a streamed body, then cancels the rest. Never throws. */
 async function readCapped(response: Response): Promise<string> {
   const stream = response.body;
   if (!stream) return "";
@@ -309,10 +309,10 @@ async function readCapped(response: Response): Promise<string> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    while (total < MAX_RESPONSE_BYTES) {
+    while (total < RESPONSE_BYTES_MAX) {
       const { done, value } = await reader.read();
       if (done) break;
-      const take = value.subarray(0, MAX_RESPONSE_BYTES - total);
+      const take = value.subarray(0, RESPONSE_BYTES_MAX - total);
       chunks.push(take);
       total += take.length;
     }

@@ -13,7 +13,7 @@ import type { Store } from "../storage/store";
 import { checkWebhookUrl } from "./webhook-destination";
 
 /** Start-up log lines naming one webhook each; the rest are counted in one summary line. */
-export const MAX_LOGGED_BLOCKED = 20;
+export const LOGGED_BLOCKED_MAX = 20;
 /** Records read per listing call while scanning. */
 const SCAN_PAGE = 100;
 
@@ -59,7 +59,7 @@ export function logBlockedWebhooks(
   store: Pick<Store, "accounts" | "webhooks">,
   allowPrivateTargets: boolean,
   logger: Pick<Logger, "warn">,
-  max = MAX_LOGGED_BLOCKED,
+  max = LOGGED_BLOCKED_MAX,
 ): number {
   let total = 0;
   for (const { webhook, reason } of blockedWebhooks(store, allowPrivateTargets)) {

@@ -73,8 +73,8 @@ export function createHttpApp(deps: HttpDeps) {
     .use(errorHandler({ logger: deps.logger, routeMethods }))
     .use(
       requestGuards({
-        maxBodyBytes: deps.config.maxBodyBytes,
-        maxDataDepth: deps.config.maxDataDepth,
+        bodyBytesMax: deps.config.bodyBytesMax,
+        dataDepthMax: deps.config.dataDepthMax,
         isShuttingDown: deps.isShuttingDown,
       }),
     )

@@ -6,7 +6,7 @@ import type { ValidationError } from "elysia";
 import type { FieldIssue } from "../domain/errors";
 import { describeValueError } from "../domain/value-issues";
 
-const MAX_ISSUES = 50;
+const ISSUES_MAX = 50;
 
 type Where = "query" | "path" | "body";
 
@@ -19,7 +19,7 @@ export function validationIssues(error: ValidationError): FieldIssue[] {
     if (seen.has(field)) continue; // the first reason per field is the informative one
     seen.add(field);
     issues.push({ field, reason: reasonFor(field, where, e, error.value) });
-    if (issues.length >= MAX_ISSUES) break;
+    if (issues.length >= ISSUES_MAX) break;
   }
   if (issues.length === 0) issues.push({ field: where, reason: "is not valid" });
   return issues;

@@ -4,7 +4,7 @@
 //
 // Listing a webhook's attempts is newest first by start time. `since`/`until` bound the scanned
 // range itself; the other filters are checked per entry, and one page examines at most
-// MAX_EXAMINED entries: a page cut short by that cap may hold fewer than `limit` rows (even none)
+// EXAMINED_MAX entries: a page cut short by that cap may hold fewer than `limit` rows (even none)
 // and still carries a cursor to continue from where it stopped.
 
 import type { Key } from "lmdb";
@@ -16,7 +16,7 @@ import type { Databases } from "./lmdb-databases";
 import { readStoredDelivery } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
-export const MAX_EXAMINED = 10_000;
+export const EXAMINED_MAX = 10_000;
 
 /** Where an attempt is stored. */
 export function attemptKey(attempt: AttemptRecord): Key[] {
@@ -77,7 +77,7 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
         reverse: true,
         exclusiveStart: true,
       })) {
-        if (data.length === limit || examined === MAX_EXAMINED) {
+        if (data.length === limit || examined === EXAMINED_MAX) {
           more = true;
           break;
         }

@@ -5,7 +5,7 @@
 // [account, webhook, started_at, id], events by [account, created_at, id]. Within an owner the
 // oldest come first; at the first entry not older than `before` the walk jumps to the next owner.
 // Each walk resumes where the previous call stopped and wraps to the start when it reaches the end,
-// and examines at most `maxExamined(limit)` keys per call: many owners, or a backlog of old pending
+// and examines at most `examinedMax(limit)` keys per call: many owners, or a backlog of old pending
 // events, cannot stall retention or make one call scan without bound.
 //
 // Events go only once none of their deliveries is pending; an event whose deliveries are removed
@@ -18,7 +18,7 @@ import type { Databases } from "./lmdb-databases";
 import { readStoredDelivery, readStoredEvent } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
-const maxExamined = (limit: number) => Math.max(1_000, limit * 4);
+const examinedMax = (limit: number) => Math.max(1_000, limit * 4);
 
 /** Where each walk resumes (exclusive); null to start from the beginning. */
 interface Positions {
@@ -136,7 +136,7 @@ export function retention(dbs: Databases, writer: WriteBatcher) {
   return async function purge(before: number, limit: number): Promise<RetentionResult> {
     if (!Number.isSafeInteger(limit) || limit < 1) return { attempts: 0, events: 0, deliveries: 0 };
     const from = positions;
-    const cap = maxExamined(limit);
+    const cap = examinedMax(limit);
     const outcome = await writer.run((): PurgeOutcome => {
       const old = purgeAttempts(dbs, before, limit, cap, from.attempts);
       const rest = purgeEvents(dbs, before, limit - old.attempts, cap, from.events);
