@@ -3,9 +3,10 @@
 //
 // Start order: open the store, listen, then create first-start keys, so that keys are printed only
 // by a process that is serving (a start that fails to listen creates none and prints none); the
-// server answers 503 until then. Shutdown keeps the listening socket open while attempts in flight
-// drain, answering 503 (GET /health says "shutting_down"), so that load balancers see the shutdown
-// instead of refused connections; then it closes the socket, the retention job and the store.
+// server answers 503 until then. Shutdown stops the retention job first, then keeps the listening
+// socket open while attempts in flight drain, answering 503 (GET /health says "shutting_down"), so
+// that load balancers see the shutdown instead of refused connections; then it closes the socket,
+// flushes the store and closes it.
 
 import type { Server } from "bun";
 import type { Config } from "./config/config";
@@ -27,8 +28,9 @@ export interface RunningApp {
   readonly port: number;
   readonly url: string;
   /**
-   * Answers 503 to every request (GET /health says "shutting_down") while attempts in flight finish
-   * (bounded by shutdownGraceMs), then closes the socket, stops retention, flushes and closes the store.
+   * Stops retention, then answers 503 to every request (GET /health says "shutting_down") while
+   * attempts in flight finish (bounded by shutdownGraceMs), then closes the socket, flushes and closes
+   * the store.
    */
   stop(): Promise<void>;
 }

@@ -10,8 +10,9 @@
 //   receiver streaming without end costs neither memory nor time (a body whose Content-Length
 //   promises no more than that, uncompressed, is read in one piece: the common case, and cheaper);
 // - the URL is parsed by the same parser registration uses (src/domain/webhook-destination.ts), once
-//   per URL string; a stored URL it refuses (credentials, another scheme) fails every attempt without
-//   a connection, and its message never repeats the URL.
+//   per URL string while it stays among the last PARSED_URLS_MAX parsed; a stored URL it refuses
+//   (credentials, another scheme) fails every attempt without a connection, and its message never
+//   repeats the URL.
 
 import { parseWebhookDestination, type WebhookDestination } from "../domain/webhook-destination";
 import type { ErrorClass } from "../storage/records";
