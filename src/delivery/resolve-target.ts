@@ -49,6 +49,42 @@ export interface TargetResolver {
 
 const defaultLookup: LookupFn = (host) => dns.lookup(host, { all: true });
 
+/** Every address `host` resolves to, or the DNS failure as a result. */
+async function lookupAll(lookup: LookupFn, host: string): Promise<ResolvedAddress[] | ResolveResult> {
+  let answers: ResolvedAddress[];
+  try {
+    answers = await lookup(host);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      ok: false,
+      errorClass: "dns",
+      message: `DNS lookup of ${host} failed${code ? ` (${code})` : ""}`,
+    };
+  }
+  if (answers.length === 0)
+    return { ok: false, errorClass: "dns", message: `DNS lookup of ${host} found no address` };
+  return answers;
+}
+
+/**
+ * The address to connect to, or the first forbidden one. Every answer is checked first: one
+ * forbidden address refuses the host whichever one we would pick. `answers` is not empty.
+ */
+function chooseAddress(
+  answers: ResolvedAddress[],
+  allowPrivate: boolean,
+): { address: string; family: 4 | 6 } | { refused: string; reason: string } {
+  const checked: Array<{ address: string; family: 4 | 6 }> = [];
+  for (const a of answers) {
+    const verdict = allowPrivate ? { allowed: true as const } : checkAddress(a.address);
+    if (!verdict.allowed) return { refused: a.address, reason: verdict.reason };
+    checked.push({ address: a.address, family: a.family === 6 ? 6 : 4 });
+  }
+  // Prefer IPv4: receivers (and test servers) most often listen there, and one address is enough.
+  return checked.find((a) => a.family === 4) ?? (checked[0] as { address: string; family: 4 | 6 });
+}
+
 export function createTargetResolver(opts: TargetResolverOptions): TargetResolver {
   const ttlMs = opts.ttlMs ?? 30_000;
   const failureTtlMs = opts.failureTtlMs ?? 5_000;
@@ -77,36 +113,16 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
   };
 
   const resolveName = async (host: string): Promise<ResolveResult> => {
-    let answers: ResolvedAddress[];
-    try {
-      answers = await lookup(host);
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      return {
-        ok: false,
-        errorClass: "dns",
-        message: `DNS lookup of ${host} failed${code ? ` (${code})` : ""}`,
-      };
-    }
-    if (answers.length === 0)
-      return { ok: false, errorClass: "dns", message: `DNS lookup of ${host} found no address` };
-    // Check every answer first: one forbidden address refuses the host whichever one we would pick.
-    const checked: Array<{ address: string; family: 4 | 6 }> = [];
-    for (const a of answers) {
-      const verdict = opts.allowPrivate ? { allowed: true as const } : checkAddress(a.address);
-      if (!verdict.allowed) {
-        return refuse(
-          host,
-          a.address,
-          verdict.reason,
-          `destination not allowed: ${host} resolves to an address that webhooks may not reach`,
-        );
-      }
-      checked.push({ address: a.address, family: a.family === 6 ? 6 : 4 });
-    }
-    // Prefer IPv4: receivers (and test servers) most often listen there, and one address is enough.
-    const pick = checked.find((a) => a.family === 4) ?? (checked[0] as { address: string; family: 4 | 6 });
-    return { ok: true, ...pick };
+    const answers = await lookupAll(lookup, host);
+    if (!Array.isArray(answers)) return answers;
+    const chosen = chooseAddress(answers, opts.allowPrivate);
+    if ("address" in chosen) return { ok: true, ...chosen };
+    return refuse(
+      host,
+      chosen.refused,
+      chosen.reason,
+      `destination not allowed: ${host} resolves to an address that webhooks may not reach`,
+    );
   };
 
   const remember = (host: string, result: ResolveResult) => {

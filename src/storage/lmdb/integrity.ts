@@ -229,16 +229,18 @@ class TreeWalker {
   private follow(refs: PageRef[], what: string, stack: bigint[]): string | undefined {
     for (const ref of refs) {
       if (ref.kind === "child") stack.push(ref.pgno);
-      else if (ref.kind === "overflow") {
-        const problem = this.overflow(ref.pgno, what);
-        if (problem !== undefined) return problem;
-      } else {
-        const name = /^[\w.-]+$/.test(ref.key ?? "") ? `sub-database "${ref.key}"` : "a sub-database";
-        const problem = this.walk(ref.pgno, name, false);
+      else {
+        const problem = ref.kind === "overflow" ? this.overflow(ref.pgno, what) : this.subDatabase(ref);
         if (problem !== undefined) return problem;
       }
     }
     return undefined;
+  }
+
+  /** A sub-database's tree, named by its key when that reads as a name. */
+  private subDatabase(ref: PageRef): string | undefined {
+    const name = /^[\w.-]+$/.test(ref.key ?? "") ? `sub-database "${ref.key}"` : "a sub-database";
+    return this.walk(ref.pgno, name, false);
   }
 
   /** An overflow run (a large value): its first page must say how many pages follow, all in the file. */

@@ -51,27 +51,40 @@ function scanOlder(
   want: number,
   cap: number,
 ): Scan {
-  const keys: Key[][] = [];
+  const state = { keys: [] as Key[][], examined: 0 };
   let start = from;
-  let examined = 0;
   for (;;) {
-    let jumpedTo: Key[] | null = null;
-    for (const { key } of db.getRange(start ? { start, exclusiveStart: true } : {})) {
-      const k = key as Key[];
-      examined++;
-      if ((k[timeAt] as number) < before) {
-        keys.push(k);
-        if (keys.length >= want || examined >= cap) return { keys, next: k };
-        continue;
-      }
-      // This owner's remaining keys are newer: go on with the next owner.
-      jumpedTo = [...k.slice(0, timeAt), TOP];
-      break;
-    }
-    if (jumpedTo === null) return { keys, next: null };
-    if (examined >= cap) return { keys, next: jumpedTo };
-    start = jumpedTo;
+    const run = scanOwnerRun(db, timeAt, before, start, want, cap, state);
+    if (run !== null && !Array.isArray(run)) return run;
+    if (run === null) return { keys: state.keys, next: null };
+    if (state.examined >= cap) return { keys: state.keys, next: run };
+    start = run;
   }
+}
+
+/**
+ * Walks from `start` (exclusive) collecting older keys into `state` until a key that is not older.
+ * Answers the finished scan when `want` or `cap` is reached on an older key; else where the next
+ * owner begins (this owner's remaining keys are newer), or null at the end of the database.
+ */
+function scanOwnerRun(
+  db: Databases["events"],
+  timeAt: number,
+  before: number,
+  start: Key[] | null,
+  want: number,
+  cap: number,
+  state: { keys: Key[][]; examined: number },
+): Scan | Key[] | null {
+  for (const { key } of db.getRange(start ? { start, exclusiveStart: true } : {})) {
+    const k = key as Key[];
+    state.examined++;
+    const older = (k[timeAt] as number) < before;
+    if (!older) return [...k.slice(0, timeAt), TOP];
+    state.keys.push(k);
+    if (state.keys.length >= want || state.examined >= cap) return { keys: state.keys, next: k };
+  }
+  return null;
 }
 
 function purgeAttempts(
