@@ -52,6 +52,11 @@ async function registerBacklogWebhooks(ctx: RunContext, baseUrl: string, apiKey:
   await receiver.setup(tokens, 0);
 }
 
+/** Every delivery pending, none in flight, and each first attempt made when the schedule makes one now. */
+function backlogBuilt(h: Health, failed: number, expected: number, firstAttemptNow: boolean): boolean {
+  return h.pending >= expected && h.in_flight === 0 && (!firstAttemptNow || failed >= expected);
+}
+
 /**
  * Done when every delivery has had its failed first attempt (if the schedule makes one now) and the
  * server reports them all pending with nothing in flight; or when the build stalls or times out.
@@ -71,9 +76,7 @@ async function awaitBacklog(
     const h = await health(baseUrl);
     const failed = (await receiver.stats()).failed_on_purpose;
     pending = h;
-    if (h.pending >= expected && h.in_flight === 0 && (!firstAttemptNow || failed >= expected)) {
-      return { pending, outcome: "complete" };
-    }
+    if (backlogBuilt(h, failed, expected, firstAttemptNow)) return { pending, outcome: "complete" };
     const seen = `${h.pending}/${h.in_flight}/${failed}`;
     const now = performance.now();
     if (seen !== lastSeen) {
@@ -86,8 +89,9 @@ async function awaitBacklog(
       );
       lastReport = now;
     }
-    if (now - lastChange > o.stallSeconds * 1000 || now - started > o.timeoutSeconds * 1000) {
-      return { pending, outcome: now - lastChange > o.stallSeconds * 1000 ? "stalled" : "timed out" };
+    const stalled = now - lastChange > o.stallSeconds * 1000;
+    if (stalled || now - started > o.timeoutSeconds * 1000) {
+      return { pending, outcome: stalled ? "stalled" : "timed out" };
     }
     await sleep(500);
   }

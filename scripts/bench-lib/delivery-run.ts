@@ -115,6 +115,32 @@ function cpuSince(
   };
 }
 
+/** Publishes the run's events; answers what the publisher saw and the deliveries to expect. */
+async function publishAll(
+  ctx: RunContext,
+  baseUrl: string,
+  apiKey: string,
+): Promise<{ pub: Awaited<ReturnType<typeof publish>>; expected: number }> {
+  const { options: o, progress } = ctx;
+  progress(
+    `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s)`,
+  );
+  const pub = await publish({
+    baseUrl,
+    apiKey,
+    events: o.events,
+    batch: o.batch,
+    concurrency: o.concurrency,
+    rate: o.rate,
+  });
+  const expected = pub.accepted * o.fanout;
+  progress(
+    `published: ${pub.accepted} accepted, ${pub.rejected} rejected; waiting for ${expected} deliveries`,
+  );
+  if (pub.accepted === 0) throw new Error(`no event was accepted: ${pub.firstError}`);
+  return { pub, expected };
+}
+
 export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Promise<Record<string, unknown>> {
   const { options: o, receiver, progress } = ctx;
   const dataDir = tempDir("data");
@@ -131,22 +157,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
     await registerDeliveryWebhooks(ctx, server.baseUrl, apiKey);
     const cpuBefore = cpuNow(server.pid, receiver.pid);
 
-    progress(
-      `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s)`,
-    );
-    const pub = await publish({
-      baseUrl: server.baseUrl,
-      apiKey,
-      events: o.events,
-      batch: o.batch,
-      concurrency: o.concurrency,
-      rate: o.rate,
-    });
-    const expected = pub.accepted * o.fanout;
-    progress(
-      `published: ${pub.accepted} accepted, ${pub.rejected} rejected; waiting for ${expected} deliveries`,
-    );
-    if (pub.accepted === 0) throw new Error(`no event was accepted: ${pub.firstError}`);
+    const { pub, expected } = await publishAll(ctx, server.baseUrl, apiKey);
     const { stats, outcome } = await awaitArrivals(
       server,
       receiver,

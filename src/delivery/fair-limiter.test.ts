@@ -206,14 +206,17 @@ describe("FairLimiter against random work", () => {
         const accepted = new Set<string>();
         let n = 0;
         const check = () => checkInvariants(limiter, limits, running(), started, accepted);
+        const offerOne = (account: number, webhook: number) => {
+          const item = `a${account}/w${account}-${webhook}/${n++}`;
+          if (offer(item) !== "refused") accepted.add(item);
+        };
+        const finishOne = async (pick: number) => {
+          const list = running();
+          if (list.length > 0) await finish(list[pick % list.length] as string);
+        };
         for (const step of ops) {
-          if (step.kind === "offer") {
-            const item = `a${step.account}/w${step.account}-${step.webhook}/${n++}`;
-            if (offer(item) !== "refused") accepted.add(item);
-          } else {
-            const list = running();
-            if (list.length > 0) await finish(list[step.pick % list.length] as string);
-          }
+          if (step.kind === "offer") offerOne(step.account, step.webhook);
+          else await finishOne(step.pick);
           check();
         }
         while (running().length > 0) {

@@ -96,28 +96,29 @@ function isHttpUrl(value: unknown): boolean {
 
 /** What the catalog and the product rules say beyond the schema, for bodies the server accepted. */
 function semanticProblems(op: Operation, body: Json): string[] {
-  const problems: string[] = [];
   const key = `${op.method} ${op.path}`;
-  const eventProblems = (e: Json) => {
-    const schema = catalog.get(String(e.type));
-    if (!schema) return [`unknown event type ${JSON.stringify(e.type)}`];
-    return schemaProblems(schema, e.data, schema).map((p) => `data${p}`);
-  };
-  if (key === "POST /v1/webhooks" || key === "PUT /v1/webhooks/{id}") {
-    if ("url" in body && !isHttpUrl(body.url))
-      problems.push(`url ${JSON.stringify(body.url)} is not http(s)`);
-    if ("events" in body) {
-      const events = body.events as unknown[];
-      if (!Array.isArray(events) || events.length === 0) problems.push("events empty");
-      else if (!events.every((e) => e === "*" || catalog.has(e as string)))
-        problems.push("unknown event type");
-    }
-  }
-  if (key === "POST /v1/events") problems.push(...eventProblems(body));
-  if (key === "POST /v1/events/batch")
-    for (const e of body.events as Json[]) problems.push(...eventProblems(e));
+  if (key === "POST /v1/webhooks" || key === "PUT /v1/webhooks/{id}") return webhookProblems(body);
+  if (key === "POST /v1/events") return eventProblems(body);
+  if (key === "POST /v1/events/batch") return (body.events as Json[]).flatMap(eventProblems);
   if (key === "POST /v1/webhooks/test" && !catalog.has(String(body.event_type)))
-    problems.push("unknown event_type");
+    return ["unknown event_type"];
+  return [];
+}
+
+function eventProblems(e: Json): string[] {
+  const schema = catalog.get(String(e.type));
+  if (!schema) return [`unknown event type ${JSON.stringify(e.type)}`];
+  return schemaProblems(schema, e.data, schema).map((p) => `data${p}`);
+}
+
+function webhookProblems(body: Json): string[] {
+  const problems: string[] = [];
+  if ("url" in body && !isHttpUrl(body.url)) problems.push(`url ${JSON.stringify(body.url)} is not http(s)`);
+  if ("events" in body) {
+    const events = body.events as unknown[];
+    if (!Array.isArray(events) || events.length === 0) problems.push("events empty");
+    else if (!events.every((e) => e === "*" || catalog.has(e as string))) problems.push("unknown event type");
+  }
   return problems;
 }
 

@@ -133,16 +133,25 @@ function objectProblems(schema: Schema, object: Record<string, unknown>, root: S
     problems.push(`${at || "/"}: too few properties`);
   }
   for (const name of keys) {
-    const property = properties[name];
-    if (property) problems.push(...schemaProblems(property, object[name], root, `${at}/${name}`));
-    else if (schema.additionalProperties === false) problems.push(`${at}/${name}: not allowed`);
-    else if (schema.additionalProperties && typeof schema.additionalProperties === "object") {
-      problems.push(
-        ...schemaProblems(schema.additionalProperties as Schema, object[name], root, `${at}/${name}`),
-      );
-    }
+    problems.push(...propertyProblems(schema, properties[name], object[name], root, `${at}/${name}`));
   }
   return problems;
+}
+
+/** One member against its property schema, or else against additionalProperties. */
+function propertyProblems(
+  schema: Schema,
+  property: Schema | undefined,
+  value: unknown,
+  root: Schema,
+  at: string,
+): string[] {
+  if (property) return schemaProblems(property, value, root, at);
+  if (schema.additionalProperties === false) return [`${at}: not allowed`];
+  if (schema.additionalProperties && typeof schema.additionalProperties === "object") {
+    return schemaProblems(schema.additionalProperties as Schema, value, root, at);
+  }
+  return [];
 }
 
 /** A query-string value as the schema's type would read it: integers and booleans are parsed strictly. */
