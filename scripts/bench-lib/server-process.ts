@@ -136,7 +136,8 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     stderrText = (stderrText + text).slice(-16384);
   }).catch(() => {});
   let exitCode: number | null = null;
-  proc.exited.then((code) => {
+  // Safe to not await: `exited` resolves with the exit code and never rejects.
+  void proc.exited.then((code) => {
     exitCode = code;
   });
   const tail = () =>
