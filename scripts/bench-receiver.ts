@@ -127,10 +127,14 @@ const stop = () => {
 };
 process.once("SIGTERM", stop);
 process.once("SIGINT", stop);
-// The driver holds our stdin open; EOF means it is gone, so never outlive it.
+// The driver holds our stdin open; EOF means it is gone, so never outlive it. A stdin that fails
+// to read means the same: the driver cannot reach us any more.
 (async () => {
   for await (const _ of Bun.stdin.stream()) {
     // ignore input
   }
   stop();
-})();
+})().catch((err) => {
+  process.stderr.write(`stdin failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  stop();
+});

@@ -139,20 +139,26 @@ async function main(): Promise<number> {
   results.push(await testStep("unit and integration tests (bun test)", []));
   const build = await commandStep("build (bun run build)", [BUN, "run", "build"]);
   results.push(build);
-  if (build.ok) {
-    results.push(await suiteStep("compiled binary tests", "test/binary/**/*.binary.ts"));
-    if (values["skip-browser"]) {
-      process.stderr.write("\n--skip-browser: the browser test (Swagger UI) did not run\n");
-    } else {
-      const chromium = await chromiumStep();
-      results.push(chromium);
-      if (chromium.ok)
-        results.push(await suiteStep("browser test (Swagger UI)", "test/browser/**/*.browser.ts"));
-    }
-  } else {
-    process.stderr.write("\nbuild failed: the binary and browser tests did not run\n");
-  }
+  if (build.ok) results.push(...(await binarySteps(values["skip-browser"] === true)));
+  else process.stderr.write("\nbuild failed: the binary and browser tests did not run\n");
+  return summary(results);
+}
 
+/** The steps that need the built binary: its tests, then (unless skipped) Chromium and the browser test. */
+async function binarySteps(skipBrowser: boolean): Promise<StepResult[]> {
+  const results = [await suiteStep("compiled binary tests", "test/binary/**/*.binary.ts")];
+  if (skipBrowser) {
+    process.stderr.write("\n--skip-browser: the browser test (Swagger UI) did not run\n");
+    return results;
+  }
+  const chromium = await chromiumStep();
+  results.push(chromium);
+  if (chromium.ok) results.push(await suiteStep("browser test (Swagger UI)", "test/browser/**/*.browser.ts"));
+  return results;
+}
+
+/** Prints one line per step and the totals; answers the exit code. */
+function summary(results: StepResult[]): number {
   banner("summary");
   let passed = 0;
   let failed = 0;

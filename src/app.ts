@@ -3,9 +3,10 @@
 //
 // Start order: open the store, listen, then create first-start keys, so that keys are printed only
 // by a process that is serving (a start that fails to listen creates none and prints none); the
-// server answers 503 until then. Shutdown keeps the listening socket open while attempts in flight
-// drain, answering 503 (GET /health says "shutting_down"), so that load balancers see the shutdown
-// instead of refused connections; then it closes the socket, the retention job and the store.
+// server answers 503 until then. Shutdown stops the retention job first, then keeps the listening
+// socket open while attempts in flight drain, answering 503 (GET /health says "shutting_down"), so
+// that load balancers see the shutdown instead of refused connections; then it closes the socket,
+// flushes the store and closes it.
 
 import type { Server } from "bun";
 import type { Config } from "./config/config";
@@ -16,7 +17,7 @@ import { bootstrapAccess } from "./domain/bootstrap";
 import { ApiError } from "./http/api-error";
 import { errorResponse } from "./http/error-handler";
 import { createHttpApp, type HttpApp } from "./http/http-app";
-import { SOCKET_BODY_LIMIT_BYTES } from "./http/json-body";
+import { SOCKET_BODY_BYTES_MAX } from "./http/json-body";
 import type { Logger } from "./observability/logger";
 import { Metrics } from "./observability/metrics";
 import { startRetention } from "./scheduler/retention";
@@ -27,8 +28,9 @@ export interface RunningApp {
   readonly port: number;
   readonly url: string;
   /**
-   * Answers 503 to every request (GET /health says "shutting_down") while attempts in flight finish
-   * (bounded by shutdownGraceMs), then closes the socket, stops retention, flushes and closes the store.
+   * Stops retention, then answers 503 to every request (GET /health says "shutting_down") while
+   * attempts in flight finish (bounded by shutdownGraceMs), then closes the socket, flushes and closes
+   * the store.
    */
   stop(): Promise<void>;
 }
@@ -124,7 +126,7 @@ function listen(config: Config, http: HttpApp, starting: () => boolean): Server<
       port: config.port,
       hostname: config.host,
       // Out of reach: the HTTP layer answers every 413, with the JSON error (see json-body.ts).
-      maxRequestBodySize: SOCKET_BODY_LIMIT_BYTES,
+      maxRequestBodySize: SOCKET_BODY_BYTES_MAX,
       fetch: (request) =>
         starting()
           ? errorResponse(ApiError.unavailable("starting"), { "retry-after": "1" })

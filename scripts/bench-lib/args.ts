@@ -124,31 +124,12 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
   }
 }
 
-function settle(v: Record<string, string | boolean | string[] | undefined>): BenchOptions {
+type RawValues = Record<string, string | boolean | string[] | undefined>;
+
+function settle(v: RawValues): BenchOptions {
   const str = (name: string) => v[name] as string | undefined;
-  const modes = [
-    v.idle ? "--idle" : null,
-    str("rate") ? "--rate" : null,
-    str("backlog") ? "--backlog" : null,
-  ];
-  const chosen = modes.filter((m) => m !== null);
-  if (chosen.length > 1) throw new Error(`choose one mode, not ${chosen.join(" and ")}`);
-  const mode: BenchMode = v.idle ? "idle" : str("rate") ? "rate" : str("backlog") ? "backlog" : "throughput";
-
-  if ([str("binary") !== undefined, v.source === true].filter(Boolean).length > 1) {
-    throw new Error("--binary and --source exclude each other");
-  }
-  if (v["no-build"] && (str("binary") !== undefined || v.source)) {
-    throw new Error("--no-build applies to dist/inbox-webhooks only; drop it with --binary or --source");
-  }
-  const server: BenchOptions["server"] = v.source
-    ? { kind: "source" }
-    : {
-        kind: "binary",
-        path: str("binary") ?? "dist/inbox-webhooks",
-        build: !v["no-build"] && !str("binary"),
-      };
-
+  const mode = modeOf(v);
+  const server = serverOf(v);
   const backlog = mode === "backlog" ? positiveInt("backlog", str("backlog"), 0, 50_000_000) : null;
   const fanout = positiveInt("fanout", str("fanout"), mode === "backlog" ? 10 : 1, 100);
   const batch = positiveInt("batch", str("batch"), mode === "backlog" ? 1000 : 1, 1000);
@@ -161,19 +142,8 @@ function settle(v: Record<string, string | boolean | string[] | undefined>): Ben
       ? Math.ceil((backlog as number) / fanout)
       : positiveInt("events", str("events"), 20_000, 10_000_000);
   if (events * fanout > 50_000_000) throw new Error("--events x --fanout must be at most 50,000,000");
-
-  const serverEnv: Record<string, string> = {};
-  for (const pair of (v["server-env"] as string[] | undefined) ?? []) {
-    const eq = pair.indexOf("=");
-    const key = eq > 0 ? pair.slice(0, eq) : "";
-    if (!/^INBOX_[A-Z0-9_]+$/.test(key))
-      throw new Error(`--server-env wants INBOX_NAME=value, got "${pair}"`);
-    serverEnv[key] = pair.slice(eq + 1);
-  }
-  const logLevel = str("log-level") ?? "info";
-  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
-    throw new Error(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
-  }
+  const serverEnv = serverEnvOf(v["server-env"] as string[] | undefined);
+  const logLevel = logLevelOf(str("log-level"));
   return {
     mode,
     events,
@@ -194,4 +164,45 @@ function settle(v: Record<string, string | boolean | string[] | undefined>): Ben
     serverEnv,
     keepData: v["keep-data"] === true,
   };
+}
+
+/** At most one of --idle, --rate and --backlog; throughput when none. */
+function modeOf(v: RawValues): BenchMode {
+  const modes = [v.idle ? "--idle" : null, v.rate ? "--rate" : null, v.backlog ? "--backlog" : null];
+  const chosen = modes.filter((m) => m !== null);
+  if (chosen.length > 1) throw new Error(`choose one mode, not ${chosen.join(" and ")}`);
+  return v.idle ? "idle" : v.rate ? "rate" : v.backlog ? "backlog" : "throughput";
+}
+
+function serverOf(v: RawValues): BenchOptions["server"] {
+  const binary = v.binary as string | undefined;
+  if ([binary !== undefined, v.source === true].filter(Boolean).length > 1) {
+    throw new Error("--binary and --source exclude each other");
+  }
+  if (v["no-build"] && (binary !== undefined || v.source)) {
+    throw new Error("--no-build applies to dist/inbox-webhooks only; drop it with --binary or --source");
+  }
+  return v.source
+    ? { kind: "source" }
+    : { kind: "binary", path: binary ?? "dist/inbox-webhooks", build: !v["no-build"] && !binary };
+}
+
+function serverEnvOf(pairs: string[] | undefined): Record<string, string> {
+  const serverEnv: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf("=");
+    const key = eq > 0 ? pair.slice(0, eq) : "";
+    if (!/^INBOX_[A-Z0-9_]+$/.test(key))
+      throw new Error(`--server-env wants INBOX_NAME=value, got "${pair}"`);
+    serverEnv[key] = pair.slice(eq + 1);
+  }
+  return serverEnv;
+}
+
+function logLevelOf(raw: string | undefined): string {
+  const logLevel = raw ?? "info";
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    throw new Error(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
+  }
+  return logLevel;
 }

@@ -33,8 +33,72 @@ async function probe(ctx: RunContext, server: ServerProcess, apiKey: string, tag
   return { accepted_ms: round(acceptedMs, 1), delivered_ms: null };
 }
 
-export async function runBacklog(ctx: RunContext): Promise<Record<string, unknown>> {
+/** One failing webhook per fan-out token, and the probe's webhook, registered with the receiver. */
+async function registerBacklogWebhooks(ctx: RunContext, baseUrl: string, apiKey: string): Promise<void> {
+  const { options: o, receiver } = ctx;
+  const tokens = [];
+  for (let k = 0; k < o.fanout; k++) {
+    const token = `b${k}`;
+    const url = `${receiver.baseUrl}/fail/${token}`;
+    tokens.push({
+      token,
+      secret: (await registerWebhook(baseUrl, apiKey, url, ["message.delivered"])).secret,
+    });
+  }
+  const probeHook = await registerWebhook(baseUrl, apiKey, `${receiver.baseUrl}/hook/probe`, [
+    "message.read",
+  ]);
+  tokens.push({ token: "probe", secret: probeHook.secret });
+  await receiver.setup(tokens, 0);
+}
+
+/** Every delivery pending, none in flight, and each first attempt made when the schedule makes one now. */
+function backlogBuilt(h: Health, failed: number, expected: number, firstAttemptNow: boolean): boolean {
+  return h.pending >= expected && h.in_flight === 0 && (!firstAttemptNow || failed >= expected);
+}
+
+/**
+ * Done when every delivery has had its failed first attempt (if the schedule makes one now) and the
+ * server reports them all pending with nothing in flight; or when the build stalls or times out.
+ */
+async function awaitBacklog(
+  ctx: RunContext,
+  baseUrl: string,
+  build: { expected: number; firstAttemptNow: boolean; started: number; sampler: RssSampler },
+): Promise<{ pending: Health | null; outcome: string }> {
   const { options: o, receiver, progress } = ctx;
+  const { expected, firstAttemptNow, started, sampler } = build;
+  let pending: Health | null = null;
+  let lastChange = performance.now();
+  let lastSeen = "";
+  let lastReport = 0;
+  for (;;) {
+    const h = await health(baseUrl);
+    const failed = (await receiver.stats()).failed_on_purpose;
+    pending = h;
+    if (backlogBuilt(h, failed, expected, firstAttemptNow)) return { pending, outcome: "complete" };
+    const seen = `${h.pending}/${h.in_flight}/${failed}`;
+    const now = performance.now();
+    if (seen !== lastSeen) {
+      lastSeen = seen;
+      lastChange = now;
+    }
+    if (now - lastReport > 5_000) {
+      progress(
+        `  pending ${h.pending}, in flight ${h.in_flight}, failed first attempts ${failed} of ${expected}, server RSS ${mb(sampler.sample()?.rss ?? 0)} MB`,
+      );
+      lastReport = now;
+    }
+    const stalled = now - lastChange > o.stallSeconds * 1000;
+    if (stalled || now - started > o.timeoutSeconds * 1000) {
+      return { pending, outcome: stalled ? "stalled" : "timed out" };
+    }
+    await sleep(500);
+  }
+}
+
+export async function runBacklog(ctx: RunContext): Promise<Record<string, unknown>> {
+  const { options: o, progress } = ctx;
   const backlog = o.backlog as number;
   const dataDir = tempDir("backlog");
   const env = {
@@ -60,20 +124,7 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
   let buildOutcome = "complete";
   let firstStop: Awaited<ReturnType<ServerProcess["stop"]>>;
   try {
-    const tokens = [];
-    for (let k = 0; k < o.fanout; k++) {
-      const token = `b${k}`;
-      const url = `${receiver.baseUrl}/fail/${token}`;
-      tokens.push({
-        token,
-        secret: (await registerWebhook(first.baseUrl, apiKey, url, ["message.delivered"])).secret,
-      });
-    }
-    const probeHook = await registerWebhook(first.baseUrl, apiKey, `${receiver.baseUrl}/hook/probe`, [
-      "message.read",
-    ]);
-    tokens.push({ token: "probe", secret: probeHook.secret });
-    await receiver.setup(tokens, 0);
+    await registerBacklogWebhooks(ctx, first.baseUrl, apiKey);
 
     progress(`building a backlog of ${backlog} pending retries: ${o.events} events x ${o.fanout} webhooks`);
     const started = performance.now();
@@ -93,34 +144,9 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
       `published in ${round((performance.now() - started) / 1000, 1)} s; waiting for ${expected} pending`,
     );
 
-    // Done when every delivery has had its failed first attempt (if the schedule makes one now) and
-    // the server reports them all pending with nothing in flight.
-    let lastChange = performance.now();
-    let lastSeen = "";
-    let lastReport = 0;
-    for (;;) {
-      const h = await health(first.baseUrl);
-      const failed = (await receiver.stats()).failed_on_purpose;
-      pendingBefore = h;
-      if (h.pending >= expected && h.in_flight === 0 && (!firstAttemptNow || failed >= expected)) break;
-      const seen = `${h.pending}/${h.in_flight}/${failed}`;
-      const now = performance.now();
-      if (seen !== lastSeen) {
-        lastSeen = seen;
-        lastChange = now;
-      }
-      if (now - lastReport > 5_000) {
-        progress(
-          `  pending ${h.pending}, in flight ${h.in_flight}, failed first attempts ${failed} of ${expected}, server RSS ${mb(sampler.sample()?.rss ?? 0)} MB`,
-        );
-        lastReport = now;
-      }
-      if (now - lastChange > o.stallSeconds * 1000 || now - started > o.timeoutSeconds * 1000) {
-        buildOutcome = now - lastChange > o.stallSeconds * 1000 ? "stalled" : "timed out";
-        break;
-      }
-      await sleep(500);
-    }
+    const built = await awaitBacklog(ctx, first.baseUrl, { expected, firstAttemptNow, started, sampler });
+    pendingBefore = built.pending;
+    buildOutcome = built.outcome;
     buildMs = performance.now() - started;
   } finally {
     sampler.stop();

@@ -54,6 +54,93 @@ async function awaitArrivals(
   }
 }
 
+/** One webhook per fan-out token, registered with the receiver, which expects `events` each. */
+async function registerDeliveryWebhooks(ctx: RunContext, baseUrl: string, apiKey: string): Promise<void> {
+  const { options: o, receiver } = ctx;
+  const tokens = [];
+  for (let k = 0; k < o.fanout; k++) {
+    const token = `w${k}`;
+    const { secret } = await registerWebhook(baseUrl, apiKey, `${receiver.baseUrl}/hook/${token}`, [
+      "message.delivered",
+    ]);
+    tokens.push({ token, secret });
+  }
+  await receiver.setup(tokens, o.events);
+}
+
+/**
+ * Publish-to-arrival of every (webhook, event) pair whose publish was accepted and that arrived.
+ * `arrivals` holds one slot per pair, webhook-major; `sentAt` one per event.
+ */
+function arrivalLatencies(
+  arrivals: ArrayLike<number>,
+  sentAt: ArrayLike<number>,
+  events: number,
+): Float64Array {
+  const latencies = new Float64Array(arrivals.length);
+  let n = 0;
+  for (let slot = 0; slot < arrivals.length; slot++) {
+    const arrived = arrivals[slot] as number;
+    const sent = sentAt[slot % events] as number;
+    if (arrived > 0 && sent > 0) latencies[n++] = arrived - sent;
+  }
+  return latencies.subarray(0, n);
+}
+
+interface CpuMark {
+  server: number;
+  receiver: number;
+  driver: NodeJS.CpuUsage;
+}
+
+function cpuNow(serverPid: number, receiverPid: number): CpuMark {
+  return {
+    server: readCpuSeconds(serverPid) ?? 0,
+    receiver: readCpuSeconds(receiverPid) ?? 0,
+    driver: process.cpuUsage(),
+  };
+}
+
+/** CPU seconds used since `before` by the server, the receiver and this driver. */
+function cpuSince(
+  before: CpuMark,
+  serverPid: number,
+  receiverPid: number,
+): { server: number; receiver: number; driver: number } {
+  const { user, system } = process.cpuUsage(before.driver);
+  return {
+    server: (readCpuSeconds(serverPid) ?? 0) - before.server,
+    receiver: (readCpuSeconds(receiverPid) ?? 0) - before.receiver,
+    driver: (user + system) / 1e6,
+  };
+}
+
+/** Publishes the run's events; answers what the publisher saw and the deliveries to expect. */
+async function publishAll(
+  ctx: RunContext,
+  baseUrl: string,
+  apiKey: string,
+): Promise<{ pub: Awaited<ReturnType<typeof publish>>; expected: number }> {
+  const { options: o, progress } = ctx;
+  progress(
+    `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s)`,
+  );
+  const pub = await publish({
+    baseUrl,
+    apiKey,
+    events: o.events,
+    batch: o.batch,
+    concurrency: o.concurrency,
+    rate: o.rate,
+  });
+  const expected = pub.accepted * o.fanout;
+  progress(
+    `published: ${pub.accepted} accepted, ${pub.rejected} rejected; waiting for ${expected} deliveries`,
+  );
+  if (pub.accepted === 0) throw new Error(`no event was accepted: ${pub.firstError}`);
+  return { pub, expected };
+}
+
 export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Promise<Record<string, unknown>> {
   const { options: o, receiver, progress } = ctx;
   const dataDir = tempDir("data");
@@ -67,37 +154,10 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
   const sampler = new RssSampler(server.pid).start();
   try {
     const apiKey = server.accountKey as string;
-    const tokens = [];
-    for (let k = 0; k < o.fanout; k++) {
-      const token = `w${k}`;
-      const { secret } = await registerWebhook(server.baseUrl, apiKey, `${receiver.baseUrl}/hook/${token}`, [
-        "message.delivered",
-      ]);
-      tokens.push({ token, secret });
-    }
-    await receiver.setup(tokens, o.events);
-    const cpuBefore = {
-      server: readCpuSeconds(server.pid) ?? 0,
-      receiver: readCpuSeconds(receiver.pid) ?? 0,
-    };
-    const driverCpuBefore = process.cpuUsage();
+    await registerDeliveryWebhooks(ctx, server.baseUrl, apiKey);
+    const cpuBefore = cpuNow(server.pid, receiver.pid);
 
-    progress(
-      `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s)`,
-    );
-    const pub = await publish({
-      baseUrl: server.baseUrl,
-      apiKey,
-      events: o.events,
-      batch: o.batch,
-      concurrency: o.concurrency,
-      rate: o.rate,
-    });
-    const expected = pub.accepted * o.fanout;
-    progress(
-      `published: ${pub.accepted} accepted, ${pub.rejected} rejected; waiting for ${expected} deliveries`,
-    );
-    if (pub.accepted === 0) throw new Error(`no event was accepted: ${pub.firstError}`);
+    const { pub, expected } = await publishAll(ctx, server.baseUrl, apiKey);
     const { stats, outcome } = await awaitArrivals(
       server,
       receiver,
@@ -107,24 +167,11 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
       progress,
     );
     const after = await health(server.baseUrl).catch(() => null);
-    const cpu = {
-      server: (readCpuSeconds(server.pid) ?? 0) - cpuBefore.server,
-      receiver: (readCpuSeconds(receiver.pid) ?? 0) - cpuBefore.receiver,
-      driver: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(driverCpuBefore)),
-    };
+    const cpu = cpuSince(cpuBefore, server.pid, receiver.pid);
     sampler.stop();
     const memory = readMemory(server.pid);
 
-    // Publish-to-arrival of every (webhook, event) pair whose publish was accepted and that arrived.
-    const arrivals = await receiver.arrivals();
-    const latencies = new Float64Array(arrivals.length);
-    let n = 0;
-    for (let slot = 0; slot < arrivals.length; slot++) {
-      const arrived = arrivals[slot] as number;
-      const sent = pub.sentAt[slot % o.events] as number;
-      if (arrived > 0 && sent > 0) latencies[n++] = arrived - sent;
-    }
-    const latency = summariseLatencies(latencies.subarray(0, n));
+    const latency = summariseLatencies(arrivalLatencies(await receiver.arrivals(), pub.sentAt, o.events));
     const acceptLatency = summariseLatencies(pub.acceptLatencies);
 
     const lost = Math.max(0, expected - stats.unique);

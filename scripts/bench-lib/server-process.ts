@@ -18,7 +18,7 @@ export interface ServerSpec {
 }
 
 /** The server's default INBOX_MAX_DELIVERIES_PER_PUBLISH. */
-const DEFAULT_MAX_DELIVERIES_PER_PUBLISH = 10_000;
+const DELIVERIES_PER_PUBLISH_MAX_DEFAULT = 10_000;
 
 /**
  * Raises the server's deliveries-per-publish limit when one bench request fans out to more (up to
@@ -26,7 +26,7 @@ const DEFAULT_MAX_DELIVERIES_PER_PUBLISH = 10_000;
  */
 export function fanOutEnv(batch: number, fanout: number): Record<string, string> {
   const deliveries = batch * fanout;
-  return deliveries > DEFAULT_MAX_DELIVERIES_PER_PUBLISH
+  return deliveries > DELIVERIES_PER_PUBLISH_MAX_DEFAULT
     ? { INBOX_MAX_DELIVERIES_PER_PUBLISH: String(deliveries) }
     : {};
 }
@@ -69,14 +69,50 @@ function countOf(text: string, needle: string): number {
   return n;
 }
 
+/** The server's environment: the bench controls its whole configuration, so inherited INBOX_* go. */
+function serverEnv(specEnv: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith("INBOX_") && v !== undefined) env[k] = v;
+  return Object.assign(env, { INBOX_HOST: "127.0.0.1", INBOX_ALLOW_PRIVATE_TARGETS: "true" }, specEnv);
+}
+
+/** True when /health answers 200 now. */
+async function healthy(baseUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/** Milliseconds from spawn until /health answered 200; throws if the server exits or is too slow. */
+async function awaitReady(
+  baseUrl: string,
+  spawnedAt: number,
+  readyTimeoutMs: number,
+  proc: { exitCode: () => number | null; kill: () => void; tail: () => string },
+): Promise<number> {
+  const deadline = spawnedAt + readyTimeoutMs;
+  for (;;) {
+    const exitCode = proc.exitCode();
+    if (exitCode !== null)
+      throw new Error(`server exited with code ${exitCode} before it was ready\n${proc.tail()}`);
+    if (performance.now() > deadline) {
+      proc.kill();
+      throw new Error(`server not ready within ${readyTimeoutMs} ms\n${proc.tail()}`);
+    }
+    if (await healthy(baseUrl)) return performance.now() - spawnedAt;
+    await sleep(5);
+  }
+}
+
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const port = freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = {};
-  // The bench controls the server's whole configuration: inherited INBOX_* settings would skew it.
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("INBOX_") && v !== undefined) env[k] = v;
-  Object.assign(env, { INBOX_HOST: "127.0.0.1", INBOX_ALLOW_PRIVATE_TARGETS: "true" }, spec.env);
+  const env = serverEnv(spec.env);
 
   const spawnedAt = performance.now();
   const proc: Subprocess<"ignore", "pipe", "pipe"> = track(
@@ -100,30 +136,18 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     stderrText = (stderrText + text).slice(-16384);
   }).catch(() => {});
   let exitCode: number | null = null;
-  proc.exited.then((code) => {
+  // Safe to not await: `exited` resolves with the exit code and never rejects.
+  void proc.exited.then((code) => {
     exitCode = code;
   });
   const tail = () =>
     `--- server stdout (tail) ---\n${stdoutTail}\n--- server stderr (tail) ---\n${stderrText.slice(-4096)}`;
 
-  let readyMs = -1;
-  const deadline = spawnedAt + spec.readyTimeoutMs;
-  while (readyMs < 0) {
-    if (exitCode !== null)
-      throw new Error(`server exited with code ${exitCode} before it was ready\n${tail()}`);
-    if (performance.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`server not ready within ${spec.readyTimeoutMs} ms\n${tail()}`);
-    }
-    try {
-      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) readyMs = performance.now() - spawnedAt;
-    } catch {
-      // not listening yet
-    }
-    if (readyMs < 0) await sleep(5);
-  }
+  const readyMs = await awaitReady(baseUrl, spawnedAt, spec.readyTimeoutMs, {
+    exitCode: () => exitCode,
+    kill: () => proc.kill("SIGKILL"),
+    tail,
+  });
 
   const key = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(stderrText)?.[1] ?? null;
   if (spec.expectKeys) {

@@ -23,20 +23,20 @@ export interface Config {
   /** How long attempts and finished events are kept, ms. */
   retentionMs: number;
   /** Largest accepted request body, bytes. */
-  maxBodyBytes: number;
+  bodyBytesMax: number;
   /** Lifts the SSRF guard (development and tests only). */
   allowPrivateTargets: boolean;
   logLevel: LogLevel;
   /** Longest wait honoured from a receiver's Retry-After, ms. */
-  retryAfterCapMs: number;
+  retryAfterMsMax: number;
   /** How long shutdown waits for attempts in flight, ms. */
   shutdownGraceMs: number;
   /** Most webhooks one account may have; creating one more answers 422 limit_exceeded. */
-  maxWebhooksPerAccount: number;
+  webhooksPerAccountMax: number;
   /** Most deliveries one publish request (single or batch) may create; more answers 422. */
-  maxDeliveriesPerPublish: number;
+  deliveriesPerPublishMax: number;
   /** Levels of objects and arrays allowed in a published event's `data` (`data` itself is level 1). */
-  maxDataDepth: number;
+  dataDepthMax: number;
   /** Attempts in flight per account: at least webhookConcurrency, at most concurrency. */
   accountConcurrency: number;
 }

@@ -13,14 +13,14 @@ const DEFAULTS: Config = {
   concurrency: 256,
   webhookConcurrency: 64,
   retentionMs: 30 * 86_400_000,
-  maxBodyBytes: 262_144,
+  bodyBytesMax: 262_144,
   allowPrivateTargets: false,
   logLevel: "info",
-  retryAfterCapMs: 3_600_000,
+  retryAfterMsMax: 3_600_000,
   shutdownGraceMs: 10_000,
-  maxWebhooksPerAccount: 100,
-  maxDeliveriesPerPublish: 10_000,
-  maxDataDepth: 32,
+  webhooksPerAccountMax: 100,
+  deliveriesPerPublishMax: 10_000,
+  dataDepthMax: 32,
   accountConcurrency: 64,
 };
 
@@ -98,14 +98,14 @@ describe("sources and precedence", () => {
       concurrency: 64,
       webhookConcurrency: 64,
       retentionMs: 7 * 86_400_000,
-      maxBodyBytes: 1_048_576,
+      bodyBytesMax: 1_048_576,
       allowPrivateTargets: true,
       logLevel: "debug",
-      retryAfterCapMs: 0,
+      retryAfterMsMax: 0,
       shutdownGraceMs: 60_000,
-      maxWebhooksPerAccount: 250,
-      maxDeliveriesPerPublish: 50_000,
-      maxDataDepth: 64,
+      webhooksPerAccountMax: 250,
+      deliveriesPerPublishMax: 50_000,
+      dataDepthMax: 64,
       accountConcurrency: 64,
     };
     expect(config([], env)).toEqual(expected);
@@ -138,7 +138,7 @@ describe("sources and precedence", () => {
       0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000,
     ]);
     expect(config(["--retry-after-cap", "0", "--shutdown-grace", "0"])).toMatchObject({
-      retryAfterCapMs: 0,
+      retryAfterMsMax: 0,
       shutdownGraceMs: 0,
     });
   });
@@ -345,7 +345,7 @@ describe("errors name the variable or flag and the reason", () => {
     );
     // Only the default webhooks limit is too high: it follows the deliveries limit down.
     const low = config(["--max-deliveries-per-publish=40"]);
-    expect([low.maxWebhooksPerAccount, low.maxDeliveriesPerPublish]).toEqual([40, 40]);
+    expect([low.webhooksPerAccountMax, low.deliveriesPerPublishMax]).toEqual([40, 40]);
     expect(error(["--max-webhooks-per-account=10001"])).toBe(
       '--max-webhooks-per-account: must be an integer between 1 and 10000, got "10001"',
     );

@@ -27,57 +27,96 @@ interface Setting {
 }
 
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): LoadResult {
+  const early = helpOrVersion(argv);
+  if (early) return early;
+
+  const args = parseArgv(argv);
+  const errors = args.errors;
+  const { config, sources } = resolveValues([...envSettings(env), ...args.settings], errors);
+
+  const notes: string[] = [];
+  if (errors.length === 0) settleConcurrency(config, sources, fetchLimit(env), { errors, notes });
+
+  if (errors.length === 0) fitFanOutLimits(config, sources, errors);
+  if (args.backupTarget === "") errors.push("backup: missing the path to write the backup to");
+  if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
+  if (args.healthcheck) return { kind: "healthcheck", config };
+  if (args.backupTarget !== undefined) return { kind: "backup", config, target: args.backupTarget };
+  const warnings = unknownEnvWarnings(env).concat(notes);
+  return warnings.length > 0 ? { kind: "config", config, warnings } : { kind: "config", config };
+}
+
+/** `--help` or `--version` anywhere wins over everything else, errors included. */
+function helpOrVersion(argv: string[]): LoadResult | undefined {
   for (const arg of argv) {
     if (arg === "--help" || arg === "-h") return { kind: "help", text: helpText() };
     if (arg === "--version" || arg === "-v") return { kind: "version" };
   }
+  return undefined;
+}
 
-  const errors: string[] = [];
+function envSettings(env: Record<string, string | undefined>): Setting[] {
   const settings: Setting[] = [];
-  let healthcheck = false;
-  /** `backup <path>`: undefined when not asked; "" until the path is seen. */
-  let backupTarget: string | undefined;
-
   for (const option of OPTIONS) {
     const raw = env[option.env];
     // An empty variable counts as unset, as container tooling often sets them that way.
     if (raw !== undefined && raw !== "") settings.push({ option, raw, source: option.env });
   }
+  return settings;
+}
 
+interface ParsedArgv {
+  settings: Setting[];
+  errors: string[];
+  healthcheck: boolean;
+  /** `backup <path>`: undefined when not asked; "" until the path is seen. */
+  backupTarget: string | undefined;
+}
+
+function parseArgv(argv: string[]): ParsedArgv {
+  const parsed: ParsedArgv = { settings: [], errors: [], healthcheck: false, backupTarget: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (arg.startsWith("--")) {
-      const eq = arg.indexOf("=");
-      const name = eq < 0 ? arg : arg.slice(0, eq);
-      const option = BY_FLAG.get(name);
-      if (option === undefined) {
-        errors.push(`unknown flag ${name}`);
-        continue;
-      }
-      if (eq >= 0) settings.push({ option, raw: arg.slice(eq + 1), source: name });
-      else if (option.boolean) settings.push({ option, raw: "true", source: name });
-      else {
-        const next = argv[i + 1];
-        if (next === undefined || next.startsWith("--")) errors.push(`${name}: missing value`);
-        else {
-          settings.push({ option, raw: next, source: name });
-          i++;
-        }
-      }
-    } else if (arg.startsWith("-") && arg !== "-") {
-      errors.push(`unknown flag ${arg}`);
-    } else if (arg === "healthcheck" && !healthcheck && backupTarget === undefined) {
-      healthcheck = true;
-    } else if (arg === "backup" && !healthcheck && backupTarget === undefined) {
-      backupTarget = "";
-    } else if (backupTarget === "" && arg !== "") {
-      backupTarget = arg;
-    } else {
-      errors.push(`unexpected argument ${JSON.stringify(arg)}`);
-    }
+    if (arg.startsWith("--")) i += parseFlag(arg, argv[i + 1], parsed);
+    else if (arg.startsWith("-") && arg !== "-") parsed.errors.push(`unknown flag ${arg}`);
+    else parseWord(arg, parsed);
   }
+  return parsed;
+}
 
-  // Defaults first, then each setting in order: later ones (flags) override earlier (environment).
+/** Records one `--flag`, `--flag=value` or `--flag value`; answers how many more words it used. */
+function parseFlag(arg: string, next: string | undefined, parsed: ParsedArgv): number {
+  const eq = arg.indexOf("=");
+  const name = eq < 0 ? arg : arg.slice(0, eq);
+  const option = BY_FLAG.get(name);
+  if (option === undefined) {
+    parsed.errors.push(`unknown flag ${name}`);
+    return 0;
+  }
+  if (eq >= 0) parsed.settings.push({ option, raw: arg.slice(eq + 1), source: name });
+  else if (option.boolean) parsed.settings.push({ option, raw: "true", source: name });
+  else if (next === undefined || next.startsWith("--")) parsed.errors.push(`${name}: missing value`);
+  else {
+    parsed.settings.push({ option, raw: next, source: name });
+    return 1;
+  }
+  return 0;
+}
+
+/** A word that is not a flag: a subcommand, the backup path, or an error. */
+function parseWord(arg: string, parsed: ParsedArgv): void {
+  const noCommand = !parsed.healthcheck && parsed.backupTarget === undefined;
+  if (arg === "healthcheck" && noCommand) parsed.healthcheck = true;
+  else if (arg === "backup" && noCommand) parsed.backupTarget = "";
+  else if (parsed.backupTarget === "" && arg !== "") parsed.backupTarget = arg;
+  else parsed.errors.push(`unexpected argument ${JSON.stringify(arg)}`);
+}
+
+/** Defaults first, then each setting in order: later ones (flags) override earlier (environment). */
+function resolveValues(
+  settings: Setting[],
+  errors: string[],
+): { config: Config; sources: Map<keyof Config, string> } {
   const values = new Map<keyof Config, unknown>();
   const sources = new Map<keyof Config, string>();
   for (const option of OPTIONS) {
@@ -91,22 +130,14 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       errors.push(`${source}: ${(err as Error).message}`);
     }
   }
-  const config = Object.fromEntries(values) as unknown as Config;
+  return { config: Object.fromEntries(values) as unknown as Config, sources };
+}
 
-  const notes: string[] = [];
-  if (errors.length === 0) settleConcurrency(config, sources, fetchLimit(env), { errors, notes });
-
-  if (errors.length === 0) fitFanOutLimits(config, sources, errors);
-  if (backupTarget === "") errors.push("backup: missing the path to write the backup to");
-  if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
-  if (healthcheck) return { kind: "healthcheck", config };
-  if (backupTarget !== undefined) return { kind: "backup", config, target: backupTarget };
-  const warnings = Object.keys(env)
+function unknownEnvWarnings(env: Record<string, string | undefined>): string[] {
+  return Object.keys(env)
     .filter((name) => name.startsWith("INBOX_") && !KNOWN_ENV.has(name))
     .sort()
-    .map((name) => `ignoring unknown environment variable ${name}`)
-    .concat(notes);
-  return warnings.length > 0 ? { kind: "config", config, warnings } : { kind: "config", config };
+    .map((name) => `ignoring unknown environment variable ${name}`);
 }
 
 /**
@@ -114,17 +145,17 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
  * below the webhooks limit. When only the webhooks default is too high it follows the other down.
  */
 function fitFanOutLimits(config: Config, sources: Map<keyof Config, string>, errors: string[]): void {
-  if (config.maxDeliveriesPerPublish >= config.maxWebhooksPerAccount) return;
-  const webhooksSource = sources.get("maxWebhooksPerAccount");
+  if (config.deliveriesPerPublishMax >= config.webhooksPerAccountMax) return;
+  const webhooksSource = sources.get("webhooksPerAccountMax");
   if (webhooksSource === undefined) {
-    config.maxWebhooksPerAccount = config.maxDeliveriesPerPublish;
+    config.webhooksPerAccountMax = config.deliveriesPerPublishMax;
     return;
   }
   const deliveriesSource =
-    sources.get("maxDeliveriesPerPublish") ?? "INBOX_MAX_DELIVERIES_PER_PUBLISH (default)";
+    sources.get("deliveriesPerPublishMax") ?? "INBOX_MAX_DELIVERIES_PER_PUBLISH (default)";
   errors.push(
-    `${deliveriesSource}: must be at least ${webhooksSource} (${config.maxWebhooksPerAccount}), ` +
-      `got ${config.maxDeliveriesPerPublish}`,
+    `${deliveriesSource}: must be at least ${webhooksSource} (${config.webhooksPerAccountMax}), ` +
+      `got ${config.deliveriesPerPublishMax}`,
   );
 }
 

@@ -25,7 +25,7 @@ export interface OptionSpec<K extends keyof Config = keyof Config> {
 }
 
 /** Longest delay a JavaScript timer can wait (2^31 - 1 ms), rounded down to whole days. */
-export const MAX_TIMER_MS = 24 * 86_400_000;
+export const TIMER_MS_MAX = 24 * 86_400_000;
 
 function got(raw: string): string {
   return `got ${JSON.stringify(raw)}`;
@@ -55,19 +55,19 @@ function durationIn(min: number, max: number | undefined) {
   };
 }
 
-const MAX_SCHEDULE_ENTRIES = 20;
+const SCHEDULE_ENTRIES_MAX = 20;
 
 /** One event fans out in one transaction, so its webhooks stay few enough to write in ~0.2 s. */
-const MAX_WEBHOOKS_PER_ACCOUNT = 10_000;
+const WEBHOOKS_PER_ACCOUNT_MAX = 10_000;
 /** Large publishes are written in chunks, so this bounds their disk use, not their latency. */
-const MAX_DELIVERIES_PER_PUBLISH = 1_000_000;
+const DELIVERIES_PER_PUBLISH_MAX = 1_000_000;
 
 /** "0,30s,2m" -> [0, 30000, 120000]: the delay before each attempt, 1 to 20 of them. */
 export function parseRetrySchedule(raw: string): number[] {
   const entries = raw.split(",");
-  if (entries.length > MAX_SCHEDULE_ENTRIES) {
+  if (entries.length > SCHEDULE_ENTRIES_MAX) {
     throw new Error(
-      `must list 1 to ${MAX_SCHEDULE_ENTRIES} delays separated by commas, got ${entries.length}`,
+      `must list 1 to ${SCHEDULE_ENTRIES_MAX} delays separated by commas, got ${entries.length}`,
     );
   }
   return entries.map((entry, i) => {
@@ -202,7 +202,7 @@ export const OPTIONS: AnyOption[] = [
     placeholder: "<duration>",
     defaultText: "10s",
     doc: "Per-attempt timeout; a receiver slower than this has failed the attempt.",
-    parse: durationIn(1, MAX_TIMER_MS),
+    parse: durationIn(1, TIMER_MS_MAX),
   }),
   option({
     key: "concurrency",
@@ -242,7 +242,7 @@ export const OPTIONS: AnyOption[] = [
     parse: durationIn(1, undefined),
   }),
   option({
-    key: "maxBodyBytes",
+    key: "bodyBytesMax",
     env: "INBOX_MAX_BODY",
     flag: "--max-body",
     placeholder: "<size>",
@@ -280,7 +280,7 @@ export const OPTIONS: AnyOption[] = [
     },
   }),
   option({
-    key: "retryAfterCapMs",
+    key: "retryAfterMsMax",
     env: "INBOX_RETRY_AFTER_CAP",
     flag: "--retry-after-cap",
     placeholder: "<duration>",
@@ -295,28 +295,28 @@ export const OPTIONS: AnyOption[] = [
     placeholder: "<duration>",
     defaultText: "10s",
     doc: "On SIGTERM/SIGINT, how long to wait for attempts in flight before closing.",
-    parse: durationIn(0, MAX_TIMER_MS),
+    parse: durationIn(0, TIMER_MS_MAX),
   }),
   option({
-    key: "maxWebhooksPerAccount",
+    key: "webhooksPerAccountMax",
     env: "INBOX_MAX_WEBHOOKS_PER_ACCOUNT",
     flag: "--max-webhooks-per-account",
     placeholder: "<n>",
     defaultText: "100",
     doc: "Most webhooks one account may register; one more answers 422 limit_exceeded. It also bounds the fan-out of one event, which is written in one transaction.",
-    parse: integerIn(1, MAX_WEBHOOKS_PER_ACCOUNT),
+    parse: integerIn(1, WEBHOOKS_PER_ACCOUNT_MAX),
   }),
   option({
-    key: "maxDeliveriesPerPublish",
+    key: "deliveriesPerPublishMax",
     env: "INBOX_MAX_DELIVERIES_PER_PUBLISH",
     flag: "--max-deliveries-per-publish",
     placeholder: "<n>",
     defaultText: "10000",
     doc: "Most deliveries one publish request may create (events times their subscribed webhooks); more answers 422 limit_exceeded. At least the webhooks per account; the default of that follows it when lower.",
-    parse: integerIn(1, MAX_DELIVERIES_PER_PUBLISH),
+    parse: integerIn(1, DELIVERIES_PER_PUBLISH_MAX),
   }),
   option({
-    key: "maxDataDepth",
+    key: "dataDepthMax",
     env: "INBOX_MAX_DATA_DEPTH",
     flag: "--max-data-depth",
     placeholder: "<levels>",

@@ -3,7 +3,7 @@ import type { DeliveryRecord, WebhookRecord } from "../storage/records";
 import { attemptRecord, MISSING_EVENT, nextStep } from "./attempt-outcome";
 import type { SendOutcome } from "./sender";
 
-const config = { retrySchedule: [0, 30_000, 120_000], retryAfterCapMs: 60_000 };
+const config = { retrySchedule: [0, 30_000, 120_000], retryAfterMsMax: 60_000 };
 const failure = (retryAfterMs: number | null = null): SendOutcome => ({
   ok: false,
   errorClass: "http_status",

@@ -55,7 +55,7 @@ export function attemptRecord(opts: {
 export function nextStep(
   outcome: SendOutcome,
   attempt: number,
-  config: Pick<Config, "retrySchedule" | "retryAfterCapMs">,
+  config: Pick<Config, "retrySchedule" | "retryAfterMsMax">,
   now: number,
   retryable = true,
 ): AttemptOutcomeUpdate {
@@ -66,7 +66,7 @@ export function nextStep(
     schedule: config.retrySchedule,
     now,
     retryAfterMs: outcome.retryAfterMs,
-    retryAfterCapMs: config.retryAfterCapMs,
+    retryAfterMsMax: config.retryAfterMsMax,
   });
   return decision.outcome === "retry"
     ? { status: "pending", next_attempt_at: decision.at }

@@ -1,8 +1,9 @@
 // The attempt stage of the delivery engine, one admitted delivery at a time, as a pipeline:
 //
 //   prepare  the delivery as admitted (re-read when its webhook changed since), its webhook and
-//            its event's envelope; nothing to do when it is no longer pending or the webhook is
-//            gone or disabled;
+//            its event's envelope; nothing to do when it is no longer pending, the webhook is
+//            gone or disabled, shutdown has begun, or the store refuses writes (disk full: the
+//            outcome could not be recorded, so the delivery stays due until space returns);
 //   send     one signed POST to the receiver, bounded by the per-attempt timeout;
 //   decide   the attempt's log record and the delivery's next step (a value: succeeded, failed,
 //            or pending again at a time), from the outcome and the retry policy;
@@ -65,7 +66,9 @@ export async function attempt(res: EngineResources, item: Admitted): Promise<voi
     crashed(res, item.id, err);
   }
   if (!recording) return finish(res, item.id, undefined);
-  res.work.track(
+  // Not awaited, so the slot frees now; the chain cannot reject (its failure branch handles the
+  // error) and stop() still waits for it through `res.work`.
+  void res.work.track(
     recording.then(
       (stored) => finish(res, item.id, stored),
       (err) => {

@@ -48,7 +48,7 @@ export interface DeliveryEngine extends DeliveryPort {
 
 export type SchedulerTuning = Pick<
   DueSchedulerOptions,
-  "horizonMs" | "maxHeld" | "batch" | "refillMs" | "rescanMs"
+  "horizonMs" | "heldMax" | "batch" | "refillMs" | "rescanMs"
 >;
 
 export interface DeliveryEngineDeps {
@@ -82,9 +82,9 @@ const ANNOUNCE_HORIZON_MS = 60_000;
  */
 export function defaultEnvelopeCache(config: Pick<Config, "retentionMs">, now: () => number): EnvelopeCache {
   return new EnvelopeCache({
-    maxEntries: ENVELOPES_MAX,
-    maxChars: ENVELOPE_CHARS_MAX,
-    maxAgeMs: config.retentionMs,
+    entriesMax: ENVELOPES_MAX,
+    charsMax: ENVELOPE_CHARS_MAX,
+    ageMsMax: config.retentionMs,
     now,
   });
 }

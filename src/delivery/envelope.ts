@@ -33,15 +33,15 @@ export function envelopeOf(event: EventRecord): Envelope {
 
 export interface EnvelopeCacheOptions {
   /** Envelopes kept at most. */
-  maxEntries: number;
+  entriesMax: number;
   /** Total length of the kept bodies at most, in UTF-16 code units (an 8-bit string's bytes). */
-  maxChars: number;
+  charsMax: number;
   /**
    * An envelope is answered only while its event is younger than this (created_at counted), so an
    * event deleted by retention, and perhaps stored again under its id since, is never answered
    * from memory: set it to at most the retention period.
    */
-  maxAgeMs: number;
+  ageMsMax: number;
   now: () => number;
 }
 
@@ -50,7 +50,7 @@ export interface EnvelopeCacheOptions {
  * fan-out, its first attempt right after the publish) build its body once and need not read the
  * event back. Bounded by count and by total body length: the oldest put goes first; a body longer
  * than the whole bound is not kept. Stored events never change, so what is kept is never stale
- * within `maxAgeMs`; a miss only means the caller reads the store.
+ * within `ageMsMax`; a miss only means the caller reads the store.
  */
 export class EnvelopeCache {
   private readonly entries = new Map<string, Envelope>();
@@ -90,13 +90,13 @@ export class EnvelopeCache {
     const key = keyOf(accountId, envelope.id);
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
-    const { maxEntries, maxChars } = this.opts;
-    if (maxEntries < 1 || envelope.body.length > maxChars || !this.fresh(envelope)) return;
+    const { entriesMax, charsMax } = this.opts;
+    if (entriesMax < 1 || envelope.body.length > charsMax || !this.fresh(envelope)) return;
     this.entries.set(key, envelope);
     this.chars += envelope.body.length;
     this.orderKeys.push(key);
     this.orderValues.push(envelope);
-    while (this.entries.size > maxEntries || this.chars > maxChars) {
+    while (this.entries.size > entriesMax || this.chars > charsMax) {
       const oldest = this.orderKeys[this.head] as string;
       const kept = this.orderValues[this.head] as Envelope;
       this.forget(this.head++);
@@ -114,7 +114,7 @@ export class EnvelopeCache {
   }
 
   private fresh(envelope: Envelope): boolean {
-    return this.opts.now() - envelope.created_at < this.opts.maxAgeMs;
+    return this.opts.now() - envelope.created_at < this.opts.ageMsMax;
   }
 
   private remove(key: string, envelope: Envelope): void {

@@ -155,6 +155,44 @@ describe("FairLimiter turns", () => {
   });
 });
 
+/** Attempts running now per account and per account/webhook. */
+function countRunning(running: string[]): { byAccount: Map<string, number>; byWebhook: Map<string, number> } {
+  const byAccount = new Map<string, number>();
+  const byWebhook = new Map<string, number>();
+  for (const item of running) {
+    const [a, w] = item.split("/") as [string, string];
+    byAccount.set(a, (byAccount.get(a) ?? 0) + 1);
+    byWebhook.set(`${a}/${w}`, (byWebhook.get(`${a}/${w}`) ?? 0) + 1);
+  }
+  return { byAccount, byWebhook };
+}
+
+function checkInvariants(
+  limiter: FairLimiter<string>,
+  limits: FairLimits,
+  running: string[],
+  started: string[],
+  accepted: Set<string>,
+): void {
+  const { byAccount, byWebhook } = countRunning(running);
+  expect(limiter.active).toBe(running.length);
+  expect(limiter.active).toBeLessThanOrEqual(limits.global);
+  for (const count of byAccount.values()) expect(count).toBeLessThanOrEqual(limits.perAccount);
+  for (const count of byWebhook.values()) expect(count).toBeLessThanOrEqual(limits.perWebhook);
+  // Work conserving: with waiting work and a free global slot, every waiting task is blocked
+  // by its own account or webhook cap.
+  if (limiter.waiting > 0 && limiter.active < limits.global) {
+    for (const item of accepted) {
+      if (started.includes(item)) continue;
+      const [a, w] = item.split("/") as [string, string];
+      const blocked =
+        (byAccount.get(a) ?? 0) >= limits.perAccount ||
+        (byWebhook.get(`${a}/${w}`) ?? 0) >= limits.perWebhook;
+      expect(blocked).toBe(true);
+    }
+  }
+}
+
 describe("FairLimiter against random work", () => {
   test("never exceeds a cap, never idles a slot that work could use, and runs every task once", async () => {
     const op = fc.oneof(
@@ -167,39 +205,18 @@ describe("FairLimiter against random work", () => {
         const { limiter, started, offer, finish, running } = harness(limits);
         const accepted = new Set<string>();
         let n = 0;
-        const check = () => {
-          const byAccount = new Map<string, number>();
-          const byWebhook = new Map<string, number>();
-          for (const item of running()) {
-            const [a, w] = item.split("/") as [string, string];
-            byAccount.set(a, (byAccount.get(a) ?? 0) + 1);
-            byWebhook.set(`${a}/${w}`, (byWebhook.get(`${a}/${w}`) ?? 0) + 1);
-          }
-          expect(limiter.active).toBe(running().length);
-          expect(limiter.active).toBeLessThanOrEqual(limits.global);
-          for (const count of byAccount.values()) expect(count).toBeLessThanOrEqual(limits.perAccount);
-          for (const count of byWebhook.values()) expect(count).toBeLessThanOrEqual(limits.perWebhook);
-          // Work conserving: with waiting work and a free global slot, every waiting task is blocked
-          // by its own account or webhook cap.
-          if (limiter.waiting > 0 && limiter.active < limits.global) {
-            for (const item of accepted) {
-              if (started.includes(item)) continue;
-              const [a, w] = item.split("/") as [string, string];
-              const blocked =
-                (byAccount.get(a) ?? 0) >= limits.perAccount ||
-                (byWebhook.get(`${a}/${w}`) ?? 0) >= limits.perWebhook;
-              expect(blocked).toBe(true);
-            }
-          }
+        const check = () => checkInvariants(limiter, limits, running(), started, accepted);
+        const offerOne = (account: number, webhook: number) => {
+          const item = `a${account}/w${account}-${webhook}/${n++}`;
+          if (offer(item) !== "refused") accepted.add(item);
+        };
+        const finishOne = async (pick: number) => {
+          const list = running();
+          if (list.length > 0) await finish(list[pick % list.length] as string);
         };
         for (const step of ops) {
-          if (step.kind === "offer") {
-            const item = `a${step.account}/w${step.account}-${step.webhook}/${n++}`;
-            if (offer(item) !== "refused") accepted.add(item);
-          } else {
-            const list = running();
-            if (list.length > 0) await finish(list[step.pick % list.length] as string);
-          }
+          if (step.kind === "offer") offerOne(step.account, step.webhook);
+          else await finishOne(step.pick);
           check();
         }
         while (running().length > 0) {

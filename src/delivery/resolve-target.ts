@@ -35,7 +35,7 @@ export interface TargetResolverOptions {
   /** How long a DNS failure is remembered, so a dead name does not cost a look-up per attempt. */
   failureTtlMs?: number;
   /** Hosts kept in the cache; the oldest entry goes first. */
-  maxEntries?: number;
+  entriesMax?: number;
   now?: () => number;
   lookup?: LookupFn;
   /** Where refusals are logged with the address they were for. */
@@ -49,10 +49,46 @@ export interface TargetResolver {
 
 const defaultLookup: LookupFn = (host) => dns.lookup(host, { all: true });
 
+/** Every address `host` resolves to, or the DNS failure as a result. */
+async function lookupAll(lookup: LookupFn, host: string): Promise<ResolvedAddress[] | ResolveResult> {
+  let answers: ResolvedAddress[];
+  try {
+    answers = await lookup(host);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      ok: false,
+      errorClass: "dns",
+      message: `DNS lookup of ${host} failed${code ? ` (${code})` : ""}`,
+    };
+  }
+  if (answers.length === 0)
+    return { ok: false, errorClass: "dns", message: `DNS lookup of ${host} found no address` };
+  return answers;
+}
+
+/**
+ * The address to connect to, or the first forbidden one. Every answer is checked first: one
+ * forbidden address refuses the host whichever one we would pick. `answers` is not empty.
+ */
+function chooseAddress(
+  answers: ResolvedAddress[],
+  allowPrivate: boolean,
+): { address: string; family: 4 | 6 } | { refused: string; reason: string } {
+  const checked: Array<{ address: string; family: 4 | 6 }> = [];
+  for (const a of answers) {
+    const verdict = allowPrivate ? { allowed: true as const } : checkAddress(a.address);
+    if (!verdict.allowed) return { refused: a.address, reason: verdict.reason };
+    checked.push({ address: a.address, family: a.family === 6 ? 6 : 4 });
+  }
+  // Prefer IPv4: receivers (and test servers) most often listen there, and one address is enough.
+  return checked.find((a) => a.family === 4) ?? (checked[0] as { address: string; family: 4 | 6 });
+}
+
 export function createTargetResolver(opts: TargetResolverOptions): TargetResolver {
   const ttlMs = opts.ttlMs ?? 30_000;
   const failureTtlMs = opts.failureTtlMs ?? 5_000;
-  const maxEntries = opts.maxEntries ?? 10_000;
+  const entriesMax = opts.entriesMax ?? 10_000;
   const now = opts.now ?? Date.now;
   const lookup = opts.lookup ?? defaultLookup;
   const cache = new Map<string, { expires: number; result: ResolveResult }>();
@@ -77,36 +113,16 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
   };
 
   const resolveName = async (host: string): Promise<ResolveResult> => {
-    let answers: ResolvedAddress[];
-    try {
-      answers = await lookup(host);
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      return {
-        ok: false,
-        errorClass: "dns",
-        message: `DNS lookup of ${host} failed${code ? ` (${code})` : ""}`,
-      };
-    }
-    if (answers.length === 0)
-      return { ok: false, errorClass: "dns", message: `DNS lookup of ${host} found no address` };
-    // Check every answer first: one forbidden address refuses the host whichever one we would pick.
-    const checked: Array<{ address: string; family: 4 | 6 }> = [];
-    for (const a of answers) {
-      const verdict = opts.allowPrivate ? { allowed: true as const } : checkAddress(a.address);
-      if (!verdict.allowed) {
-        return refuse(
-          host,
-          a.address,
-          verdict.reason,
-          `destination not allowed: ${host} resolves to an address that webhooks may not reach`,
-        );
-      }
-      checked.push({ address: a.address, family: a.family === 6 ? 6 : 4 });
-    }
-    // Prefer IPv4: receivers (and test servers) most often listen there, and one address is enough.
-    const pick = checked.find((a) => a.family === 4) ?? (checked[0] as { address: string; family: 4 | 6 });
-    return { ok: true, ...pick };
+    const answers = await lookupAll(lookup, host);
+    if (!Array.isArray(answers)) return answers;
+    const chosen = chooseAddress(answers, opts.allowPrivate);
+    if ("address" in chosen) return { ok: true, ...chosen };
+    return refuse(
+      host,
+      chosen.refused,
+      chosen.reason,
+      `destination not allowed: ${host} resolves to an address that webhooks may not reach`,
+    );
   };
 
   const remember = (host: string, result: ResolveResult) => {
@@ -114,34 +130,43 @@ export function createTargetResolver(opts: TargetResolverOptions): TargetResolve
     if (life <= 0) return;
     cache.delete(host);
     cache.set(host, { expires: now() + life, result });
-    if (cache.size > maxEntries) {
+    if (cache.size > entriesMax) {
       const oldest = cache.keys().next().value;
       if (oldest !== undefined) cache.delete(oldest);
     }
   };
 
+  /** The verdict on an IP literal, parsed once per host; null when `host` is a name. */
+  const literalVerdict = (host: string): Promise<ResolveResult> | null => {
+    let verdict = literals.get(host);
+    if (verdict === undefined) {
+      const literal = parseIpLiteral(host);
+      verdict = literal === null ? null : Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
+      if (literals.size >= entriesMax) literals.clear();
+      literals.set(host, verdict);
+    }
+    return verdict;
+  };
+
+  /** A name's answer from the cache, or from the one lookup of it in flight, or from a new lookup. */
+  const resolveCached = (host: string): Promise<ResolveResult> => {
+    const hit = cache.get(host);
+    if (hit && hit.expires > now()) return Promise.resolve(hit.result);
+    const inFlight = pending.get(host);
+    if (inFlight) return inFlight;
+    const p = resolveName(host).then((result) => {
+      pending.delete(host);
+      remember(host, result);
+      return result;
+    });
+    pending.set(host, p);
+    return p;
+  };
+
   return {
     resolve(rawHost: string): Promise<ResolveResult> {
       const host = rawHost.startsWith("[") && rawHost.endsWith("]") ? rawHost.slice(1, -1) : rawHost;
-      let verdict = literals.get(host);
-      if (verdict === undefined) {
-        const literal = parseIpLiteral(host);
-        verdict = literal === null ? null : Promise.resolve(check(literal, literal.includes(":") ? 6 : 4));
-        if (literals.size >= maxEntries) literals.clear();
-        literals.set(host, verdict);
-      }
-      if (verdict) return verdict;
-      const hit = cache.get(host);
-      if (hit && hit.expires > now()) return Promise.resolve(hit.result);
-      const inFlight = pending.get(host);
-      if (inFlight) return inFlight;
-      const p = resolveName(host).then((result) => {
-        pending.delete(host);
-        remember(host, result);
-        return result;
-      });
-      pending.set(host, p);
-      return p;
+      return literalVerdict(host) ?? resolveCached(host);
     },
   };
 }

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { decideRetry, parseHttpDate, parseRetryAfter } from "./retry-policy";
 
 /** The default INBOX_RETRY_SCHEDULE (0,30s,2m,8m,32m,2h), ms: attempt 1 at once, then 30 s … 2 h later. */
-const DEFAULT_RETRY_SCHEDULE_MS = [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000];
+const RETRY_SCHEDULE_MS_DEFAULT = [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000];
 
 const T0 = Date.UTC(2025, 0, 15, 10, 25, 3);
 const HOUR = 3_600_000;
@@ -17,9 +17,9 @@ describe("decideRetry", () => {
     for (;;) {
       const d = decideRetry({
         attemptsMade: attempts,
-        schedule: DEFAULT_RETRY_SCHEDULE_MS,
+        schedule: RETRY_SCHEDULE_MS_DEFAULT,
         now,
-        retryAfterCapMs: HOUR,
+        retryAfterMsMax: HOUR,
       });
       if (d.outcome === "fail") break;
       now = d.at;
@@ -31,11 +31,11 @@ describe("decideRetry", () => {
   });
 
   test("attemptsMade 0 answers when the first attempt is due", () => {
-    expect(decideRetry({ attemptsMade: 0, schedule: [0, 1000], now: T0, retryAfterCapMs: 0 })).toEqual({
+    expect(decideRetry({ attemptsMade: 0, schedule: [0, 1000], now: T0, retryAfterMsMax: 0 })).toEqual({
       outcome: "retry",
       at: T0,
     });
-    expect(decideRetry({ attemptsMade: 0, schedule: [500], now: T0, retryAfterCapMs: 0 })).toEqual({
+    expect(decideRetry({ attemptsMade: 0, schedule: [500], now: T0, retryAfterMsMax: 0 })).toEqual({
       outcome: "retry",
       at: T0 + 500,
     });
@@ -50,15 +50,15 @@ describe("decideRetry", () => {
     [1000, { outcome: "fail" }],
   ])("after %p failed attempts", (attemptsMade, expected) => {
     expect(
-      decideRetry({ attemptsMade, schedule: DEFAULT_RETRY_SCHEDULE_MS, now: T0, retryAfterCapMs: HOUR }),
+      decideRetry({ attemptsMade, schedule: RETRY_SCHEDULE_MS_DEFAULT, now: T0, retryAfterMsMax: HOUR }),
     ).toEqual(expected as never);
   });
 
   test("a one-entry schedule fails after the first attempt; an empty one at once", () => {
-    expect(decideRetry({ attemptsMade: 1, schedule: [0], now: T0, retryAfterCapMs: HOUR })).toEqual({
+    expect(decideRetry({ attemptsMade: 1, schedule: [0], now: T0, retryAfterMsMax: HOUR })).toEqual({
       outcome: "fail",
     });
-    expect(decideRetry({ attemptsMade: 0, schedule: [], now: T0, retryAfterCapMs: HOUR })).toEqual({
+    expect(decideRetry({ attemptsMade: 0, schedule: [], now: T0, retryAfterMsMax: HOUR })).toEqual({
       outcome: "fail",
     });
   });
@@ -80,10 +80,10 @@ describe("decideRetry", () => {
     expect(
       decideRetry({
         attemptsMade: 1,
-        schedule: DEFAULT_RETRY_SCHEDULE_MS,
+        schedule: RETRY_SCHEDULE_MS_DEFAULT,
         now: T0,
         retryAfterMs,
-        retryAfterCapMs: cap,
+        retryAfterMsMax: cap,
       }),
     ).toEqual({ outcome: "retry", at: T0 + delay });
   });
@@ -92,22 +92,22 @@ describe("decideRetry", () => {
     expect(
       decideRetry({
         attemptsMade: 6,
-        schedule: DEFAULT_RETRY_SCHEDULE_MS,
+        schedule: RETRY_SCHEDULE_MS_DEFAULT,
         now: T0,
         retryAfterMs: 1000,
-        retryAfterCapMs: HOUR,
+        retryAfterMsMax: HOUR,
       }),
     ).toEqual({ outcome: "fail" });
   });
 
   test("rejects arguments no caller should pass", () => {
     for (const attemptsMade of [-1, 1.5, Number.NaN]) {
-      expect(() => decideRetry({ attemptsMade, schedule: [0], now: T0, retryAfterCapMs: 0 })).toThrow(
+      expect(() => decideRetry({ attemptsMade, schedule: [0], now: T0, retryAfterMsMax: 0 })).toThrow(
         RangeError,
       );
     }
     expect(() =>
-      decideRetry({ attemptsMade: 1, schedule: [0, 1], now: Number.NaN, retryAfterCapMs: 0 }),
+      decideRetry({ attemptsMade: 1, schedule: [0, 1], now: Number.NaN, retryAfterMsMax: 0 }),
     ).toThrow(RangeError);
   });
 
@@ -119,7 +119,7 @@ describe("decideRetry", () => {
         fc.option(fc.integer({ min: -HOUR, max: 100 * HOUR })),
         fc.integer({ min: 0, max: 10 * HOUR }),
         (schedule, attemptsMade, retryAfterMs, cap) => {
-          const d = decideRetry({ attemptsMade, schedule, now: T0, retryAfterMs, retryAfterCapMs: cap });
+          const d = decideRetry({ attemptsMade, schedule, now: T0, retryAfterMs, retryAfterMsMax: cap });
           if (attemptsMade >= schedule.length) {
             expect(d.outcome).toBe("fail");
             return;

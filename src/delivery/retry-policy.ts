@@ -17,9 +17,9 @@ export function decideRetry(opts: {
   schedule: number[];
   now: number;
   retryAfterMs?: number | null;
-  retryAfterCapMs: number;
+  retryAfterMsMax: number;
 }): RetryDecision {
-  const { attemptsMade, schedule, now, retryAfterMs, retryAfterCapMs } = opts;
+  const { attemptsMade, schedule, now, retryAfterMs, retryAfterMsMax } = opts;
   if (!Number.isSafeInteger(attemptsMade) || attemptsMade < 0) {
     throw new RangeError(`attemptsMade must be a non-negative integer, got ${attemptsMade}`);
   }
@@ -27,7 +27,7 @@ export function decideRetry(opts: {
   if (attemptsMade >= schedule.length) return { outcome: "fail" };
   let delay = Math.max(0, schedule[attemptsMade] as number);
   if (retryAfterMs != null && Number.isFinite(retryAfterMs) && retryAfterMs > 0) {
-    delay = Math.max(delay, Math.min(retryAfterMs, Math.max(0, retryAfterCapMs)));
+    delay = Math.max(delay, Math.min(retryAfterMs, Math.max(0, retryAfterMsMax)));
   }
   return { outcome: "retry", at: now + delay };
 }

@@ -6,12 +6,13 @@
 // - the request goes to the address the SSRF check approved (the URL names that IP; the Host header
 //   and the TLS server name carry the webhook's host, so the certificate is still verified for it);
 // - redirects are never followed: a 3xx is a failure of class "redirect";
-// - at most MAX_RESPONSE_BYTES of the response body are read, then the stream is cancelled, so a
+// - at most RESPONSE_BYTES_MAX of the response body are read, then the stream is cancelled, so a
 //   receiver streaming without end costs neither memory nor time (a body whose Content-Length
 //   promises no more than that, uncompressed, is read in one piece: the common case, and cheaper);
 // - the URL is parsed by the same parser registration uses (src/domain/webhook-destination.ts), once
-//   per URL string; a stored URL it refuses (credentials, another scheme) fails every attempt without
-//   a connection, and its message never repeats the URL.
+//   per URL string while it stays among the last PARSED_URLS_MAX parsed; a stored URL it refuses
+//   (credentials, another scheme) fails every attempt without a connection, and its message never
+//   repeats the URL.
 
 import { parseWebhookDestination, type WebhookDestination } from "../domain/webhook-destination";
 import type { ErrorClass } from "../storage/records";
@@ -20,7 +21,7 @@ import { parseRetryAfter } from "./retry-policy";
 import { signHeaders } from "./signing";
 
 /** How much of a response body is kept (and read at all). */
-export const MAX_RESPONSE_BYTES = 4096;
+export const RESPONSE_BYTES_MAX = 4096;
 
 export interface SendTarget {
   url: string;
@@ -74,13 +75,15 @@ export async function send(
   const now = opts.now ?? Date.now;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const fail = (
-    errorClass: ErrorClass,
-    message: string,
-    status: number | null = null,
-    body: string | null = null,
-    retryAfterMs: number | null = null,
-  ): SendOutcome => ({ ok: false, errorClass, status, message, body, durationMs: elapsed(), retryAfterMs });
+  const fail: Fail = (errorClass, message, status = null, body = null, retryAfterMs = null) => ({
+    ok: false,
+    errorClass,
+    status,
+    message,
+    body,
+    durationMs: elapsed(),
+    retryAfterMs,
+  });
 
   const controller = new AbortController();
   let timedOut = false;
@@ -109,44 +112,12 @@ export async function send(
     rejectWait = null;
     if (!resolved.ok) return fail(resolved.errorClass, resolved.message);
 
-    const ipHost = resolved.family === 6 ? `[${resolved.address}]` : resolved.address;
-    const pinnedUrl = `${url.protocol}//${ipHost}:${url.port}${url.pathAndSearch}`;
-    const signed = signHeaders({
-      secret: target.secret,
-      body: request.body,
-      eventId: request.eventId,
+    const { pinnedUrl, init } = buildRequest(target, request, url, resolved, {
+      userAgent: opts.userAgent,
+      tlsCa: opts.tlsCa,
       timestampSeconds: Math.floor(now() / 1000),
-    });
-    const headers: Record<string, string> = {
-      Host: url.host,
-      "Content-Type": "application/json",
-      "User-Agent": opts.userAgent,
-      "X-Inbox-Signature": signed["X-Inbox-Signature"],
-      "X-Inbox-Timestamp": signed["X-Inbox-Timestamp"],
-      "webhook-id": signed["webhook-id"],
-      "webhook-timestamp": signed["webhook-timestamp"],
-      "webhook-signature": signed["webhook-signature"],
-      "X-Inbox-Event-Id": request.eventId,
-      "X-Inbox-Event-Type": request.eventType,
-      "X-Inbox-Attempt": String(request.attempt),
-    };
-    if (request.deliveryId !== null) headers["X-Inbox-Delivery-Id"] = request.deliveryId;
-    const init: RequestInit & { tls?: { serverName?: string; ca?: string } } = {
-      method: "POST",
-      body: request.body,
-      headers,
-      redirect: "manual",
       signal: controller.signal,
-      keepalive: true,
-    };
-    if (url.protocol === "https:") {
-      init.tls = {
-        // Certificates are checked against the host name; an IP literal has none to send.
-        ...(url.literal === null ? { serverName: url.hostname } : {}),
-        ...(opts.tlsCa ? { ca: opts.tlsCa } : {}),
-      };
-    }
-
+    });
     const response = await fetch(pinnedUrl, init);
     status = response.status;
     // The status decides the outcome; a body that cannot be read within the timeout only
@@ -154,18 +125,7 @@ export async function send(
     const body = await readBody(response);
 
     if (status >= 200 && status < 300) return { ok: true, status, body, durationMs: elapsed() };
-    if (status >= 300 && status < 400) {
-      const location = response.headers.get("location");
-      return fail(
-        "redirect",
-        `HTTP ${status} redirect${location ? ` to ${location}` : ""} (not followed)`,
-        status,
-        body,
-      );
-    }
-    const retryAfterMs =
-      status === 429 || status === 503 ? parseRetryAfter(response.headers.get("retry-after"), now()) : null;
-    return fail("http_status", `HTTP ${status}`, status, body, retryAfterMs);
+    return failedOutcome(response, body, now(), fail);
   } catch (err) {
     if (timedOut) return fail("timeout", `no response within ${opts.timeoutMs} ms`, status);
     if (outer?.aborted) return fail("network", "attempt aborted: shutting down", status);
@@ -177,8 +137,84 @@ export async function send(
   }
 }
 
+type Fail = (
+  errorClass: ErrorClass,
+  message: string,
+  status?: number | null,
+  body?: string | null,
+  retryAfterMs?: number | null,
+) => SendOutcome;
+
+/** The outcome of a response that is not a 2xx: a redirect (never followed) or a failing status. */
+function failedOutcome(response: Response, body: string, nowMs: number, fail: Fail): SendOutcome {
+  const status = response.status;
+  if (status >= 300 && status < 400) {
+    const location = response.headers.get("location");
+    return fail(
+      "redirect",
+      `HTTP ${status} redirect${location ? ` to ${location}` : ""} (not followed)`,
+      status,
+      body,
+    );
+  }
+  const retryAfterMs =
+    status === 429 || status === 503 ? parseRetryAfter(response.headers.get("retry-after"), nowMs) : null;
+  return fail("http_status", `HTTP ${status}`, status, body, retryAfterMs);
+}
+
+/**
+ * The signed request to the approved address: the URL names that IP, while the Host header and the
+ * TLS server name carry the webhook's host.
+ */
+function buildRequest(
+  target: SendTarget,
+  request: SendRequest,
+  url: WebhookDestination,
+  resolved: Extract<ResolveResult, { ok: true }>,
+  opts: Pick<SendOptions, "userAgent" | "tlsCa"> & { timestampSeconds: number; signal: AbortSignal },
+): { pinnedUrl: string; init: RequestInit & { tls?: { serverName?: string; ca?: string } } } {
+  const ipHost = resolved.family === 6 ? `[${resolved.address}]` : resolved.address;
+  const pinnedUrl = `${url.protocol}//${ipHost}:${url.port}${url.pathAndSearch}`;
+  const signed = signHeaders({
+    secret: target.secret,
+    body: request.body,
+    eventId: request.eventId,
+    timestampSeconds: opts.timestampSeconds,
+  });
+  const headers: Record<string, string> = {
+    Host: url.host,
+    "Content-Type": "application/json",
+    "User-Agent": opts.userAgent,
+    "X-Inbox-Signature": signed["X-Inbox-Signature"],
+    "X-Inbox-Timestamp": signed["X-Inbox-Timestamp"],
+    "webhook-id": signed["webhook-id"],
+    "webhook-timestamp": signed["webhook-timestamp"],
+    "webhook-signature": signed["webhook-signature"],
+    "X-Inbox-Event-Id": request.eventId,
+    "X-Inbox-Event-Type": request.eventType,
+    "X-Inbox-Attempt": String(request.attempt),
+  };
+  if (request.deliveryId !== null) headers["X-Inbox-Delivery-Id"] = request.deliveryId;
+  const init: RequestInit & { tls?: { serverName?: string; ca?: string } } = {
+    method: "POST",
+    body: request.body,
+    headers,
+    redirect: "manual",
+    signal: opts.signal,
+    keepalive: true,
+  };
+  if (url.protocol === "https:") {
+    init.tls = {
+      // Certificates are checked against the host name; an IP literal has none to send.
+      ...(url.literal === null ? { serverName: url.hostname } : {}),
+      ...(opts.tlsCa ? { ca: opts.tlsCa } : {}),
+    };
+  }
+  return { pinnedUrl, init };
+}
+
 /** Parses kept, by URL string; the oldest goes first. Entries are pure functions of the string. */
-const MAX_PARSED_URLS = 1024;
+const PARSED_URLS_MAX = 1024;
 const destinations = new Map<string, WebhookDestination | string>();
 
 /** The URL's destination, or why it cannot be sent to. */
@@ -187,7 +223,7 @@ function destinationOf(raw: string): WebhookDestination | string {
   if (cached !== undefined) return cached;
   const parsed = parseWebhookDestination(raw);
   const entry = parsed.ok ? parsed.destination : `webhook URL ${parsed.reason}`;
-  if (destinations.size >= MAX_PARSED_URLS) {
+  if (destinations.size >= PARSED_URLS_MAX) {
     const oldest = destinations.keys().next().value;
     if (oldest !== undefined) destinations.delete(oldest);
   }
@@ -231,7 +267,7 @@ function unlinkAbort(outer: AbortSignal, abort: (reason: unknown) => void): void
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
-/** Up to MAX_RESPONSE_BYTES of the body as (lossy) UTF-8. Never throws. */
+/** Up to RESPONSE_BYTES_MAX of the body as (lossy) UTF-8. Never throws. */
 function readBody(response: Response): Promise<string> | string {
   // No body by the protocol's framing (RFC 9112 §6.3).
   if (response.status === 204 || response.status === 304) return "";
@@ -241,7 +277,7 @@ function readBody(response: Response): Promise<string> | string {
 }
 
 /**
- * The body's length when the headers promise one of at most MAX_RESPONSE_BYTES as sent, null
+ * The body's length when the headers promise one of at most RESPONSE_BYTES_MAX as sent, null
  * otherwise (no Content-Length, chunked, larger, or content-encoded: fetch decompresses, so a small
  * compressed length says nothing about the size read).
  */
@@ -249,7 +285,7 @@ export function smallBodyLength(headers: Headers): number | null {
   const raw = headers.get("content-length");
   if (raw === null || !/^\d{1,5}$/.test(raw)) return null;
   const length = Number(raw);
-  if (length > MAX_RESPONSE_BYTES || headers.has("content-encoding")) return null;
+  if (length > RESPONSE_BYTES_MAX || headers.has("content-encoding")) return null;
   return length;
 }
 
@@ -260,13 +296,13 @@ export function smallBodyLength(headers: Headers): number | null {
 async function readWhole(response: Response): Promise<string> {
   try {
     const bytes = await response.bytes();
-    return utf8.decode(bytes.length > MAX_RESPONSE_BYTES ? bytes.subarray(0, MAX_RESPONSE_BYTES) : bytes);
+    return utf8.decode(bytes.length > RESPONSE_BYTES_MAX ? bytes.subarray(0, RESPONSE_BYTES_MAX) : bytes);
   } catch {
     return "";
   }
 }
 
-/** Reads up to MAX_RESPONSE_BYTES of a streamed body, then cancels the rest. Never throws. */
+/** Reads up to RESPONSE_BYTES_MAX of a streamed body, then cancels the rest. Never throws. */
 async function readCapped(response: Response): Promise<string> {
   const stream = response.body;
   if (!stream) return "";
@@ -274,10 +310,10 @@ async function readCapped(response: Response): Promise<string> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    while (total < MAX_RESPONSE_BYTES) {
+    while (total < RESPONSE_BYTES_MAX) {
       const { done, value } = await reader.read();
       if (done) break;
-      const take = value.subarray(0, MAX_RESPONSE_BYTES - total);
+      const take = value.subarray(0, RESPONSE_BYTES_MAX - total);
       chunks.push(take);
       total += take.length;
     }

@@ -21,7 +21,7 @@ export function inboxSignature(secret: string, body: string | Uint8Array): strin
 }
 
 /** Decoded Standard Webhooks keys by secret; at most this many, the oldest evicted first. */
-const MAX_CACHED_KEYS = 1024;
+const CACHED_KEYS_MAX = 1024;
 const standardKeys = new Map<string, Buffer>();
 
 function standardKey(secret: string): Buffer {
@@ -30,7 +30,7 @@ function standardKey(secret: string): Buffer {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
   const key = Buffer.from(encoded, "base64");
   if (key.length === 0) throw new Error("webhook secret has an empty key");
-  if (standardKeys.size >= MAX_CACHED_KEYS) {
+  if (standardKeys.size >= CACHED_KEYS_MAX) {
     const oldest = standardKeys.keys().next().value;
     if (oldest !== undefined) standardKeys.delete(oldest);
   }

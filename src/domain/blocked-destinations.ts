@@ -8,12 +8,12 @@
 // resolve to such addresses are refused at each attempt, with `ssrf_blocked` in the delivery log.
 
 import type { Logger } from "../observability/logger";
-import type { WebhookRecord } from "../storage/records";
+import type { Page, WebhookRecord } from "../storage/records";
 import type { Store } from "../storage/store";
 import { checkWebhookUrl } from "./webhook-destination";
 
 /** Start-up log lines naming one webhook each; the rest are counted in one summary line. */
-export const MAX_LOGGED_BLOCKED = 20;
+export const LOGGED_BLOCKED_MAX = 20;
 /** Records read per listing call while scanning. */
 const SCAN_PAGE = 100;
 
@@ -32,22 +32,24 @@ export function* blockedWebhooks(
   pageSize = SCAN_PAGE,
 ): Generator<{ webhook: WebhookRecord; reason: string }> {
   if (allowPrivateTargets) return;
-  let accountCursor: string | undefined;
-  do {
-    const accounts = store.accounts.list({ limit: pageSize, cursor: accountCursor });
-    for (const account of accounts.data) {
-      let cursor: string | undefined;
-      do {
-        const page = store.webhooks.list(account.id, { limit: pageSize, cursor });
-        for (const webhook of page.data) {
-          const reason = blockedDestinationReason(webhook.url, false);
-          if (reason !== null) yield { webhook, reason };
-        }
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor !== undefined);
+  for (const account of everyItem((cursor) => store.accounts.list({ limit: pageSize, cursor }))) {
+    for (const webhook of everyItem((cursor) =>
+      store.webhooks.list(account.id, { limit: pageSize, cursor }),
+    )) {
+      const reason = blockedDestinationReason(webhook.url, false);
+      if (reason !== null) yield { webhook, reason };
     }
-    accountCursor = accounts.next_cursor ?? undefined;
-  } while (accountCursor !== undefined);
+  }
+}
+
+/** Every item of a listing, read page by page. */
+function* everyItem<T>(list: (cursor: string | undefined) => Page<T>): Generator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = list(cursor);
+    yield* page.data;
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined);
 }
 
 /**
@@ -59,7 +61,7 @@ export function logBlockedWebhooks(
   store: Pick<Store, "accounts" | "webhooks">,
   allowPrivateTargets: boolean,
   logger: Pick<Logger, "warn">,
-  max = MAX_LOGGED_BLOCKED,
+  max = LOGGED_BLOCKED_MAX,
 ): number {
   let total = 0;
   for (const { webhook, reason } of blockedWebhooks(store, allowPrivateTargets)) {

@@ -39,7 +39,7 @@ export interface EventsServiceDeps {
   catalog: EventCatalog;
   delivery: DeliveryPort;
   metrics: Metrics;
-  config: Pick<Config, "retrySchedule" | "maxDeliveriesPerPublish">;
+  config: Pick<Config, "retrySchedule" | "deliveriesPerPublishMax">;
   now: () => number;
 }
 
@@ -51,7 +51,7 @@ export class EventsService {
 
   /**
    * Validates every input first (issues named `<fieldPrefix><index>/...` for batches) and checks the
-   * fan-out against maxDeliveriesPerPublish: a bad request writes nothing. Then stores the events in
+   * fan-out against deliveriesPerPublishMax: a bad request writes nothing. Then stores the events in
    * order, in writes of whole events with all their deliveries of at most PUBLISH_CHUNK_RECORDS
    * records each (./publish-chunks.ts), each durable before the next starts, so that a large batch
    * never holds the write transaction or the event loop for long. The engine hears of each write's
@@ -65,7 +65,7 @@ export class EventsService {
     const fanOut = this.fanOut(accountId, inputs);
     const weights = inputs.map((input) => 1 + (fanOut.get(input.type)?.length ?? 0));
     const deliveries = weights.reduce((sum, w) => sum + w - 1, 0);
-    const max = this.deps.config.maxDeliveriesPerPublish;
+    const max = this.deps.config.deliveriesPerPublishMax;
     if (deliveries > max) throw LimitExceededError.deliveriesPerPublish(max, deliveries);
 
     const now = this.deps.now();

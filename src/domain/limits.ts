@@ -4,7 +4,7 @@
 
 import type { Config } from "../config/config";
 
-export type LimitKey = keyof Pick<Config, "maxWebhooksPerAccount" | "maxDeliveriesPerPublish">;
+export type LimitKey = keyof Pick<Config, "webhooksPerAccountMax" | "deliveriesPerPublishMax">;
 
 export class LimitExceededError extends Error {
   constructor(
@@ -21,7 +21,7 @@ export class LimitExceededError extends Error {
 
   static webhooksPerAccount(max: number): LimitExceededError {
     return new LimitExceededError(
-      "maxWebhooksPerAccount",
+      "webhooksPerAccountMax",
       max,
       `the account has reached its limit of ${max} webhooks; delete one before registering another`,
     );
@@ -29,7 +29,7 @@ export class LimitExceededError extends Error {
 
   static deliveriesPerPublish(max: number, requested: number): LimitExceededError {
     return new LimitExceededError(
-      "maxDeliveriesPerPublish",
+      "deliveriesPerPublishMax",
       max,
       `this publish would create ${requested} deliveries, more than the ${max} allowed in one request; ` +
         "publish fewer events per request",

@@ -39,7 +39,7 @@ export function createServices(deps: ServicesDeps): Services {
       catalog,
       delivery,
       allowPrivateTargets: config.allowPrivateTargets,
-      maxWebhooksPerAccount: config.maxWebhooksPerAccount,
+      webhooksPerAccountMax: config.webhooksPerAccountMax,
       now,
     }),
     events: new EventsService({ store, catalog, delivery, metrics, config, now }),

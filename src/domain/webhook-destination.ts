@@ -7,7 +7,7 @@
 import { checkAddress, isLocalhostName, parseIpLiteral } from "../net/ssrf-guard";
 import type { FieldIssue } from "./errors";
 
-export const MAX_URL_LENGTH = 2048;
+export const URL_LENGTH_MAX = 2048;
 
 /** An http(s) URL with a host and no credentials, in the parts an attempt needs. */
 export interface WebhookDestination {
@@ -32,7 +32,7 @@ const invalid = (reason: string): DestinationParse => ({ ok: false, reason });
  * rather than parsed without them, so no part of a webhook's URL can travel as an Authorization header.
  */
 export function parseWebhookDestination(raw: string): DestinationParse {
-  if (raw.length > MAX_URL_LENGTH) return invalid(`must be at most ${MAX_URL_LENGTH} characters`);
+  if (raw.length > URL_LENGTH_MAX) return invalid(`must be at most ${URL_LENGTH_MAX} characters`);
   // The URL parser would trim these silently; refuse them so the stored URL is the one checked.
   if (raw !== raw.trim()) return invalid("must not have leading or trailing whitespace");
   let url: URL;

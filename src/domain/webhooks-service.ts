@@ -33,7 +33,7 @@ export interface WebhooksServiceDeps {
   delivery: DeliveryPort;
   allowPrivateTargets: boolean;
   /** Most webhooks an account may have; creating one more is refused (LimitExceededError). */
-  maxWebhooksPerAccount: number;
+  webhooksPerAccountMax: number;
   now: () => number;
 }
 
@@ -54,7 +54,7 @@ export class WebhooksService {
       created_at: now,
       updated_at: now,
     };
-    const max = this.deps.maxWebhooksPerAccount;
+    const max = this.deps.webhooksPerAccountMax;
     if (!(await this.deps.store.webhooks.create(webhook, max)))
       throw LimitExceededError.webhooksPerAccount(max);
     await this.deps.store.flushed();

@@ -63,22 +63,27 @@ function pathOf(request: Request): string {
   }
 }
 
+/** No route matched: 405 naming the allowed methods when the path exists, else 404. */
+function notFound(request: Request, routeMethods: RouteMethods): Response {
+  const path = pathOf(request);
+  const allowed = routeMethods.allowed(path);
+  if (allowed.length > 0 && !allowed.includes(request.method.toUpperCase())) {
+    return errorResponse(ApiError.methodNotAllowed(allowed), { allow: allowed.join(", ") });
+  }
+  return errorResponse(new ApiError(404, "not_found", `no route for ${request.method} ${path}`));
+}
+
+/** Elysia wraps whatever the body parser threw; our parser throws ApiErrors (400/413/415/422). */
+function parseFailed(error: unknown): Response {
+  const cause = (error as Error).cause;
+  if (cause instanceof ApiError) return errorResponse(cause);
+  return errorResponse(ApiError.malformedJson("request body is not valid JSON"));
+}
+
 export function errorHandler(deps: { logger: Logger; routeMethods: RouteMethods }) {
   return new Elysia({ name: "error-handler" }).onError({ as: "global" }, ({ code, error, request }) => {
-    if (code === "NOT_FOUND") {
-      const path = pathOf(request);
-      const allowed = deps.routeMethods.allowed(path);
-      if (allowed.length > 0 && !allowed.includes(request.method.toUpperCase())) {
-        return errorResponse(ApiError.methodNotAllowed(allowed), { allow: allowed.join(", ") });
-      }
-      return errorResponse(new ApiError(404, "not_found", `no route for ${request.method} ${path}`));
-    }
-    if (code === "PARSE") {
-      // Elysia wraps whatever the body parser threw; our parser throws ApiErrors (400/413/415/422).
-      const cause = (error as Error).cause;
-      if (cause instanceof ApiError) return errorResponse(cause);
-      return errorResponse(ApiError.malformedJson("request body is not valid JSON"));
-    }
+    if (code === "NOT_FOUND") return notFound(request, deps.routeMethods);
+    if (code === "PARSE") return parseFailed(error);
     const apiError = toApiError(error);
     if (apiError) return errorResponse(apiError);
     deps.logger.error("request failed", {

@@ -1,6 +1,7 @@
-// The HTTP API: builds the Elysia app (not listening; src/app.ts calls .listen). Order matters:
-// the error handler first, then the request guards (503, 413, body parsing), then authentication,
-// then the routes. Each route module is the controller of one resource and calls domain services.
+// The HTTP API: builds the Elysia app, which does not listen itself (src/app.ts hands its `handle`
+// to Bun.serve). Order matters: the error handler first, then the request guards (503, 413, body
+// parsing, integer query parameters), then authentication, then the routes. Each route module is
+// the controller of one resource and calls domain services.
 
 import { Elysia } from "elysia";
 import type { Config } from "../config/config";
@@ -73,8 +74,8 @@ export function createHttpApp(deps: HttpDeps) {
     .use(errorHandler({ logger: deps.logger, routeMethods }))
     .use(
       requestGuards({
-        maxBodyBytes: deps.config.maxBodyBytes,
-        maxDataDepth: deps.config.maxDataDepth,
+        bodyBytesMax: deps.config.bodyBytesMax,
+        dataDepthMax: deps.config.dataDepthMax,
         isShuttingDown: deps.isShuttingDown,
       }),
     )

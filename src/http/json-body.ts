@@ -26,7 +26,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * streams request bodies with backpressure and discards what a handler leaves unread, so memory
  * stays bounded whatever a client declares or sends (2 GB declared or chunked: flat at about 30 MB).
  */
-export const SOCKET_BODY_LIMIT_BYTES = Number.MAX_SAFE_INTEGER;
+export const SOCKET_BODY_BYTES_MAX = Number.MAX_SAFE_INTEGER;
 
 /** A non-negative decimal integer, as RFC 9110 defines Content-Length (no sign, space or exponent). */
 const DECIMAL = /^\d+$/;
@@ -38,17 +38,17 @@ const DECIMAL = /^\d+$/;
 export async function readJsonBody(
   request: Request,
   contentType: string,
-  maxBytes: number,
+  bytesMax: number,
   limits: JsonLimits,
 ): Promise<unknown> {
   const declared = request.headers.get("content-length");
   let bytes: Uint8Array | null;
   if (declared !== null && DECIMAL.test(declared)) {
-    if (Number(declared) > maxBytes) throw ApiError.tooLarge(maxBytes);
+    if (Number(declared) > bytesMax) throw ApiError.tooLarge(bytesMax);
     bytes = await request.bytes();
-    if (bytes.byteLength > maxBytes) throw ApiError.tooLarge(maxBytes);
+    if (bytes.byteLength > bytesMax) throw ApiError.tooLarge(bytesMax);
   } else {
-    bytes = await readCapped(request, maxBytes);
+    bytes = await readCapped(request, bytesMax);
   }
   if (bytes === null || bytes.byteLength === 0) return null;
   if (contentType.trim().toLowerCase() !== "application/json") throw ApiError.unsupportedMediaType();
@@ -67,7 +67,7 @@ export async function readJsonBody(
 }
 
 /** Streams the body chunk by chunk, answering 413 at the first byte over the limit. */
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array | null> {
+async function readCapped(request: Request, bytesMax: number): Promise<Uint8Array | null> {
   if (request.body === null) return null;
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -76,9 +76,9 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > maxBytes) {
+    if (total > bytesMax) {
       await reader.cancel().catch(() => {});
-      throw ApiError.tooLarge(maxBytes);
+      throw ApiError.tooLarge(bytesMax);
     }
     chunks.push(value);
   }

@@ -229,9 +229,14 @@ class JsonScanner {
       exponent = i - from > 6 ? Number.POSITIVE_INFINITY : Number(text.slice(from, i));
     }
     this.pos = i;
+    return this.exact(start, i, digits, exponent);
+  }
+
+  /** Reports the number text[start, end) when a 64-bit float would not carry it exactly. */
+  private exact(start: number, end: number, digits: number, exponent: number): number {
     // Up to 15 digits within the normal range always survive; anything else is compared exactly.
     if (digits <= 15 && exponent <= 280) return AFTER_VALUE;
-    const arrives = alteredNumber(text.slice(start, i));
+    const arrives = alteredNumber(this.text.slice(start, end));
     if (arrives === undefined) return AFTER_VALUE;
     this.report(
       this.depth,
@@ -288,19 +293,22 @@ class JsonScanner {
   private afterValue(c: number): number {
     if (this.depth === 0) return this.fail(`unexpected ${this.found()} after the JSON value`);
     const kind = this.kinds[this.depth];
-    if (c === 44) {
-      this.pos++;
-      const count = (this.counts[this.depth] ?? 0) + 1;
-      this.counts[this.depth] = count;
-      if (count === this.limits.itemsMax) {
-        const what = kind === OBJECT ? "members; objects" : "items; arrays";
-        this.report(this.depth - 1, `has more than ${count} ${what} may have at most ${count}`);
-        if (this.issues.length >= ISSUES_MAX) return STOPPED;
-      }
-      return kind === OBJECT ? KEY : VALUE;
-    }
+    if (c === 44) return this.comma(kind);
     if (c === 125 || c === 93) return this.close(c === 125 ? OBJECT : ARRAY);
     return this.fail(`expected "," or "${kind === OBJECT ? "}" : "]"}", found ${this.found()}`);
+  }
+
+  /** A comma in the container open at the current depth: one more item, counted against the limit. */
+  private comma(kind: number | undefined): number {
+    this.pos++;
+    const count = (this.counts[this.depth] ?? 0) + 1;
+    this.counts[this.depth] = count;
+    if (count === this.limits.itemsMax) {
+      const what = kind === OBJECT ? "members; objects" : "items; arrays";
+      this.report(this.depth - 1, `has more than ${count} ${what} may have at most ${count}`);
+      if (this.issues.length >= ISSUES_MAX) return STOPPED;
+    }
+    return kind === OBJECT ? KEY : VALUE;
   }
 
   private fail(reason: string): number {

@@ -10,14 +10,14 @@ import { JSON_LIMITS_DEFAULT, type JsonLimits } from "./json-limits";
 import { INTEGER_QUERY_PARAMETERS } from "./models/common";
 
 export interface RequestGuardsDeps {
-  maxBodyBytes: number;
+  bodyBytesMax: number;
   /** Levels of nesting allowed in event data; the other JSON limits are fixed. */
-  maxDataDepth: number;
+  dataDepthMax: number;
   isShuttingDown: () => boolean;
 }
 
 export function requestGuards(deps: RequestGuardsDeps) {
-  const limits: JsonLimits = { ...JSON_LIMITS_DEFAULT, dataDepthMax: deps.maxDataDepth };
+  const limits: JsonLimits = { ...JSON_LIMITS_DEFAULT, dataDepthMax: deps.dataDepthMax };
   return new Elysia({ name: "request-guards" })
     .onRequest(({ request }) => {
       if (deps.isShuttingDown() && new URL(request.url).pathname !== "/health") throw ApiError.unavailable();
@@ -26,11 +26,11 @@ export function requestGuards(deps: RequestGuardsDeps) {
         const length = Number(declared);
         if (!Number.isFinite(length) || length < 0)
           throw ApiError.badRequest("Content-Length is not a number");
-        if (length > deps.maxBodyBytes) throw ApiError.tooLarge(deps.maxBodyBytes);
+        if (length > deps.bodyBytesMax) throw ApiError.tooLarge(deps.bodyBytesMax);
       }
     })
     .onParse({ as: "global" }, ({ request }, contentType) =>
-      readJsonBody(request, contentType, deps.maxBodyBytes, limits),
+      readJsonBody(request, contentType, deps.bodyBytesMax, limits),
     )
     .onTransform({ as: "global" }, ({ query, request }) =>
       readIntegerQuery(query as Record<string, unknown>, request.url),

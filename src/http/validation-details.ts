@@ -6,35 +6,42 @@ import type { ValidationError } from "elysia";
 import type { FieldIssue } from "../domain/errors";
 import { describeValueError } from "../domain/value-issues";
 
-const MAX_ISSUES = 50;
+const ISSUES_MAX = 50;
+
+type Where = "query" | "path" | "body";
 
 export function validationIssues(error: ValidationError): FieldIssue[] {
-  const where = error.type === "query" ? "query" : error.type === "params" ? "path" : "body";
-  let raw: ValueError[] = [];
-  try {
-    raw = error.all as unknown as ValueError[];
-  } catch {
-    raw = [];
-  }
+  const where: Where = error.type === "query" ? "query" : error.type === "params" ? "path" : "body";
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
-  for (const e of raw) {
-    // Body fields are JSON pointers (/events/3/data/to); query parameters are named bare (limit).
-    const path = e.path === "" || e.path === undefined ? where : e.path;
-    const field = where === "query" && path !== where ? path.replace(/^\//, "") : path;
+  for (const e of valueErrors(error)) {
+    const field = fieldOf(e, where);
     if (seen.has(field)) continue; // the first reason per field is the informative one
     seen.add(field);
-    const reason =
-      field === "body" && (error.value === null || error.value === undefined)
-        ? "a JSON object body is required"
-        : where === "query"
-          ? describeQueryError(e)
-          : describeValueError(e);
-    issues.push({ field, reason });
-    if (issues.length >= MAX_ISSUES) break;
+    issues.push({ field, reason: reasonFor(field, where, e, error.value) });
+    if (issues.length >= ISSUES_MAX) break;
   }
   if (issues.length === 0) issues.push({ field: where, reason: "is not valid" });
   return issues;
+}
+
+function valueErrors(error: ValidationError): ValueError[] {
+  try {
+    return error.all as unknown as ValueError[];
+  } catch {
+    return [];
+  }
+}
+
+/** Body fields are JSON pointers (/events/3/data/to); query parameters are named bare (limit). */
+function fieldOf(e: ValueError, where: Where): string {
+  const path = e.path === "" || e.path === undefined ? where : e.path;
+  return where === "query" && path !== where ? path.replace(/^\//, "") : path;
+}
+
+function reasonFor(field: string, where: Where, e: ValueError, value: unknown): string {
+  if (field === "body" && (value === null || value === undefined)) return "a JSON object body is required";
+  return where === "query" ? describeQueryError(e) : describeValueError(e);
 }
 
 /** Query parameters are text: an integer one that is not plain decimal digits is told how to write it. */

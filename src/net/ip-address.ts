@@ -62,32 +62,34 @@ export function parseIPv6(s: string): number[] | null {
   if (s.length === 0 || s.length > 45 || !/^[0-9a-fA-F:.]+$/.test(s)) return null;
   const halves = s.split("::");
   if (halves.length > 2) return null;
-  const parseGroups = (text: string): number[] | null => {
-    if (text === "") return [];
-    const out: number[] = [];
-    const pieces = text.split(":");
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i] as string;
-      if (i === pieces.length - 1 && piece.includes(".")) {
-        const v4 = parseIPv4(piece);
-        if (v4 === null) return null;
-        out.push(v4 >>> 16, v4 & 0xffff);
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) {
-        out.push(Number.parseInt(piece, 16));
-      } else {
-        return null;
-      }
-    }
-    return out;
-  };
-  const head = parseGroups(halves[0] as string);
+  const head = parseIPv6Groups(halves[0] as string);
   if (head === null) return null;
   if (halves.length === 1) return head.length === 8 ? head : null;
   // A dotted quad may only end the address, so it cannot sit before the `::`.
   if ((halves[0] as string).includes(".")) return null;
-  const tail = parseGroups(halves[1] as string);
+  const tail = parseIPv6Groups(halves[1] as string);
   if (tail === null || head.length + tail.length > 7) return null;
   return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** One side of a `::` (or a whole address without one) as 16-bit groups; a dotted quad may end it. */
+function parseIPv6Groups(text: string): number[] | null {
+  if (text === "") return [];
+  const out: number[] = [];
+  const pieces = text.split(":");
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i] as string;
+    if (i === pieces.length - 1 && piece.includes(".")) {
+      const v4 = parseIPv4(piece);
+      if (v4 === null) return null;
+      out.push(v4 >>> 16, v4 & 0xffff);
+    } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) {
+      out.push(Number.parseInt(piece, 16));
+    } else {
+      return null;
+    }
+  }
+  return out;
 }
 
 /** RFC 5952 text: lowercase, no leading zeros, the longest run (2+) of zero groups as `::`. */

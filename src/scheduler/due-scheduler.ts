@@ -9,7 +9,7 @@
 //
 // Guarantees:
 // - memory is bounded whatever the backlog: the timer plus the ids handed out never exceed
-//   `maxHeld` through refills (announced entries may add at most `maxHeld / 10` more);
+//   `heldMax` through refills (announced entries may add at most `heldMax / 10` more);
 // - start is instant: nothing is loaded before `start()` returns; refills page through the queue
 //   `batch` entries at a time with a yield between pages, so a million pending entries never block
 //   the event loop (the HTTP server answers while the backlog loads);
@@ -37,7 +37,7 @@ export interface DueSchedulerOptions {
   /** How far ahead entries are loaded into memory. */
   horizonMs?: number;
   /** Ids in memory at most (the timer's plus those handed out). */
-  maxHeld?: number;
+  heldMax?: number;
   /** Entries read from the store per page. */
   batch?: number;
   /** How often the queue is read for entries that came into the horizon. */
@@ -45,11 +45,11 @@ export interface DueSchedulerOptions {
   /** How often the queue is re-read from its start, for entries left out or never announced. */
   rescanMs?: number;
   /** Least time between two re-reads asked for by rescanSoon(). */
-  minRescanGapMs?: number;
+  rescanGapMsMin?: number;
 }
 
 type Tuning = Required<
-  Pick<DueSchedulerOptions, "horizonMs" | "maxHeld" | "batch" | "refillMs" | "rescanMs" | "minRescanGapMs">
+  Pick<DueSchedulerOptions, "horizonMs" | "heldMax" | "batch" | "refillMs" | "rescanMs" | "rescanGapMsMin">
 >;
 
 export class DueScheduler {
@@ -79,11 +79,11 @@ export class DueScheduler {
     this.now = deps.now ?? Date.now;
     this.tuning = {
       horizonMs: deps.horizonMs ?? 60_000,
-      maxHeld: deps.maxHeld ?? 50_000,
+      heldMax: deps.heldMax ?? 50_000,
       batch: deps.batch ?? 1_000,
       refillMs: deps.refillMs ?? 1_000,
       rescanMs: deps.rescanMs ?? 10_000,
-      minRescanGapMs: deps.minRescanGapMs ?? 100,
+      rescanGapMsMin: deps.rescanGapMsMin ?? 100,
     };
     this.timer = new HeapTimer<true>({ now: this.now() });
   }
@@ -125,9 +125,9 @@ export class DueScheduler {
       this.timer.cancel(entry.delivery_id);
       return false;
     }
-    const { maxHeld } = this.tuning;
+    const { heldMax } = this.tuning;
     const known = this.timer.has(entry.delivery_id);
-    if (!known && this.inMemory() >= maxHeld + Math.floor(maxHeld / 10)) return false;
+    if (!known && this.inMemory() >= heldMax + Math.floor(heldMax / 10)) return false;
     this.timer.schedule(entry.delivery_id, entry.due, true);
     this.arm();
     return true;
@@ -136,7 +136,7 @@ export class DueScheduler {
   /** The dispatcher is done with an id handed out: it may be loaded (or scheduled) again. */
   release(deliveryId: string): void {
     if (!this.out.delete(deliveryId)) return;
-    if (!this.starved || !this.running || this.inMemory() >= this.tuning.maxHeld) return;
+    if (!this.starved || !this.running || this.inMemory() >= this.tuning.heldMax) return;
     this.starved = false;
     this.requestRefill();
   }
@@ -152,7 +152,7 @@ export class DueScheduler {
 
   /**
    * There is room again for entries left out: re-read the queue soon from the earliest of them
-   * (from its start when none was reported), at most once every `minRescanGapMs`.
+   * (from its start when none was reported), at most once every `rescanGapMsMin`.
    */
   rescanSoon(): void {
     if (!this.running) return;
@@ -161,7 +161,7 @@ export class DueScheduler {
       this.refillAgain = true;
       return;
     }
-    const wait = this.lastReread + this.tuning.minRescanGapMs - this.now();
+    const wait = this.lastReread + this.tuning.rescanGapMsMin - this.now();
     if (wait <= 0) {
       this.requestRefill();
       return;
@@ -210,7 +210,7 @@ export class DueScheduler {
   /** Reads one page of the queue into the timer; true when the page was full (more may follow). */
   private loadPage(now: number): boolean {
     this.choosePass(now);
-    const room = this.tuning.maxHeld - this.inMemory();
+    const room = this.tuning.heldMax - this.inMemory();
     if (room <= 0) {
       this.starved = true; // release() resumes as soon as the dispatcher frees room
       return false;
@@ -232,7 +232,7 @@ export class DueScheduler {
 
   /** Moves the cursor back for a re-read when one was asked for (from the earliest left out). */
   private choosePass(now: number): void {
-    if (this.rescanWanted && now - this.lastReread >= this.tuning.minRescanGapMs) {
+    if (this.rescanWanted && now - this.lastReread >= this.tuning.rescanGapMsMin) {
       this.rescanWanted = false;
       this.lastReread = now;
       // Strictly after [due, ""] is everything due at that time or later.

@@ -1,6 +1,6 @@
 // A Timer over one binary min-heap by due time (ties by schedule order), with each entry's place
 // in the heap tracked so that cancel and re-schedule are O(log n) without dead entries left behind.
-// The scheduler keeps only what falls due within its horizon, at most `maxHeld` ids, so n stays
+// The scheduler keeps only what falls due within its horizon, at most `heldMax` ids, so n stays
 // bounded and log n small (about 16 for 50,000).
 //
 // Guarantees: schedule and cancel O(log n); nextDue O(1) and exact; advance O(k log n) for the k

@@ -77,7 +77,8 @@ export function startRetention(opts: RetentionOptions): RetentionJob {
   const loop = (delay: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
-      sweep().finally(() => loop(intervalMs));
+      // Safe to not await: sweep() logs its own failure and never rejects, and stop() awaits it.
+      void sweep().finally(() => loop(intervalMs));
     }, delay);
     timer.unref?.();
   };

@@ -111,11 +111,11 @@ export interface ApiKeyRepository {
 
 export interface WebhookRepository {
   /**
-   * Stores a new webhook. With `maxPerAccount`, answers false and writes nothing when its account
+   * Stores a new webhook. With `perAccountMax`, answers false and writes nothing when its account
    * already has that many webhooks or more; the count is taken atomically with the write, so
    * concurrent creates never take the account past the limit together. True once stored.
    */
-  create(webhook: WebhookRecord, maxPerAccount?: number): Promise<boolean>;
+  create(webhook: WebhookRecord, perAccountMax?: number): Promise<boolean>;
   /** Undefined when missing or owned by another account. */
   get(accountId: string, id: string): WebhookRecord | undefined;
   /** By id alone, for the delivery engine. */

@@ -112,27 +112,16 @@ export async function startServer(
   const listening = new Promise<LogLine>((res) => {
     onListening = res;
   });
-  const stdoutDone = (async () => {
-    const decoder = new TextDecoder();
-    let buffered = "";
-    for await (const chunk of proc.stdout) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let nl = buffered.indexOf("\n");
-      while (nl >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        nl = buffered.indexOf("\n");
-        if (line.trim() === "") continue;
-        try {
-          const parsed = JSON.parse(line) as LogLine;
-          logs.push(parsed);
-          if (parsed.msg === "listening") onListening(parsed);
-        } catch {
-          strayStdout.push(line);
-        }
-      }
+  const stdoutDone = forEachLine(proc.stdout, (line) => {
+    if (line.trim() === "") return;
+    try {
+      const parsed = JSON.parse(line) as LogLine;
+      logs.push(parsed);
+      if (parsed.msg === "listening") onListening(parsed);
+    } catch {
+      strayStdout.push(line);
     }
-  })();
+  });
 
   const outcome = await Promise.race([
     listening.then((line) => ({ kind: "listening" as const, line })),
@@ -218,4 +207,22 @@ export async function api(
   });
   const text = await res.text();
   return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
+}
+
+/** Hands each complete line of `stream` (without its newline) to `onLine`, until the stream ends. */
+async function forEachLine(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of stream) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl = buffered.indexOf("\n");
+    while (nl >= 0) {
+      onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+      nl = buffered.indexOf("\n");
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { rawExchange } from "../support/raw-http";
 import { makeSandbox, type RunningServer, type Sandbox, startServer } from "./binary-harness";
 
 const ADMIN_KEY = "hostile-input-admin-key-0123456789";
-const MAX_BODY = 512 * 1024;
+const BODY_BYTES_MAX = 512 * 1024;
 const DEPTH = 40;
 
 let sandbox: Sandbox;
@@ -86,11 +86,11 @@ test("a body past the limit + 64 KiB, declared or chunked, gets the JSON 413", a
   const head = (framing: string) =>
     `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n` +
     `Content-Type: application/json\r\n${framing}\r\n`;
-  const length = MAX_BODY + 64 * 1024 + 1;
+  const length = BODY_BYTES_MAX + 64 * 1024 + 1;
   for (const answer of [
     await rawExchange(server.port, head(`Content-Length: ${length}\r\n`), { bytes: length }),
     await rawExchange(server.port, head("Transfer-Encoding: chunked\r\n"), {
-      bytes: 4 * MAX_BODY,
+      bytes: 4 * BODY_BYTES_MAX,
       chunked: true,
     }),
   ]) {

@@ -214,7 +214,7 @@ describe("delivery engine", () => {
   });
 
   test("Retry-After is honoured only up to the configured cap", async () => {
-    const { store, engine, account } = await setup({ retrySchedule: [0, 10], retryAfterCapMs: 300 });
+    const { store, engine, account } = await setup({ retrySchedule: [0, 10], retryAfterMsMax: 300 });
     const r = receiver((_req, i) =>
       i === 0 ? new Response("", { status: 503, headers: { "Retry-After": "3600" } }) : new Response("ok"),
     );

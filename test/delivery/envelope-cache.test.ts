@@ -32,9 +32,9 @@ function envelope(id: string, chars: number, createdAt = 1_000): Envelope {
 }
 
 describe("EnvelopeCache", () => {
-  const opts = { maxEntries: 3, maxChars: 100, maxAgeMs: 60_000, now: () => 2_000 };
+  const opts = { entriesMax: 3, charsMax: 100, ageMsMax: 60_000, now: () => 2_000 };
 
-  test("keeps at most maxEntries, dropping the oldest first", () => {
+  test("keeps at most entriesMax, dropping the oldest first", () => {
     const cache = new EnvelopeCache(opts);
     for (const id of ["a", "b", "c", "d"]) cache.put("acct_1", envelope(id, 10));
     expect(cache.size).toBe(3);
@@ -43,7 +43,7 @@ describe("EnvelopeCache", () => {
     expect(cache.get("acct_1", "d")?.id).toBe("d");
   });
 
-  test("keeps at most maxChars in all, and never a body larger than that", () => {
+  test("keeps at most charsMax in all, and never a body larger than that", () => {
     const cache = new EnvelopeCache(opts);
     cache.put("acct_1", envelope("a", 40));
     cache.put("acct_1", envelope("b", 40));
@@ -69,7 +69,7 @@ describe("EnvelopeCache", () => {
     expect(cache.get("acct_1", "evt")?.body).toHaveLength(20);
   });
 
-  test("answers nothing for an event as old as maxAgeMs (retention may have deleted it since)", () => {
+  test("answers nothing for an event as old as ageMsMax (retention may have deleted it since)", () => {
     let now = 2_000;
     const cache = new EnvelopeCache({ ...opts, now: () => now });
     cache.put("acct_1", envelope("old", 10, now - 60_000));
@@ -127,30 +127,24 @@ describe("EnvelopeCache", () => {
       fc.property(
         fc.array(op, { maxLength: 300 }),
         fc.integer({ min: 1, max: 6 }),
-        (ops: Op[], maxEntries) => {
+        (ops: Op[], entriesMax) => {
           let now = 1_000;
-          const bounds = { maxEntries, maxChars: 100, maxAgeMs: 100 };
+          const bounds = { entriesMax, charsMax: 100, ageMsMax: 100 };
           const cache = new EnvelopeCache({ ...bounds, now: () => now });
-          // The model: insertion-ordered entries, evicted from the front.
-          let model: Envelope[] = [];
-          const fresh = (e: Envelope) => now - e.created_at < bounds.maxAgeMs;
+          const model = new FifoModel(bounds, () => now);
           for (const o of ops) {
             if (o.op === "tick") now += o.ms;
             else if (o.op === "get") {
               const id = `evt_${o.id}`;
-              const want = model.find((e) => e.id === id && fresh(e));
-              model = model.filter((e) => e.id !== id || fresh(e));
+              const want = model.get(id);
               expect(cache.get("acct_1", id)).toBe(want as Envelope);
             } else {
               const e = envelope(`evt_${o.id}`, o.chars, now - o.age);
-              model = model.filter((m) => m.id !== e.id);
-              if (e.body.length <= bounds.maxChars && fresh(e)) model.push(e);
-              const total = () => model.reduce((n, m) => n + m.body.length, 0);
-              while (model.length > bounds.maxEntries || total() > bounds.maxChars) model.shift();
+              model.put(e);
               cache.put("acct_1", e);
             }
-            expect(cache.size).toBe(model.length);
-            expect(cache.totalChars).toBe(model.reduce((n, m) => n + m.body.length, 0));
+            expect(cache.size).toBe(model.entries.length);
+            expect(cache.totalChars).toBe(model.totalChars());
           }
         },
       ),
@@ -266,7 +260,7 @@ describe("delivery engine with announced events", () => {
       catalog: eventCatalog,
       delivery: engine,
       metrics,
-      config: { retrySchedule: [0], maxDeliveriesPerPublish: 10_000 },
+      config: { retrySchedule: [0], deliveriesPerPublishMax: 10_000 },
       now: Date.now,
     });
     engine.start();
@@ -334,9 +328,9 @@ describe("delivery engine with announced events", () => {
 
   test("the cache stays within its bounds when many large events are announced, and stop() empties it", async () => {
     const envelopes = new EnvelopeCache({
-      maxEntries: 8,
-      maxChars: 50_000,
-      maxAgeMs: 86_400_000,
+      entriesMax: 8,
+      charsMax: 50_000,
+      ageMsMax: 86_400_000,
       now: Date.now,
     });
     const { real, engine, account } = await setup({ envelopes });
@@ -389,3 +383,35 @@ describe("delivery engine with announced events", () => {
     expect(envelopes.size).toBe(0);
   });
 });
+
+/** The model of the cache: insertion-ordered entries, evicted from the front. */
+class FifoModel {
+  entries: Envelope[] = [];
+  constructor(
+    private readonly bounds: { entriesMax: number; charsMax: number; ageMsMax: number },
+    private readonly now: () => number,
+  ) {}
+
+  totalChars(): number {
+    return this.entries.reduce((n, m) => n + m.body.length, 0);
+  }
+
+  /** The fresh entry for `id`, if any; a stale one is dropped. */
+  get(id: string): Envelope | undefined {
+    const want = this.entries.find((e) => e.id === id && this.fresh(e));
+    this.entries = this.entries.filter((e) => e.id !== id || this.fresh(e));
+    return want;
+  }
+
+  put(e: Envelope): void {
+    this.entries = this.entries.filter((m) => m.id !== e.id);
+    if (e.body.length <= this.bounds.charsMax && this.fresh(e)) this.entries.push(e);
+    while (this.entries.length > this.bounds.entriesMax || this.totalChars() > this.bounds.charsMax) {
+      this.entries.shift();
+    }
+  }
+
+  private fresh(e: Envelope): boolean {
+    return this.now() - e.created_at < this.bounds.ageMsMax;
+  }
+}

@@ -153,7 +153,7 @@ describe("createTargetResolver", () => {
       ["h1", "h2", "h3"].map((h) => [`${h}.example`, [{ address: PUBLIC_V4, family: 4 }]]),
     );
     const { calls, lookup } = countingLookup(answers);
-    const resolver = createTargetResolver({ allowPrivate: false, lookup, maxEntries: 2 });
+    const resolver = createTargetResolver({ allowPrivate: false, lookup, entriesMax: 2 });
     for (const h of ["h1", "h2", "h3", "h3", "h2", "h1"]) await resolver.resolve(`${h}.example`);
     // h1 was evicted by h3, so it is looked up twice; h2 and h3 once.
     expect(calls).toEqual(["h1.example", "h2.example", "h3.example", "h1.example"]);

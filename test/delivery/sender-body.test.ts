@@ -1,11 +1,11 @@
 // How much of a response body the sender reads and keeps, against real sockets on 127.0.0.1: a body
-// of known small length is read whole, anything else is streamed and cut at MAX_RESPONSE_BYTES, and
+// of known small length is read whole, anything else is streamed and cut at RESPONSE_BYTES_MAX, and
 // every read is bounded by the attempt's timeout.
 
 import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
 import { createTargetResolver } from "../../src/delivery/resolve-target";
-import { MAX_RESPONSE_BYTES, type SendRequest, send, smallBodyLength } from "../../src/delivery/sender";
+import { RESPONSE_BYTES_MAX, type SendRequest, send, smallBodyLength } from "../../src/delivery/sender";
 import { generateSecret } from "../../src/domain/webhook-secret";
 import { receiversStoppedAfterAll } from "../support/receiver";
 
@@ -43,11 +43,11 @@ function startStallingServer(head: string, partial: string) {
 }
 
 describe("smallBodyLength", () => {
-  test("is the Content-Length when it is a plain integer of at most MAX_RESPONSE_BYTES", () => {
+  test("is the Content-Length when it is a plain integer of at most RESPONSE_BYTES_MAX", () => {
     expect(smallBodyLength(new Headers({ "Content-Length": "0" }))).toBe(0);
     expect(smallBodyLength(new Headers({ "Content-Length": "2" }))).toBe(2);
-    expect(smallBodyLength(new Headers({ "Content-Length": String(MAX_RESPONSE_BYTES) }))).toBe(
-      MAX_RESPONSE_BYTES,
+    expect(smallBodyLength(new Headers({ "Content-Length": String(RESPONSE_BYTES_MAX) }))).toBe(
+      RESPONSE_BYTES_MAX,
     );
   });
 
@@ -55,7 +55,7 @@ describe("smallBodyLength", () => {
     const cases: Array<Record<string, string>> = [
       {},
       { "Transfer-Encoding": "chunked" },
-      { "Content-Length": String(MAX_RESPONSE_BYTES + 1) },
+      { "Content-Length": String(RESPONSE_BYTES_MAX + 1) },
       { "Content-Length": "1048576" },
       { "Content-Length": "99999999999999999999" },
       { "Content-Length": "-1" },
@@ -81,10 +81,10 @@ describe("send reads the response body", () => {
     expect(outcome).toMatchObject({ ok: true, status: 200, body: text });
   });
 
-  test("a body of exactly MAX_RESPONSE_BYTES with a Content-Length is kept whole", async () => {
-    const r = receiver(() => new Response("y".repeat(MAX_RESPONSE_BYTES), { status: 500 }));
+  test("a body of exactly RESPONSE_BYTES_MAX with a Content-Length is kept whole", async () => {
+    const r = receiver(() => new Response("y".repeat(RESPONSE_BYTES_MAX), { status: 500 }));
     const outcome = await send({ url: r.url, secret }, request, opts());
-    expect(outcome).toMatchObject({ ok: false, status: 500, body: "y".repeat(MAX_RESPONSE_BYTES) });
+    expect(outcome).toMatchObject({ ok: false, status: 500, body: "y".repeat(RESPONSE_BYTES_MAX) });
   });
 
   test("invalid UTF-8 is decoded lossily, never an error", async () => {
@@ -124,26 +124,26 @@ describe("send reads the response body", () => {
     });
   });
 
-  test("a 1 MB body with a Content-Length keeps exactly MAX_RESPONSE_BYTES", async () => {
-    const big = `${"a".repeat(MAX_RESPONSE_BYTES)}${"b".repeat(1_048_576 - MAX_RESPONSE_BYTES)}`;
+  test("a 1 MB body with a Content-Length keeps exactly RESPONSE_BYTES_MAX", async () => {
+    const big = `${"a".repeat(RESPONSE_BYTES_MAX)}${"b".repeat(1_048_576 - RESPONSE_BYTES_MAX)}`;
     const r = receiver(() => new Response(big, { status: 200 }));
     const outcome = await send({ url: r.url, secret }, request, opts());
     expect(outcome).toMatchObject({ ok: true, status: 200 });
     if (!outcome.ok) throw new Error("expected success");
-    expect(outcome.body).toBe("a".repeat(MAX_RESPONSE_BYTES));
+    expect(outcome.body).toBe("a".repeat(RESPONSE_BYTES_MAX));
   });
 
-  test("a gzip body whose Content-Length is small but decodes to 1 MB keeps MAX_RESPONSE_BYTES", async () => {
+  test("a gzip body whose Content-Length is small but decodes to 1 MB keeps RESPONSE_BYTES_MAX", async () => {
     const compressed = gzipSync("z".repeat(1_048_576));
-    expect(compressed.length).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
+    expect(compressed.length).toBeLessThanOrEqual(RESPONSE_BYTES_MAX);
     const r = receiver(
       () => new Response(compressed, { status: 200, headers: { "Content-Encoding": "gzip" } }),
     );
     const outcome = await send({ url: r.url, secret }, request, opts());
-    expect(outcome).toMatchObject({ ok: true, status: 200, body: "z".repeat(MAX_RESPONSE_BYTES) });
+    expect(outcome).toMatchObject({ ok: true, status: 200, body: "z".repeat(RESPONSE_BYTES_MAX) });
   });
 
-  test("a chunked 50 MB body keeps MAX_RESPONSE_BYTES and the rest is cancelled, not read", async () => {
+  test("a chunked 50 MB body keeps RESPONSE_BYTES_MAX and the rest is cancelled, not read", async () => {
     const chunk = new Uint8Array(65_536).fill(113);
     const chunks = Math.ceil((50 * 1024 * 1024) / chunk.length);
     let pulled = 0;
@@ -162,7 +162,7 @@ describe("send reads the response body", () => {
     );
     const timeoutMs = 10_000;
     const outcome = await send({ url: r.url, secret }, request, opts(timeoutMs));
-    expect(outcome).toMatchObject({ ok: true, status: 200, body: "q".repeat(MAX_RESPONSE_BYTES) });
+    expect(outcome).toMatchObject({ ok: true, status: 200, body: "q".repeat(RESPONSE_BYTES_MAX) });
     // Finished by cancelling the stream, not by running into the timeout.
     expect(outcome.durationMs).toBeLessThan(timeoutMs);
     await Bun.sleep(100);

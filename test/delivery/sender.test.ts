@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { createTargetResolver, type TargetResolver } from "../../src/delivery/resolve-target";
-import { classifyError, MAX_RESPONSE_BYTES, type SendRequest, send } from "../../src/delivery/sender";
+import { classifyError, RESPONSE_BYTES_MAX, type SendRequest, send } from "../../src/delivery/sender";
 import { generateSecret } from "../../src/domain/webhook-secret";
 import { closedPort, hang, receiversStoppedAfterAll, startResettingServer } from "../support/receiver";
 
@@ -180,7 +180,7 @@ describe("send", () => {
     const outcome = await send({ url: r.url, secret }, request, opts(open, 5_000));
     expect(outcome).toMatchObject({ ok: false, errorClass: "http_status", status: 500 });
     if (outcome.ok) throw new Error("expected a failure");
-    expect(outcome.body).toBe("x".repeat(MAX_RESPONSE_BYTES));
+    expect(outcome.body).toBe("x".repeat(RESPONSE_BYTES_MAX));
     await Bun.sleep(100);
     expect(chunksPulled).toBeLessThan(1_000);
   });

@@ -5,7 +5,7 @@ import { ADMIN_KEY, chunkedBody, createHarness, FakeDelivery, type Harness, webh
 
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness({ maxBodyBytes: 4096 });
+  h = await createHarness({ bodyBytesMax: 4096 });
 });
 afterAll(async () => {
   await h.close();

@@ -279,7 +279,7 @@ describe("reading events", () => {
 describe("deliveries per publish limit", () => {
   let limited: Harness;
   beforeAll(async () => {
-    limited = await createHarness({ maxWebhooksPerAccount: 5, maxDeliveriesPerPublish: 10 });
+    limited = await createHarness({ webhooksPerAccountMax: 5, deliveriesPerPublishMax: 10 });
   });
   afterAll(async () => {
     await limited.close();
@@ -349,7 +349,7 @@ describe("deliveries per publish limit", () => {
     expect(bad.status).toBe(422);
     expect(bad.json.error.code).toBe("validation_failed");
 
-    const strict = await createHarness({ maxWebhooksPerAccount: 5, maxDeliveriesPerPublish: 4 });
+    const strict = await createHarness({ webhooksPerAccountMax: 5, deliveriesPerPublishMax: 4 });
     try {
       const b = await strict.newAccount("strict");
       for (let i = 0; i < 5; i++) {

@@ -99,8 +99,8 @@ describe("nesting of event data", () => {
     expect(h.delivery.enqueued.length).toBe(enqueued);
   });
 
-  test("the depth limit follows maxDataDepth", async () => {
-    const other = await createHarness({ maxDataDepth: 64 });
+  test("the depth limit follows dataDepthMax", async () => {
+    const other = await createHarness({ dataDepthMax: 64 });
     try {
       const publish = (levels: number) =>
         other.call("POST", "/v1/events", { body: { type: "message.delivered", data: dataOfDepth(levels) } });

@@ -25,7 +25,7 @@ const P99_SHARE_OF_PUBLISH = 0.25;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness({ maxWebhooksPerAccount: HOOKS, maxDeliveriesPerPublish: HOOKS * EVENTS });
+  h = await createHarness({ webhooksPerAccountMax: HOOKS, deliveriesPerPublishMax: HOOKS * EVENTS });
 });
 afterAll(async () => {
   await h.close();

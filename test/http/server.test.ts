@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
 import { eventCatalog } from "../../src/domain/event-catalog";
-import { SOCKET_BODY_LIMIT_BYTES } from "../../src/http/json-body";
+import { SOCKET_BODY_BYTES_MAX } from "../../src/http/json-body";
 import { type RawAnswer, rawExchange } from "../support/raw-http";
 import { createHarness, type Harness, webhookBody } from "./harness";
 
@@ -13,11 +13,11 @@ let h: Harness;
 let server: Server<unknown>;
 let base: string;
 beforeAll(async () => {
-  h = await createHarness({ maxBodyBytes: LIMIT });
+  h = await createHarness({ bodyBytesMax: LIMIT });
   server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
-    maxRequestBodySize: SOCKET_BODY_LIMIT_BYTES,
+    maxRequestBodySize: SOCKET_BODY_BYTES_MAX,
     fetch: (request) => h.app.handle(request),
   });
   base = `http://127.0.0.1:${server.port}`;

@@ -312,7 +312,7 @@ describe("test sends", () => {
 describe("webhooks per account limit", () => {
   let limited: Harness;
   beforeAll(async () => {
-    limited = await createHarness({ maxWebhooksPerAccount: 3 });
+    limited = await createHarness({ webhooksPerAccountMax: 3 });
   });
   afterAll(async () => {
     await limited.close();

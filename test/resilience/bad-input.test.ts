@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import fc from "fast-check";
 import { checkJson, JSON_LIMITS_DEFAULT } from "../../src/http/json-limits";
-import { Api, deliveredData, type Json, jsonOrUndefined } from "./support/api";
+import { Api, type ApiResponse, deliveredData, type Json, jsonOrUndefined } from "./support/api";
 import { httpReceiver } from "./support/fault-receivers";
 import { readQueryValue, type Schema, schemaProblems } from "./support/json-schema";
 import {
@@ -96,28 +96,29 @@ function isHttpUrl(value: unknown): boolean {
 
 /** What the catalog and the product rules say beyond the schema, for bodies the server accepted. */
 function semanticProblems(op: Operation, body: Json): string[] {
-  const problems: string[] = [];
   const key = `${op.method} ${op.path}`;
-  const eventProblems = (e: Json) => {
-    const schema = catalog.get(String(e.type));
-    if (!schema) return [`unknown event type ${JSON.stringify(e.type)}`];
-    return schemaProblems(schema, e.data, schema).map((p) => `data${p}`);
-  };
-  if (key === "POST /v1/webhooks" || key === "PUT /v1/webhooks/{id}") {
-    if ("url" in body && !isHttpUrl(body.url))
-      problems.push(`url ${JSON.stringify(body.url)} is not http(s)`);
-    if ("events" in body) {
-      const events = body.events as unknown[];
-      if (!Array.isArray(events) || events.length === 0) problems.push("events empty");
-      else if (!events.every((e) => e === "*" || catalog.has(e as string)))
-        problems.push("unknown event type");
-    }
-  }
-  if (key === "POST /v1/events") problems.push(...eventProblems(body));
-  if (key === "POST /v1/events/batch")
-    for (const e of body.events as Json[]) problems.push(...eventProblems(e));
+  if (key === "POST /v1/webhooks" || key === "PUT /v1/webhooks/{id}") return webhookProblems(body);
+  if (key === "POST /v1/events") return eventProblems(body);
+  if (key === "POST /v1/events/batch") return (body.events as Json[]).flatMap(eventProblems);
   if (key === "POST /v1/webhooks/test" && !catalog.has(String(body.event_type)))
-    problems.push("unknown event_type");
+    return ["unknown event_type"];
+  return [];
+}
+
+function eventProblems(e: Json): string[] {
+  const schema = catalog.get(String(e.type));
+  if (!schema) return [`unknown event type ${JSON.stringify(e.type)}`];
+  return schemaProblems(schema, e.data, schema).map((p) => `data${p}`);
+}
+
+function webhookProblems(body: Json): string[] {
+  const problems: string[] = [];
+  if ("url" in body && !isHttpUrl(body.url)) problems.push(`url ${JSON.stringify(body.url)} is not http(s)`);
+  if ("events" in body) {
+    const events = body.events as unknown[];
+    if (!Array.isArray(events) || events.length === 0) problems.push("events empty");
+    else if (!events.every((e) => e === "*" || catalog.has(e as string))) problems.push("unknown event type");
+  }
   return problems;
 }
 
@@ -127,18 +128,30 @@ function verdict(req: FuzzRequest, status: number, contentType: string, json: un
   // Bun's HTTP parser answers 431 itself, before the app sees the request, when the request line
   // and headers exceed its limit (a 9 KB path plus a 6 KB key do); nothing in the app can shape it.
   if (status === 431) return undefined;
-  if (status >= 400) {
-    const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    if (!contentType.includes("application/json")) return `${status} with content-type ${contentType}`;
-    if (typeof error?.code !== "string" || !error.code || typeof error.message !== "string") {
-      return `${status} without {error:{code,message}}`;
-    }
-    return undefined;
-  }
+  if (status >= 400) return errorVerdict(status, contentType, json);
   if (status < 200 || status >= 300) return undefined;
   const op = req.op;
   if (!op) return req.method === "GET" ? undefined : `${status} for an undocumented ${req.method}`;
   if (op.path.startsWith("/v1/") && !req.validAuth) return `${status} with an invalid Authorization header`;
+  const query = queryVerdict(req, op, status);
+  if (query !== undefined) return query;
+  if (op.body && req.method !== "GET" && req.method !== "DELETE")
+    return bodyVerdict(req, op, op.body, status);
+  return undefined;
+}
+
+/** A 4xx must be the JSON error. */
+function errorVerdict(status: number, contentType: string, json: unknown): string | undefined {
+  const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (!contentType.includes("application/json")) return `${status} with content-type ${contentType}`;
+  if (typeof error?.code !== "string" || !error.code || typeof error.message !== "string") {
+    return `${status} without {error:{code,message}}`;
+  }
+  return undefined;
+}
+
+/** A 2xx must not have accepted a query parameter that its schema refuses. */
+function queryVerdict(req: FuzzRequest, op: Operation, status: number): string | undefined {
   for (const [name, raw] of req.query) {
     const schema = op.query.get(name);
     if (!schema) continue;
@@ -147,22 +160,24 @@ function verdict(req: FuzzRequest, status: number, contentType: string, json: un
     if (problems.length)
       return `${status} for query ${name}=${JSON.stringify(raw).slice(0, 80)}: ${problems[0]}`;
   }
-  if (op.body && req.method !== "GET" && req.method !== "DELETE") {
-    if (typeof req.body !== "string") return `${status} for a non-JSON body`;
-    // Nesting, sizes and numbers past the limits are refused whatever the operation.
-    if (checkJson(req.body, JSON_LIMITS_DEFAULT).outcome === "over_limits")
-      return `${status} past the JSON limits`;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(req.body);
-    } catch {
-      return `${status} for a body that is not JSON`;
-    }
-    const problems = schemaProblems(op.body, parsed, doc);
-    if (problems.length === 0) problems.push(...semanticProblems(op, parsed as Json));
-    if (problems.length)
-      return `${status} for a body violating the schema: ${problems.slice(0, 3).join("; ")}`;
+  return undefined;
+}
+
+/** A 2xx must not have accepted a body past the JSON limits, not JSON, or against its schema. */
+function bodyVerdict(req: FuzzRequest, op: Operation, schema: Schema, status: number): string | undefined {
+  if (typeof req.body !== "string") return `${status} for a non-JSON body`;
+  // Nesting, sizes and numbers past the limits are refused whatever the operation.
+  if (checkJson(req.body, JSON_LIMITS_DEFAULT).outcome === "over_limits")
+    return `${status} past the JSON limits`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(req.body);
+  } catch {
+    return `${status} for a body that is not JSON`;
   }
+  const problems = schemaProblems(schema, parsed, doc);
+  if (problems.length === 0) problems.push(...semanticProblems(op, parsed as Json));
+  if (problems.length) return `${status} for a body violating the schema: ${problems.slice(0, 3).join("; ")}`;
   return undefined;
 }
 
@@ -246,28 +261,38 @@ test("thousands of malformed requests: no 5xx, JSON errors only, no garbage acce
   }
 }, 90_000);
 
+/** Requests that put `long` in every path parameter and in an account_id query. */
+function oversizedIdRequests(op: Operation, long: string): { path: string; key: string }[] {
+  const requests: { path: string; key: string }[] = [];
+  if (op.path.includes("{")) {
+    requests.push({ path: op.path.replace(/\{[^}]+\}/g, long), key: server.accountKey });
+    requests.push({ path: op.path.replace(/\{[^}]+\}/g, long), key: server.adminKey });
+  }
+  if (op.query.has("account_id")) {
+    const path = op.path.replace(/\{[^}]+\}/g, "x");
+    requests.push({ path: `${path}?account_id=${long}`, key: server.adminKey });
+  }
+  return requests;
+}
+
+/** A 4xx with the JSON error, not a 5xx. */
+function isJsonError(res: ApiResponse): boolean {
+  const error = (res.json as { error?: { code?: unknown } } | undefined)?.error;
+  return res.status < 500 && typeof error?.code === "string";
+}
+
 test("oversized ids in paths and account_id answer a JSON 4xx, not a 500", async () => {
   // Pinned from fuzz findings: ids longer than the storage's key limit (LMDB's is under 2 KB) once
   // reached the store unchecked. Every path parameter and every account_id query gets one here.
   const long = "a".repeat(5000);
   const wrong: string[] = [];
   for (const op of operationsOf(doc)) {
-    const attempts: { path: string; key: string }[] = [];
-    if (op.path.includes("{")) {
-      attempts.push({ path: op.path.replace(/\{[^}]+\}/g, long), key: server.accountKey });
-      attempts.push({ path: op.path.replace(/\{[^}]+\}/g, long), key: server.adminKey });
-    }
-    if (op.query.has("account_id")) {
-      const path = op.path.replace(/\{[^}]+\}/g, "x");
-      attempts.push({ path: `${path}?account_id=${long}`, key: server.adminKey });
-    }
-    for (const { path, key } of attempts) {
+    for (const { path, key } of oversizedIdRequests(op, long)) {
       const res = await api.request(op.method, path, {
         key,
         body: op.body ? {} : undefined,
       });
-      const error = (res.json as { error?: { code?: unknown } } | undefined)?.error;
-      if (res.status >= 500 || typeof error?.code !== "string") {
+      if (!isJsonError(res)) {
         wrong.push(
           `${op.method} ${op.path} (${path.length} chars) -> ${res.status} ${res.text.slice(0, 80)}`,
         );
@@ -284,8 +309,7 @@ test("oversized ids in paths and account_id answer a JSON 4xx, not a 500", async
   for (const [method, path, body] of bodies) {
     for (const key of [server.accountKey, server.adminKey]) {
       const res = await api.request(method, path, { key, body });
-      const error = (res.json as { error?: { code?: unknown } } | undefined)?.error;
-      if (res.status >= 500 || typeof error?.code !== "string") {
+      if (!isJsonError(res)) {
         wrong.push(
           `${method} ${path} with a ${long.length}-char id in the body -> ${res.status} ${res.text.slice(0, 80)}`,
         );
@@ -294,6 +318,44 @@ test("oversized ids in paths and account_id answer a JSON 4xx, not a 500", async
   }
   expect(wrong).toEqual([]);
 }, 30_000);
+
+/** Each hostile piece of JSON in the body of `op` must answer 422 naming it; what did not. */
+async function hostileBodyFindings(
+  op: Operation,
+  path: string,
+  key: string,
+  hostile: [string, string][],
+): Promise<string[]> {
+  const wrong: string[] = [];
+  for (const [piece, reason] of hostile) {
+    const res = await api.request(op.method, path, {
+      key,
+      headers: { "content-type": "application/json" },
+      raw: `{"hostile":${piece}}`,
+    });
+    const issue = (res.json as { error?: { details?: { field: string; reason: string }[] } })?.error
+      ?.details?.[0];
+    if (res.status !== 422 || !issue?.field.startsWith("/hostile") || !issue.reason.startsWith(reason)) {
+      wrong.push(
+        `${op.method} ${op.path} with ${piece.slice(0, 20)}… -> ${res.status} ${res.text.slice(0, 120)}`,
+      );
+    }
+  }
+  return wrong;
+}
+
+/** Each non-decimal `limit` must answer 422 naming it; what did not. */
+async function limitQueryFindings(op: Operation, path: string, key: string): Promise<string[]> {
+  const wrong: string[] = [];
+  for (const value of ["1e20", "99999999999999999999", "0x10", "%205", "+5", "5.0"]) {
+    const res = await api.request(op.method, `${path}?limit=${value}`, { key });
+    const issue = (res.json as { error?: { details?: { field: string }[] } })?.error?.details?.[0];
+    if (res.status !== 422 || issue?.field !== "limit") {
+      wrong.push(`${op.method} ${op.path}?limit=${value} -> ${res.status} ${res.text.slice(0, 120)}`);
+    }
+  }
+  return wrong;
+}
 
 test("JSON past the limits and non-decimal integers in queries answer 422 naming the field, on every operation", async () => {
   // Pinned from the hardening issue: 40,000 levels of nesting answered 500, numbers past a 64-bit
@@ -309,31 +371,8 @@ test("JSON past the limits and non-decimal integers in queries answer 422 naming
   for (const op of operationsOf(doc)) {
     const path = op.path.replace(/\{[^}]+\}/g, "x");
     const key = op.path.startsWith("/v1/accounts") ? server.adminKey : server.accountKey;
-    if (op.body) {
-      for (const [piece, reason] of hostile) {
-        const res = await api.request(op.method, path, {
-          key,
-          headers: { "content-type": "application/json" },
-          raw: `{"hostile":${piece}}`,
-        });
-        const issue = (res.json as { error?: { details?: { field: string; reason: string }[] } })?.error
-          ?.details?.[0];
-        if (res.status !== 422 || !issue?.field.startsWith("/hostile") || !issue.reason.startsWith(reason)) {
-          wrong.push(
-            `${op.method} ${op.path} with ${piece.slice(0, 20)}… -> ${res.status} ${res.text.slice(0, 120)}`,
-          );
-        }
-      }
-    }
-    if (op.query.has("limit")) {
-      for (const value of ["1e20", "99999999999999999999", "0x10", "%205", "+5", "5.0"]) {
-        const res = await api.request(op.method, `${path}?limit=${value}`, { key });
-        const issue = (res.json as { error?: { details?: { field: string }[] } })?.error?.details?.[0];
-        if (res.status !== 422 || issue?.field !== "limit") {
-          wrong.push(`${op.method} ${op.path}?limit=${value} -> ${res.status} ${res.text.slice(0, 120)}`);
-        }
-      }
-    }
+    if (op.body) wrong.push(...(await hostileBodyFindings(op, path, key, hostile)));
+    if (op.query.has("limit")) wrong.push(...(await limitQueryFindings(op, path, key)));
   }
   expect(wrong).toEqual([]);
 }, 30_000);

@@ -9,7 +9,7 @@ import { type FaultReceiver, httpReceiver } from "./support/fault-receivers";
 import { ServerProcess } from "./support/server-process";
 import { waitFor } from "./support/wait";
 
-const MAX_BODY = 256 * 1024; // the default
+const BODY_BYTES_MAX = 256 * 1024; // the default
 
 let server: ServerProcess;
 const api = new Api(() => server.url);
@@ -70,7 +70,7 @@ test("40,000 levels of data are 422 in one piece, alone or in a batch, and the s
   // Valid data of its type, with a member 40,000 levels deep (the types allow extra members).
   const nested = `${'{"n":'.repeat(40_000)}1${"}".repeat(40_000)}`;
   const deep = `{"type":"message.delivered","data":${dataText(`"extra":${nested}`)}}`;
-  expect(deep.length).toBeLessThan(MAX_BODY);
+  expect(deep.length).toBeLessThan(BODY_BYTES_MAX);
   const single = await publishText("/v1/events", deep);
   expect(single.status).toBe(422);
   const error = ((await single.json()) as { error: { details: { field: string; reason: string }[] } }).error;
@@ -115,7 +115,7 @@ test("bodies past the limit + 64 KiB, declared or chunked, get the JSON 413", as
     `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.accountKey}\r\n` +
     `Content-Type: application/json\r\n${framing}\r\n`;
   const port = Number(new URL(server.url).port);
-  const length = MAX_BODY + 64 * 1024 + 1;
+  const length = BODY_BYTES_MAX + 64 * 1024 + 1;
   const answers: RawAnswer[] = [
     await rawExchange(port, head(`Content-Length: ${length}\r\n`), { bytes: length }),
     await rawExchange(port, head(`Content-Length: ${2 ** 30}\r\n`), { bytes: 512 * 1024 }),
@@ -128,7 +128,7 @@ test("bodies past the limit + 64 KiB, declared or chunked, get the JSON 413", as
     expect(answer.status).toBe(413);
     expect(answer.head.toLowerCase()).toContain("content-type: application/json");
     expect(JSON.parse(answer.body)).toEqual({
-      error: { code: "payload_too_large", message: `request body exceeds ${MAX_BODY} bytes` },
+      error: { code: "payload_too_large", message: `request body exceeds ${BODY_BYTES_MAX} bytes` },
     });
   }
   expect((await api.request("GET", "/health")).status).toBe(200);

@@ -74,7 +74,7 @@ describe("scheduler over a real LMDB backlog", () => {
     await bulkPublish(store, account, webhook.id, 30_000, (i) => now + 3_600_000 + i * 1_000);
     const near = await bulkPublish(store, account, webhook.id, 20, (i) => now + 200 + i);
     const fired: string[] = [];
-    let maxWheel = 0;
+    let scheduledMax = 0;
     const scheduler = new DueScheduler({
       queue: store.queue,
       logger: silentLogger,
@@ -86,11 +86,11 @@ describe("scheduler over a real LMDB backlog", () => {
     cleanups.push(() => scheduler.stop());
     scheduler.start();
     await waitUntil("near entries", () => {
-      maxWheel = Math.max(maxWheel, scheduler.size);
+      scheduledMax = Math.max(scheduledMax, scheduler.size);
       return fired.length === 20;
     });
     expect(fired.sort()).toEqual([...near].sort());
-    expect(maxWheel).toBeLessThanOrEqual(20);
+    expect(scheduledMax).toBeLessThanOrEqual(20);
     await Bun.sleep(100);
     expect(scheduler.size).toBe(0);
     expect(fired).toHaveLength(20);
@@ -107,7 +107,7 @@ describe("scheduler over a real LMDB backlog", () => {
     const { engine, metrics } = engineFor(
       store,
       testConfig({ dataDir: dir.path, concurrency: 32, webhookConcurrency: 16 }),
-      { scheduler: { maxHeld: 200, batch: 100, refillMs: 20, rescanMs: 200 }, queuePerWebhook: 50 },
+      { scheduler: { heldMax: 200, batch: 100, refillMs: 20, rescanMs: 200 }, queuePerWebhook: 50 },
     );
     cleanups.push(() => engine.stop(0));
     engine.start();
@@ -132,7 +132,7 @@ describe("scheduler over a real LMDB backlog", () => {
       testConfig({ dataDir: dir.path, concurrency: 16, webhookConcurrency: 4 }),
       {
         // Periodic re-reads are an hour apart: only lane-drain re-reads can bring refused entries back.
-        scheduler: { maxHeld: 1_000, batch: 200, refillMs: 20, rescanMs: 3_600_000 },
+        scheduler: { heldMax: 1_000, batch: 200, refillMs: 20, rescanMs: 3_600_000 },
         queuePerWebhook: 20,
       },
     );

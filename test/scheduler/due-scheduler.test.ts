@@ -69,7 +69,7 @@ describe("DueScheduler", () => {
     expect(scheduler.size).toBe(0);
   });
 
-  test("a huge overdue backlog is held at most maxHeld at a time and each entry fires once", async () => {
+  test("a huge overdue backlog is held at most heldMax at a time and each entry fires once", async () => {
     const queue = new MemoryQueue();
     const now = Date.now();
     const total = 20_000;
@@ -79,7 +79,7 @@ describe("DueScheduler", () => {
         due: now - 3_600_000 + i,
       })),
     );
-    const h = harness(queue, { maxHeld: 500, batch: 200 });
+    const h = harness(queue, { heldMax: 500, batch: 200 });
     h.scheduler.start();
     // Finish held work steadily, as a dispatcher at its concurrency cap would.
     const worker = setInterval(() => {
@@ -159,7 +159,7 @@ describe("DueScheduler", () => {
       logger: silentLogger,
       refillMs: 20,
       rescanMs: 3_600_000,
-      minRescanGapMs: 10,
+      rescanGapMsMin: 10,
       // Like a dispatcher whose lane is full: entries 6..9 are left in the store.
       onDue: (id) => {
         fired.push(id);

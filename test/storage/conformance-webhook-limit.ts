@@ -8,7 +8,7 @@ export function webhookLimitSuites(name: string, open: OpenStore): void {
   describe(`${name} store: webhooks per account`, () => {
     const ctx = freshStorePerTest(open);
 
-    test("create refuses, writing nothing, once the account has maxPerAccount webhooks", async () => {
+    test("create refuses, writing nothing, once the account has perAccountMax webhooks", async () => {
       const t = await tenant(ctx.store); // one webhook already
       expect(await ctx.store.webhooks.create(webhook(t.account.id), 3)).toBe(true);
       expect(await ctx.store.webhooks.create(webhook(t.account.id), 3)).toBe(true);

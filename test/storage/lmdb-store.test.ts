@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MAX_EXAMINED } from "../../src/storage/lmdb/attempts-repository";
+import { EXAMINED_MAX } from "../../src/storage/lmdb/attempts-repository";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
@@ -155,10 +155,10 @@ describe("lmdb store: beyond the contract", () => {
     expect(store.queue.size()).toBe(0);
   });
 
-  test("a filtered log page examines at most MAX_EXAMINED entries and still offers a cursor", async () => {
+  test("a filtered log page examines at most EXAMINED_MAX entries and still offers a cursor", async () => {
     const t = await tenant(store);
     const { delivery } = await publishOne(store, t);
-    const misses = Array.from({ length: MAX_EXAMINED + 5 }, (_, i) =>
+    const misses = Array.from({ length: EXAMINED_MAX + 5 }, (_, i) =>
       attempt(delivery, { outcome: "succeeded", started_at: T0 + 10_000 + i }),
     );
     const hits = [1, 2, 3].map((i) => attempt(delivery, { outcome: "failed", started_at: T0 + i }));

@@ -57,13 +57,17 @@ export function rawExchange(
 function pump(socket: net.Socket, body: RawBody): void {
   const piece = Buffer.alloc(16 * 1024, " ");
   const frame = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")]);
+  /** The next `n` bytes of body as sent: plain, or one chunk (the full-size frame built once). */
+  const dataOf = (n: number) => {
+    if (!body.chunked) return piece.subarray(0, n);
+    return n === piece.length ? frame : chunkOf(n);
+  };
   let sent = 0;
   const more = () => {
     while (sent < body.bytes && !socket.destroyed) {
       const n = Math.min(piece.length, body.bytes - sent);
       sent += n;
-      const data = body.chunked ? (n === piece.length ? frame : chunkOf(n)) : piece.subarray(0, n);
-      if (!socket.write(data)) return void socket.once("drain", more);
+      if (!socket.write(dataOf(n))) return void socket.once("drain", more);
     }
     if (body.chunked && !socket.destroyed) socket.write("0\r\n\r\n");
   };

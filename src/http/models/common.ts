@@ -2,7 +2,7 @@
 
 import { Type } from "@sinclair/typebox";
 import { type TSchema, t } from "elysia";
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../../domain/paging";
+import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from "../../domain/paging";
 
 export const DateTime = (description: string) =>
   t.String({ format: "date-time", description, examples: ["2025-01-15T10:25:03Z"] });
@@ -58,9 +58,9 @@ export const INTEGER_QUERY_PARAMETERS: ReadonlySet<string> = new Set(["limit"]);
 /** `limit` of every listing. */
 export const PageLimit = Type.Integer({
   minimum: 1,
-  maximum: MAX_PAGE_LIMIT,
-  default: DEFAULT_PAGE_LIMIT,
-  description: `Items per page (1-${MAX_PAGE_LIMIT}).`,
+  maximum: PAGE_LIMIT_MAX,
+  default: PAGE_LIMIT_DEFAULT,
+  description: `Items per page (1-${PAGE_LIMIT_MAX}).`,
 });
 
 export const PageQuery = t.Object({
@@ -72,9 +72,9 @@ export const PageQuery = t.Object({
  * Any id a client sends (path, query or body). Ids the server makes are 30 characters and event ids
  * at most 128; the bound keeps absurd values away from the store, whose keys are size-limited.
  */
-export const MAX_ID_LENGTH = 255;
+export const ID_LENGTH_MAX = 255;
 export const IdString = (options: { description?: string; examples?: string[] } = {}) =>
-  t.String({ minLength: 1, maxLength: MAX_ID_LENGTH, ...options });
+  t.String({ minLength: 1, maxLength: ID_LENGTH_MAX, ...options });
 
 /** Admin-only scoping of account resources: which account the admin key acts for. */
 export const AccountIdQuery = t.Optional(

@@ -7,7 +7,7 @@ import { toRfc3339 } from "../rfc3339";
 import { DateTime, IdString } from "./common";
 import { DeliveryModel, presentDelivery } from "./delivery";
 
-export const MAX_BATCH = 1000;
+export const BATCH_MAX = 1000;
 
 const docsExample = eventCatalog.get("message.delivered")?.example;
 
@@ -49,8 +49,8 @@ export const PublishBatchBody = t.Object(
   {
     events: t.Array(t.Object(EventInputProperties, { additionalProperties: false }), {
       minItems: 1,
-      maxItems: MAX_BATCH,
-      description: `1 to ${MAX_BATCH} events, validated all or none.`,
+      maxItems: BATCH_MAX,
+      description: `1 to ${BATCH_MAX} events, validated all or none.`,
     }),
     account_id: t.Optional(IdString({ description: "Admin key only: the account." })),
   },

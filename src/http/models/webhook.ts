@@ -2,13 +2,13 @@
 // except in the create response).
 
 import { t } from "elysia";
-import { MAX_URL_LENGTH } from "../../domain/webhook-destination";
+import { URL_LENGTH_MAX } from "../../domain/webhook-destination";
 import type { WebhookView } from "../../domain/webhooks-service";
 import { toRfc3339 } from "../rfc3339";
 import { DateTime, IdString } from "./common";
 
 const Url = t.String({
-  maxLength: MAX_URL_LENGTH,
+  maxLength: URL_LENGTH_MAX,
   description: "Where deliveries are POSTed: an absolute http(s) URL without credentials.",
   examples: ["https://yourapp.com/webhooks/inbox"],
 });

@@ -4,7 +4,7 @@
 //
 // Listing a webhook's attempts is newest first by start time. `since`/`until` bound the scanned
 // range itself; the other filters are checked per entry, and one page examines at most
-// MAX_EXAMINED entries: a page cut short by that cap may hold fewer than `limit` rows (even none)
+// EXAMINED_MAX entries: a page cut short by that cap may hold fewer than `limit` rows (even none)
 // and still carries a cursor to continue from where it stopped.
 
 import type { Key } from "lmdb";
@@ -16,7 +16,7 @@ import type { Databases } from "./lmdb-databases";
 import { readStoredDelivery } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
-export const MAX_EXAMINED = 10_000;
+export const EXAMINED_MAX = 10_000;
 
 /** Where an attempt is stored. */
 export function attemptKey(attempt: AttemptRecord): Key[] {
@@ -66,15 +66,7 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
     ): Page<AttemptRecord> {
       const limit = pageLimit(page.limit);
       const scope = [accountId, webhookId];
-      // Keys run [account, webhook, started_at, id]; a bare [account, webhook, t] sorts before
-      // every entry started at t, so it is an exclusive upper bound for `until` and an inclusive
-      // lower bound for `since`.
-      const upper = filter.until !== undefined ? [...scope, filter.until] : [...scope, TOP];
-      const cursorAt = page.cursor
-        ? [...scope, ...decodeCursor(page.cursor, "att", scope, ["number", "string"])]
-        : null;
-      const start = cursorAt && compareStart(cursorAt, upper) < 0 ? cursorAt : upper;
-      const end = filter.since !== undefined ? [...scope, filter.since] : scope;
+      const { start, end } = scanBounds(scope, filter, page.cursor);
       const data: AttemptRecord[] = [];
       let examined = 0;
       let lastKey: Key[] | null = null;
@@ -85,7 +77,7 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
         reverse: true,
         exclusiveStart: true,
       })) {
-        if (data.length === limit || examined === MAX_EXAMINED) {
+        if (data.length === limit || examined === EXAMINED_MAX) {
           more = true;
           break;
         }
@@ -99,6 +91,23 @@ export function attemptsRepository(dbs: Databases, writer: WriteBatcher): Attemp
       return { data, next_cursor: next };
     },
   };
+}
+
+/**
+ * Where a newest-first scan of one webhook's attempts starts (exclusive) and ends. Keys run
+ * [account, webhook, started_at, id]; a bare [account, webhook, t] sorts before every entry started
+ * at t, so it is an exclusive upper bound for `until` and an inclusive lower bound for `since`.
+ */
+function scanBounds(
+  scope: string[],
+  filter: AttemptFilter,
+  cursor: string | undefined,
+): { start: Key[]; end: Key[] } {
+  const upper = filter.until !== undefined ? [...scope, filter.until] : [...scope, TOP];
+  const cursorAt = cursor ? [...scope, ...decodeCursor(cursor, "att", scope, ["number", "string"])] : null;
+  const start = cursorAt && compareStart(cursorAt, upper) < 0 ? cursorAt : upper;
+  const end = filter.since !== undefined ? [...scope, filter.since] : scope;
+  return { start, end };
 }
 
 /** Orders two positions [account, webhook, started_at, id?] the way the index does. */

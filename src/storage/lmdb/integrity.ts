@@ -201,6 +201,18 @@ class TreeWalker {
   }
 
   private visit(pgno: bigint, what: string, descend: boolean, stack: bigint[]): string | undefined {
+    const page = this.treePage(pgno, what);
+    if (typeof page === "string") return page;
+    const flags = page.readUInt16LE(18);
+    if (!descend || (flags & P_LEAF2) !== 0) return undefined;
+    // Node data is read from the page buffer before it is reused by the reads that follow the refs.
+    const refs = pageRefs(page, flags);
+    if (refs === undefined) return `page ${pgno} of ${what} has a node outside the page`;
+    return this.follow(refs, what, stack);
+  }
+
+  /** The tree page `pgno`, or why it is not one. */
+  private treePage(pgno: bigint, what: string): Buffer | string {
     if (pgno < 2n || pgno > this.lastPage) return `${what} refers to page ${pgno}, outside the store`;
     if (this.seen.has(pgno)) return `${what} refers to page ${pgno} twice`;
     this.seen.add(pgno);
@@ -210,49 +222,25 @@ class TreeWalker {
     if (page.readBigUInt64LE(0) !== pgno || (flags & (P_BRANCH | P_LEAF)) === 0) {
       return `page ${pgno} of ${what} is not a tree page (zeroed or overwritten)`;
     }
-    if (!descend || (flags & P_LEAF2) !== 0) return undefined;
-    const keys = page.readUInt16LE(20) >> 1;
-    const nodes: Array<{ flags: number; pgno: bigint; data: number; key: string }> = [];
-    for (let i = 0; i < keys; i++) {
-      const at = page.readUInt16LE(PAGE_HEADER + 2 * i) + PAGE_HEADER;
-      if (at + 8 > page.length) return `page ${pgno} of ${what} has a node outside the page`;
-      const lo = page.readUInt16LE(at);
-      const hi = page.readUInt16LE(at + 2);
-      const nodeFlags = page.readUInt16LE(at + 4);
-      const keySize = page.readUInt16LE(at + 6);
-      const data = at + 8 + keySize;
-      const child = BigInt(lo) | (BigInt(hi) << 16n) | (BigInt(nodeFlags) << 32n);
-      // Sub-database names are stored NUL-terminated.
-      const key = page
-        .toString("latin1", at + 8, Math.min(data, at + 8 + 64, page.length))
-        .replace(/\0+$/, "");
-      nodes.push({ flags: nodeFlags, pgno: child, data, key });
-    }
-    // Node data is read from the page buffer before it is reused by the reads below.
-    const refs: Array<{ kind: "child" | "overflow" | "subdb"; pgno: bigint; key?: string }> = [];
-    for (const node of nodes) {
-      if ((flags & P_BRANCH) !== 0) refs.push({ kind: "child", pgno: node.pgno });
-      else if ((node.flags & F_BIGDATA) !== 0) {
-        if (node.data + 8 > page.length) return `page ${pgno} of ${what} has a node outside the page`;
-        refs.push({ kind: "overflow", pgno: page.readBigUInt64LE(node.data) });
-      } else if ((node.flags & F_SUBDATA) !== 0) {
-        if (node.data + DB_RECORD_BYTES > page.length)
-          return `page ${pgno} of ${what} has a node outside the page`;
-        refs.push({ kind: "subdb", pgno: page.readBigUInt64LE(node.data + DB_ROOT), key: node.key });
-      }
-    }
+    return page;
+  }
+
+  /** Queues child pages; checks overflow runs and sub-database roots now. */
+  private follow(refs: PageRef[], what: string, stack: bigint[]): string | undefined {
     for (const ref of refs) {
       if (ref.kind === "child") stack.push(ref.pgno);
-      else if (ref.kind === "overflow") {
-        const problem = this.overflow(ref.pgno, what);
-        if (problem !== undefined) return problem;
-      } else {
-        const name = /^[\w.-]+$/.test(ref.key ?? "") ? `sub-database "${ref.key}"` : "a sub-database";
-        const problem = this.walk(ref.pgno, name, false);
+      else {
+        const problem = ref.kind === "overflow" ? this.overflow(ref.pgno, what) : this.subDatabase(ref);
         if (problem !== undefined) return problem;
       }
     }
     return undefined;
+  }
+
+  /** A sub-database's tree, named by its key when that reads as a name. */
+  private subDatabase(ref: PageRef): string | undefined {
+    const name = /^[\w.-]+$/.test(ref.key ?? "") ? `sub-database "${ref.key}"` : "a sub-database";
+    return this.walk(ref.pgno, name, false);
   }
 
   /** An overflow run (a large value): its first page must say how many pages follow, all in the file. */
@@ -267,6 +255,60 @@ class TreeWalker {
     if (end >= this.file.pages) return `pages ${pgno}-${end} of ${what} lie beyond the end of the file`;
     return undefined;
   }
+}
+
+interface PageNode {
+  flags: number;
+  pgno: bigint;
+  data: number;
+  key: string;
+}
+
+interface PageRef {
+  kind: "child" | "overflow" | "subdb";
+  pgno: bigint;
+  key?: string;
+}
+
+/** The nodes of a tree page, or undefined when one lies outside the page. */
+function pageNodes(page: Buffer): PageNode[] | undefined {
+  const keys = page.readUInt16LE(20) >> 1;
+  const nodes: PageNode[] = [];
+  for (let i = 0; i < keys; i++) {
+    const at = page.readUInt16LE(PAGE_HEADER + 2 * i) + PAGE_HEADER;
+    if (at + 8 > page.length) return undefined;
+    const lo = page.readUInt16LE(at);
+    const hi = page.readUInt16LE(at + 2);
+    const nodeFlags = page.readUInt16LE(at + 4);
+    const keySize = page.readUInt16LE(at + 6);
+    const data = at + 8 + keySize;
+    const child = BigInt(lo) | (BigInt(hi) << 16n) | (BigInt(nodeFlags) << 32n);
+    // Sub-database names are stored NUL-terminated.
+    const key = page.toString("latin1", at + 8, Math.min(data, at + 8 + 64, page.length)).replace(/\0+$/, "");
+    nodes.push({ flags: nodeFlags, pgno: child, data, key });
+  }
+  return nodes;
+}
+
+/**
+ * The pages a tree page refers to: children of a branch page; overflow runs and sub-database roots
+ * of a leaf page. Undefined when a node lies outside the page.
+ */
+function pageRefs(page: Buffer, flags: number): PageRef[] | undefined {
+  const nodes = pageNodes(page);
+  if (nodes === undefined) return undefined;
+  const refs: PageRef[] = [];
+  for (const node of nodes) {
+    if ((flags & P_BRANCH) !== 0) refs.push({ kind: "child", pgno: node.pgno });
+    else if ((node.flags & F_BIGDATA) !== 0) {
+      if (node.data + 8 > page.length) return undefined;
+      refs.push({ kind: "overflow", pgno: page.readBigUInt64LE(node.data) });
+    } else if ((node.flags & F_SUBDATA) !== 0) {
+      if (node.data + DB_RECORD_BYTES > page.length) return undefined;
+      refs.push({ kind: "subdb", pgno: page.readBigUInt64LE(node.data + DB_ROOT), key: node.key });
+    }
+  }
+  return refs;
 }
 
 /** The boot id as lmdb-js reads it (the leading hex digits of /proc's boot_id); 0 when unknown. */

@@ -5,7 +5,7 @@
 // [account, webhook, started_at, id], events by [account, created_at, id]. Within an owner the
 // oldest come first; at the first entry not older than `before` the walk jumps to the next owner.
 // Each walk resumes where the previous call stopped and wraps to the start when it reaches the end,
-// and examines at most `maxExamined(limit)` keys per call: many owners, or a backlog of old pending
+// and examines at most `examinedMax(limit)` keys per call: many owners, or a backlog of old pending
 // events, cannot stall retention or make one call scan without bound.
 //
 // Events go only once none of their deliveries is pending; an event whose deliveries are removed
@@ -18,7 +18,7 @@ import type { Databases } from "./lmdb-databases";
 import { readStoredDelivery, readStoredEvent } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
-const maxExamined = (limit: number) => Math.max(1_000, limit * 4);
+const examinedMax = (limit: number) => Math.max(1_000, limit * 4);
 
 /** Where each walk resumes (exclusive); null to start from the beginning. */
 interface Positions {
@@ -51,27 +51,40 @@ function scanOlder(
   want: number,
   cap: number,
 ): Scan {
-  const keys: Key[][] = [];
+  const state = { keys: [] as Key[][], examined: 0 };
   let start = from;
-  let examined = 0;
   for (;;) {
-    let jumpedTo: Key[] | null = null;
-    for (const { key } of db.getRange(start ? { start, exclusiveStart: true } : {})) {
-      const k = key as Key[];
-      examined++;
-      if ((k[timeAt] as number) < before) {
-        keys.push(k);
-        if (keys.length >= want || examined >= cap) return { keys, next: k };
-        continue;
-      }
-      // This owner's remaining keys are newer: go on with the next owner.
-      jumpedTo = [...k.slice(0, timeAt), TOP];
-      break;
-    }
-    if (jumpedTo === null) return { keys, next: null };
-    if (examined >= cap) return { keys, next: jumpedTo };
-    start = jumpedTo;
+    const run = scanOwnerRun(db, timeAt, before, start, want, cap, state);
+    if (run !== null && !Array.isArray(run)) return run;
+    if (run === null) return { keys: state.keys, next: null };
+    if (state.examined >= cap) return { keys: state.keys, next: run };
+    start = run;
   }
+}
+
+/**
+ * Walks from `start` (exclusive) collecting older keys into `state` until a key that is not older.
+ * Answers the finished scan when `want` or `cap` is reached on an older key; else where the next
+ * owner begins (this owner's remaining keys are newer), or null at the end of the database.
+ */
+function scanOwnerRun(
+  db: Databases["events"],
+  timeAt: number,
+  before: number,
+  start: Key[] | null,
+  want: number,
+  cap: number,
+  state: { keys: Key[][]; examined: number },
+): Scan | Key[] | null {
+  for (const { key } of db.getRange(start ? { start, exclusiveStart: true } : {})) {
+    const k = key as Key[];
+    state.examined++;
+    const older = (k[timeAt] as number) < before;
+    if (!older) return [...k.slice(0, timeAt), TOP];
+    state.keys.push(k);
+    if (state.keys.length >= want || state.examined >= cap) return { keys: state.keys, next: k };
+  }
+  return null;
 }
 
 function purgeAttempts(
@@ -136,7 +149,7 @@ export function retention(dbs: Databases, writer: WriteBatcher) {
   return async function purge(before: number, limit: number): Promise<RetentionResult> {
     if (!Number.isSafeInteger(limit) || limit < 1) return { attempts: 0, events: 0, deliveries: 0 };
     const from = positions;
-    const cap = maxExamined(limit);
+    const cap = examinedMax(limit);
     const outcome = await writer.run((): PurgeOutcome => {
       const old = purgeAttempts(dbs, before, limit, cap, from.attempts);
       const rest = purgeEvents(dbs, before, limit - old.attempts, cap, from.events);

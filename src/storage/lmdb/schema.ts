@@ -117,7 +117,7 @@ export function upgradeSchema(
   const found = storedSchemaVersion(dbs);
   if (found === undefined) {
     // A fresh store holds nothing to migrate: it starts at the current version.
-    dbs.root.transactionSync(() => dbs.meta.put(SCHEMA_VERSION_KEY, String(target)));
+    dbs.root.transactionSync(() => dbs.meta.putSync(SCHEMA_VERSION_KEY, String(target)));
     return [];
   }
   if (found > target) throw new SchemaVersionError(found, target);
@@ -126,7 +126,7 @@ export function upgradeSchema(
     if (migration.version <= found || migration.version > target) continue;
     dbs.root.transactionSync(() => {
       migration.up(dbs);
-      dbs.meta.put(SCHEMA_VERSION_KEY, String(migration.version));
+      dbs.meta.putSync(SCHEMA_VERSION_KEY, String(migration.version));
     });
     ran.push(migration);
   }

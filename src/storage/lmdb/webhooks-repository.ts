@@ -56,7 +56,7 @@ export function webhooksRepository(
   };
 
   return {
-    create(webhook: WebhookRecord, maxPerAccount?: number): Promise<boolean> {
+    create(webhook: WebhookRecord, perAccountMax?: number): Promise<boolean> {
       return writer.run(() => {
         changed();
         if (dbs.webhookOwners.get(webhook.id) !== undefined)
@@ -67,8 +67,8 @@ export function webhooksRepository(
         // Counted through this job's transaction, after every job before it: two creates can never
         // both pass the last free place. Stops at the limit, so it costs at most that many keys.
         if (
-          maxPerAccount !== undefined &&
-          countOfAccount(dbs, webhook.account_id, maxPerAccount) >= maxPerAccount
+          perAccountMax !== undefined &&
+          countOfAccount(dbs, webhook.account_id, perAccountMax) >= perAccountMax
         )
           return false;
         dbs.webhooks.putSync([webhook.account_id, webhook.id], webhook);

@@ -60,12 +60,7 @@ export class WriteBatcher {
     const waiters = this.idleWaiters;
     this.queue = [];
     this.idleWaiters = [];
-    let results: unknown[] | undefined;
-    try {
-      results = this.root.transactionSync(() => jobs.map((job) => job.fn()));
-    } catch {
-      results = undefined;
-    }
+    const results = this.commitTogether(jobs);
     if (results) {
       for (const job of jobs) job.afterCommit?.();
       for (let i = 0; i < jobs.length; i++) jobs[i]?.resolve(results[i]);
@@ -73,16 +68,28 @@ export class WriteBatcher {
       // Something in the batch threw and the whole transaction rolled back: replay one by one
       // so that only the failing job fails. What the rolled-back jobs left in read caches goes.
       for (const job of jobs) job.afterCommit?.();
-      for (const job of jobs) {
-        try {
-          const result = this.root.transactionSync(job.fn);
-          job.afterCommit?.();
-          job.resolve(result);
-        } catch (error) {
-          job.reject(error);
-        }
-      }
+      for (const job of jobs) this.commitAlone(job);
     }
     for (const wake of waiters) wake();
+  }
+
+  /** Every job's result from one shared transaction, or undefined when one threw (all rolled back). */
+  private commitTogether(jobs: Job[]): unknown[] | undefined {
+    try {
+      return this.root.transactionSync(() => jobs.map((job) => job.fn()));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One job in a transaction of its own, settling its promise either way. */
+  private commitAlone(job: Job): void {
+    try {
+      const result = this.root.transactionSync(job.fn);
+      job.afterCommit?.();
+      job.resolve(result);
+    } catch (error) {
+      job.reject(error);
+    }
   }
 }

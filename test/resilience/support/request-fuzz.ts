@@ -49,17 +49,21 @@ export function operationsOf(doc: Doc): Operation[] {
   for (const [path, methods] of Object.entries(doc.paths)) {
     if (!path.startsWith("/v1/") && path !== "/health" && path !== "/metrics") continue;
     for (const [method, spec] of Object.entries(methods)) {
-      if (!["get", "post", "put", "patch", "delete"].includes(method)) continue;
-      const query = new Map<string, Schema>();
-      for (const p of (spec.parameters ?? []) as { name: string; in: string; schema?: Schema }[]) {
-        if (p.in === "query") query.set(p.name, p.schema ?? {});
-      }
-      const content = (spec.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)
-        ?.content;
-      ops.push({ method: method.toUpperCase(), path, query, body: content?.["application/json"]?.schema });
+      if (["get", "post", "put", "patch", "delete"].includes(method))
+        ops.push(operationOf(path, method, spec));
     }
   }
   return ops;
+}
+
+function operationOf(path: string, method: string, spec: Record<string, unknown>): Operation {
+  const query = new Map<string, Schema>();
+  for (const p of (spec.parameters ?? []) as { name: string; in: string; schema?: Schema }[]) {
+    if (p.in === "query") query.set(p.name, p.schema ?? {});
+  }
+  const content = (spec.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)
+    ?.content;
+  return { method: method.toUpperCase(), path, query, body: content?.["application/json"]?.schema };
 }
 
 function authHeader(ctx: FuzzContext): fc.Arbitrary<{ value: string | undefined; valid: boolean }> {
