@@ -62,6 +62,9 @@ export class Admission {
       perWebhook,
       queuePerWebhook: lane,
       queuePerAccount: LANES_PER_ACCOUNT * lane,
+      // Waiting ids stay handed out by the scheduler: capped at half its memory, so that it always
+      // has room to load other accounts' due work from the store.
+      queueTotal: Math.max(1, Math.floor(res.scheduler.heldMax / 2)),
       run: (item) => res.work.track(attempt(res, item)),
       onSlotFree: (accountId, webhookId) => this.slotFreed(accountId, webhookId),
     });
@@ -91,7 +94,8 @@ export class Admission {
   /** Keeps the records of deliveries just published, so their first attempts need no read. */
   announce(deliveries: readonly DeliveryRecord[]): void {
     for (const delivery of deliveries) {
-      if (this.announced.size >= ANNOUNCED_MEMORY) break;
+      // Entries of deliveries never handed out (cancelled first) would otherwise stay for good.
+      if (this.announced.size >= ANNOUNCED_MEMORY) this.announced.clear();
       // Stamped with the record's own time: a webhook change made after the record was built,
       // even before this announcement, makes the attempt read the delivery afresh.
       if (delivery.status === "pending")

@@ -111,11 +111,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       await drain(res, graceMs, abandon);
     },
 
-    enqueue(entries: DueEntry[], events?: readonly EventRecord[], deliveries?: readonly DeliveryRecord[]) {
+    remember(events: readonly EventRecord[], deliveries: readonly DeliveryRecord[]) {
       if (stopping.signal.aborted) return;
-      if (deliveries) admission.announce(deliveries);
-      // Before the entries are scheduled, so that their attempts find the envelopes.
-      if (events && events.length > 0) cacheAnnounced(res, entries, events);
+      admission.announce(deliveries);
+      cacheAnnounced(res, deliveries, events);
+    },
+
+    enqueue(entries: DueEntry[]) {
+      if (stopping.signal.aborted) return;
       for (const entry of entries) {
         // Announced anew (a manual retry): its due time may have changed.
         admission.forgetRefusal(entry.delivery_id);
@@ -186,9 +189,14 @@ function addGauges(res: EngineResources, admission: Admission): void {
 }
 
 /** Caches the envelopes of announced events when one of their deliveries falls due soon. */
-function cacheAnnounced(res: EngineResources, entries: DueEntry[], events: readonly EventRecord[]): void {
+function cacheAnnounced(
+  res: EngineResources,
+  deliveries: readonly DeliveryRecord[],
+  events: readonly EventRecord[],
+): void {
+  if (events.length === 0) return;
   const soon = res.now() + ANNOUNCE_HORIZON_MS;
-  if (!entries.some((entry) => entry.due <= soon)) return;
+  if (!deliveries.some((d) => (d.next_attempt_at ?? 0) <= soon)) return;
   for (const event of events) res.envelopes.put(event.account_id, envelopeOf(event));
 }
 

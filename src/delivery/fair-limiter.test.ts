@@ -8,6 +8,7 @@ const LIMITS: FairLimits = {
   perWebhook: 4,
   queuePerWebhook: 100,
   queuePerAccount: 100,
+  queueTotal: 1_000,
 };
 
 /** Tasks named "account/webhook/n" that finish only when the test says so. */
@@ -66,6 +67,7 @@ describe("FairLimiter caps", () => {
       perWebhook: 1,
       queuePerWebhook: 2,
       queuePerAccount: 3,
+      queueTotal: 100,
     });
     expect(offer("a/x/1")).toBe("started");
     expect(offer("a/x/2")).toBe("queued");
@@ -201,7 +203,14 @@ describe("FairLimiter against random work", () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 120 }), async (ops) => {
-        const limits = { global: 5, perAccount: 3, perWebhook: 2, queuePerWebhook: 4, queuePerAccount: 6 };
+        const limits = {
+          global: 5,
+          perAccount: 3,
+          perWebhook: 2,
+          queuePerWebhook: 4,
+          queuePerAccount: 6,
+          queueTotal: 100,
+        };
         const { limiter, started, offer, finish, running } = harness(limits);
         const accepted = new Set<string>();
         let n = 0;

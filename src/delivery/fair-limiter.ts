@@ -10,9 +10,9 @@
 //   blocking other webhooks or accounts;
 // - a freed slot goes to the next account in the ring that has a task it may start, one task an
 //   account a turn, and within it to its next ready webhook, one task a webhook a turn;
-// - memory is bounded: a lane holds at most `queuePerWebhook` waiting tasks and an account at most
-//   `queuePerAccount`; `offer` refuses beyond that and the caller keeps the task elsewhere (the
-//   store's due-time queue);
+// - memory is bounded: a lane holds at most `queuePerWebhook` waiting tasks, an account at most
+//   `queuePerAccount` and all accounts together at most `queueTotal`; `offer` refuses beyond that
+//   and the caller keeps the task elsewhere (the store's due-time queue);
 // - idle webhooks and accounts are forgotten: what is kept is proportional to the work held.
 //
 // A lane is named by its webhook alone: webhook keys must be unique across accounts (ids are).
@@ -25,6 +25,8 @@ export interface FairLimits {
   perWebhook: number;
   queuePerWebhook: number;
   queuePerAccount: number;
+  /** Waiting tasks across all accounts. */
+  queueTotal: number;
 }
 
 export interface FairLimiterOptions<T> extends FairLimits {
@@ -92,7 +94,11 @@ export class FairLimiter<T> {
   full(account: string, webhook: string): boolean {
     const lane = this.lanes.get(webhook);
     const queued = this.accounts.get(account)?.queued ?? 0;
-    return (lane?.waiting.size ?? 0) >= this.opts.queuePerWebhook || queued >= this.opts.queuePerAccount;
+    return (
+      (lane?.waiting.size ?? 0) >= this.opts.queuePerWebhook ||
+      queued >= this.opts.queuePerAccount ||
+      this.waitingCount >= this.opts.queueTotal
+    );
   }
 
   /** Whether this webhook's lane and its account's queue are at most half full. */
@@ -100,7 +106,9 @@ export class FairLimiter<T> {
     const lane = this.lanes.get(webhook);
     const queued = this.accounts.get(account)?.queued ?? 0;
     return (
-      (lane?.waiting.size ?? 0) * 2 <= this.opts.queuePerWebhook && queued * 2 <= this.opts.queuePerAccount
+      (lane?.waiting.size ?? 0) * 2 <= this.opts.queuePerWebhook &&
+      queued * 2 <= this.opts.queuePerAccount &&
+      this.waitingCount * 2 <= this.opts.queueTotal
     );
   }
 
@@ -112,7 +120,11 @@ export class FairLimiter<T> {
       this.start(lane, item);
       return "started";
     }
-    if (lane.waiting.size >= this.opts.queuePerWebhook || owner.queued >= this.opts.queuePerAccount) {
+    if (
+      lane.waiting.size >= this.opts.queuePerWebhook ||
+      owner.queued >= this.opts.queuePerAccount ||
+      this.waitingCount >= this.opts.queueTotal
+    ) {
       this.forgetIfIdle(lane);
       return "refused";
     }

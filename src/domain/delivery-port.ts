@@ -5,14 +5,18 @@ import type { AttemptRecord, DeliveryRecord, DueEntry, EventRecord, WebhookRecor
 
 export interface DeliveryPort {
   /**
-   * Tells the engine about pending deliveries just written to the store (published, or retried by
-   * hand) so that those due now start at once instead of at the next refill from the store.
-   * `events`, when given, are the events of those deliveries exactly as just stored, so that their
-   * first attempts need not read them back; `deliveries`, likewise, are the records just stored.
-   * Purely a hint: the store's due-time queue and its records stay the truth, and entries, events
-   * or deliveries never announced here are still found.
+   * Hands the engine the events and pending deliveries a publish has just committed, in the same
+   * turn as the commit (before the flush), so that their first attempts need not read them back.
+   * Called before the engine's own reads of the store can hand those deliveries out: a record kept
+   * here is never older than what an attempt of it could have written. Purely a hint.
    */
-  enqueue(entries: DueEntry[], events?: readonly EventRecord[], deliveries?: readonly DeliveryRecord[]): void;
+  remember(events: readonly EventRecord[], deliveries: readonly DeliveryRecord[]): void;
+  /**
+   * Tells the engine about pending deliveries just made durable (published, or retried by hand) so
+   * that those due now start at once instead of at the next refill from the store. Purely a hint:
+   * the store's due-time queue stays the truth, and entries never announced here are still found.
+   */
+  enqueue(entries: DueEntry[]): void;
   /**
    * Sends `event` to `webhook` once, now, bypassing the queue and the retry schedule, records the
    * attempt (test: true, delivery_id: null) and answers it. Never throws for delivery failures: a

@@ -135,11 +135,23 @@ export class EventsService {
     return { event, deliveries, generatedId: input.id === undefined };
   }
 
-  /** One atomic write, awaited until durable; then the engine hears of its pending deliveries. */
+  /**
+   * One atomic write, awaited until durable; then the engine schedules its pending deliveries. Their
+   * records go to the engine in the commit's own turn, before its reads of the store can find them:
+   * handed over after the flush, a record could be older than an attempt the engine had made meanwhile.
+   */
   private async write(items: PublishItem[], now: number): Promise<PublishResult[]> {
     const results = await this.deps.store.events.publish(items);
+    const { due, events, pending, created } = this.newWork(results, now);
+    if (due.length > 0) this.deps.delivery.remember(events, pending);
     await this.deps.store.flushed();
+    if (due.length > 0) this.deps.delivery.enqueue(due);
+    if (created > 0) this.deps.metrics.eventsPublished.inc(undefined, created);
+    return results;
+  }
 
+  /** The pending deliveries a write created, their due entries and events. */
+  private newWork(results: PublishResult[], now: number) {
     const due: DueEntry[] = [];
     const pending: DeliveryRecord[] = [];
     // The events go along, so that their first attempts need not read them back from the store.
@@ -156,9 +168,7 @@ export class EventsService {
       }
       if (pending.length > before) events.push(r.event);
     }
-    if (due.length > 0) this.deps.delivery.enqueue(due, events, pending);
-    if (created > 0) this.deps.metrics.eventsPublished.inc(undefined, created);
-    return results;
+    return { due, events, pending, created };
   }
 
   get(accountId: string, id: string): { event: EventRecord; deliveries: DeliveryRecord[] } {

@@ -88,6 +88,11 @@ export class DueScheduler {
     this.timer = new HeapTimer<true>({ now: this.now() });
   }
 
+  /** Ids in memory at most (the timer plus those handed out), through refills. */
+  get heldMax(): number {
+    return this.tuning.heldMax;
+  }
+
   /** Ids waiting in the timer. */
   get size(): number {
     return this.timer.size;

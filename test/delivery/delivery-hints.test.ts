@@ -56,11 +56,8 @@ test("an announced delivery is attempted without reading it from the store", asy
   const delivery = deliveries[0];
   if (!delivery) throw new Error("no delivery");
   // Announced before the engine first looks at the store, which would otherwise find it first.
-  engine.enqueue(
-    [{ delivery_id: delivery.id, due: delivery.next_attempt_at as number }],
-    [event],
-    deliveries,
-  );
+  engine.remember([event], deliveries);
+  engine.enqueue([{ delivery_id: delivery.id, due: delivery.next_attempt_at as number }]);
   engine.start();
   await waitUntil("delivered", () => real.deliveries.getById(delivery.id)?.status === "succeeded");
   expect(r.requests).toHaveLength(1);

@@ -10,7 +10,7 @@ import { defaultEnvelopeCache } from "../../src/delivery/delivery-engine";
 import { type Envelope, EnvelopeCache, envelopeBody, envelopeOf } from "../../src/delivery/envelope";
 import { eventCatalog } from "../../src/domain/event-catalog";
 import { EventsService } from "../../src/domain/events-service";
-import type { DueEntry, EventRecord } from "../../src/storage/records";
+import type { DeliveryRecord, DueEntry, EventRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, startReceiver } from "../support/receiver";
@@ -219,7 +219,8 @@ describe("delivery engine with announced events", () => {
     const webhooks = await Promise.all(receivers.map((r) => createWebhook(real, account, r.url)));
     engine.start();
     const { event, deliveries } = await publish(real, account, webhooks, { data: trickyData() });
-    engine.enqueue(dueNow(deliveries), [event]);
+    engine.remember([event], deliveries);
+    engine.enqueue(dueNow(deliveries));
     for (const d of deliveries) {
       await waitUntil("success", () => real.deliveries.getById(d.id)?.status === "succeeded");
     }
@@ -342,7 +343,8 @@ describe("delivery engine with announced events", () => {
       const { event, deliveries } = await publish(real, account, [webhook], {
         data: { i, blob: "b".repeat(4_000 + i * 100) },
       });
-      engine.enqueue(dueNow(deliveries), [event]);
+      engine.remember([event], deliveries);
+      engine.enqueue(dueNow(deliveries));
       sent.push(event);
       expect(envelopes.size).toBeLessThanOrEqual(8);
       expect(envelopes.totalChars).toBeLessThanOrEqual(50_000);
@@ -350,7 +352,8 @@ describe("delivery engine with announced events", () => {
     expect(envelopes.size).toBeGreaterThan(0);
     // An event larger than the whole bound is not kept at all.
     const huge = await publish(real, account, [webhook], { data: { blob: "h".repeat(60_000) } });
-    engine.enqueue(dueNow(huge.deliveries), [huge.event]);
+    engine.remember([huge.event], huge.deliveries);
+    engine.enqueue(dueNow(huge.deliveries));
     expect(envelopes.totalChars).toBeLessThanOrEqual(50_000);
     await engine.stop(0);
     expect(envelopes.size).toBe(0);
@@ -361,9 +364,9 @@ describe("delivery engine with announced events", () => {
     const envelopes = defaultEnvelopeCache({ retentionMs: 86_400_000 }, Date.now);
     const { engine, account } = await setup({ envelopes });
     const announce = (i: number, data: unknown) =>
-      engine.enqueue(
-        [{ delivery_id: `dlv_unknown_${i}`, due: Date.now() + 30_000 }],
+      engine.remember(
         [{ id: `evt_${i}`, account_id: account, type: "message.delivered", created_at: Date.now(), data }],
+        [pendingDelivery(`dlv_unknown_${i}`, account, `evt_${i}`, Date.now() + 30_000)],
       );
     for (let i = 0; i < 5_000; i++) announce(i, { i });
     expect(envelopes.size).toBe(4_096);
@@ -376,13 +379,32 @@ describe("delivery engine with announced events", () => {
   test("events announced only with deliveries due far ahead are not cached", async () => {
     const envelopes = defaultEnvelopeCache({ retentionMs: 86_400_000 }, Date.now);
     const { engine, account } = await setup({ envelopes });
-    engine.enqueue(
-      [{ delivery_id: "dlv_later", due: Date.now() + 3_600_000 }],
+    engine.remember(
       [{ id: "evt_later", account_id: account, type: "message.delivered", created_at: Date.now(), data: {} }],
+      [pendingDelivery("dlv_later", account, "evt_later", Date.now() + 3_600_000)],
     );
     expect(envelopes.size).toBe(0);
   });
 });
+
+/** A pending delivery record due at `due`, as a publish would hand it to the engine. */
+function pendingDelivery(id: string, accountId: string, eventId: string, due: number): DeliveryRecord {
+  return {
+    id,
+    account_id: accountId,
+    event_id: eventId,
+    event_type: "message.delivered",
+    webhook_id: "wh_unknown",
+    status: "pending",
+    attempts: 0,
+    next_attempt_at: due,
+    created_at: due,
+    updated_at: due,
+    last_attempt_at: null,
+    last_status_code: null,
+    last_error: null,
+  };
+}
 
 /** The model of the cache: insertion-ordered entries, evicted from the front. */
 class FifoModel {

@@ -47,10 +47,16 @@ export class FakeDelivery implements DeliveryPort {
   /** The events announced with each enqueue call (same index as `enqueued`). */
   readonly announced: (readonly EventRecord[] | undefined)[] = [];
   readonly tests: { webhook: WebhookRecord; event: EventRecord }[] = [];
+  /** Events handed over by remember(), reported with the enqueue call that follows. */
+  private remembered: readonly EventRecord[] | undefined;
   constructor(private readonly store: () => Store) {}
-  enqueue(entries: DueEntry[], events?: readonly EventRecord[]): void {
+  remember(events: readonly EventRecord[]): void {
+    this.remembered = events;
+  }
+  enqueue(entries: DueEntry[]): void {
     this.enqueued.push(entries);
-    this.announced.push(events);
+    this.announced.push(this.remembered);
+    this.remembered = undefined;
   }
   async sendTest(webhook: WebhookRecord, event: EventRecord): Promise<AttemptRecord> {
     this.tests.push({ webhook, event });

@@ -1,0 +1,62 @@
+// A publish is delivered once even when the engine's refill finds its write before the flush ends:
+// the publish hands its records over in the commit's turn, never after an attempt of them. End to
+// end through EventsService.publish; the only change from production is a slower
+// `store.flushed()` (an fsync of 60 ms, as on a busy or network disk) against the test refill pace
+// of 50 ms (1 s in production: the same race, hit by a smaller share of publishes).
+import { expect, test } from "bun:test";
+import { eventCatalog } from "../../src/domain/event-catalog";
+import { EventsService } from "../../src/domain/events-service";
+import { Metrics } from "../../src/observability/metrics";
+import type { Store } from "../../src/storage/store";
+import { cleanupAfterEach } from "../support/cleanups";
+import { startReceiver } from "../support/receiver";
+import {
+  createAccount,
+  createWebhook,
+  engineFor,
+  openStore,
+  tempDir,
+  testConfig,
+  waitUntil,
+} from "./fixtures";
+
+const cleanups = cleanupAfterEach();
+
+test("one publish, one request, even when the refill sees the write before its announcement", async () => {
+  const dir = tempDir();
+  const real = await openStore(dir.path);
+  const store = new Proxy(real, {
+    get(target, key, recv) {
+      if (key === "flushed")
+        return async () => {
+          await Bun.sleep(60);
+          await target.flushed();
+        };
+      return Reflect.get(target, key, recv);
+    },
+  }) as Store;
+  const config = testConfig({ dataDir: dir.path });
+  const { engine } = engineFor(store, config);
+  const account = await createAccount(store);
+  const r = startReceiver(() => new Response("ok"));
+  cleanups.push(dir.remove);
+  cleanups.push(() => real.close());
+  cleanups.push(() => engine.stop(0));
+  cleanups.push(() => r.stop());
+  await createWebhook(store, account, `${r.url}/in`);
+  engine.start();
+  const events = new EventsService({
+    store,
+    catalog: eventCatalog,
+    delivery: engine,
+    metrics: new Metrics(),
+    config,
+    now: Date.now,
+  });
+  const type = eventCatalog.types()[0] as string;
+  const [out] = await events.publish(account, [{ type, data: eventCatalog.sample(type) }]);
+  const id = out?.deliveries[0]?.id as string;
+  await waitUntil("delivered", () => store.deliveries.getById(id)?.status === "succeeded");
+  await Bun.sleep(300);
+  expect(r.requests.map((q) => q.headers.get("x-inbox-delivery-id"))).toEqual([id]);
+});
