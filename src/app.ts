@@ -21,7 +21,10 @@ import { SOCKET_BODY_BYTES_MAX } from "./http/json-body";
 import type { Logger } from "./observability/logger";
 import { Metrics } from "./observability/metrics";
 import { startRetention } from "./scheduler/retention";
+import { DATA_FILE } from "./storage/lmdb/lmdb-databases";
 import { openLmdbStore } from "./storage/lmdb/lmdb-store";
+import { asStoreDamage } from "./storage/lmdb/open-checks";
+import type { Store } from "./storage/store";
 import { VERSION } from "./version";
 
 export interface RunningApp {
@@ -51,15 +54,7 @@ export async function startApp(
 ): Promise<RunningApp> {
   // The one clock: every component that stamps or schedules reads time from here.
   const now = Date.now;
-  const store = await openLmdbStore({ dataDir: config.dataDir, logger, now });
-  if (config.allowPrivateTargets) {
-    logger.warn("private targets allowed: webhooks may reach loopback, private and link-local addresses", {
-      option: "INBOX_ALLOW_PRIVATE_TARGETS",
-      hint: "for development and tests only; never on a server that tenants you do not trust can use",
-    });
-  } else {
-    logBlockedWebhooks(store, config.allowPrivateTargets, logger);
-  }
+  const store = await openStore(config, logger, now);
 
   const metrics = new Metrics();
   // Refusals reach the tenant's log without the address; the operator's log gets it from here.
@@ -117,6 +112,29 @@ export async function startApp(
   };
   const port = server.port ?? config.port;
   return { port, url: `http://${hostForUrl(config.host)}:${port}`, stop };
+}
+
+/**
+ * Opens the store and reads what the start reports of it (webhooks the SSRF guard now blocks). LMDB's
+ * corruption errors met on the way become StoreDamagedError (exit code 3), and the store is closed.
+ */
+async function openStore(config: Config, logger: Logger, now: () => number): Promise<Store> {
+  let store: Store | undefined;
+  try {
+    store = await openLmdbStore({ dataDir: config.dataDir, logger, now });
+    if (config.allowPrivateTargets) {
+      logger.warn("private targets allowed: webhooks may reach loopback, private and link-local addresses", {
+        option: "INBOX_ALLOW_PRIVATE_TARGETS",
+        hint: "for development and tests only; never on a server that tenants you do not trust can use",
+      });
+    } else {
+      logBlockedWebhooks(store, config.allowPrivateTargets, logger);
+    }
+    return store;
+  } catch (error) {
+    await store?.close().catch(() => {});
+    throw asStoreDamage(error, config.dataDir, DATA_FILE);
+  }
 }
 
 /** Starts serving, or throws an Error naming the address, the options that set it and the reason. */

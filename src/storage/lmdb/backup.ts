@@ -10,6 +10,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { open as openEnvironment } from "lmdb";
+import { StoreDamagedError } from "../store";
 import { checkDataFile } from "./integrity";
 import { DATA_FILE } from "./lmdb-databases";
 import { checkBeforeOpen } from "./open-checks";
@@ -36,13 +37,33 @@ export interface BackupResult {
   counts: { accounts: number; webhooks: number; events: number; deliveries: number };
 }
 
+/** Checks of a live file that disagree with themselves this many times in a row are damage. */
+const LIVE_CHECK_TRIES = 3;
+const LIVE_CHECK_GAP_MS = 100;
+
+/**
+ * checkBeforeOpen on a file a running server may be extending: its size is read before its meta
+ * page, so a commit that grows the file in between looks like a truncation. Real damage stays
+ * across tries; a growing file does not.
+ */
+async function checkLiveSource(dataDir: string): Promise<boolean> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return checkBeforeOpen(dataDir, DATA_FILE, readMarker(dataDir));
+    } catch (error) {
+      if (!(error instanceof StoreDamagedError) || tries >= LIVE_CHECK_TRIES) throw error;
+      await Bun.sleep(LIVE_CHECK_GAP_MS);
+    }
+  }
+}
+
 /** Copies the store in `dataDir` to the new file `target`. Throws BackupError or StoreDamagedError. */
 export async function backupStore(dataDir: string, target: string): Promise<BackupResult> {
   const path = resolve(target);
   refuseExisting(path);
   const source = join(dataDir, DATA_FILE);
   // A damaged source would crash this process as it would the server; a missing one is no store.
-  if (!checkBeforeOpen(dataDir, DATA_FILE, readMarker(dataDir))) {
+  if (!(await checkLiveSource(dataDir))) {
     throw new BackupError(`there is no store to back up: ${source} does not exist (check --data-dir)`);
   }
   const sourceBytes = statSync(source).size;

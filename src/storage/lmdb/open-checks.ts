@@ -22,6 +22,26 @@ import type { Databases } from "./lmdb-databases";
 import { SCHEMA_VERSION_KEY } from "./schema";
 import { MARKER_FILE, STORE_ID_META, type StoreMarker, writeMarker } from "./store-marker";
 
+/**
+ * LMDB's own words for a damaged file, met when it reads a page the checks below did not. A page that
+ * points nowhere is reported on stderr by LMDB and then fails the read's transaction (MDB_BAD_TXN):
+ * in a start, where nothing else can have spoiled the transaction, that is damage too.
+ */
+const LMDB_DAMAGE =
+  /MDB_CORRUPTED|MDB_PAGE_NOTFOUND|MDB_INVALID|MDB_BAD_TXN|points to a 00 page|page was wrong type/;
+
+/**
+ * The error a failed start should report: LMDB's corruption errors (damage below the pages checked
+ * before opening) become StoreDamagedError, so that a supervisor sees exit code 3 and stops
+ * restarting; anything else is answered unchanged.
+ */
+export function asStoreDamage(error: unknown, dataDir: string, dataFile: string): unknown {
+  if (error instanceof StoreDamagedError || !(error instanceof Error) || !LMDB_DAMAGE.test(error.message)) {
+    return error;
+  }
+  return new StoreDamagedError(resolve(dataDir, dataFile), `LMDB found it damaged (${error.message})`);
+}
+
 /** Checks the data file before LMDB maps it; answers whether it exists (false: a first start). */
 export function checkBeforeOpen(dataDir: string, dataFile: string, marker: StoreMarker | undefined): boolean {
   const path = resolve(dataDir, dataFile);
