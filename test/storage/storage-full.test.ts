@@ -97,13 +97,23 @@ describe("the space monitor", () => {
 
   test("a commit LMDB fails for lack of space (ENOSPC, or EIO after a short write) is refused too", () => {
     let free = Number.POSITIVE_INFINITY;
-    const monitor = new SpaceMonitor({ dataDir: "/data", logger: silentLogger, freeBytes: () => free });
+    let now = 1_000;
+    const monitor = new SpaceMonitor({
+      dataDir: "/data",
+      logger: silentLogger,
+      freeBytes: () => free,
+      now: () => now,
+      probeIntervalMs: 5_000,
+    });
     const error = refusedBy(monitor, () => {
       throw enospc();
     });
     expect(error.cause).toBeInstanceOf(Error);
     expect(monitor.state().full).toBe(true);
-    // Free space reads as plenty again: the next write goes through and ends the state.
+    // Free space reads as plenty, yet the write failed for space: the next writes are refused
+    // without being tried (no flapping), until one trial write a probe interval later succeeds.
+    refusedBy(monitor, () => 2);
+    now += 5_000;
     expect(monitor.guard(() => 2)).toBe(2);
     expect(monitor.state().full).toBe(false);
 
@@ -119,6 +129,38 @@ describe("the space monitor", () => {
       throw short;
     });
     racing.close();
+    monitor.close();
+  });
+
+  test("a quota or a full map (failures while statfs shows room) neither flap the state nor flood the log", () => {
+    const lines: { level: string; msg: string }[] = [];
+    const logger = createLogger("debug", (line) => lines.push(JSON.parse(line)));
+    let now = 1_000;
+    const monitor = new SpaceMonitor({
+      dataDir: "/data",
+      logger,
+      freeBytes: () => 10 * 1024 * MiB,
+      now: () => now,
+      probeIntervalMs: 5_000,
+    });
+    let tried = 0;
+    const quotaFull = () => {
+      tried++;
+      throw Object.assign(new Error("Disk quota exceeded"), { code: 122 });
+    };
+    for (let i = 0; i < 100; i++) refusedBy(monitor, quotaFull);
+    expect(tried).toBe(1);
+    expect(monitor.state().full).toBe(true);
+    now += 5_000; // one trial a probe interval: still failing, still full, nothing logged
+    refusedBy(monitor, quotaFull);
+    expect(tried).toBe(2);
+    now += 5_000; // the quota was raised: the trial succeeds and the state ends
+    expect(monitor.guard(() => "ok")).toBe("ok");
+    expect(monitor.state()).toMatchObject({ full: false, refusedWrites: 101 });
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ["warn", "storage full: writes are refused until space is freed"],
+      ["warn", "storage writable again"],
+    ]);
     monitor.close();
   });
 

@@ -11,7 +11,10 @@
 // answered with it was not accepted); "full" starts at the first refused write and ends once the
 // file system has RESUME_BYTES free (more than the reserve, so the state does not flap), checked at
 // every write and, while full, every PROBE_INTERVAL_MS, so it recovers with no traffic too. Each
-// transition is logged once, at warn.
+// transition is logged once, at warn. A write that fails for space while statfs shows room (a disk
+// quota, LMDB's map size) is no sign that freeing space helps: then "full" ends only when a write
+// succeeds again, one write let through as a trial at most every PROBE_INTERVAL_MS, so the state
+// and the log do not flap at every write.
 
 import { statfsSync } from "node:fs";
 import type { Logger } from "../../observability/logger";
@@ -57,6 +60,9 @@ export interface SpaceMonitorOptions {
 
 export class SpaceMonitor {
   private full = false;
+  /** Full because a write failed for space although statfs showed room (a quota, the map size). */
+  private fullByFailure = false;
+  private nextTrialAt = 0;
   private fullSince: number | undefined;
   private refusedWrites = 0;
   private refusedWhileFull = 0;
@@ -80,16 +86,25 @@ export class SpaceMonitor {
   /** Runs one write transaction: answers its result, or throws StoreFullError for lack of space. */
   guard<T>(commit: () => T): T {
     const free = this.freeBytes();
-    if (this.full && free >= this.resumeBytes) this.recover();
-    if (this.full || free < this.reserveBytes) {
+    if (this.full && !this.fullByFailure && free >= this.resumeBytes) this.recover();
+    if (free < this.reserveBytes || (this.full && !this.mayTry())) {
       throw this.refuse(`${free} bytes free, less than the ${this.reserveBytes}-byte reserve`);
     }
     try {
-      return commit();
+      const result = commit();
+      if (this.full) this.recover();
+      return result;
     } catch (error) {
       if (!isOutOfSpace(error) && !(isShortWrite(error) && this.freeBytes() < this.resumeBytes)) throw error;
       throw this.refuse(error instanceof Error ? error.message : String(error), error);
     }
+  }
+
+  /** While full for a failed write despite room on the disk: one trial write every probe interval. */
+  private mayTry(): boolean {
+    if (!this.fullByFailure || this.now() < this.nextTrialAt) return false;
+    this.nextTrialAt = this.now() + (this.opts.probeIntervalMs ?? PROBE_INTERVAL_MS);
+    return true;
   }
 
   /** Stops the timer that checks the space while full (the store is closing). */
@@ -104,6 +119,9 @@ export class SpaceMonitor {
       this.refusedWhileFull++;
     } else {
       this.full = true;
+      // A failed write while statfs shows room: freeing space may not help (a quota, the map size).
+      this.fullByFailure = cause !== undefined && this.freeBytes() >= this.reserveBytes;
+      this.nextTrialAt = this.now() + (this.opts.probeIntervalMs ?? PROBE_INTERVAL_MS);
       this.fullSince = this.now();
       this.refusedWhileFull = 1;
       this.opts.logger.warn("storage full: writes are refused until space is freed", {
@@ -118,12 +136,13 @@ export class SpaceMonitor {
   }
 
   private probe(): void {
-    if (this.full && this.freeBytes() >= this.resumeBytes) this.recover();
+    if (this.full && !this.fullByFailure && this.freeBytes() >= this.resumeBytes) this.recover();
   }
 
   private recover(): void {
     const fullForMs = this.now() - (this.fullSince ?? this.now());
     this.full = false;
+    this.fullByFailure = false;
     this.close();
     this.opts.logger.warn("storage writable again", {
       data_dir: this.opts.dataDir,
