@@ -60,6 +60,7 @@ describe("checkWebhookUrl", () => {
       );
       expect(refused("https://user@example.com/x", allowPrivate)).toMatch(/must not contain credentials/);
       expect(refused("https://:pass@example.com/x", allowPrivate)).toMatch(/must not contain credentials/);
+      expect(refused("https://example.com:0/x", allowPrivate)).toBe("must not use port 0");
       expect(refused(" https://example.com/", allowPrivate)).toMatch(/whitespace/);
       expect(refused(`https://example.com/${"a".repeat(2048)}`, allowPrivate)).toMatch(/at most 2048/);
     }

@@ -47,6 +47,8 @@ export function parseWebhookDestination(raw: string): DestinationParse {
     return invalid("must not contain credentials (user:password@)");
   }
   if (url.hostname === "") return invalid("must name a host");
+  // Port 0 names no service: every delivery would fail to connect.
+  if (url.port === "0") return invalid("must not use port 0");
   return {
     ok: true,
     destination: {
