@@ -29,7 +29,7 @@ import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { DueScheduler, type DueSchedulerOptions } from "../scheduler/due-scheduler";
 import type { AttemptRecord, DeliveryRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
-import type { Store } from "../storage/store";
+import { type Store, StoreFullError } from "../storage/store";
 import { Admission } from "./admission";
 import { sendTo } from "./attempt";
 import { attemptRecord } from "./attempt-outcome";
@@ -205,6 +205,8 @@ async function sendTest(
   webhook: WebhookRecord,
   event: EventRecord,
 ): Promise<AttemptRecord> {
+  // Its attempt record could not be stored: refuse before the receiver hears of it.
+  if (res.store.space().full) throw new StoreFullError("a test send is recorded, and the store is full");
   const startedAt = res.now();
   const outcome = await res.work.track(sendTo(res, webhook, envelopeOf(event), null, 1));
   const record = attemptRecord({ delivery: null, event, webhook, attempt: 1, startedAt, outcome });

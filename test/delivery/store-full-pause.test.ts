@@ -3,7 +3,7 @@
 // Once the store takes writes again, the delivery is made once.
 
 import { expect, test } from "bun:test";
-import type { StoreSpace } from "../../src/storage/store";
+import { StoreFullError, type StoreSpace } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { startReceiver } from "../support/receiver";
 import {
@@ -49,4 +49,23 @@ test("no attempt is made while the store is full; the delivery is made once when
   await waitUntil("the delivery", () => store.deliveries.getById(id)?.status === "succeeded");
   await Bun.sleep(200);
   expect(receiver.requests).toHaveLength(1);
+});
+
+test("a test send is refused while the store is full, before the receiver hears of it", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const store = await openStore(dir.path);
+  cleanups.push(() => store.close());
+  const realSpace = store.space.bind(store);
+  store.space = (): StoreSpace => ({ ...realSpace(), full: true });
+  const receiver = startReceiver();
+  cleanups.push(() => receiver.stop());
+  const account = await createAccount(store);
+  const webhook = await createWebhook(store, account, receiver.url);
+  const { event } = await publish(store, account, []);
+  const { engine } = engineFor(store, testConfig({ dataDir: dir.path }));
+  cleanups.push(() => engine.stop(0));
+
+  await expect(engine.sendTest(webhook, event)).rejects.toBeInstanceOf(StoreFullError);
+  expect(receiver.requests).toHaveLength(0);
 });
