@@ -2,7 +2,7 @@
 
 import { type FirstStartKeys, startApp } from "./app";
 import { runBackup } from "./cli/backup";
-import { EXIT_FAILURE, EXIT_STORE_DAMAGED } from "./cli/exit-codes";
+import { EXIT_FAILURE, EXIT_OK, EXIT_STORE_DAMAGED, EXIT_USAGE } from "./cli/exit-codes";
 import { runHealthcheck } from "./cli/healthcheck";
 import { loadConfig } from "./config/load-config";
 import { createLogger } from "./observability/logger";
@@ -32,13 +32,13 @@ async function main(): Promise<number> {
   switch (loaded.kind) {
     case "help":
       process.stdout.write(`${loaded.text}\n`);
-      return 0;
+      return EXIT_OK;
     case "version":
       process.stdout.write(`inbox-webhooks ${VERSION}\n`);
-      return 0;
+      return EXIT_OK;
     case "error":
       process.stderr.write(`inbox-webhooks: ${loaded.message}\nRun with --help to see every option.\n`);
-      return 2;
+      return EXIT_USAGE;
     case "healthcheck":
       return runHealthcheck(loaded.config.port, loaded.config.host);
     case "backup":
@@ -74,10 +74,10 @@ async function main(): Promise<number> {
     onSignal = (signal: string) => {
       logger.info("signal received", { signal });
       app.stop().then(
-        () => resolve(0),
+        () => resolve(EXIT_OK),
         (err) => {
           logger.error("shutdown failed", { error: String(err) });
-          resolve(1);
+          resolve(EXIT_FAILURE);
         },
       );
     };

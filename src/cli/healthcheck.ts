@@ -1,6 +1,8 @@
 // `inbox-webhooks healthcheck`: the probe a container runtime or process supervisor runs. It asks the
 // running server's GET /health and turns the answer into an exit code, so it needs no curl in the image.
 
+import { EXIT_FAILURE, EXIT_OK } from "./exit-codes";
+
 /** How long the probe waits for the whole answer before calling the server unhealthy. */
 export const HEALTHCHECK_TIMEOUT_MS = 2_000;
 
@@ -29,9 +31,9 @@ export async function runHealthcheck(
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
     // Read the body inside the time bound too: a server that sends headers and then stalls is unhealthy.
     await res.arrayBuffer();
-    if (res.status === 200) return 0;
+    if (res.status === 200) return EXIT_OK;
     process.stderr.write(`healthcheck: ${url} answered ${res.status}\n`);
-    return 1;
+    return EXIT_FAILURE;
   } catch (err) {
     const why =
       err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")
@@ -40,6 +42,6 @@ export async function runHealthcheck(
           ? err.message
           : String(err);
     process.stderr.write(`healthcheck: ${url} failed: ${why}\n`);
-    return 1;
+    return EXIT_FAILURE;
   }
 }

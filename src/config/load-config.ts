@@ -167,7 +167,7 @@ type ConcurrencyKey = "webhookConcurrency" | "accountConcurrency" | "concurrency
  * Attempts beyond it would wait there, unseen by the fair limiter: the overall concurrency is kept
  * within it.
  */
-export const FETCH_LIMIT_ENV = "BUN_CONFIG_MAX_HTTP_REQUESTS";
+const FETCH_LIMIT_ENV = "BUN_CONFIG_MAX_HTTP_REQUESTS";
 const FETCH_LIMIT_DEFAULT = 256;
 
 function fetchLimit(env: Record<string, string | undefined>): number {

@@ -25,7 +25,7 @@ export interface OptionSpec<K extends keyof Config = keyof Config> {
 }
 
 /** Longest delay a JavaScript timer can wait (2^31 - 1 ms), rounded down to whole days. */
-export const TIMER_MS_MAX = 24 * 86_400_000;
+const TIMER_MS_MAX = 24 * 86_400_000;
 
 function got(raw: string): string {
   return `got ${JSON.stringify(raw)}`;
@@ -96,7 +96,7 @@ function isIPv6Literal(text: string): boolean {
  * name. Checked here so that a typo is reported by the option's name instead of as EINVAL from
  * listen(); whether the address belongs to this machine is only known when listening.
  */
-export function parseListenHost(raw: string): string {
+function parseListenHost(raw: string): string {
   const host = raw.trim();
   const why = (what: string): never => {
     throw new Error(

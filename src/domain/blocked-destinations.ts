@@ -13,7 +13,7 @@ import type { Store } from "../storage/store";
 import { checkWebhookUrl } from "./webhook-destination";
 
 /** Start-up log lines naming one webhook each; the rest are counted in one summary line. */
-export const LOGGED_BLOCKED_MAX = 20;
+const LOGGED_BLOCKED_MAX = 20;
 /** Records read per listing call while scanning. */
 const SCAN_PAGE = 100;
 

@@ -66,10 +66,7 @@ export function parseWebhookDestination(raw: string): DestinationParse {
  * Why the SSRF guard refuses `destination` from its URL alone (a localhost name, or a literal address
  * outside public unicast), or null. Always null when private targets are allowed.
  */
-export function destinationRefusal(
-  destination: WebhookDestination,
-  allowPrivateTargets: boolean,
-): string | null {
+function destinationRefusal(destination: WebhookDestination, allowPrivateTargets: boolean): string | null {
   if (allowPrivateTargets) return null;
   const host = destination.hostname;
   if (isLocalhostName(host)) return `${host} is a loopback host name`;

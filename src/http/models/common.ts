@@ -72,7 +72,7 @@ export const PageQuery = t.Object({
  * Any id a client sends (path, query or body). Ids the server makes are 30 characters and event ids
  * at most 128; the bound keeps absurd values away from the store, whose keys are size-limited.
  */
-export const ID_LENGTH_MAX = 255;
+const ID_LENGTH_MAX = 255;
 export const IdString = (options: { description?: string; examples?: string[] } = {}) =>
   t.String({ minLength: 1, maxLength: ID_LENGTH_MAX, ...options });
 

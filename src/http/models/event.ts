@@ -7,7 +7,7 @@ import { toRfc3339 } from "../rfc3339";
 import { DateTime, IdString } from "./common";
 import { DeliveryModel, presentDelivery } from "./delivery";
 
-export const BATCH_MAX = 1000;
+const BATCH_MAX = 1000;
 
 const docsExample = eventCatalog.get("message.delivered")?.example;
 
