@@ -1,14 +1,20 @@
-// The storage contract. HTTP, domain, scheduler and delivery code use only these interfaces; LMDB
-// specifics stay in ./lmdb. Another engine (PostgreSQL, NATS JetStream) implements the same
-// interfaces and must pass the same conformance suite (test/storage/conformance.ts).
+// The storage contract. HTTP, domain, scheduler and delivery code use only these interfaces; the
+// engines' specifics stay in ./lmdb (embedded, one process) and ./postgres (shared by N replicas).
+// Both implement the same interfaces and must pass the same conformance suite
+// (test/storage/conformance.ts).
 //
 // Guarantees every implementation gives:
 // - each method that writes is atomic: all of its effects become visible together or none do;
 // - a write is visible to reads as soon as its method returns (read-your-writes in one process);
-// - `flushed()` resolves once every write made before the call is durable on disk;
+//   another replica's write is visible to this one's cached reads (webhooks, keys, meta) within
+//   READ_CACHE_MS_MAX, and to its uncached reads at once;
+// - `flushed()` resolves once every write made before the call is durable;
 // - listings are newest first; cursors are opaque strings produced by the store, and a malformed
-//   cursor throws InvalidCursorError (never a generic error).
-
+//   cursor throws InvalidCursorError (never a generic error);
+// - every read is asynchronous (a server database answers over the network); values that would
+//   need a scan or a count there (pending deliveries, size) are cached figures, see `figures()`;
+// - due work is leased, not owned: a replica attempts a delivery only under a live lease, and every
+//   outcome write is fenced by the lease's token (see DueWork).
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -21,6 +27,13 @@ import type {
   PageQuery,
   WebhookRecord,
 } from "./records";
+
+/**
+ * How stale a cached read (webhook, API key, meta) may be on a store shared by several replicas: a
+ * change made through one replica (disable, delete, URL change, key revocation) reaches every other
+ * replica within this. An embedded store invalidates its caches exactly and serves nothing stale.
+ */
+export const READ_CACHE_MS_MAX = 1_000;
 
 export class InvalidCursorError extends Error {
   constructor() {
@@ -72,26 +85,85 @@ export class StoreFullError extends Error {
   }
 }
 
-/** Whether the store takes writes. `full` since the first refused write, until one succeeds again. */
-export interface StoreSpace {
-  full: boolean;
-  /** When the last transition to full happened (ms since the epoch); undefined when never full. */
-  fullSince: number | undefined;
+/**
+ * The store cannot be reached (a server database is down, restarting or failing over). Nothing of
+ * the write was stored, or, for a read, nothing was read; the store recovers by itself once the
+ * database answers again. HTTP answers 503 `store_unavailable` with Retry-After.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("the store is unavailable: the database cannot be reached", { cause });
+    this.name = "StoreUnavailableError";
+  }
+}
+
+/**
+ * The store's schema is newer than this build knows (a newer release migrated it). Nothing was
+ * written; the operator runs a release at least as new. The process exits with the code of a
+ * damaged store.
+ */
+export class SchemaVersionError extends Error {
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+    where: string,
+  ) {
+    super(
+      `${where}: schema version ${found} is newer than this build supports (${supported}); run a newer release`,
+    );
+    this.name = "SchemaVersionError";
+  }
+}
+
+/** Whether the store takes writes right now. */
+export interface StoreHealth {
+  writable: boolean;
+  /** Why not: out of disk space (StoreFullError) or unreachable (StoreUnavailableError). */
+  reason: "full" | "unavailable" | null;
+  /** When the current unwritable spell began (ms since the epoch); undefined while writable. */
+  since: number | undefined;
   /** Writes refused for lack of space since the store was opened. */
   refusedWrites: number;
 }
 
+/**
+ * Figures that would need a scan or a count on a server database, kept as a snapshot: live on an
+ * embedded store, refreshed in the background (every few seconds) on a server database.
+ */
+export interface StoreFigures {
+  /** Deliveries still pending (the backlog), all replicas together. */
+  pendingDeliveries: number;
+  /** Bytes the store occupies on disk. */
+  sizeBytes: number;
+  /** When the figures were taken (ms since the epoch). */
+  asOf: number;
+}
+
 export interface MetaRepository {
-  get(key: string): string | undefined;
+  get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
+  /**
+   * Stores the value only when the key is absent; true only for the caller whose write stored it,
+   * even when several replicas claim the same key at once.
+   */
+  claim(key: string, value: string): Promise<boolean>;
 }
 
 export interface AccountRepository {
   /** Creates the account together with its first key. */
   create(account: AccountRecord, firstKey: ApiKeyRecord): Promise<void>;
-  get(id: string): AccountRecord | undefined;
-  list(page: PageQuery): Page<AccountRecord>;
-  count(): number;
+  /**
+   * First start: in one atomic write, and only while meta `marker.key` is absent, sets that marker
+   * and, when the store has no account at all, creates `account` with `firstKey`. True only when the
+   * account was created by this call: of several replicas starting at once, exactly one gets true.
+   */
+  createFirst(
+    account: AccountRecord,
+    firstKey: ApiKeyRecord,
+    marker: { key: string; value: string },
+  ): Promise<boolean>;
+  get(id: string): Promise<AccountRecord | undefined>;
+  list(page: PageQuery): Promise<Page<AccountRecord>>;
   /**
    * Deletes the account, its keys and webhooks, and cancels its pending deliveries (they leave the
    * due-time queue). Events, deliveries and attempts already recorded age out with retention.
@@ -103,8 +175,8 @@ export interface AccountRepository {
 export interface ApiKeyRepository {
   create(key: ApiKeyRecord): Promise<void>;
   /** The unrevoked key with this hash, if any. */
-  findActiveByHash(hash: string): ApiKeyRecord | undefined;
-  listForAccount(accountId: string): ApiKeyRecord[];
+  findActiveByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  listForAccount(accountId: string): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; false when the account has no such unrevoked key. */
   revoke(accountId: string, keyId: string, at: number): Promise<boolean>;
 }
@@ -117,12 +189,12 @@ export interface WebhookRepository {
    */
   create(webhook: WebhookRecord, perAccountMax?: number): Promise<boolean>;
   /** Undefined when missing or owned by another account. */
-  get(accountId: string, id: string): WebhookRecord | undefined;
+  get(accountId: string, id: string): Promise<WebhookRecord | undefined>;
   /** By id alone, for the delivery engine. */
-  getById(id: string): WebhookRecord | undefined;
-  list(accountId: string, page: PageQuery): Page<WebhookRecord>;
+  getById(id: string): Promise<WebhookRecord | undefined>;
+  list(accountId: string, page: PageQuery): Promise<Page<WebhookRecord>>;
   /** Enabled webhooks of the account subscribed to `type` (or to "*"). */
-  subscribers(accountId: string, type: string): WebhookRecord[];
+  subscribers(accountId: string, type: string): Promise<WebhookRecord[]>;
   /**
    * Replaces the stored webhook. When it becomes disabled, its pending deliveries are cancelled
    * (status "cancelled", removed from the due-time queue). Answers false when it does not exist.
@@ -148,6 +220,16 @@ export interface PublishResult {
   /** False when an event with this id already existed in the account: nothing was written for it. */
   created: boolean;
   deliveries: DeliveryRecord[];
+  /** The leases taken on this event's new deliveries when the publish asked for them (PublishOptions). */
+  leases: Lease[];
+}
+
+export interface PublishOptions {
+  /**
+   * Lease the new pending deliveries due now (next_attempt_at <= the store's clock), at most `max`
+   * of them over the whole call, to `owner`, in the same write: their first attempts need no poll.
+   */
+  lease?: { owner: string; leaseMs: number; max: number };
 }
 
 export interface EventRepository {
@@ -161,9 +243,9 @@ export interface EventRepository {
    * event whole with its deliveries; those already made stay if a later one fails, and a retry with
    * the same event ids replays them).
    */
-  publish(items: PublishItem[]): Promise<PublishResult[]>;
-  get(accountId: string, id: string): EventRecord | undefined;
-  list(accountId: string, page: PageQuery): Page<EventRecord>;
+  publish(items: PublishItem[], options?: PublishOptions): Promise<PublishResult[]>;
+  get(accountId: string, id: string): Promise<EventRecord | undefined>;
+  list(accountId: string, page: PageQuery): Promise<Page<EventRecord>>;
 }
 
 /** How an attempt changes its delivery. */
@@ -172,43 +254,107 @@ export type AttemptOutcomeUpdate =
   | { status: "succeeded" }
   | { status: "failed" }; // out of attempts
 
+/** What recording an attempt did. */
+export type RecordResult =
+  /** Written. `lease` is set when the delivery stays pending, is due before `relet.withinMs` from
+   *  now, and was leased again to the same owner (a new token) so its retry needs no poll. */
+  | { kind: "recorded"; delivery: DeliveryRecord; lease?: Lease }
+  /** The lease's token is stale (expired and taken by another, released, or already recorded):
+   *  nothing was written, not even the attempt. The caller counts it. */
+  | { kind: "fenced" }
+  /** No such delivery (deleted by retention). Nothing was written. */
+  | { kind: "missing" };
+
+export interface RecordOptions {
+  /** Keep a retry due within `withinMs` leased to the same owner for `leaseMs` past its due time. */
+  relet?: { withinMs: number; leaseMs: number };
+}
+
 export interface DeliveryRepository {
-  get(accountId: string, id: string): DeliveryRecord | undefined;
-  getById(id: string): DeliveryRecord | undefined;
-  listForEvent(accountId: string, eventId: string): DeliveryRecord[];
+  get(accountId: string, id: string): Promise<DeliveryRecord | undefined>;
+  getById(id: string): Promise<DeliveryRecord | undefined>;
+  listForEvent(accountId: string, eventId: string): Promise<DeliveryRecord[]>;
   /**
-   * Records a finished attempt and moves its delivery on, atomically: the attempt is appended, the
-   * delivery's counters and status change, and its queue entry is moved to the next due time or
-   * removed. If the delivery is no longer pending (cancelled meanwhile), only the attempt is kept.
+   * Records a finished attempt made under `lease` and moves its delivery on, atomically: the attempt
+   * is appended, the delivery's counters and status change, its lease ends (or is relet, see
+   * RecordOptions), and it is due at its next time or no longer. Fenced: when `lease.token` is not
+   * the delivery's current token, nothing is written. If the delivery is no longer pending
+   * (cancelled meanwhile, which keeps the token), only the attempt is kept. Several calls in one
+   * turn may share one transaction (group commit).
    */
-  recordAttempt(attempt: AttemptRecord, update: AttemptOutcomeUpdate): Promise<DeliveryRecord | undefined>;
-  /** Makes a delivery pending again, due at `due` (manual retry). Undefined when missing. */
+  recordAttempt(
+    attempt: AttemptRecord,
+    update: AttemptOutcomeUpdate,
+    lease: LeaseRef,
+    options?: RecordOptions,
+  ): Promise<RecordResult>;
+  /**
+   * Makes a delivery pending again, due at `due` (manual retry). A live lease on it is kept (its
+   * holder's outcome then decides the next step). Undefined when missing.
+   */
   reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined>;
-  /** Deliveries still pending (the backlog). */
-  countPending(): number;
 }
 
 export interface AttemptRepository {
   /** Stores an attempt that belongs to no delivery (a test send). */
   add(attempt: AttemptRecord): Promise<void>;
-  listForDelivery(deliveryId: string): AttemptRecord[];
+  listForDelivery(deliveryId: string): Promise<AttemptRecord[]>;
   /** A webhook's attempts, newest first, filtered. */
   listForWebhook(
     accountId: string,
     webhookId: string,
     filter: AttemptFilter,
     page: PageQuery,
-  ): Page<AttemptRecord>;
+  ): Promise<Page<AttemptRecord>>;
 }
 
-/** Pending attempts ordered by due time. The scheduler knows only ids and due times. */
-export interface DueQueue {
+/** A pending delivery this replica may attempt until its lease ends; `token` fences its outcome. */
+export interface Lease {
+  /** The delivery as stored when leased: pending, with its due time (next_attempt_at). */
+  delivery: DeliveryRecord;
+  /** The delivery's lease counter, raised by every lease: the fencing token. */
+  token: number;
   /**
-   * Up to `limit` entries due before `until` (exclusive), in due order, strictly after the entry
-   * `after` when given (so a caller can page through without re-reading what it holds).
+   * How long the lease lasts from the moment the store granted it (measured by the store's clock:
+   * max(now, due) + leaseMs - now). The holder's deadline is its own clock taken before the request
+   * plus this, which can only be early, never late.
    */
-  scan(until: number, limit: number, after?: DueEntry): DueEntry[];
-  size(): number;
+  expiresInMs: number;
+}
+
+/** A held lease, as recordAttempt, renew and release name it. */
+export interface LeaseRef {
+  delivery_id: string;
+  token: number;
+}
+
+export interface LeaseRequest {
+  /** The replica asking (INBOX_REPLICA_ID). */
+  owner: string;
+  /** Only deliveries due strictly before this (ms). */
+  until: number;
+  limit: number;
+  /** Lease length, counted from max(now, due): at least the attempt timeout plus a margin. */
+  leaseMs: number;
+  /** Strictly after this entry in due order (paging past what the caller already holds). */
+  after?: DueEntry;
+}
+
+/**
+ * Due work shared by every replica. A delivery is attempted only under a live lease; a live lease is
+ * never handed out twice; an expired lease is handed out again with a higher token (its holder was
+ * killed or stalled, and its late outcome is fenced out by recordAttempt).
+ */
+export interface DueWork {
+  /**
+   * Pending deliveries due before `until`, under no live lease, in due order (then id), each now
+   * leased to `owner` for `leaseMs` past its due time. Never waits for another replica's locks.
+   */
+  lease(request: LeaseRequest): Promise<Lease[]>;
+  /** Extends a lease still held (same token) to `leaseMs` from now; undefined when it was lost. */
+  renew(owner: string, ref: LeaseRef, leaseMs: number): Promise<Lease | undefined>;
+  /** Gives leases back unattempted (no room, shutdown): leasable at once. Stale refs change nothing. */
+  release(owner: string, refs: readonly LeaseRef[]): Promise<void>;
 }
 
 export interface RetentionResult {
@@ -225,7 +371,7 @@ export interface Store {
   readonly events: EventRepository;
   readonly deliveries: DeliveryRepository;
   readonly attempts: AttemptRepository;
-  readonly queue: DueQueue;
+  readonly work: DueWork;
   /**
    * Removes attempts older than `before`, and events older than `before` whose deliveries are all
    * finished (with those deliveries), at most `limit` records per call, in one short write.
@@ -233,9 +379,9 @@ export interface Store {
   purge(before: number, limit: number): Promise<RetentionResult>;
   /** Resolves when every write made before the call is on disk. */
   flushed(): Promise<void>;
-  /** Bytes the store occupies on disk. */
-  sizeBytes(): number;
-  /** Whether writes are being refused for lack of disk space (see StoreFullError). */
-  space(): StoreSpace;
+  /** The backlog and size, as of `asOf` (see StoreFigures). Synchronous: never touches the database. */
+  figures(): StoreFigures;
+  /** Whether writes are taken right now (see StoreFullError, StoreUnavailableError). Synchronous. */
+  health(): StoreHealth;
   close(): Promise<void>;
 }
