@@ -5,7 +5,7 @@ import type { AccountRecord, ApiKeyRecord, Page, PageQuery } from "../records";
 import type { AccountRepository } from "../store";
 import { putApiKey } from "./api-keys-repository";
 import { cancelPendingDeliveries } from "./cancellation";
-import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
+import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import { drainUnder, TOP } from "./key-ranges";
 import { type Databases, entryCount } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";

@@ -10,7 +10,7 @@
 import type { Key } from "lmdb";
 import type { AttemptFilter, AttemptRecord, Page, PageQuery } from "../records";
 import type { AttemptRepository } from "../store";
-import { decodeCursor, encodeCursor, pageLimit } from "./cursor";
+import { decodeCursor, encodeCursor, pageLimit } from "../cursor";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 import { readStoredDelivery } from "./stored-records";

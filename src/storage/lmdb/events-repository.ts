@@ -7,7 +7,7 @@ import type { Key } from "lmdb";
 import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
 import type { EventRepository, PublishItem, PublishResult } from "../store";
 import { acceptsDeliveries } from "./cancellation";
-import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
+import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import { TOP } from "./key-ranges";
 import { type Databases, MARK, type StoredEvent } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";

@@ -6,7 +6,7 @@
 import type { Page, PageQuery, WebhookRecord } from "../records";
 import type { WebhookRepository } from "../store";
 import { cancelPendingDeliveries } from "./cancellation";
-import { decodeCursor, encodeCursor, pageLimit, pageOf } from "./cursor";
+import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";

@@ -1,10 +1,10 @@
-// Opaque listing cursors: base64url of a JSON array holding the listing's tag, its scope (account,
-// webhook) and the position of the last item returned. Decoding checks the tag, the scope and the
+// Opaque listing cursors, shared by every store (LMDB, PostgreSQL): base64url of a JSON array
+// holding the listing's tag, its scope (account, webhook) and the position of the last item returned. Decoding checks the tag, the scope and the
 // type of each position element, so a cursor from another listing or account, or any string the
 // store did not make, raises InvalidCursorError instead of silently restarting or leaking data.
 
-import type { Page } from "../records";
-import { InvalidCursorError } from "../store";
+import type { Page } from "./records";
+import { InvalidCursorError } from "./store";
 
 export type CursorPart = string | number;
 /** Expected type of each position element after tag and scope. */
