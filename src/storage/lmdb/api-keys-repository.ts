@@ -5,12 +5,33 @@ import type { ApiKeyRepository } from "../store";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";
+import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
 /** Writes a key and its hash index; runs inside a write transaction. */
 export function putApiKey(dbs: Databases, key: ApiKeyRecord): void {
   dbs.apiKeys.putSync([key.account_id, key.id], key);
   dbs.apiKeyHashes.putSync(key.hash, [key.account_id, key.id]);
+}
+
+function activeKey(dbs: Databases, hash: string): ApiKeyRecord | undefined {
+  const ref = dbs.apiKeyHashes.get(hash);
+  if (!ref) return undefined;
+  const key = dbs.apiKeys.get(ref) as ApiKeyRecord | undefined;
+  return key && key.revoked_at === null && key.hash === hash ? key : undefined;
+}
+
+/** Newest first. */
+function keysOfAccount(dbs: Databases, accountId: string): ApiKeyRecord[] {
+  const out: ApiKeyRecord[] = [];
+  for (const { value } of dbs.apiKeys.getRange({
+    start: [accountId, TOP],
+    end: [accountId],
+    reverse: true,
+  })) {
+    out.push(value as ApiKeyRecord);
+  }
+  return out;
 }
 
 export function apiKeysRepository(
@@ -29,27 +50,9 @@ export function apiKeysRepository(
       }, changed);
     },
 
-    findActiveByHash(hash: string): ApiKeyRecord | undefined {
-      return caches.apiKeys.get(hash, () => {
-        const ref = dbs.apiKeyHashes.get(hash);
-        if (!ref) return undefined;
-        const key = dbs.apiKeys.get(ref) as ApiKeyRecord | undefined;
-        return key && key.revoked_at === null && key.hash === hash ? key : undefined;
-      });
-    },
+    findActiveByHash: (hash) => settled(() => caches.apiKeys.get(hash, () => activeKey(dbs, hash))),
 
-    /** Newest first. */
-    listForAccount(accountId: string): ApiKeyRecord[] {
-      const out: ApiKeyRecord[] = [];
-      for (const { value } of dbs.apiKeys.getRange({
-        start: [accountId, TOP],
-        end: [accountId],
-        reverse: true,
-      })) {
-        out.push(value as ApiKeyRecord);
-      }
-      return out;
-    },
+    listForAccount: (accountId) => settled(() => keysOfAccount(dbs, accountId)),
 
     revoke(accountId: string, keyId: string, at: number): Promise<boolean> {
       return writer.run(() => {

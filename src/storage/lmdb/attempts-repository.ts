@@ -8,12 +8,13 @@
 // and still carries a cursor to continue from where it stopped.
 
 import type { Key } from "lmdb";
+import { decodeCursor, encodeCursor, pageLimit } from "../cursor";
 import type { AttemptFilter, AttemptRecord, Page, PageQuery } from "../records";
 import type { AttemptRepository } from "../store";
-import { decodeCursor, encodeCursor, pageLimit } from "../cursor";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 import { readStoredDelivery } from "./stored-records";
+import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
 export const EXAMINED_MAX = 10_000;
@@ -36,60 +37,64 @@ function matches(attempt: AttemptRecord, filter: AttemptFilter): boolean {
   );
 }
 
+/** In the order they were made (oldest first). */
+function attemptsOfDelivery(dbs: Databases, deliveryId: string): AttemptRecord[] {
+  const stored = readStoredDelivery(dbs, deliveryId);
+  if (!stored) return [];
+  const { account_id, webhook_id } = stored.delivery;
+  const out: AttemptRecord[] = [];
+  for (const [startedAt, id] of stored.attempts) {
+    // Retention removes old attempts on its own schedule; their keys stay behind here.
+    const attempt = dbs.attempts.get([account_id, webhook_id, startedAt, id]) as AttemptRecord | undefined;
+    if (attempt) out.push(attempt);
+  }
+  return out;
+}
+
+function attemptsOfWebhook(
+  dbs: Databases,
+  accountId: string,
+  webhookId: string,
+  filter: AttemptFilter,
+  page: PageQuery,
+): Page<AttemptRecord> {
+  const limit = pageLimit(page.limit);
+  const scope = [accountId, webhookId];
+  const { start, end } = scanBounds(scope, filter, page.cursor);
+  const data: AttemptRecord[] = [];
+  let examined = 0;
+  let lastKey: Key[] | null = null;
+  let more = false;
+  for (const { key, value } of dbs.attempts.getRange({
+    start,
+    end,
+    reverse: true,
+    exclusiveStart: true,
+  })) {
+    if (data.length === limit || examined === EXAMINED_MAX) {
+      more = true;
+      break;
+    }
+    examined++;
+    lastKey = key as Key[];
+    const attempt = value as AttemptRecord;
+    if (matches(attempt, filter)) data.push(attempt);
+  }
+  const next =
+    more && lastKey ? encodeCursor("att", scope, [lastKey[2] as number, lastKey[3] as string]) : null;
+  return { data, next_cursor: next };
+}
+
 export function attemptsRepository(dbs: Databases, writer: WriteBatcher): AttemptRepository {
   return {
     add(attempt: AttemptRecord): Promise<void> {
       return writer.run(() => putAttempt(dbs, attempt));
     },
 
-    /** In the order they were made (oldest first). */
-    listForDelivery(deliveryId: string): AttemptRecord[] {
-      const stored = readStoredDelivery(dbs, deliveryId);
-      if (!stored) return [];
-      const { account_id, webhook_id } = stored.delivery;
-      const out: AttemptRecord[] = [];
-      for (const [startedAt, id] of stored.attempts) {
-        // Retention removes old attempts on its own schedule; their keys stay behind here.
-        const attempt = dbs.attempts.get([account_id, webhook_id, startedAt, id]) as
-          | AttemptRecord
-          | undefined;
-        if (attempt) out.push(attempt);
-      }
-      return out;
-    },
+    listForDelivery: (deliveryId) => settled(() => attemptsOfDelivery(dbs, deliveryId)),
 
-    listForWebhook(
-      accountId: string,
-      webhookId: string,
-      filter: AttemptFilter,
-      page: PageQuery,
-    ): Page<AttemptRecord> {
-      const limit = pageLimit(page.limit);
-      const scope = [accountId, webhookId];
-      const { start, end } = scanBounds(scope, filter, page.cursor);
-      const data: AttemptRecord[] = [];
-      let examined = 0;
-      let lastKey: Key[] | null = null;
-      let more = false;
-      for (const { key, value } of dbs.attempts.getRange({
-        start,
-        end,
-        reverse: true,
-        exclusiveStart: true,
-      })) {
-        if (data.length === limit || examined === EXAMINED_MAX) {
-          more = true;
-          break;
-        }
-        examined++;
-        lastKey = key as Key[];
-        const attempt = value as AttemptRecord;
-        if (matches(attempt, filter)) data.push(attempt);
-      }
-      const next =
-        more && lastKey ? encodeCursor("att", scope, [lastKey[2] as number, lastKey[3] as string]) : null;
-      return { data, next_cursor: next };
-    },
+    listForWebhook: (accountId, webhookId, filter, page) =>
+      settled(() => attemptsOfWebhook(dbs, accountId, webhookId, filter, page)),
   };
 }
 

@@ -2,14 +2,27 @@
 // keeps the delivery, the due-time queue and the webhook -> pending index in step.
 // Invariant: a delivery is "pending" exactly when it has one queue entry [next_attempt_at, id] and
 // one pending-by-webhook entry, and only while its webhook exists and is enabled.
+// Outcomes are fenced by lease tokens (./leases.ts): the check runs inside the write job, against
+// the lease table as this transaction sees it, so of two records with one token only the first
+// writes anything.
 
 import type { AttemptRecord, DeliveryRecord } from "../records";
-import type { AttemptOutcomeUpdate, DeliveryRepository } from "../store";
+import type {
+  AttemptOutcomeUpdate,
+  DeliveryRepository,
+  Lease,
+  LeaseRef,
+  RecordOptions,
+  RecordResult,
+} from "../store";
 import { putAttempt } from "./attempts-repository";
 import { acceptsDeliveries } from "./cancellation";
+import { leaseEnd, leaseOf } from "./due-work";
 import { deliveriesOfEvent } from "./events-repository";
-import { type Databases, entryCount, MARK, type StoredDelivery } from "./lmdb-databases";
+import type { LeaseTable } from "./leases";
+import { type Databases, MARK, type StoredDelivery } from "./lmdb-databases";
 import { readDelivery, readStoredDelivery, rewriteDelivery, writeDelivery } from "./stored-records";
+import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
 function leaveQueue(dbs: Databases, delivery: DeliveryRecord): void {
@@ -23,15 +36,14 @@ function enterQueue(dbs: Databases, delivery: DeliveryRecord, due: number): void
   dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], due);
 }
 
+/** Appends the attempt and moves the delivery on; answers the delivery as it now stands. */
 function applyAttempt(
   dbs: Databases,
+  stored: StoredDelivery,
   attempt: AttemptRecord,
   update: AttemptOutcomeUpdate,
-): DeliveryRecord | undefined {
+): DeliveryRecord {
   putAttempt(dbs, attempt);
-  if (attempt.delivery_id === null) return undefined;
-  const stored = readStoredDelivery(dbs, attempt.delivery_id);
-  if (!stored) return undefined;
   const delivery = stored.delivery;
   const attempts: StoredDelivery["attempts"] = [...stored.attempts, [attempt.started_at, attempt.id]];
   // Cancelled (or finished) meanwhile: the attempt is history worth keeping, the state is not moved.
@@ -55,50 +67,91 @@ function applyAttempt(
   return next;
 }
 
+/** The retry's new lease (staged), when it stays pending and falls due within `relet.withinMs`. */
+function relet(
+  table: LeaseTable,
+  delivery: DeliveryRecord,
+  owner: string,
+  now: number,
+  options: RecordOptions["relet"],
+): Lease | undefined {
+  const due = delivery.next_attempt_at;
+  if (!options || delivery.status !== "pending" || due === null || due >= now + options.withinMs) {
+    return undefined;
+  }
+  return leaseOf(delivery, table.stageGrant(delivery.id, owner, leaseEnd(now, due, options.leaseMs)), now);
+}
+
+/** recordAttempt's write job. */
+function recordFenced(
+  dbs: Databases,
+  table: LeaseTable,
+  now: number,
+  attempt: AttemptRecord,
+  update: AttemptOutcomeUpdate,
+  ref: LeaseRef,
+  options: RecordOptions | undefined,
+): RecordResult {
+  if (attempt.delivery_id !== ref.delivery_id) {
+    throw new Error(`attempt ${attempt.id} is not of delivery ${ref.delivery_id}`);
+  }
+  const stored = readStoredDelivery(dbs, ref.delivery_id);
+  if (!stored) return { kind: "missing" };
+  const held = table.current(ref.delivery_id);
+  if (held?.token !== ref.token) return { kind: "fenced" };
+  const delivery = applyAttempt(dbs, stored, attempt, update);
+  const lease = relet(table, delivery, held.owner, now, options?.relet);
+  if (lease) return { kind: "recorded", delivery, lease };
+  table.stageEnd(ref.delivery_id);
+  return { kind: "recorded", delivery };
+}
+
+/**
+ * Pending again, due at `due`; a live lease on it is kept. When the webhook is gone or disabled the
+ * delivery is returned unchanged (not pending), because nothing could be sent to it.
+ */
+function rescheduleNow(
+  dbs: Databases,
+  accountId: string,
+  id: string,
+  due: number,
+  now: number,
+): DeliveryRecord | undefined {
+  const stored = readStoredDelivery(dbs, id);
+  const delivery = stored?.delivery;
+  if (!stored || delivery?.account_id !== accountId) return undefined;
+  if (!acceptsDeliveries(dbs, delivery.account_id, delivery.webhook_id)) return delivery;
+  leaveQueue(dbs, delivery);
+  const next: DeliveryRecord = { ...delivery, status: "pending", next_attempt_at: due, updated_at: now };
+  enterQueue(dbs, next, due);
+  rewriteDelivery(dbs, stored, next);
+  return next;
+}
+
 export function deliveriesRepository(
   dbs: Databases,
   writer: WriteBatcher,
+  leases: LeaseTable,
   clock: () => number,
 ): DeliveryRepository {
-  const get = (accountId: string, id: string) => {
-    const delivery = readDelivery(dbs, id);
-    return delivery?.account_id === accountId ? delivery : undefined;
-  };
-
+  const settle = (committed: boolean) => leases.settle(committed);
   return {
-    get,
-    getById: (id) => readDelivery(dbs, id),
+    get: (accountId, id) =>
+      settled(() => {
+        const delivery = readDelivery(dbs, id);
+        return delivery?.account_id === accountId ? delivery : undefined;
+      }),
+    getById: (id) => settled(() => readDelivery(dbs, id)),
     /** Oldest first. */
-    listForEvent: (accountId, eventId) => deliveriesOfEvent(dbs, accountId, eventId),
+    listForEvent: (accountId, eventId) => settled(() => deliveriesOfEvent(dbs, accountId, eventId)),
 
-    recordAttempt(attempt: AttemptRecord, update: AttemptOutcomeUpdate): Promise<DeliveryRecord | undefined> {
-      return writer.run(() => applyAttempt(dbs, attempt, update));
+    recordAttempt(attempt, update, lease, options): Promise<RecordResult> {
+      return writer.run(() => recordFenced(dbs, leases, clock(), attempt, update, lease, options), settle);
     },
 
-    /**
-     * Pending again, due at `due`. When the webhook is gone or disabled the delivery is returned
-     * unchanged (not pending), because nothing could be sent to it.
-     */
     reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined> {
       const now = clock();
-      return writer.run(() => {
-        const stored = readStoredDelivery(dbs, id);
-        const delivery = stored?.delivery;
-        if (!stored || delivery?.account_id !== accountId) return undefined;
-        if (!acceptsDeliveries(dbs, delivery.account_id, delivery.webhook_id)) return delivery;
-        leaveQueue(dbs, delivery);
-        const next: DeliveryRecord = {
-          ...delivery,
-          status: "pending",
-          next_attempt_at: due,
-          updated_at: now,
-        };
-        enterQueue(dbs, next, due);
-        rewriteDelivery(dbs, stored, next);
-        return next;
-      });
+      return writer.run(() => rescheduleNow(dbs, accountId, id, due, now));
     },
-
-    countPending: () => entryCount(dbs.queue),
   };
 }

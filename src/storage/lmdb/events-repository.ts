@@ -4,14 +4,17 @@
 // id can never both create it, whether they come in one batch or in concurrent requests.
 
 import type { Key } from "lmdb";
-import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
-import type { EventRepository, PublishItem, PublishResult } from "../store";
-import { acceptsDeliveries } from "./cancellation";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
+import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
+import type { EventRepository, Lease, PublishItem, PublishOptions, PublishResult } from "../store";
+import { acceptsDeliveries } from "./cancellation";
+import { leaseEnd, leaseOf } from "./due-work";
 import { TOP } from "./key-ranges";
+import type { LeaseTable } from "./leases";
 import { type Databases, MARK, type StoredEvent } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";
 import { readDelivery, readEvent, readStoredEvent, writeDelivery } from "./stored-records";
+import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
 /** The stored deliveries of an event, oldest first. */
@@ -36,11 +39,46 @@ export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
   }
 }
 
-function publishOne(dbs: Databases, item: PublishItem, caches: ReadCaches): PublishResult {
+/** What one publish call may still lease (PublishOptions.lease), shared by its items. */
+interface LeaseBudget {
+  table: LeaseTable;
+  owner: string;
+  leaseMs: number;
+  left: number;
+  now: number;
+}
+
+/** Leases (staged with the write) the new pending deliveries due by now, while the budget lasts. */
+function leaseNew(deliveries: DeliveryRecord[], budget: LeaseBudget | undefined): Lease[] {
+  const leases: Lease[] = [];
+  if (!budget) return leases;
+  for (const delivery of deliveries) {
+    if (budget.left <= 0) break;
+    const due = delivery.next_attempt_at;
+    if (delivery.status !== "pending" || due === null || due > budget.now) continue;
+    const held = budget.table.stageGrant(
+      delivery.id,
+      budget.owner,
+      leaseEnd(budget.now, due, budget.leaseMs),
+    );
+    leases.push(leaseOf(delivery, held, budget.now));
+    budget.left--;
+  }
+  return leases;
+}
+
+function publishOne(
+  dbs: Databases,
+  item: PublishItem,
+  caches: ReadCaches,
+  budget: LeaseBudget | undefined,
+): PublishResult {
   const { event } = item;
   const stored = item.generatedId ? undefined : readEvent(dbs, event.account_id, event.id);
-  if (stored)
-    return { event: stored, created: false, deliveries: deliveriesOfEvent(dbs, event.account_id, event.id) };
+  if (stored) {
+    const deliveries = deliveriesOfEvent(dbs, event.account_id, event.id);
+    return { event: stored, created: false, deliveries, leases: [] };
+  }
   const deliveries = item.deliveries.map((delivery) => {
     // A webhook deleted or disabled after the caller chose the subscribers but before this commit
     // gets its delivery stored already cancelled, exactly as if the change had come just after.
@@ -56,31 +94,49 @@ function publishOne(dbs: Databases, item: PublishItem, caches: ReadCaches): Publ
   const value: StoredEvent = { event, deliveries: deliveries.map((d) => d.id) };
   dbs.events.putSync([event.account_id, event.id], value);
   dbs.eventIndex.putSync([event.account_id, event.created_at, event.id], MARK);
-  return { event, created: true, deliveries };
+  return { event, created: true, deliveries, leases: leaseNew(deliveries, budget) };
 }
 
-export function eventsRepository(dbs: Databases, writer: WriteBatcher, caches: ReadCaches): EventRepository {
+/** Newest first by creation time, then id. */
+function listEvents(dbs: Databases, accountId: string, page: PageQuery): Page<EventRecord> {
+  const limit = pageLimit(page.limit);
+  const start = page.cursor
+    ? [accountId, ...decodeCursor(page.cursor, "evt", [accountId], ["number", "string"])]
+    : [accountId, TOP];
+  const data: EventRecord[] = [];
+  const range = dbs.eventIndex.getRange({ start, end: [accountId], reverse: true, exclusiveStart: true });
+  for (const { key } of range) {
+    const event = readEvent(dbs, accountId, (key as Key[])[2] as string);
+    if (event) data.push(event);
+    if (data.length > limit) break;
+  }
+  return pageOf(data, limit, (last) => encodeCursor("evt", [accountId], [last.created_at, last.id]));
+}
+
+export function eventsRepository(
+  dbs: Databases,
+  writer: WriteBatcher,
+  caches: ReadCaches,
+  leases: LeaseTable,
+  clock: () => number,
+): EventRepository {
   return {
-    publish(items: PublishItem[]): Promise<PublishResult[]> {
+    publish(items: PublishItem[], options?: PublishOptions): Promise<PublishResult[]> {
       if (items.length === 0) return Promise.resolve([]);
-      return writer.run(() => items.map((item) => publishOne(dbs, item, caches)));
+      const lease = options?.lease;
+      if (!lease) return writer.run(() => items.map((item) => publishOne(dbs, item, caches, undefined)));
+      return writer.run(
+        () => {
+          // Made afresh each time the job runs (the batcher may replay it).
+          const budget = { table: leases, ...lease, left: lease.max, now: clock() };
+          return items.map((item) => publishOne(dbs, item, caches, budget));
+        },
+        (committed) => leases.settle(committed),
+      );
     },
 
-    get: (accountId, id) => readEvent(dbs, accountId, id),
+    get: (accountId, id) => settled(() => readEvent(dbs, accountId, id)),
 
-    list(accountId: string, page: PageQuery): Page<EventRecord> {
-      const limit = pageLimit(page.limit);
-      const start = page.cursor
-        ? [accountId, ...decodeCursor(page.cursor, "evt", [accountId], ["number", "string"])]
-        : [accountId, TOP];
-      const data: EventRecord[] = [];
-      const range = dbs.eventIndex.getRange({ start, end: [accountId], reverse: true, exclusiveStart: true });
-      for (const { key } of range) {
-        const event = readEvent(dbs, accountId, (key as Key[])[2] as string);
-        if (event) data.push(event);
-        if (data.length > limit) break;
-      }
-      return pageOf(data, limit, (last) => encodeCursor("evt", [accountId], [last.created_at, last.id]));
-    },
+    list: (accountId, page) => settled(() => listEvents(dbs, accountId, page)),
   };
 }

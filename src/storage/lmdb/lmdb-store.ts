@@ -11,14 +11,15 @@ import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RootDatabase } from "lmdb";
 import type { Logger } from "../../observability/logger";
-import type { Store } from "../store";
+import type { Store, StoreFigures } from "../store";
 import { accountsRepository } from "./accounts-repository";
 import { apiKeysRepository } from "./api-keys-repository";
 import { attemptsRepository } from "./attempts-repository";
 import { acquireDataDirLock } from "./data-dir-lock";
 import { deliveriesRepository } from "./deliveries-repository";
-import { dueQueue } from "./due-queue";
+import { dueWork } from "./due-work";
 import { eventsRepository } from "./events-repository";
+import { LeaseTable } from "./leases";
 import { DATA_FILE, type Databases, entryCount, openDatabases } from "./lmdb-databases";
 import { metaRepository } from "./meta-repository";
 import { checkBeforeOpen, checkIdentity, markInitialised } from "./open-checks";
@@ -37,7 +38,10 @@ export interface LmdbStoreOptions {
   mapSizeBytes?: number;
   /** For tests of future schema versions; production uses the built-in list and version. */
   schema?: { migrations: readonly Migration[]; version: number };
-  /** The clock that stamps the records the store changes itself (cancellations, reschedules). */
+  /**
+   * The store's clock: stamps the records the store changes itself (cancellations, reschedules)
+   * and measures leases. Tests move it.
+   */
   now?: () => number;
 }
 
@@ -84,6 +88,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
   const space = new SpaceMonitor({ dataDir, logger, now: clock });
   const writer = new WriteBatcher(guardCommits(dbs.root, space));
   const caches = createReadCaches();
+  const leases = new LeaseTable();
   const purge = retention(dbs, writer);
   let closing: Promise<void> | null = null;
 
@@ -98,10 +103,10 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
     accounts: accountsRepository(dbs, writer, caches, clock),
     apiKeys: apiKeysRepository(dbs, writer, caches),
     webhooks: webhooksRepository(dbs, writer, caches, clock),
-    events: eventsRepository(dbs, writer, caches),
-    deliveries: deliveriesRepository(dbs, writer, clock),
+    events: eventsRepository(dbs, writer, caches, leases, clock),
+    deliveries: deliveriesRepository(dbs, writer, leases, clock),
     attempts: attemptsRepository(dbs, writer),
-    queue: dueQueue(dbs),
+    work: dueWork(dbs, leases, clock),
     purge,
 
     async flushed(): Promise<void> {
@@ -109,13 +114,14 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
       await dbs.root.flushed;
     },
 
-    space: () => space.state(),
+    // Live: LMDB's page statistics count the queue in O(1), and the file's size is one stat.
+    figures: (): StoreFigures => ({
+      pendingDeliveries: entryCount(dbs.queue),
+      sizeBytes: sizeOnDisk(join(dataDir, DATA_FILE)),
+      asOf: clock(),
+    }),
 
-    sizeBytes(): number {
-      const stat = statSync(join(dataDir, DATA_FILE));
-      // Allocated blocks, not the apparent size: what the store really takes on disk.
-      return stat.blocks > 0 ? stat.blocks * 512 : stat.size;
-    },
+    health: () => space.health(),
 
     close(): Promise<void> {
       closing ??= (async () => {
@@ -129,6 +135,12 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
       return closing;
     },
   };
+}
+
+/** Allocated blocks, not the apparent size: what the store really takes on disk. */
+function sizeOnDisk(file: string): number {
+  const stat = statSync(file);
+  return stat.blocks > 0 ? stat.blocks * 512 : stat.size;
 }
 
 /**

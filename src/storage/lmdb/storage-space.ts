@@ -18,7 +18,7 @@
 
 import { statfsSync } from "node:fs";
 import type { Logger } from "../../observability/logger";
-import { StoreFullError, type StoreSpace } from "../store";
+import { StoreFullError, type StoreHealth } from "../store";
 
 /** Writes are refused while the data directory's file system has less than this free. */
 export const RESERVE_BYTES = 64 * 1024 * 1024;
@@ -79,8 +79,14 @@ export class SpaceMonitor {
     this.resumeBytes = this.reserveBytes + (RESUME_BYTES - RESERVE_BYTES);
   }
 
-  state(): StoreSpace {
-    return { full: this.full, fullSince: this.fullSince, refusedWrites: this.refusedWrites };
+  /** The store's health as space makes it: not writable (reason "full") while writes are refused. */
+  health(): StoreHealth {
+    return {
+      writable: !this.full,
+      reason: this.full ? "full" : null,
+      since: this.full ? this.fullSince : undefined,
+      refusedWrites: this.refusedWrites,
+    };
   }
 
   /** Runs one write transaction: answers its result, or throws StoreFullError for lack of space. */

@@ -3,13 +3,14 @@
 // Invariant kept with the delivery and event code: a delivery is pending only while its webhook
 // exists and is enabled; delete and disable cancel the backlog in the same transaction.
 
+import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import type { Page, PageQuery, WebhookRecord } from "../records";
 import type { WebhookRepository } from "../store";
 import { cancelPendingDeliveries } from "./cancellation";
-import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";
+import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
 /** Read inside a write job: through the transaction, never from the cache. */
@@ -21,6 +22,22 @@ function countOfAccount(dbs: Databases, accountId: string, atMost: number): numb
   let count = 0;
   for (const _ of dbs.webhooks.getKeys({ start: [accountId], end: [accountId, TOP], limit: atMost })) count++;
   return count;
+}
+
+/** Newest id first. */
+function listWebhooks(dbs: Databases, accountId: string, page: PageQuery): Page<WebhookRecord> {
+  const limit = pageLimit(page.limit);
+  const after = page.cursor ? (decodeCursor(page.cursor, "wh", [accountId], ["string"])[0] as string) : TOP;
+  const data: WebhookRecord[] = [];
+  const range = dbs.webhooks.getRange({
+    start: [accountId, after],
+    end: [accountId],
+    reverse: true,
+    exclusiveStart: true,
+    limit: limit + 1,
+  });
+  for (const { value } of range) data.push(value as WebhookRecord);
+  return pageOf(data, limit, (last) => encodeCursor("wh", [accountId], [last.id]));
 }
 
 export function webhooksRepository(
@@ -77,32 +94,18 @@ export function webhooksRepository(
       }, changed);
     },
 
-    get,
+    get: (accountId, id) => settled(() => get(accountId, id)),
 
-    getById: byId,
+    getById: (id) => settled(() => byId(id)),
 
-    list(accountId: string, page: PageQuery): Page<WebhookRecord> {
-      const limit = pageLimit(page.limit);
-      const after = page.cursor
-        ? (decodeCursor(page.cursor, "wh", [accountId], ["string"])[0] as string)
-        : TOP;
-      const data: WebhookRecord[] = [];
-      const range = dbs.webhooks.getRange({
-        start: [accountId, after],
-        end: [accountId],
-        reverse: true,
-        exclusiveStart: true,
-        limit: limit + 1,
-      });
-      for (const { value } of range) data.push(value as WebhookRecord);
-      return pageOf(data, limit, (last) => encodeCursor("wh", [accountId], [last.id]));
-    },
+    list: (accountId, page) => settled(() => listWebhooks(dbs, accountId, page)),
 
-    subscribers(accountId: string, type: string): WebhookRecord[] {
-      return ofAccount(accountId).filter(
-        (webhook) => webhook.enabled && (webhook.events.includes(type) || webhook.events.includes("*")),
-      );
-    },
+    subscribers: (accountId, type) =>
+      settled(() =>
+        ofAccount(accountId).filter(
+          (webhook) => webhook.enabled && (webhook.events.includes(type) || webhook.events.includes("*")),
+        ),
+      ),
 
     update(webhook: WebhookRecord): Promise<boolean> {
       return writer.run(() => {

@@ -9,13 +9,17 @@
 //   own writes;
 // - a job that throws fails alone: the shared transaction is rolled back and the other jobs of
 //   the batch are replayed, each in a transaction of its own. Jobs must therefore touch nothing
-//   but the database (no in-memory side effects), so that running one twice is harmless.
+//   but the database (no in-memory side effects), so that running one twice is harmless; what a
+//   job changes in memory is staged and applied by its afterCommit once `committed` is true.
 
 import type { RootDatabase } from "lmdb";
 
+/** Runs once the job's transaction has ended: `committed` is false when it rolled back. */
+export type AfterCommit = (committed: boolean) => void;
+
 interface Job {
   fn: () => unknown;
-  afterCommit: (() => void) | undefined;
+  afterCommit: AfterCommit | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -30,10 +34,11 @@ export class WriteBatcher {
 
   /**
    * Queues `fn`. `afterCommit` runs synchronously once the job's transaction has committed, before
-   * any promise of the batch resolves (read caches drop what the job changed there), and also when
-   * its batch's transaction rolls back.
+   * any promise of the batch resolves (read caches drop what the job changed there), and also, with
+   * `committed` false, when its batch's transaction rolls back (before the job is replayed alone).
+   * In-memory effects of a job belong here, applied only when `committed` is true.
    */
-  run<T>(fn: () => T, afterCommit?: () => void): Promise<T> {
+  run<T>(fn: () => T, afterCommit?: AfterCommit): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the store is closed"));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, afterCommit, resolve: resolve as (value: unknown) => void, reject });
@@ -62,12 +67,12 @@ export class WriteBatcher {
     this.idleWaiters = [];
     const results = this.commitTogether(jobs);
     if (results) {
-      for (const job of jobs) job.afterCommit?.();
+      for (const job of jobs) job.afterCommit?.(true);
       for (let i = 0; i < jobs.length; i++) jobs[i]?.resolve(results[i]);
     } else {
       // Something in the batch threw and the whole transaction rolled back: replay one by one
       // so that only the failing job fails. What the rolled-back jobs left in read caches goes.
-      for (const job of jobs) job.afterCommit?.();
+      for (const job of jobs) job.afterCommit?.(false);
       for (const job of jobs) this.commitAlone(job);
     }
     for (const wake of waiters) wake();
@@ -86,9 +91,10 @@ export class WriteBatcher {
   private commitAlone(job: Job): void {
     try {
       const result = this.root.transactionSync(job.fn);
-      job.afterCommit?.();
+      job.afterCommit?.(true);
       job.resolve(result);
     } catch (error) {
+      job.afterCommit?.(false);
       job.reject(error);
     }
   }
