@@ -5,11 +5,18 @@
 // The last line printed is always `N passed, N failed`: the sum of every `bun test` run, where a failed
 // step that is not a test run (tsc, biome, build) counts as one failure. Exits non-zero if anything failed.
 //
+// PostgreSQL: one embedded cluster (./lib/embedded-postgres.ts) runs from before the `bun test` step to the
+// end, named by INBOX_TEST_DATABASE_URL; each test file creates its own database in it. When that variable
+// is already set, its server is used instead and nothing is started. The cluster is stopped in `finally`,
+// and on SIGINT/SIGTERM.
+//
 // Test selection: plain `bun test` picks up `*.test.ts` (and `_test`/`.spec` variants) only, so the slow
 // suites live in `*.binary.ts` and `*.browser.ts` files and run here by explicit path after the build.
 
 import { parseArgs } from "node:util";
 import { currentHost, ensureChromium } from "./ensure-chromium";
+import { type PostgresCluster, startPostgres } from "./lib/embedded-postgres";
+import { TEST_DATABASE_URL_ENV } from "./lib/test-database";
 
 interface Tally {
   passed: number;
@@ -136,12 +143,43 @@ async function main(): Promise<number> {
   const results: StepResult[] = [];
   results.push(await commandStep("typecheck (tsc --noEmit)", [BUN, "x", "tsc", "--noEmit"]));
   results.push(await commandStep("lint and format (biome ci)", [BUN, "x", "biome", "ci", "."]));
-  results.push(await testStep("unit and integration tests (bun test)", []));
-  const build = await commandStep("build (bun run build)", [BUN, "run", "build"]);
-  results.push(build);
-  if (build.ok) results.push(...(await binarySteps(values["skip-browser"] === true)));
-  else process.stderr.write("\nbuild failed: the binary and browser tests did not run\n");
+  const postgres = await postgresStep(results);
+  try {
+    results.push(await testStep("unit and integration tests (bun test)", []));
+    const build = await commandStep("build (bun run build)", [BUN, "run", "build"]);
+    results.push(build);
+    if (build.ok) results.push(...(await binarySteps(values["skip-browser"] === true)));
+    else process.stderr.write("\nbuild failed: the binary and browser tests did not run\n");
+  } finally {
+    await postgres?.stop();
+  }
   return summary(results);
+}
+
+/**
+ * Starts the shared test cluster unless INBOX_TEST_DATABASE_URL already names a server. A cluster that does
+ * not start is a failed step; the tests then run anyway, each PostgreSQL test file starting its own.
+ */
+async function postgresStep(results: StepResult[]): Promise<PostgresCluster | undefined> {
+  if (process.env[TEST_DATABASE_URL_ENV]) return undefined;
+  const name = "PostgreSQL for the tests (embedded)";
+  banner(name);
+  const started = performance.now();
+  try {
+    const cluster = await startPostgres({ durable: false });
+    process.env[TEST_DATABASE_URL_ENV] = cluster.url;
+    const stopOnSignal = (signal: NodeJS.Signals, code: number) =>
+      process.once(signal, () => void cluster.stop().finally(() => process.exit(code)));
+    stopOnSignal("SIGINT", 130);
+    stopOnSignal("SIGTERM", 143);
+    process.stdout.write(`${TEST_DATABASE_URL_ENV}=${cluster.url}\n`);
+    results.push({ name, ok: true, ms: performance.now() - started });
+    return cluster;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    results.push({ name, ok: false, ms: performance.now() - started });
+    return undefined;
+  }
 }
 
 /** The steps that need the built binary: its tests, then (unless skipped) Chromium and the browser test. */
