@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { InvalidCursorError } from "../../src/storage/store";
-import { account, allPages, apiKey, publishOne, tenant, webhook } from "./fixtures";
+import { account, allPages, apiKey, dueEntries, publishOne, tenant, webhook } from "./fixtures";
 import { freshStorePerTest, type OpenStore } from "./store-context";
 
 export function accountSuites(name: string, open: OpenStore): void {
@@ -11,27 +11,26 @@ export function accountSuites(name: string, open: OpenStore): void {
     const ctx = freshStorePerTest(open);
 
     test("get answers undefined for a missing key, set stores and overwrites", async () => {
-      expect(ctx.store.meta.get("admin_key_hash")).toBeUndefined();
+      expect(await ctx.store.meta.get("admin_key_hash")).toBeUndefined();
       await ctx.store.meta.set("admin_key_hash", "abc");
-      expect(ctx.store.meta.get("admin_key_hash")).toBe("abc");
+      expect(await ctx.store.meta.get("admin_key_hash")).toBe("abc");
       await ctx.store.meta.set("admin_key_hash", "def");
-      expect(ctx.store.meta.get("admin_key_hash")).toBe("def");
+      expect(await ctx.store.meta.get("admin_key_hash")).toBe("def");
     });
   });
 
   describe(`${name} store: accounts`, () => {
     const ctx = freshStorePerTest(open);
 
-    test("create stores the account with its first key; get and count see it", async () => {
+    test("create stores the account with its first key; get and list see it", async () => {
       const acct = account();
       const key = apiKey(acct.id);
-      expect(ctx.store.accounts.count()).toBe(0);
       await ctx.store.accounts.create(acct, key);
-      expect(ctx.store.accounts.get(acct.id)).toEqual(acct);
-      expect(ctx.store.apiKeys.findActiveByHash(key.hash)).toEqual(key);
-      expect(ctx.store.apiKeys.listForAccount(acct.id)).toEqual([key]);
-      expect(ctx.store.accounts.count()).toBe(1);
-      expect(ctx.store.accounts.get("acct_00000000000000000000000000")).toBeUndefined();
+      expect(await ctx.store.accounts.get(acct.id)).toEqual(acct);
+      expect(await ctx.store.apiKeys.findActiveByHash(key.hash)).toEqual(key);
+      expect(await ctx.store.apiKeys.listForAccount(acct.id)).toEqual([key]);
+      expect((await ctx.store.accounts.list({ limit: 10 })).data).toEqual([acct]);
+      expect(await ctx.store.accounts.get("acct_00000000000000000000000000")).toBeUndefined();
     });
 
     test("list pages newest first with no duplicates or gaps", async () => {
@@ -41,16 +40,16 @@ export function accountSuites(name: string, open: OpenStore): void {
         created.push(acct);
         await ctx.store.accounts.create(acct, apiKey(acct.id));
       }
-      const pages = allPages((cursor) => ctx.store.accounts.list({ limit: 3, cursor }));
+      const pages = await allPages((cursor) => ctx.store.accounts.list({ limit: 3, cursor }));
       expect(pages.map((p) => p.length)).toEqual([3, 3, 2]);
       expect(pages.flat().map((a) => a.id)).toEqual(created.map((a) => a.id).reverse());
-      expect(ctx.store.accounts.list({ limit: 8 }).next_cursor).toBeNull();
+      expect((await ctx.store.accounts.list({ limit: 8 })).next_cursor).toBeNull();
     });
 
     test("a malformed cursor raises InvalidCursorError", async () => {
       const t = await tenant(ctx.store);
       await ctx.store.webhooks.create(webhook(t.account.id));
-      const foreign = ctx.store.webhooks.list(t.account.id, { limit: 1 }).next_cursor;
+      const foreign = (await ctx.store.webhooks.list(t.account.id, { limit: 1 })).next_cursor;
       expect(foreign).not.toBeNull();
       for (const cursor of [
         "garbage!",
@@ -59,7 +58,7 @@ export function accountSuites(name: string, open: OpenStore): void {
         Buffer.from("[1,2,3]").toString("base64url"),
         foreign ?? "",
       ]) {
-        expect(() => ctx.store.accounts.list({ limit: 2, cursor })).toThrow(InvalidCursorError);
+        await expect(ctx.store.accounts.list({ limit: 2, cursor })).rejects.toThrow(InvalidCursorError);
       }
     });
 
@@ -70,25 +69,23 @@ export function accountSuites(name: string, open: OpenStore): void {
       await ctx.store.webhooks.create(second);
       const pa = await publishOne(ctx.store, a);
       const pb = await publishOne(ctx.store, b);
-      expect(ctx.store.deliveries.countPending()).toBe(2);
+      expect((await ctx.figures()).pendingDeliveries).toBe(2);
 
       expect(await ctx.store.accounts.delete(a.account.id)).toBe(true);
-      expect(ctx.store.accounts.get(a.account.id)).toBeUndefined();
-      expect(ctx.store.accounts.count()).toBe(1);
-      expect(ctx.store.apiKeys.findActiveByHash(a.key.hash)).toBeUndefined();
-      expect(ctx.store.apiKeys.listForAccount(a.account.id)).toEqual([]);
-      expect(ctx.store.webhooks.getById(a.webhook.id)).toBeUndefined();
-      expect(ctx.store.webhooks.getById(second.id)).toBeUndefined();
-      expect(ctx.store.webhooks.list(a.account.id, { limit: 10 }).data).toEqual([]);
-      expect(ctx.store.deliveries.getById(pa.delivery.id)?.status).toBe("cancelled");
-      expect(ctx.store.deliveries.getById(pa.delivery.id)?.next_attempt_at).toBeNull();
-      expect(ctx.store.events.get(a.account.id, pa.event.id)).toEqual(pa.event);
+      expect(await ctx.store.accounts.get(a.account.id)).toBeUndefined();
+      expect((await ctx.store.accounts.list({ limit: 10 })).data).toEqual([b.account]);
+      expect(await ctx.store.apiKeys.findActiveByHash(a.key.hash)).toBeUndefined();
+      expect(await ctx.store.apiKeys.listForAccount(a.account.id)).toEqual([]);
+      expect(await ctx.store.webhooks.getById(a.webhook.id)).toBeUndefined();
+      expect(await ctx.store.webhooks.getById(second.id)).toBeUndefined();
+      expect((await ctx.store.webhooks.list(a.account.id, { limit: 10 })).data).toEqual([]);
+      expect((await ctx.store.deliveries.getById(pa.delivery.id))?.status).toBe("cancelled");
+      expect((await ctx.store.deliveries.getById(pa.delivery.id))?.next_attempt_at).toBeNull();
+      expect(await ctx.store.events.get(a.account.id, pa.event.id)).toEqual(pa.event);
       // The other account is untouched.
-      expect(ctx.store.deliveries.countPending()).toBe(1);
-      expect(ctx.store.queue.scan(Number.MAX_SAFE_INTEGER, 10).map((e) => e.delivery_id)).toEqual([
-        pb.delivery.id,
-      ]);
-      expect(ctx.store.apiKeys.findActiveByHash(b.key.hash)).toEqual(b.key);
+      expect((await ctx.figures()).pendingDeliveries).toBe(1);
+      expect((await dueEntries(ctx.store)).map((e) => e.delivery_id)).toEqual([pb.delivery.id]);
+      expect(await ctx.store.apiKeys.findActiveByHash(b.key.hash)).toEqual(b.key);
 
       expect(await ctx.store.accounts.delete(a.account.id)).toBe(false);
     });
@@ -102,19 +99,22 @@ export function accountSuites(name: string, open: OpenStore): void {
       const other = await tenant(ctx.store);
       const second = apiKey(t.account.id);
       await ctx.store.apiKeys.create(second);
-      expect(ctx.store.apiKeys.listForAccount(t.account.id).map((k) => k.id)).toEqual([second.id, t.key.id]);
-      expect(ctx.store.apiKeys.findActiveByHash(second.hash)).toEqual(second);
-      expect(ctx.store.apiKeys.findActiveByHash("0".repeat(64))).toBeUndefined();
+      expect((await ctx.store.apiKeys.listForAccount(t.account.id)).map((k) => k.id)).toEqual([
+        second.id,
+        t.key.id,
+      ]);
+      expect(await ctx.store.apiKeys.findActiveByHash(second.hash)).toEqual(second);
+      expect(await ctx.store.apiKeys.findActiveByHash("0".repeat(64))).toBeUndefined();
 
       expect(await ctx.store.apiKeys.revoke(other.account.id, second.id, 5)).toBe(false);
       expect(await ctx.store.apiKeys.revoke(t.account.id, "key_00000000000000000000000000", 5)).toBe(false);
-      expect(ctx.store.apiKeys.findActiveByHash(second.hash)).toEqual(second);
+      expect(await ctx.store.apiKeys.findActiveByHash(second.hash)).toEqual(second);
 
       expect(await ctx.store.apiKeys.revoke(t.account.id, second.id, 5)).toBe(true);
-      expect(ctx.store.apiKeys.findActiveByHash(second.hash)).toBeUndefined();
-      expect(ctx.store.apiKeys.listForAccount(t.account.id)[0]).toEqual({ ...second, revoked_at: 5 });
+      expect(await ctx.store.apiKeys.findActiveByHash(second.hash)).toBeUndefined();
+      expect((await ctx.store.apiKeys.listForAccount(t.account.id))[0]).toEqual({ ...second, revoked_at: 5 });
       expect(await ctx.store.apiKeys.revoke(t.account.id, second.id, 6)).toBe(false);
-      expect(ctx.store.apiKeys.findActiveByHash(t.key.hash)).toEqual(t.key);
+      expect(await ctx.store.apiKeys.findActiveByHash(t.key.hash)).toEqual(t.key);
     });
   });
 
@@ -124,10 +124,10 @@ export function accountSuites(name: string, open: OpenStore): void {
     test("get answers only within the owning account; getById answers by id alone", async () => {
       const a = await tenant(ctx.store);
       const b = await tenant(ctx.store);
-      expect(ctx.store.webhooks.get(a.account.id, a.webhook.id)).toEqual(a.webhook);
-      expect(ctx.store.webhooks.get(b.account.id, a.webhook.id)).toBeUndefined();
-      expect(ctx.store.webhooks.getById(a.webhook.id)).toEqual(a.webhook);
-      expect(ctx.store.webhooks.getById("wh_00000000000000000000000000")).toBeUndefined();
+      expect(await ctx.store.webhooks.get(a.account.id, a.webhook.id)).toEqual(a.webhook);
+      expect(await ctx.store.webhooks.get(b.account.id, a.webhook.id)).toBeUndefined();
+      expect(await ctx.store.webhooks.getById(a.webhook.id)).toEqual(a.webhook);
+      expect(await ctx.store.webhooks.getById("wh_00000000000000000000000000")).toBeUndefined();
     });
 
     test("list pages one account's webhooks newest first; a cursor is bound to its account", async () => {
@@ -139,12 +139,14 @@ export function accountSuites(name: string, open: OpenStore): void {
         ids.push(wh.id);
         await ctx.store.webhooks.create(wh);
       }
-      const pages = allPages((cursor) => ctx.store.webhooks.list(a.account.id, { limit: 2, cursor }));
+      const pages = await allPages((cursor) => ctx.store.webhooks.list(a.account.id, { limit: 2, cursor }));
       expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
       expect(pages.flat().map((w) => w.id)).toEqual(ids.reverse());
-      const cursor = ctx.store.webhooks.list(a.account.id, { limit: 2 }).next_cursor ?? "";
-      expect(() => ctx.store.webhooks.list(b.account.id, { limit: 2, cursor })).toThrow(InvalidCursorError);
-      expect(ctx.store.webhooks.list(b.account.id, { limit: 10 }).data).toEqual([b.webhook]);
+      const cursor = (await ctx.store.webhooks.list(a.account.id, { limit: 2 })).next_cursor ?? "";
+      await expect(ctx.store.webhooks.list(b.account.id, { limit: 2, cursor })).rejects.toThrow(
+        InvalidCursorError,
+      );
+      expect((await ctx.store.webhooks.list(b.account.id, { limit: 10 })).data).toEqual([b.webhook]);
     });
 
     test("subscribers are the account's enabled webhooks for that type or for *", async () => {
@@ -154,14 +156,11 @@ export function accountSuites(name: string, open: OpenStore): void {
       const off = webhook(a.account.id, { events: ["message.read"], enabled: false });
       await ctx.store.webhooks.create(read);
       await ctx.store.webhooks.create(off);
-      const ids = (type: string) =>
-        ctx.store.webhooks
-          .subscribers(a.account.id, type)
-          .map((w) => w.id)
-          .sort();
-      expect(ids("message.read")).toEqual([a.webhook.id, read.id].sort());
-      expect(ids("message.delivered")).toEqual([a.webhook.id]);
-      expect(ctx.store.webhooks.subscribers(b.account.id, "message.read").map((w) => w.id)).toEqual([
+      const ids = async (type: string) =>
+        (await ctx.store.webhooks.subscribers(a.account.id, type)).map((w) => w.id).sort();
+      expect(await ids("message.read")).toEqual([a.webhook.id, read.id].sort());
+      expect(await ids("message.delivered")).toEqual([a.webhook.id]);
+      expect((await ctx.store.webhooks.subscribers(b.account.id, "message.read")).map((w) => w.id)).toEqual([
         b.webhook.id,
       ]);
     });
@@ -176,10 +175,10 @@ export function accountSuites(name: string, open: OpenStore): void {
         updated_at: T1,
       };
       expect(await ctx.store.webhooks.update(changed)).toBe(true);
-      expect(ctx.store.webhooks.get(a.account.id, a.webhook.id)).toEqual(changed);
+      expect(await ctx.store.webhooks.get(a.account.id, a.webhook.id)).toEqual(changed);
       expect(await ctx.store.webhooks.update({ ...a.webhook, account_id: b.account.id })).toBe(false);
       expect(await ctx.store.webhooks.update(webhook(a.account.id))).toBe(false);
-      expect(ctx.store.webhooks.get(a.account.id, a.webhook.id)).toEqual(changed);
+      expect(await ctx.store.webhooks.get(a.account.id, a.webhook.id)).toEqual(changed);
     });
 
     test("disabling cancels the webhook's pending deliveries and only those", async () => {
@@ -189,20 +188,18 @@ export function accountSuites(name: string, open: OpenStore): void {
       const p1 = await publishOne(ctx.store, a);
       const p2 = await publishOne(ctx.store, a);
       const kept = await publishOne(ctx.store, { ...a, webhook: other });
-      expect(ctx.store.deliveries.countPending()).toBe(3);
+      expect((await ctx.figures()).pendingDeliveries).toBe(3);
 
       expect(await ctx.store.webhooks.update({ ...a.webhook, enabled: false, updated_at: T1 })).toBe(true);
       for (const p of [p1, p2]) {
-        const d = ctx.store.deliveries.getById(p.delivery.id);
+        const d = await ctx.store.deliveries.getById(p.delivery.id);
         expect(d?.status).toBe("cancelled");
         expect(d?.next_attempt_at).toBeNull();
       }
-      expect(ctx.store.deliveries.countPending()).toBe(1);
-      expect(ctx.store.queue.size()).toBe(1);
-      expect(ctx.store.queue.scan(Number.MAX_SAFE_INTEGER, 10).map((e) => e.delivery_id)).toEqual([
-        kept.delivery.id,
-      ]);
-      expect(ctx.store.deliveries.getById(kept.delivery.id)?.status).toBe("pending");
+      expect((await ctx.figures()).pendingDeliveries).toBe(1);
+      expect(await dueEntries(ctx.store)).toHaveLength(1);
+      expect((await dueEntries(ctx.store)).map((e) => e.delivery_id)).toEqual([kept.delivery.id]);
+      expect((await ctx.store.deliveries.getById(kept.delivery.id))?.status).toBe("pending");
     });
 
     test("delete removes it and cancels its pending deliveries; false when missing or foreign", async () => {
@@ -212,17 +209,15 @@ export function accountSuites(name: string, open: OpenStore): void {
       const pb = await publishOne(ctx.store, b);
 
       expect(await ctx.store.webhooks.delete(b.account.id, a.webhook.id)).toBe(false);
-      expect(ctx.store.webhooks.get(a.account.id, a.webhook.id)).toEqual(a.webhook);
-      expect(ctx.store.deliveries.countPending()).toBe(2);
+      expect(await ctx.store.webhooks.get(a.account.id, a.webhook.id)).toEqual(a.webhook);
+      expect((await ctx.figures()).pendingDeliveries).toBe(2);
 
       expect(await ctx.store.webhooks.delete(a.account.id, a.webhook.id)).toBe(true);
-      expect(ctx.store.webhooks.get(a.account.id, a.webhook.id)).toBeUndefined();
-      expect(ctx.store.webhooks.getById(a.webhook.id)).toBeUndefined();
-      expect(ctx.store.webhooks.subscribers(a.account.id, "message.delivered")).toEqual([]);
-      expect(ctx.store.deliveries.getById(p.delivery.id)?.status).toBe("cancelled");
-      expect(ctx.store.queue.scan(Number.MAX_SAFE_INTEGER, 10).map((e) => e.delivery_id)).toEqual([
-        pb.delivery.id,
-      ]);
+      expect(await ctx.store.webhooks.get(a.account.id, a.webhook.id)).toBeUndefined();
+      expect(await ctx.store.webhooks.getById(a.webhook.id)).toBeUndefined();
+      expect(await ctx.store.webhooks.subscribers(a.account.id, "message.delivered")).toEqual([]);
+      expect((await ctx.store.deliveries.getById(p.delivery.id))?.status).toBe("cancelled");
+      expect((await dueEntries(ctx.store)).map((e) => e.delivery_id)).toEqual([pb.delivery.id]);
       expect(await ctx.store.webhooks.delete(a.account.id, a.webhook.id)).toBe(false);
     });
   });

@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { InvalidCursorError } from "../../src/storage/store";
-import { allPages, event, item, T0, tenant, webhook } from "./fixtures";
+import { allPages, dueEntries, event, item, T0, tenant, webhook } from "./fixtures";
 import { freshStorePerTest, type OpenStore } from "./store-context";
 
 export function eventSuites(name: string, open: OpenStore): void {
@@ -16,13 +16,13 @@ export function eventSuites(name: string, open: OpenStore): void {
       const ev = event(t.account.id);
       const it = item(ev, [t.webhook.id, second.id], T0 + 5);
       const [result] = await ctx.store.events.publish([it]);
-      expect(result).toEqual({ event: ev, created: true, deliveries: it.deliveries });
-      expect(ctx.store.events.get(t.account.id, ev.id)).toEqual(ev);
-      expect(ctx.store.deliveries.listForEvent(t.account.id, ev.id)).toEqual(it.deliveries);
-      for (const d of it.deliveries) expect(ctx.store.deliveries.getById(d.id)).toEqual(d);
-      expect(ctx.store.deliveries.countPending()).toBe(2);
-      expect(ctx.store.queue.size()).toBe(2);
-      const due = ctx.store.queue.scan(T0 + 6, 10);
+      expect(result).toEqual({ event: ev, created: true, deliveries: it.deliveries, leases: [] });
+      expect(await ctx.store.events.get(t.account.id, ev.id)).toEqual(ev);
+      expect(await ctx.store.deliveries.listForEvent(t.account.id, ev.id)).toEqual(it.deliveries);
+      for (const d of it.deliveries) expect(await ctx.store.deliveries.getById(d.id)).toEqual(d);
+      expect((await ctx.figures()).pendingDeliveries).toBe(2);
+      expect(await dueEntries(ctx.store)).toHaveLength(2);
+      const due = await dueEntries(ctx.store, T0 + 6);
       expect(due.map((e) => e.due)).toEqual([T0 + 5, T0 + 5]);
       expect(due.map((e) => e.delivery_id).sort()).toEqual(it.deliveries.map((d) => d.id).sort());
     });
@@ -32,9 +32,9 @@ export function eventSuites(name: string, open: OpenStore): void {
       const ev = event(t.account.id);
       const [result] = await ctx.store.events.publish([{ event: ev, deliveries: [] }]);
       expect(result?.created).toBe(true);
-      expect(ctx.store.events.get(t.account.id, ev.id)).toEqual(ev);
-      expect(ctx.store.deliveries.listForEvent(t.account.id, ev.id)).toEqual([]);
-      expect(ctx.store.queue.size()).toBe(0);
+      expect(await ctx.store.events.get(t.account.id, ev.id)).toEqual(ev);
+      expect(await ctx.store.deliveries.listForEvent(t.account.id, ev.id)).toEqual([]);
+      expect(await dueEntries(ctx.store)).toHaveLength(0);
     });
 
     test("is idempotent by (account, id): a repeat returns the stored event and writes nothing", async () => {
@@ -47,9 +47,9 @@ export function eventSuites(name: string, open: OpenStore): void {
       expect(result?.created).toBe(false);
       expect(result?.event).toEqual(ev);
       expect(result?.deliveries).toEqual(first.deliveries);
-      expect(ctx.store.events.get(t.account.id, "order-42")).toEqual(ev);
-      expect(ctx.store.queue.size()).toBe(1);
-      expect(ctx.store.events.list(t.account.id, { limit: 10 }).data).toEqual([ev]);
+      expect(await ctx.store.events.get(t.account.id, "order-42")).toEqual(ev);
+      expect(await dueEntries(ctx.store)).toHaveLength(1);
+      expect((await ctx.store.events.list(t.account.id, { limit: 10 })).data).toEqual([ev]);
     });
 
     test("a batch is stored in order; an id repeated inside it is created once", async () => {
@@ -65,8 +65,8 @@ export function eventSuites(name: string, open: OpenStore): void {
       expect(results.map((r) => r.created)).toEqual([true, true, false]);
       expect(results[2]?.event).toEqual(a);
       expect(results[2]?.deliveries).toEqual(results[0]?.deliveries ?? []);
-      expect(ctx.store.events.get(t.account.id, "dup")).toEqual(a);
-      expect(ctx.store.queue.size()).toBe(2);
+      expect(await ctx.store.events.get(t.account.id, "dup")).toEqual(a);
+      expect(await dueEntries(ctx.store)).toHaveLength(2);
     });
 
     test("concurrent publishes of one id create it exactly once", async () => {
@@ -76,9 +76,9 @@ export function eventSuites(name: string, open: OpenStore): void {
       );
       const results = (await Promise.all(attempts)).flat();
       expect(results.filter((r) => r.created)).toHaveLength(1);
-      const stored = ctx.store.events.get(t.account.id, "same");
+      const stored = await ctx.store.events.get(t.account.id, "same");
       for (const r of results) expect(r.event).toEqual(stored as NonNullable<typeof stored>);
-      expect(ctx.store.queue.size()).toBe(1);
+      expect(await dueEntries(ctx.store)).toHaveLength(1);
     });
 
     test("idempotency is per account: the same id in two accounts is two events", async () => {
@@ -87,12 +87,12 @@ export function eventSuites(name: string, open: OpenStore): void {
       const [ra] = await ctx.store.events.publish([item(event(a.account.id, { id: "x" }), [a.webhook.id])]);
       const [rb] = await ctx.store.events.publish([item(event(b.account.id, { id: "x" }), [b.webhook.id])]);
       expect([ra?.created, rb?.created]).toEqual([true, true]);
-      expect(ctx.store.events.get(a.account.id, "x")?.account_id).toBe(a.account.id);
-      expect(ctx.store.events.get(b.account.id, "x")?.account_id).toBe(b.account.id);
-      expect(ctx.store.deliveries.listForEvent(a.account.id, "x").map((d) => d.webhook_id)).toEqual([
+      expect((await ctx.store.events.get(a.account.id, "x"))?.account_id).toBe(a.account.id);
+      expect((await ctx.store.events.get(b.account.id, "x"))?.account_id).toBe(b.account.id);
+      expect((await ctx.store.deliveries.listForEvent(a.account.id, "x")).map((d) => d.webhook_id)).toEqual([
         a.webhook.id,
       ]);
-      expect(ctx.store.queue.size()).toBe(2);
+      expect(await dueEntries(ctx.store)).toHaveLength(2);
     });
 
     test("publisher ids may be any string of 1 to 255 characters", async () => {
@@ -110,12 +110,14 @@ export function eventSuites(name: string, open: OpenStore): void {
       ];
       await ctx.store.events.publish(ids.map((id) => item(event(t.account.id, { id }), [t.webhook.id])));
       for (const id of ids) {
-        expect(ctx.store.events.get(t.account.id, id)?.id).toBe(id);
-        const ds = ctx.store.deliveries.listForEvent(t.account.id, id);
+        expect((await ctx.store.events.get(t.account.id, id))?.id).toBe(id);
+        const ds = await ctx.store.deliveries.listForEvent(t.account.id, id);
         expect(ds.map((d) => d.event_id)).toEqual([id]);
       }
-      expect(ctx.store.events.get(t.account.id, "ab")).toBeUndefined();
-      const listed = allPages((cursor) => ctx.store.events.list(t.account.id, { limit: 4, cursor })).flat();
+      expect(await ctx.store.events.get(t.account.id, "ab")).toBeUndefined();
+      const listed = (
+        await allPages((cursor) => ctx.store.events.list(t.account.id, { limit: 4, cursor }))
+      ).flat();
       expect(listed.map((e) => e.id).sort()).toEqual([...ids].sort());
     });
 
@@ -124,9 +126,9 @@ export function eventSuites(name: string, open: OpenStore): void {
       const b = await tenant(ctx.store);
       const ev = event(a.account.id);
       await ctx.store.events.publish([item(ev, [a.webhook.id])]);
-      expect(ctx.store.events.get(b.account.id, ev.id)).toBeUndefined();
-      expect(ctx.store.deliveries.listForEvent(b.account.id, ev.id)).toEqual([]);
-      expect(ctx.store.events.list(b.account.id, { limit: 10 }).data).toEqual([]);
+      expect(await ctx.store.events.get(b.account.id, ev.id)).toBeUndefined();
+      expect(await ctx.store.deliveries.listForEvent(b.account.id, ev.id)).toEqual([]);
+      expect((await ctx.store.events.list(b.account.id, { limit: 10 })).data).toEqual([]);
     });
 
     test("publishing nothing answers nothing", async () => {
@@ -144,7 +146,7 @@ export function eventSuites(name: string, open: OpenStore): void {
         event(t.account.id, { id: `z-${String(100 - i)}`, created_at: T0 + Math.floor(i / 3) * 1000 }),
       );
       for (const ev of [...events].reverse()) await ctx.store.events.publish([item(ev, [])]);
-      const pages = allPages((cursor) => ctx.store.events.list(t.account.id, { limit: 5, cursor }));
+      const pages = await allPages((cursor) => ctx.store.events.list(t.account.id, { limit: 5, cursor }));
       expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
       const listed = pages.flat();
       expect(new Set(listed.map((e) => e.id)).size).toBe(23);
@@ -159,12 +161,16 @@ export function eventSuites(name: string, open: OpenStore): void {
       const a = await tenant(ctx.store);
       const b = await tenant(ctx.store);
       for (let i = 0; i < 3; i++) await ctx.store.events.publish([item(event(a.account.id), [])]);
-      const cursor = ctx.store.events.list(a.account.id, { limit: 1 }).next_cursor ?? "";
+      const cursor = (await ctx.store.events.list(a.account.id, { limit: 1 })).next_cursor ?? "";
       expect(cursor).not.toBe("");
-      expect(() => ctx.store.events.list(b.account.id, { limit: 1, cursor })).toThrow(InvalidCursorError);
-      expect(() => ctx.store.webhooks.list(a.account.id, { limit: 1, cursor })).toThrow(InvalidCursorError);
+      await expect(ctx.store.events.list(b.account.id, { limit: 1, cursor })).rejects.toThrow(
+        InvalidCursorError,
+      );
+      await expect(ctx.store.webhooks.list(a.account.id, { limit: 1, cursor })).rejects.toThrow(
+        InvalidCursorError,
+      );
       for (const bad of ["%%%", "bnVsbA", `x${cursor}`, cursor.slice(0, -3)]) {
-        expect(() => ctx.store.events.list(a.account.id, { limit: 1, cursor: bad })).toThrow(
+        await expect(ctx.store.events.list(a.account.id, { limit: 1, cursor: bad })).rejects.toThrow(
           InvalidCursorError,
         );
       }

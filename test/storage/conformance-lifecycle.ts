@@ -2,7 +2,18 @@
 
 import { describe, expect, test } from "bun:test";
 import type { RetentionResult } from "../../src/storage/store";
-import { attempt, event, item, publishOne, T0, type Tenant, tenant, webhook } from "./fixtures";
+import {
+  attempt,
+  dueEntries,
+  event,
+  item,
+  publishOne,
+  record,
+  T0,
+  type Tenant,
+  tenant,
+  webhook,
+} from "./fixtures";
 import { freshStorePerTest, type OpenStore } from "./store-context";
 
 const DAY = 86_400_000;
@@ -18,7 +29,8 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
     async function attempted(t: Tenant, at: number, finished: boolean) {
       const p = await publishOne(ctx.store, t, { created_at: at }, at);
       const att = attempt(p.delivery, { started_at: at });
-      await ctx.store.deliveries.recordAttempt(
+      await record(
+        ctx.store,
         att,
         finished ? { status: "failed" } : { status: "pending", next_attempt_at: at + 30_000 },
       );
@@ -36,23 +48,24 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
       const result = await ctx.store.purge(BEFORE, 1000);
       expect(result).toEqual({ attempts: 2, events: 2, deliveries: 1 });
 
-      expect(ctx.store.events.get(t.account.id, oldDone.event.id)).toBeUndefined();
-      expect(ctx.store.events.get(t.account.id, noDeliveries.id)).toBeUndefined();
-      expect(ctx.store.deliveries.getById(oldDone.delivery.id)).toBeUndefined();
-      expect(ctx.store.deliveries.listForEvent(t.account.id, oldDone.event.id)).toEqual([]);
-      expect(ctx.store.attempts.listForDelivery(oldDone.delivery.id)).toEqual([]);
+      expect(await ctx.store.events.get(t.account.id, oldDone.event.id)).toBeUndefined();
+      expect(await ctx.store.events.get(t.account.id, noDeliveries.id)).toBeUndefined();
+      expect(await ctx.store.deliveries.getById(oldDone.delivery.id)).toBeUndefined();
+      expect(await ctx.store.deliveries.listForEvent(t.account.id, oldDone.event.id)).toEqual([]);
+      expect(await ctx.store.attempts.listForDelivery(oldDone.delivery.id)).toEqual([]);
 
       // A pending delivery keeps its event (its old attempt goes; it is only a log line).
-      expect(ctx.store.events.get(t.account.id, oldPending.event.id)).toEqual(oldPending.event);
-      expect(ctx.store.deliveries.getById(oldPending.delivery.id)?.status).toBe("pending");
-      expect(ctx.store.attempts.listForDelivery(oldPending.delivery.id)).toEqual([]);
-      expect(ctx.store.queue.size()).toBe(1);
+      expect(await ctx.store.events.get(t.account.id, oldPending.event.id)).toEqual(oldPending.event);
+      expect((await ctx.store.deliveries.getById(oldPending.delivery.id))?.status).toBe("pending");
+      expect(await ctx.store.attempts.listForDelivery(oldPending.delivery.id)).toEqual([]);
+      expect(await dueEntries(ctx.store)).toHaveLength(1);
 
-      expect(ctx.store.events.get(t.account.id, newDone.event.id)).toEqual(newDone.event);
-      expect(ctx.store.attempts.listForDelivery(newDone.delivery.id)).toEqual([newDone.attempt]);
-      const listed = ctx.store.events.list(t.account.id, { limit: 10 }).data.map((e) => e.id);
+      expect(await ctx.store.events.get(t.account.id, newDone.event.id)).toEqual(newDone.event);
+      expect(await ctx.store.attempts.listForDelivery(newDone.delivery.id)).toEqual([newDone.attempt]);
+      const listed = (await ctx.store.events.list(t.account.id, { limit: 10 })).data.map((e) => e.id);
       expect(listed).toEqual([newDone.event.id, oldPending.event.id]);
-      const logs = ctx.store.attempts.listForWebhook(t.account.id, t.webhook.id, {}, { limit: 10 }).data;
+      const logs = (await ctx.store.attempts.listForWebhook(t.account.id, t.webhook.id, {}, { limit: 10 }))
+        .data;
       expect(logs).toEqual([newDone.attempt]);
 
       expect(await ctx.store.purge(BEFORE, 1000)).toEqual({ attempts: 0, events: 0, deliveries: 0 });
@@ -62,12 +75,12 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
       const t = await tenant(ctx.store);
       const p = await attempted(t, OLD, false);
       await ctx.store.purge(BEFORE, 1000);
-      expect(ctx.store.events.get(t.account.id, p.event.id)).toBeDefined();
-      await ctx.store.deliveries.recordAttempt(attempt(p.delivery, { started_at: NEW }), {
+      expect(await ctx.store.events.get(t.account.id, p.event.id)).toBeDefined();
+      await record(ctx.store, attempt(p.delivery, { started_at: NEW }), {
         status: "succeeded",
       });
       expect(await ctx.store.purge(BEFORE, 1000)).toEqual({ attempts: 0, events: 1, deliveries: 1 });
-      expect(ctx.store.events.get(t.account.id, p.event.id)).toBeUndefined();
+      expect(await ctx.store.events.get(t.account.id, p.event.id)).toBeUndefined();
     });
 
     test("removes at most `limit` records per call, and repeated calls drain everything", async () => {
@@ -88,7 +101,7 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
         total.deliveries += r.deliveries;
       }
       expect(total).toEqual({ attempts: 9, events: 5, deliveries: 5 });
-      expect(ctx.store.events.list(t.account.id, { limit: 10 }).data).toHaveLength(4);
+      expect((await ctx.store.events.list(t.account.id, { limit: 10 })).data).toHaveLength(4);
     });
     test("an event with more deliveries than `limit` loses them over several calls, then goes", async () => {
       const t = await tenant(ctx.store);
@@ -98,13 +111,13 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
       const it = item(ev, [t.webhook.id, ...more.map((w) => w.id)]);
       await ctx.store.events.publish([it]);
       for (const d of it.deliveries) {
-        await ctx.store.deliveries.recordAttempt(attempt(d, { started_at: NEW }), { status: "succeeded" });
+        await record(ctx.store, attempt(d, { started_at: NEW }), { status: "succeeded" });
       }
       expect(await ctx.store.purge(BEFORE, 2)).toEqual({ attempts: 0, events: 0, deliveries: 2 });
-      expect(ctx.store.events.get(t.account.id, ev.id)).toEqual(ev);
-      expect(ctx.store.deliveries.listForEvent(t.account.id, ev.id)).toHaveLength(1);
+      expect(await ctx.store.events.get(t.account.id, ev.id)).toEqual(ev);
+      expect(await ctx.store.deliveries.listForEvent(t.account.id, ev.id)).toHaveLength(1);
       expect(await ctx.store.purge(BEFORE, 2)).toEqual({ attempts: 0, events: 1, deliveries: 1 });
-      expect(ctx.store.events.get(t.account.id, ev.id)).toBeUndefined();
+      expect(await ctx.store.events.get(t.account.id, ev.id)).toBeUndefined();
     });
   });
 
@@ -117,11 +130,14 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
       await ctx.store.flushed();
       await Promise.all(writes);
       await ctx.store.flushed();
-      expect(ctx.store.queue.size()).toBe(20);
+      expect(await dueEntries(ctx.store)).toHaveLength(20);
     });
 
-    test("sizeBytes reports the space the data takes on disk", async () => {
-      const before = ctx.store.sizeBytes();
+    test("figures report the backlog and the space the data takes on disk", async () => {
+      const first = await ctx.figures();
+      const before = first.sizeBytes;
+      expect(first.pendingDeliveries).toBe(0);
+      expect(first.asOf).toBeGreaterThan(0);
       expect(before).toBeGreaterThan(0);
       const t = await tenant(ctx.store);
       for (let i = 0; i < 10; i++) {
@@ -132,7 +148,9 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
         );
       }
       await ctx.store.flushed();
-      expect(ctx.store.sizeBytes()).toBeGreaterThan(before);
+      const after = await ctx.figures();
+      expect(after.sizeBytes).toBeGreaterThan(before);
+      expect(after.pendingDeliveries).toBe(1000);
     });
 
     test("reopening keeps every record, index, count and cursor", async () => {
@@ -140,28 +158,26 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
       const a = await publishOne(ctx.store, t, {}, T0 + 5);
       const b = await publishOne(ctx.store, t, {}, T0 + 6);
       const att = attempt(a.delivery);
-      await ctx.store.deliveries.recordAttempt(att, { status: "succeeded" });
+      await record(ctx.store, att, { status: "succeeded" });
       await ctx.store.meta.set("k", "v");
-      const cursor = ctx.store.events.list(t.account.id, { limit: 1 }).next_cursor;
+      const cursor = (await ctx.store.events.list(t.account.id, { limit: 1 })).next_cursor;
       await ctx.store.flushed();
 
       const store = await ctx.reopen();
       if (!store) return; // this implementation cannot reopen in place
-      expect(store.meta.get("k")).toBe("v");
-      expect(store.accounts.get(t.account.id)).toEqual(t.account);
-      expect(store.apiKeys.findActiveByHash(t.key.hash)).toEqual(t.key);
-      expect(store.webhooks.getById(t.webhook.id)).toEqual(t.webhook);
-      expect(store.events.get(t.account.id, a.event.id)).toEqual(a.event);
-      expect(store.deliveries.getById(a.delivery.id)?.status).toBe("succeeded");
-      expect(store.attempts.listForDelivery(a.delivery.id)).toEqual([att]);
-      expect(store.queue.scan(Number.MAX_SAFE_INTEGER, 10)).toEqual([
-        { delivery_id: b.delivery.id, due: T0 + 6 },
-      ]);
-      expect(store.deliveries.countPending()).toBe(1);
-      expect(store.accounts.count()).toBe(1);
-      expect(store.events.list(t.account.id, { limit: 1, cursor: cursor ?? undefined }).data).toEqual([
-        a.event,
-      ]);
+      expect(await store.meta.get("k")).toBe("v");
+      expect(await store.accounts.get(t.account.id)).toEqual(t.account);
+      expect(await store.apiKeys.findActiveByHash(t.key.hash)).toEqual(t.key);
+      expect(await store.webhooks.getById(t.webhook.id)).toEqual(t.webhook);
+      expect(await store.events.get(t.account.id, a.event.id)).toEqual(a.event);
+      expect((await store.deliveries.getById(a.delivery.id))?.status).toBe("succeeded");
+      expect(await store.attempts.listForDelivery(a.delivery.id)).toEqual([att]);
+      expect(await dueEntries(store)).toEqual([{ delivery_id: b.delivery.id, due: T0 + 6 }]);
+      expect((await ctx.figures()).pendingDeliveries).toBe(1);
+      expect((await store.accounts.list({ limit: 10 })).data).toEqual([t.account]);
+      expect((await store.events.list(t.account.id, { limit: 1, cursor: cursor ?? undefined })).data).toEqual(
+        [a.event],
+      );
     });
   });
 }

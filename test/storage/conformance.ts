@@ -1,23 +1,31 @@
-// The storage conformance suite: every Store implementation (LMDB today; PostgreSQL or NATS
-// JetStream later) must pass it unchanged. It checks each method of src/storage/store.ts and each
-// guarantee its comments state, through the public interface only.
+// The storage conformance suite: every Store implementation (LMDB, PostgreSQL) must pass it
+// unchanged. It checks each method of src/storage/store.ts and each guarantee its comments state,
+// through the public interface only, with the store's clock in the test's hand.
 //
-// Usage: runStoreConformance("lmdb", async () => ({ store, cleanup, reopen })) from a *.test.ts.
+// Usage: runStoreConformance("<engine>", opener) from <engine>-store.test.ts; how to write the
+// opener is at the top of ./store-context.ts.
 
 import { accountSuites } from "./conformance-accounts";
 import { attemptSuites } from "./conformance-attempts";
+import { bootstrapSuites } from "./conformance-bootstrap";
 import { deliverySuites } from "./conformance-deliveries";
 import { eventSuites } from "./conformance-events";
+import { fencingSuites } from "./conformance-fencing";
+import { leaseSuites } from "./conformance-leases";
 import { lifecycleSuites } from "./conformance-lifecycle";
 import { webhookLimitSuites } from "./conformance-webhook-limit";
 import type { OpenStore } from "./store-context";
 
 export type { OpenedStore, OpenStore } from "./store-context";
+export { TestClock } from "./store-context";
 
 export function runStoreConformance(name: string, open: OpenStore): void {
   accountSuites(name, open);
+  bootstrapSuites(name, open);
   eventSuites(name, open);
   deliverySuites(name, open);
+  leaseSuites(name, open);
+  fencingSuites(name, open);
   attemptSuites(name, open);
   lifecycleSuites(name, open);
   webhookLimitSuites(name, open);

@@ -7,12 +7,28 @@ import type {
   ApiKeyRecord,
   AttemptRecord,
   DeliveryRecord,
+  DueEntry,
   EventRecord,
+  Page,
   WebhookRecord,
 } from "../../src/storage/records";
-import type { PublishItem, Store } from "../../src/storage/store";
+import type {
+  AttemptOutcomeUpdate,
+  Lease,
+  LeaseRef,
+  PublishItem,
+  RecordOptions,
+  RecordResult,
+  Store,
+} from "../../src/storage/store";
 
 export const T0 = 1_736_936_703_000; // 2025-01-15T10:25:03Z
+/** Later than any due time in the tests. */
+export const FAR = Number.MAX_SAFE_INTEGER;
+/** The replica the tests lease as, unless a test needs several. */
+export const OWNER = "replica-a";
+/** Long enough that no test's lease ends unless the test moves the clock past it. */
+export const LEASE_MS = 60_000;
 
 let serial = 0;
 
@@ -134,17 +150,69 @@ export async function publishOne(store: Store, t: Tenant, over: Partial<EventRec
 }
 
 /** Every page of a listing, following cursors; fails the test on a cursor loop. */
-export function allPages<T>(
-  fetch: (cursor: string | undefined) => { data: T[]; next_cursor: string | null },
+export async function allPages<T>(
+  fetch: (cursor: string | undefined) => Promise<Page<T>>,
   maxPages = 1000,
-): T[][] {
+): Promise<T[][]> {
   const pages: T[][] = [];
   let cursor: string | undefined;
   for (let i = 0; i < maxPages; i++) {
-    const page = fetch(cursor);
+    const page = await fetch(cursor);
     pages.push(page.data);
     if (page.next_cursor === null) return pages;
     cursor = page.next_cursor;
   }
   throw new Error("listing did not end");
+}
+
+export function refOf(lease: Lease): LeaseRef {
+  return { delivery_id: lease.delivery.id, token: lease.token };
+}
+
+/**
+ * Leases one delivery through the public contract: leases everything leasable, keeps the lease of
+ * `deliveryId` and releases the others. Fails the test when that delivery could not be leased.
+ */
+export async function leaseOf(store: Store, deliveryId: string, owner = OWNER): Promise<Lease> {
+  const leases = await store.work.lease({ owner, until: FAR, limit: 100_000, leaseMs: LEASE_MS });
+  const mine = leases.find((lease) => lease.delivery.id === deliveryId);
+  await store.work.release(owner, leases.filter((lease) => lease !== mine).map(refOf));
+  if (!mine) throw new Error(`delivery ${deliveryId} could not be leased`);
+  return mine;
+}
+
+/** Leases the attempt's delivery and records the attempt under that lease, as the engine does. */
+export async function record(
+  store: Store,
+  att: AttemptRecord,
+  update: AttemptOutcomeUpdate,
+  options?: RecordOptions,
+): Promise<RecordResult> {
+  const lease = await leaseOf(store, att.delivery_id ?? "");
+  return store.deliveries.recordAttempt(att, update, refOf(lease), options);
+}
+
+/** Like `record`, answering the delivery it recorded (fails the test on any other outcome). */
+export async function recorded(
+  store: Store,
+  att: AttemptRecord,
+  update: AttemptOutcomeUpdate,
+): Promise<DeliveryRecord> {
+  const result = await record(store, att, update);
+  if (result.kind !== "recorded") throw new Error(`attempt not recorded: ${result.kind}`);
+  return result.delivery;
+}
+
+/**
+ * The due-time queue as the contract shows it: every pending delivery under no live lease due
+ * before `until`, in due order (then id). Leased and released at once, so it changes nothing a test
+ * can see but the lease tokens.
+ */
+export async function dueEntries(store: Store, until = FAR): Promise<DueEntry[]> {
+  const leases = await store.work.lease({ owner: "probe", until, limit: 100_000, leaseMs: LEASE_MS });
+  await store.work.release("probe", leases.map(refOf));
+  return leases.map((lease) => ({
+    delivery_id: lease.delivery.id,
+    due: lease.delivery.next_attempt_at ?? 0,
+  }));
 }

@@ -16,9 +16,9 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "inbox-store-"));
 }
 
-runStoreConformance("lmdb", async () => {
+runStoreConformance("lmdb", async (clock) => {
   const dataDir = tempDir();
-  let store = await openLmdbStore({ dataDir, logger: silentLogger });
+  let store = await openLmdbStore({ dataDir, logger: silentLogger, now: clock.now });
   return {
     store,
     cleanup: async () => {
@@ -27,7 +27,7 @@ runStoreConformance("lmdb", async () => {
     },
     reopen: async () => {
       await store.close();
-      store = await openLmdbStore({ dataDir, logger: silentLogger });
+      store = await openLmdbStore({ dataDir, logger: silentLogger, now: clock.now });
       return store;
     },
   };
@@ -49,11 +49,11 @@ describe("lmdb store: beyond the contract", () => {
     const t = await tenant(store);
     const second = await tenant(store);
     // Read everything once so that it is cached.
-    expect(store.webhooks.getById(t.webhook.id)?.url).toBe(t.webhook.url);
-    expect(store.webhooks.subscribers(t.account.id, "message.read")).toHaveLength(1);
-    expect(store.apiKeys.findActiveByHash(t.key.hash)?.id).toBe(t.key.id);
-    expect(store.apiKeys.findActiveByHash(second.key.hash)?.id).toBe(second.key.id);
-    expect(store.meta.get("setting")).toBeUndefined();
+    expect((await store.webhooks.getById(t.webhook.id))?.url).toBe(t.webhook.url);
+    expect(await store.webhooks.subscribers(t.account.id, "message.read")).toHaveLength(1);
+    expect((await store.apiKeys.findActiveByHash(t.key.hash))?.id).toBe(t.key.id);
+    expect((await store.apiKeys.findActiveByHash(second.key.hash))?.id).toBe(second.key.id);
+    expect(await store.meta.get("setting")).toBeUndefined();
 
     const updated = { ...t.webhook, url: "https://example.com/moved", events: ["message.failed"] };
     const results = await Promise.all([
@@ -62,22 +62,22 @@ describe("lmdb store: beyond the contract", () => {
       store.meta.set("setting", "on"),
     ]);
     expect(results).toEqual([true, true, undefined]);
-    expect(store.webhooks.getById(t.webhook.id)?.url).toBe("https://example.com/moved");
-    expect(store.webhooks.get(t.account.id, t.webhook.id)?.events).toEqual(["message.failed"]);
-    expect(store.webhooks.subscribers(t.account.id, "message.read")).toHaveLength(0);
-    expect(store.webhooks.subscribers(t.account.id, "message.failed")).toHaveLength(1);
-    expect(store.apiKeys.findActiveByHash(t.key.hash)).toBeUndefined();
-    expect(store.meta.get("setting")).toBe("on");
+    expect((await store.webhooks.getById(t.webhook.id))?.url).toBe("https://example.com/moved");
+    expect((await store.webhooks.get(t.account.id, t.webhook.id))?.events).toEqual(["message.failed"]);
+    expect(await store.webhooks.subscribers(t.account.id, "message.read")).toHaveLength(0);
+    expect(await store.webhooks.subscribers(t.account.id, "message.failed")).toHaveLength(1);
+    expect(await store.apiKeys.findActiveByHash(t.key.hash)).toBeUndefined();
+    expect(await store.meta.get("setting")).toBe("on");
 
     // Deleting an account drops its webhooks and keys from every cached view.
-    expect(store.webhooks.getById(second.webhook.id)).toBeDefined();
+    expect(await store.webhooks.getById(second.webhook.id)).toBeDefined();
     expect(await store.accounts.delete(second.account.id)).toBe(true);
-    expect(store.webhooks.getById(second.webhook.id)).toBeUndefined();
-    expect(store.webhooks.subscribers(second.account.id, "message.read")).toEqual([]);
-    expect(store.apiKeys.findActiveByHash(second.key.hash)).toBeUndefined();
+    expect(await store.webhooks.getById(second.webhook.id)).toBeUndefined();
+    expect(await store.webhooks.subscribers(second.account.id, "message.read")).toEqual([]);
+    expect(await store.apiKeys.findActiveByHash(second.key.hash)).toBeUndefined();
 
     // What the caches hand out cannot be changed by whoever receives it.
-    const cached = store.webhooks.getById(t.webhook.id) as { url: string; events: string[] };
+    const cached = (await store.webhooks.getById(t.webhook.id)) as { url: string; events: string[] };
     expect(() => {
       cached.url = "https://elsewhere.example";
     }).toThrow();
@@ -87,7 +87,7 @@ describe("lmdb store: beyond the contract", () => {
   test("within one commit, a publish sees a webhook change queued before it, whatever was cached", async () => {
     const t = await tenant(store);
     // Cached as enabled before the batch.
-    expect(store.webhooks.getById(t.webhook.id)?.enabled).toBe(true);
+    expect((await store.webhooks.getById(t.webhook.id))?.enabled).toBe(true);
     const before = event(t.account.id);
     const after = event(t.account.id);
     // Issued in one turn: they share one transaction, in this order.
@@ -98,15 +98,15 @@ describe("lmdb store: beyond the contract", () => {
     ]);
     // The first was stored pending and then cancelled by the change; the second was stored cancelled.
     expect(first[0]?.deliveries[0]?.status).toBe("pending");
-    expect(store.deliveries.get(t.account.id, first[0]?.deliveries[0]?.id as string)?.status).toBe(
+    expect((await store.deliveries.get(t.account.id, first[0]?.deliveries[0]?.id as string))?.status).toBe(
       "cancelled",
     );
     expect(second[0]?.deliveries[0]?.status).toBe("cancelled");
-    expect(store.queue.size()).toBe(0);
+    expect(store.figures().pendingDeliveries).toBe(0);
     // Two deletes of one webhook in one commit: only the first finds it.
     const other = webhook(t.account.id);
     await store.webhooks.create(other);
-    expect(store.webhooks.getById(other.id)).toBeDefined();
+    expect(await store.webhooks.getById(other.id)).toBeDefined();
     const deleted = await Promise.all([
       store.webhooks.delete(t.account.id, other.id),
       store.webhooks.delete(t.account.id, other.id),
@@ -126,9 +126,9 @@ describe("lmdb store: beyond the contract", () => {
     ]);
     expect(ok.status).toBe("fulfilled");
     expect(failed.status).toBe("rejected");
-    expect(store.events.get(t.account.id, good.id)).toEqual(good);
-    expect(store.events.get(t.account.id, first.id)).toBeUndefined();
-    expect(store.queue.size()).toBe(1);
+    expect(await store.events.get(t.account.id, good.id)).toEqual(good);
+    expect(await store.events.get(t.account.id, first.id)).toBeUndefined();
+    expect(store.figures().pendingDeliveries).toBe(1);
   });
 
   test("deliveries to a webhook deleted or disabled before the publish commits are stored cancelled", async () => {
@@ -143,7 +143,7 @@ describe("lmdb store: beyond the contract", () => {
     const [result] = await store.events.publish([item(ev, [t.webhook.id, off.id, gone.id])]);
     expect(result?.deliveries.map((d) => d.status)).toEqual(["pending", "cancelled", "cancelled"]);
     expect(result?.deliveries.map((d) => d.next_attempt_at === null)).toEqual([false, true, true]);
-    expect(store.queue.size()).toBe(1);
+    expect(store.figures().pendingDeliveries).toBe(1);
   });
 
   test("reschedule leaves a delivery alone when its webhook can no longer receive", async () => {
@@ -152,7 +152,7 @@ describe("lmdb store: beyond the contract", () => {
     await store.webhooks.update({ ...t.webhook, enabled: false });
     const result = await store.deliveries.reschedule(t.account.id, delivery.id, T0);
     expect(result?.status).toBe("cancelled");
-    expect(store.queue.size()).toBe(0);
+    expect(store.figures().pendingDeliveries).toBe(0);
   });
 
   test("a filtered log page examines at most EXAMINED_MAX entries and still offers a cursor", async () => {
@@ -163,7 +163,7 @@ describe("lmdb store: beyond the contract", () => {
     );
     const hits = [1, 2, 3].map((i) => attempt(delivery, { outcome: "failed", started_at: T0 + i }));
     await Promise.all([...misses, ...hits].map((a) => store.attempts.add(a)));
-    const first = store.attempts.listForWebhook(
+    const first = await store.attempts.listForWebhook(
       t.account.id,
       t.webhook.id,
       { outcome: "failed" },
@@ -171,7 +171,7 @@ describe("lmdb store: beyond the contract", () => {
     );
     expect(first.data).toEqual([]);
     expect(first.next_cursor).not.toBeNull();
-    const second = store.attempts.listForWebhook(
+    const second = await store.attempts.listForWebhook(
       t.account.id,
       t.webhook.id,
       { outcome: "failed" },
@@ -189,13 +189,13 @@ describe("lmdb store: beyond the contract", () => {
         Array.from({ length: 1000 }, (_, j) => item(event(t.account.id), [t.webhook.id], T0 + i + j)),
       );
     }
-    expect(store.deliveries.countPending()).toBe(total);
+    expect(store.figures().pendingDeliveries).toBe(total);
     expect(await store.webhooks.delete(t.account.id, t.webhook.id)).toBe(true);
-    expect(store.queue.size()).toBe(0);
-    expect(store.deliveries.countPending()).toBe(0);
-    const sample = store.events.list(t.account.id, { limit: 50 }).data;
+    expect(store.figures().pendingDeliveries).toBe(0);
+    expect(store.figures().pendingDeliveries).toBe(0);
+    const sample = (await store.events.list(t.account.id, { limit: 50 })).data;
     for (const ev of sample) {
-      expect(store.deliveries.listForEvent(t.account.id, ev.id)[0]?.status).toBe("cancelled");
+      expect((await store.deliveries.listForEvent(t.account.id, ev.id))[0]?.status).toBe("cancelled");
     }
   });
 });
