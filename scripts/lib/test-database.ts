@@ -18,8 +18,9 @@ export interface TestDatabase {
 
 export const TEST_DATABASE_URL_ENV = "INBOX_TEST_DATABASE_URL";
 
-export async function testDatabase(): Promise<TestDatabase> {
-  const shared = process.env[TEST_DATABASE_URL_ENV];
+/** `server`: the cluster to create the database in; default INBOX_TEST_DATABASE_URL, else a private cluster. */
+export async function testDatabase(server = process.env[TEST_DATABASE_URL_ENV]): Promise<TestDatabase> {
+  const shared = server;
   if (shared === undefined || shared === "") {
     const cluster = await startPostgres({ durable: false });
     return { url: cluster.url, close: cluster.stop };
