@@ -1,16 +1,21 @@
 // The composition root: builds the concrete store, engine, scheduler jobs and HTTP server from a
 // settled Config, and tears them down in order. The only place that knows every concrete piece.
 //
+// The store is LMDB in the data directory (one process), or PostgreSQL when a database URL is set
+// (any number of replicas); the scheduler's pacing follows it (schedulerTuningFor).
+//
 // Start order: open the store, listen, then create first-start keys, so that keys are printed only
-// by a process that is serving (a start that fails to listen creates none and prints none); the
-// server answers 503 until then. Shutdown stops the retention job first, then keeps the listening
+// by a process that is serving (a start that fails to listen creates none and prints none; of
+// several replicas starting on one empty database, one prints them); the server answers 503 until
+// then. Shutdown stops the retention job first, then keeps the listening
 // socket open while attempts in flight drain, answering 503 (GET /health says "shutting_down"), so
 // that load balancers see the shutdown instead of refused connections; then it closes the socket,
 // flushes the store and closes it.
 
 import type { Server } from "bun";
 import type { Config } from "./config/config";
-import { createDeliveryEngine } from "./delivery/delivery-engine";
+import { redactDatabaseUrl } from "./config/database-url";
+import { createDeliveryEngine, type SchedulerTuning } from "./delivery/delivery-engine";
 import { createTargetResolver } from "./delivery/resolve-target";
 import { logBlockedWebhooks } from "./domain/blocked-destinations";
 import { bootstrapAccess } from "./domain/bootstrap";
@@ -24,6 +29,7 @@ import { startRetention } from "./scheduler/retention";
 import { DATA_FILE } from "./storage/lmdb/lmdb-databases";
 import { openLmdbStore } from "./storage/lmdb/lmdb-store";
 import { asStoreDamage } from "./storage/lmdb/open-checks";
+import { openPostgresStore } from "./storage/postgres/pg-store";
 import type { Store } from "./storage/store";
 import { VERSION } from "./version";
 
@@ -59,7 +65,16 @@ export async function startApp(
   const metrics = new Metrics();
   // Refusals reach the tenant's log without the address; the operator's log gets it from here.
   const resolver = createTargetResolver({ allowPrivate: config.allowPrivateTargets, logger, now });
-  const engine = createDeliveryEngine({ store, config, logger, metrics, version: VERSION, resolver, now });
+  const engine = createDeliveryEngine({
+    store,
+    config,
+    logger,
+    metrics,
+    version: VERSION,
+    resolver,
+    now,
+    scheduler: schedulerTuningFor(config),
+  });
   let phase: "starting" | "running" | "shutting_down" = "starting";
   const http = createHttpApp({
     store,
@@ -115,26 +130,62 @@ export async function startApp(
 }
 
 /**
+ * How the scheduler paces itself on each store. LMDB, one process: a 60 s horizon and a refill a
+ * second (this replica is the only one; publishes and relets hand it nearly everything). PostgreSQL,
+ * shared: each replica leases only about 2 s of work ahead, so that due work spreads over the
+ * replicas and a dead replica's share is small, polled every 200 ms, re-read from the start every
+ * second.
+ */
+export function schedulerTuningFor(config: Pick<Config, "databaseUrl">): SchedulerTuning {
+  if (config.databaseUrl === undefined) return { horizonMs: 60_000, refillMs: 1_000 };
+  return { horizonMs: 2_000, refillMs: 200, rescanMs: 1_000 };
+}
+
+/**
  * Opens the store and reads what the start reports of it (webhooks the SSRF guard now blocks). LMDB's
  * corruption errors met on the way become StoreDamagedError (exit code 3), and the store is closed.
  */
 async function openStore(config: Config, logger: Logger, now: () => number): Promise<Store> {
   let store: Store | undefined;
   try {
-    store = await openLmdbStore({ dataDir: config.dataDir, logger, now });
+    store =
+      config.databaseUrl === undefined
+        ? await openLmdb(config, logger, now)
+        : await openPostgres(config, logger, now);
     if (config.allowPrivateTargets) {
       logger.warn("private targets allowed: webhooks may reach loopback, private and link-local addresses", {
         option: "INBOX_ALLOW_PRIVATE_TARGETS",
         hint: "for development and tests only; never on a server that tenants you do not trust can use",
       });
     } else {
-      logBlockedWebhooks(store, config.allowPrivateTargets, logger);
+      await logBlockedWebhooks(store, config.allowPrivateTargets, logger);
     }
     return store;
   } catch (error) {
     await store?.close().catch(() => {});
-    throw asStoreDamage(error, config.dataDir, DATA_FILE);
+    throw config.databaseUrl === undefined ? asStoreDamage(error, config.dataDir, DATA_FILE) : error;
   }
+}
+
+/** The embedded store: the data directory's lock and LMDB's own checks apply. */
+function openLmdb(config: Config, logger: Logger, now: () => number): Promise<Store> {
+  return openLmdbStore({ dataDir: config.dataDir, logger, now });
+}
+
+/** The shared store: the schema is created or migrated on open (one replica migrates). */
+function openPostgres(config: Config, logger: Logger, now: () => number): Promise<Store> {
+  const url = config.databaseUrl as string;
+  logger.info("opening the PostgreSQL store", {
+    database: redactDatabaseUrl(url),
+    replica_id: config.replicaId,
+  });
+  return openPostgresStore({
+    url,
+    poolMax: config.databasePoolMax,
+    logger,
+    now,
+    replicaId: config.replicaId,
+  });
 }
 
 /** Starts serving, or throws an Error naming the address, the options that set it and the reason. */
@@ -182,7 +233,11 @@ async function closeListener(server: Server<unknown>, boundMs: number): Promise<
 function logListening(config: Config, server: Server<unknown>, logger: Logger): void {
   const port = server.port ?? config.port;
   const url = `http://${hostForUrl(config.host)}:${port}`;
-  logger.info("listening", { url, port, version: VERSION, data_dir: config.dataDir });
+  const store =
+    config.databaseUrl === undefined
+      ? { data_dir: config.dataDir }
+      : { database: redactDatabaseUrl(config.databaseUrl), replica_id: config.replicaId };
+  logger.info("listening", { url, port, version: VERSION, ...store });
 }
 
 /** An IPv6 literal in brackets, as URLs and host:port pairs need it. */

@@ -8,8 +8,19 @@ export interface Config {
   port: number;
   /** Interface to listen on. */
   host: string;
-  /** Directory holding the LMDB environment; created when missing. */
+  /** Directory holding the LMDB environment; created when missing. Unused with databaseUrl. */
   dataDir: string;
+  /**
+   * PostgreSQL connection URL; when set, the store is that database (shared by any number of
+   * replicas) instead of LMDB in dataDir. Holds a password: log it only through redactDatabaseUrl.
+   */
+  databaseUrl: string | undefined;
+  /** Connections in this replica's PostgreSQL pool at most. */
+  databasePoolMax: number;
+  /** How much longer than the attempt timeout a lease on due work lasts, ms. */
+  leaseMarginMs: number;
+  /** This replica's id, the owner of its leases: unique among the replicas sharing a database. */
+  replicaId: string;
   /** The admin key, when given; otherwise one is generated on first start and printed once. */
   adminKey: string | undefined;
   /** Delay before each attempt, in ms; its length is the number of attempts. First is usually 0. */

@@ -1,12 +1,19 @@
 import { describe, expect, test } from "bun:test";
 import type { Config } from "./config";
-import { helpText, type LoadResult, loadConfig } from "./load-config";
+import { defaultReplicaId, helpText, type LoadResult, loadConfig, type ReplicaOrigin } from "./load-config";
 import { OPTIONS } from "./options";
+
+/** What the default replica id is made of in these tests. */
+const ORIGIN: ReplicaOrigin = { hostname: "box", pid: 42, random: "a1b2c3" };
 
 const DEFAULTS: Config = {
   port: 3000,
   host: "0.0.0.0",
   dataDir: "./data",
+  databaseUrl: undefined,
+  databasePoolMax: 10,
+  leaseMarginMs: 10_000,
+  replicaId: "box-42-a1b2c3",
   adminKey: undefined,
   retrySchedule: [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000],
   timeoutMs: 10_000,
@@ -25,20 +32,20 @@ const DEFAULTS: Config = {
 };
 
 function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
-  const r = loadConfig(argv, env);
+  const r = loadConfig(argv, env, ORIGIN);
   if (r.kind !== "config") throw new Error(`expected a config, got ${JSON.stringify(r)}`);
   return r.config;
 }
 
 function error(argv: string[], env: Record<string, string | undefined> = {}): string {
-  const r = loadConfig(argv, env);
+  const r = loadConfig(argv, env, ORIGIN);
   if (r.kind !== "error") throw new Error(`expected an error, got ${JSON.stringify(r)}`);
   return r.message;
 }
 
 describe("defaults", () => {
   test("with no flags and no environment, every option has its documented default", () => {
-    expect(loadConfig([], {})).toEqual({ kind: "config", config: DEFAULTS });
+    expect(loadConfig([], {}, ORIGIN)).toEqual({ kind: "config", config: DEFAULTS });
   });
 
   test("the table covers every Config key exactly once, with unique variables and flags", () => {
@@ -72,6 +79,10 @@ describe("sources and precedence", () => {
       INBOX_PORT: "0",
       INBOX_HOST: "127.0.0.1",
       INBOX_DATA_DIR: "/var/lib/inbox",
+      INBOX_DATABASE_URL: "postgresql://inbox:pw@db.internal:5432/inbox?sslmode=require",
+      INBOX_DATABASE_POOL: "25",
+      INBOX_LEASE_MARGIN: "2500ms",
+      INBOX_REPLICA_ID: "replica-1.eu:a_b",
       INBOX_ADMIN_KEY: "0123456789abcdef",
       INBOX_RETRY_SCHEDULE: "0, 1s ,1m",
       INBOX_TIMEOUT: "2500ms",
@@ -92,6 +103,10 @@ describe("sources and precedence", () => {
       port: 0,
       host: "127.0.0.1",
       dataDir: "/var/lib/inbox",
+      databaseUrl: "postgresql://inbox:pw@db.internal:5432/inbox?sslmode=require",
+      databasePoolMax: 25,
+      leaseMarginMs: 2_500,
+      replicaId: "replica-1.eu:a_b",
       adminKey: "0123456789abcdef",
       retrySchedule: [0, 1_000, 60_000],
       timeoutMs: 2_500,
@@ -176,7 +191,7 @@ describe("sources and precedence", () => {
   });
 
   test("the overall concurrency stays within the runtime's limit on simultaneous fetches", () => {
-    const lowered = loadConfig(["--concurrency", "512"], {});
+    const lowered = loadConfig(["--concurrency", "512"], {}, ORIGIN);
     expect(lowered).toMatchObject({ kind: "config", config: { concurrency: 256, accountConcurrency: 64 } });
     expect(lowered.kind === "config" ? lowered.warnings : []).toEqual([
       "--concurrency: lowered from 512 to 256, the runtime's limit on simultaneous outgoing requests; " +
@@ -201,7 +216,7 @@ describe("sources and precedence", () => {
   });
 
   test("unknown INBOX_ variables are reported as warnings, not errors", () => {
-    const r = loadConfig([], { INBOX_PROT: "3000", PATH: "/bin", INBOX_PORT: "1" });
+    const r = loadConfig([], { INBOX_PROT: "3000", PATH: "/bin", INBOX_PORT: "1" }, ORIGIN);
     expect(r).toEqual({
       kind: "config",
       config: { ...DEFAULTS, port: 1 },
@@ -316,6 +331,68 @@ describe("errors name the variable or flag and the reason", () => {
     else expect(message).toMatch(expected);
   });
 
+  test.each([
+    [[], { INBOX_DATABASE_POOL: "0" }, 'INBOX_DATABASE_POOL: must be an integer between 1 and 1000, got "0"'],
+    [["--database-pool", "many"], {}, '--database-pool: must be an integer between 1 and 1000, got "many"'],
+    [[], { INBOX_LEASE_MARGIN: "10" }, /^INBOX_LEASE_MARGIN: must have a unit/],
+    [["--lease-margin", "50ms"], {}, '--lease-margin: must be between 100ms and 24d, got "50ms"'],
+    [[], { INBOX_REPLICA_ID: "has space" }, /^INBOX_REPLICA_ID: must be 1 to 128 letters.*got "has space"$/],
+    [["--replica-id", "-r1"], {}, /^--replica-id: must be 1 to 128 letters.*starting with a letter or digit/],
+    [["--replica-id", "r".repeat(129)], {}, /^--replica-id: must be 1 to 128/],
+    [
+      [],
+      { INBOX_DATABASE_URL: "localhost:5432/inbox" },
+      /^INBOX_DATABASE_URL: must start with postgres:\/\/ or postgresql:\/\//,
+    ],
+    [
+      ["--database-url", "not a url"],
+      {},
+      /^--database-url: must be a URL such as postgres:\/\/user:password@host:5432\/database/,
+    ],
+    [
+      [],
+      { INBOX_DATABASE_URL: "mysql://u:p@h/db" },
+      'INBOX_DATABASE_URL: must start with postgres:// or postgresql://, got a URL starting with "mysql:"',
+    ],
+    [
+      [],
+      { INBOX_DATABASE_URL: "postgres:///db" },
+      /^INBOX_DATABASE_URL: must name the database server's host/,
+    ],
+  ] as [string[], Record<string, string>, string | RegExp][])("argv %j env %j", (argv, env, expected) => {
+    const message = error(argv, env);
+    if (typeof expected === "string") expect(message).toBe(expected);
+    else expect(message).toMatch(expected);
+  });
+
+  test("the database URL's password is never echoed back", () => {
+    for (const url of [
+      "mysql://inbox:hunter2-secret@db/x",
+      "postgres://inbox:hunter2-secret@/x",
+      "hunter2-secret",
+    ]) {
+      expect(error([], { INBOX_DATABASE_URL: url })).not.toContain("hunter2-secret");
+      expect(error(["--database-url", url])).not.toContain("hunter2-secret");
+    }
+  });
+
+  test("the default replica id is the host name, pid and random characters; a set one wins", () => {
+    expect(config([]).replicaId).toBe("box-42-a1b2c3");
+    expect(config([], { INBOX_REPLICA_ID: "r2" }).replicaId).toBe("r2");
+    expect(config(["--replica-id", " r3 "]).replicaId).toBe("r3");
+    expect(defaultReplicaId({ hostname: "web 1/α", pid: 7, random: "ff" })).toBe("web1-7-ff");
+    expect(defaultReplicaId({ hostname: "", pid: 7, random: "ff" })).toBe("replica-7-ff");
+    // Whatever this machine's name, the default passes the option's own check.
+    const r = loadConfig([], {});
+    expect(
+      r.kind === "config" && /^[A-Za-z0-9][A-Za-z0-9._:-]*-\d+-[0-9a-f]{6}$/.test(r.config.replicaId),
+    ).toBe(true);
+    const again = loadConfig([], {});
+    expect(
+      again.kind === "config" && r.kind === "config" && again.config.replicaId !== r.config.replicaId,
+    ).toBe(true);
+  });
+
   test("the admin key is never echoed back", () => {
     const message = error([], { INBOX_ADMIN_KEY: "s3cret-abc" });
     expect(message).toBe("INBOX_ADMIN_KEY: must be at least 16 characters without spaces, got 10 characters");
@@ -368,23 +445,23 @@ describe("help, version and healthcheck", () => {
   test.each([[["--help"]], [["-h"]], [["--port", "abc", "--help"]], [["healthcheck", "--help"]]])(
     "%p prints help",
     (argv) => {
-      const r = loadConfig(argv, { INBOX_PORT: "nonsense" });
+      const r = loadConfig(argv, { INBOX_PORT: "nonsense" }, ORIGIN);
       expect(r.kind).toBe("help");
     },
   );
 
   test.each([[["--version"]], [["-v"]], [["--bogus", "--version"]]])("%p prints the version", (argv) => {
-    expect(loadConfig(argv, {})).toEqual({ kind: "version" });
+    expect(loadConfig(argv, {}, ORIGIN)).toEqual({ kind: "version" });
   });
 
   test("the first of --help and --version wins", () => {
-    expect(loadConfig(["--version", "--help"], {}).kind).toBe("version");
-    expect(loadConfig(["--help", "--version"], {}).kind).toBe("help");
+    expect(loadConfig(["--version", "--help"], {}, ORIGIN).kind).toBe("version");
+    expect(loadConfig(["--help", "--version"], {}, ORIGIN).kind).toBe("help");
   });
 
   test("help lists every option with its flag, variable, default and doc, plus the subcommands", () => {
     const text = helpText();
-    expect((loadConfig(["--help"], {}) as Extract<LoadResult, { kind: "help" }>).text).toBe(text);
+    expect((loadConfig(["--help"], {}, ORIGIN) as Extract<LoadResult, { kind: "help" }>).text).toBe(text);
     const lines = text.split("\n");
     for (const o of OPTIONS) {
       const line = lines.find(
@@ -404,32 +481,34 @@ describe("help, version and healthcheck", () => {
   });
 
   test("healthcheck returns the full config, so --port and INBOX_PORT both apply", () => {
-    expect(loadConfig(["healthcheck"], { INBOX_PORT: "8080" })).toEqual({
+    expect(loadConfig(["healthcheck"], { INBOX_PORT: "8080" }, ORIGIN)).toEqual({
       kind: "healthcheck",
       config: { ...DEFAULTS, port: 8080 },
     });
-    expect(loadConfig(["healthcheck", "--port", "9090", "--host=127.0.0.1"], { INBOX_PORT: "8080" })).toEqual(
-      {
-        kind: "healthcheck",
-        config: { ...DEFAULTS, port: 9090, host: "127.0.0.1" },
-      },
-    );
-    expect(loadConfig(["--port", "9090", "healthcheck"], {}).kind).toBe("healthcheck");
+    expect(
+      loadConfig(["healthcheck", "--port", "9090", "--host=127.0.0.1"], { INBOX_PORT: "8080" }, ORIGIN),
+    ).toEqual({
+      kind: "healthcheck",
+      config: { ...DEFAULTS, port: 9090, host: "127.0.0.1" },
+    });
+    expect(loadConfig(["--port", "9090", "healthcheck"], {}, ORIGIN).kind).toBe("healthcheck");
     expect(error(["healthcheck", "--port", "x"])).toMatch(/^--port:/);
   });
 
   test("backup takes the target path and the full config, flags before or after", () => {
-    expect(loadConfig(["backup", "/backups/inbox.mdb"], { INBOX_DATA_DIR: "/var/lib/inbox" })).toEqual({
+    expect(
+      loadConfig(["backup", "/backups/inbox.mdb"], { INBOX_DATA_DIR: "/var/lib/inbox" }, ORIGIN),
+    ).toEqual({
       kind: "backup",
       config: { ...DEFAULTS, dataDir: "/var/lib/inbox" },
       target: "/backups/inbox.mdb",
     });
-    expect(loadConfig(["--data-dir", "/d", "backup", "b.mdb"], {})).toMatchObject({
+    expect(loadConfig(["--data-dir", "/d", "backup", "b.mdb"], {}, ORIGIN)).toMatchObject({
       kind: "backup",
       config: { dataDir: "/d" },
       target: "b.mdb",
     });
-    expect(loadConfig(["backup", "b.mdb", "--data-dir=/d"], {})).toMatchObject({
+    expect(loadConfig(["backup", "b.mdb", "--data-dir=/d"], {}, ORIGIN)).toMatchObject({
       kind: "backup",
       target: "b.mdb",
     });
@@ -437,12 +516,15 @@ describe("help, version and healthcheck", () => {
     expect(error(["backup", "a.mdb", "b.mdb"])).toBe('unexpected argument "b.mdb"');
     expect(error(["healthcheck", "backup", "a.mdb"])).toContain('unexpected argument "backup"');
     expect(error(["backup", "a.mdb", "--port", "x"])).toMatch(/^--port:/);
+    expect(error(["backup", "a.mdb"], { INBOX_DATABASE_URL: "postgres://u:pw@db/inbox" })).toMatch(
+      /^backup: copies the embedded store in --data-dir; a PostgreSQL database is backed up with its own tools/,
+    );
   });
 
   test("argv is read, never changed; the environment object is never written", () => {
     const argv = ["--port", "1"];
     const env = Object.freeze({ INBOX_HOST: "::" });
-    loadConfig(argv, env);
+    loadConfig(argv, env, ORIGIN);
     expect(argv).toEqual(["--port", "1"]);
   });
 });

@@ -1,9 +1,11 @@
 // Turns the command line and the environment into a settled Config, or into what to do instead
 // (print help, print the version, report an error). Precedence: compiled-in defaults, then INBOX_*
 // environment variables, then flags; then one validation pass across options. Pure: the caller
-// passes argv (without the executable and script) and the environment; nothing here reads
-// process.env or prints.
+// passes argv (without the executable and script), the environment and what the default replica id
+// is made of (this machine's, unless given); nothing here reads process.env or prints.
 
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Config } from "./config";
 import { type AnyOption, OPTIONS } from "./options";
 
@@ -26,19 +28,50 @@ interface Setting {
   source: string;
 }
 
-export function loadConfig(argv: string[], env: Record<string, string | undefined>): LoadResult {
+/** What the default replica id is made of. */
+export interface ReplicaOrigin {
+  hostname: string;
+  pid: number;
+  /** A few random characters, so that a restarted process with the same pid is another replica. */
+  random: string;
+}
+
+function thisProcess(): ReplicaOrigin {
+  return { hostname: hostname(), pid: process.pid, random: randomBytes(3).toString("hex") };
+}
+
+/** `<hostname>-<pid>-<random>`, with anything a replica id may not hold in the host name dropped. */
+export function defaultReplicaId(origin: ReplicaOrigin): string {
+  const host = origin.hostname
+    .replace(/[^A-Za-z0-9._-]/g, "")
+    .replace(/^[^A-Za-z0-9]+/, "")
+    .slice(0, 100);
+  return `${host || "replica"}-${origin.pid}-${origin.random}`;
+}
+
+export function loadConfig(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  origin: ReplicaOrigin = thisProcess(),
+): LoadResult {
   const early = helpOrVersion(argv);
   if (early) return early;
 
   const args = parseArgv(argv);
   const errors = args.errors;
   const { config, sources } = resolveValues([...envSettings(env), ...args.settings], errors);
+  config.replicaId ??= defaultReplicaId(origin);
 
   const notes: string[] = [];
   if (errors.length === 0) settleConcurrency(config, sources, fetchLimit(env), { errors, notes });
 
   if (errors.length === 0) fitFanOutLimits(config, sources, errors);
   if (args.backupTarget === "") errors.push("backup: missing the path to write the backup to");
+  if (args.backupTarget !== undefined && config.databaseUrl !== undefined) {
+    errors.push(
+      "backup: copies the embedded store in --data-dir; a PostgreSQL database is backed up with its own tools (pg_dump, see README, Operations)",
+    );
+  }
   if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
   if (args.healthcheck) return { kind: "healthcheck", config };
   if (args.backupTarget !== undefined) return { kind: "backup", config, target: args.backupTarget };

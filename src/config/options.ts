@@ -4,6 +4,7 @@
 // it. Parsers throw an Error whose message is the reason, ending with what they got.
 
 import type { Config, LogLevel } from "./config";
+import { parseDatabaseUrl } from "./database-url";
 import { formatDuration, formatSize, parseDuration, parseSize } from "./units";
 
 export interface OptionSpec<K extends keyof Config = keyof Config> {
@@ -121,6 +122,18 @@ function parseListenHost(raw: string): string {
   return host;
 }
 
+const REPLICA_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+function parseReplicaId(raw: string): string {
+  const id = raw.trim();
+  if (!REPLICA_ID.test(id)) {
+    throw new Error(
+      `must be 1 to 128 letters, digits, dots, colons, underscores or hyphens, starting with a letter or digit, ${got(raw)}`,
+    );
+  }
+  return id;
+}
+
 const TRUE_WORDS = ["true", "1", "yes"];
 const FALSE_WORDS = ["false", "0", "no"];
 
@@ -169,6 +182,45 @@ export const OPTIONS: AnyOption[] = [
       if (raw.trim() === "") throw new Error(`must be a directory path, ${got(raw)}`);
       return raw;
     },
+  }),
+  option({
+    key: "databaseUrl",
+    env: "INBOX_DATABASE_URL",
+    flag: "--database-url",
+    placeholder: "<url>",
+    defaultText: undefined,
+    defaultNote: "none: the embedded LMDB store in --data-dir",
+    doc: "PostgreSQL database to use instead of the embedded store (postgres://user:password@host:5432/db); any number of replicas may share it. Its schema is created and migrated at start. The password never appears in logs.",
+    secret: true,
+    parse: parseDatabaseUrl,
+  }),
+  option({
+    key: "databasePoolMax",
+    env: "INBOX_DATABASE_POOL",
+    flag: "--database-pool",
+    placeholder: "<n>",
+    defaultText: "10",
+    doc: "Connections this replica opens to PostgreSQL at most (replicas times this must stay below the server's max_connections).",
+    parse: integerIn(1, 1_000),
+  }),
+  option({
+    key: "leaseMarginMs",
+    env: "INBOX_LEASE_MARGIN",
+    flag: "--lease-margin",
+    placeholder: "<duration>",
+    defaultText: "10s",
+    doc: "How much longer than --timeout a replica's lease on a due delivery lasts; a replica that dies holding leases delays those deliveries by at most the timeout plus this.",
+    parse: durationIn(100, TIMER_MS_MAX),
+  }),
+  option({
+    key: "replicaId",
+    env: "INBOX_REPLICA_ID",
+    flag: "--replica-id",
+    placeholder: "<id>",
+    defaultText: undefined,
+    defaultNote: "<hostname>-<pid>-<random>",
+    doc: "This replica's name in leases and logs; unique among the replicas sharing a database.",
+    parse: parseReplicaId,
   }),
   option({
     key: "adminKey",

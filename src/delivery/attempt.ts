@@ -1,35 +1,46 @@
-// The attempt stage of the delivery engine, one admitted delivery at a time, as a pipeline:
+// The attempt stage of the delivery engine, one admitted lease at a time, as a pipeline:
 //
-//   prepare  the delivery as admitted (re-read when its webhook changed since), its webhook and
-//            its event's envelope; nothing to do when it is no longer pending, the webhook is
-//            gone or disabled, shutdown has begun, or the store refuses writes (disk full: the
-//            outcome could not be recorded, so the delivery stays due until space returns);
-//   send     one signed POST to the receiver, bounded by the per-attempt timeout;
-//   decide   the attempt's log record and the delivery's next step (a value: succeeded, failed,
-//            or pending again at a time), from the outcome and the retry policy;
-//   record   both written in one store write, reported in metrics and logs, then the id handed
-//            back to the scheduler and, when retried, scheduled again.
+//   prepare      the delivery as leased (re-read when its webhook changed since), its webhook and
+//                its event's envelope; nothing to do when it is no longer pending, the webhook is
+//                gone or disabled, shutdown has begun, or the store refuses writes (disk full or
+//                unreachable: the outcome could not be recorded, so the lease goes back);
+//   ensureLease  enough of the lease left for a whole send (renewed after a wait in a lane);
+//                a lease lost meanwhile stops the attempt unsent (attempt-lease.ts);
+//   send         one signed POST to the receiver, bounded by the per-attempt timeout and cut
+//                before the lease ends;
+//   decide       the attempt's log record and the delivery's next step (a value: succeeded,
+//                failed, or pending again at a time), from the outcome and the retry policy;
+//   record       both written in one store write fenced by the lease's token, reported in metrics
+//                and logs; a retry due soon comes back relet and goes into the scheduler's timer.
 //
 // Guarantees: at least once (an attempt's result is recorded only after the request finished; an
-// attempt cut short by shutdown records nothing, so the delivery stays due in the store); the id
-// stays handed out until its outcome is written, so it is never attempted twice at once.
+// attempt cut short by shutdown or by its lease's end records nothing, so the delivery stays due);
+// never two sends of one delivery at once across replicas (a send ends before its lease, and only
+// a lease holder sends); a late outcome whose lease was taken again writes nothing (fenced, counted
+// in inbox_lease_fenced_writes_total).
 
+import { type HeldLease, heldLease, leaseRef } from "../scheduler/held-lease";
 import type { AttemptRecord, DeliveryRecord, WebhookRecord } from "../storage/records";
-import { type AttemptOutcomeUpdate, StoreFullError } from "../storage/store";
+import {
+  type AttemptOutcomeUpdate,
+  type RecordResult,
+  StoreFullError,
+  StoreUnavailableError,
+} from "../storage/store";
+import { ensureLease, sendBudget } from "./attempt-lease";
 import { attemptRecord, MISSING_EVENT, nextStep, reportAttempt } from "./attempt-outcome";
 import type { EngineResources } from "./engine-resources";
 import { type Envelope, envelopeOf } from "./envelope";
 import { type SendOutcome, send } from "./sender";
 
-/** A delivery taken in by admission, with the time its record was current. */
+/** A lease taken in by admission. */
 export interface Admitted {
   id: string;
-  delivery: DeliveryRecord;
-  /** When `delivery` was current (ms, engine clock): a webhook changed since makes prepare re-read it. */
-  at: number;
+  held: HeldLease;
 }
 
 interface Prepared {
+  held: HeldLease;
   delivery: DeliveryRecord;
   webhook: WebhookRecord;
   /** Null when the event is no longer stored: the attempt fails at once, never retried. */
@@ -40,67 +51,93 @@ interface Prepared {
 interface Sent extends Prepared {
   startedAt: number;
   outcome: SendOutcome;
+  /** Ended by the lease's deadline or by shutdown: nothing is recorded. */
+  cut: boolean;
 }
 
 interface Decided {
+  held: HeldLease;
   delivery: DeliveryRecord;
   record: AttemptRecord;
   update: AttemptOutcomeUpdate;
 }
 
+/** What became of the lease: recorded (maybe relet), lost, or to give back unattempted. */
+type Ending = { kind: "record"; recording: Promise<Recorded> } | { kind: "lost" } | { kind: "give_back" };
+
+interface Recorded {
+  result: RecordResult;
+  /** The engine's clock just before the write: a relet lease's deadline counts from it. */
+  askedAt: number;
+}
+
 /**
- * Runs the pipeline for one admitted delivery. Resolves once the exchange with the receiver is
- * over, so that its slot can go to another attempt; the outcome's write goes on (tracked), and the
- * id is handed back to the scheduler once it is done.
+ * Runs the pipeline for one admitted lease. Resolves once the exchange with the receiver is over,
+ * so that its slot can go to another attempt; the outcome's write goes on (tracked), and the lease
+ * is answered to the scheduler once it is done.
  */
 export async function attempt(res: EngineResources, item: Admitted): Promise<void> {
-  let recording: Promise<DeliveryRecord | undefined> | undefined;
+  let ending: Ending = { kind: "give_back" };
   try {
-    const prepared = prepare(res, item);
-    if (prepared) {
-      const sent = await sendPrepared(res, prepared);
-      // Cut short by shutdown: record nothing, so the delivery stays due and is made again.
-      if (!res.abandon.aborted) recording = record(res, decide(res, sent));
-    }
+    ending = await run(res, item.held);
   } catch (err) {
     crashed(res, item.id, err);
   }
-  if (!recording) return finish(res, item.id, undefined);
+  if (ending.kind !== "record") {
+    answer(res, item.held, ending, undefined);
+    return;
+  }
   // Not awaited, so the slot frees now; the chain cannot reject (its failure branch handles the
   // error) and stop() still waits for it through `res.work`.
   void res.work.track(
-    recording.then(
-      (stored) => finish(res, item.id, stored),
+    ending.recording.then(
+      (recorded) => answer(res, item.held, ending, recorded),
       (err) => {
         crashed(res, item.id, err);
-        finish(res, item.id, undefined);
+        answer(res, item.held, { kind: "give_back" }, undefined);
       },
     ),
   );
 }
 
+async function run(res: EngineResources, admitted: HeldLease): Promise<Ending> {
+  const prepared = await prepare(res, admitted);
+  if (!prepared) return { kind: "give_back" };
+  const held = await ensureLease(res, prepared.held);
+  if (!held) return { kind: "lost" };
+  const sent = await sendPrepared(res, { ...prepared, held });
+  // Cut short (shutdown, or the lease's end): nothing recorded, the delivery stays due.
+  if (sent.cut) return { kind: "give_back" };
+  return { kind: "record", recording: record(res, decide(res, sent)) };
+}
+
 /** What the attempt needs, or undefined when there is nothing to attempt. */
-export function prepare(res: EngineResources, item: Admitted): Prepared | undefined {
+export async function prepare(res: EngineResources, held: HeldLease): Promise<Prepared | undefined> {
   const { store } = res;
-  // While the store refuses writes (disk full) an outcome could not be recorded, and the delivery
-  // would be sent again at every re-read of the queue: it stays due and is made once space returns.
-  if (res.stopping.aborted || store.space().full) return undefined;
-  const webhook = store.webhooks.getById(item.delivery.webhook_id);
+  // While the store refuses writes an outcome could not be recorded, and the delivery would be sent
+  // again and again: it stays due and is made once the store takes writes again.
+  if (res.stopping.aborted || !store.health().writable) return undefined;
+  let delivery: DeliveryRecord | undefined = held.lease.delivery;
+  const webhook = await store.webhooks.getById(delivery.webhook_id);
   // A deleted or disabled webhook's pending deliveries are cancelled by the store.
   if (!webhook?.enabled) return undefined;
-  let delivery: DeliveryRecord | undefined = item.delivery;
   // Changed (disabled, re-enabled) since the record was current: the change may have cancelled it.
-  if (webhook.updated_at >= item.at) delivery = store.deliveries.getById(item.id);
+  if (webhook.updated_at >= held.at) delivery = await store.deliveries.getById(delivery.id);
   if (delivery?.status !== "pending") return undefined;
-  const event = envelopeFor(res, delivery.account_id, delivery.event_id);
-  return { delivery, webhook, event, attempt: delivery.attempts + 1 };
+  const event = await envelopeFor(res, delivery.account_id, delivery.event_id);
+  return { held, delivery, webhook, event, attempt: delivery.attempts + 1 };
 }
 
 async function sendPrepared(res: EngineResources, prepared: Prepared): Promise<Sent> {
   const { delivery, webhook, event, attempt: attemptNo } = prepared;
+  const budget = sendBudget(res, prepared.held);
   const startedAt = res.now();
-  const outcome = event ? await sendTo(res, webhook, event, delivery.id, attemptNo) : MISSING_EVENT;
-  return { ...prepared, startedAt, outcome };
+  if (budget.timeoutMs <= 0) return { ...prepared, startedAt, outcome: MISSING_EVENT, cut: true };
+  const outcome = event
+    ? await sendTo(res, webhook, event, delivery.id, attemptNo, budget.timeoutMs)
+    : MISSING_EVENT;
+  const cut = res.abandon.aborted || (budget.cut && !outcome.ok && outcome.errorClass === "timeout");
+  return { ...prepared, startedAt, outcome, cut };
 }
 
 /** Sends one signed request for `event` to `webhook`; a null delivery id marks a test send. */
@@ -110,43 +147,64 @@ export function sendTo(
   event: Envelope,
   deliveryId: string | null,
   attemptNo: number,
+  timeoutMs = res.config.timeoutMs,
 ): Promise<SendOutcome> {
   return send(
     { url: webhook.url, secret: webhook.secret },
     { body: event.body, eventId: event.id, eventType: event.type, deliveryId, attempt: attemptNo },
-    res.sendOptions,
+    timeoutMs === res.sendOptions.timeoutMs ? res.sendOptions : { ...res.sendOptions, timeoutMs },
   );
 }
 
 /** The attempt's log record and the delivery's next step. Pure but for the clock. */
 export function decide(res: EngineResources, sent: Sent): Decided {
-  const { delivery, webhook, event, attempt: attemptNo, startedAt, outcome } = sent;
+  const { held, delivery, webhook, event, attempt: attemptNo, startedAt, outcome } = sent;
   const update = nextStep(outcome, attemptNo, res.config, res.now(), event !== null);
   const record = attemptRecord({ delivery, event, webhook, attempt: attemptNo, startedAt, outcome });
-  return { delivery, record, update };
+  return { held, delivery, record, update };
 }
 
-/** Writes the attempt and the step in one store write, and reports them; answers the stored delivery. */
-async function record(res: EngineResources, decided: Decided): Promise<DeliveryRecord | undefined> {
-  const { delivery, record: attemptLog, update } = decided;
-  const stored = await res.store.deliveries.recordAttempt(attemptLog, update);
-  reportAttempt(res, delivery, attemptLog, update, stored);
-  return stored;
+/** Writes the attempt and the step in one write fenced by the lease, and reports them. */
+async function record(res: EngineResources, decided: Decided): Promise<Recorded> {
+  const { held, delivery, record: attemptLog, update } = decided;
+  const { leaseMs, reletWithinMs } = res.leases;
+  const askedAt = res.now();
+  const result = await res.store.deliveries.recordAttempt(attemptLog, update, leaseRef(held.lease), {
+    relet: { withinMs: reletWithinMs, leaseMs },
+  });
+  if (result.kind === "fenced") {
+    res.metrics.leaseFencedWrites.inc();
+    res.logger.info("attempt outcome not recorded: its lease had ended and was taken again", {
+      delivery_id: delivery.id,
+      attempt: attemptLog.attempt,
+    });
+  }
+  reportAttempt(res, delivery, attemptLog, update, result.kind === "recorded" ? result.delivery : undefined);
+  return { result, askedAt };
 }
 
-/** Hands the id back to the scheduler, and schedules its next attempt when it has one. */
-function finish(res: EngineResources, id: string, stored: DeliveryRecord | undefined): void {
-  res.scheduler.release(id);
-  if (stored?.status === "pending" && stored.next_attempt_at !== null) {
-    res.scheduler.schedule({ delivery_id: id, due: stored.next_attempt_at });
+/** Answers the lease to the scheduler; a lease relet for the retry goes back into its timer. */
+function answer(res: EngineResources, held: HeldLease, ending: Ending, recorded: Recorded | undefined): void {
+  const { scheduler } = res;
+  if (ending.kind === "give_back") {
+    scheduler.giveBack(held);
+    return;
+  }
+  scheduler.done(held.lease.delivery.id);
+  if (recorded?.result.kind === "recorded" && recorded.result.lease) {
+    scheduler.schedule(heldLease(recorded.result.lease, recorded.askedAt));
   }
 }
 
 /** The event's envelope, from the cache or else built from the store; null when it is gone. */
-function envelopeFor(res: EngineResources, accountId: string, eventId: string): Envelope | null {
+async function envelopeFor(
+  res: EngineResources,
+  accountId: string,
+  eventId: string,
+): Promise<Envelope | null> {
   const cached = res.envelopes.get(accountId, eventId);
   if (cached) return cached;
-  const event = res.store.events.get(accountId, eventId);
+  const event = await res.store.events.get(accountId, eventId);
   if (!event) return null;
   const envelope = envelopeOf(event);
   res.envelopes.put(accountId, envelope);
@@ -154,9 +212,9 @@ function envelopeFor(res: EngineResources, accountId: string, eventId: string): 
 }
 
 function crashed(res: EngineResources, id: string, err: unknown): void {
-  // The store logs the transition to full once; the delivery stays due and is made again.
-  if (err instanceof StoreFullError) {
-    res.logger.debug("attempt outcome not recorded: the store is full", { delivery_id: id });
+  // The store logs the transition to full or unavailable once; the delivery stays due.
+  if (err instanceof StoreFullError || err instanceof StoreUnavailableError) {
+    res.logger.debug("attempt outcome not recorded: the store refuses writes", { delivery_id: id });
     return;
   }
   res.logger.error("delivery attempt crashed", {

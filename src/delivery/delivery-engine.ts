@@ -1,55 +1,61 @@
 // The delivery engine: the only implementation of DeliveryPort. It composes the stages that share
 // one EngineResources (engine-resources.ts):
 //
-//   scheduler  (../scheduler/due-scheduler.ts) hands out ids as they fall due;
+//   scheduler  (../scheduler/due-scheduler.ts) leases due work from the store and hands each
+//              lease out as it falls due;
 //   admission  (admission.ts) places each under the fair limiter: global, per-account and
 //              per-webhook caps, round-robin over accounts, then webhooks;
-//   attempt    (attempt.ts) prepare -> send -> decide -> record, then hands the id back.
+//   attempt    (attempt.ts) prepare -> ensureLease -> send -> decide -> record, then answers the
+//              lease.
 //
 // Guarantees:
 // - at least once: an attempt's result is recorded only after the request finished; an attempt
-//   cut short by shutdown (or a crash) leaves its delivery pending in the store, due as before, so
-//   it is made again after restart. Results are not flushed one by one: an unflushed result after a
-//   crash only means one more delivery, which receivers deduplicate by event id;
-// - a delivery id is attempted by one attempt at a time (the scheduler hands out an id once until
-//   it is answered);
+//   cut short by shutdown, by its lease's end (or a crash) leaves its delivery pending in the
+//   store, due as before, so it is made again (by this replica or another). Results are not flushed
+//   one by one: an unflushed result after a crash only means one more delivery, which receivers
+//   deduplicate by event id;
+// - a delivery is attempted only under a live lease of this replica, by one attempt at a time, and
+//   its outcome write is fenced by the lease's token (see DueWork); the caps are per replica;
 // - fairness: one account's attempts hold at most `accountConcurrency` slots, one webhook's at most
 //   `webhookConcurrency`; an account with due work gets the next freed slot in its turn;
-// - bounded memory: webhook lanes and accounts refuse beyond their size, refused deliveries are
-//   left in the store and re-read later;
+// - bounded memory: webhook lanes and accounts refuse beyond their size, refused leases are given
+//   back to the store and leased again later;
 // - each event's envelope is built once for all its attempts while it stays in a cache bounded by
-//   count and total length (EnvelopeCache); the events and deliveries announced by a publish are
-//   kept, so their first attempts need not read them back. The store stays the truth: a miss reads it;
-// - shutdown waits up to its grace for attempts in flight, then abandons them unrecorded;
+//   count and total length (EnvelopeCache); the events of a publish's leased first attempts are
+//   kept, so those attempts need not read them back. The store stays the truth: a miss reads it;
+// - shutdown gives back the timer's and the queued leases at once, waits up to its grace for
+//   attempts in flight, then abandons them unrecorded and gives back theirs: another replica (or
+//   the next start) takes them without waiting for the leases to expire;
 // - secrets and URLs never reach the logs (they name webhook, delivery and event ids).
 
 import type { Config } from "../config/config";
 import type { DeliveryPort } from "../domain/delivery-port";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
-import { DueScheduler, type DueSchedulerOptions } from "../scheduler/due-scheduler";
-import type { AttemptRecord, DeliveryRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
-import { type Store, StoreFullError } from "../storage/store";
+import { DueScheduler, type SchedulerTuning } from "../scheduler/due-scheduler";
+import { type HeldLease, heldLease } from "../scheduler/held-lease";
+import type { AttemptRecord, EventRecord, WebhookRecord } from "../storage/records";
+import { type Store, StoreFullError, StoreUnavailableError } from "../storage/store";
 import { Admission } from "./admission";
 import { sendTo } from "./attempt";
 import { attemptRecord } from "./attempt-outcome";
-import { type EngineResources, WorkInFlight } from "./engine-resources";
+import { type EngineResources, type LeaseTerms, WorkInFlight } from "./engine-resources";
 import { EnvelopeCache, envelopeOf } from "./envelope";
 import { createTargetResolver, type TargetResolver } from "./resolve-target";
 
 export interface DeliveryEngine extends DeliveryPort {
   start(): void;
   /**
-   * Stops taking new work and waits up to `graceMs` for attempts in flight; those still running
-   * then are abandoned unrecorded and stay in the store's queue, to be made again after restart.
+   * Stops taking new work, gives back the leases not yet attempted, and waits up to `graceMs` for
+   * attempts in flight; those still running then are abandoned unrecorded and their leases given
+   * back, to be made again by any replica. Resolves once every lease given back is released.
    */
   stop(graceMs: number): Promise<void>;
+  /** Leases this replica holds: in the scheduler's timer, queued in lanes or being attempted. */
+  leasesHeld(): number;
 }
 
-export type SchedulerTuning = Pick<
-  DueSchedulerOptions,
-  "horizonMs" | "heldMax" | "batch" | "refillMs" | "rescanMs"
->;
+export type { SchedulerTuning };
 
 export interface DeliveryEngineDeps {
   store: Store;
@@ -72,8 +78,6 @@ export interface DeliveryEngineDeps {
 /** Envelope cache bounds: enough for every first attempt of a burst, at most 8 Mi characters. */
 const ENVELOPES_MAX = 4_096;
 const ENVELOPE_CHARS_MAX = 8 * 1024 * 1024;
-/** Announced events are cached only when one of their deliveries falls due within this. */
-const ANNOUNCE_HORIZON_MS = 60_000;
 
 /**
  * The production envelope cache. Only retention deletes an event, once it is older than the
@@ -92,44 +96,59 @@ export function defaultEnvelopeCache(config: Pick<Config, "retentionMs">, now: (
 export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const stopping = new AbortController();
   const abandon = new AbortController();
-  const res = resourcesFor(deps, stopping.signal, abandon.signal, (id) => admission.admit(id));
+  const res = resourcesFor(deps, stopping.signal, abandon.signal, (held) => admission.admit(held));
   const admission = new Admission(res, deps.queuePerWebhook);
   addGauges(res, admission);
+  const { scheduler } = res;
 
   return {
     start() {
       if (stopping.signal.aborted) throw new Error("a stopped delivery engine cannot start again");
-      res.scheduler.start();
+      scheduler.start();
     },
 
     async stop(graceMs: number) {
       stopping.abort();
-      res.scheduler.stop();
-      // Queued deliveries stay due in the store; only attempts already running are waited for.
+      // The timer's leases, then the queued ones, go back at once; only attempts already running
+      // are waited for, and theirs go back when they are abandoned.
+      scheduler.stop();
       admission.close();
       res.envelopes.clear();
       await drain(res, graceMs, abandon);
+      await scheduler.settled();
     },
 
-    remember(events: readonly EventRecord[], deliveries: readonly DeliveryRecord[]) {
-      if (stopping.signal.aborted) return;
-      admission.announce(deliveries);
-      cacheAnnounced(res, deliveries, events);
+    publishLease() {
+      const max = stopping.signal.aborted ? 0 : scheduler.room();
+      if (max === 0) return undefined;
+      return { owner: res.leases.owner, leaseMs: res.leases.leaseMs, max };
     },
 
-    enqueue(entries: DueEntry[]) {
-      if (stopping.signal.aborted) return;
-      for (const entry of entries) {
-        // Announced anew (a manual retry): its due time may have changed.
-        admission.forgetRefusal(entry.delivery_id);
-        res.scheduler.schedule(entry);
+    enqueue(grant, events) {
+      if (grant.leases.length === 0) return;
+      if (!stopping.signal.aborted) {
+        for (const event of events) res.envelopes.put(event.account_id, envelopeOf(event));
       }
+      // Given back by the scheduler when stopped or out of room.
+      for (const lease of grant.leases) scheduler.schedule(heldLease(lease, grant.askedAt));
+    },
+
+    giveBack(leases) {
+      scheduler.release(leases);
+    },
+
+    retried(deliveryId, due) {
+      if (!stopping.signal.aborted) scheduler.hurry(deliveryId, due);
     },
 
     sendTest: (webhook, event) => sendTest(res, webhook, event),
 
     inFlight() {
       return res.work.size;
+    },
+
+    leasesHeld() {
+      return scheduler.leasesHeld;
     },
   };
 }
@@ -138,18 +157,29 @@ function resourcesFor(
   deps: DeliveryEngineDeps,
   stopping: AbortSignal,
   abandon: AbortSignal,
-  onDue: (id: string) => void,
+  onDue: (held: HeldLease) => void,
 ): EngineResources {
   const { store, config, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
   const resolver = deps.resolver ?? createTargetResolver({ allowPrivate: config.allowPrivateTargets, now });
+  const scheduler = new DueScheduler({
+    ...deps.scheduler,
+    work: store.work,
+    owner: config.replicaId,
+    leaseMs: leaseMsOf(config),
+    logger,
+    now,
+    onDue,
+    paused: () => !store.health().writable,
+  });
   return {
     store,
     config,
     logger,
     metrics,
     now,
-    scheduler: new DueScheduler({ ...deps.scheduler, queue: store.queue, logger, now, onDue }),
+    scheduler,
+    leases: leaseTerms(config, scheduler.horizonMs),
     envelopes: deps.envelopes ?? defaultEnvelopeCache(config, now),
     sendOptions: {
       resolver,
@@ -162,6 +192,20 @@ function resourcesFor(
     stopping,
     abandon,
     work: new WorkInFlight(),
+  };
+}
+
+/** Lease length: the attempt timeout plus the margin. */
+export function leaseMsOf(config: Pick<Config, "timeoutMs" | "leaseMarginMs">): number {
+  return config.timeoutMs + config.leaseMarginMs;
+}
+
+function leaseTerms(config: Config, horizonMs: number): LeaseTerms {
+  return {
+    owner: config.replicaId,
+    leaseMs: leaseMsOf(config),
+    safetyMs: Math.floor(config.leaseMarginMs / 2),
+    reletWithinMs: horizonMs,
   };
 }
 
@@ -180,6 +224,11 @@ function addGauges(res: EngineResources, admission: Admission): void {
     "Delivery attempts in flight.",
     () => admission.active,
   );
+  res.metrics.addGauge(
+    "inbox_leases_held",
+    "Leases this replica holds: in the scheduler's timer, waiting in lanes or being attempted.",
+    () => res.scheduler.leasesHeld,
+  );
   // Named for the timer wheel the scheduler once used; kept so that dashboards keep working.
   res.metrics.addGauge(
     "inbox_scheduler_wheel_entries",
@@ -188,25 +237,16 @@ function addGauges(res: EngineResources, admission: Admission): void {
   );
 }
 
-/** Caches the envelopes of announced events when one of their deliveries falls due soon. */
-function cacheAnnounced(
-  res: EngineResources,
-  deliveries: readonly DeliveryRecord[],
-  events: readonly EventRecord[],
-): void {
-  if (events.length === 0) return;
-  const soon = res.now() + ANNOUNCE_HORIZON_MS;
-  if (!deliveries.some((d) => (d.next_attempt_at ?? 0) <= soon)) return;
-  for (const event of events) res.envelopes.put(event.account_id, envelopeOf(event));
-}
-
 async function sendTest(
   res: EngineResources,
   webhook: WebhookRecord,
   event: EventRecord,
 ): Promise<AttemptRecord> {
   // Its attempt record could not be stored: refuse before the receiver hears of it.
-  if (res.store.space().full) throw new StoreFullError("a test send is recorded, and the store is full");
+  const health = res.store.health();
+  if (health.reason === "full") throw new StoreFullError("a test send is recorded, and the store is full");
+  if (!health.writable)
+    throw new StoreUnavailableError("a test send is recorded, and the store is unreachable");
   const startedAt = res.now();
   const outcome = await res.work.track(sendTo(res, webhook, envelopeOf(event), null, 1));
   const record = attemptRecord({ delivery: null, event, webhook, attempt: 1, startedAt, outcome });

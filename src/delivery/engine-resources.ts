@@ -1,6 +1,6 @@
 // What every stage of the delivery engine shares (admission.ts, attempt.ts, delivery-engine.ts):
-// the store, the one clock, the scheduler, the envelope cache, the send options, the shutdown
-// signals and the work in flight. Built once by createDeliveryEngine; no stage keeps a second copy.
+// the store, the one clock, the scheduler, the lease terms, the envelope cache, the send options,
+// the shutdown signals and the work in flight. Built once by createDeliveryEngine; no stage keeps a second copy.
 
 import type { Config } from "../config/config";
 import type { Logger } from "../observability/logger";
@@ -18,6 +18,7 @@ export interface EngineResources {
   /** The engine's one clock (ms since the epoch). */
   now: () => number;
   scheduler: DueScheduler;
+  leases: LeaseTerms;
   /** Envelopes of recent events, so that attempts need not read or rebuild them. */
   envelopes: EnvelopeCache;
   /** Everything `send` needs besides the target and the request; its signal is `abandon`. */
@@ -27,6 +28,22 @@ export interface EngineResources {
   /** Aborted when the shutdown grace expires: sends in flight are cut short, nothing recorded. */
   abandon: AbortSignal;
   work: WorkInFlight;
+}
+
+/**
+ * How this replica holds leases. An attempt starts only with at least `timeoutMs + safetyMs` of its
+ * lease left (renewed otherwise), and its send is cut `safetyMs` before the lease's deadline, so
+ * that no send of this replica is in flight once another replica may hold the delivery.
+ */
+export interface LeaseTerms {
+  /** This replica's id, the owner of its leases. */
+  owner: string;
+  /** Lease length asked for: the attempt timeout plus the lease margin. */
+  leaseMs: number;
+  /** How long before its lease's deadline a send is cut short: half the lease margin. */
+  safetyMs: number;
+  /** A retry due within this is relet with its outcome (the scheduler's horizon). */
+  reletWithinMs: number;
 }
 
 /** The attempts, outcome writes and test sends running now, so that stop() can wait for them. */

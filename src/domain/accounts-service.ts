@@ -18,18 +18,18 @@ export class AccountsService {
     return { account, apiKey, key: record };
   }
 
-  get(id: string): { account: AccountRecord; keys: ApiKeyRecord[] } {
-    const account = this.deps.store.accounts.get(id);
+  async get(id: string): Promise<{ account: AccountRecord; keys: ApiKeyRecord[] }> {
+    const account = await this.deps.store.accounts.get(id);
     if (!account) throw DomainError.notFound("account");
-    return { account, keys: this.deps.store.apiKeys.listForAccount(id) };
+    return { account, keys: await this.deps.store.apiKeys.listForAccount(id) };
   }
 
-  /** Throws not_found unless the account exists; used to scope admin requests. */
-  assertExists(id: string): void {
-    if (!this.deps.store.accounts.get(id)) throw DomainError.notFound("account");
+  /** Rejects with not_found unless the account exists; used to scope admin requests. */
+  async assertExists(id: string): Promise<void> {
+    if (!(await this.deps.store.accounts.get(id))) throw DomainError.notFound("account");
   }
 
-  list(page: PageQuery): Page<AccountRecord> {
+  list(page: PageQuery): Promise<Page<AccountRecord>> {
     return this.deps.store.accounts.list(page);
   }
 
@@ -40,7 +40,7 @@ export class AccountsService {
   }
 
   async createKey(accountId: string): Promise<{ apiKey: string; key: ApiKeyRecord }> {
-    this.assertExists(accountId);
+    await this.assertExists(accountId);
     const { apiKey, record } = issueApiKey(accountId, this.deps.now());
     await this.deps.store.apiKeys.create(record);
     await this.deps.store.flushed();
@@ -49,7 +49,7 @@ export class AccountsService {
 
   /** Revokes at once: the next request with that key answers 401. */
   async revokeKey(accountId: string, keyId: string): Promise<void> {
-    this.assertExists(accountId);
+    await this.assertExists(accountId);
     if (!(await this.deps.store.apiKeys.revoke(accountId, keyId, this.deps.now())))
       throw DomainError.notFound("key");
     await this.deps.store.flushed();

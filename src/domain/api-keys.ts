@@ -54,12 +54,12 @@ export function issueApiKey(accountId: string, now: number): { apiKey: string; r
  * account keys are found by hash lookup, which reveals nothing useful since the hash of a random key
  * cannot be steered by a caller. A revoked key is no longer found, so it fails at once.
  */
-export function authenticateKey(store: Store, key: string): Principal | undefined {
+export async function authenticateKey(store: Store, key: string): Promise<Principal | undefined> {
   if (key.length === 0 || key.length > 512) return undefined;
   const hash = hashApiKey(key);
-  const adminHash = store.meta.get(ADMIN_KEY_HASH_META);
+  const adminHash = await store.meta.get(ADMIN_KEY_HASH_META);
   if (adminHash !== undefined && hashesEqual(hash, adminHash)) return { kind: "admin" };
-  const record = store.apiKeys.findActiveByHash(hash);
+  const record = await store.apiKeys.findActiveByHash(hash);
   if (!record || record.revoked_at !== null) return undefined;
   return { kind: "account", accountId: record.account_id, keyId: record.id };
 }

@@ -26,14 +26,14 @@ export function blockedDestinationReason(url: string, allowPrivateTargets: boole
 }
 
 /** Every stored webhook whose destination is refused now, account by account, page by page. */
-export function* blockedWebhooks(
+export async function* blockedWebhooks(
   store: Pick<Store, "accounts" | "webhooks">,
   allowPrivateTargets: boolean,
   pageSize = SCAN_PAGE,
-): Generator<{ webhook: WebhookRecord; reason: string }> {
+): AsyncGenerator<{ webhook: WebhookRecord; reason: string }> {
   if (allowPrivateTargets) return;
-  for (const account of everyItem((cursor) => store.accounts.list({ limit: pageSize, cursor }))) {
-    for (const webhook of everyItem((cursor) =>
+  for await (const account of everyItem((cursor) => store.accounts.list({ limit: pageSize, cursor }))) {
+    for await (const webhook of everyItem((cursor) =>
       store.webhooks.list(account.id, { limit: pageSize, cursor }),
     )) {
       const reason = blockedDestinationReason(webhook.url, false);
@@ -43,10 +43,10 @@ export function* blockedWebhooks(
 }
 
 /** Every item of a listing, read page by page. */
-function* everyItem<T>(list: (cursor: string | undefined) => Page<T>): Generator<T> {
+async function* everyItem<T>(list: (cursor: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
   let cursor: string | undefined;
   do {
-    const page = list(cursor);
+    const page = await list(cursor);
     yield* page.data;
     cursor = page.next_cursor ?? undefined;
   } while (cursor !== undefined);
@@ -57,14 +57,14 @@ function* everyItem<T>(list: (cursor: string | undefined) => Page<T>): Generator
  * secrets in its path or query), at most `max` of them, then one summary with the total. Answers the
  * total.
  */
-export function logBlockedWebhooks(
+export async function logBlockedWebhooks(
   store: Pick<Store, "accounts" | "webhooks">,
   allowPrivateTargets: boolean,
   logger: Pick<Logger, "warn">,
   max = LOGGED_BLOCKED_MAX,
-): number {
+): Promise<number> {
   let total = 0;
-  for (const { webhook, reason } of blockedWebhooks(store, allowPrivateTargets)) {
+  for await (const { webhook, reason } of blockedWebhooks(store, allowPrivateTargets)) {
     total++;
     if (total <= max) {
       logger.warn("webhook destination not allowed", {

@@ -17,30 +17,29 @@ export interface BootstrapResult {
 
 /**
  * Guarantees: a configured admin key always wins (a changed INBOX_ADMIN_KEY replaces the stored
- * hash, so the old key stops working); a generated admin key is made once and never shown again;
- * the default account is created at most once per data directory, and not re-created if the
- * operator later deletes every account.
+ * hash, so the old key stops working); a generated admin key is made once and shown by one process
+ * only, even when several replicas start at once on one empty database (meta.claim); the default
+ * account is created at most once per store, by one of them (accounts.createFirst), and not
+ * re-created if the operator later deletes every account.
  */
 export async function bootstrapAccess(store: Store, config: Config, now: number): Promise<BootstrapResult> {
   const result: BootstrapResult = {};
 
   if (config.adminKey !== undefined && config.adminKey !== "") {
     const hash = hashApiKey(config.adminKey);
-    if (store.meta.get(ADMIN_KEY_HASH_META) !== hash) await store.meta.set(ADMIN_KEY_HASH_META, hash);
-  } else if (store.meta.get(ADMIN_KEY_HASH_META) === undefined) {
+    if ((await store.meta.get(ADMIN_KEY_HASH_META)) !== hash) await store.meta.set(ADMIN_KEY_HASH_META, hash);
+  } else if ((await store.meta.get(ADMIN_KEY_HASH_META)) === undefined) {
     const adminKey = generateAdminKey();
-    await store.meta.set(ADMIN_KEY_HASH_META, hashApiKey(adminKey));
-    result.printedAdminKey = adminKey;
+    if (await store.meta.claim(ADMIN_KEY_HASH_META, hashApiKey(adminKey))) result.printedAdminKey = adminKey;
   }
 
-  if (store.meta.get(BOOTSTRAPPED_META) === undefined) {
-    if (store.accounts.count() === 0) {
-      const account = { id: newId("acct", now), name: "default", created_at: now };
-      const { apiKey, record } = issueApiKey(account.id, now);
-      await store.accounts.create(account, record);
+  if ((await store.meta.get(BOOTSTRAPPED_META)) === undefined) {
+    const account = { id: newId("acct", now), name: "default", created_at: now };
+    const { apiKey, record } = issueApiKey(account.id, now);
+    const marker = { key: BOOTSTRAPPED_META, value: String(now) };
+    if (await store.accounts.createFirst(account, record, marker)) {
       result.defaultAccount = { id: account.id, apiKey };
     }
-    await store.meta.set(BOOTSTRAPPED_META, String(now));
   }
 
   await store.flushed();

@@ -14,10 +14,10 @@ export interface DeliveriesServiceDeps {
 export class DeliveriesService {
   constructor(private readonly deps: DeliveriesServiceDeps) {}
 
-  get(accountId: string, id: string): { delivery: DeliveryRecord; attempts: AttemptRecord[] } {
-    const delivery = this.deps.store.deliveries.get(accountId, id);
+  async get(accountId: string, id: string): Promise<{ delivery: DeliveryRecord; attempts: AttemptRecord[] }> {
+    const delivery = await this.deps.store.deliveries.get(accountId, id);
     if (!delivery) throw DomainError.notFound("delivery");
-    return { delivery, attempts: this.deps.store.attempts.listForDelivery(id) };
+    return { delivery, attempts: await this.deps.store.attempts.listForDelivery(id) };
   }
 
   /**
@@ -25,17 +25,17 @@ export class DeliveriesService {
    * sent again (409), nor one whose webhook has been deleted since (409: there is nowhere to send).
    */
   async retry(accountId: string, id: string): Promise<DeliveryRecord> {
-    const delivery = this.deps.store.deliveries.get(accountId, id);
+    const delivery = await this.deps.store.deliveries.get(accountId, id);
     if (!delivery) throw DomainError.notFound("delivery");
     if (delivery.status === "succeeded") throw DomainError.conflict("the delivery already succeeded");
-    if (!this.deps.store.webhooks.get(accountId, delivery.webhook_id)) {
+    if (!(await this.deps.store.webhooks.get(accountId, delivery.webhook_id))) {
       throw DomainError.conflict("the delivery's webhook has been deleted");
     }
     const now = this.deps.now();
     const updated = await this.deps.store.deliveries.reschedule(accountId, id, now);
     if (!updated) throw DomainError.notFound("delivery");
     await this.deps.store.flushed();
-    this.deps.delivery.enqueue([{ delivery_id: updated.id, due: updated.next_attempt_at ?? now }]);
+    this.deps.delivery.retried(updated.id, updated.next_attempt_at ?? now);
     return updated;
   }
 }

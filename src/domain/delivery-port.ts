@@ -1,22 +1,36 @@
 // What the domain and HTTP layers need from the delivery engine, and nothing more. The engine
 // (src/delivery/delivery-engine.ts) implements it; HTTP code never imports the engine itself.
 
-import type { AttemptRecord, DeliveryRecord, DueEntry, EventRecord, WebhookRecord } from "../storage/records";
+import type { AttemptRecord, EventRecord, WebhookRecord } from "../storage/records";
+import type { Lease, PublishOptions } from "../storage/store";
+
+/** Leases a publish took on its first attempts, with the clock read just before it asked. */
+export interface LeaseGrant {
+  leases: readonly Lease[];
+  /** The engine's clock (ms) just before the publish was sent to the store. */
+  askedAt: number;
+}
 
 export interface DeliveryPort {
   /**
-   * Hands the engine the events and pending deliveries a publish has just committed, in the same
-   * turn as the commit (before the flush), so that their first attempts need not read them back.
-   * Called before the engine's own reads of the store can hand those deliveries out: a record kept
-   * here is never older than what an attempt of it could have written. Purely a hint.
+   * What a publish asks the store to lease for its first attempts (this replica's id, the lease
+   * length and as many as the engine has room for), so that they need no poll; undefined to lease
+   * none (stopping, or no room: the store's due work then brings them).
    */
-  remember(events: readonly EventRecord[], deliveries: readonly DeliveryRecord[]): void;
+  publishLease(): PublishOptions["lease"];
   /**
-   * Tells the engine about pending deliveries just made durable (published, or retried by hand) so
-   * that those due now start at once instead of at the next refill from the store. Purely a hint:
-   * the store's due-time queue stays the truth, and entries never announced here are still found.
+   * Hands the engine the leases a publish took, once the publish is durable, with its events (so
+   * that their first attempts need not read them back). The engine attempts each when due or gives
+   * it back; from here on it owns them.
    */
-  enqueue(entries: DueEntry[]): void;
+  enqueue(grant: LeaseGrant, events: readonly EventRecord[]): void;
+  /** Gives back leases a publish took but will not hand over (its flush failed). */
+  giveBack(leases: readonly Lease[]): void;
+  /**
+   * A delivery was made due at `due` by hand (manual retry): the engine looks for it soon instead
+   * of at its next pass over the store. Purely a hint: the store's due work stays the truth.
+   */
+  retried(deliveryId: string, due: number): void;
   /**
    * Sends `event` to `webhook` once, now, bypassing the queue and the retry schedule, records the
    * attempt (test: true, delivery_id: null) and answers it. Never throws for delivery failures: a

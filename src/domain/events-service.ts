@@ -3,15 +3,8 @@
 
 import type { Config } from "../config/config";
 import type { Metrics } from "../observability/metrics";
-import type {
-  DeliveryRecord,
-  DueEntry,
-  EventRecord,
-  Page,
-  PageQuery,
-  WebhookRecord,
-} from "../storage/records";
-import type { PublishItem, PublishResult, Store } from "../storage/store";
+import type { DeliveryRecord, EventRecord, Page, PageQuery, WebhookRecord } from "../storage/records";
+import type { Lease, PublishItem, PublishResult, Store } from "../storage/store";
 import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
 import type { EventCatalog } from "./event-catalog";
@@ -54,15 +47,16 @@ export class EventsService {
    * fan-out against deliveriesPerPublishMax: a bad request writes nothing. Then stores the events in
    * order, in writes of whole events with all their deliveries of at most PUBLISH_CHUNK_RECORDS
    * records each (./publish-chunks.ts), each durable before the next starts, so that a large batch
-   * never holds the write transaction or the event loop for long. The engine hears of each write's
-   * deliveries once it is on disk. When this resolves, every event is durable.
+   * never holds the write transaction or the event loop for long. Each write leases its first
+   * attempts to this replica's engine (as many as it has room for), which gets them once the write
+   * is on disk: they need no poll. When this resolves, every event is durable.
    *
    * A failure midway (disk full) rejects with the earlier writes kept, their deliveries under way:
    * publishing the same batch again with the same event ids is safe, since stored ids replay.
    */
   async publish(accountId: string, inputs: PublishInput[], fieldPrefix?: string): Promise<PublishOutcome[]> {
     this.assertValid(inputs, fieldPrefix);
-    const fanOut = this.fanOut(accountId, inputs);
+    const fanOut = await this.fanOut(accountId, inputs);
     const weights = inputs.map((input) => 1 + (fanOut.get(input.type)?.length ?? 0));
     const deliveries = weights.reduce((sum, w) => sum + w - 1, 0);
     const max = this.deps.config.deliveriesPerPublishMax;
@@ -72,7 +66,7 @@ export class EventsService {
     const outcomes: PublishOutcome[] = [];
     for (const [start, end] of chunkRanges(weights, PUBLISH_CHUNK_RECORDS)) {
       const items = inputs.slice(start, end).map((input) => this.item(accountId, input, fanOut, now));
-      for (const r of await this.write(items, now)) {
+      for (const r of await this.write(items)) {
         outcomes.push({ event: r.event, replayed: !r.created, deliveries: r.created ? r.deliveries : [] });
       }
     }
@@ -98,12 +92,11 @@ export class EventsService {
   }
 
   /** Chosen once for the whole request: every event of a batch fans out to the same webhooks. */
-  private fanOut(accountId: string, inputs: PublishInput[]): FanOut {
-    const fanOut: FanOut = new Map();
-    for (const { type } of inputs) {
-      if (!fanOut.has(type)) fanOut.set(type, this.deps.store.webhooks.subscribers(accountId, type));
-    }
-    return fanOut;
+  private async fanOut(accountId: string, inputs: PublishInput[]): Promise<FanOut> {
+    const types = [...new Set(inputs.map((input) => input.type))];
+    const { webhooks } = this.deps.store;
+    const found = await Promise.all(types.map((type) => webhooks.subscribers(accountId, type)));
+    return new Map(types.map((type, i) => [type, found[i] ?? []]));
   }
 
   private item(accountId: string, input: PublishInput, fanOut: FanOut, now: number): PublishItem {
@@ -136,48 +129,42 @@ export class EventsService {
   }
 
   /**
-   * One atomic write, awaited until durable; then the engine schedules its pending deliveries. Their
-   * records go to the engine in the commit's own turn, before its reads of the store can find them:
-   * handed over after the flush, a record could be older than an attempt the engine had made meanwhile.
+   * One atomic write that also leases its first attempts to this replica, awaited until durable;
+   * then the engine gets the leases (and their events, so that it need not read them back). A lease
+   * the engine never gets (the flush failed) is given back at once.
    */
-  private async write(items: PublishItem[], now: number): Promise<PublishResult[]> {
-    const results = await this.deps.store.events.publish(items);
-    const { due, events, pending, created } = this.newWork(results, now);
-    if (due.length > 0) this.deps.delivery.remember(events, pending);
-    await this.deps.store.flushed();
-    if (due.length > 0) this.deps.delivery.enqueue(due);
-    if (created > 0) this.deps.metrics.eventsPublished.inc(undefined, created);
-    return results;
-  }
-
-  /** The pending deliveries a write created, their due entries and events. */
-  private newWork(results: PublishResult[], now: number) {
-    const due: DueEntry[] = [];
-    const pending: DeliveryRecord[] = [];
-    // The events go along, so that their first attempts need not read them back from the store.
+  private async write(items: PublishItem[]): Promise<PublishResult[]> {
+    const { store, delivery, metrics } = this.deps;
+    const lease = delivery.publishLease();
+    const askedAt = this.deps.now();
+    const results = await store.events.publish(items, lease ? { lease } : undefined);
+    const leases: Lease[] = [];
     const events: EventRecord[] = [];
     let created = 0;
     for (const r of results) {
-      if (!r.created) continue;
-      created++;
-      const before = pending.length;
-      for (const d of r.deliveries) {
-        if (d.status !== "pending") continue;
-        pending.push(d);
-        due.push({ delivery_id: d.id, due: d.next_attempt_at ?? now });
-      }
-      if (pending.length > before) events.push(r.event);
+      if (r.created) created++;
+      if (r.leases.length === 0) continue;
+      leases.push(...r.leases);
+      events.push(r.event);
     }
-    return { due, events, pending, created };
+    try {
+      await store.flushed();
+    } catch (err) {
+      if (leases.length > 0) delivery.giveBack(leases);
+      throw err;
+    }
+    if (leases.length > 0) delivery.enqueue({ leases, askedAt }, events);
+    if (created > 0) metrics.eventsPublished.inc(undefined, created);
+    return results;
   }
 
-  get(accountId: string, id: string): { event: EventRecord; deliveries: DeliveryRecord[] } {
-    const event = this.deps.store.events.get(accountId, id);
+  async get(accountId: string, id: string): Promise<{ event: EventRecord; deliveries: DeliveryRecord[] }> {
+    const event = await this.deps.store.events.get(accountId, id);
     if (!event) throw DomainError.notFound("event");
-    return { event, deliveries: this.deps.store.deliveries.listForEvent(accountId, id) };
+    return { event, deliveries: await this.deps.store.deliveries.listForEvent(accountId, id) };
   }
 
-  list(accountId: string, page: PageQuery): Page<EventRecord> {
+  list(accountId: string, page: PageQuery): Promise<Page<EventRecord>> {
     return this.deps.store.events.list(accountId, page);
   }
 }

@@ -7,8 +7,13 @@ import { DomainError } from "./errors";
 export class LogsService {
   constructor(private readonly deps: { store: Store }) {}
 
-  list(accountId: string, webhookId: string, filter: AttemptFilter, page: PageQuery): Page<AttemptRecord> {
-    if (!this.deps.store.webhooks.get(accountId, webhookId)) throw DomainError.notFound("webhook");
+  async list(
+    accountId: string,
+    webhookId: string,
+    filter: AttemptFilter,
+    page: PageQuery,
+  ): Promise<Page<AttemptRecord>> {
+    if (!(await this.deps.store.webhooks.get(accountId, webhookId))) throw DomainError.notFound("webhook");
     if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
       throw DomainError.invalid("the time range is empty", [
         { field: "/since", reason: "must not be after until" },

@@ -62,18 +62,18 @@ export class WebhooksService {
   }
 
   /** The webhook, or not_found when it is missing or belongs to another account. */
-  get(accountId: string, id: string): WebhookView {
-    return this.view(this.record(accountId, id));
+  async get(accountId: string, id: string): Promise<WebhookView> {
+    return this.view(await this.record(accountId, id));
   }
 
-  list(accountId: string, page: PageQuery): Page<WebhookView> {
-    const found = this.deps.store.webhooks.list(accountId, page);
+  async list(accountId: string, page: PageQuery): Promise<Page<WebhookView>> {
+    const found = await this.deps.store.webhooks.list(accountId, page);
     return { data: found.data.map((w) => this.view(w)), next_cursor: found.next_cursor };
   }
 
   /** Applies the given fields; disabling cancels the webhook's pending deliveries (store contract). */
   async update(accountId: string, id: string, input: UpdateWebhookInput): Promise<WebhookView> {
-    const current = this.record(accountId, id);
+    const current = await this.record(accountId, id);
     this.assertValid(input);
     const next: WebhookRecord = {
       ...current,
@@ -104,7 +104,7 @@ export class WebhooksService {
         },
       ]);
     }
-    const webhook = this.record(accountId, webhookId);
+    const webhook = await this.record(accountId, webhookId);
     const now = this.deps.now();
     return this.deps.delivery.sendTest(webhook, {
       id: newId("evt", now),
@@ -116,8 +116,8 @@ export class WebhooksService {
     });
   }
 
-  private record(accountId: string, id: string): WebhookRecord {
-    const webhook = this.deps.store.webhooks.get(accountId, id);
+  private async record(accountId: string, id: string): Promise<WebhookRecord> {
+    const webhook = await this.deps.store.webhooks.get(accountId, id);
     if (!webhook) throw DomainError.notFound("webhook");
     return webhook;
   }

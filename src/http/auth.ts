@@ -38,10 +38,12 @@ function principalPlugin(principals: WeakMap<Request, Principal>) {
  */
 export function authentication(store: Store): Authentication {
   const principals = new WeakMap<Request, Principal>();
-  const guard = new Elysia({ name: "authentication" }).onRequest(({ request }) => {
+  // Elysia awaits an async onRequest hook before routing (test/http/accounts-auth.test.ts shows a
+  // revoked key refused), so no handler runs before the key is checked.
+  const guard = new Elysia({ name: "authentication" }).onRequest(async ({ request }) => {
     if (!isApiPath(request.url)) return;
     const match = BEARER.exec(request.headers.get("authorization") ?? "");
-    const principal = match?.[1] ? authenticateKey(store, match[1]) : undefined;
+    const principal = match?.[1] ? await authenticateKey(store, match[1]) : undefined;
     if (!principal) throw ApiError.unauthorized();
     principals.set(request, principal);
   });
@@ -57,12 +59,12 @@ export function requireAdmin(principal: Principal): void {
  * answers 404, as any foreign id does). The admin key must name an existing account in `account_id`
  * (`field` says where, for the 422).
  */
-export function scopeAccount(
+export async function scopeAccount(
   principal: Principal,
   requested: string | undefined,
   accounts: AccountsService,
   field: string,
-): string {
+): Promise<string> {
   if (principal.kind === "account") {
     if (requested !== undefined && requested !== principal.accountId) throw DomainError.notFound("account");
     return principal.accountId;
@@ -72,6 +74,6 @@ export function scopeAccount(
       { field, reason: "is required when using the admin key" },
     ]);
   }
-  accounts.assertExists(requested);
+  await accounts.assertExists(requested);
   return requested;
 }

@@ -6,7 +6,7 @@ import { Elysia, ValidationError } from "elysia";
 import { DomainError } from "../domain/errors";
 import { LimitExceededError } from "../domain/limits";
 import type { Logger } from "../observability/logger";
-import { InvalidCursorError, StoreFullError } from "../storage/store";
+import { InvalidCursorError, StoreFullError, StoreUnavailableError } from "../storage/store";
 import { ApiError } from "./api-error";
 import { limitExceeded } from "./limit-exceeded";
 import type { RouteMethods } from "./route-methods";
@@ -49,10 +49,25 @@ export function toApiError(error: unknown): ApiError | undefined {
         "of this request was stored; retry once space is freed",
     );
   }
+  if (error instanceof StoreUnavailableError) {
+    // The request may be fine: the database cannot be reached now (restarting, failing over). The
+    // store recovers by itself; /health reports "degraded" meanwhile.
+    return new ApiError(
+      503,
+      "store_unavailable",
+      "the store is unavailable: the database cannot be reached, and nothing of this request was " +
+        "stored; retry shortly",
+    );
+  }
   if (error instanceof ValidationError && error.type !== "response") {
     return ApiError.invalid("the request is not valid", validationIssues(error));
   }
   return undefined;
+}
+
+/** A store that cannot be reached now is worth asking again in a second. */
+function retryAfter(error: unknown): Record<string, string> {
+  return error instanceof StoreUnavailableError ? { "retry-after": "1" } : {};
 }
 
 function pathOf(request: Request): string {
@@ -85,7 +100,7 @@ export function errorHandler(deps: { logger: Logger; routeMethods: RouteMethods 
     if (code === "NOT_FOUND") return notFound(request, deps.routeMethods);
     if (code === "PARSE") return parseFailed(error);
     const apiError = toApiError(error);
-    if (apiError) return errorResponse(apiError);
+    if (apiError) return errorResponse(apiError, retryAfter(error));
     deps.logger.error("request failed", {
       method: request.method,
       path: pathOf(request),

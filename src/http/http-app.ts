@@ -40,17 +40,30 @@ const gaugesRegistered = new WeakSet<Metrics>();
 function registerGauges(metrics: Metrics, store: Store): void {
   if (gaugesRegistered.has(metrics)) return;
   gaugesRegistered.add(metrics);
-  metrics.addGauge("inbox_deliveries_pending", "Deliveries waiting for an attempt.", () =>
-    store.deliveries.countPending(),
+  // Figures are a snapshot (refreshed every few seconds on PostgreSQL): a scrape never waits on
+  // the database.
+  metrics.addGauge(
+    "inbox_deliveries_pending",
+    "Deliveries waiting for an attempt, all replicas together.",
+    () => store.figures().pendingDeliveries,
   );
-  metrics.addGauge("inbox_store_size_bytes", "Bytes the store occupies on disk.", () => store.sizeBytes());
+  metrics.addGauge(
+    "inbox_store_size_bytes",
+    "Bytes the store occupies on disk.",
+    () => store.figures().sizeBytes,
+  );
   metrics.addGauge("inbox_store_full", "1 while writes are refused because the disk is full, else 0.", () =>
-    store.space().full ? 1 : 0,
+    store.health().reason === "full" ? 1 : 0,
+  );
+  metrics.addGauge(
+    "inbox_store_unavailable",
+    "1 while the database cannot be reached (writes and uncached reads fail), else 0.",
+    () => (store.health().reason === "unavailable" ? 1 : 0),
   );
   metrics.addCounter(
     "inbox_store_full_refused_commits_total",
     "Write transactions refused because the disk holding the data directory was full.",
-    () => store.space().refusedWrites,
+    () => store.health().refusedWrites,
   );
 }
 

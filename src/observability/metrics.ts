@@ -159,6 +159,18 @@ export class Metrics {
     "Time from an event's publish to the end of its delivery's first attempt.",
     LATENCY_BUCKETS,
   );
+  readonly leaseRenewals = this.registry.counter(
+    "inbox_lease_renewals_total",
+    "Leases extended before an attempt (it waited long enough in its webhook's lane to need it).",
+  );
+  readonly leasesLost = this.registry.counter(
+    "inbox_lease_lost_total",
+    "Attempts not made because their lease ended before they could start (another replica may hold it).",
+  );
+  readonly leaseFencedWrites = this.registry.counter(
+    "inbox_lease_fenced_writes_total",
+    "Attempt outcomes not written because their lease had ended and was taken again (stale token).",
+  );
 
   /** Gauges read their value at scrape time from the live components. */
   addGauge(name: string, help: string, read: () => number): void {

@@ -1,61 +1,78 @@
-// The runtime scheduler: moves pending attempts from the store's due-time queue (the truth) into an
-// in-memory timer that holds only what falls due within a short horizon, and hands each id to the
-// dispatcher when it falls due. It knows ids and due times only.
+// The runtime scheduler: leases due work from the store (the truth, shared by every replica) into
+// an in-memory timer that holds only what falls due within a short horizon, and hands each lease to
+// the dispatcher when it falls due. It knows leases, ids and due times only.
 //
-// With the dispatcher it speaks through one callback and three calls: `onDue(id)` hands an id out;
-// the dispatcher answers each id handed out exactly once, with `release(id)` when it is done with
-// it (attempted, or found not pending) or `leftOut(entry)` when it had no room for it and left it
-// in the store; `schedule(entry)` announces an entry (published, or rescheduled after an attempt).
+// With the dispatcher it speaks through one callback and a few calls: `onDue(held)` hands a lease
+// out; the dispatcher answers each one exactly once, with `done(id)` when its lease was used up
+// (outcome recorded) or lost, `giveBack(held)` when it attempted nothing, or `leftOut(held)` when
+// it had no room for it; `schedule(held)` hands in a lease taken elsewhere (by a publish, or relet
+// by recording an attempt whose retry falls due soon).
 //
 // Guarantees:
-// - memory is bounded whatever the backlog: the timer plus the ids handed out never exceed
-//   `heldMax` through refills (announced entries may add at most `heldMax / 10` more);
-// - start is instant: nothing is loaded before `start()` returns; refills page through the queue
-//   `batch` entries at a time with a yield between pages, so a million pending entries never block
-//   the event loop (the HTTP server answers while the backlog loads);
-// - an id is never handed out twice at once: ids in the timer or handed out are skipped when the
-//   queue is read again, and the timer is keyed by delivery id;
-// - nothing is lost: entries not announced, or left out while memory was full, are found by the
-//   cursor moving forward through the queue, or by a full re-read at least every `rescanMs` (sooner
-//   when the dispatcher asks for one with rescanSoon(), after it had to leave entries out);
-// - worst-case lateness with room to spare is the event loop's own for announced entries (the
-//   fire timer is set for the earliest due time), and `refillMs` for entries the scheduler learns
-//   about only from the store.
+// - a delivery is handed out only under a live lease of this replica (DueWork: a live lease is
+//   never granted twice), and an id is never handed out twice at once here;
+// - memory is bounded whatever the backlog: the timer plus the leases handed out never exceed
+//   `heldMax` through refills (leases handed in may add at most `heldMax / 10` more; beyond that
+//   they are given back);
+// - start is instant: nothing is leased before `start()` returns; refills lease `batch` entries a
+//   page, one page a turn, so a million pending entries never block the event loop;
+// - nothing is lost: leases given back (left out, shutdown) are leasable at once by any replica,
+//   and this one finds them again by the cursor moving forward, or by a re-read from the earliest
+//   left out (rescanSoon), or by a full re-read at least every `rescanMs`; a killed replica's
+//   leases expire and are leased by the others;
+// - `stop()` gives back every lease in the timer; `settled()` resolves once those are released;
+// - worst-case lateness with room to spare is the event loop's own for leases handed in, and
+//   `refillMs` for entries the scheduler learns about only from the store.
 
 import type { Logger } from "../observability/logger";
 import type { DueEntry } from "../storage/records";
-import type { DueQueue } from "../storage/store";
+import type { DueWork, Lease } from "../storage/store";
 import { HeapTimer } from "./heap-timer";
+import { type HeldLease, heldLease, leaseDue } from "./held-lease";
+import { LeaseReturns } from "./lease-returns";
 import type { Timer } from "./timer";
 
 export interface DueSchedulerOptions {
-  queue: DueQueue;
+  work: DueWork;
+  /** This replica's id: the owner of its leases. */
+  owner: string;
+  /** Lease length asked for, counted from each delivery's due time. */
+  leaseMs: number;
   logger: Logger;
-  /** Hands a due id to the dispatcher, which answers it with release() or leftOut(). */
-  onDue: (deliveryId: string) => void;
+  /** Hands a due lease to the dispatcher, which answers it with done(), giveBack() or leftOut(). */
+  onDue: (held: HeldLease) => void;
+  /** True while nothing should be leased (the store refuses writes: nothing could be recorded). */
+  paused?: () => boolean;
   now?: () => number;
-  /** How far ahead entries are loaded into memory. */
+  /** How far ahead entries are leased into memory. */
   horizonMs?: number;
-  /** Ids in memory at most (the timer's plus those handed out). */
+  /** Leases in memory at most (the timer's plus those handed out). */
   heldMax?: number;
-  /** Entries read from the store per page. */
+  /** Entries leased per page. */
   batch?: number;
-  /** How often the queue is read for entries that came into the horizon. */
+  /** How often the store is asked for entries that came into the horizon. */
   refillMs?: number;
-  /** How often the queue is re-read from its start, for entries left out or never announced. */
+  /** How often the store is re-read from its start, for entries left out or given back. */
   rescanMs?: number;
   /** Least time between two re-reads asked for by rescanSoon(). */
   rescanGapMsMin?: number;
 }
 
-type Tuning = Required<
-  Pick<DueSchedulerOptions, "horizonMs" | "heldMax" | "batch" | "refillMs" | "rescanMs" | "rescanGapMsMin">
+export type SchedulerTuning = Pick<
+  DueSchedulerOptions,
+  "horizonMs" | "heldMax" | "batch" | "refillMs" | "rescanMs" | "rescanGapMsMin"
 >;
+
+type Tuning = Required<SchedulerTuning>;
+
+/** Refill failures logged at most once in this long, unless their message changes. */
+const FAILURE_LOG_GAP_MS = 10_000;
 
 export class DueScheduler {
   private readonly tuning: Tuning;
   private readonly now: () => number;
-  private readonly timer: Timer<true>;
+  private readonly timer: Timer<HeldLease>;
+  private readonly returns: LeaseReturns;
   /** Ids handed out by onDue and not yet answered. */
   private readonly out = new Set<string>();
   /** The last entry read by the forward pass; undefined restarts from the queue's start. */
@@ -64,7 +81,7 @@ export class DueScheduler {
   private running = false;
   private refilling = false;
   private refillAgain = false;
-  /** The last refill stopped for want of room; release() resumes it. */
+  /** The last refill stopped for want of room; done() resumes it. */
   private starved = false;
   /** A re-read was asked for (entries were left out and there is room again). */
   private rescanWanted = false;
@@ -74,6 +91,7 @@ export class DueScheduler {
   private fireTimer: ReturnType<typeof setTimeout> | undefined;
   private fireAt = Number.POSITIVE_INFINITY;
   private refillTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastFailure = { text: "", at: 0 };
 
   constructor(private readonly deps: DueSchedulerOptions) {
     this.now = deps.now ?? Date.now;
@@ -85,15 +103,21 @@ export class DueScheduler {
       rescanMs: deps.rescanMs ?? 10_000,
       rescanGapMsMin: deps.rescanGapMsMin ?? 100,
     };
-    this.timer = new HeapTimer<true>({ now: this.now() });
+    this.timer = new HeapTimer<HeldLease>({ now: this.now() });
+    this.returns = new LeaseReturns({ work: deps.work, owner: deps.owner, logger: deps.logger });
   }
 
-  /** Ids in memory at most (the timer plus those handed out), through refills. */
+  /** Leases in memory at most (the timer plus those handed out), through refills. */
   get heldMax(): number {
     return this.tuning.heldMax;
   }
 
-  /** Ids waiting in the timer. */
+  /** How far ahead entries are leased. */
+  get horizonMs(): number {
+    return this.tuning.horizonMs;
+  }
+
+  /** Leases waiting in the timer. */
   get size(): number {
     return this.timer.size;
   }
@@ -103,6 +127,18 @@ export class DueScheduler {
     return this.out.size;
   }
 
+  /** Leases this replica holds through the scheduler: in the timer or handed out. */
+  get leasesHeld(): number {
+    return this.inMemory();
+  }
+
+  /** How many more leases may be handed in by schedule() now (what a publish may lease). */
+  room(): number {
+    if (!this.running) return 0;
+    const { heldMax } = this.tuning;
+    return Math.max(0, heldMax + Math.floor(heldMax / 10) - this.inMemory());
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -110,6 +146,7 @@ export class DueScheduler {
     this.requestRefill();
   }
 
+  /** Stops the timers and gives back every lease in the timer; see settled(). */
   stop(): void {
     this.running = false;
     if (this.fireTimer) clearTimeout(this.fireTimer);
@@ -117,46 +154,72 @@ export class DueScheduler {
     this.fireTimer = undefined;
     this.refillTimer = undefined;
     this.fireAt = Number.POSITIVE_INFINITY;
+    this.returns.give(this.timer.clear().map((item) => item.value.lease));
+  }
+
+  /** Resolves once every lease given back so far has been released to the store. */
+  settled(): Promise<void> {
+    return this.returns.settled();
   }
 
   /**
-   * Puts an entry the caller knows about (just published, or rescheduled after an attempt) into
-   * the timer when it falls within the horizon and memory allows; otherwise the store's queue
-   * brings it later. Moves an id already in the timer to its new due time. False when not taken.
+   * Hands in a lease taken elsewhere (a publish's first attempt, or relet for a retry): it fires at
+   * its due time. Given back at once, and false, when stopped or memory is full.
    */
-  schedule(entry: DueEntry): boolean {
-    if (!this.running || this.out.has(entry.delivery_id)) return false;
-    if (entry.due >= this.now() + this.tuning.horizonMs) {
-      this.timer.cancel(entry.delivery_id);
+  schedule(held: HeldLease): boolean {
+    const id = held.lease.delivery.id;
+    if (!this.running || this.out.has(id) || (!this.timer.has(id) && this.room() === 0)) {
+      this.returns.give([held.lease]);
       return false;
     }
-    const { heldMax } = this.tuning;
-    const known = this.timer.has(entry.delivery_id);
-    if (!known && this.inMemory() >= heldMax + Math.floor(heldMax / 10)) return false;
-    this.timer.schedule(entry.delivery_id, entry.due, true);
+    this.timer.schedule(id, leaseDue(held.lease, this.now()), held);
     this.arm();
     return true;
   }
 
-  /** The dispatcher is done with an id handed out: it may be loaded (or scheduled) again. */
-  release(deliveryId: string): void {
+  /**
+   * A delivery was made due at `due` by hand: a lease the timer holds for it fires then if sooner;
+   * otherwise the store is re-read from there soon.
+   */
+  hurry(deliveryId: string, due: number): void {
+    if (!this.running) return;
+    const held = this.timer.get(deliveryId);
+    if (held) {
+      this.timer.schedule(deliveryId, Math.min(due, leaseDue(held.lease, due)), held);
+      this.arm();
+      return;
+    }
+    this.noteLeftOut({ delivery_id: "", due });
+    this.rescanSoon();
+  }
+
+  /** The dispatcher is done with a lease handed out (its outcome recorded, or the lease lost). */
+  done(deliveryId: string): void {
     if (!this.out.delete(deliveryId)) return;
     if (!this.starved || !this.running || this.inMemory() >= this.tuning.heldMax) return;
     this.starved = false;
     this.requestRefill();
   }
 
-  /** The dispatcher had no room for an id handed out and left it in the store, due at `entry.due`. */
-  leftOut(entry: DueEntry): void {
-    this.release(entry.delivery_id);
-    const min = this.leftOutMin;
-    if (!min || entry.due < min.due || (entry.due === min.due && entry.delivery_id < min.delivery_id)) {
-      this.leftOutMin = entry;
-    }
+  /** Gives back leases taken elsewhere and never handed in (a publish whose flush failed). */
+  release(leases: Iterable<Lease>): void {
+    this.returns.give(leases);
+  }
+
+  /** The dispatcher attempted nothing under a lease handed out: it goes back to the store. */
+  giveBack(held: HeldLease): void {
+    this.returns.give([held.lease]);
+    this.done(held.lease.delivery.id);
+  }
+
+  /** The dispatcher had no room for a lease handed out: it goes back, and is re-read later. */
+  leftOut(held: HeldLease): void {
+    this.giveBack(held);
+    this.noteLeftOut({ delivery_id: held.lease.delivery.id, due: leaseDue(held.lease, this.now()) });
   }
 
   /**
-   * There is room again for entries left out: re-read the queue soon from the earliest of them
+   * There is room again for entries left out: re-read the store soon from the earliest of them
    * (from its start when none was reported), at most once every `rescanGapMsMin`.
    */
   rescanSoon(): void {
@@ -176,6 +239,13 @@ export class DueScheduler {
     this.refillTimer.unref?.();
   }
 
+  private noteLeftOut(entry: DueEntry): void {
+    const min = this.leftOutMin;
+    if (!min || entry.due < min.due || (entry.due === min.due && entry.delivery_id < min.delivery_id)) {
+      this.leftOutMin = entry;
+    }
+  }
+
   private inMemory(): number {
     return this.timer.size + this.out.size;
   }
@@ -190,16 +260,16 @@ export class DueScheduler {
     this.refillTimer = undefined;
     this.refilling = true;
     // Never inside the caller's turn: refills always run on their own.
-    setImmediate(() => this.refill());
+    setImmediate(() => void this.refill());
   }
 
-  /** Reads one page, then schedules the next page or the next pass. */
-  private refill(): void {
+  /** Leases one page, then schedules the next page or the next pass. Never rejects. */
+  private async refill(): Promise<void> {
     let more = false;
     try {
-      if (this.running) more = this.loadPage(this.now());
+      if (this.running && !this.deps.paused?.()) more = await this.loadPage(this.now());
     } catch (err) {
-      this.deps.logger.error("scheduler refill failed", { error: errorText(err) });
+      this.refillFailed(err);
     } finally {
       this.refilling = false;
       if (this.running && (more || this.refillAgain)) {
@@ -212,27 +282,44 @@ export class DueScheduler {
     }
   }
 
-  /** Reads one page of the queue into the timer; true when the page was full (more may follow). */
-  private loadPage(now: number): boolean {
+  /** Leases one page into the timer; true when the page was full (more may follow). */
+  private async loadPage(now: number): Promise<boolean> {
     this.choosePass(now);
     const room = this.tuning.heldMax - this.inMemory();
     if (room <= 0) {
-      this.starved = true; // release() resumes as soon as the dispatcher frees room
+      this.starved = true; // done() resumes as soon as the dispatcher frees room
       return false;
     }
     const limit = Math.min(this.tuning.batch, room);
-    const page = this.deps.queue.scan(now + this.tuning.horizonMs, limit, this.cursor);
-    for (const entry of page) {
-      this.cursor = entry;
-      if (this.timer.has(entry.delivery_id) || this.out.has(entry.delivery_id)) continue;
-      this.timer.schedule(entry.delivery_id, entry.due, true);
+    const { owner, leaseMs } = this.deps;
+    const until = now + this.tuning.horizonMs;
+    const leases = await this.deps.work.lease({ owner, until, limit, leaseMs, after: this.cursor });
+    if (!this.running) {
+      this.returns.give(leases);
+      return false;
     }
+    for (const lease of leases) this.take(lease, now);
     this.arm();
-    const more = page.length === limit;
+    const more = leases.length === limit;
     // Caught up with the horizon: the next pass continues from the cursor, unless a full re-read
-    // is due (to find entries left out while memory was full, or never announced).
+    // is due (to find entries left out while memory was full, given back, or never handed in).
     if (!more && now - this.lastRescan >= this.tuning.rescanMs) this.cursor = undefined;
     return more;
+  }
+
+  /** Puts a lease from the store into the timer; given back when its id is handed out already. */
+  private take(lease: Lease, askedAt: number): void {
+    const id = lease.delivery.id;
+    const due = leaseDue(lease, askedAt);
+    this.cursor = { delivery_id: id, due };
+    // Our earlier lease on it ran out while its attempt went on (that outcome will be fenced):
+    // never two attempts of one id here at once.
+    if (this.out.has(id)) {
+      this.returns.give([lease]);
+      return;
+    }
+    // A lease in the timer that ran out was replaced in the store by this one (a higher token).
+    this.timer.schedule(id, due, heldLease(lease, askedAt));
   }
 
   /** Moves the cursor back for a re-read when one was asked for (from the earliest left out). */
@@ -269,13 +356,21 @@ export class DueScheduler {
     for (const entry of this.timer.advance(this.now())) {
       this.out.add(entry.key);
       try {
-        this.deps.onDue(entry.key);
+        this.deps.onDue(entry.value);
       } catch (err) {
-        this.out.delete(entry.key);
         this.deps.logger.error("dispatch failed", { delivery_id: entry.key, error: errorText(err) });
+        this.giveBack(entry.value);
       }
     }
     this.arm();
+  }
+
+  private refillFailed(err: unknown): void {
+    const text = errorText(err);
+    const at = this.now();
+    if (text === this.lastFailure.text && at - this.lastFailure.at < FAILURE_LOG_GAP_MS) return;
+    this.lastFailure = { text, at };
+    this.deps.logger.error("scheduler refill failed", { error: text });
   }
 }
 

@@ -37,6 +37,10 @@ export class HeapTimer<T> implements Timer<T> {
     return this.entries.has(key);
   }
 
+  get(key: string): T | undefined {
+    return this.entries.get(key)?.value;
+  }
+
   schedule(key: string, due: number, value: T): void {
     if (!Number.isFinite(due)) throw new RangeError(`due must be a finite time, got ${due}`);
     this.cancel(key);
@@ -68,6 +72,13 @@ export class HeapTimer<T> implements Timer<T> {
       fired.push({ key: top.key, due: top.due, value: top.value });
     }
     return fired;
+  }
+
+  clear(): FiredItem<T>[] {
+    const all = this.heap.map(({ key, due, value }) => ({ key, due, value }));
+    this.heap.length = 0;
+    this.entries.clear();
+    return all;
   }
 
   private removeAt(index: number): void {

@@ -183,6 +183,25 @@ describe.each(IMPLEMENTATIONS)("Timer contract: $name", (impl) => {
     expect(keys(timer.advance(T0 + 2_000 * DAY))).toEqual(["k0", "k1", "k3", "k4"]);
   });
 
+  test("get answers the value held under a key; clear forgets and answers every item, clock kept", () => {
+    const timer = impl.make<string>(T0);
+    timer.schedule("a", T0 + 5, "x");
+    timer.schedule("b", T0 + 3 * DAY, "y");
+    expect(timer.get("a")).toBe("x");
+    expect(timer.get("nope")).toBeUndefined();
+    const cleared = timer.clear().sort((p, q) => p.key.localeCompare(q.key));
+    expect(cleared).toEqual([
+      { key: "a", due: T0 + 5, value: "x" },
+      { key: "b", due: T0 + 3 * DAY, value: "y" },
+    ]);
+    expect(timer.size).toBe(0);
+    expect(timer.has("a")).toBe(false);
+    expect(timer.nextDue()).toBeUndefined();
+    timer.schedule("c", T0 + 10, "z");
+    expect(timer.advance(T0 + 9)).toEqual([]); // the clock did not move
+    expect(keys(timer.advance(T0 + 10))).toEqual(["c"]);
+  });
+
   test("a due time in the past fires at the next advance, even one to an earlier time", () => {
     const timer = impl.make<number>(T0);
     timer.advance(T0 + 10_000);

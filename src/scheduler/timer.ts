@@ -12,6 +12,8 @@ export interface Timer<T> {
   /** Items held. */
   readonly size: number;
   has(key: string): boolean;
+  /** The value held under `key`, if any. */
+  get(key: string): T | undefined;
   /** Holds `value` under `key` until `due` (ms), replacing whatever `key` held. */
   schedule(key: string, due: number, value: T): void;
   /** Forgets `key`; true when it was held. */
@@ -26,4 +28,6 @@ export interface Timer<T> {
    * every item due by then, each once, in due order, ties in the order they were scheduled.
    */
   advance(now: number): FiredItem<T>[];
+  /** Forgets every item, answering them (in no particular order); the clock stays where it is. */
+  clear(): FiredItem<T>[];
 }

@@ -44,8 +44,8 @@ export function accountRoutes({ services, auth }: RouteContext) {
       )
       .get(
         "",
-        ({ query }) => {
-          const page = services.accounts.list(pageQuery(query.limit, query.cursor));
+        async ({ query }) => {
+          const page = await services.accounts.list(pageQuery(query.limit, query.cursor));
           return { data: page.data.map(presentAccount), next_cursor: page.next_cursor };
         },
         {
@@ -56,8 +56,8 @@ export function accountRoutes({ services, auth }: RouteContext) {
       )
       .get(
         "/:id",
-        ({ params }) => {
-          const { account, keys } = services.accounts.get(params.id);
+        async ({ params }) => {
+          const { account, keys } = await services.accounts.get(params.id);
           return { ...presentAccount(account), keys: keys.map(presentKey) };
         },
         {

@@ -21,8 +21,9 @@ export function deliveryRoutes({ services, auth }: RouteContext) {
     .use(auth)
     .get(
       "/:id",
-      ({ params, query, principal }) => {
-        const { delivery, attempts } = services.deliveries.get(scope(principal, query.account_id), params.id);
+      async ({ params, query, principal }) => {
+        const accountId = await scope(principal, query.account_id);
+        const { delivery, attempts } = await services.deliveries.get(accountId, params.id);
         return presentDeliveryWithAttempts(delivery, attempts);
       },
       {
@@ -38,7 +39,7 @@ export function deliveryRoutes({ services, auth }: RouteContext) {
     .post(
       "/:id/retry",
       async ({ params, query, principal, status }) => {
-        const delivery = await services.deliveries.retry(scope(principal, query.account_id), params.id);
+        const delivery = await services.deliveries.retry(await scope(principal, query.account_id), params.id);
         return status(202, presentDelivery(delivery));
       },
       {

@@ -32,7 +32,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
     .post(
       "",
       async ({ body, principal, set, status }) => {
-        const accountId = scope(principal, body.account_id, "/account_id");
+        const accountId = await scope(principal, body.account_id, "/account_id");
         const [outcome] = await services.events.publish(accountId, [
           { type: body.type, data: body.data, id: body.id },
         ]);
@@ -54,7 +54,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
     .post(
       "/batch",
       async ({ body, principal, status }) => {
-        const accountId = scope(principal, body.account_id, "/account_id");
+        const accountId = await scope(principal, body.account_id, "/account_id");
         const outcomes = await services.events.publish(
           accountId,
           body.events.map((e) => ({ type: e.type, data: e.data, id: e.id })),
@@ -77,9 +77,9 @@ export function eventRoutes({ services, auth }: RouteContext) {
     )
     .get(
       "",
-      ({ query, principal }) => {
-        const accountId = scope(principal, query.account_id, "account_id");
-        const page = services.events.list(accountId, pageQuery(query.limit, query.cursor));
+      async ({ query, principal }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
+        const page = await services.events.list(accountId, pageQuery(query.limit, query.cursor));
         return { data: page.data.map(presentEvent), next_cursor: page.next_cursor };
       },
       {
@@ -90,9 +90,9 @@ export function eventRoutes({ services, auth }: RouteContext) {
     )
     .get(
       "/:id",
-      ({ params, query, principal }) => {
-        const accountId = scope(principal, query.account_id, "account_id");
-        const { event, deliveries } = services.events.get(accountId, params.id);
+      async ({ params, query, principal }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
+        const { event, deliveries } = await services.events.get(accountId, params.id);
         return presentEventWithDeliveries(event, deliveries);
       },
       {

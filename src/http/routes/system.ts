@@ -1,11 +1,12 @@
 // Unauthenticated operational endpoints: /health (still answered while shutting down, with 503, so
-// that load balancers and orchestrators stop routing here; "degraded" while the disk is full) and
-// /metrics (Prometheus text).
+// that load balancers and orchestrators stop routing here; "degraded" while the disk is full or the
+// database cannot be reached) and /metrics (Prometheus text). Both read only in-memory figures
+// (Store.figures(), Store.health()), so they answer even while the database is down.
 
 import { Elysia, t } from "elysia";
 import type { DeliveryPort } from "../../domain/delivery-port";
 import type { Metrics } from "../../observability/metrics";
-import type { Store } from "../../storage/store";
+import type { Store, StoreHealth } from "../../storage/store";
 import { HealthModel } from "../models/system";
 
 export interface SystemRouteDeps {
@@ -26,23 +27,15 @@ export function systemRoutes(deps: SystemRouteDeps) {
         const body = {
           status: shuttingDown ? ("shutting_down" as const) : ("ok" as const),
           version: deps.version,
-          pending: deps.store.deliveries.countPending(),
+          pending: deps.store.figures().pendingDeliveries,
           in_flight: deps.delivery.inFlight(),
         };
-        const space = deps.store.space();
-        if (shuttingDown || !space.full) return body;
-        // Still 200: a supervisor that restarts an unhealthy process frees no disk space, and a
-        // restart would drop attempts in flight, while this process keeps serving reads, delivers
-        // what is stored, and takes writes again by itself once space is freed.
-        return {
-          ...body,
-          status: "degraded" as const,
-          reason: "storage_full" as const,
-          message:
-            "too little space is left on the disk holding the data directory: writes (publishing, webhook " +
-            `changes, attempt records) are refused${since(space.fullSince)}; ` +
-            "they resume by themselves once space is freed",
-        };
+        const health = deps.store.health();
+        if (shuttingDown || health.writable) return body;
+        // Still 200: a supervisor that restarts an unhealthy process frees no disk space and brings
+        // no database back, and a restart would drop attempts in flight, while this process keeps
+        // serving what it can and takes writes again by itself once the store does.
+        return { ...body, status: "degraded" as const, ...degradation(health) };
       },
       {
         response: { 200: HealthModel, 503: HealthModel },
@@ -50,7 +43,7 @@ export function systemRoutes(deps: SystemRouteDeps) {
           summary: "Liveness",
           description:
             "Version, pending deliveries and attempts in flight; 503 while shutting down; status " +
-            '"degraded" (with 200) while the disk is full. No key needed.',
+            '"degraded" (with 200) while the disk is full or the database cannot be reached. No key needed.',
           security: [],
         },
       },
@@ -66,6 +59,25 @@ export function systemRoutes(deps: SystemRouteDeps) {
         detail: { summary: "Prometheus metrics", description: "No key needed.", security: [] },
       },
     );
+}
+
+/** Why writes are refused, for the degraded /health answer. */
+function degradation(health: StoreHealth) {
+  if (health.reason === "unavailable") {
+    return {
+      reason: "store_unavailable" as const,
+      message:
+        "the database cannot be reached: requests that need it answer 503 store_unavailable" +
+        `${since(health.since)}; this replica recovers by itself once the database answers again`,
+    };
+  }
+  return {
+    reason: "storage_full" as const,
+    message:
+      "too little space is left on the disk holding the data directory: writes (publishing, webhook " +
+      `changes, attempt records) are refused${since(health.since)}; ` +
+      "they resume by themselves once space is freed",
+  };
 }
 
 /** " since <time>" when the moment writes stopped is known. */

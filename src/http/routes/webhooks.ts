@@ -45,7 +45,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
     .post(
       "",
       async ({ body, principal, status }) => {
-        const accountId = scope(principal, body.account_id, "/account_id");
+        const accountId = await scope(principal, body.account_id, "/account_id");
         const webhook = await services.webhooks.create(accountId, body);
         return status(201, presentWebhookWithSecret(webhook));
       },
@@ -62,9 +62,9 @@ export function webhookRoutes({ services, auth }: RouteContext) {
     )
     .get(
       "",
-      ({ query, principal }) => {
-        const accountId = scope(principal, query.account_id, "account_id");
-        const page = services.webhooks.list(accountId, pageQuery(query.limit, query.cursor));
+      async ({ query, principal }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
+        const page = await services.webhooks.list(accountId, pageQuery(query.limit, query.cursor));
         return { data: page.data.map(presentWebhook), next_cursor: page.next_cursor };
       },
       {
@@ -76,7 +76,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
     .post(
       "/test",
       async ({ body, principal }) => {
-        const accountId = scope(principal, body.account_id, "/account_id");
+        const accountId = await scope(principal, body.account_id, "/account_id");
         const attempt = await services.webhooks.sendTest(accountId, body.webhook_id, body.event_type);
         return presentAttempt(attempt);
       },
@@ -93,9 +93,9 @@ export function webhookRoutes({ services, auth }: RouteContext) {
     )
     .get(
       "/:id",
-      ({ params, query, principal }) => {
-        const accountId = scope(principal, query.account_id, "account_id");
-        return presentWebhook(services.webhooks.get(accountId, params.id));
+      async ({ params, query, principal }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
+        return presentWebhook(await services.webhooks.get(accountId, params.id));
       },
       {
         params: IdParams,
@@ -107,7 +107,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
     .put(
       "/:id",
       async ({ params, query, body, principal }) => {
-        const accountId = scope(principal, query.account_id, "account_id");
+        const accountId = await scope(principal, query.account_id, "account_id");
         return presentWebhook(await services.webhooks.update(accountId, params.id, body));
       },
       {
@@ -126,7 +126,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
     .delete(
       "/:id",
       async ({ params, query, principal, set }) => {
-        const accountId = scope(principal, query.account_id, "account_id");
+        const accountId = await scope(principal, query.account_id, "account_id");
         await services.webhooks.delete(accountId, params.id);
         set.status = 204;
       },
@@ -143,8 +143,8 @@ export function webhookRoutes({ services, auth }: RouteContext) {
     )
     .get(
       "/:id/logs",
-      ({ params, query, principal }) => {
-        const accountId = scope(principal, query.account_id, "account_id");
+      async ({ params, query, principal }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
         const filter = {
           outcome: query.status,
           event_type: query.event_type,
@@ -152,7 +152,12 @@ export function webhookRoutes({ services, auth }: RouteContext) {
           since: timeFilter(query.since, "since"),
           until: timeFilter(query.until, "until"),
         };
-        const page = services.logs.list(accountId, params.id, filter, pageQuery(query.limit, query.cursor));
+        const page = await services.logs.list(
+          accountId,
+          params.id,
+          filter,
+          pageQuery(query.limit, query.cursor),
+        );
         return { data: page.data.map(presentAttempt), next_cursor: page.next_cursor };
       },
       {
