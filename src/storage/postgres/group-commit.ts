@@ -1,0 +1,103 @@
+// Group commit: the calls queued during one event-loop turn (at most BATCH_MAX of them) are written
+// by one statement, one round trip and one commit for all of them, as LMDB's write batcher does.
+//
+// Guarantees:
+// - each call's promise settles only after its batch's statement has finished; a batch that fails
+//   with anything but an unreachable database is replayed call by call, so one bad call fails alone;
+// - `keyOf` names what a call changes: two calls with the same key never share a batch (the second
+//   waits for the next one), so a batch never holds two changes of one row;
+// - at most IN_FLIGHT_MAX batches run at once; calls arriving meanwhile gather into the next one.
+
+import { StoreUnavailableError } from "../store";
+
+export const BATCH_MAX = 500;
+const IN_FLIGHT_MAX = 2;
+
+interface Call<I, R> {
+  input: I;
+  resolve: (value: R) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommit<I, R> {
+  private queue: Call<I, R>[] = [];
+  private scheduled = false;
+  private inFlight = 0;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(
+    /** Writes the batch in one statement; answers one result per input, in order. */
+    private readonly write: (inputs: I[]) => Promise<R[]>,
+    private readonly keyOf: (input: I) => string,
+  ) {}
+
+  run(input: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once every call queued before has settled. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= IN_FLIGHT_MAX || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private take(): Call<I, R>[] {
+    const batch: Call<I, R>[] = [];
+    const rest: Call<I, R>[] = [];
+    const keys = new Set<string>();
+    for (const call of this.queue) {
+      const key = this.keyOf(call.input);
+      if (batch.length >= BATCH_MAX || keys.has(key)) rest.push(call);
+      else {
+        keys.add(key);
+        batch.push(call);
+      }
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private flush(): void {
+    const batch = this.take();
+    if (batch.length === 0) return this.settleIdle();
+    this.inFlight++;
+    this.commit(batch)
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight--;
+        this.schedule();
+        this.settleIdle();
+      });
+    this.schedule();
+  }
+
+  private async commit(batch: Call<I, R>[]): Promise<void> {
+    try {
+      const results = await this.write(batch.map((c) => c.input));
+      batch.forEach((call, i) => call.resolve(results[i] as R));
+    } catch (error) {
+      if (batch.length === 1 || error instanceof StoreUnavailableError) {
+        for (const call of batch) call.reject(error);
+        return;
+      }
+      for (const call of batch) await this.commit([call]);
+    }
+  }
+
+  private settleIdle(): void {
+    if (this.queue.length > 0 || this.inFlight > 0) return;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,177 @@
+// The pooled connection to PostgreSQL through Bun's built-in client, and the one place where its
+// failures are interpreted.
+//
+// Guarantees:
+// - a statement or transaction that fails with a serialization failure or a deadlock (40001,
+//   40P01) runs again, up to RETRIES_MAX times with full-jitter backoff; nothing else is retried
+//   here, so a statement whose commit may have happened is never run twice by this layer;
+// - a lost or refused connection becomes StoreUnavailableError, a full disk (53100) StoreFullError,
+//   and health() says so until a statement succeeds again;
+// - after CONNECTION_FAILURES_REBUILD consecutive connection failures the pool is replaced by a new
+//   one (at most once per REBUILD_INTERVAL_MS): Bun issue #30947 reported a pool that stayed broken
+//   after the server closed every connection;
+// - a transaction's callback awaits nothing but its own statements (see `transaction`), so no
+//   transaction is ever held open across an HTTP call or a timer.
+
+import { SQL } from "bun";
+import type { Logger } from "../../observability/logger";
+import type { StoreHealth } from "../store";
+import { classify, storeError } from "./pg-errors";
+
+/**
+ * Named prepared statements stay off: Bun issues #33627 (rows of one prepared query returned to
+ * another) and #30494 (statement cache) make them unsafe until test/storage/bun-sql-stress.test.ts
+ * shows otherwise. Every statement is sent as an unnamed extended query instead.
+ */
+export const PREPARE_STATEMENTS = false;
+
+const RETRIES_MAX = 5;
+const RETRY_BASE_MS = 5;
+const CONNECTION_FAILURES_REBUILD = 3;
+const REBUILD_INTERVAL_MS = 1_000;
+
+/** Runs one statement; `params` are bound as $1, $2, … */
+export interface Queryable {
+  run<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface PgClientOptions {
+  url: string;
+  poolMax: number;
+  logger: Logger;
+  now: () => number;
+}
+
+export class PgClient implements Queryable {
+  private sql: SQL;
+  private connectionFailures = 0;
+  private rebuiltAt = 0;
+  private unavailableSince: number | undefined;
+  private fullSince: number | undefined;
+  private refusedWrites = 0;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(private readonly opts: PgClientOptions) {
+    this.sql = this.connect();
+  }
+
+  run<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    return this.track(() => this.sql.unsafe(text, params) as Promise<T[]>);
+  }
+
+  /**
+   * Runs `fn` in one transaction (read committed, the server's default). `fn` must await only
+   * statements on `tx`; it may run more than once (serialization retries), so it keeps no state
+   * outside what it returns.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.track(
+      () =>
+        this.sql.begin((tx) =>
+          fn({ run: <R>(text: string, params: unknown[] = []) => tx.unsafe(text, params) as Promise<R[]> }),
+        ) as Promise<T>,
+    );
+  }
+
+  health(): StoreHealth {
+    const since = this.unavailableSince ?? this.fullSince;
+    return {
+      writable: since === undefined,
+      reason:
+        this.unavailableSince !== undefined ? "unavailable" : this.fullSince !== undefined ? "full" : null,
+      since,
+      refusedWrites: this.refusedWrites,
+    };
+  }
+
+  /** Resolves once every statement started before the call has finished (committed or failed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.settled();
+    await this.sql.close({ timeout: 5 });
+  }
+
+  private connect(): SQL {
+    return new SQL(this.opts.url, {
+      max: this.opts.poolMax,
+      idleTimeout: 30,
+      connectionTimeout: 5,
+      prepare: PREPARE_STATEMENTS,
+    });
+  }
+
+  private track<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("the store is closed"));
+    const done = this.withRetry(op);
+    this.inFlight.add(done);
+    const forget = () => this.inFlight.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  private async withRetry<T>(op: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await op();
+        this.succeeded();
+        return result;
+      } catch (error) {
+        const kind = classify(error);
+        if (kind === "retry" && attempt < RETRIES_MAX) {
+          await Bun.sleep(Math.random() * RETRY_BASE_MS * 2 ** attempt);
+          continue;
+        }
+        this.failed(kind, error);
+        throw storeError(error);
+      }
+    }
+  }
+
+  private succeeded(): void {
+    this.connectionFailures = 0;
+    if (this.unavailableSince !== undefined) {
+      this.opts.logger.info("database reachable again", {
+        unavailable_ms: this.opts.now() - this.unavailableSince,
+      });
+    }
+    this.unavailableSince = undefined;
+    this.fullSince = undefined;
+  }
+
+  private failed(kind: ReturnType<typeof classify>, error: unknown): void {
+    if (kind === "full") {
+      this.refusedWrites++;
+      this.fullSince ??= this.opts.now();
+      return;
+    }
+    if (kind !== "connection") return;
+    if (this.unavailableSince === undefined) {
+      this.unavailableSince = this.opts.now();
+      this.opts.logger.warn("database unreachable", { error: describe(error) });
+    }
+    this.connectionFailures++;
+    if (this.connectionFailures >= CONNECTION_FAILURES_REBUILD) this.rebuildPool();
+  }
+
+  private rebuildPool(): void {
+    const now = Date.now();
+    if (this.closed || now - this.rebuiltAt < REBUILD_INTERVAL_MS) return;
+    this.rebuiltAt = now;
+    this.connectionFailures = 0;
+    const old = this.sql;
+    this.sql = this.connect();
+    this.opts.logger.warn("database pool replaced after repeated connection failures");
+    // Not awaited: the old pool may be wedged; its connections close in the background.
+    old.close({ timeout: 0 }).catch(() => undefined);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,64 @@
+// What a failed PostgreSQL call means for the store. Bun's client puts the SQLSTATE in `errno`
+// (a server error) and its own reason in `code` (ERR_POSTGRES_CONNECTION_CLOSED, …).
+
+import { StoreFullError, StoreUnavailableError } from "../store";
+
+export type FailureKind = "retry" | "connection" | "full" | "other";
+
+/** Serialization failure and deadlock: the transaction rolled back and may simply run again. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+/** Admin shutdown, crash shutdown, cannot connect now, too many connections, read-only standby. */
+const UNAVAILABLE = new Set(["57P01", "57P02", "57P03", "53300", "25006"]);
+
+function sqlState(error: unknown): string | undefined {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  return typeof errno === "string" && /^[0-9A-Z]{5}$/.test(errno) ? errno : undefined;
+}
+
+function clientCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "";
+}
+
+export function classify(error: unknown): FailureKind {
+  const state = sqlState(error);
+  if (state !== undefined) {
+    if (RETRYABLE.has(state)) return "retry";
+    if (state.startsWith("08") || UNAVAILABLE.has(state)) return "connection";
+    if (state === "53100") return "full";
+    return "other";
+  }
+  const code = clientCode(error);
+  if (code === "ERR_POSTGRES_SERVER_ERROR") return "other";
+  if (
+    code.startsWith("ERR_POSTGRES_CONNECTION") ||
+    code.startsWith("ERR_POSTGRES_") ||
+    code.startsWith("ECONN") ||
+    code === "ETIMEDOUT" ||
+    code === "EPIPE" ||
+    code === "ENOTFOUND"
+  ) {
+    return code.startsWith("ERR_POSTGRES_") && !isConnectionCode(code) ? "other" : "connection";
+  }
+  return "other";
+}
+
+function isConnectionCode(code: string): boolean {
+  return /CONNECTION|TIMEOUT|CLOSED|REFUSED|TLS|SOCKET|AUTHENTICATION_FAILED/.test(code);
+}
+
+/** The error a caller of the store sees for `error`. */
+export function storeError(error: unknown): unknown {
+  switch (classify(error)) {
+    case "connection":
+      return new StoreUnavailableError(error);
+    case "full":
+      return new StoreFullError(error);
+    default:
+      return error;
+  }
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === "23505";
+}

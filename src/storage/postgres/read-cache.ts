@@ -1,0 +1,75 @@
+// A bounded read-through cache for the records every request or attempt reads (webhooks, an
+// account's webhooks, API keys by hash, meta), on a store shared by several replicas.
+//
+// Guarantees:
+// - an entry is served for at most maxAgeMs (READ_CACHE_MS_MAX) after it was read, so another
+//   replica's change is seen within that;
+// - this replica's own writes clear the entries they may change when they commit, before their
+//   promise resolves (read-your-writes here); a load that started before such a clear is not
+//   kept (its result may predate the write);
+// - only records that were found are kept, so lookups of unknown keys cannot fill it; at capacity
+//   it starts over. Values are frozen: no caller can change what another will read.
+
+import type { ApiKeyRecord, WebhookRecord } from "../records";
+import { READ_CACHE_MS_MAX } from "../store";
+
+interface Entry<V> {
+  value: V;
+  until: number;
+}
+
+export class TtlCache<V> {
+  private entries = new Map<string, Entry<V>>();
+  /** Raised by every clear: a load that began under an older generation is not stored. */
+  private generation = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly maxAgeMs: number = READ_CACHE_MS_MAX,
+    private readonly clock: () => number = performance.now.bind(performance),
+  ) {}
+
+  async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const hit = this.entries.get(key);
+    const now = this.clock();
+    if (hit !== undefined && hit.until > now) return hit.value;
+    const generation = this.generation;
+    const value = await load();
+    if (value !== undefined && generation === this.generation) {
+      if (this.entries.size >= this.capacity) this.entries.clear();
+      this.entries.set(key, { value: deepFreeze(value), until: now + this.maxAgeMs });
+    }
+    return value;
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+export interface PgReadCaches {
+  webhooks: TtlCache<WebhookRecord>;
+  /** accountId -> the account's webhooks, in id order. */
+  webhookLists: TtlCache<WebhookRecord[]>;
+  /** key hash -> the unrevoked key. */
+  apiKeys: TtlCache<ApiKeyRecord>;
+  meta: TtlCache<string>;
+}
+
+export function createPgReadCaches(): PgReadCaches {
+  return {
+    webhooks: new TtlCache(10_000),
+    webhookLists: new TtlCache(1_000),
+    apiKeys: new TtlCache(10_000),
+    meta: new TtlCache(100),
+  };
+}

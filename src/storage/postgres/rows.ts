@@ -1,0 +1,171 @@
+// Rows as PostgreSQL returns them, and the records they hold. Text from outside is escaped on the
+// way in and unescaped here (./pg-text.ts); int8 columns arrive as strings.
+
+import type {
+  AccountRecord,
+  ApiKeyRecord,
+  AttemptRecord,
+  DeliveryRecord,
+  DeliveryStatus,
+  ErrorClass,
+  EventRecord,
+  WebhookRecord,
+} from "../records";
+import { fromDb, fromDbOrNull, int8, int8NotNull } from "./pg-text";
+
+type Int8 = string | number;
+
+export interface AccountRow {
+  id: string;
+  name: string;
+  created_at: Int8;
+}
+
+export const accountOf = (r: AccountRow): AccountRecord => ({
+  id: fromDb(r.id),
+  name: fromDb(r.name),
+  created_at: int8NotNull(r.created_at),
+});
+
+export interface ApiKeyRow {
+  id: string;
+  account_id: string;
+  hash: string;
+  prefix: string;
+  created_at: Int8;
+  revoked_at: Int8 | null;
+}
+
+export const apiKeyOf = (r: ApiKeyRow): ApiKeyRecord => ({
+  id: fromDb(r.id),
+  account_id: fromDb(r.account_id),
+  hash: fromDb(r.hash),
+  prefix: fromDb(r.prefix),
+  created_at: int8NotNull(r.created_at),
+  revoked_at: int8(r.revoked_at),
+});
+
+export interface WebhookRow {
+  id: string;
+  account_id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  enabled: boolean;
+  secret: string;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+export const webhookOf = (r: WebhookRow): WebhookRecord => ({
+  id: fromDb(r.id),
+  account_id: fromDb(r.account_id),
+  url: fromDb(r.url),
+  events: r.events.map(fromDb),
+  description: fromDbOrNull(r.description),
+  enabled: r.enabled,
+  secret: fromDb(r.secret),
+  created_at: int8NotNull(r.created_at),
+  updated_at: int8NotNull(r.updated_at),
+});
+
+export interface EventRow {
+  account_id: string;
+  id: string;
+  type: string;
+  created_at: Int8;
+  data: string | null;
+}
+
+export function eventOf(r: EventRow): EventRecord {
+  const event: EventRecord = {
+    id: fromDb(r.id),
+    account_id: fromDb(r.account_id),
+    type: fromDb(r.type),
+    created_at: int8NotNull(r.created_at),
+    data: undefined,
+  };
+  // JSON text of the data as JSON.stringify wrote it; absent when the data was undefined.
+  if (r.data !== null) event.data = JSON.parse(r.data);
+  else delete event.data;
+  return event;
+}
+
+/** The JSON text stored for an event's data (see migration 001). */
+export function dataText(data: unknown): string | null {
+  return JSON.stringify(data) ?? null;
+}
+
+export const DELIVERY_COLUMNS = `id, account_id, event_id, event_type, webhook_id, status, attempts,
+  next_attempt_at, created_at, updated_at, last_attempt_at, last_status_code, last_error`;
+
+export interface DeliveryRow {
+  id: string;
+  account_id: string;
+  event_id: string;
+  event_type: string;
+  webhook_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Int8 | null;
+  created_at: Int8;
+  updated_at: Int8;
+  last_attempt_at: Int8 | null;
+  last_status_code: number | null;
+  last_error: string | null;
+}
+
+export const deliveryOf = (r: DeliveryRow): DeliveryRecord => ({
+  id: fromDb(r.id),
+  account_id: fromDb(r.account_id),
+  event_id: fromDb(r.event_id),
+  event_type: fromDb(r.event_type),
+  webhook_id: fromDb(r.webhook_id),
+  status: r.status as DeliveryStatus,
+  attempts: r.attempts,
+  next_attempt_at: int8(r.next_attempt_at),
+  created_at: int8NotNull(r.created_at),
+  updated_at: int8NotNull(r.updated_at),
+  last_attempt_at: int8(r.last_attempt_at),
+  last_status_code: r.last_status_code,
+  last_error: fromDbOrNull(r.last_error),
+});
+
+export const ATTEMPT_COLUMNS = `id, account_id, webhook_id, delivery_id, event_id, event_type, attempt,
+  started_at, duration_ms, outcome, status_code, error_class, error_message, response_body, test`;
+
+export interface AttemptRow {
+  id: string;
+  account_id: string;
+  webhook_id: string;
+  delivery_id: string | null;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  started_at: Int8;
+  duration_ms: Int8;
+  outcome: string;
+  status_code: number | null;
+  error_class: string | null;
+  error_message: string | null;
+  response_body: string | null;
+  test: boolean;
+}
+
+export const attemptOf = (r: AttemptRow): AttemptRecord => ({
+  id: fromDb(r.id),
+  account_id: fromDb(r.account_id),
+  webhook_id: fromDb(r.webhook_id),
+  delivery_id: fromDbOrNull(r.delivery_id),
+  event_id: fromDb(r.event_id),
+  event_type: fromDb(r.event_type),
+  attempt: r.attempt,
+  started_at: int8NotNull(r.started_at),
+  duration_ms: int8NotNull(r.duration_ms),
+  outcome: r.outcome as AttemptRecord["outcome"],
+  status_code: r.status_code,
+  error_class: r.error_class as ErrorClass | null,
+  error_message: fromDbOrNull(r.error_message),
+  response_body: fromDbOrNull(r.response_body),
+  test: r.test,
+});

@@ -1,0 +1,136 @@
+// Webhooks. Invariant kept with the publish and delivery statements: a delivery is pending only
+// while its webhook exists and is enabled; delete and disable cancel the backlog in the same
+// transaction (./cancellation.ts). Reads by id and per account go through the read caches: another
+// replica's change is seen within READ_CACHE_MS_MAX, this replica's own at once.
+
+import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
+import type { WebhookRecord } from "../records";
+import type { WebhookRepository } from "../store";
+import { cancelPendingOf } from "./cancellation";
+import type { PgContext } from "./pg-context";
+import { toDb, toDbOrNull } from "./pg-text";
+import { type WebhookRow, webhookOf } from "./rows";
+
+const webhookParams = (w: WebhookRecord) => [
+  toDb(w.id),
+  toDb(w.account_id),
+  toDb(w.url),
+  w.events.map(toDb),
+  toDbOrNull(w.description),
+  w.enabled,
+  toDb(w.secret),
+  w.created_at,
+  w.updated_at,
+];
+
+export function webhooksRepository(ctx: PgContext): WebhookRepository {
+  const { client, s, caches } = ctx;
+  const changed = () => {
+    caches.webhooks.clear();
+    caches.webhookLists.clear();
+  };
+  const byId = (id: string) =>
+    caches.webhooks.get(id, async () => {
+      const [row] = await client.run<WebhookRow>(`SELECT * FROM ${s}.webhooks WHERE id = $1`, [toDb(id)]);
+      return row && webhookOf(row);
+    });
+  const ofAccount = async (accountId: string) =>
+    (await caches.webhookLists.get(accountId, async () => {
+      const rows = await client.run<WebhookRow>(
+        `SELECT * FROM ${s}.webhooks WHERE account_id = $1 ORDER BY id`,
+        [toDb(accountId)],
+      );
+      return rows.map(webhookOf);
+    })) ?? [];
+
+  return {
+    async create(webhook, perAccountMax) {
+      try {
+        return await client.transaction(async (tx) => {
+          // The account row's lock serializes creates in one account; the count that follows is a
+          // statement of its own, so its snapshot sees every create committed before the lock.
+          const [acct] = await tx.run(`SELECT id FROM ${s}.accounts WHERE id = $1 FOR UPDATE`, [
+            toDb(webhook.account_id),
+          ]);
+          if (!acct) throw new Error(`account ${webhook.account_id} does not exist`);
+          if (perAccountMax !== undefined) {
+            const [row] = await tx.run<{ n: string }>(
+              `SELECT count(*) AS n FROM (SELECT 1 FROM ${s}.webhooks WHERE account_id = $1 LIMIT $2) x`,
+              [toDb(webhook.account_id), perAccountMax],
+            );
+            if (Number(row?.n ?? 0) >= perAccountMax) return false;
+          }
+          await tx.run(
+            `INSERT INTO ${s}.webhooks (id, account_id, url, events, description, enabled, secret, created_at,
+               updated_at) VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9)`,
+            webhookParams(webhook),
+          );
+          return true;
+        });
+      } finally {
+        changed();
+      }
+    },
+
+    async get(accountId, id) {
+      const webhook = await byId(id);
+      return webhook?.account_id === accountId ? webhook : undefined;
+    },
+
+    getById: byId,
+
+    async list(accountId, page) {
+      const limit = pageLimit(page.limit);
+      const after = page.cursor
+        ? (decodeCursor(page.cursor, "wh", [accountId], ["string"])[0] as string)
+        : null;
+      const rows = await client.run<WebhookRow>(
+        after === null
+          ? `SELECT * FROM ${s}.webhooks WHERE account_id = $1 ORDER BY id DESC LIMIT $2`
+          : `SELECT * FROM ${s}.webhooks WHERE account_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2`,
+        after === null ? [toDb(accountId), limit + 1] : [toDb(accountId), limit + 1, toDb(after)],
+      );
+      return pageOf(rows.map(webhookOf), limit, (last) => encodeCursor("wh", [accountId], [last.id]));
+    },
+
+    async subscribers(accountId, type) {
+      return (await ofAccount(accountId)).filter(
+        (webhook) => webhook.enabled && (webhook.events.includes(type) || webhook.events.includes("*")),
+      );
+    },
+
+    async update(webhook) {
+      try {
+        return await client.transaction(async (tx) => {
+          const [row] = await tx.run<{ enabled: boolean }>(
+            `UPDATE ${s}.webhooks SET url = $3, events = $4::text[], description = $5, enabled = $6,
+               secret = $7, created_at = $8, updated_at = $9
+             WHERE id = $1 AND account_id = $2 RETURNING enabled`,
+            webhookParams(webhook),
+          );
+          if (!row) return false;
+          if (!row.enabled) await cancelPendingOf(tx, ctx, [toDb(webhook.id)], webhook.updated_at);
+          return true;
+        });
+      } finally {
+        changed();
+      }
+    },
+
+    async delete(accountId, id) {
+      try {
+        return await client.transaction(async (tx) => {
+          const gone = await tx.run(
+            `DELETE FROM ${s}.webhooks WHERE id = $1 AND account_id = $2 RETURNING id`,
+            [toDb(id), toDb(accountId)],
+          );
+          if (gone.length === 0) return false;
+          await cancelPendingOf(tx, ctx, [toDb(id)]);
+          return true;
+        });
+      } finally {
+        changed();
+      }
+    },
+  };
+}
