@@ -151,7 +151,7 @@ async function openStore(config: Config, logger: Logger, now: () => number): Pro
     store =
       config.databaseUrl === undefined
         ? await openLmdb(config, logger, now)
-        : await openPostgres(config, logger, now);
+        : await openPostgres(config, logger);
     if (config.allowPrivateTargets) {
       logger.warn("private targets allowed: webhooks may reach loopback, private and link-local addresses", {
         option: "INBOX_ALLOW_PRIVATE_TARGETS",
@@ -172,8 +172,12 @@ function openLmdb(config: Config, logger: Logger, now: () => number): Promise<St
   return openLmdbStore({ dataDir: config.dataDir, logger, now });
 }
 
-/** The shared store: the schema is created or migrated on open (one replica migrates). */
-function openPostgres(config: Config, logger: Logger, now: () => number): Promise<Store> {
+/**
+ * The shared store: the schema is created or migrated on open (one replica migrates). Its clock for
+ * leases stays the database server's (its default): one clock for every replica, whose own clocks
+ * may drift apart.
+ */
+function openPostgres(config: Config, logger: Logger): Promise<Store> {
   const url = config.databaseUrl as string;
   logger.info("opening the PostgreSQL store", {
     database: redactDatabaseUrl(url),
@@ -183,7 +187,6 @@ function openPostgres(config: Config, logger: Logger, now: () => number): Promis
     url,
     poolMax: config.databasePoolMax,
     logger,
-    now,
     replicaId: config.replicaId,
   });
 }
