@@ -68,13 +68,13 @@ describe("lmdb store: single writer", () => {
       error: "StoreLockedError",
       pid: process.pid,
     });
-    expect(store.meta.get("opened_by")).toBe("first"); // the store is still ours and intact
+    expect(await store.meta.get("opened_by")).toBe("first"); // the store is still ours and intact
 
     await store.close();
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
     expect(await openInOtherProcess(dataDir)).toEqual({ ok: true });
     const again = await openLmdbStore({ dataDir, logger: silentLogger });
-    expect(again.meta.get("opened_by")).not.toBe("first");
+    expect(await again.meta.get("opened_by")).not.toBe("first");
     await again.close();
   });
 
@@ -103,7 +103,7 @@ describe("lmdb store: single writer", () => {
     expect(readFileSync(join(dataDir, LOCK_FILE), "utf8").trim()).toBe(String(child.pid));
 
     const store = await openLmdbStore({ dataDir, logger: silentLogger });
-    for (let i = 0; i < 200; i++) expect(store.meta.get(`k${i}`)).toBe(String(i));
+    for (let i = 0; i < 200; i++) expect(await store.meta.get(`k${i}`)).toBe(String(i));
     await store.close();
   });
 
@@ -143,10 +143,10 @@ describe("lmdb store: schema version", () => {
   test("a fresh store records the current version, and a reopen keeps it", async () => {
     const dataDir = tempDir();
     const store = await openLmdbStore({ dataDir, logger: silentLogger });
-    expect(store.meta.get("schema_version")).toBe(String(CURRENT_SCHEMA_VERSION));
+    expect(await store.meta.get("schema_version")).toBe(String(CURRENT_SCHEMA_VERSION));
     await store.close();
     const again = await openLmdbStore({ dataDir, logger: silentLogger });
-    expect(again.meta.get("schema_version")).toBe(String(CURRENT_SCHEMA_VERSION));
+    expect(await again.meta.get("schema_version")).toBe(String(CURRENT_SCHEMA_VERSION));
     await again.close();
   });
 
@@ -180,8 +180,8 @@ describe("lmdb store: schema version", () => {
     };
     const upgraded = await openLmdbStore({ dataDir, logger: silentLogger, schema });
     expect(ran).toEqual([next, last]);
-    expect(upgraded.meta.get("schema_version")).toBe(String(last));
-    expect(upgraded.meta.get(`migrated_${next}`)).toBe("yes");
+    expect(await upgraded.meta.get("schema_version")).toBe(String(last));
+    expect(await upgraded.meta.get(`migrated_${next}`)).toBe("yes");
     await upgraded.close();
     const again = await openLmdbStore({ dataDir, logger: silentLogger, schema });
     expect(ran).toEqual([next, last]);

@@ -3,16 +3,15 @@
 // 1. publishes 20,000 events with one delivery each from 64 concurrent publishers (each one
 //    awaiting flushed(), as POST /events does), then records 20,000 successful attempts likewise;
 // 2. fills a queue backlog (default 1,000,000 pending deliveries), reopens the store and times
-//    the open, size(), the first scan page and the resident memory.
+//    the open, figures(), the first page of 1,000 leases and the resident memory.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
-import type { DeliveryRecord } from "../../src/storage/records";
-import type { Store } from "../../src/storage/store";
+import type { Lease, Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
-import { attempt, event, item, T0, tenant } from "./fixtures";
+import { attempt, event, FAR, item, refOf, T0, tenant } from "./fixtures";
 
 const mb = (n: number) => `${Math.round(n / 1048576)} MiB`;
 
@@ -28,19 +27,23 @@ async function pool(n: number, concurrency: number, work: (i: number) => Promise
 async function throughput(store: Store) {
   const t = await tenant(store);
   const n = 20_000;
-  const deliveries: DeliveryRecord[] = [];
+  const leases: Lease[] = [];
   let start = performance.now();
   await pool(n, 64, async () => {
-    const subs = store.webhooks.subscribers(t.account.id, "message.delivered");
+    const subs = await store.webhooks.subscribers(t.account.id, "message.delivered");
     const ev = event(t.account.id, { created_at: Date.now() });
-    const [result] = await store.events.publish([
-      item(
-        ev,
-        subs.map((w) => w.id),
-      ),
-    ]);
+    // Each publish leases its first attempt, as the delivery engine's publishes do.
+    const [result] = await store.events.publish(
+      [
+        item(
+          ev,
+          subs.map((w) => w.id),
+        ),
+      ],
+      { lease: { owner: "bench", leaseMs: 600_000, max: 1 } },
+    );
     await store.flushed();
-    if (result?.deliveries[0]) deliveries.push(result.deliveries[0]);
+    if (result?.leases[0]) leases.push(result.leases[0]);
   });
   let secs = (performance.now() - start) / 1000;
   console.log(
@@ -48,18 +51,18 @@ async function throughput(store: Store) {
   );
   start = performance.now();
   await pool(n, 64, async (i) => {
-    const d = deliveries[i] as DeliveryRecord;
-    const att = attempt(d, {
+    const lease = leases[i] as Lease;
+    const att = attempt(lease.delivery, {
       outcome: "succeeded",
       status_code: 200,
       error_class: null,
       error_message: null,
     });
-    await store.deliveries.recordAttempt(att, { status: "succeeded" });
+    await store.deliveries.recordAttempt(att, { status: "succeeded" }, refOf(lease));
   });
   secs = (performance.now() - start) / 1000;
   console.log(
-    `recordAttempt: ${n} in ${secs.toFixed(2)} s = ${Math.round(n / secs)}/s; pending now ${store.deliveries.countPending()}`,
+    `recordAttempt: ${n} in ${secs.toFixed(2)} s = ${Math.round(n / secs)}/s; pending now ${store.figures().pendingDeliveries}`,
   );
 }
 
@@ -82,12 +85,12 @@ async function backlog(dataDir: string, total: number) {
   store = await openLmdbStore({ dataDir, logger: silentLogger });
   const openMs = performance.now() - start;
   start = performance.now();
-  const size = store.queue.size();
-  const page = store.queue.scan(Number.MAX_SAFE_INTEGER, 1000);
+  const size = store.figures().pendingDeliveries;
+  const page = await store.work.lease({ owner: "bench", until: FAR, limit: 1000, leaseMs: 600_000 });
   const readMs = performance.now() - start;
   console.log(
-    `reopen with ${size} queued: open ${openMs.toFixed(1)} ms, size()+first 1000 scan ${readMs.toFixed(1)} ms, ` +
-      `first due ${page[0]?.due}, rss ${mb(rssBefore)} -> ${mb(process.memoryUsage().rss)}, on disk ${mb(store.sizeBytes())}`,
+    `reopen with ${size} queued: open ${openMs.toFixed(1)} ms, figures()+first 1000 leased ${readMs.toFixed(1)} ms, ` +
+      `first due ${page[0]?.delivery.next_attempt_at}, rss ${mb(rssBefore)} -> ${mb(process.memoryUsage().rss)}, on disk ${mb(store.figures().sizeBytes)}`,
   );
   await store.close();
 }

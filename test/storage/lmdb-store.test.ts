@@ -10,7 +10,7 @@ import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
 import { runStoreConformance } from "./conformance";
-import { attempt, event, item, publishOne, T0, tenant, webhook } from "./fixtures";
+import { attempt, event, FAR, item, leaseOf, publishOne, refOf, T0, tenant, webhook } from "./fixtures";
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "inbox-store-"));
@@ -129,6 +129,48 @@ describe("lmdb store: beyond the contract", () => {
     expect(await store.events.get(t.account.id, good.id)).toEqual(good);
     expect(await store.events.get(t.account.id, first.id)).toBeUndefined();
     expect(store.figures().pendingDeliveries).toBe(1);
+  });
+
+  test("a publish that fails in a shared commit leases nothing; the others' leases hold", async () => {
+    const t = await tenant(store);
+    const good = event(t.account.id);
+    const huge = event(t.account.id, { id: "é".repeat(1500) });
+    const lease = { owner: "replica-a", leaseMs: 60_000, max: 10 };
+    const [ok, failed] = await Promise.allSettled([
+      store.events.publish([item(good, [t.webhook.id])], { lease }),
+      store.events.publish([item(event(t.account.id), [t.webhook.id]), item(huge, [t.webhook.id])], {
+        lease,
+      }),
+    ]);
+    if (ok.status !== "fulfilled") throw new Error("the good publish failed");
+    expect(failed.status).toBe("rejected");
+    const [held] = ok.value[0]?.leases ?? [];
+    if (!held) throw new Error("the good publish leased nothing");
+    expect(held.delivery.event_id).toBe(good.id);
+    // Replayed alone after the rollback, the good publish's lease is the one that counts.
+    expect(await store.work.lease({ owner: "replica-b", until: FAR, limit: 10, leaseMs: 1_000 })).toEqual([]);
+    const result = await store.deliveries.recordAttempt(
+      attempt(held.delivery),
+      { status: "succeeded" },
+      refOf(held),
+    );
+    expect(result.kind).toBe("recorded");
+  });
+
+  test("no lease survives a restart: what was leased is leasable at once, its old token is fenced", async () => {
+    const t = await tenant(store);
+    const { delivery } = await publishOne(store, t);
+    const before = await leaseOf(store, delivery.id);
+    await store.close();
+    store = await openLmdbStore({ dataDir, logger: silentLogger });
+    const after = await leaseOf(store, delivery.id, "replica-b");
+    expect(after.token).not.toBe(before.token);
+    const late = await store.deliveries.recordAttempt(
+      attempt(delivery),
+      { status: "succeeded" },
+      refOf(before),
+    );
+    expect(late).toEqual({ kind: "fenced" });
   });
 
   test("deliveries to a webhook deleted or disabled before the publish commits are stored cancelled", async () => {

@@ -11,7 +11,7 @@ import { DATA_FILE } from "../../src/storage/lmdb/lmdb-databases";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { AttemptRecord } from "../../src/storage/records";
 import { silentLogger } from "../support/silent-logger";
-import { account, apiKey, attempt, delivery, event, T0, webhook } from "./fixtures";
+import { account, apiKey, attempt, delivery, dueEntries, event, record, T0, webhook } from "./fixtures";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -80,28 +80,28 @@ test("a version 1 store is migrated to version 2 on open, losing nothing", async
 
   const store = await openLmdbStore({ dataDir, logger: silentLogger });
   try {
-    expect(store.meta.get("schema_version")).toBe("2");
-    expect(store.events.get(acct.id, done.id)).toEqual(done);
-    expect(store.events.list(acct.id, { limit: 10 }).data).toEqual([waiting, done]);
-    expect(store.deliveries.listForEvent(acct.id, done.id)).toEqual([doneDelivery]);
-    expect(store.deliveries.get(acct.id, waitingDelivery.id)).toEqual(waitingDelivery);
-    expect(store.attempts.listForDelivery(doneDelivery.id)).toEqual(tries.slice(0, 2));
-    expect(store.attempts.listForWebhook(acct.id, wh.id, {}, { limit: 10 }).data).toEqual(
+    expect(await store.meta.get("schema_version")).toBe("2");
+    expect(await store.events.get(acct.id, done.id)).toEqual(done);
+    expect((await store.events.list(acct.id, { limit: 10 })).data).toEqual([waiting, done]);
+    expect(await store.deliveries.listForEvent(acct.id, done.id)).toEqual([doneDelivery]);
+    expect(await store.deliveries.get(acct.id, waitingDelivery.id)).toEqual(waitingDelivery);
+    expect(await store.attempts.listForDelivery(doneDelivery.id)).toEqual(tries.slice(0, 2));
+    expect((await store.attempts.listForWebhook(acct.id, wh.id, {}, { limit: 10 })).data).toEqual(
       [...tries].reverse(),
     );
     expect(
-      store.attempts.listForWebhook(acct.id, wh.id, { outcome: "succeeded" }, { limit: 10 }).data,
+      (await store.attempts.listForWebhook(acct.id, wh.id, { outcome: "succeeded" }, { limit: 10 })).data,
     ).toEqual(tries.slice(1, 2));
-    expect(store.queue.scan(T0 + 60_001, 10)).toEqual([
+    expect(await dueEntries(store, T0 + 60_001)).toEqual([
       { delivery_id: waitingDelivery.id, due: T0 + 60_000 },
     ]);
-    expect(store.deliveries.countPending()).toBe(1);
-    expect(store.apiKeys.findActiveByHash(key.hash)).toEqual(key);
+    expect(store.figures().pendingDeliveries).toBe(1);
+    expect(await store.apiKeys.findActiveByHash(key.hash)).toEqual(key);
 
     // The links work on: a new attempt joins the delivery's list, and retention finds what is old.
     const next = attempt(waitingDelivery, { attempt: 2, started_at: T0 + 61_000, outcome: "succeeded" });
-    await store.deliveries.recordAttempt(next, { status: "succeeded" });
-    expect(store.attempts.listForDelivery(waitingDelivery.id).map((a) => a.id)).toEqual([
+    expect(await record(store, next, { status: "succeeded" })).toMatchObject({ kind: "recorded" });
+    expect((await store.attempts.listForDelivery(waitingDelivery.id)).map((a) => a.id)).toEqual([
       tries[2]?.id as string,
       next.id,
     ]);

@@ -68,13 +68,13 @@ describe("the space monitor", () => {
     let now = 1_000;
     const monitor = new SpaceMonitor({ dataDir: "/data", logger, freeBytes: () => free, now: () => now });
     expect(monitor.guard(() => 1)).toBe(1);
-    expect(monitor.state()).toEqual({ full: false, fullSince: undefined, refusedWrites: 0 });
+    expect(monitor.health()).toEqual({ writable: true, reason: null, since: undefined, refusedWrites: 0 });
 
     free = RESERVE_BYTES - 1;
     let ran = 0;
     for (let i = 0; i < 5; i++) refusedBy(monitor, () => ran++);
     expect(ran).toBe(0);
-    expect(monitor.state()).toEqual({ full: true, fullSince: 1_000, refusedWrites: 5 });
+    expect(monitor.health()).toEqual({ writable: false, reason: "full", since: 1_000, refusedWrites: 5 });
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       ["warn", "storage full: writes are refused until space is freed"],
     ]);
@@ -87,7 +87,7 @@ describe("the space monitor", () => {
 
     free = RESUME_BYTES;
     expect(monitor.guard(() => "ok")).toBe("ok");
-    expect(monitor.state()).toEqual({ full: false, fullSince: 1_000, refusedWrites: 6 });
+    expect(monitor.health()).toEqual({ writable: true, reason: null, since: undefined, refusedWrites: 6 });
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       ["warn", "storage full: writes are refused until space is freed"],
       ["warn", "storage writable again"],
@@ -109,13 +109,13 @@ describe("the space monitor", () => {
       throw enospc();
     });
     expect(error.cause).toBeInstanceOf(Error);
-    expect(monitor.state().full).toBe(true);
+    expect(monitor.health().writable).toBe(false);
     // Free space reads as plenty, yet the write failed for space: the next writes are refused
     // without being tried (no flapping), until one trial write a probe interval later succeeds.
     refusedBy(monitor, () => 2);
     now += 5_000;
     expect(monitor.guard(() => 2)).toBe(2);
-    expect(monitor.state().full).toBe(false);
+    expect(monitor.health().writable).toBe(true);
 
     free = MiB; // below the reserve only after the check: the disk filled during the commit
     const short = Object.assign(new Error("Input/output error"), { code: 5 });
@@ -150,13 +150,13 @@ describe("the space monitor", () => {
     };
     for (let i = 0; i < 100; i++) refusedBy(monitor, quotaFull);
     expect(tried).toBe(1);
-    expect(monitor.state().full).toBe(true);
+    expect(monitor.health().writable).toBe(false);
     now += 5_000; // one trial a probe interval: still failing, still full, nothing logged
     refusedBy(monitor, quotaFull);
     expect(tried).toBe(2);
     now += 5_000; // the quota was raised: the trial succeeds and the state ends
     expect(monitor.guard(() => "ok")).toBe("ok");
-    expect(monitor.state()).toMatchObject({ full: false, refusedWrites: 101 });
+    expect(monitor.health()).toMatchObject({ writable: true, refusedWrites: 101 });
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       ["warn", "storage full: writes are refused until space is freed"],
       ["warn", "storage writable again"],
@@ -183,7 +183,7 @@ describe("the space monitor", () => {
         throw io;
       }),
     ).toThrow(io);
-    expect(monitor.state().refusedWrites).toBe(0);
+    expect(monitor.health().refusedWrites).toBe(0);
   });
 
   test("while full and idle, the state returns to ok by itself once space is freed", async () => {
@@ -196,10 +196,10 @@ describe("the space monitor", () => {
     });
     refusedBy(monitor, () => undefined);
     await Bun.sleep(50);
-    expect(monitor.state().full).toBe(true);
+    expect(monitor.health().writable).toBe(false);
     free = RESUME_BYTES;
-    for (let i = 0; i < 100 && monitor.state().full; i++) await Bun.sleep(10);
-    expect(monitor.state().full).toBe(false);
+    for (let i = 0; i < 100 && !monitor.health().writable; i++) await Bun.sleep(10);
+    expect(monitor.health().writable).toBe(true);
     monitor.close();
   });
 });
@@ -238,22 +238,22 @@ describe.skipIf(smallDiskUnavailable !== undefined)(
       }
       expect(refused.length).toBe(20);
       expect(accepted.length).toBeGreaterThan(0);
-      expect(store.space().full).toBe(true);
-      expect(store.space().refusedWrites).toBeGreaterThanOrEqual(20);
-      for (const id of refused) expect(store.events.get(t.account.id, id)).toBeUndefined();
+      expect(store.health()).toMatchObject({ writable: false, reason: "full" });
+      expect(store.health().refusedWrites).toBeGreaterThanOrEqual(20);
+      for (const id of refused) expect(await store.events.get(t.account.id, id)).toBeUndefined();
       expect(lines.filter((l) => l.msg.startsWith("storage full"))).toHaveLength(1);
 
       disk.free();
       const after = event(t.account.id);
       await store.events.publish([item(after, [t.webhook.id])]);
       accepted.push(after.id);
-      expect(store.space().full).toBe(false);
+      expect(store.health()).toMatchObject({ writable: true, reason: null });
       expect(lines.filter((l) => l.msg === "storage writable again")).toHaveLength(1);
 
       await store.close();
       store = await openLmdbStore({ dataDir, logger: silentLogger });
-      for (const id of accepted) expect(store.events.get(t.account.id, id)?.id).toBe(id);
-      expect(store.deliveries.countPending()).toBe(accepted.length);
+      for (const id of accepted) expect((await store.events.get(t.account.id, id))?.id).toBe(id);
+      expect(store.figures().pendingDeliveries).toBe(accepted.length);
     });
   },
 );

@@ -78,11 +78,11 @@ describe("the initialised marker", () => {
     const store = await openLmdbStore({ dataDir, logger: silentLogger });
     const marker = readMarker(dataDir);
     expect(marker?.store_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(store.meta.get(STORE_ID_META)).toBe(marker?.store_id as string);
+    expect(await store.meta.get(STORE_ID_META)).toBe(marker?.store_id as string);
     await store.close();
     // Reopening keeps both.
     const again = await openLmdbStore({ dataDir, logger: silentLogger });
-    expect(again.meta.get(STORE_ID_META)).toBe(marker?.store_id as string);
+    expect(await again.meta.get(STORE_ID_META)).toBe(marker?.store_id as string);
     await again.close();
     expect(readMarker(dataDir)).toEqual(marker);
   });
@@ -91,8 +91,8 @@ describe("the initialised marker", () => {
     const { dataDir } = await populatedStore(3);
     rmSync(join(dataDir, MARKER_FILE));
     const store = await openLmdbStore({ dataDir, logger: silentLogger });
-    expect(store.accounts.count()).toBe(1);
-    const id = store.meta.get(STORE_ID_META);
+    expect((await store.accounts.list({ limit: 10 })).data).toHaveLength(1);
+    const id = await store.meta.get(STORE_ID_META);
     await store.close();
     expect(readMarker(dataDir)?.store_id).toBe(id as string);
   });
@@ -230,8 +230,8 @@ describe("checks that must not refuse a healthy store", () => {
   test("a healthy store reopens with everything in it", async () => {
     const { dataDir } = await populatedStore(50);
     const store = await openLmdbStore({ dataDir, logger: silentLogger });
-    expect(store.accounts.count()).toBe(1);
-    expect(store.deliveries.countPending()).toBe(50);
+    expect((await store.accounts.list({ limit: 10 })).data).toHaveLength(1);
+    expect(store.figures().pendingDeliveries).toBe(50);
     await store.close();
   });
 });

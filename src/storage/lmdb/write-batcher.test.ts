@@ -65,27 +65,28 @@ describe("WriteBatcher", () => {
     const seen: unknown[] = [];
     const done = writer.run(
       () => db.putSync("x", 1),
-      () => seen.push(["after", db.get("x")]),
+      (committed) => seen.push(["after", committed, db.get("x")]),
     );
     await done.then(() => seen.push("resolved"));
-    expect(seen).toEqual([["after", 1], "resolved"]);
+    expect(seen).toEqual([["after", true, 1], "resolved"]);
 
-    // A batch that rolls back: the good job's hook runs for the rollback and again after its replay.
+    // A batch that rolls back: every hook hears of the rollback, then the good job's hook hears of
+    // its replay's commit and the bad job's of its own rollback.
     const hooks: string[] = [];
     const outcomes = await Promise.allSettled([
       writer.run(
         () => db.putSync("y", 1),
-        () => hooks.push("good"),
+        (committed) => hooks.push(`good ${committed}`),
       ),
       writer.run(
         () => {
           throw new Error("boom");
         },
-        () => hooks.push("bad"),
+        (committed) => hooks.push(`bad ${committed}`),
       ),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected"]);
-    expect(hooks).toEqual(["good", "bad", "good"]);
+    expect(hooks).toEqual(["good false", "bad false", "good true", "bad false"]);
   });
 
   test("close commits what is queued and refuses new jobs", async () => {

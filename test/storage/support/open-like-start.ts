@@ -13,7 +13,7 @@ import { silentLogger } from "../../support/silent-logger";
 const dataDir = process.argv[2] as string;
 try {
   const store = await openLmdbStore({ dataDir, logger: silentLogger });
-  for (const _ of blockedWebhooks(store, false)) {
+  for await (const _ of blockedWebhooks(store, false)) {
     // Read them all, as the start does.
   }
   await store.close();
