@@ -2,8 +2,12 @@
 // file's database (scripts/lib/test-database.ts), dropped after it.
 
 import { afterAll, beforeAll } from "bun:test";
-import { testDatabase, type TestDatabase } from "../../scripts/lib/test-database";
-import { dropPostgresSchema, openPostgresStore, refreshPostgresFigures } from "../../src/storage/postgres/pg-store";
+import { type TestDatabase, testDatabase } from "../../scripts/lib/test-database";
+import {
+  dropPostgresSchema,
+  openPostgresStore,
+  refreshPostgresFigures,
+} from "../../src/storage/postgres/pg-store";
 import { silentLogger } from "../support/silent-logger";
 import { runStoreConformance } from "./conformance";
 
@@ -18,7 +22,14 @@ let serial = 0;
 runStoreConformance("postgres", async (clock) => {
   const schema = `conf_${process.pid}_${++serial}`;
   const open = () =>
-    openPostgresStore({ url: db.url, schema, poolMax: 4, logger: silentLogger, now: clock.now, replicaId: "test" });
+    openPostgresStore({
+      url: db.url,
+      schema,
+      poolMax: 4,
+      logger: silentLogger,
+      now: clock.now,
+      replicaId: "test",
+    });
   let store = await open();
   return {
     store,

@@ -60,7 +60,7 @@ function recordParams(inputs: RecordInput[]): unknown[][] {
       toDbOrNull(a.response_body),
       a.test,
     ];
-    values.forEach((value, i) => columns[i]?.push(value));
+    for (const [i, value] of values.entries()) columns[i]?.push(value);
   }
   return columns;
 }

@@ -66,6 +66,37 @@ function createdResult(item: PublishItem, stored: Map<string, StoredDelivery>): 
   return { event: item.event, created: true, deliveries, leases };
 }
 
+/** Each item's first occurrence in the batch by (account, event id): repeats are answered from it. */
+function firstOccurrences(items: PublishItem[]): Map<PublishItem, PublishItem> {
+  const byKey = new Map<string, PublishItem>();
+  const out = new Map<PublishItem, PublishItem>();
+  for (const it of items) {
+    const key = eventKey(it.event.account_id, it.event.id);
+    const first = byKey.get(key) ?? it;
+    byKey.set(key, first);
+    out.set(it, first);
+  }
+  return out;
+}
+
+function readPublishRows(rows: PublishRow[]) {
+  const created = new Set<string>();
+  const stored = new Map<string, StoredDelivery>();
+  for (const r of rows) {
+    if (r.kind === "e") created.add(eventKey(r.a, r.b));
+    else stored.set(r.a, { status: r.b, token: Number(r.token), ends: Number(r.ends), now: Number(r.now) });
+  }
+  return { created, stored };
+}
+
+/** An id that was not created and cannot be read back (retention removed it meanwhile). */
+const notStored = (it: PublishItem): PublishResult => ({
+  event: it.event,
+  created: false,
+  deliveries: [],
+  leases: [],
+});
+
 export function eventsRepository(ctx: PgContext): EventRepository {
   const { client, s } = ctx;
   const statement = publishStatement(s);
@@ -100,12 +131,8 @@ export function eventsRepository(ctx: PgContext): EventRepository {
 
   async function publish(items: PublishItem[], options?: PublishOptions): Promise<PublishResult[]> {
     if (items.length === 0) return [];
-    const firstOf = new Map<string, PublishItem>();
-    for (const it of items) {
-      const key = eventKey(it.event.account_id, it.event.id);
-      if (!firstOf.has(key)) firstOf.set(key, it);
-    }
-    const unique = [...firstOf.values()];
+    const firstOf = firstOccurrences(items);
+    const unique = [...new Set(firstOf.values())];
     const lease = options?.lease;
     const rows = await client.run<PublishRow>(statement, [
       ctx.clock(),
@@ -114,26 +141,20 @@ export function eventsRepository(ctx: PgContext): EventRepository {
       lease?.owner ?? null,
       lease?.leaseMs ?? 0,
     ]);
-    const created = new Set<string>();
-    const stored = new Map<string, StoredDelivery>();
-    for (const r of rows) {
-      if (r.kind === "e") created.add(eventKey(r.a, r.b));
-      else stored.set(r.a, { status: r.b, token: Number(r.token), ends: Number(r.ends), now: Number(r.now) });
-    }
+    const { created, stored } = readPublishRows(rows);
     const isCreated = (it: PublishItem) =>
       created.has(eventKey(toDb(it.event.account_id), toDb(it.event.id)));
     const missed = unique.filter((it) => !isCreated(it));
     const existing = missed.length > 0 ? await readExisting(missed) : new Map<string, PublishResult>();
     const results = new Map<PublishItem, PublishResult>();
     for (const it of unique) {
-      const key = eventKey(it.event.account_id, it.event.id);
       const result = isCreated(it)
         ? createdResult(it, stored)
-        : (existing.get(key) ?? { event: it.event, created: false, deliveries: [], leases: [] });
+        : (existing.get(eventKey(it.event.account_id, it.event.id)) ?? notStored(it));
       results.set(it, result);
     }
     return items.map((it) => {
-      const first = firstOf.get(eventKey(it.event.account_id, it.event.id)) as PublishItem;
+      const first = firstOf.get(it) as PublishItem;
       const result = results.get(first) as PublishResult;
       return first === it ? result : { ...result, created: false, leases: [] };
     });

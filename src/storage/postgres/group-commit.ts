@@ -71,7 +71,10 @@ export class GroupCommit<I, R> {
 
   private flush(): void {
     const batch = this.take();
-    if (batch.length === 0) return this.settleIdle();
+    if (batch.length === 0) {
+      this.settleIdle();
+      return;
+    }
     this.inFlight++;
     this.commit(batch)
       .catch(() => undefined)
@@ -86,7 +89,7 @@ export class GroupCommit<I, R> {
   private async commit(batch: Call<I, R>[]): Promise<void> {
     try {
       const results = await this.write(batch.map((c) => c.input));
-      batch.forEach((call, i) => call.resolve(results[i] as R));
+      for (const [i, call] of batch.entries()) call.resolve(results[i] as R);
     } catch (error) {
       if (batch.length === 1 || error instanceof StoreUnavailableError) {
         for (const call of batch) call.reject(error);
