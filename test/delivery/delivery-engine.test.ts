@@ -13,7 +13,8 @@ import {
   createWebhook,
   engineFor,
   openStore,
-  publish,
+  publishLeased,
+  statusOf,
   tempDir,
   testConfig,
   waitUntil,
@@ -48,17 +49,7 @@ function receiver(...args: Parameters<typeof startReceiver>): Receiver {
   return r;
 }
 
-const statusOf = (store: Store, id: string) => store.deliveries.getById(id)?.status;
-
-async function publishAndAnnounce(
-  store: Store,
-  engine: DeliveryEngine,
-  ...args: Parameters<typeof publish> extends [unknown, ...infer R] ? R : never
-) {
-  const out = await publish(store, ...args);
-  engine.enqueue(out.deliveries.map((d) => ({ delivery_id: d.id, due: d.next_attempt_at as number })));
-  return out;
-}
+const publishAndAnnounce = publishLeased;
 
 describe("delivery engine", () => {
   test("delivers the signed envelope once and records the success", async () => {
@@ -70,7 +61,7 @@ describe("delivery engine", () => {
       data: { message_id: "msg_1", to: "+15551234567" },
     });
     const id = deliveries[0]?.id as string;
-    await waitUntil("success", () => statusOf(store, id) === "succeeded");
+    await waitUntil("success", async () => (await statusOf(store, id)) === "succeeded");
     const [req] = r.requests;
     if (!req) throw new Error("no request");
     expect(req.body).toBe(
@@ -90,7 +81,7 @@ describe("delivery engine", () => {
     expect(req.headers.get("x-inbox-delivery-id")).toBe(id);
     expect(req.headers.get("x-inbox-attempt")).toBe("1");
     expect(req.headers.get("user-agent")).toBe("InboxWebhooks/0.0.0-test");
-    const attempts = store.deliveries.getById(id) && store.attempts.listForDelivery(id);
+    const attempts = await store.attempts.listForDelivery(id);
     expect(attempts).toHaveLength(1);
     expect(attempts?.[0]).toMatchObject({
       attempt: 1,
@@ -113,19 +104,19 @@ describe("delivery engine", () => {
     engine.start();
     const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
-    await waitUntil("success", () => statusOf(store, id) === "succeeded");
+    await waitUntil("success", async () => (await statusOf(store, id)) === "succeeded");
     const times = r.requests.map((q) => q.at);
     expect(times).toHaveLength(3);
     expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(45);
     expect((times[2] as number) - (times[1] as number)).toBeGreaterThanOrEqual(95);
     expect(r.requests.map((q) => q.headers.get("x-inbox-attempt"))).toEqual(["1", "2", "3"]);
-    const attempts = store.attempts.listForDelivery(id).sort((a, b) => a.attempt - b.attempt);
+    const attempts = (await store.attempts.listForDelivery(id)).sort((a, b) => a.attempt - b.attempt);
     expect(attempts.map((a) => [a.attempt, a.outcome, a.status_code, a.error_class])).toEqual([
       [1, "failed", 500, "http_status"],
       [2, "failed", 500, "http_status"],
       [3, "succeeded", 200, null],
     ]);
-    expect(store.deliveries.getById(id)).toMatchObject({ attempts: 3, status: "succeeded" });
+    expect(await store.deliveries.getById(id)).toMatchObject({ attempts: 3, status: "succeeded" });
     expect(metrics.attempts.get({ outcome: "failed", error_class: "http_status" })).toBe(2);
   });
 
@@ -136,15 +127,15 @@ describe("delivery engine", () => {
     engine.start();
     const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
-    await waitUntil("failure", () => statusOf(store, id) === "failed");
+    await waitUntil("failure", async () => (await statusOf(store, id)) === "failed");
     await Bun.sleep(400);
     expect(r.requests).toHaveLength(3);
-    expect(store.deliveries.getById(id)).toMatchObject({
+    expect(await store.deliveries.getById(id)).toMatchObject({
       attempts: 3,
       status: "failed",
       next_attempt_at: null,
     });
-    expect(store.queue.size()).toBe(0);
+    expect(store.figures().pendingDeliveries).toBe(0);
     expect(metrics.deliveriesFailed.get()).toBe(1);
   });
 
@@ -159,8 +150,8 @@ describe("delivery engine", () => {
     engine.start();
     const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
-    await waitUntil("failure", () => statusOf(store, id) === "failed");
-    expect(store.attempts.listForDelivery(id)[0]).toMatchObject({
+    await waitUntil("failure", async () => (await statusOf(store, id)) === "failed");
+    expect((await store.attempts.listForDelivery(id))[0]).toMatchObject({
       error_class: "redirect",
       status_code: 302,
     });
@@ -176,13 +167,13 @@ describe("delivery engine", () => {
     engine.start();
     const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
-    await waitUntil("first attempt", () => store.deliveries.getById(id)?.attempts === 1);
-    const after = store.deliveries.getById(id);
+    await waitUntil("first attempt", async () => (await store.deliveries.getById(id))?.attempts === 1);
+    const after = await store.deliveries.getById(id);
     expect(after?.status).toBe("pending");
     expect((after?.next_attempt_at as number) - (after?.last_attempt_at as number)).toBeGreaterThanOrEqual(
       990,
     );
-    await waitUntil("success", () => statusOf(store, id) === "succeeded", 5_000);
+    await waitUntil("success", async () => (await statusOf(store, id)) === "succeeded", 5_000);
     expect((r.requests[1]?.at as number) - (r.requests[0]?.at as number)).toBeGreaterThanOrEqual(950);
   });
 
@@ -204,13 +195,15 @@ describe("delivery engine", () => {
       ids.push([errorClass, deliveries[0]?.id as string]);
     }
     for (const [errorClass, id] of ids) {
-      await waitUntil(`${errorClass} failure`, () => statusOf(store, id) === "failed");
-      expect(store.attempts.listForDelivery(id)[0]).toMatchObject({
+      await waitUntil(`${errorClass} failure`, async () => (await statusOf(store, id)) === "failed");
+      expect((await store.attempts.listForDelivery(id))[0]).toMatchObject({
         error_class: errorClass,
         status_code: null,
       });
     }
-    expect(store.attempts.listForDelivery(ids[0]?.[1] as string)[0]?.duration_ms).toBeGreaterThanOrEqual(290);
+    expect(
+      (await store.attempts.listForDelivery(ids[0]?.[1] as string))[0]?.duration_ms,
+    ).toBeGreaterThanOrEqual(290);
   });
 
   test("Retry-After is honoured only up to the configured cap", async () => {
@@ -222,7 +215,7 @@ describe("delivery engine", () => {
     engine.start();
     const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
-    await waitUntil("success", () => statusOf(store, id) === "succeeded", 3_000);
+    await waitUntil("success", async () => (await statusOf(store, id)) === "succeeded", 3_000);
     const gap = (r.requests[1]?.at as number) - (r.requests[0]?.at as number);
     expect(gap).toBeGreaterThanOrEqual(280);
   });
@@ -237,19 +230,20 @@ describe("delivery engine", () => {
     const second = (await publishAndAnnounce(store, engine, account, [webhook])).deliveries[0]?.id as string;
     await waitUntil(
       "failures",
-      () => statusOf(store, first) === "failed" && statusOf(store, second) === "failed",
+      async () => (await statusOf(store, first)) === "failed" && (await statusOf(store, second)) === "failed",
     );
     healthy = true;
-    // Announced, as the API does after rescheduling.
+    // Told, as the API does after rescheduling.
     const again = await store.deliveries.reschedule(account, first, Date.now());
-    engine.enqueue([{ delivery_id: first, due: again?.next_attempt_at as number }]);
-    // Not announced: the scheduler's re-read of the queue finds it.
+    engine.retried(first, again?.next_attempt_at as number);
+    // Not told: the scheduler's re-read of the store finds it.
     await store.deliveries.reschedule(account, second, Date.now());
     await waitUntil(
       "redeliveries",
-      () => statusOf(store, first) === "succeeded" && statusOf(store, second) === "succeeded",
+      async () =>
+        (await statusOf(store, first)) === "succeeded" && (await statusOf(store, second)) === "succeeded",
     );
-    expect(store.deliveries.getById(first)).toMatchObject({ attempts: 2 });
+    expect(await store.deliveries.getById(first)).toMatchObject({ attempts: 2 });
     expect(r.requests.map((q) => q.headers.get("x-inbox-attempt"))).toEqual(["1", "1", "2", "2"]);
   });
 
@@ -269,7 +263,7 @@ describe("delivery engine", () => {
     engine.start();
     const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
-    await waitUntil("success", () => statusOf(store, id) === "succeeded");
+    await waitUntil("success", async () => (await statusOf(store, id)) === "succeeded");
     const parsed = lines.map((l) => JSON.parse(l) as { level: string; msg: string; delivery_id?: string });
     const attempts = parsed.filter((l) => l.msg === "delivery attempt" && l.delivery_id === id);
     const failures = parsed.filter((l) => l.msg === "delivery attempt failed" && l.delivery_id === id);
@@ -302,7 +296,8 @@ describe("delivery engine", () => {
     }
     await waitUntil(
       "healthy deliveries",
-      () => healthyIds.every((id) => statusOf(store, id) === "succeeded"),
+      async () =>
+        (await Promise.all(healthyIds.map((id) => statusOf(store, id)))).every((s) => s === "succeeded"),
       3_000,
     );
     expect(healthy.requests).toHaveLength(20);
@@ -319,11 +314,14 @@ describe("delivery engine", () => {
     const { deliveries } = await publishAndAnnounce(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
     await r.waitFor(1);
-    await waitUntil("first attempt recorded", () => store.deliveries.getById(id)?.attempts === 1);
+    await waitUntil(
+      "first attempt recorded",
+      async () => (await store.deliveries.getById(id))?.attempts === 1,
+    );
     expect(await store.webhooks.delete(account, webhook.id)).toBe(true);
     await Bun.sleep(500);
     expect(r.requests).toHaveLength(1);
-    expect(statusOf(store, id)).toBe("cancelled");
+    expect(await statusOf(store, id)).toBe("cancelled");
   });
 
   test("deliveries waiting in a lane are not sent when their webhook was disabled and re-enabled meanwhile", async () => {
@@ -352,11 +350,11 @@ describe("delivery engine", () => {
     release();
     await waitUntil(
       "first delivery done",
-      () => statusOf(store, first.deliveries[0]?.id as string) !== "pending",
+      async () => (await statusOf(store, first.deliveries[0]?.id as string)) !== "pending",
     );
     await Bun.sleep(300);
     expect(r.requests).toHaveLength(1);
-    for (const id of waiting) expect(statusOf(store, id)).toBe("cancelled");
+    for (const id of waiting) expect(await statusOf(store, id)).toBe("cancelled");
   });
 
   test("refuses private targets after resolution when the SSRF guard is on", async () => {
@@ -370,8 +368,8 @@ describe("delivery engine", () => {
     engine.start();
     const { deliveries } = await publishAndAnnounce(store, engine, account, [byIp, byName]);
     for (const d of deliveries) {
-      await waitUntil("refusal", () => statusOf(store, d.id) === "failed");
-      expect(store.attempts.listForDelivery(d.id)[0]).toMatchObject({
+      await waitUntil("refusal", async () => (await statusOf(store, d.id)) === "failed");
+      expect((await store.attempts.listForDelivery(d.id))[0]).toMatchObject({
         error_class: "ssrf_blocked",
         status_code: null,
       });
@@ -407,9 +405,9 @@ describe("delivery engine", () => {
       '{"id":"evt_1234567890","type":"message.read","created_at":"2025-01-15T10:25:15Z","data":{"message_id":"msg_1234567890"}}',
     );
     expect(r.requests[0]?.headers.has("x-inbox-delivery-id")).toBe(false);
-    const logged = store.attempts.listForWebhook(account, webhook.id, {}, { limit: 10 });
+    const logged = await store.attempts.listForWebhook(account, webhook.id, {}, { limit: 10 });
     expect(logged.data.map((a) => a.id)).toEqual([attempt.id]);
-    expect(store.queue.size()).toBe(0);
+    expect(store.figures().pendingDeliveries).toBe(0);
 
     const failing = await engine.sendTest({ ...webhook, url: `http://127.0.0.1:${closedPort()}/` }, event);
     expect(failing).toMatchObject({ outcome: "failed", error_class: "connection_refused", test: true });

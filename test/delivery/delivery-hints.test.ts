@@ -1,7 +1,11 @@
-// The engine's read savings: a delivery announced by its publish is taken into its lane without a
-// read, and a delivery refused by a full lane is not read again while that lane stays full.
+// The engine's read savings with leases: a publish leases its own first attempts, so they start
+// without a poll of the store and without a read of the delivery (the lease carries it); a
+// delivery taken from the store's due work is not read either, whatever its lane does.
 
 import { expect, test } from "bun:test";
+import { eventCatalog } from "../../src/domain/event-catalog";
+import { EventsService } from "../../src/domain/events-service";
+import { Metrics } from "../../src/observability/metrics";
 import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { startReceiver } from "../support/receiver";
@@ -11,6 +15,8 @@ import {
   engineFor,
   openStore,
   publish,
+  publishLeased,
+  statusOf,
   tempDir,
   testConfig,
   waitUntil,
@@ -18,9 +24,10 @@ import {
 
 const cleanups = cleanupAfterEach();
 
-/** The store with its delivery reads by id counted. */
-function counting(store: Store): { store: Store; reads: Map<string, number> } {
+/** The store with its delivery reads by id and its lease requests counted. */
+function counting(store: Store): { store: Store; reads: Map<string, number>; polls: { count: number } } {
   const reads = new Map<string, number>();
+  const polls = { count: 0 };
   const deliveries: Store["deliveries"] = {
     ...store.deliveries,
     getById(id) {
@@ -28,44 +35,81 @@ function counting(store: Store): { store: Store; reads: Map<string, number> } {
       return store.deliveries.getById(id);
     },
   };
-  return { store: { ...store, deliveries }, reads };
+  const work: Store["work"] = {
+    ...store.work,
+    lease(request) {
+      polls.count++;
+      return store.work.lease(request);
+    },
+  };
+  return {
+    store: { ...store, deliveries, work, figures: () => store.figures(), health: () => store.health() },
+    reads,
+    polls,
+  };
 }
 
-async function setup(configOverrides = {}, queuePerWebhook?: number) {
+async function setup(configOverrides = {}, extra: { queuePerWebhook?: number; refillMs?: number } = {}) {
   const dir = tempDir();
   cleanups.push(dir.remove);
   const real = await openStore(dir.path);
   cleanups.push(() => real.close());
-  const { store, reads } = counting(real);
+  const { store, reads, polls } = counting(real);
   const config = testConfig({ dataDir: dir.path, retrySchedule: [0], ...configOverrides });
-  const { engine } = engineFor(store, config, queuePerWebhook ? { queuePerWebhook } : {});
+  const { engine } = engineFor(store, config, {
+    ...(extra.queuePerWebhook ? { queuePerWebhook: extra.queuePerWebhook } : {}),
+    scheduler: { refillMs: extra.refillMs ?? 50, rescanMs: 200 },
+  });
   cleanups.push(() => engine.stop(0));
   const account = await createAccount(real);
-  return { real, reads, engine, account };
+  return { real, store, reads, polls, engine, config, account };
 }
 
-test("an announced delivery is attempted without reading it from the store", async () => {
-  const { real, reads, engine, account } = await setup();
+test("a publish's first attempt needs no poll of the store and no read of its delivery", async () => {
+  // Refills an hour apart: after the one at start, only the publish's own lease can bring work.
+  const { real, store, reads, polls, engine, config, account } = await setup({}, { refillMs: 3_600_000 });
   const r = startReceiver();
   cleanups.push(() => r.stop());
   const webhook = await createWebhook(real, account, r.url);
   // A webhook changed in the same millisecond as a delivery record may have changed after it, so
   // the attempt would read the delivery afresh: publish in a later millisecond.
   while (Date.now() <= webhook.updated_at) await Bun.sleep(1);
-  const { event, deliveries } = await publish(real, account, [webhook]);
-  const delivery = deliveries[0];
-  if (!delivery) throw new Error("no delivery");
-  // Announced before the engine first looks at the store, which would otherwise find it first.
-  engine.remember([event], deliveries);
-  engine.enqueue([{ delivery_id: delivery.id, due: delivery.next_attempt_at as number }]);
   engine.start();
-  await waitUntil("delivered", () => real.deliveries.getById(delivery.id)?.status === "succeeded");
+  await waitUntil("the start's refill", () => polls.count === 1);
+  await Bun.sleep(50);
+  const events = new EventsService({
+    store,
+    catalog: eventCatalog,
+    delivery: engine,
+    metrics: new Metrics(),
+    config,
+    now: Date.now,
+  });
+  const type = eventCatalog.types()[0] as string;
+  const [out] = await events.publish(account, [{ type, data: eventCatalog.sample(type) }]);
+  const id = out?.deliveries[0]?.id as string;
+  await waitUntil("delivered", async () => (await statusOf(real, id)) === "succeeded", 2_000);
   expect(r.requests).toHaveLength(1);
-  expect(reads.get(delivery.id) ?? 0).toBe(0);
+  expect(polls.count).toBe(1);
+  expect(reads.get(id) ?? 0).toBe(0);
 });
 
-test("a delivery refused by its full lane is not read again while the lane stays full", async () => {
-  const { real, reads, engine, account } = await setup({ webhookConcurrency: 1 }, 2);
+test("a leased delivery is attempted without reading it from the store", async () => {
+  const { real, reads, engine, account } = await setup();
+  const r = startReceiver();
+  cleanups.push(() => r.stop());
+  const webhook = await createWebhook(real, account, r.url);
+  while (Date.now() <= webhook.updated_at) await Bun.sleep(1);
+  engine.start();
+  const { deliveries } = await publishLeased(real, engine, account, [webhook]);
+  const id = deliveries[0]?.id as string;
+  await waitUntil("delivered", async () => (await statusOf(real, id)) === "succeeded");
+  expect(r.requests).toHaveLength(1);
+  expect(reads.get(id) ?? 0).toBe(0);
+});
+
+test("deliveries refused by a full lane go back to the store and are all delivered, none read by id", async () => {
+  const { real, reads, engine, account } = await setup({ webhookConcurrency: 1 }, { queuePerWebhook: 2 });
   let release = () => {};
   const released = new Promise<void>((resolve) => {
     release = resolve;
@@ -76,24 +120,27 @@ test("a delivery refused by its full lane is not read again while the lane stays
   });
   cleanups.push(() => r.stop());
   const webhook = await createWebhook(real, account, r.url);
+  while (Date.now() <= webhook.updated_at) await Bun.sleep(1);
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) {
     const { deliveries } = await publish(real, account, [webhook]);
     ids.push(deliveries[0]?.id as string);
   }
-  // Not announced: the engine finds them in the store; one runs, two wait, nine are refused.
+  // Not leased by their publish: the engine leases them from the store; one runs, two wait, nine
+  // are refused and given back, to be leased again after the lane drains.
   engine.start();
   await r.waitFor(1);
   // Several refills and re-scans pass while the receiver holds the only slot.
   await Bun.sleep(1_000);
-  const readsWhileFull = ids.map((id) => reads.get(id) ?? 0);
-  // Each was read at most once or twice (when first taken in), not once per re-scan.
-  for (const count of readsWhileFull) expect(count).toBeLessThanOrEqual(2);
+  expect(r.requests).toHaveLength(1);
+  expect(engine.leasesHeld()).toBe(3);
   release();
   await waitUntil(
     "all delivered",
-    () => ids.every((id) => real.deliveries.getById(id)?.status === "succeeded"),
+    async () => (await Promise.all(ids.map((id) => statusOf(real, id)))).every((s) => s === "succeeded"),
     10_000,
   );
   expect(r.requests).toHaveLength(12);
+  expect(new Set(r.requests.map((q) => q.headers.get("x-inbox-delivery-id"))).size).toBe(12);
+  for (const id of ids) expect(reads.get(id) ?? 0).toBe(0);
 });

@@ -9,8 +9,26 @@ import {
 import { Metrics } from "../../src/observability/metrics";
 import type { Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
+import { publish } from "./store-fixtures";
 
 export * from "./store-fixtures";
+
+/**
+ * Publishes as EventsService does: the store leases the first attempts due now to the engine (as
+ * many as it has room for), and the engine gets the leases once the write is durable.
+ */
+export async function publishLeased(
+  store: Store,
+  engine: DeliveryEngine,
+  ...args: Parameters<typeof publish> extends [unknown, ...infer R] ? R : never
+) {
+  const [accountId, webhooks, opts = {}] = args;
+  const askedAt = Date.now();
+  const out = await publish(store, accountId, webhooks, { ...opts, lease: engine.publishLease() });
+  await store.flushed();
+  engine.enqueue({ leases: out.leases, askedAt }, [out.event]);
+  return out;
+}
 
 export function engineFor(
   store: Store,

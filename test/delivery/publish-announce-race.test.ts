@@ -1,8 +1,8 @@
-// A publish is delivered once even when the engine's refill finds its write before the flush ends:
-// the publish hands its records over in the commit's turn, never after an attempt of them. End to
-// end through EventsService.publish; the only change from production is a slower
-// `store.flushed()` (an fsync of 60 ms, as on a busy or network disk) against the test refill pace
-// of 50 ms (1 s in production: the same race, hit by a smaller share of publishes).
+// A publish is delivered once even when the engine's refill runs before the flush ends: the publish
+// leases its first attempts in its own write, so a refill cannot lease them too, and the engine
+// gets the leases after the flush. End to end through EventsService.publish; the only change from
+// production is a slower `store.flushed()` (an fsync of 60 ms, as on a busy or network disk)
+// against the test refill pace of 50 ms (1 s in production: the same race, hit less often).
 import { expect, test } from "bun:test";
 import { eventCatalog } from "../../src/domain/event-catalog";
 import { EventsService } from "../../src/domain/events-service";
@@ -22,7 +22,7 @@ import {
 
 const cleanups = cleanupAfterEach();
 
-test("one publish, one request, even when the refill sees the write before its announcement", async () => {
+test("one publish, one request, even when the refill runs before the publish's leases are handed over", async () => {
   const dir = tempDir();
   const real = await openStore(dir.path);
   const store = new Proxy(real, {
@@ -56,7 +56,7 @@ test("one publish, one request, even when the refill sees the write before its a
   const type = eventCatalog.types()[0] as string;
   const [out] = await events.publish(account, [{ type, data: eventCatalog.sample(type) }]);
   const id = out?.deliveries[0]?.id as string;
-  await waitUntil("delivered", () => store.deliveries.getById(id)?.status === "succeeded");
+  await waitUntil("delivered", async () => (await store.deliveries.getById(id))?.status === "succeeded");
   await Bun.sleep(300);
   expect(r.requests.map((q) => q.headers.get("x-inbox-delivery-id"))).toEqual([id]);
 });

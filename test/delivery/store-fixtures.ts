@@ -9,7 +9,7 @@ import { newId } from "../../src/domain/ids";
 import { generateSecret } from "../../src/domain/webhook-secret";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { DeliveryRecord, EventRecord, WebhookRecord } from "../../src/storage/records";
-import type { Store } from "../../src/storage/store";
+import type { Lease, PublishOptions, Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -17,6 +17,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     port: 0,
     host: "127.0.0.1",
     dataDir: "",
+    databaseUrl: undefined,
+    databasePoolMax: 10,
+    leaseMarginMs: 1_000,
+    replicaId: "test-replica",
     adminKey: undefined,
     retrySchedule: [0, 50, 100],
     timeoutMs: 2_000,
@@ -79,13 +83,21 @@ export async function createWebhook(store: Store, accountId: string, url: string
   return webhook;
 }
 
-/** Publishes one event to the given webhooks, each delivery due at `due` (default now). */
+/** The delivery's status as stored now. */
+export async function statusOf(store: Store, deliveryId: string): Promise<string | undefined> {
+  return (await store.deliveries.getById(deliveryId))?.status;
+}
+
+/**
+ * Publishes one event to the given webhooks, each delivery due at `due` (default now); leases its
+ * deliveries due now only when asked (`lease`), as a publish through the API does.
+ */
 export async function publish(
   store: Store,
   accountId: string,
   webhooks: WebhookRecord[],
-  opts: { due?: number; data?: unknown; type?: string } = {},
-): Promise<{ event: EventRecord; deliveries: DeliveryRecord[] }> {
+  opts: { due?: number; data?: unknown; type?: string; lease?: PublishOptions["lease"] } = {},
+): Promise<{ event: EventRecord; deliveries: DeliveryRecord[]; leases: Lease[] }> {
   const now = Date.now();
   const due = opts.due ?? now;
   const event: EventRecord = {
@@ -110,20 +122,23 @@ export async function publish(
     last_status_code: null,
     last_error: null,
   }));
-  const [result] = await store.events.publish([{ event, deliveries }]);
+  const [result] = await store.events.publish(
+    [{ event, deliveries }],
+    opts.lease ? { lease: opts.lease } : undefined,
+  );
   if (!result?.created) throw new Error("publish wrote nothing");
-  return { event, deliveries };
+  return { event, deliveries, leases: result.leases };
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/** Polls `check` until it answers a value other than undefined/false, or fails after `timeoutMs`. */
 export async function waitUntil<T>(
   what: string,
-  check: () => T | undefined | false,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 5_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(10);

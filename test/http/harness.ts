@@ -6,13 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../../src/config/config";
 import { bootstrapAccess } from "../../src/domain/bootstrap";
-import type { DeliveryPort } from "../../src/domain/delivery-port";
+import type { DeliveryPort, LeaseGrant } from "../../src/domain/delivery-port";
 import { newId } from "../../src/domain/ids";
 import { createHttpApp, type HttpApp } from "../../src/http/http-app";
 import { Metrics } from "../../src/observability/metrics";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import type { AttemptRecord, DueEntry, EventRecord, WebhookRecord } from "../../src/storage/records";
-import type { Store } from "../../src/storage/store";
+import type { Lease, PublishOptions, Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
 
 export const ADMIN_KEY = "ik_admin_test_key_0123456789abcdefghijklmnopqrstuvwxyz";
@@ -22,6 +22,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     port: 0,
     host: "127.0.0.1",
     dataDir: "unused",
+    databaseUrl: undefined,
+    databasePoolMax: 10,
+    leaseMarginMs: 10_000,
+    replicaId: "test-http",
     adminKey: ADMIN_KEY,
     retrySchedule: [0, 30_000, 120_000, 480_000, 1_920_000, 7_200_000],
     timeoutMs: 10_000,
@@ -41,22 +45,35 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-/** Records enqueue calls; answers test sends with a made-up successful attempt (and stores it). */
+/**
+ * Records what the API hands the engine: the leases each publish took on its first attempts (as due
+ * entries, with the events handed over with them), manual retries, leases given back; answers test
+ * sends with a made-up successful attempt (and stores it). Its leases are never attempted.
+ */
 export class FakeDelivery implements DeliveryPort {
   readonly enqueued: DueEntry[][] = [];
-  /** The events announced with each enqueue call (same index as `enqueued`). */
-  readonly announced: (readonly EventRecord[] | undefined)[] = [];
+  /** The events handed over with each enqueue call (same index as `enqueued`). */
+  readonly announced: (readonly EventRecord[])[] = [];
+  readonly retries: DueEntry[] = [];
+  readonly givenBack: Lease[] = [];
   readonly tests: { webhook: WebhookRecord; event: EventRecord }[] = [];
-  /** Events handed over by remember(), reported with the enqueue call that follows. */
-  private remembered: readonly EventRecord[] | undefined;
+  /** What publishes may lease; undefined leases nothing. */
+  leaseTerms: PublishOptions["lease"] = { owner: "test-http", leaseMs: 60_000, max: 1_000_000 };
   constructor(private readonly store: () => Store) {}
-  remember(events: readonly EventRecord[]): void {
-    this.remembered = events;
+  publishLease(): PublishOptions["lease"] {
+    return this.leaseTerms;
   }
-  enqueue(entries: DueEntry[]): void {
-    this.enqueued.push(entries);
-    this.announced.push(this.remembered);
-    this.remembered = undefined;
+  enqueue(grant: LeaseGrant, events: readonly EventRecord[]): void {
+    this.enqueued.push(
+      grant.leases.map((l) => ({ delivery_id: l.delivery.id, due: l.delivery.next_attempt_at ?? grant.askedAt })),
+    );
+    this.announced.push(events);
+  }
+  giveBack(leases: readonly Lease[]): void {
+    this.givenBack.push(...leases);
+  }
+  retried(deliveryId: string, due: number): void {
+    this.retries.push({ delivery_id: deliveryId, due });
   }
   async sendTest(webhook: WebhookRecord, event: EventRecord): Promise<AttemptRecord> {
     this.tests.push({ webhook, event });
