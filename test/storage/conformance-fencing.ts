@@ -68,6 +68,20 @@ export function fencingSuites(name: string, open: OpenStore): void {
       expect(await ctx.store.attempts.listForDelivery(delivery.id)).toEqual([made]);
     });
 
+    test("an expired lease nobody has taken again still records its holder's late outcome", async () => {
+      const t = await tenant(ctx.store);
+      const { delivery } = await publishOne(ctx.store, t);
+      const lease = await leaseOne(ctx.store);
+      ctx.clock.advance(5_000);
+      const made = attempt(delivery);
+      const late = await ctx.store.deliveries.recordAttempt(made, retry(T0 + 9_000), refOf(lease));
+      expect(late).toMatchObject({
+        kind: "recorded",
+        delivery: { attempts: 1, next_attempt_at: T0 + 9_000 },
+      });
+      expect(await ctx.store.attempts.listForDelivery(delivery.id)).toEqual([made]);
+    });
+
     test("recording ends the lease: the token is spent, the retry is leasable by anyone", async () => {
       const t = await tenant(ctx.store);
       const { delivery } = await publishOne(ctx.store, t);

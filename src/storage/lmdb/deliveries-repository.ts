@@ -134,7 +134,7 @@ export function deliveriesRepository(
   leases: LeaseTable,
   clock: () => number,
 ): DeliveryRepository {
-  const settle = (committed: boolean) => leases.settle(committed);
+  const settle = (committed: boolean) => leases.settle(committed, clock());
   return {
     get: (accountId, id) =>
       settled(() => {

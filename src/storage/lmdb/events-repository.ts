@@ -131,7 +131,7 @@ export function eventsRepository(
           const budget = { table: leases, ...lease, left: lease.max, now: clock() };
           return items.map((item) => publishOne(dbs, item, caches, budget));
         },
-        (committed) => leases.settle(committed),
+        (committed) => leases.settle(committed, clock()),
       );
     },
 

@@ -7,8 +7,11 @@
 // - write jobs (recordAttempt, publish) never change the table directly: they stage their changes,
 //   which later jobs of the same transaction see, and `settle` applies them once the transaction
 //   committed or drops them when it rolled back (the write batcher may replay a job);
-// - memory stays bounded: entries end when recorded or released, and expired ones are swept once
-//   the table has doubled since the last sweep (amortised O(1) a lease).
+// - an expired lease nobody has taken again still fences as its own: its holder's late outcome is
+//   recorded (as on a server store, where the token stays until the next lease);
+// - memory stays bounded: entries end when recorded or released, and those expired for longer than
+//   SWEEP_GRACE_MS are swept once the table has doubled since the last sweep (amortised O(1) a
+//   lease), so it holds the live leases plus at most a grace period's worth of expired ones.
 
 /** A lease as the table keeps it. */
 export interface HeldLease {
@@ -20,6 +23,11 @@ export interface HeldLease {
 
 /** The table is swept of expired entries no more often than when it holds this many. */
 const SWEEP_SIZE_MIN = 1_024;
+/**
+ * How long an expired lease is kept for its holder's late outcome. Past it the outcome is fenced,
+ * which is safe (the delivery is attempted again); the engine records well before its lease ends.
+ */
+export const SWEEP_GRACE_MS = 60_000;
 
 export class LeaseTable {
   private readonly held = new Map<string, HeldLease>();
@@ -71,7 +79,7 @@ export class LeaseTable {
   }
 
   /** After a write transaction: applies what its jobs staged when it committed, drops it otherwise. */
-  settle(committed: boolean): void {
+  settle(committed: boolean, now: number): void {
     if (committed) {
       for (const [deliveryId, lease] of this.staged) {
         if (lease) this.held.set(deliveryId, lease);
@@ -79,6 +87,7 @@ export class LeaseTable {
       }
     }
     this.staged.clear();
+    this.sweep(now);
   }
 
   /** Extends a held lease (same owner and token) to `expiresAt`; false when it is not held. */
@@ -95,11 +104,11 @@ export class LeaseTable {
     if (lease?.owner === owner && lease.token === token) this.held.delete(deliveryId);
   }
 
-  /** Drops expired entries once the table has doubled since the last sweep. */
+  /** Drops entries expired for longer than SWEEP_GRACE_MS once the table has doubled since the last sweep. */
   sweep(now: number): void {
     if (this.held.size < this.sweepAt) return;
     for (const [deliveryId, lease] of this.held) {
-      if (lease.expiresAt <= now) this.held.delete(deliveryId);
+      if (lease.expiresAt + SWEEP_GRACE_MS <= now) this.held.delete(deliveryId);
     }
     this.sweepAt = Math.max(SWEEP_SIZE_MIN, this.held.size * 2);
   }
