@@ -196,14 +196,27 @@ function answer(res: EngineResources, held: HeldLease, ending: Ending, recorded:
   }
 }
 
-/** The event's envelope, from the cache or else built from the store; null when it is gone. */
-async function envelopeFor(
+/**
+ * The event's envelope, from the cache or else built from the store (one read shared by the
+ * attempts that ask for it meanwhile, such as a whole fan-out); null when it is gone.
+ */
+function envelopeFor(res: EngineResources, accountId: string, eventId: string): Promise<Envelope | null> {
+  const cached = res.envelopes.get(accountId, eventId);
+  if (cached) return Promise.resolve(cached);
+  const key = `${accountId}/${eventId}`;
+  let reading = res.envelopeReads.get(key);
+  if (!reading) {
+    reading = readEnvelope(res, accountId, eventId).finally(() => res.envelopeReads.delete(key));
+    res.envelopeReads.set(key, reading);
+  }
+  return reading;
+}
+
+async function readEnvelope(
   res: EngineResources,
   accountId: string,
   eventId: string,
 ): Promise<Envelope | null> {
-  const cached = res.envelopes.get(accountId, eventId);
-  if (cached) return cached;
   const event = await res.store.events.get(accountId, eventId);
   if (!event) return null;
   const envelope = envelopeOf(event);

@@ -181,6 +181,7 @@ function resourcesFor(
     scheduler,
     leases: leaseTerms(config, scheduler.horizonMs),
     envelopes: deps.envelopes ?? defaultEnvelopeCache(config, now),
+    envelopeReads: new Map(),
     sendOptions: {
       resolver,
       timeoutMs: config.timeoutMs,

@@ -7,7 +7,7 @@ import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { DueScheduler } from "../scheduler/due-scheduler";
 import type { Store } from "../storage/store";
-import type { EnvelopeCache } from "./envelope";
+import type { Envelope, EnvelopeCache } from "./envelope";
 import type { SendOptions } from "./sender";
 
 export interface EngineResources {
@@ -21,6 +21,8 @@ export interface EngineResources {
   leases: LeaseTerms;
   /** Envelopes of recent events, so that attempts need not read or rebuild them. */
   envelopes: EnvelopeCache;
+  /** Event reads in progress, by account and event id: attempts of one fan-out share one read. */
+  envelopeReads: Map<string, Promise<Envelope | null>>;
   /** Everything `send` needs besides the target and the request; its signal is `abandon`. */
   sendOptions: SendOptions;
   /** Aborted when stop() begins: nothing new is admitted or attempted. */

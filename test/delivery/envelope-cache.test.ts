@@ -1,16 +1,17 @@
 // Envelopes built once per event: the cache's bounds, and the engine sending the events a publish
-// announced without reading them back (real LMDB, real receivers), while unannounced deliveries
-// and vanished events behave as before.
+// handed over with its leases without reading them back (real LMDB, real receivers), while
+// deliveries leased from the store read their event once per fan-out and vanished events behave as
+// before.
 
 import { describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
-import { defaultEnvelopeCache } from "../../src/delivery/delivery-engine";
+import { type DeliveryEngine, defaultEnvelopeCache } from "../../src/delivery/delivery-engine";
 import { type Envelope, EnvelopeCache, envelopeBody, envelopeOf } from "../../src/delivery/envelope";
 import { eventCatalog } from "../../src/domain/event-catalog";
 import { EventsService } from "../../src/domain/events-service";
-import type { DeliveryRecord, DueEntry, EventRecord } from "../../src/storage/records";
+import type { DeliveryRecord, EventRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, startReceiver } from "../support/receiver";
@@ -20,6 +21,7 @@ import {
   engineFor,
   openStore,
   publish,
+  publishLeased,
   tempDir,
   testConfig,
   waitUntil,
@@ -177,10 +179,14 @@ function spied(store: Store): { store: Store; reads: string[]; gone: Set<string>
     ...store.events,
     get(accountId, id) {
       reads.push(id);
-      return gone.has(id) ? undefined : store.events.get(accountId, id);
+      return gone.has(id) ? Promise.resolve(undefined) : store.events.get(accountId, id);
     },
   };
-  return { store: { ...store, events }, reads, gone };
+  return {
+    store: { ...store, events, figures: () => store.figures(), health: () => store.health() },
+    reads,
+    gone,
+  };
 }
 
 async function setup(extra: Parameters<typeof engineFor>[2] = {}, configOverrides = {}) {
@@ -202,8 +208,11 @@ function receiver(): Receiver {
   return r;
 }
 
-const dueNow = (deliveries: { id: string; next_attempt_at: number | null }[]): DueEntry[] =>
-  deliveries.map((d) => ({ delivery_id: d.id, due: d.next_attempt_at as number }));
+/** Hands the engine leases that are not the store's (token 0: giving them back changes nothing). */
+function handOver(engine: DeliveryEngine, deliveries: DeliveryRecord[], events: EventRecord[]): void {
+  const leases = deliveries.map((delivery) => ({ delivery, token: 0, expiresInMs: 60_000 }));
+  engine.enqueue({ leases, askedAt: Date.now() }, events);
+}
 
 // Data whose text is easy to get wrong: non-ASCII, escapes, a lone surrogate, integer-like keys
 // (which JSON.parse reorders), numbers with exponents, "__proto__" as a plain key.
@@ -212,21 +221,21 @@ const trickyData = () =>
     '{"z":1,"10":"ten","2":"two","__proto__":{"p":1},"text":"h\\u00e9 \\ud83d\\ude00 \\ud800 \\"q\\" \\\\ \\n\\u0000","n":[1e21,-0,0.1,1.5e-7,-12.5],"deep":{"a":[true,false,null,{}]}}',
   );
 
-describe("delivery engine with announced events", () => {
-  test("sends an announced event without reading it back, byte for byte the body built from the store", async () => {
+describe("delivery engine with the events of leased first attempts", () => {
+  test("sends an event handed over with its leases without reading it back, byte for byte the body built from the store", async () => {
     const { real, store, reads, engine, account } = await setup();
     const receivers = [receiver(), receiver(), receiver()];
     const webhooks = await Promise.all(receivers.map((r) => createWebhook(real, account, r.url)));
     engine.start();
-    const { event, deliveries } = await publish(real, account, webhooks, { data: trickyData() });
-    engine.remember([event], deliveries);
-    engine.enqueue(dueNow(deliveries));
+    const { event, deliveries } = await publishLeased(real, engine, account, webhooks, {
+      data: trickyData(),
+    });
     for (const d of deliveries) {
-      await waitUntil("success", () => real.deliveries.getById(d.id)?.status === "succeeded");
+      await waitUntil("success", async () => (await real.deliveries.getById(d.id))?.status === "succeeded");
     }
-    // No attempt read the event: all three came from the one announced envelope.
+    // No attempt read the event: all three came from the one envelope handed over.
     expect(reads).toEqual([]);
-    const stored = store.events.get(account, event.id);
+    const stored = await store.events.get(account, event.id);
     if (!stored) throw new Error("event not stored");
     const fromStore = envelopeBody(stored);
     for (const [i, r] of receivers.entries()) {
@@ -244,7 +253,7 @@ describe("delivery engine with announced events", () => {
         "webhook-signature": req.headers.get("webhook-signature") ?? "",
       });
     }
-    const attempts = real.attempts.listForDelivery(deliveries[0]?.id as string);
+    const attempts = await real.attempts.listForDelivery(deliveries[0]?.id as string);
     expect(attempts[0]).toMatchObject({
       event_id: event.id,
       event_type: "message.delivered",
@@ -273,40 +282,42 @@ describe("delivery engine with announced events", () => {
     const ids = outcomes.flatMap((o) => o.deliveries.map((d) => d.id));
     expect(ids).toHaveLength(2);
     for (const id of ids) {
-      await waitUntil("success", () => real.deliveries.getById(id)?.status === "succeeded");
+      await waitUntil("success", async () => (await real.deliveries.getById(id))?.status === "succeeded");
     }
     expect(reads).toEqual([]);
     const sent = r.requests.map((q) => q.body).sort();
-    const built = outcomes
-      .map((o) => envelopeBody(real.events.get(account, o.event.id) as EventRecord))
-      .sort();
+    const stored = await Promise.all(outcomes.map((o) => real.events.get(account, o.event.id)));
+    const built = stored.map((e) => envelopeBody(e as EventRecord)).sort();
     expect(sent).toEqual(built);
   });
 
-  test("an unannounced delivery reads its event from the store, once for its whole fan-out", async () => {
+  test("a delivery leased from the store reads its event, once for its whole fan-out", async () => {
     const { real, reads, engine, account } = await setup();
     const receivers = [receiver(), receiver()];
     const webhooks = await Promise.all(receivers.map((r) => createWebhook(real, account, r.url)));
     engine.start();
-    // Not announced at all: the scheduler's read of the store's queue finds them.
+    // Not leased by their publish: the scheduler leases them from the store's due work.
     const { event, deliveries } = await publish(real, account, webhooks, { data: trickyData() });
     for (const d of deliveries) {
-      await waitUntil("success", () => real.deliveries.getById(d.id)?.status === "succeeded");
+      await waitUntil("success", async () => (await real.deliveries.getById(d.id))?.status === "succeeded");
     }
     expect(reads).toEqual([event.id]);
-    const fromStore = envelopeBody(real.events.get(account, event.id) as EventRecord);
+    const fromStore = envelopeBody((await real.events.get(account, event.id)) as EventRecord);
     for (const r of receivers) expect(r.requests[0]?.body).toBe(fromStore);
   });
 
-  test("entries announced without their events are sent as before", async () => {
+  test("leases handed over without their events are sent as before, reading the event", async () => {
     const { real, reads, engine, account } = await setup();
     const r = receiver();
     const webhook = await createWebhook(real, account, r.url);
     engine.start();
-    const { event, deliveries } = await publish(real, account, [webhook]);
-    engine.enqueue(dueNow(deliveries));
+    const askedAt = Date.now();
+    const lease = engine.publishLease();
+    const { event, deliveries, leases } = await publish(real, account, [webhook], { lease });
+    expect(leases).toHaveLength(1);
+    engine.enqueue({ leases, askedAt }, []);
     const id = deliveries[0]?.id as string;
-    await waitUntil("success", () => real.deliveries.getById(id)?.status === "succeeded");
+    await waitUntil("success", async () => (await real.deliveries.getById(id))?.status === "succeeded");
     expect(reads).toEqual([event.id]);
     expect(r.requests[0]?.body).toBe(envelopeBody(event));
   });
@@ -316,18 +327,20 @@ describe("delivery engine with announced events", () => {
     const r = receiver();
     const webhook = await createWebhook(real, account, r.url);
     engine.start();
-    const { event, deliveries } = await publish(real, account, [webhook]);
+    const askedAt = Date.now();
+    const lease = engine.publishLease();
+    const { event, deliveries, leases } = await publish(real, account, [webhook], { lease });
     gone.add(event.id);
-    engine.enqueue(dueNow(deliveries));
+    engine.enqueue({ leases, askedAt }, []);
     const id = deliveries[0]?.id as string;
-    await waitUntil("failure", () => real.deliveries.getById(id)?.status === "failed");
-    expect(real.attempts.listForDelivery(id)).toMatchObject([
+    await waitUntil("failure", async () => (await real.deliveries.getById(id))?.status === "failed");
+    expect(await real.attempts.listForDelivery(id)).toMatchObject([
       { attempt: 1, outcome: "failed", error_message: "the event is no longer stored; nothing to send" },
     ]);
     expect(r.requests).toHaveLength(0);
   });
 
-  test("the cache stays within its bounds when many large events are announced, and stop() empties it", async () => {
+  test("the cache stays within its bounds when many large events are handed over, and stop() empties it", async () => {
     const envelopes = new EnvelopeCache({
       entriesMax: 8,
       charsMax: 50_000,
@@ -343,8 +356,7 @@ describe("delivery engine with announced events", () => {
       const { event, deliveries } = await publish(real, account, [webhook], {
         data: { i, blob: "b".repeat(4_000 + i * 100) },
       });
-      engine.remember([event], deliveries);
-      engine.enqueue(dueNow(deliveries));
+      handOver(engine, deliveries, [event]);
       sent.push(event);
       expect(envelopes.size).toBeLessThanOrEqual(8);
       expect(envelopes.totalChars).toBeLessThanOrEqual(50_000);
@@ -352,8 +364,7 @@ describe("delivery engine with announced events", () => {
     expect(envelopes.size).toBeGreaterThan(0);
     // An event larger than the whole bound is not kept at all.
     const huge = await publish(real, account, [webhook], { data: { blob: "h".repeat(60_000) } });
-    engine.remember([huge.event], huge.deliveries);
-    engine.enqueue(dueNow(huge.deliveries));
+    handOver(engine, huge.deliveries, [huge.event]);
     expect(envelopes.totalChars).toBeLessThanOrEqual(50_000);
     await engine.stop(0);
     expect(envelopes.size).toBe(0);
@@ -364,9 +375,10 @@ describe("delivery engine with announced events", () => {
     const envelopes = defaultEnvelopeCache({ retentionMs: 86_400_000 }, Date.now);
     const { engine, account } = await setup({ envelopes });
     const announce = (i: number, data: unknown) =>
-      engine.remember(
-        [{ id: `evt_${i}`, account_id: account, type: "message.delivered", created_at: Date.now(), data }],
+      handOver(
+        engine,
         [pendingDelivery(`dlv_unknown_${i}`, account, `evt_${i}`, Date.now() + 30_000)],
+        [{ id: `evt_${i}`, account_id: account, type: "message.delivered", created_at: Date.now(), data }],
       );
     for (let i = 0; i < 5_000; i++) announce(i, { i });
     expect(envelopes.size).toBe(4_096);
@@ -376,13 +388,23 @@ describe("delivery engine with announced events", () => {
     expect(envelopes.size).toBeLessThan(12);
   });
 
-  test("events announced only with deliveries due far ahead are not cached", async () => {
+  test("a publish whose deliveries fall due later leases none and caches no event", async () => {
     const envelopes = defaultEnvelopeCache({ retentionMs: 86_400_000 }, Date.now);
-    const { engine, account } = await setup({ envelopes });
-    engine.remember(
-      [{ id: "evt_later", account_id: account, type: "message.delivered", created_at: Date.now(), data: {} }],
-      [pendingDelivery("dlv_later", account, "evt_later", Date.now() + 3_600_000)],
-    );
+    const { real, store, engine, metrics, account } = await setup({ envelopes });
+    await createWebhook(real, account, receiver().url);
+    engine.start();
+    const events = new EventsService({
+      store,
+      catalog: eventCatalog,
+      delivery: engine,
+      metrics,
+      config: { retrySchedule: [3_600_000], deliveriesPerPublishMax: 10_000 },
+      now: Date.now,
+    });
+    const data = structuredClone(eventCatalog.get("message.delivered")?.example.data);
+    const [out] = await events.publish(account, [{ type: "message.delivered", data }]);
+    expect(out?.deliveries).toHaveLength(1);
+    expect(engine.leasesHeld()).toBe(0);
     expect(envelopes.size).toBe(0);
   });
 });
