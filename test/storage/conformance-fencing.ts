@@ -141,6 +141,17 @@ export function fencingSuites(name: string, open: OpenStore): void {
       });
     }
 
+    test("a cancelled delivery's lease cannot be renewed (nothing is to be sent) but still records", async () => {
+      const t = await tenant(ctx.store);
+      const { delivery } = await publishOne(ctx.store, t);
+      const lease = await leaseOne(ctx.store);
+      expect((await ctx.store.work.renew(OWNER, refOf(lease), 1_000))?.token).toBe(lease.token);
+      await ctx.store.webhooks.delete(t.account.id, t.webhook.id);
+      expect(await ctx.store.work.renew(OWNER, refOf(lease), 1_000)).toBeUndefined();
+      const result = await ctx.store.deliveries.recordAttempt(attempt(delivery), retry(T0 + 5), refOf(lease));
+      expect(result).toMatchObject({ kind: "recorded", delivery: { status: "cancelled" } });
+    });
+
     test("reschedule keeps a live lease: nobody else gets it, and its holder's outcome decides", async () => {
       const t = await tenant(ctx.store);
       const { delivery } = await publishOne(ctx.store, t);

@@ -133,6 +133,15 @@ export function lifecycleSuites(name: string, open: OpenStore): void {
       expect(await dueEntries(ctx.store)).toHaveLength(20);
     });
 
+    test("a store that takes writes says so", () => {
+      expect(ctx.store.health()).toEqual({
+        writable: true,
+        reason: null,
+        since: undefined,
+        refusedWrites: 0,
+      });
+    });
+
     test("figures report the backlog and the space the data takes on disk", async () => {
       const first = await ctx.figures();
       const before = first.sizeBytes;
