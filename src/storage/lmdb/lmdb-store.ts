@@ -5,7 +5,9 @@
 // disk is full (./storage-space.ts).
 //
 // Opening costs no scan, whatever the backlog: counts come from LMDB page statistics, and the
-// queue is read by range when the scheduler asks for it.
+// queue is read by range when the scheduler leases due work. Leases live in memory
+// (./leases.ts, ./due-work.ts): one process owns the directory, so a lease writes nothing and none
+// survives a restart. Reads are synchronous LMDB reads handed out as settled promises (./sync-read.ts).
 
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
