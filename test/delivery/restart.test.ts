@@ -1,6 +1,8 @@
-// Durability across restarts: pending deliveries live in LMDB, not in memory.
+// Durability across restarts: pending deliveries live in LMDB, not in memory; leases do not
+// survive a restart (everything pending is leasable again).
 
 import { describe, expect, test } from "bun:test";
+import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { hang, type Receiver, startReceiver } from "../support/receiver";
 import {
@@ -9,6 +11,8 @@ import {
   engineFor,
   openStore,
   publish,
+  publishLeased,
+  statusOf,
   tempDir,
   testConfig,
   waitUntil,
@@ -20,6 +24,10 @@ function receiver(...args: Parameters<typeof startReceiver>): Receiver {
   const r = startReceiver(...args);
   cleanups.push(() => r.stop());
   return r;
+}
+
+async function allSucceeded(store: Store, ids: string[]): Promise<boolean> {
+  return (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === "succeeded");
 }
 
 describe("restart", () => {
@@ -51,19 +59,15 @@ describe("restart", () => {
 
     store = await openStore(dir.path);
     cleanups.push(() => store.close());
-    expect(store.deliveries.countPending()).toBe(8);
+    expect(store.figures().pendingDeliveries).toBe(8);
     const { engine } = engineFor(store, config);
     cleanups.push(() => engine.stop(0));
     const started = Date.now();
     engine.start();
-    await waitUntil("overdue deliveries", () =>
-      overdue.every((id) => store.deliveries.getById(id)?.status === "succeeded"),
-    );
+    await waitUntil("overdue deliveries", () => allSucceeded(store, overdue));
     expect(Date.now()).toBeLessThan(laterDue);
     expect(Date.now() - started).toBeLessThan(1_500);
-    await waitUntil("later deliveries", () =>
-      later.every((id) => store.deliveries.getById(id)?.status === "succeeded"),
-    );
+    await waitUntil("later deliveries", () => allSucceeded(store, later));
     const laterIds = new Set(later);
     for (const req of r.requests) {
       if (laterIds.has(req.headers.get("x-inbox-delivery-id") ?? ""))
@@ -84,17 +88,16 @@ describe("restart", () => {
     const webhook = await createWebhook(store, account, r.url);
     let { engine } = engineFor(store, config);
     engine.start();
-    const { deliveries } = await publish(store, account, [webhook]);
+    const { deliveries } = await publishLeased(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
-    engine.enqueue([{ delivery_id: id, due: Date.now() }]);
     await r.waitFor(1);
     expect(engine.inFlight()).toBe(1);
     const stopStarted = Date.now();
     await engine.stop(150);
     expect(Date.now() - stopStarted).toBeLessThan(2_000);
     expect(engine.inFlight()).toBe(0);
-    expect(store.deliveries.getById(id)).toMatchObject({ status: "pending", attempts: 0 });
-    expect(store.attempts.listForDelivery(id)).toHaveLength(0);
+    expect(await store.deliveries.getById(id)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await store.attempts.listForDelivery(id)).toHaveLength(0);
     await store.close();
 
     answer = "ok";
@@ -103,7 +106,7 @@ describe("restart", () => {
     ({ engine } = engineFor(store, config));
     cleanups.push(() => engine.stop(0));
     engine.start();
-    await waitUntil("redelivery", () => store.deliveries.getById(id)?.status === "succeeded");
+    await waitUntil("redelivery", async () => (await statusOf(store, id)) === "succeeded");
     expect(r.requests).toHaveLength(2);
     expect(r.requests[1]?.headers.get("x-inbox-event-id")).toBe(
       r.requests[0]?.headers.get("x-inbox-event-id") ?? "",
@@ -123,11 +126,10 @@ describe("restart", () => {
     const webhook = await createWebhook(store, account, r.url);
     const { engine } = engineFor(store, testConfig({ dataDir: dir.path }));
     engine.start();
-    const { deliveries } = await publish(store, account, [webhook]);
+    const { deliveries } = await publishLeased(store, engine, account, [webhook]);
     const id = deliveries[0]?.id as string;
-    engine.enqueue([{ delivery_id: id, due: Date.now() }]);
     await r.waitFor(1);
     await engine.stop(5_000);
-    expect(store.deliveries.getById(id)?.status).toBe("succeeded");
+    expect(await statusOf(store, id)).toBe("succeeded");
   });
 });

@@ -1,9 +1,9 @@
-// While the store refuses writes (disk full), the engine sends nothing: an outcome it could not
-// record would leave the delivery due, and it would be sent again at every re-read of the queue.
-// Once the store takes writes again, the delivery is made once.
+// While the store refuses writes (disk full, database unreachable), the engine sends nothing: an
+// outcome it could not record would leave the delivery due, and it would be sent again at every
+// re-read of the queue. Once the store takes writes again, the delivery is made once.
 
 import { expect, test } from "bun:test";
-import { StoreFullError, type StoreSpace } from "../../src/storage/store";
+import { type Store, StoreFullError, type StoreHealth, StoreUnavailableError } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { startReceiver } from "../support/receiver";
 import {
@@ -12,6 +12,7 @@ import {
   engineFor,
   openStore,
   publish,
+  statusOf,
   tempDir,
   testConfig,
   waitUntil,
@@ -19,14 +20,20 @@ import {
 
 const cleanups = cleanupAfterEach();
 
+/** Makes the store report itself unwritable for `reason` while `refusing()` says so. */
+function refuseWrites(store: Store, reason: "full" | "unavailable", refusing: () => boolean): void {
+  const real = store.health.bind(store);
+  store.health = (): StoreHealth =>
+    refusing() ? { ...real(), writable: false, reason, since: Date.now() } : real();
+}
+
 test("no attempt is made while the store is full; the delivery is made once when space returns", async () => {
   const dir = tempDir();
   cleanups.push(dir.remove);
   const store = await openStore(dir.path);
   cleanups.push(() => store.close());
   let full = true;
-  const realSpace = store.space.bind(store);
-  store.space = (): StoreSpace => (full ? { ...realSpace(), full: true } : realSpace());
+  refuseWrites(store, "full", () => full);
 
   const receiver = startReceiver();
   cleanups.push(() => receiver.stop());
@@ -43,10 +50,10 @@ test("no attempt is made while the store is full; the delivery is made once when
   // Many re-reads of the queue later, nothing was sent and the delivery is still due.
   await Bun.sleep(400);
   expect(receiver.requests).toHaveLength(0);
-  expect(store.deliveries.getById(id)?.status).toBe("pending");
+  expect(await statusOf(store, id)).toBe("pending");
 
   full = false;
-  await waitUntil("the delivery", () => store.deliveries.getById(id)?.status === "succeeded");
+  await waitUntil("the delivery", async () => (await statusOf(store, id)) === "succeeded");
   await Bun.sleep(200);
   expect(receiver.requests).toHaveLength(1);
 });
@@ -56,8 +63,7 @@ test("a test send is refused while the store is full, before the receiver hears 
   cleanups.push(dir.remove);
   const store = await openStore(dir.path);
   cleanups.push(() => store.close());
-  const realSpace = store.space.bind(store);
-  store.space = (): StoreSpace => ({ ...realSpace(), full: true });
+  refuseWrites(store, "full", () => true);
   const receiver = startReceiver();
   cleanups.push(() => receiver.stop());
   const account = await createAccount(store);
@@ -67,5 +73,23 @@ test("a test send is refused while the store is full, before the receiver hears 
   cleanups.push(() => engine.stop(0));
 
   await expect(engine.sendTest(webhook, event)).rejects.toBeInstanceOf(StoreFullError);
+  expect(receiver.requests).toHaveLength(0);
+});
+
+test("a test send is refused while the database is unreachable, before the receiver hears of it", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const store = await openStore(dir.path);
+  cleanups.push(() => store.close());
+  refuseWrites(store, "unavailable", () => true);
+  const receiver = startReceiver();
+  cleanups.push(() => receiver.stop());
+  const account = await createAccount(store);
+  const webhook = await createWebhook(store, account, receiver.url);
+  const { event } = await publish(store, account, []);
+  const { engine } = engineFor(store, testConfig({ dataDir: dir.path }));
+  cleanups.push(() => engine.stop(0));
+
+  await expect(engine.sendTest(webhook, event)).rejects.toBeInstanceOf(StoreUnavailableError);
   expect(receiver.requests).toHaveLength(0);
 });
