@@ -1,14 +1,17 @@
 // `bun run bench`: measures the server end to end on this machine and prints one JSON line.
 // See the README (Benchmarks) for what each mode measures and how to read the figures; `--help` for flags.
 //
-// Everything runs on 127.0.0.1: the server under test (compiled binary by default), a separate
-// receiver process that verifies every signature, and, in throughput mode, a raw-limit sender.
-// All children and temporary data directories are removed on exit, failure or interrupt.
+// Everything runs on 127.0.0.1: the server under test (compiled binary by default; with --replicas N,
+// N of them), with --postgres an embedded PostgreSQL cluster they share, a separate receiver process that
+// verifies every signature, and, in throughput mode, a raw-limit sender. All children and temporary data
+// directories are removed on exit, failure or interrupt (an interrupted run's PostgreSQL gets a fast
+// shutdown; its directory is removed by the next run).
 
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseBenchArgs, USAGE } from "./bench-lib/args";
 import { runBacklog } from "./bench-lib/backlog-run";
+import { startBenchStore } from "./bench-lib/bench-store";
 import { cleanUpOnExit, keepTemp } from "./bench-lib/children";
 import { type RunContext, runDeliveries } from "./bench-lib/delivery-run";
 import { runIdle } from "./bench-lib/idle-run";
@@ -38,10 +41,12 @@ async function main(): Promise<number> {
   };
 
   const server = await serverCommand(root, options.server, progress);
+  const store = await startBenchStore(options.postgres, progress);
   const receiver = await startReceiver();
-  const ctx: RunContext = { options, command: server.command, receiver, progress };
+  const ctx: RunContext = { options, command: server.command, receiver, store, progress };
   const mode = options.mode === "throughput" && options.fanout > 1 ? "fanout" : options.mode;
-  progress(`mode ${mode}, server ${server.label}, receiver ${receiver.baseUrl}`);
+  const replicas = options.replicas > 1 ? ` x ${options.replicas}` : "";
+  progress(`mode ${mode}, server ${server.label}${replicas} on ${store.kind}, receiver ${receiver.baseUrl}`);
   try {
     let raw: RawLimit | null = null;
     let figures: Record<string, unknown>;
@@ -82,6 +87,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await receiver.stop();
+    await store.stop();
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseBenchArgs } from "./args";
+import { parseBenchArgs, USAGE } from "./args";
 
 function options(argv: string[]) {
   const parsed = parseBenchArgs(argv);
@@ -76,5 +76,47 @@ describe("bench flags", () => {
     expect(error(["--backlog", "100", "--events", "5"])).toContain("--events");
     expect(error(["--log-level", "loud"])).toContain("--log-level");
     expect(error(["--nope"])).toContain("nope");
+  });
+});
+
+describe("bench store flags", () => {
+  test("LMDB and one server by default; --postgres alone is one replica", () => {
+    expect(options([])).toMatchObject({ postgres: false, replicas: 1 });
+    expect(options(["--postgres"])).toMatchObject({ postgres: true, replicas: 1, mode: "throughput" });
+  });
+
+  test("--replicas N with --postgres, in throughput and rate modes", () => {
+    expect(options(["--postgres", "--replicas", "3"])).toMatchObject({ postgres: true, replicas: 3 });
+    expect(options(["--replicas", "2", "--postgres", "--rate", "500"])).toMatchObject({
+      mode: "rate",
+      rate: 500,
+      replicas: 2,
+    });
+    expect(options(["--postgres", "--replicas", "1", "--idle"])).toMatchObject({ mode: "idle", replicas: 1 });
+    expect(options(["--postgres", "--backlog", "1000"])).toMatchObject({ mode: "backlog", postgres: true });
+  });
+
+  test("bad combinations name the fix", () => {
+    expect(error(["--replicas", "3"])).toContain("--replicas needs --postgres");
+    expect(error(["--postgres", "--replicas", "2", "--idle"])).toContain("not --idle");
+    expect(error(["--postgres", "--replicas", "2", "--backlog", "100"])).toContain("not --backlog");
+    expect(error(["--postgres", "--replicas", "0"])).toContain("--replicas must be between 1 and 16");
+    expect(error(["--postgres", "--replicas", "17"])).toContain("--replicas must be between 1 and 16");
+    expect(error(["--postgres", "--replicas", "two"])).toContain("--replicas must be a positive integer");
+    expect(error(["--postgres", "--server-env", "INBOX_DATABASE_URL=postgres://x/y"])).toContain(
+      "drop --server-env INBOX_DATABASE_URL",
+    );
+    expect(error(["--postgres", "--server-env", "INBOX_REPLICA_ID=a"])).toContain("INBOX_REPLICA_ID");
+  });
+
+  test("without --postgres, --server-env may point the one server at a database of your own", () => {
+    expect(options(["--server-env", "INBOX_DATABASE_URL=postgres://db/x"]).serverEnv).toEqual({
+      INBOX_DATABASE_URL: "postgres://db/x",
+    });
+  });
+
+  test("--help documents both flags", () => {
+    expect(USAGE).toContain("--postgres");
+    expect(USAGE).toContain("--replicas N");
   });
 });

@@ -21,6 +21,10 @@ export interface BenchOptions {
   backlog: number | null;
   /** Retry schedule the server gets in backlog mode (INBOX_RETRY_SCHEDULE syntax). */
   backlogSchedule: string;
+  /** Servers use one embedded PostgreSQL cluster (durable settings) instead of LMDB. */
+  postgres: boolean;
+  /** Server processes sharing the PostgreSQL database; publishes go to them in turn. */
+  replicas: number;
   /** Server to run: a compiled binary, or src/main.ts under Bun. */
   server: { kind: "binary"; path: string; build: boolean } | { kind: "source" };
   raw: boolean;
@@ -46,6 +50,14 @@ Modes (one at a time; default is throughput):
   --backlog M          build M pending retries (a receiver that answers 500), restart, measure
                        memory and time until the server answers again
   --idle               start on a fresh data directory, wait --idle-seconds, report RSS
+
+Store (any mode; LMDB in a fresh data directory by default):
+  --postgres           the servers use one embedded PostgreSQL cluster started for the run, with
+                       PostgreSQL's durable defaults (fsync, synchronous commit); adds postgres_cpu_s
+                       and postgres_cpu_us_per_delivery (every PostgreSQL process) to the JSON line
+  --replicas N         N server processes on that one database (needs --postgres; throughput and rate
+                       modes), each on its own port; publishes go to them round-robin, and
+                       server_cpu_us_per_delivery is summed over them (default 1, at most 16)
 
 Flags:
   --events N           events to publish (default 20000; backlog: M / fanout)
@@ -110,6 +122,8 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
         "log-level": { type: "string" },
         "server-env": { type: "string", multiple: true },
         "keep-data": { type: "boolean" },
+        postgres: { type: "boolean" },
+        replicas: { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -144,6 +158,7 @@ function settle(v: RawValues): BenchOptions {
   if (events * fanout > 50_000_000) throw new Error("--events x --fanout must be at most 50,000,000");
   const serverEnv = serverEnvOf(v["server-env"] as string[] | undefined);
   const logLevel = logLevelOf(str("log-level"));
+  const { postgres, replicas } = storeOf(v, mode, serverEnv);
   return {
     mode,
     events,
@@ -153,6 +168,8 @@ function settle(v: RawValues): BenchOptions {
     rate: mode === "rate" ? positiveInt("rate", str("rate"), 0, 1_000_000) : null,
     backlog,
     backlogSchedule: str("backlog-schedule") ?? "0,1h,1h,1h,1h,1h",
+    postgres,
+    replicas,
     server,
     raw: !v["no-raw"],
     rawSeconds: positiveInt("raw-seconds", str("raw-seconds"), 5, 600),
@@ -172,6 +189,29 @@ function modeOf(v: RawValues): BenchMode {
   const chosen = modes.filter((m) => m !== null);
   if (chosen.length > 1) throw new Error(`choose one mode, not ${chosen.join(" and ")}`);
   return v.idle ? "idle" : v.rate ? "rate" : v.backlog ? "backlog" : "throughput";
+}
+
+/** --postgres and --replicas: several replicas need the shared database and a mode that publishes. */
+function storeOf(
+  v: RawValues,
+  mode: BenchMode,
+  serverEnv: Record<string, string>,
+): { postgres: boolean; replicas: number } {
+  const postgres = v.postgres === true;
+  const replicas = positiveInt("replicas", v.replicas as string | undefined, 1, 16);
+  if (replicas > 1 && !postgres) {
+    throw new Error(
+      "--replicas needs --postgres: replicas share one PostgreSQL database (LMDB is one process)",
+    );
+  }
+  if (replicas > 1 && mode !== "throughput" && mode !== "rate") {
+    throw new Error(`--replicas applies to the throughput and rate modes, not --${mode}`);
+  }
+  for (const key of ["INBOX_DATABASE_URL", "INBOX_REPLICA_ID"]) {
+    if (postgres && key in serverEnv)
+      throw new Error(`--postgres sets ${key} itself; drop --server-env ${key}`);
+  }
+  return { postgres, replicas };
 }
 
 function serverOf(v: RawValues): BenchOptions["server"] {

@@ -106,6 +106,7 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
     INBOX_RETRY_SCHEDULE: o.backlogSchedule,
     ...fanOutEnv(o.batch, o.fanout),
     ...o.serverEnv,
+    ...ctx.store.env(1),
   };
   const firstAttemptNow = /^\s*0(ms|s|m|h)?\s*(,|$)/.test(o.backlogSchedule);
 
@@ -129,7 +130,7 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
     progress(`building a backlog of ${backlog} pending retries: ${o.events} events x ${o.fanout} webhooks`);
     const started = performance.now();
     const pub = await publish({
-      baseUrl: first.baseUrl,
+      baseUrls: [first.baseUrl],
       apiKey,
       events: o.events,
       batch: o.batch,
@@ -195,7 +196,8 @@ export async function runBacklog(ctx: RunContext): Promise<Record<string, unknow
       rss_anon_after_restart_mb: mb(memory?.anon ?? 0),
       rss_file_after_restart_mb: mb(memory?.file ?? 0),
       pending_after_restart: pendingAfter?.pending ?? null,
-      data_dir_mb: mb(diskBytes(dataDir)),
+      // LMDB's data directory, or with --postgres the database (pg_database_size).
+      data_dir_mb: mb((await ctx.store.sizeBytes()) ?? diskBytes(dataDir)),
       restart_log_lines: second.logLines(),
       server_exit: stopped.code,
     };

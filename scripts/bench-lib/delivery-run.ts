@@ -1,16 +1,18 @@
-// Throughput and fixed-rate runs: a fresh server, `fanout` webhooks pointing at the bench receiver,
-// `events` published through the API, then a wait for every delivery. Answers the figures as one
-// flat object for the JSON line.
+// Throughput and fixed-rate runs: fresh servers (one, or --replicas on one PostgreSQL database), `fanout`
+// webhooks pointing at the bench receiver, `events` published through the API (round-robin over the
+// replicas), then a wait for every delivery. Answers the figures as one flat object for the JSON line.
 
 import type { BenchOptions } from "./args";
-import { tempDir } from "./children";
+import type { BenchStore } from "./bench-store";
+import { type CpuUsed, cpuNow, cpuSince } from "./cpu-marks";
 import { bytesPerEvent, diskBytes } from "./disk-usage";
-import { mb, RssSampler, readCpuSeconds, readMemory } from "./proc-stats";
+import { mb, RssSampler, readMemory } from "./proc-stats";
 import { publish } from "./publisher";
 import type { RawLimit } from "./raw-limit";
 import type { Receiver, ReceiverStats } from "./receiver-process";
+import { startReplicas, stopReplicas } from "./replicas";
 import { health, registerWebhook } from "./server-api";
-import { fanOutEnv, type ServerProcess, startServer } from "./server-process";
+import { fanOutEnv, type ServerProcess } from "./server-process";
 import { perSecond, round, sleep, summariseLatencies } from "./stats";
 import { rateTargets, throughputTargets } from "./targets";
 
@@ -18,12 +20,14 @@ export interface RunContext {
   options: BenchOptions;
   command: string[];
   receiver: Receiver;
+  /** LMDB in each server's data directory, or the PostgreSQL cluster the replicas share. */
+  store: BenchStore;
   progress: (message: string) => void;
 }
 
 /** Polls the receiver until `expected` unique arrivals, a stall, or the hard timeout. */
 async function awaitArrivals(
-  server: ServerProcess,
+  servers: ServerProcess[],
   receiver: Receiver,
   expected: number,
   stallMs: number,
@@ -38,8 +42,11 @@ async function awaitArrivals(
     const stats = await receiver.stats();
     const now = performance.now();
     if (stats.unique >= expected) return { stats, outcome: "complete" };
-    const code = server.exitCode();
-    if (code !== null) throw new Error(`the server exited with code ${code} while deliveries were awaited`);
+    const gone = servers.findIndex((s) => s.exitCode() !== null);
+    if (gone !== -1) {
+      const code = servers[gone]?.exitCode();
+      throw new Error(`server replica ${gone + 1} exited with code ${code} while deliveries were awaited`);
+    }
     if (stats.unique !== lastUnique) {
       lastUnique = stats.unique;
       lastProgress = now;
@@ -87,46 +94,18 @@ function arrivalLatencies(
   return latencies.subarray(0, n);
 }
 
-interface CpuMark {
-  server: number;
-  receiver: number;
-  driver: NodeJS.CpuUsage;
-}
-
-function cpuNow(serverPid: number, receiverPid: number): CpuMark {
-  return {
-    server: readCpuSeconds(serverPid) ?? 0,
-    receiver: readCpuSeconds(receiverPid) ?? 0,
-    driver: process.cpuUsage(),
-  };
-}
-
-/** CPU seconds used since `before` by the server, the receiver and this driver. */
-function cpuSince(
-  before: CpuMark,
-  serverPid: number,
-  receiverPid: number,
-): { server: number; receiver: number; driver: number } {
-  const { user, system } = process.cpuUsage(before.driver);
-  return {
-    server: (readCpuSeconds(serverPid) ?? 0) - before.server,
-    receiver: (readCpuSeconds(receiverPid) ?? 0) - before.receiver,
-    driver: (user + system) / 1e6,
-  };
-}
-
 /** Publishes the run's events; answers what the publisher saw and the deliveries to expect. */
 async function publishAll(
   ctx: RunContext,
-  baseUrl: string,
+  baseUrls: string[],
   apiKey: string,
 ): Promise<{ pub: Awaited<ReturnType<typeof publish>>; expected: number }> {
   const { options: o, progress } = ctx;
   progress(
-    `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s)`,
+    `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s) through ${baseUrls.length} replica(s)`,
   );
   const pub = await publish({
-    baseUrl,
+    baseUrls,
     apiKey,
     events: o.events,
     batch: o.batch,
@@ -143,98 +122,173 @@ async function publishAll(
 
 export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Promise<Record<string, unknown>> {
   const { options: o, receiver, progress } = ctx;
-  const dataDir = tempDir("data");
-  const server = await startServer({
-    command: ctx.command,
-    dataDir,
-    env: { INBOX_LOG_LEVEL: o.logLevel, ...fanOutEnv(o.batch, o.fanout), ...o.serverEnv },
-    readyTimeoutMs: o.timeoutSeconds * 1000,
-    expectKeys: true,
-  });
-  const sampler = new RssSampler(server.pid).start();
+  const servers = await startReplicas(
+    {
+      command: ctx.command,
+      count: o.replicas,
+      store: ctx.store,
+      env: { INBOX_LOG_LEVEL: o.logLevel, ...fanOutEnv(o.batch, o.fanout), ...o.serverEnv },
+      readyTimeoutMs: o.timeoutSeconds * 1000,
+    },
+    (first) => registerDeliveryWebhooks(ctx, first.baseUrl, first.accountKey as string),
+  );
+  const pids = servers.map((s) => s.pid);
+  const samplers = servers.map((s) => new RssSampler(s.pid).start());
   try {
-    const apiKey = server.accountKey as string;
-    await registerDeliveryWebhooks(ctx, server.baseUrl, apiKey);
-    const cpuBefore = cpuNow(server.pid, receiver.pid);
-
-    const { pub, expected } = await publishAll(ctx, server.baseUrl, apiKey);
-    const { stats, outcome } = await awaitArrivals(
-      server,
+    const primary = servers[0] as ServerProcess;
+    const cpuBefore = cpuNow(pids, receiver.pid, ctx.store);
+    const baseUrls = servers.map((s) => s.baseUrl);
+    const { pub, expected } = await publishAll(ctx, baseUrls, primary.accountKey as string);
+    const stallMs = o.stallSeconds * 1000;
+    const waited = await awaitArrivals(
+      servers,
       receiver,
       expected,
-      o.stallSeconds * 1000,
+      stallMs,
       o.timeoutSeconds * 1000,
       progress,
     );
-    const after = await health(server.baseUrl).catch(() => null);
-    const cpu = cpuSince(cpuBefore, server.pid, receiver.pid);
-    sampler.stop();
-    const memory = readMemory(server.pid);
-
-    const latency = summariseLatencies(arrivalLatencies(await receiver.arrivals(), pub.sentAt, o.events));
-    const acceptLatency = summariseLatencies(pub.acceptLatencies);
-
-    const lost = Math.max(0, expected - stats.unique);
-    const deliveryWindowMs = stats.last_arrival_ms !== null ? stats.last_arrival_ms - pub.firstSentMs : 0;
-    const deliveriesPerS = perSecond(stats.unique, deliveryWindowMs);
-    const ratio = raw && raw.posts_per_s > 0 ? round(deliveriesPerS / raw.posts_per_s, 3) : null;
-    const stopped = await server.stop(30_000);
-    // After the stop, so that everything the server wrote is in the files.
-    const dataBytes = diskBytes(dataDir);
-    const figures = {
-      events: o.events,
-      batch: o.batch,
-      fanout: o.fanout,
-      concurrency: o.concurrency,
-      ...(o.rate !== null ? { rate: o.rate } : {}),
-      accepted: pub.accepted,
-      accepted_per_s: perSecond(pub.accepted, pub.lastAcceptedMs - pub.firstSentMs),
-      deliveries: stats.unique,
-      deliveries_per_s: deliveriesPerS,
-      raw_posts_per_s: raw?.posts_per_s ?? null,
-      ratio_to_raw: ratio,
-      p50_ms: latency.p50_ms,
-      p90_ms: latency.p90_ms,
-      p99_ms: latency.p99_ms,
-      max_ms: latency.max_ms,
-      publish_p50_ms: acceptLatency.p50_ms,
-      publish_p99_ms: acceptLatency.p99_ms,
-      peak_rss_mb: mb(Math.max(memory?.hwm ?? 0, sampler.lastHwm)),
-      // Where the largest sampled RSS was: heap and buffers, or LMDB's mapped file pages.
-      max_rss_anon_mb: mb(sampler.atMax.anon),
-      max_rss_file_mb: mb(sampler.atMax.file),
-      lost,
-      duplicates: stats.duplicates,
-      bad_signatures: stats.bad_signature,
-      wait_outcome: outcome,
-      publish_s: round((pub.lastAcceptedMs - pub.firstSentMs) / 1000, 2),
-      delivery_s: round(deliveryWindowMs / 1000, 2),
-      server_cpu_s: round(cpu.server, 2),
-      // Steadier than the rates from run to run on a shared machine: compare builds with this.
-      server_cpu_us_per_delivery: stats.unique > 0 ? Math.round((cpu.server * 1e6) / stats.unique) : null,
-      // The data directory on disk after the run, per event delivered (events, attempts, indexes).
-      data_bytes_per_event: bytesPerEvent(dataBytes, stats.unique, o.fanout),
-      receiver_cpu_s: round(cpu.receiver, 2),
-      driver_cpu_s: round(cpu.driver, 2),
-      ready_ms: Math.round(server.readyMs),
-      rejected: pub.rejected,
-      publish_statuses: pub.statuses,
-      ...(pub.firstError ? { first_publish_error: pub.firstError } : {}),
-      ...(o.rate !== null ? { late_sends: pub.lateSends, max_send_lag_ms: round(pub.maxSendLagMs, 1) } : {}),
-      pending_after: after?.pending ?? null,
-      in_flight_after: after?.in_flight ?? null,
-      server_log_lines: server.logLines(),
-      server_exit: stopped.code,
-      shutdown_ms: stopped.ms,
-    };
-    const targets =
-      o.rate !== null
-        ? rateTargets({ rate: o.rate, p99_ms: latency.p99_ms, lost })
-        : throughputTargets({ batch: o.batch, ratio_to_raw: ratio, lost, duplicates: stats.duplicates });
-    return { ...figures, targets };
+    const after = await health(primary.baseUrl).catch(() => null);
+    const cpu = cpuSince(cpuBefore, pids, receiver.pid, ctx.store);
+    for (const sampler of samplers) sampler.stop();
+    const memory = servers.map((s) => readMemory(s.pid));
+    const latencies = arrivalLatencies(await receiver.arrivals(), pub.sentAt, o.events);
+    const stopped = await stopReplicas(servers, 30_000);
+    // After the stop, so that everything the servers wrote is in the files.
+    const dataBytes = (await ctx.store.sizeBytes()) ?? diskBytes(primary.dataDir);
+    return figuresOf(
+      ctx,
+      { raw, pub, expected, ...waited, after, cpu, latencies, dataBytes, stopped },
+      {
+        servers,
+        samplers,
+        memory,
+      },
+    );
   } catch (err) {
-    sampler.stop();
-    await server.stop(5000);
-    throw err instanceof Error ? new Error(`${err.message}\n${server.tail()}`) : err;
+    for (const sampler of samplers) sampler.stop();
+    await stopReplicas(servers, 5000);
+    throw err instanceof Error
+      ? new Error(`${err.message}\n${servers.map((s) => s.tail()).join("\n")}`)
+      : err;
   }
+}
+
+interface Measured {
+  raw: RawLimit | null;
+  pub: Awaited<ReturnType<typeof publish>>;
+  expected: number;
+  stats: ReceiverStats;
+  outcome: string;
+  after: Awaited<ReturnType<typeof health>> | null;
+  cpu: CpuUsed;
+  latencies: Float64Array;
+  dataBytes: number;
+  stopped: Awaited<ReturnType<typeof stopReplicas>>;
+}
+
+interface ServerSide {
+  servers: ServerProcess[];
+  samplers: RssSampler[];
+  memory: (ReturnType<typeof readMemory> | null)[];
+}
+
+/** CPU microseconds per delivery, or null without deliveries. */
+function usPer(seconds: number | null, deliveries: number): number | null {
+  return seconds !== null && deliveries > 0 ? Math.round((seconds * 1e6) / deliveries) : null;
+}
+
+/** Largest resident set over the replicas, and where it was (heap and buffers, or mapped file pages). */
+function memoryFigures(side: ServerSide) {
+  const peak = Math.max(...side.memory.map((m, i) => Math.max(m?.hwm ?? 0, side.samplers[i]?.lastHwm ?? 0)));
+  const largest = side.samplers.reduce((a, b) => (b.maxRss > a.maxRss ? b : a));
+  return {
+    peak_rss_mb: mb(peak),
+    max_rss_anon_mb: mb(largest.atMax.anon),
+    max_rss_file_mb: mb(largest.atMax.file),
+  };
+}
+
+function logLines(servers: ServerProcess[]) {
+  const sum = { total: 0, warn: 0, error: 0 };
+  for (const s of servers) {
+    const l = s.logLines();
+    sum.total += l.total;
+    sum.warn += l.warn;
+    sum.error += l.error;
+  }
+  return sum;
+}
+
+function figuresOf(ctx: RunContext, m: Measured, side: ServerSide): Record<string, unknown> {
+  const o = ctx.options;
+  const { pub, stats, cpu, raw } = m;
+  const latency = summariseLatencies(m.latencies);
+  const acceptLatency = summariseLatencies(pub.acceptLatencies);
+  const lost = Math.max(0, m.expected - stats.unique);
+  const deliveryWindowMs = stats.last_arrival_ms !== null ? stats.last_arrival_ms - pub.firstSentMs : 0;
+  const deliveriesPerS = perSecond(stats.unique, deliveryWindowMs);
+  const ratio = raw && raw.posts_per_s > 0 ? round(deliveriesPerS / raw.posts_per_s, 3) : null;
+  const figures = {
+    store: ctx.store.kind,
+    replicas: o.replicas,
+    events: o.events,
+    batch: o.batch,
+    fanout: o.fanout,
+    concurrency: o.concurrency,
+    ...(o.rate !== null ? { rate: o.rate } : {}),
+    accepted: pub.accepted,
+    accepted_per_s: perSecond(pub.accepted, pub.lastAcceptedMs - pub.firstSentMs),
+    deliveries: stats.unique,
+    deliveries_per_s: deliveriesPerS,
+    raw_posts_per_s: raw?.posts_per_s ?? null,
+    ratio_to_raw: ratio,
+    p50_ms: latency.p50_ms,
+    p90_ms: latency.p90_ms,
+    p99_ms: latency.p99_ms,
+    max_ms: latency.max_ms,
+    publish_p50_ms: acceptLatency.p50_ms,
+    publish_p99_ms: acceptLatency.p99_ms,
+    ...memoryFigures(side),
+    lost,
+    duplicates: stats.duplicates,
+    bad_signatures: stats.bad_signature,
+    wait_outcome: m.outcome,
+    publish_s: round((pub.lastAcceptedMs - pub.firstSentMs) / 1000, 2),
+    delivery_s: round(deliveryWindowMs / 1000, 2),
+    server_cpu_s: round(cpu.server, 2),
+    // Steadier than the rates from run to run on a shared machine: compare builds with this. Summed over
+    // replicas; PostgreSQL's own CPU is apart, in postgres_cpu_us_per_delivery.
+    server_cpu_us_per_delivery: usPer(cpu.server, stats.unique),
+    ...(o.replicas > 1 ? { server_cpu_s_per_replica: cpu.servers.map((c) => round(c, 2)) } : {}),
+    ...(cpu.store !== null
+      ? { postgres_cpu_s: round(cpu.store, 2), postgres_cpu_us_per_delivery: usPer(cpu.store, stats.unique) }
+      : {}),
+    // The store on disk after the run (LMDB's data directory, or pg_database_size), per event delivered.
+    data_bytes_per_event: bytesPerEvent(m.dataBytes, stats.unique, o.fanout),
+    receiver_cpu_s: round(cpu.receiver, 2),
+    driver_cpu_s: round(cpu.driver, 2),
+    ready_ms: Math.round(Math.max(...side.servers.map((s) => s.readyMs))),
+    rejected: pub.rejected,
+    publish_statuses: pub.statuses,
+    ...(pub.firstError ? { first_publish_error: pub.firstError } : {}),
+    ...(o.rate !== null ? { late_sends: pub.lateSends, max_send_lag_ms: round(pub.maxSendLagMs, 1) } : {}),
+    pending_after: m.after?.pending ?? null,
+    in_flight_after: m.after?.in_flight ?? null,
+    server_log_lines: logLines(side.servers),
+    server_exit: m.stopped.code,
+    shutdown_ms: m.stopped.ms,
+  };
+  const shape = { store: ctx.store.kind, replicas: o.replicas, batch: o.batch, fanout: o.fanout };
+  const targets =
+    o.rate !== null
+      ? rateTargets({ ...shape, rate: o.rate, p99_ms: latency.p99_ms, lost })
+      : throughputTargets({
+          ...shape,
+          ratio_to_raw: ratio,
+          deliveries_per_s: deliveriesPerS,
+          lost,
+          duplicates: stats.duplicates,
+        });
+  return { ...figures, targets };
 }

@@ -13,7 +13,7 @@ export async function runIdle(ctx: RunContext): Promise<Record<string, unknown>>
   const server = await startServer({
     command: ctx.command,
     dataDir: tempDir("idle"),
-    env: { INBOX_LOG_LEVEL: o.logLevel, ...o.serverEnv },
+    env: { INBOX_LOG_LEVEL: o.logLevel, ...o.serverEnv, ...ctx.store.env(1) },
     readyTimeoutMs: 60_000,
     expectKeys: true,
   });

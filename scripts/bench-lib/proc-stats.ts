@@ -1,7 +1,7 @@
 // Memory and CPU of a child process, read from Linux /proc. VmHWM is the kernel's own peak resident
 // set, so a short spike between two samples is still seen; VmRSS is sampled to show the shape.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcMemory {
   /** Resident set now, bytes. */
@@ -34,8 +34,8 @@ export function readMemory(pid: number): ProcMemory | null {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** User plus system CPU seconds `pid` has used, or null when it is gone. */
-export function readCpuSeconds(pid: number): number | null {
+/** The fields of /proc/<pid>/stat after the command name, or null when the process is gone. */
+function statFields(pid: number): string[] | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -43,10 +43,47 @@ export function readCpuSeconds(pid: number): number | null {
     return null;
   }
   // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLOCK_TICKS_PER_SECOND : null;
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}
+
+/** Sum of the clock-tick fields at `indexes` (of statFields), in seconds; null if any is missing. */
+function ticks(fields: string[] | null, indexes: number[]): number | null {
+  if (fields === null) return null;
+  let sum = 0;
+  for (const i of indexes) {
+    const n = Number(fields[i]);
+    if (!Number.isFinite(n)) return null;
+    sum += n;
+  }
+  return sum / CLOCK_TICKS_PER_SECOND;
+}
+
+// Indexes into statFields: utime, stime (the process), cutime, cstime (its children already reaped).
+const OWN = [11, 12];
+const OWN_AND_REAPED = [11, 12, 13, 14];
+const PPID = 1;
+
+/** User plus system CPU seconds `pid` has used, or null when it is gone. */
+export function readCpuSeconds(pid: number): number | null {
+  return ticks(statFields(pid), OWN);
+}
+
+/**
+ * CPU seconds of a process and all its children, living or reaped (PostgreSQL's postmaster and its
+ * backends, which come and go): the parent's own and reaped-children time plus each live child's own.
+ * A child that exits between two readings moves from the second term to the first, so nothing is lost;
+ * only grandchildren are not counted (PostgreSQL forks every process from the postmaster).
+ */
+export function readTreeCpuSeconds(pid: number): number | null {
+  const parent = ticks(statFields(pid), OWN_AND_REAPED);
+  if (parent === null) return null;
+  let total = parent;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields !== null && Number(fields[PPID]) === pid) total += ticks(fields, OWN) ?? 0;
+  }
+  return total;
 }
 
 /** Samples a process's VmRSS on an interval and keeps the largest value seen. */

@@ -1,12 +1,14 @@
 // Publishes events 0..n-1 through the HTTP API, either as fast as `concurrency` publish requests in
 // flight allow (closed loop) or on a fixed schedule of `rate` events per second (open loop, capped at
 // `concurrency` in flight). Records when each event was sent, on the clock the receiver also reads.
+// With several servers (replicas on one database), publish request r goes to server r mod n.
 
 import { deliveredEvent, publishEvents } from "./server-api";
 import { epochNow } from "./stats";
 
 export interface PublishPlan {
-  baseUrl: string;
+  /** One server, or the replicas, taken in turn. */
+  baseUrls: string[];
   apiKey: string;
   events: number;
   batch: number;
@@ -59,7 +61,8 @@ export async function publish(plan: PublishPlan): Promise<PublishResult> {
     if (at < result.firstSentMs) result.firstSentMs = at;
     let status: string;
     try {
-      const res = await publishEvents(plan.baseUrl, plan.apiKey, events);
+      const baseUrl = plan.baseUrls[request % plan.baseUrls.length] as string;
+      const res = await publishEvents(baseUrl, plan.apiKey, events);
       status = String(res.status);
       if (res.status === 202) {
         sentAt.fill(at, from, to);

@@ -33,6 +33,7 @@ export function fanOutEnv(batch: number, fanout: number): Record<string, string>
 
 export interface ServerProcess {
   readonly pid: number;
+  readonly dataDir: string;
   readonly baseUrl: string;
   readonly adminKey: string | null;
   readonly accountKey: string | null;
@@ -160,6 +161,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
 
   return {
     pid: proc.pid,
+    dataDir: spec.dataDir,
     baseUrl,
     adminKey: key("admin key"),
     accountKey: key("default account key"),

@@ -17,21 +17,35 @@ function below(name: string, max: number, value: number | null): TargetCheck {
   return { name, bound: `< ${max}`, value, met: value !== null && value < max };
 }
 
-export function throughputTargets(r: {
+/** What the figures of a run are compared against: issue 9's targets apply to PostgreSQL runs only. */
+interface RunShape {
+  store: "lmdb" | "postgres";
+  replicas: number;
   batch: number;
-  ratio_to_raw: number | null;
-  lost: number;
-  duplicates: number;
-}): TargetCheck[] {
+  fanout: number;
+}
+
+/** One replica on PostgreSQL, one event a publish, one webhook: the issue's shape for the 3,000/s target. */
+function singlePostgres(r: RunShape): boolean {
+  return r.store === "postgres" && r.replicas === 1 && r.batch === 1 && r.fanout === 1;
+}
+
+export function throughputTargets(
+  r: RunShape & { ratio_to_raw: number | null; deliveries_per_s: number; lost: number; duplicates: number },
+): TargetCheck[] {
   const checks = [below("lost", 1, r.lost), below("duplicates", 1, r.duplicates)];
   if (r.batch === 1) checks.push(atLeast("ratio_to_raw", 0.25, r.ratio_to_raw));
   if (r.batch >= 100) checks.push(atLeast("ratio_to_raw", 0.5, r.ratio_to_raw));
+  if (singlePostgres(r)) checks.push(atLeast("deliveries_per_s", 3000, r.deliveries_per_s));
   return checks;
 }
 
-export function rateTargets(r: { rate: number; p99_ms: number | null; lost: number }): TargetCheck[] {
+export function rateTargets(
+  r: RunShape & { rate: number; p99_ms: number | null; lost: number },
+): TargetCheck[] {
   const checks = [below("lost", 1, r.lost)];
-  if (r.rate === 1000) checks.push(below("p99_ms", 25, r.p99_ms));
+  if (r.rate === 1000 && r.store === "lmdb") checks.push(below("p99_ms", 25, r.p99_ms));
+  if (r.rate === 500 && r.store === "postgres" && r.fanout === 1) checks.push(below("p99_ms", 50, r.p99_ms));
   return checks;
 }
 

@@ -1,0 +1,51 @@
+// CPU time of everything a delivery run involves, read before and after: each server replica, the
+// receiver, the database server (PostgreSQL; LMDB runs inside the server) and this driver.
+
+import type { BenchStore } from "./bench-store";
+import { readCpuSeconds } from "./proc-stats";
+
+export interface CpuMark {
+  servers: number[];
+  receiver: number;
+  store: number | null;
+  driver: NodeJS.CpuUsage;
+}
+
+export interface CpuUsed {
+  /** Per replica, in replica order. */
+  servers: number[];
+  /** Sum over replicas. */
+  server: number;
+  receiver: number;
+  /** null for LMDB, whose work is in `server`. */
+  store: number | null;
+  driver: number;
+}
+
+export function cpuNow(serverPids: number[], receiverPid: number, store: BenchStore): CpuMark {
+  return {
+    servers: serverPids.map((pid) => readCpuSeconds(pid) ?? 0),
+    receiver: readCpuSeconds(receiverPid) ?? 0,
+    store: store.cpuSeconds(),
+    driver: process.cpuUsage(),
+  };
+}
+
+/** CPU seconds used since `before`. */
+export function cpuSince(
+  before: CpuMark,
+  serverPids: number[],
+  receiverPid: number,
+  store: BenchStore,
+): CpuUsed {
+  const { user, system } = process.cpuUsage(before.driver);
+  const servers = serverPids.map((pid, i) => (readCpuSeconds(pid) ?? 0) - (before.servers[i] ?? 0));
+  const storeNow = store.cpuSeconds();
+  return {
+    servers,
+    server: servers.reduce((a, b) => a + b, 0),
+    receiver: (readCpuSeconds(receiverPid) ?? 0) - before.receiver,
+    store: storeNow !== null && before.store !== null ? storeNow - before.store : null,
+    driver: (user + system) / 1e6,
+  };
+}
