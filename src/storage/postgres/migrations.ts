@@ -27,6 +27,10 @@ export const MIGRATIONS: readonly Migration[] = [initial];
 export const SCHEMA_VERSION = 1;
 
 const WAIT_LOG_MS = 5_000;
+/** duplicate_object, duplicate_table, duplicate_schema. */
+const ALREADY_CREATED = new Set(["42710", "42P07", "42P06"]);
+
+const sqlStateOf = (error: unknown) => String((error as { errno?: unknown } | null)?.errno ?? "");
 
 /** Creates the schema and its version table when missing (concurrent creates race on pg_type). */
 async function ensureVersionTable(client: PgClient, s: string): Promise<void> {
@@ -41,9 +45,9 @@ async function ensureVersionTable(client: PgClient, s: string): Promise<void> {
         await client.run(text);
         break;
       } catch (error) {
-        // Another replica created it at the same moment ("duplicate key" on the catalog).
-        const code = (error as { errno?: string }).errno;
-        if (attempt < 5 && (isUniqueViolation(error) || code === "42P07" || code === "42P06")) continue;
+        // Another replica created it at the same moment: a duplicate key on the catalog, or the
+        // table's row type, the table or the schema already there.
+        if (attempt < 5 && (isUniqueViolation(error) || ALREADY_CREATED.has(sqlStateOf(error)))) continue;
         throw error;
       }
     }

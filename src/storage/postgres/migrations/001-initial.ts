@@ -28,7 +28,7 @@ export const initial: Migration = {
     `CREATE TABLE IF NOT EXISTS ${s}.events (account_id text ${C} NOT NULL, id text ${C} NOT NULL,
        type text NOT NULL, created_at int8 NOT NULL, data text, PRIMARY KEY (account_id, id))`,
     `CREATE INDEX IF NOT EXISTS events_account_time ON ${s}.events (account_id, created_at, id)`,
-    `CREATE INDEX IF NOT EXISTS events_time ON ${s}.events (created_at)`,
+    `CREATE INDEX IF NOT EXISTS events_time ON ${s}.events (created_at, account_id, id)`,
     // due_at: next_attempt_at, or the lease's end while leased, so rows in flight leave the front
     // of the due index. lease_seq is the fencing token; lease_owner is null when not leased.
     `CREATE TABLE IF NOT EXISTS ${s}.deliveries (id text ${C} PRIMARY KEY, account_id text ${C} NOT NULL,

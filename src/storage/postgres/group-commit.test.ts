@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import { StoreUnavailableError } from "../store";
+import { BATCH_MAX, GroupCommit } from "./group-commit";
+
+describe("GroupCommit", () => {
+  test("calls of one turn share one write, each answered with its own result", async () => {
+    const batches: number[][] = [];
+    const group = new GroupCommit<number, string>(
+      async (inputs) => {
+        batches.push(inputs);
+        return inputs.map((n) => `r${n}`);
+      },
+      (n) => String(n),
+    );
+    const results = await Promise.all([1, 2, 3].map((n) => group.run(n)));
+    expect(results).toEqual(["r1", "r2", "r3"]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  test("two calls with one key never share a batch; batches hold at most BATCH_MAX", async () => {
+    const batches: string[][] = [];
+    const group = new GroupCommit<string, string>(
+      async (inputs) => {
+        batches.push(inputs);
+        return inputs;
+      },
+      (s) => s.split(":")[0] ?? s,
+    );
+    const many = Array.from({ length: BATCH_MAX + 10 }, (_, i) => `k${i}:x`);
+    await Promise.all([...many, "k0:again"].map((s) => group.run(s)));
+    for (const batch of batches) {
+      expect(batch.length).toBeLessThanOrEqual(BATCH_MAX);
+      const keys = batch.map((s) => s.split(":")[0]);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+    expect(batches.flat().sort()).toEqual([...many, "k0:again"].sort());
+  });
+
+  test("a failing batch is replayed call by call: only the bad call fails", async () => {
+    const group = new GroupCommit<number, number>(
+      async (inputs) => {
+        if (inputs.includes(13)) throw new Error("bad input");
+        return inputs.map((n) => n * 2);
+      },
+      (n) => String(n),
+    );
+    const settled = await Promise.allSettled([1, 13, 2].map((n) => group.run(n)));
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(settled[0]).toEqual({ status: "fulfilled", value: 2 });
+  });
+
+  test("an unreachable database fails the whole batch at once, without replays", async () => {
+    let writes = 0;
+    const group = new GroupCommit<number, number>(
+      async () => {
+        writes++;
+        throw new StoreUnavailableError(new Error("down"));
+      },
+      (n) => String(n),
+    );
+    const settled = await Promise.allSettled([1, 2, 3].map((n) => group.run(n)));
+    expect(settled.every((s) => s.status === "rejected")).toBe(true);
+    expect(writes).toBe(1);
+  });
+
+  test("idle resolves once every queued call has settled", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const group = new GroupCommit<number, number>(
+      async (inputs) => {
+        await gate;
+        return inputs;
+      },
+      (n) => String(n),
+    );
+    let done = false;
+    const call = group.run(1).then(() => {
+      done = true;
+    });
+    const idle = group.idle();
+    await Bun.sleep(5);
+    expect(done).toBe(false);
+    release();
+    await idle;
+    expect(done).toBe(true);
+    await call;
+  });
+});
