@@ -203,6 +203,26 @@ describe("postgres store: replicas on one schema", () => {
     expect((await store.events.list(t.account.id, { limit: 100 })).data).toHaveLength(20);
   });
 
+  test("retention examines a bounded window a call: old pending events cannot stall it", async () => {
+    const store = await open();
+    const t = await tenant(store);
+    // 1,500 old events whose deliveries stay pending, then one old event with nothing pending.
+    const pending = Array.from({ length: 1_500 }, (_, i) =>
+      item(event(t.account.id, { created_at: T0 + i }), [t.webhook.id], T0 + 1e12),
+    );
+    for (let i = 0; i < pending.length; i += 500) await store.events.publish(pending.slice(i, i + 500));
+    const done = event(t.account.id, { created_at: T0 + 5_000 });
+    await store.events.publish([item(done, [])]);
+    const removed: number[] = [];
+    while ((await store.events.get(t.account.id, done.id)) !== undefined && removed.length < 10) {
+      const r = await store.purge(T0 + 1_000_000, 10);
+      removed.push(r.events + r.deliveries + r.attempts);
+    }
+    // The first call's window (1,000 events) holds only pending ones; the next reaches the old one.
+    expect(removed).toEqual([0, 1]);
+    expect(await store.events.get(t.account.id, pending[0]?.event.id ?? "")).toBeDefined();
+  });
+
   test("figures refresh in the background", async () => {
     const store = await open({ figuresIntervalMs: 50 });
     expect(store.figures().pendingDeliveries).toBe(0);
