@@ -76,9 +76,11 @@ describe("scheduler over a real LMDB backlog", () => {
     const fired: string[] = [];
     let scheduledMax = 0;
     const scheduler = new DueScheduler({
-      queue: store.queue,
+      work: store.work,
+      owner: "replica-test",
+      leaseMs: 60_000,
       logger: silentLogger,
-      onDue: (id) => fired.push(id),
+      onDue: (held) => fired.push(held.lease.delivery.id),
       horizonMs: 60_000,
       batch: 500,
       refillMs: 20,
@@ -111,12 +113,12 @@ describe("scheduler over a real LMDB backlog", () => {
     );
     cleanups.push(() => engine.stop(0));
     engine.start();
-    await waitUntil("backlog drained", () => store.deliveries.countPending() === 0, 30_000);
+    await waitUntil("backlog drained", () => store.figures().pendingDeliveries === 0, 30_000);
     const seen = r.requests.map((q) => q.headers.get("x-inbox-delivery-id"));
     expect(seen).toHaveLength(total);
     expect(new Set(seen)).toEqual(new Set(ids));
     expect(metrics.deliveriesSucceeded.get()).toBe(total);
-    expect(store.queue.size()).toBe(0);
+    expect(engine.leasesHeld()).toBe(0);
   }, 30_000);
 
   test("a burst to one webhook larger than its lane drains without waiting for periodic re-reads", async () => {
@@ -138,7 +140,7 @@ describe("scheduler over a real LMDB backlog", () => {
     );
     cleanups.push(() => engine.stop(0));
     engine.start();
-    await waitUntil("burst drained", () => store.deliveries.countPending() === 0, 15_000);
+    await waitUntil("burst drained", () => store.figures().pendingDeliveries === 0, 15_000);
     expect(new Set(r.requests.map((q) => q.headers.get("x-inbox-delivery-id"))).size).toBe(total);
     expect(r.requests).toHaveLength(total);
   }, 30_000);

@@ -1,10 +1,14 @@
-// The runtime scheduler against an in-memory due-time queue: bounded memory whatever the backlog,
-// incremental loading, no double fires, and entries found again when never announced.
+// The runtime scheduler against in-memory due work with leases: bounded memory whatever the
+// backlog, incremental leasing, no double fires, entries found again when never handed in, and
+// every lease it does not use given back.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { DueScheduler, type DueSchedulerOptions } from "../../src/scheduler/due-scheduler";
+import { type HeldLease, heldLease } from "../../src/scheduler/held-lease";
 import { silentLogger } from "../support/silent-logger";
-import { MemoryQueue } from "./memory-queue";
+import { MemoryWork } from "./memory-work";
+
+const OWNER = "replica-test";
 
 const schedulers: DueScheduler[] = [];
 afterEach(() => {
@@ -19,17 +23,20 @@ async function waitUntil(what: string, check: () => boolean, timeoutMs = 5_000):
   }
 }
 
-/** A dispatcher stand-in: holds fired ids, finishes them when told (removing them from the queue). */
-function harness(queue: MemoryQueue, opts: Partial<DueSchedulerOptions> = {}) {
+/** A dispatcher stand-in: holds fired ids, finishes them when told (removing them from the store). */
+function harness(queue: MemoryWork, opts: Partial<DueSchedulerOptions> = {}) {
   const held = new Set<string>();
   const fired: string[] = [];
   let maxInMemory = 0;
   const scheduler = new DueScheduler({
-    queue,
+    work: queue,
+    owner: OWNER,
+    leaseMs: 60_000,
     logger: silentLogger,
     refillMs: 20,
     rescanMs: 100,
-    onDue: (id) => {
+    onDue: ({ lease }: HeldLease) => {
+      const id = lease.delivery.id;
       if (held.has(id)) throw new Error(`double fire of ${id}`);
       held.add(id);
       fired.push(id);
@@ -43,14 +50,14 @@ function harness(queue: MemoryQueue, opts: Partial<DueSchedulerOptions> = {}) {
   const finish = (id: string) => {
     queue.remove(id);
     held.delete(id);
-    scheduler.release(id);
+    scheduler.done(id);
   };
   return { scheduler, held, fired, finish, sample, maxInMemory: () => maxInMemory };
 }
 
 describe("DueScheduler", () => {
   test("start loads nothing synchronously, and every read is one bounded page", async () => {
-    const queue = new MemoryQueue();
+    const queue = new MemoryWork();
     const now = Date.now();
     const far = Array.from({ length: 1_000_000 }, (_, i) => ({
       delivery_id: `dlv_far_${String(i).padStart(7, "0")}`,
@@ -70,7 +77,7 @@ describe("DueScheduler", () => {
   });
 
   test("a huge overdue backlog is held at most heldMax at a time and each entry fires once", async () => {
-    const queue = new MemoryQueue();
+    const queue = new MemoryWork();
     const now = Date.now();
     const total = 20_000;
     queue.addAll(
@@ -97,83 +104,94 @@ describe("DueScheduler", () => {
     expect(h.fired.slice(0, 3)).toEqual(["dlv_000000", "dlv_000001", "dlv_000002"]);
   }, 30_000);
 
-  test("an entry announced and also read from the queue fires once; ids handed out are never loaded", async () => {
-    const queue = new MemoryQueue();
+  test("a lease handed in fires once; a lease on an id handed out is given back", async () => {
+    const queue = new MemoryWork();
     const now = Date.now();
     queue.add({ delivery_id: "dlv_b", due: now - 10 });
     const h = harness(queue);
     h.scheduler.start();
-    // Handed out and not answered (an attempt in flight): neither announcements nor refills bring it back.
+    // Handed out and not answered (an attempt in flight): a lease handed in for it goes back.
     await waitUntil("dlv_b handed out", () => h.fired.length === 1);
     expect(h.scheduler.handedOut).toBe(1);
-    queue.add({ delivery_id: "dlv_a", due: now + 30 });
-    expect(h.scheduler.schedule({ delivery_id: "dlv_a", due: now + 30 })).toBe(true);
-    expect(h.scheduler.schedule({ delivery_id: "dlv_b", due: now + 30 })).toBe(false);
+    const a = queue.grant({ delivery_id: "dlv_a", due: now + 30 }, OWNER);
+    expect(h.scheduler.schedule(heldLease(a, now))).toBe(true);
+    const stale = { ...a, delivery: { ...a.delivery, id: "dlv_b" }, token: 999 };
+    expect(h.scheduler.schedule(heldLease(stale, now))).toBe(false);
     await Bun.sleep(300);
     expect(h.fired).toEqual(["dlv_b", "dlv_a"]);
-    // Once answered, it may be scheduled again.
+    expect(queue.released).toContainEqual({ delivery_id: "dlv_b", token: 999 });
+    // Once answered, a lease on it may be handed in again.
     h.finish("dlv_b");
     expect(h.scheduler.handedOut).toBe(1);
-    expect(h.scheduler.schedule({ delivery_id: "dlv_b", due: Date.now() })).toBe(true);
+    const b = queue.grant({ delivery_id: "dlv_b", due: Date.now() }, OWNER);
+    expect(h.scheduler.schedule(heldLease(b, Date.now()))).toBe(true);
   });
 
-  test("schedule moves an id to its new due time", async () => {
-    const queue = new MemoryQueue();
-    const h = harness(queue);
+  test("hurry moves a lease in the timer to a sooner due time; otherwise the store is re-read from it", async () => {
+    const queue = new MemoryWork();
+    const h = harness(queue, { rescanMs: 3_600_000, refillMs: 3_600_000, rescanGapMsMin: 10 });
     h.scheduler.start();
+    await waitUntil("the start's refill", () => queue.scans.length === 1);
     const now = Date.now();
-    h.scheduler.schedule({ delivery_id: "dlv_x", due: now + 40 });
-    h.scheduler.schedule({ delivery_id: "dlv_x", due: now + 10_000 });
-    await Bun.sleep(150);
+    const x = queue.grant({ delivery_id: "dlv_x", due: now + 10_000 }, OWNER);
+    h.scheduler.schedule(heldLease(x, now));
+    await Bun.sleep(100);
     expect(h.fired).toEqual([]);
-    h.scheduler.schedule({ delivery_id: "dlv_x", due: Date.now() });
+    h.scheduler.hurry("dlv_x", Date.now());
     await waitUntil("fire", () => h.fired.length === 1);
-    // Beyond the horizon, an announcement only drops the id from memory; the queue brings it later.
-    h.finish("dlv_x");
-    expect(h.scheduler.schedule({ delivery_id: "dlv_y", due: Date.now() + 3_600_000 })).toBe(false);
-    expect(h.scheduler.size).toBe(0);
+    // Not held here: re-read from its due time (the cursor had moved past it).
+    queue.add({ delivery_id: "dlv_y", due: now - 5_000 });
+    h.scheduler.hurry("dlv_y", now - 5_000);
+    await waitUntil("dlv_y leased and fired", () => h.fired.includes("dlv_y"), 2_000);
+    expect(queue.scans.at(-1)?.after).toEqual({ due: now - 5_000, delivery_id: "" });
   });
 
-  test("entries never announced, even behind the read position, are found by the periodic re-read", async () => {
-    const queue = new MemoryQueue();
+  test("entries never handed in, even behind the read position, are found by the periodic re-read", async () => {
+    const queue = new MemoryWork();
     const now = Date.now();
     queue.add({ delivery_id: "dlv_late", due: now + 50 });
     const h = harness(queue, { rescanMs: 100, refillMs: 20 });
     h.scheduler.start();
     await waitUntil("first", () => h.fired.length === 1);
     h.finish("dlv_late");
-    // Written behind the cursor and never announced (as a manual retry might be).
+    // Written behind the cursor and never handed in (as after another replica gave it back).
     queue.add({ delivery_id: "dlv_sneaky", due: now - 1_000 });
     await waitUntil("re-read", () => h.fired.includes("dlv_sneaky"), 2_000);
   });
 
-  test("entries left out are re-read from the earliest of them when asked, not from the start", async () => {
-    const queue = new MemoryQueue();
+  test("entries left out are given back and re-read from the earliest of them when asked, not from the start", async () => {
+    const queue = new MemoryWork();
     const now = Date.now();
     const ids = Array.from({ length: 10 }, (_, i) => `dlv_${i}`);
     queue.addAll(ids.map((id, i) => ({ delivery_id: id, due: now - 10_000 + i })));
     let refuse = true;
     const fired: string[] = [];
     const scheduler: DueScheduler = new DueScheduler({
-      queue,
+      work: queue,
+      owner: OWNER,
+      leaseMs: 60_000,
       logger: silentLogger,
       refillMs: 20,
       rescanMs: 3_600_000,
       rescanGapMsMin: 10,
       // Like a dispatcher whose lane is full: entries 6..9 are left in the store.
-      onDue: (id) => {
+      onDue: (held) => {
+        const id = held.lease.delivery.id;
         fired.push(id);
         const i = Number(id.slice(4));
-        if (refuse && i >= 6) scheduler.leftOut({ delivery_id: id, due: now - 10_000 + i });
+        if (refuse && i >= 6) scheduler.leftOut(held);
         else {
           queue.remove(id);
-          scheduler.release(id);
+          scheduler.done(id);
         }
       },
     });
     schedulers.push(scheduler);
     scheduler.start();
     await waitUntil("first pass", () => fired.length === 10);
+    await scheduler.settled();
+    expect(queue.heldBy(OWNER)).toEqual([]);
+    expect(scheduler.leasesHeld).toBe(0);
     refuse = false;
     const scansBefore = queue.scans.length;
     scheduler.rescanSoon();
@@ -183,14 +201,41 @@ describe("DueScheduler", () => {
     expect(reread?.after).toEqual({ due: now - 10_000 + 6, delivery_id: "" });
   });
 
-  test("stop ends timers: nothing fires afterwards", async () => {
-    const queue = new MemoryQueue();
-    queue.add({ delivery_id: "dlv_1", due: Date.now() + 100 });
+  test("stop ends timers and gives back the timer's leases: nothing fires afterwards", async () => {
+    const queue = new MemoryWork();
+    queue.add(
+      { delivery_id: "dlv_1", due: Date.now() + 100 },
+      { delivery_id: "dlv_2", due: Date.now() + 150 },
+    );
     const h = harness(queue);
     h.scheduler.start();
-    await Bun.sleep(30);
+    await waitUntil("leased", () => h.scheduler.size === 2);
+    expect(queue.heldBy(OWNER).sort()).toEqual(["dlv_1", "dlv_2"]);
     h.scheduler.stop();
+    await h.scheduler.settled();
+    expect(queue.heldBy(OWNER)).toEqual([]);
+    expect(h.scheduler.leasesHeld).toBe(0);
     await Bun.sleep(200);
     expect(h.fired).toEqual([]);
+    // Leased again at once by another replica, long before the 60 s leases would have run out.
+    const other = await queue.lease({ owner: "other", until: Date.now() + 1_000, limit: 10, leaseMs: 1_000 });
+    expect(other.map((l) => l.delivery.id)).toEqual(["dlv_1", "dlv_2"]);
+  });
+
+  test("a lease handed in beyond the memory bound is given back", async () => {
+    const queue = new MemoryWork();
+    const h = harness(queue, { heldMax: 10 });
+    h.scheduler.start();
+    const now = Date.now();
+    const taken = Array.from({ length: 12 }, (_, i) =>
+      h.scheduler.schedule(
+        heldLease(queue.grant({ delivery_id: `dlv_${i}`, due: now + 60_000 }, OWNER), now),
+      ),
+    );
+    // heldMax plus a tenth for leases handed in.
+    expect(taken.filter(Boolean)).toHaveLength(11);
+    expect(h.scheduler.room()).toBe(0);
+    await h.scheduler.settled();
+    expect(queue.heldBy(OWNER)).toHaveLength(11);
   });
 });

@@ -60,7 +60,7 @@ describe("retention", () => {
     expect(total.attempts).toBe(1_200);
     expect(calls.map((c) => c.removed.attempts)).toEqual([500, 500, 200, 0]);
     expect(calls.every((c) => c.limit === 500)).toBe(true);
-    const left = store.attempts.listForWebhook(account, webhook.id, {}, { limit: 100 });
+    const left = await store.attempts.listForWebhook(account, webhook.id, {}, { limit: 100 });
     expect(left.data).toHaveLength(10);
     expect(left.data.every((a) => a.started_at > now - 2 * DAY)).toBe(true);
   });
