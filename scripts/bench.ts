@@ -41,7 +41,10 @@ async function main(): Promise<number> {
   };
 
   const server = await serverCommand(root, options.server, progress);
-  const store = await startBenchStore(options.postgres, progress);
+  const store = await startBenchStore(
+    { postgres: options.postgres, statements: options.postgresStatements },
+    progress,
+  );
   const receiver = await startReceiver();
   const ctx: RunContext = { options, command: server.command, receiver, store, progress };
   const mode = options.mode === "throughput" && options.fanout > 1 ? "fanout" : options.mode;

@@ -81,7 +81,7 @@ describe("bench flags", () => {
 
 describe("bench store flags", () => {
   test("LMDB and one server by default; --postgres alone is one replica", () => {
-    expect(options([])).toMatchObject({ postgres: false, replicas: 1 });
+    expect(options([])).toMatchObject({ postgres: false, replicas: 1, postgresStatements: false });
     expect(options(["--postgres"])).toMatchObject({ postgres: true, replicas: 1, mode: "throughput" });
   });
 
@@ -98,6 +98,8 @@ describe("bench store flags", () => {
 
   test("bad combinations name the fix", () => {
     expect(error(["--replicas", "3"])).toContain("--replicas needs --postgres");
+    expect(error(["--postgres-statements"])).toContain("--postgres-statements needs --postgres");
+    expect(options(["--postgres", "--postgres-statements"]).postgresStatements).toBe(true);
     expect(error(["--postgres", "--replicas", "2", "--idle"])).toContain("not --idle");
     expect(error(["--postgres", "--replicas", "2", "--backlog", "100"])).toContain("not --backlog");
     expect(error(["--postgres", "--replicas", "0"])).toContain("--replicas must be between 1 and 16");
@@ -118,5 +120,6 @@ describe("bench store flags", () => {
   test("--help documents both flags", () => {
     expect(USAGE).toContain("--postgres");
     expect(USAGE).toContain("--replicas N");
+    expect(USAGE).toContain("--postgres-statements");
   });
 });

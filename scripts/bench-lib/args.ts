@@ -23,6 +23,8 @@ export interface BenchOptions {
   backlogSchedule: string;
   /** Servers use one embedded PostgreSQL cluster (durable settings) instead of LMDB. */
   postgres: boolean;
+  /** Load pg_stat_statements and report the statements that took the most time. */
+  postgresStatements: boolean;
   /** Server processes sharing the PostgreSQL database; publishes go to them in turn. */
   replicas: number;
   /** Server to run: a compiled binary, or src/main.ts under Bun. */
@@ -58,6 +60,9 @@ Store (any mode; LMDB in a fresh data directory by default):
   --replicas N         N server processes on that one database (needs --postgres; throughput and rate
                        modes), each on its own port; publishes go to them round-robin, and
                        server_cpu_us_per_delivery is summed over them (default 1, at most 16)
+  --postgres-statements
+                       with --postgres: load pg_stat_statements and add the ten statements that
+                       took the most time to the JSON line (calls and microseconds per delivery)
 
 Flags:
   --events N           events to publish (default 20000; backlog: M / fanout)
@@ -124,6 +129,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
         "keep-data": { type: "boolean" },
         postgres: { type: "boolean" },
         replicas: { type: "string" },
+        "postgres-statements": { type: "boolean" },
         help: { type: "boolean" },
       },
     }));
@@ -158,7 +164,7 @@ function settle(v: RawValues): BenchOptions {
   if (events * fanout > 50_000_000) throw new Error("--events x --fanout must be at most 50,000,000");
   const serverEnv = serverEnvOf(v["server-env"] as string[] | undefined);
   const logLevel = logLevelOf(str("log-level"));
-  const { postgres, replicas } = storeOf(v, mode, serverEnv);
+  const { postgres, replicas, postgresStatements } = storeOf(v, mode, serverEnv);
   return {
     mode,
     events,
@@ -169,6 +175,7 @@ function settle(v: RawValues): BenchOptions {
     backlog,
     backlogSchedule: str("backlog-schedule") ?? "0,1h,1h,1h,1h,1h",
     postgres,
+    postgresStatements,
     replicas,
     server,
     raw: !v["no-raw"],
@@ -196,8 +203,10 @@ function storeOf(
   v: RawValues,
   mode: BenchMode,
   serverEnv: Record<string, string>,
-): { postgres: boolean; replicas: number } {
+): { postgres: boolean; replicas: number; postgresStatements: boolean } {
   const postgres = v.postgres === true;
+  const postgresStatements = v["postgres-statements"] === true;
+  if (postgresStatements && !postgres) throw new Error("--postgres-statements needs --postgres");
   const replicas = positiveInt("replicas", v.replicas as string | undefined, 1, 16);
   if (replicas > 1 && !postgres) {
     throw new Error(
@@ -211,7 +220,7 @@ function storeOf(
     if (postgres && key in serverEnv)
       throw new Error(`--postgres sets ${key} itself; drop --server-env ${key}`);
   }
-  return { postgres, replicas };
+  return { postgres, replicas, postgresStatements };
 }
 
 function serverOf(v: RawValues): BenchOptions["server"] {

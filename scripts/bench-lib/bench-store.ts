@@ -4,6 +4,13 @@
 
 import { SQL } from "bun";
 import { type PostgresCluster, startPostgres } from "../lib/embedded-postgres";
+import {
+  countersPerDelivery,
+  type PostgresCounters,
+  readCounters,
+  resetStatements,
+  topStatements,
+} from "./postgres-counters";
 import { readTreeCpuSeconds } from "./proc-stats";
 
 export interface BenchStore {
@@ -14,6 +21,10 @@ export interface BenchStore {
   cpuSeconds(): number | null;
   /** Bytes the database grew by since the start (pg_database_size); null for LMDB, measured on its directory. */
   sizeBytes(): Promise<number | null>;
+  /** Starts the measured window of windowFigures(). */
+  mark(): Promise<void>;
+  /** What the database did since mark(), per delivery, for the JSON line; {} for LMDB. */
+  windowFigures(deliveries: number): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -22,40 +33,70 @@ export const LMDB_STORE: BenchStore = {
   env: () => ({}),
   cpuSeconds: () => null,
   sizeBytes: async () => null,
+  mark: async () => {},
+  windowFigures: async () => ({}),
   stop: async () => {},
 };
 
-export async function startBenchStore(postgres: boolean, progress: (m: string) => void): Promise<BenchStore> {
-  if (!postgres) return LMDB_STORE;
+export interface StoreChoice {
+  postgres: boolean;
+  /** Load pg_stat_statements and report the statements that took the most time. */
+  statements: boolean;
+}
+
+export async function startBenchStore(
+  choice: StoreChoice,
+  progress: (m: string) => void,
+): Promise<BenchStore> {
+  if (!choice.postgres) return LMDB_STORE;
   const started = performance.now();
-  const cluster = await startPostgres({ durable: true });
+  const settings: Record<string, string> = choice.statements
+    ? { shared_preload_libraries: "pg_stat_statements" }
+    : {};
+  const cluster = await startPostgres({ durable: true, settings });
   progress(`PostgreSQL ready in ${Math.round(performance.now() - started)} ms at ${cluster.url} (durable)`);
+  const sql = new SQL({ url: cluster.url, max: 1 });
   try {
+    if (choice.statements) await sql`CREATE EXTENSION pg_stat_statements`;
     // An empty database already takes about 7 MB (catalogs); only what the servers add counts.
-    const empty = await databaseBytes(cluster.url);
-    return postgresStore(cluster, empty);
+    return postgresStore(cluster, sql, choice.statements, await databaseBytes(sql));
   } catch (err) {
+    await sql.close();
     await cluster.stop();
     throw err;
   }
 }
 
-async function databaseBytes(url: string): Promise<number> {
-  const sql = new SQL({ url, max: 1 });
-  try {
-    const [row] = await sql`SELECT pg_database_size(current_database())::float8 AS bytes`;
-    return (row as { bytes: number }).bytes;
-  } finally {
-    await sql.close();
-  }
+async function databaseBytes(sql: SQL): Promise<number> {
+  const [row] = await sql`SELECT pg_database_size(current_database())::float8 AS bytes`;
+  return (row as { bytes: number }).bytes;
 }
 
-function postgresStore(cluster: PostgresCluster, emptyBytes: number): BenchStore {
+/** `sql`: the bench's own connection, kept open (a reconnect would count as database work). */
+function postgresStore(
+  cluster: PostgresCluster,
+  sql: SQL,
+  statements: boolean,
+  emptyBytes: number,
+): BenchStore {
+  let before: PostgresCounters | null = null;
   return {
     kind: "postgres",
     env: (replica) => ({ INBOX_DATABASE_URL: cluster.url, INBOX_REPLICA_ID: `r${replica}` }),
     cpuSeconds: () => readTreeCpuSeconds(cluster.pid),
-    sizeBytes: async () => (await databaseBytes(cluster.url)) - emptyBytes,
-    stop: () => cluster.stop(),
+    sizeBytes: async () => (await databaseBytes(sql)) - emptyBytes,
+    mark: async () => {
+      if (statements) await resetStatements(sql);
+      before = await readCounters(sql);
+    },
+    windowFigures: async (deliveries) => {
+      if (before === null) return {};
+      const figures = countersPerDelivery(before, await readCounters(sql), deliveries);
+      return statements ? { ...figures, postgres_statements: await topStatements(sql, deliveries) } : figures;
+    },
+    stop: async () => {
+      await sql.close();
+      await cluster.stop();
+    },
   };
 }

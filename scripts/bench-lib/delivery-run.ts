@@ -136,6 +136,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
   const samplers = servers.map((s) => new RssSampler(s.pid).start());
   try {
     const primary = servers[0] as ServerProcess;
+    await ctx.store.mark();
     const cpuBefore = cpuNow(pids, receiver.pid, ctx.store);
     const baseUrls = servers.map((s) => s.baseUrl);
     const { pub, expected } = await publishAll(ctx, baseUrls, primary.accountKey as string);
@@ -156,15 +157,9 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
     const stopped = await stopReplicas(servers, 30_000);
     // After the stop, so that everything the servers wrote is in the files.
     const dataBytes = (await ctx.store.sizeBytes()) ?? diskBytes(primary.dataDir);
-    return figuresOf(
-      ctx,
-      { raw, pub, expected, ...waited, after, cpu, latencies, dataBytes, stopped },
-      {
-        servers,
-        samplers,
-        memory,
-      },
-    );
+    const database = await ctx.store.windowFigures(waited.stats.unique);
+    const measured = { raw, pub, expected, ...waited, after, cpu, latencies, dataBytes, stopped, database };
+    return figuresOf(ctx, measured, { servers, samplers, memory });
   } catch (err) {
     for (const sampler of samplers) sampler.stop();
     await stopReplicas(servers, 5000);
@@ -185,6 +180,8 @@ interface Measured {
   latencies: Float64Array;
   dataBytes: number;
   stopped: Awaited<ReturnType<typeof stopReplicas>>;
+  /** The database's own counters for the run (PostgreSQL), per delivery. */
+  database: Record<string, unknown>;
 }
 
 interface ServerSide {
@@ -264,6 +261,7 @@ function figuresOf(ctx: RunContext, m: Measured, side: ServerSide): Record<strin
     ...(cpu.store !== null
       ? { postgres_cpu_s: round(cpu.store, 2), postgres_cpu_us_per_delivery: usPer(cpu.store, stats.unique) }
       : {}),
+    ...m.database,
     // The store on disk after the run (LMDB's data directory, or pg_database_size), per event delivered.
     data_bytes_per_event: bytesPerEvent(m.dataBytes, stats.unique, o.fanout),
     receiver_cpu_s: round(cpu.receiver, 2),

@@ -15,6 +15,8 @@ export interface PostgresOptions {
   durable: boolean;
   /** Default 200. */
   maxConnections?: number;
+  /** More server settings (`-c name=value`), e.g. { shared_preload_libraries: "pg_stat_statements" }. */
+  settings?: Record<string, string>;
 }
 
 export interface PostgresCluster {
@@ -72,6 +74,7 @@ async function launch(native: string, dir: string, runAs: RunAs, options: Postgr
       unix_socket_directories: "",
       max_connections: String(options.maxConnections ?? 200),
       ...(options.durable ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" }),
+      ...options.settings,
     };
     const args = Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
     const cmd = [join(native, "bin", "postgres"), "-D", join(dir, "data"), "-p", String(port), ...args];

@@ -1,0 +1,63 @@
+// What PostgreSQL did during a run, per delivery: commits, WAL records, WAL bytes and WAL syncs (each sync
+// is one fsync of the log: with durable settings a commit waits for one, unless group commit shares it),
+// and, with --postgres-statements, the statements that took the most time (pg_stat_statements).
+// Read after the replicas stopped: a backend flushes its statistics when it exits.
+
+import type { SQL } from "bun";
+import { round } from "./stats";
+
+export interface PostgresCounters {
+  commits: number;
+  rollbacks: number;
+  walRecords: number;
+  walBytes: number;
+  walSyncs: number;
+}
+
+export async function readCounters(sql: SQL): Promise<PostgresCounters> {
+  const [row] = await sql`
+    SELECT (SELECT sum(xact_commit) FROM pg_stat_database)::float8 AS commits,
+           (SELECT sum(xact_rollback) FROM pg_stat_database)::float8 AS rollbacks,
+           wal_records::float8 AS "walRecords", wal_bytes::float8 AS "walBytes", wal_sync::float8 AS "walSyncs"
+    FROM pg_stat_wal`;
+  return row as PostgresCounters;
+}
+
+/** Per-delivery differences, for the JSON line. */
+export function countersPerDelivery(before: PostgresCounters, after: PostgresCounters, deliveries: number) {
+  const per = (key: keyof PostgresCounters, digits: number) =>
+    deliveries > 0 ? round((after[key] - before[key]) / deliveries, digits) : null;
+  return {
+    postgres_commits_per_delivery: per("commits", 3),
+    postgres_rollbacks_per_delivery: per("rollbacks", 4),
+    postgres_wal_records_per_delivery: per("walRecords", 2),
+    postgres_wal_bytes_per_delivery: per("walBytes", 0),
+    postgres_wal_syncs_per_delivery: per("walSyncs", 3),
+  };
+}
+
+export async function resetStatements(sql: SQL): Promise<void> {
+  await sql`SELECT pg_stat_statements_reset()`;
+}
+
+/** The `limit` statements with the most execution time since the reset, per delivery (the bench's own left out). */
+export async function topStatements(sql: SQL, deliveries: number, limit = 10) {
+  const rows = (await sql`
+    SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::float8 AS calls, rows::float8 AS rows,
+           total_exec_time AS ms
+    FROM pg_stat_statements
+    WHERE query NOT LIKE '%pg\\_stat%' AND query NOT LIKE '%pg\\_database\\_size%'
+    ORDER BY total_exec_time DESC LIMIT ${limit}`) as {
+    query: string;
+    calls: number;
+    rows: number;
+    ms: number;
+  }[];
+  const d = Math.max(1, deliveries);
+  return rows.map((r) => ({
+    query: r.query.length > 160 ? `${r.query.slice(0, 157)}...` : r.query,
+    calls_per_delivery: round(r.calls / d, 3),
+    rows_per_call: r.calls > 0 ? round(r.rows / r.calls, 1) : null,
+    exec_us_per_delivery: round((r.ms * 1000) / d, 1),
+  }));
+}
