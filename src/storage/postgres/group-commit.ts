@@ -6,7 +6,9 @@
 //   with anything but an unreachable database is replayed call by call, so one bad call fails alone;
 // - `keyOf` names what a call changes: two calls with the same key never share a batch (the second
 //   waits for the next one), so a batch never holds two changes of one row;
-// - at most IN_FLIGHT_MAX batches run at once; calls arriving meanwhile gather into the next one.
+// - at most IN_FLIGHT_MAX batches run at once; calls arriving meanwhile gather into the next one;
+// - a batch holds at most BATCH_MAX calls and, with `weightOf`, calls weighing at most `weightMax`
+//   together (a call heavier than that goes alone).
 
 import { StoreUnavailableError } from "../store";
 
@@ -28,7 +30,9 @@ export class GroupCommit<I, R> {
   constructor(
     /** Writes the batch in one statement; answers one result per input, in order. */
     private readonly write: (inputs: I[]) => Promise<R[]>,
-    private readonly keyOf: (input: I) => string,
+    /** What the call changes; null when calls never conflict. */
+    private readonly keyOf: (input: I) => string | null,
+    private readonly weight: { of: (input: I) => number; max: number } = { of: () => 1, max: BATCH_MAX },
   ) {}
 
   run(input: I): Promise<R> {
@@ -57,11 +61,15 @@ export class GroupCommit<I, R> {
     const batch: Call<I, R>[] = [];
     const rest: Call<I, R>[] = [];
     const keys = new Set<string>();
+    let weight = 0;
     for (const call of this.queue) {
       const key = this.keyOf(call.input);
-      if (batch.length >= BATCH_MAX || keys.has(key)) rest.push(call);
+      const w = this.weight.of(call.input);
+      const full = batch.length >= BATCH_MAX || (batch.length > 0 && weight + w > this.weight.max);
+      if (full || (key !== null && keys.has(key))) rest.push(call);
       else {
-        keys.add(key);
+        if (key !== null) keys.add(key);
+        weight += w;
         batch.push(call);
       }
     }

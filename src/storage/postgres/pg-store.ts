@@ -3,8 +3,8 @@
 //
 // Opening creates or migrates the schema (./migrations.ts: several replicas opening at once
 // migrate it once; a newer schema is refused with SchemaVersionError), then reads the figures once.
-// Writes are single statements or short transactions; outcomes of attempts are group-committed
-// (./group-commit.ts). Cached reads (webhooks, keys, meta) are at most READ_CACHE_MS_MAX old.
+// Writes are single statements or short transactions; publishes and outcomes of attempts are
+// group-committed (./group-commit.ts). Cached reads (webhooks, keys, meta) are at most READ_CACHE_MS_MAX old.
 
 import { SQL } from "bun";
 import type { Logger } from "../../observability/logger";
@@ -75,6 +75,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error;
   }
   const deliveries = deliveriesRepository(ctx);
+  const events = eventsRepository(ctx);
+  const batchesIdle = () => Promise.all([events.idle(), deliveries.idle()]);
   let closing: Promise<void> | undefined;
   logger.info("storage opened", {
     store: "postgres",
@@ -87,7 +89,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     accounts: accountsRepository(ctx),
     apiKeys: apiKeysRepository(ctx),
     webhooks: webhooksRepository(ctx),
-    events: eventsRepository(ctx),
+    events: events.repository,
     deliveries: deliveries.repository,
     attempts: attemptsRepository(ctx),
     work: dueWork(ctx),
@@ -95,7 +97,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     async flushed() {
       // Every write resolves after its commit; durability is the server's (synchronous_commit).
-      await deliveries.idle();
+      await batchesIdle();
       await client.settled();
     },
 
@@ -105,7 +107,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     close() {
       closing ??= (async () => {
         await figures.stop();
-        await deliveries.idle();
+        await batchesIdle();
         await client.close();
         logger.info("storage closed", { store: "postgres", schema: schemaName });
       })();
