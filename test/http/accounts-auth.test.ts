@@ -48,6 +48,36 @@ describe("authentication", () => {
     }
   });
 
+  test("the key check is awaited before routing: a revoked key is refused even when its look-up is slow, and nothing is written", async () => {
+    const a = await h.newAccount("slow-lookup");
+    const list = await h.call("GET", `/v1/accounts/${a.id}`, { key: ADMIN_KEY });
+    const keyId = list.json.keys[0].id as string;
+    expect((await h.call("DELETE", `/v1/accounts/${a.id}/keys/${keyId}`, { key: ADMIN_KEY })).status).toBe(
+      204,
+    );
+    const find = h.store.apiKeys.findActiveByHash.bind(h.store.apiKeys);
+    let lookups = 0;
+    h.store.apiKeys.findActiveByHash = async (hash) => {
+      lookups++;
+      await Bun.sleep(50); // a database round trip
+      return find(hash);
+    };
+    try {
+      const res = await h.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() });
+      expect(res.status).toBe(401);
+      expect(res.json).toEqual(UNAUTHORIZED);
+      expect(lookups).toBe(1);
+      // The handler never ran: the account has no webhook.
+      const hooks = await h.call("GET", `/v1/webhooks?account_id=${a.id}`, { key: ADMIN_KEY });
+      expect(hooks.status).toBe(200);
+      expect(hooks.json.data).toEqual([]);
+      // A valid key waits for the same slow look-up, then passes.
+      expect((await h.call("GET", "/v1/webhooks")).status).toBe(200);
+    } finally {
+      h.store.apiKeys.findActiveByHash = find;
+    }
+  });
+
   test("the scheme name is case-insensitive", async () => {
     const res = await h.call("GET", "/v1/webhooks", {
       key: null,

@@ -131,9 +131,9 @@ describe("the start-up scan", () => {
     return { lines, warn: (msg: string, fields?: Record<string, unknown>) => lines.push({ msg, fields }) };
   }
 
-  test("logs one line per blocked webhook with account, id and reason, never the URL", () => {
+  test("logs one line per blocked webhook with account, id and reason, never the URL", async () => {
     const log = recorder();
-    expect(logBlockedWebhooks(dev.store, false, log)).toBe(5);
+    expect(await logBlockedWebhooks(dev.store, false, log)).toBe(5);
     const each = log.lines.filter((l) => l.msg === "webhook destination not allowed");
     expect(each.map((l) => l.fields?.webhook_id).sort()).toEqual(
       Object.keys(PRIVATE_URLS)
@@ -150,9 +150,9 @@ describe("the start-up scan", () => {
     });
   });
 
-  test("is bounded: past the limit, only the summary counts them", () => {
+  test("is bounded: past the limit, only the summary counts them", async () => {
     const log = recorder();
-    expect(logBlockedWebhooks(dev.store, false, log, 2)).toBe(5);
+    expect(await logBlockedWebhooks(dev.store, false, log, 2)).toBe(5);
     expect(log.lines).toHaveLength(3);
     expect(log.lines[2]?.fields).toMatchObject({ total: 5, logged: 2 });
   });
@@ -166,15 +166,16 @@ describe("the start-up scan", () => {
         expect(res.status).toBe(201);
       }
     }
-    const found = [...blockedWebhooks(dev.store, false, 3)].map((b) => b.webhook.id);
+    const found: string[] = [];
+    for await (const b of blockedWebhooks(dev.store, false, 3)) found.push(b.webhook.id);
     expect(found).toHaveLength(5 + 3 * 5);
     expect(new Set(found).size).toBe(found.length);
-    expect(logBlockedWebhooks(dev.store, false, recorder(), 0)).toBe(5 + 3 * 5);
+    expect(await logBlockedWebhooks(dev.store, false, recorder(), 0)).toBe(5 + 3 * 5);
   });
 
-  test("logs nothing while private targets are allowed", () => {
+  test("logs nothing while private targets are allowed", async () => {
     const log = recorder();
-    expect(logBlockedWebhooks(dev.store, true, log)).toBe(0);
+    expect(await logBlockedWebhooks(dev.store, true, log)).toBe(0);
     expect(log.lines).toEqual([]);
   });
 });

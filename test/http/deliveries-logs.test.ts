@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventCatalog } from "../../src/domain/event-catalog";
 import { newId } from "../../src/domain/ids";
 import type { AttemptRecord } from "../../src/storage/records";
+import type { AttemptOutcomeUpdate, LeaseRef } from "../../src/storage/store";
 import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
 
 let h: Harness;
@@ -29,13 +30,36 @@ async function scenario(name: string, type = "message.delivered") {
   };
 }
 
-/** Records an attempt as the engine would, through the real store. */
+/** Leases held for the tests' attempts, by delivery id (the fake engine never attempts its own). */
+const held = new Map<string, LeaseRef>();
+
+/** A lease on the delivery: the one its publish took, one relet, or one taken now (it is due). */
+async function leaseOf(deliveryId: string): Promise<LeaseRef> {
+  for (const lease of h.delivery.leases.splice(0)) {
+    held.set(lease.delivery.id, { delivery_id: lease.delivery.id, token: lease.token });
+  }
+  if (!held.has(deliveryId)) {
+    const owner = h.config.replicaId;
+    const leases = await h.store.work.lease({ owner, until: Date.now() + 1, limit: 10_000, leaseMs: 60_000 });
+    for (const l of leases) held.set(l.delivery.id, { delivery_id: l.delivery.id, token: l.token });
+  }
+  const ref = held.get(deliveryId);
+  if (!ref) throw new Error(`no lease on ${deliveryId}: it is not pending`);
+  held.delete(deliveryId);
+  return ref;
+}
+
+/**
+ * Records an attempt as the engine would, through the real store, under a lease. A failed attempt
+ * fails the delivery, unless `next` is "retry": then it stays pending, its lease relet.
+ */
 async function attempt(
   s: { id: string; webhookId: string; eventId: string; deliveryId: string },
   n: number,
   outcome: "succeeded" | "failed",
   startedAt: number,
   eventType = "message.delivered",
+  next: "final" | "retry" = "final",
 ) {
   const record: AttemptRecord = {
     id: newId("att", startedAt),
@@ -54,10 +78,16 @@ async function attempt(
     response_body: outcome === "succeeded" ? "ok" : "boom",
     test: false,
   };
-  await h.store.deliveries.recordAttempt(
-    record,
-    outcome === "succeeded" ? { status: "succeeded" } : { status: "failed" },
-  );
+  const update: AttemptOutcomeUpdate =
+    outcome === "succeeded"
+      ? { status: "succeeded" }
+      : next === "retry"
+        ? { status: "pending", next_attempt_at: Date.now() }
+        : { status: "failed" };
+  const relet = next === "retry" ? { relet: { withinMs: 60_000, leaseMs: 60_000 } } : undefined;
+  const result = await h.store.deliveries.recordAttempt(record, update, await leaseOf(s.deliveryId), relet);
+  if (result.kind !== "recorded") throw new Error(`attempt not recorded: ${result.kind}`);
+  if (result.lease) held.set(s.deliveryId, { delivery_id: s.deliveryId, token: result.lease.token });
   return record;
 }
 
@@ -90,13 +120,16 @@ describe("deliveries", () => {
   test("retry makes a failed delivery pending now and tells the engine; succeeded is 409", async () => {
     const s = await scenario("dlv-retry");
     await attempt(s, 1, "failed", Date.now());
-    const before = h.delivery.enqueued.length;
+    const before = h.delivery.retries.length;
     const res = await h.call("POST", `/v1/deliveries/${s.deliveryId}/retry`, { key: s.key });
     expect(res.status).toBe(202);
     expect(res.json.status).toBe("pending");
     expect(res.json.next_attempt_at).not.toBeNull();
-    expect(h.delivery.enqueued.length).toBe(before + 1);
-    expect(h.delivery.enqueued.at(-1)?.[0]?.delivery_id).toBe(s.deliveryId);
+    expect(h.delivery.retries.length).toBe(before + 1);
+    expect(h.delivery.retries.at(-1)?.delivery_id).toBe(s.deliveryId);
+    expect(Math.floor((h.delivery.retries.at(-1)?.due as number) / 1000) * 1000).toBe(
+      Date.parse(res.json.next_attempt_at),
+    );
 
     await attempt(s, 2, "succeeded", Date.now());
     const again = await h.call("POST", `/v1/deliveries/${s.deliveryId}/retry`, { key: s.key });
@@ -152,7 +185,7 @@ describe("logs", () => {
   test("newest first, filtered by status, event, time; paginated", async () => {
     const s = await scenario("logs");
     const t0 = Date.parse("2030-01-01T00:00:00Z");
-    const a1 = await attempt(s, 1, "failed", t0);
+    const a1 = await attempt(s, 1, "failed", t0, "message.delivered", "retry");
     const a2 = await attempt(s, 2, "failed", t0 + 60_000);
     const retried = await h.call("POST", `/v1/deliveries/${s.deliveryId}/retry`, { key: s.key });
     expect(retried.status).toBe(202);

@@ -374,7 +374,7 @@ describe("large publishes are written in chunks", () => {
   beforeAll(async () => {
     big = await createHarness();
     const publish = big.store.events.publish.bind(big.store.events);
-    big.store.events.publish = (items) => {
+    big.store.events.publish = (items, options) => {
       writes.push({
         events: items.length,
         records: items.reduce((sum, it) => sum + 1 + it.deliveries.length, 0),
@@ -384,7 +384,7 @@ describe("large publishes are written in chunks", () => {
         failNextWrite = false;
         return Promise.reject(new Error("injected: no space left on device"));
       }
-      return publish(items);
+      return publish(items, options);
     };
   });
   afterAll(async () => {
@@ -417,17 +417,22 @@ describe("large publishes are written in chunks", () => {
     expect(writes.map((w) => w.events)).toEqual(sizes);
     expect(writes.map((w) => w.records)).toEqual(sizes.map((n) => n * (1 + HOOKS)));
     for (const w of writes) expect(w.records).toBeLessThanOrEqual(PUBLISH_CHUNK_RECORDS);
-    // Announced one write at a time, before the next write starts.
+    // Each write's leases handed over one write at a time, before the next write starts.
     expect(writes.map((w) => w.enqueuedBefore - enqueued)).toEqual([0, 1, 2]);
     const announced = big.delivery.enqueued.slice(enqueued);
     expect(announced.map((entries) => entries.length)).toEqual(sizes.map((n) => n * HOOKS));
-    for (const id of ids) expect(deliveriesOf(a.id, id)).toHaveLength(HOOKS);
+    for (const id of ids) expect(await deliveriesOf(a.id, id)).toHaveLength(HOOKS);
     expect(
       announced
         .flat()
         .map((e) => e.delivery_id)
         .sort(),
-    ).toEqual(ids.flatMap((id) => deliveriesOf(a.id, id).map((d) => d.id)).sort());
+    ).toEqual(
+      (await Promise.all(ids.map((id) => deliveriesOf(a.id, id))))
+        .flat()
+        .map((d) => d.id)
+        .sort(),
+    );
   });
 
   test("an id repeated in a later chunk, or published again, replays the stored event", async () => {
@@ -436,7 +441,7 @@ describe("large publishes are written in chunks", () => {
     const first = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
     expect(first.status).toBe(202);
     expect(first.json.data[20]).toEqual(first.json.data[0]);
-    expect(deliveriesOf(a.id, "chunk-r-0")).toHaveLength(HOOKS);
+    expect(await deliveriesOf(a.id, "chunk-r-0")).toHaveLength(HOOKS);
     expect((await big.call("GET", "/v1/events?limit=100", { key: a.key })).json.data).toHaveLength(24);
 
     const enqueued = big.delivery.enqueued.length;
@@ -454,10 +459,10 @@ describe("large publishes are written in chunks", () => {
     writes = [];
     const publish = big.store.events.publish;
     let calls = 0;
-    big.store.events.publish = (items) => {
+    big.store.events.publish = (items, options) => {
       calls++;
       failNextWrite = calls === 2;
-      return publish(items);
+      return publish(items, options);
     };
     let failed: Awaited<ReturnType<Harness["call"]>>;
     try {
@@ -470,16 +475,16 @@ describe("large publishes are written in chunks", () => {
     expect(writes.map((w) => w.events)).toEqual([PER_CHUNK, PER_CHUNK]);
     // The first chunk is stored and under way; nothing of the others.
     const kept = ids.slice(0, PER_CHUNK);
-    for (const id of kept) expect(deliveriesOf(a.id, id)).toHaveLength(HOOKS);
-    for (const id of ids.slice(PER_CHUNK)) expect(big.store.events.get(a.id, id)).toBeUndefined();
+    for (const id of kept) expect(await deliveriesOf(a.id, id)).toHaveLength(HOOKS);
+    for (const id of ids.slice(PER_CHUNK)) expect(await big.store.events.get(a.id, id)).toBeUndefined();
     expect(big.delivery.enqueued.slice(enqueued).flat()).toHaveLength(PER_CHUNK * HOOKS);
 
     const retried = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
     expect(retried.status).toBe(202);
     expect(retried.json.data.map((e: { id: string }) => e.id)).toEqual(ids);
-    for (const id of ids) expect(deliveriesOf(a.id, id)).toHaveLength(HOOKS);
+    for (const id of ids) expect(await deliveriesOf(a.id, id)).toHaveLength(HOOKS);
     expect((await big.call("GET", "/v1/events?limit=100", { key: a.key })).json.data).toHaveLength(25);
-    // Every delivery was announced exactly once over both requests.
+    // Every delivery was leased and handed over exactly once over both requests.
     const announced = big.delivery.enqueued
       .slice(enqueued)
       .flat()

@@ -54,6 +54,8 @@ export class FakeDelivery implements DeliveryPort {
   readonly enqueued: DueEntry[][] = [];
   /** The events handed over with each enqueue call (same index as `enqueued`). */
   readonly announced: (readonly EventRecord[])[] = [];
+  /** Every lease handed over, in order. */
+  readonly leases: Lease[] = [];
   readonly retries: DueEntry[] = [];
   readonly givenBack: Lease[] = [];
   readonly tests: { webhook: WebhookRecord; event: EventRecord }[] = [];
@@ -65,9 +67,13 @@ export class FakeDelivery implements DeliveryPort {
   }
   enqueue(grant: LeaseGrant, events: readonly EventRecord[]): void {
     this.enqueued.push(
-      grant.leases.map((l) => ({ delivery_id: l.delivery.id, due: l.delivery.next_attempt_at ?? grant.askedAt })),
+      grant.leases.map((l) => ({
+        delivery_id: l.delivery.id,
+        due: l.delivery.next_attempt_at ?? grant.askedAt,
+      })),
     );
     this.announced.push(events);
+    this.leases.push(...grant.leases);
   }
   giveBack(leases: readonly Lease[]): void {
     this.givenBack.push(...leases);

@@ -1,8 +1,11 @@
-// The HTTP face of a full disk: a write refused by the store is a 507 with a JSON body that says the
-// store is full (not a generic 500), /health answers 200 with status "degraded" and why, /metrics
-// shows the state and the refused commits, and all of it returns to normal once the store takes
-// writes again. The store here is the real LMDB one with its space state and publish made full on
-// demand (a real full disk needs root: test/storage/storage-full.test.ts and the binary test).
+// The HTTP face of a store that refuses writes. A full disk: a write refused by the store is a 507
+// with a JSON body that says the store is full (not a generic 500), /health answers 200 with status
+// "degraded" and why, /metrics shows the state and the refused commits, and all of it returns to
+// normal once the store takes writes again. An unreachable database: whatever needed it (a write, a
+// read, the key check before routing) is a 503 store_unavailable with Retry-After: 1, /health says
+// "degraded" with its reason. The store here is the real LMDB one with its health and some methods
+// made to fail on demand (a real full disk needs root: test/storage/storage-full.test.ts and the
+// binary test; a real database outage: the PostgreSQL store's tests).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,18 +16,24 @@ import { eventCatalog } from "../../src/domain/event-catalog";
 import { createHttpApp } from "../../src/http/http-app";
 import { Metrics } from "../../src/observability/metrics";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
-import { type Store, StoreFullError, type StoreSpace } from "../../src/storage/store";
+import { type Store, StoreFullError, type StoreHealth, StoreUnavailableError } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
 import { FakeDelivery, testConfig } from "./harness";
 
 let dir = "";
 let real: Store;
 let full = false;
+/** The database cannot be reached: writes and uncached reads fail. */
+let down = false;
+/** Even the key check's reads fail (nothing cached). */
+let keysDown = false;
 let refused = 0;
 let app: ReturnType<typeof createHttpApp>;
 let key = "";
 
-/** The real store, except that while `full` its space reads full and a publish is refused. */
+const unavailable = () => Promise.reject(new StoreUnavailableError(new Error("ECONNREFUSED")));
+
+/** The real store, except that while `full` or `down` its health says so and its writes fail. */
 function fillable(store: Store): Store {
   const events = new Proxy(store.events, {
     get(target, property, receiver) {
@@ -34,19 +43,27 @@ function fillable(store: Store): Store {
           return Promise.reject(new StoreFullError(new Error("No space left on device")));
         };
       }
+      if ((property === "publish" || property === "list") && down) return unavailable;
       return Reflect.get(target, property, receiver);
     },
+  });
+  const meta = new Proxy(store.meta, {
+    get(target, property, receiver) {
+      if (property === "get" && keysDown) return unavailable;
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  const health = (): StoreHealth => ({
+    writable: !full && !down,
+    reason: full ? "full" : down ? "unavailable" : null,
+    since: full || down ? Date.UTC(2026, 0, 2) : undefined,
+    refusedWrites: refused,
   });
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === "events") return events;
-      if (property === "space") {
-        return (): StoreSpace => ({
-          full,
-          fullSince: full ? Date.UTC(2026, 0, 2) : undefined,
-          refusedWrites: refused,
-        });
-      }
+      if (property === "meta") return meta;
+      if (property === "health") return health;
       return Reflect.get(target, property, receiver);
     },
   });
@@ -85,7 +102,7 @@ async function call(method: string, path: string, body?: unknown) {
   const text = await res.text();
   const type = res.headers.get("content-type");
   const json = type?.startsWith("application/json") && text ? JSON.parse(text) : undefined;
-  return { status: res.status, type, text, json };
+  return { status: res.status, type, text, json, headers: res.headers };
 }
 
 const publish = () =>
@@ -128,5 +145,56 @@ describe("a full store over HTTP", () => {
     expect(health.json.status).toBe("ok");
     expect(health.json.reason).toBeUndefined();
     expect((await call("GET", "/metrics")).text).toMatch(/^inbox_store_full 0$/m);
+  });
+});
+
+describe("an unreachable database over HTTP", () => {
+  test("a publish it cannot store is a 503 store_unavailable with Retry-After: 1", async () => {
+    down = true;
+    const res = await publish();
+    expect(res.status).toBe(503);
+    expect(res.type).toBe("application/json");
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(res.json.error.code).toBe("store_unavailable");
+    expect(res.json.error.message).toMatch(/the database cannot be reached.*retry shortly/);
+  });
+
+  test("a read it cannot answer is a 503 too, never a 500", async () => {
+    down = true;
+    const res = await call("GET", "/v1/events");
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe("store_unavailable");
+    expect(res.headers.get("retry-after")).toBe("1");
+  });
+
+  test("a key that cannot be checked is a 503 before routing, not a 401 or a 500", async () => {
+    keysDown = true;
+    try {
+      const res = await call("GET", "/v1/webhooks");
+      expect(res.status).toBe(503);
+      expect(res.json.error.code).toBe("store_unavailable");
+      expect(res.headers.get("retry-after")).toBe("1");
+    } finally {
+      keysDown = false;
+    }
+  });
+
+  test("/health answers 200 degraded with the reason; /metrics shows it", async () => {
+    down = true;
+    const res = await call("GET", "/health");
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: "degraded", reason: "store_unavailable" });
+    expect(res.json.message).toContain("the database cannot be reached");
+    expect(res.json.message).toContain("since 2026-01-02T00:00:00.000Z");
+    expect((await call("GET", "/metrics")).text).toMatch(/^inbox_store_unavailable 1$/m);
+  });
+
+  test("once the database answers again: 202, health ok, gauge 0", async () => {
+    down = false;
+    expect((await publish()).status).toBe(202);
+    const health = await call("GET", "/health");
+    expect(health.json.status).toBe("ok");
+    expect(health.json.reason).toBeUndefined();
+    expect((await call("GET", "/metrics")).text).toMatch(/^inbox_store_unavailable 0$/m);
   });
 });
