@@ -24,6 +24,22 @@ describe("TtlCache", () => {
     expect(await cache.get("k", async () => "fresh")).toBe("fresh");
   });
 
+  test("concurrent misses of one key share one load", async () => {
+    const cache = new TtlCache<string>(10, 1_000, () => 0);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      await Bun.sleep(5);
+      return "v";
+    };
+    expect(await Promise.all([cache.get("k", load), cache.get("k", load), cache.get("k", load)])).toEqual([
+      "v",
+      "v",
+      "v",
+    ]);
+    expect(loads).toBe(1);
+  });
+
   test("misses are not kept, values are frozen, and capacity starts it over", async () => {
     const cache = new TtlCache<{ n: number }>(2, 1_000, () => 0);
     let loads = 0;
