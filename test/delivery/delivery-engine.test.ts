@@ -3,9 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
-import type { DeliveryEngine } from "../../src/delivery/delivery-engine";
 import { createLogger } from "../../src/observability/logger";
-import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { closedPort, hang, type Receiver, startReceiver, startResettingServer } from "../support/receiver";
 import {
