@@ -132,7 +132,7 @@ async function halt(pid: number, exited: Promise<unknown>): Promise<void> {
   await exited;
 }
 
-function signal(pid: number, name: NodeJS.Signals | 0): boolean {
+function signal(pid: number, name: NodeJS.Signals): boolean {
   try {
     process.kill(pid, name);
     return true;
@@ -161,9 +161,23 @@ async function sweepOrphans(): Promise<void> {
     } catch {
       continue; // being created right now, or not ours
     }
-    if (signal(record.ownerPid, 0)) continue;
+    if (alive(record.ownerPid)) continue;
     if (record.pid !== null && isPostmasterOf(record.pid, dir)) await haltOrphan(record.pid, dir);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another user's leftover: theirs to remove
+    }
+  }
+}
+
+/** True while `pid` exists, including another user's process (EPERM). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
   }
 }
 
