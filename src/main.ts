@@ -4,9 +4,10 @@ import { type FirstStartKeys, startApp } from "./app";
 import { runBackup } from "./cli/backup";
 import { EXIT_FAILURE, EXIT_OK, EXIT_STORE_DAMAGED, EXIT_USAGE } from "./cli/exit-codes";
 import { runHealthcheck } from "./cli/healthcheck";
+import { redactPasswordIn } from "./config/database-url";
 import { loadConfig } from "./config/load-config";
 import { createLogger } from "./observability/logger";
-import { StoreDamagedError } from "./storage/store";
+import { SchemaVersionError, StoreDamagedError } from "./storage/store";
 import { VERSION } from "./version";
 
 function announce(keys: FirstStartKeys): void {
@@ -65,10 +66,14 @@ async function main(): Promise<number> {
   try {
     app = await startApp(config, logger, announce);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    // A database driver's message may quote the URL it was given: never its password.
+    const message = redactPasswordIn(err instanceof Error ? err.message : String(err), config.databaseUrl);
     logger.error("start failed", { error: message });
     process.stderr.write(`inbox-webhooks: cannot start: ${message}\n`);
-    return err instanceof StoreDamagedError ? EXIT_STORE_DAMAGED : EXIT_FAILURE;
+    // Neither a damaged store nor one written by a newer release is helped by a restart.
+    return err instanceof StoreDamagedError || err instanceof SchemaVersionError
+      ? EXIT_STORE_DAMAGED
+      : EXIT_FAILURE;
   }
   return new Promise<number>((resolve) => {
     onSignal = (signal: string) => {
@@ -76,7 +81,7 @@ async function main(): Promise<number> {
       app.stop().then(
         () => resolve(EXIT_OK),
         (err) => {
-          logger.error("shutdown failed", { error: String(err) });
+          logger.error("shutdown failed", { error: redactPasswordIn(String(err), config.databaseUrl) });
           resolve(EXIT_FAILURE);
         },
       );

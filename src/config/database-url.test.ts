@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseDatabaseUrl, redactDatabaseUrl } from "./database-url";
+import { parseDatabaseUrl, redactDatabaseUrl, redactPasswordIn } from "./database-url";
 
 describe("database URL", () => {
   test("postgres:// and postgresql:// URLs with a host are taken as given (trimmed)", () => {
@@ -34,5 +34,15 @@ describe("database URL", () => {
       expect(message).toMatch(/^must /);
       expect(message).not.toContain("s3cret");
     }
+  });
+
+  test("a password is hidden wherever it appears in an error message, raw or decoded", () => {
+    const url = "postgres://inbox:p%40ss-w0rd@db:5432/inbox";
+    expect(redactPasswordIn(`connect to ${url} failed; password p@ss-w0rd rejected`, url)).toBe(
+      "connect to postgres://inbox:***@db:5432/inbox failed; password *** rejected",
+    );
+    expect(redactPasswordIn("nothing secret here", url)).toBe("nothing secret here");
+    expect(redactPasswordIn("no url", undefined)).toBe("no url");
+    expect(redactPasswordIn("postgres://inbox@db/x", "postgres://inbox@db/x")).toBe("postgres://inbox@db/x");
   });
 });

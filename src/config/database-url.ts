@@ -40,3 +40,25 @@ export function parseDatabaseUrl(raw: string): string {
   }
   return text;
 }
+
+/**
+ * `text` with the URL's password replaced by "***" wherever it appears (as written in the URL or
+ * decoded), for error messages that a driver may have built from the URL.
+ */
+export function redactPasswordIn(text: string, url: string | undefined): string {
+  if (url === undefined) return text;
+  let password = "";
+  try {
+    password = new URL(url).password;
+  } catch {
+    return text;
+  }
+  if (password === "") return text;
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // Not percent-encoded text: only the raw form can appear.
+  }
+  return text.split(password).join("***").split(decoded).join("***");
+}

@@ -80,14 +80,23 @@ describe("invalid configuration", () => {
     ["a malformed INBOX_MAX_BODY", [], { INBOX_MAX_BODY: "big" }, /INBOX_MAX_BODY/],
     ["an unknown INBOX_LOG_LEVEL", [], { INBOX_LOG_LEVEL: "chatty" }, /INBOX_LOG_LEVEL/],
     ["an unknown flag", ["--no-such-flag"], {}, /no-such-flag/],
+    [
+      "a database URL that is not PostgreSQL's",
+      [],
+      { INBOX_DATABASE_URL: "mysql://u:hunter2@db/x" },
+      /INBOX_DATABASE_URL/,
+    ],
+    ["a malformed --lease-margin", ["--lease-margin", "10"], {}, /--lease-margin/],
+    ["a malformed --replica-id", ["--replica-id", "a b"], {}, /--replica-id/],
   ];
   for (const [what, args, env, named] of cases) {
     test(`${what} exits non-zero with a message naming it`, async () => {
       const { code, stdout, stderr } = await runToExit(sandbox, args, env);
       expect(code).not.toBe(0);
       expect(stderr).toMatch(named);
-      // Refused before anything starts: no log lines, no data directory.
+      // Refused before anything starts: no log lines, no data directory; never a password.
       expect(stdout).toBe("");
+      expect(stderr).not.toContain("hunter2");
       expect(existsSync(join(sandbox.dir, "data"))).toBe(false);
     });
   }
