@@ -49,3 +49,18 @@ export function cpuSince(
     driver: (user + system) / 1e6,
   };
 }
+
+/**
+ * CPU of every process in the run (servers, PostgreSQL, receiver, driver) per delivery, and the rate at
+ * which that would fill all `cores`: the throughput this machine could reach with nothing else running.
+ * On a shared machine, steadier than deliveries_per_s, which also measures the neighbours.
+ */
+export function cpuCeiling(cpu: CpuUsed, deliveries: number, cores: number) {
+  if (deliveries <= 0) return { total_cpu_us_per_delivery: null, cpu_bound_deliveries_per_s: null };
+  const total = cpu.server + (cpu.store ?? 0) + cpu.receiver + cpu.driver;
+  const perDelivery = (total * 1e6) / deliveries;
+  return {
+    total_cpu_us_per_delivery: Math.round(perDelivery),
+    cpu_bound_deliveries_per_s: perDelivery > 0 ? Math.round((cores * 1e6) / perDelivery) : null,
+  };
+}

@@ -2,9 +2,10 @@
 // webhooks pointing at the bench receiver, `events` published through the API (round-robin over the
 // replicas), then a wait for every delivery. Answers the figures as one flat object for the JSON line.
 
+import { cpus } from "node:os";
 import type { BenchOptions } from "./args";
 import type { BenchStore } from "./bench-store";
-import { type CpuUsed, cpuNow, cpuSince } from "./cpu-marks";
+import { type CpuUsed, cpuCeiling, cpuNow, cpuSince } from "./cpu-marks";
 import { bytesPerEvent, diskBytes } from "./disk-usage";
 import { mb, RssSampler, readMemory } from "./proc-stats";
 import { publish } from "./publisher";
@@ -266,6 +267,8 @@ function figuresOf(ctx: RunContext, m: Measured, side: ServerSide): Record<strin
     data_bytes_per_event: bytesPerEvent(m.dataBytes, stats.unique, o.fanout),
     receiver_cpu_s: round(cpu.receiver, 2),
     driver_cpu_s: round(cpu.driver, 2),
+    // Throughput only: at a fixed rate, idle polling would count as cost per delivery.
+    ...(o.rate === null ? cpuCeiling(cpu, stats.unique, cpus().length) : {}),
     ready_ms: Math.round(Math.max(...side.servers.map((s) => s.readyMs))),
     rejected: pub.rejected,
     publish_statuses: pub.statuses,
