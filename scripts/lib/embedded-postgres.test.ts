@@ -23,7 +23,7 @@ async function scalar(url: string, text: string): Promise<unknown> {
   const sql = new SQL({ url, max: 1 });
   try {
     const rows = await sql.unsafe(text);
-    return Object.values(rows[0] as object)[0];
+    return rows[0] === undefined ? undefined : Object.values(rows[0] as object)[0];
   } finally {
     await sql.close();
   }
@@ -62,6 +62,23 @@ describe("embedded PostgreSQL", () => {
     await next.stop();
     expect(alive(orphan)).toBe(false);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  test("down and up: the server goes away and comes back on the same URL with its data", async () => {
+    const cluster = await startPostgres({ durable: false });
+    try {
+      await scalar(cluster.url, "CREATE TABLE kept AS SELECT 42 AS answer");
+      const firstPid = cluster.pid;
+      await cluster.down();
+      expect(alive(firstPid)).toBe(false);
+      await expect(scalar(cluster.url, "SELECT 1")).rejects.toThrow();
+      await cluster.up();
+      expect(cluster.pid).not.toBe(firstPid);
+      expect(await scalar(cluster.url, "SELECT answer FROM kept")).toBe(42);
+    } finally {
+      await cluster.stop();
+    }
+    expect(alive(cluster.pid)).toBe(false);
   });
 
   test("testDatabase on a shared server: a fresh database per call, dropped by close", async () => {

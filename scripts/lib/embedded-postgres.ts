@@ -2,7 +2,7 @@
 // no service installed beforehand. Each cluster lives in its own /tmp/inbox-pg-cluster-* directory, listens
 // on 127.0.0.1 only (no unix socket) and trusts every local connection: never expose it.
 // Guarantees: start() answers only once `SELECT 1` works; stop() ends the postmaster by pid and removes the
-// directory. A cluster whose owner died without stopping it (SIGKILL) is stopped and removed by the next
+// directory. down() and up() stop and restart the server on the same port and data (outage tests). A cluster whose owner died without stopping it (SIGKILL) is stopped and removed by the next
 // start(), found through the directory's harness.json ({ ownerPid, pid }).
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,10 +21,23 @@ export interface PostgresOptions {
 
 export interface PostgresCluster {
   /** postgres://postgres@127.0.0.1:<port>/postgres (trust authentication). */
-  url: string;
-  /** The postmaster's pid, for CPU figures. */
-  pid: number;
+  readonly url: string;
+  /** The postmaster's pid, for CPU figures (a new one after up()). */
+  readonly pid: number;
+  /** Fast shutdown of the server (clients are disconnected, the port closes); the data stays. */
+  down(): Promise<void>;
+  /** Starts the server again after down(), on the same port; answers once `SELECT 1` works. */
+  up(): Promise<void>;
+  /** Ends the server and removes its directory; idempotent. */
   stop(): Promise<void>;
+}
+
+/** How to (re)start one cluster's server. */
+interface Postmaster {
+  cmd: string[];
+  url: string;
+  dir: string;
+  runAs: RunAs;
 }
 
 const PREFIX = "/tmp/inbox-pg-cluster-";
@@ -78,17 +91,24 @@ async function launch(native: string, dir: string, runAs: RunAs, options: Postgr
     };
     const args = Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
     const cmd = [join(native, "bin", "postgres"), "-D", join(dir, "data"), "-p", String(port), ...args];
-    const proc = Bun.spawn(cmd, spawnOptions(dir, runAs, "postgres.log"));
-    writeFileSync(join(dir, "harness.json"), JSON.stringify({ ownerPid: process.pid, pid: proc.pid }));
-    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    if (await ready(url, proc)) return cluster(url, proc, dir);
+    const postmaster = { cmd, url: `postgres://postgres@127.0.0.1:${port}/postgres`, dir, runAs };
+    const proc = spawnPostmaster(postmaster);
+    if (await ready(postmaster.url, proc)) return cluster(postmaster, proc);
     await halt(proc.pid, proc.exited);
     const log = logTail(dir, "postgres.log");
     if (attempt >= 3 || !log.includes("could not bind")) throw new Error(`PostgreSQL did not start:\n${log}`);
   }
 }
 
-function cluster(url: string, proc: Subprocess, dir: string): PostgresCluster {
+function spawnPostmaster(p: Postmaster): Subprocess {
+  const proc = Bun.spawn(p.cmd, spawnOptions(p.dir, p.runAs, "postgres.log"));
+  writeFileSync(join(p.dir, "harness.json"), JSON.stringify({ ownerPid: process.pid, pid: proc.pid }));
+  return proc;
+}
+
+function cluster(postmaster: Postmaster, first: Subprocess): PostgresCluster {
+  let proc = first;
+  let isDown = false;
   // Best effort if the owner exits without stop(): fast shutdown; the next start() removes the directory.
   const onExit = () => proc.kill("SIGINT");
   process.once("exit", onExit);
@@ -96,9 +116,27 @@ function cluster(url: string, proc: Subprocess, dir: string): PostgresCluster {
   const stop = async () => {
     process.off("exit", onExit);
     await halt(proc.pid, proc.exited);
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(postmaster.dir, { recursive: true, force: true });
   };
-  return { url, pid: proc.pid, stop: () => (stopped ??= stop()) };
+  return {
+    url: postmaster.url,
+    get pid() {
+      return proc.pid;
+    },
+    down: async () => {
+      isDown = true;
+      await halt(proc.pid, proc.exited);
+    },
+    up: async () => {
+      if (!isDown || stopped !== undefined) return;
+      proc = spawnPostmaster(postmaster);
+      if (!(await ready(postmaster.url, proc))) {
+        throw new Error(`PostgreSQL did not start again:\n${logTail(postmaster.dir, "postgres.log")}`);
+      }
+      isDown = false;
+    },
+    stop: () => (stopped ??= stop()),
+  };
 }
 
 function freePort(): number {
@@ -110,7 +148,7 @@ function freePort(): number {
 
 async function ready(url: string, proc: Subprocess): Promise<boolean> {
   const deadline = Date.now() + READY_MS_MAX;
-  while (Date.now() < deadline && proc.exitCode === null) {
+  while (Date.now() < deadline && proc.exitCode === null && proc.signalCode === null) {
     const sql = new SQL({ url, max: 1, connectionTimeout: 1 });
     try {
       await sql`SELECT 1`;
