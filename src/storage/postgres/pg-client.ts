@@ -106,7 +106,6 @@ export class PgClient implements Queryable {
       idleTimeout: 30,
       connectionTimeout: 5,
       prepare: PREPARE_STATEMENTS,
-      connection: { plan_cache_mode: "force_generic_plan" },
     });
   }
 
