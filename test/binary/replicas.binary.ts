@@ -100,7 +100,8 @@ function replicaEnv(id: string): Record<string, string> {
     INBOX_TIMEOUT: TIMEOUT,
     INBOX_LEASE_MARGIN: LEASE_MARGIN,
     INBOX_SHUTDOWN_GRACE: "2s",
-    INBOX_LOG_LEVEL: "warn",
+    // At least info: the harness waits for the "listening" line.
+    INBOX_LOG_LEVEL: "info",
   };
 }
 
