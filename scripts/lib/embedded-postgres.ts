@@ -5,7 +5,7 @@
 // directory. down() and up() stop and restart the server on the same port and data (outage tests). A cluster whose owner died without stopping it (SIGKILL) is stopped and removed by the next
 // start(), found through the directory's harness.json ({ ownerPid, pid }).
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL, type Subprocess } from "bun";
 import { postgresBinaries, type RunAs } from "./postgres-binaries";
@@ -87,6 +87,7 @@ async function launch(native: string, dir: string, runAs: RunAs, options: Postgr
       unix_socket_directories: "",
       max_connections: String(options.maxConnections ?? 200),
       ...(options.durable ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" }),
+      ...(roomyDevShm() ? {} : { dynamic_shared_memory_type: "mmap" }),
       ...options.settings,
     };
     const args = Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
@@ -137,6 +138,19 @@ function cluster(postmaster: Postmaster, first: Subprocess): PostgresCluster {
     },
     stop: () => (stopped ??= stop()),
   };
+}
+
+/**
+ * PostgreSQL's dynamic shared memory (parallel queries) lives in /dev/shm by default, which containers often
+ * cap at 64 MB: below 256 MB free, it goes to files in the data directory instead.
+ */
+function roomyDevShm(): boolean {
+  try {
+    const fs = statfsSync("/dev/shm");
+    return fs.bavail * fs.bsize >= 256 * 1024 * 1024;
+  } catch {
+    return false;
+  }
 }
 
 function freePort(): number {
