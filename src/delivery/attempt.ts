@@ -132,6 +132,8 @@ async function sendPrepared(res: EngineResources, prepared: Prepared): Promise<S
   const { delivery, webhook, event, attempt: attemptNo } = prepared;
   const budget = sendBudget(res, prepared.held);
   const startedAt = res.now();
+  // No time left before the lease ends (the process stalled since ensureLease): not sent, not
+  // recorded; the outcome is a placeholder that nothing reads.
   if (budget.timeoutMs <= 0) return { ...prepared, startedAt, outcome: MISSING_EVENT, cut: true };
   const outcome = event
     ? await sendTo(res, webhook, event, delivery.id, attemptNo, budget.timeoutMs)
