@@ -14,8 +14,6 @@ export interface PgContext {
    * database server's clock (one clock for every replica). Statements read it through CLOCK_SQL.
    */
   clock: () => number | null;
-  /** The same clock in this process, for what is decided before a statement. */
-  localNow: () => number;
 }
 
 /** The store's time (ms) inside a statement whose $1 is `ctx.clock()`. */

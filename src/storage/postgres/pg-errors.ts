@@ -20,31 +20,20 @@ function clientCode(error: unknown): string {
   return typeof code === "string" ? code : "";
 }
 
+/** Bun's client codes (and socket errors) that mean the server could not be reached or went away. */
+const LOST =
+  /^(ERR_POSTGRES_(CONNECTION_[A-Z_]+|IDLE_TIMEOUT|LIFETIME_TIMEOUT)|ECONN[A-Z]+|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/;
+
 export function classify(error: unknown): FailureKind {
   const state = sqlState(error);
   if (state !== undefined) {
     if (RETRYABLE.has(state)) return "retry";
     if (state.startsWith("08") || UNAVAILABLE.has(state)) return "connection";
     if (state === "53100") return "full";
+    // Anything else the server said (a constraint, bad credentials 28P01, …) is not an outage.
     return "other";
   }
-  const code = clientCode(error);
-  if (code === "ERR_POSTGRES_SERVER_ERROR") return "other";
-  if (
-    code.startsWith("ERR_POSTGRES_CONNECTION") ||
-    code.startsWith("ERR_POSTGRES_") ||
-    code.startsWith("ECONN") ||
-    code === "ETIMEDOUT" ||
-    code === "EPIPE" ||
-    code === "ENOTFOUND"
-  ) {
-    return code.startsWith("ERR_POSTGRES_") && !isConnectionCode(code) ? "other" : "connection";
-  }
-  return "other";
-}
-
-function isConnectionCode(code: string): boolean {
-  return /CONNECTION|TIMEOUT|CLOSED|REFUSED|TLS|SOCKET|AUTHENTICATION_FAILED/.test(code);
+  return LOST.test(clientCode(error)) ? "connection" : "other";
 }
 
 /** The error a caller of the store sees for `error`. */

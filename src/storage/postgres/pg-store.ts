@@ -63,7 +63,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     s,
     caches: createPgReadCaches(),
     clock: injected ? () => injected() : () => null,
-    localNow,
   };
   const figures = new FiguresRefresher(client, schemaName, s, logger, localNow);
   try {
