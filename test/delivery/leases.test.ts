@@ -1,12 +1,15 @@
-// The engine on leases (real LMDB, real receivers): an outcome whose lease was taken meanwhile is
-// fenced out (counted, nothing written, not retried here); a lease lost while waiting in a lane
-// stops its attempt unsent; shutdown gives leases back so another replica takes them at once; a
-// retry relet with its outcome fires on time without a poll. "Another replica" is a second engine
-// (or a plain lease call) under another owner on the same store; a movable clock, shared by the
-// store and the engine, makes leases run out.
+// The engine on leases, on both stores (LMDB in a temp dir, PostgreSQL in a database of this file's
+// own), with real receivers: an outcome whose lease was taken meanwhile is fenced out (counted,
+// nothing written, not retried here); a lease lost while waiting in a lane stops its attempt unsent;
+// shutdown gives leases back so another replica takes them at once; a retry relet with its outcome
+// fires on time without a poll. "Another replica" is a second engine (or a plain lease call) under
+// another owner on the same store; a movable clock, shared by the store and the engine, makes leases
+// run out.
 
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type TestDatabase, testDatabase } from "../../scripts/lib/test-database";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import { dropPostgresSchema, openPostgresStore } from "../../src/storage/postgres/pg-store";
 import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { hang, type Receiver, startReceiver } from "../support/receiver";
@@ -31,10 +34,36 @@ function movableClock() {
   return { now: () => Date.now() + offset, jump: (ms: number) => (offset += ms) };
 }
 
-async function setup(clock = movableClock()) {
+let db: TestDatabase | undefined;
+beforeAll(async () => {
+  db = await testDatabase();
+}, 60_000);
+afterAll(() => db?.close());
+
+let schemas = 0;
+
+type StoreKind = "lmdb" | "postgres";
+
+async function openKind(kind: StoreKind, dataDir: string, now: () => number): Promise<Store> {
+  if (kind === "lmdb") return openLmdbStore({ dataDir, logger: silentLogger, now });
+  const url = (db as TestDatabase).url;
+  const schema = `leases_${process.pid}_${++schemas}`;
+  const store = await openPostgresStore({
+    url,
+    schema,
+    poolMax: 4,
+    logger: silentLogger,
+    now,
+    replicaId: "test",
+  });
+  cleanups.push(() => dropPostgresSchema(url, schema));
+  return store;
+}
+
+async function setup(kind: StoreKind, clock = movableClock()) {
   const dir = tempDir();
   cleanups.push(dir.remove);
-  const store = await openLmdbStore({ dataDir: dir.path, logger: silentLogger, now: clock.now });
+  const store = await openKind(kind, dir.path, clock.now);
   cleanups.push(() => store.close());
   const account = await createAccount(store);
   return { dir, store, account, clock };
@@ -59,9 +88,9 @@ async function allSucceeded(store: Store, ids: string[]): Promise<boolean> {
   return (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === "succeeded");
 }
 
-describe("engine on leases", () => {
+describe.each(["lmdb", "postgres"] as const)("engine on leases (%s)", (kind) => {
   test("a lease taken meanwhile: the outcome is fenced and counted, the queued attempt is not sent", async () => {
-    const { dir, store, account, clock } = await setup();
+    const { dir, store, account, clock } = await setup(kind);
     const held = gate();
     const r = receiver(async () => {
       await held.opened;
@@ -113,7 +142,7 @@ describe("engine on leases", () => {
   });
 
   test("a lease running short after a wait in a lane is renewed, and the attempt is made", async () => {
-    const { dir, store, account, clock } = await setup();
+    const { dir, store, account, clock } = await setup(kind);
     const held = gate();
     const r = receiver(async (_req, i) => {
       if (i === 0) await held.opened;
@@ -137,7 +166,7 @@ describe("engine on leases", () => {
   });
 
   test("shutdown gives every lease back: a second replica takes them at once, not after they expire", async () => {
-    const { dir, store, account } = await setup();
+    const { dir, store, account } = await setup(kind);
     const r = receiver(() => hang());
     const webhook = await createWebhook(store, account, r.url);
     // Leases of 10 s + 1 s: without the give-back, the second replica would wait for them.
@@ -176,7 +205,7 @@ describe("engine on leases", () => {
   });
 
   test("a retry due within the horizon is relet with its outcome and fires on time without a poll", async () => {
-    const { dir, store, account } = await setup();
+    const { dir, store, account } = await setup(kind);
     const r = receiver((_req, i) => new Response(i === 0 ? "down" : "ok", { status: i === 0 ? 503 : 200 }));
     const webhook = await createWebhook(store, account, r.url);
     const config = testConfig({ dataDir: dir.path, retrySchedule: [0, 300] });
