@@ -1,6 +1,7 @@
-// The engine end to end: real LMDB in a temp dir, real receivers on 127.0.0.1, short schedules.
+// The engine end to end on both stores (real LMDB in a temp dir, real PostgreSQL in a schema of its
+// own), real receivers on 127.0.0.1, short schedules.
 
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { createLogger } from "../../src/observability/logger";
@@ -10,13 +11,13 @@ import {
   createAccount,
   createWebhook,
   engineFor,
-  openStore,
   publishLeased,
   statusOf,
   tempDir,
   testConfig,
   waitUntil,
 } from "./fixtures";
+import { STORE_KINDS, type StoreKind, storeKinds } from "./store-kinds";
 
 // The docs' verifySignature, verbatim.
 function verifySignature(payload: string | Buffer, signature: string, secret: string) {
@@ -29,15 +30,23 @@ function verifySignature(payload: string | Buffer, signature: string, secret: st
 
 const cleanups = cleanupAfterEach();
 
+const stores = storeKinds();
+let kind: StoreKind = "lmdb";
+
+async function openTestStore(dataDir: string) {
+  const { store, close } = await stores.open(kind, dataDir);
+  cleanups.push(close);
+  return store;
+}
+
 async function setup(configOverrides: Parameters<typeof testConfig>[0] = {}) {
   const dir = tempDir();
-  const store = await openStore(dir.path);
+  cleanups.push(dir.remove);
+  const store = await openTestStore(dir.path);
   const config = testConfig({ dataDir: dir.path, ...configOverrides });
   const { engine, metrics } = engineFor(store, config);
-  const account = await createAccount(store);
-  cleanups.push(dir.remove);
-  cleanups.push(() => store.close());
   cleanups.push(() => engine.stop(0));
+  const account = await createAccount(store);
   return { dir, store, config, engine, metrics, account };
 }
 
@@ -49,7 +58,11 @@ function receiver(...args: Parameters<typeof startReceiver>): Receiver {
 
 const publishAndAnnounce = publishLeased;
 
-describe("delivery engine", () => {
+describe.each(STORE_KINDS)("delivery engine (%s)", (storeKind) => {
+  beforeEach(() => {
+    kind = storeKind;
+  });
+
   test("delivers the signed envelope once and records the success", async () => {
     const { store, engine, metrics, account } = await setup();
     const r = receiver(() => new Response("accepted"));
@@ -248,8 +261,7 @@ describe("delivery engine", () => {
   test("logs one line per attempt and a warning per failure, never the secret", async () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
-    const store = await openStore(dir.path);
-    cleanups.push(() => store.close());
+    const store = await openTestStore(dir.path);
     const lines: string[] = [];
     const logger = createLogger("debug", (line) => lines.push(line));
     const config = testConfig({ dataDir: dir.path, retrySchedule: [0, 20] });

@@ -6,14 +6,10 @@
 // another owner on the same store; a movable clock, shared by the store and the engine, makes leases
 // run out.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type TestDatabase, testDatabase } from "../../scripts/lib/test-database";
-import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
-import { dropPostgresSchema, openPostgresStore } from "../../src/storage/postgres/pg-store";
+import { describe, expect, test } from "bun:test";
 import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { hang, type Receiver, startReceiver } from "../support/receiver";
-import { silentLogger } from "../support/silent-logger";
 import {
   createAccount,
   createWebhook,
@@ -25,6 +21,7 @@ import {
   testConfig,
   waitUntil,
 } from "./fixtures";
+import { STORE_KINDS, type StoreKind, storeKinds } from "./store-kinds";
 
 const cleanups = cleanupAfterEach();
 
@@ -34,37 +31,13 @@ function movableClock() {
   return { now: () => Date.now() + offset, jump: (ms: number) => (offset += ms) };
 }
 
-let db: TestDatabase | undefined;
-beforeAll(async () => {
-  db = await testDatabase();
-}, 60_000);
-afterAll(() => db?.close());
-
-let schemas = 0;
-
-type StoreKind = "lmdb" | "postgres";
-
-async function openKind(kind: StoreKind, dataDir: string, now: () => number): Promise<Store> {
-  if (kind === "lmdb") return openLmdbStore({ dataDir, logger: silentLogger, now });
-  const url = (db as TestDatabase).url;
-  const schema = `leases_${process.pid}_${++schemas}`;
-  const store = await openPostgresStore({
-    url,
-    schema,
-    poolMax: 4,
-    logger: silentLogger,
-    now,
-    replicaId: "test",
-  });
-  cleanups.push(() => dropPostgresSchema(url, schema));
-  return store;
-}
+const stores = storeKinds();
 
 async function setup(kind: StoreKind, clock = movableClock()) {
   const dir = tempDir();
   cleanups.push(dir.remove);
-  const store = await openKind(kind, dir.path, clock.now);
-  cleanups.push(() => store.close());
+  const { store, close } = await stores.open(kind, dir.path, clock.now);
+  cleanups.push(close);
   const account = await createAccount(store);
   return { dir, store, account, clock };
 }
@@ -88,7 +61,7 @@ async function allSucceeded(store: Store, ids: string[]): Promise<boolean> {
   return (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === "succeeded");
 }
 
-describe.each(["lmdb", "postgres"] as const)("engine on leases (%s)", (kind) => {
+describe.each(STORE_KINDS)("engine on leases (%s)", (kind) => {
   test("a lease taken meanwhile: the outcome is fenced and counted, the queued attempt is not sent", async () => {
     const { dir, store, account, clock } = await setup(kind);
     const held = gate();

@@ -1,0 +1,58 @@
+// Both stores for engine tests: LMDB in a temp directory, or PostgreSQL in a schema of its own in
+// this test file's database (scripts/lib/test-database.ts: the cluster `bun run test` started, or a
+// private one for a file run alone). Call storeKinds() at the top of a test file: it registers the
+// database's set-up and tear-down.
+
+import { afterAll, beforeAll } from "bun:test";
+import { type TestDatabase, testDatabase } from "../../scripts/lib/test-database";
+import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import { dropPostgresSchema, openPostgresStore } from "../../src/storage/postgres/pg-store";
+import type { Store } from "../../src/storage/store";
+import { silentLogger } from "../support/silent-logger";
+
+export const STORE_KINDS = ["lmdb", "postgres"] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+export interface OpenedStore {
+  store: Store;
+  /** Closes the store and removes what it held (the PostgreSQL schema). */
+  close(): Promise<void>;
+}
+
+export function storeKinds(): {
+  open(kind: StoreKind, dataDir: string, now?: () => number): Promise<OpenedStore>;
+} {
+  let db: TestDatabase | undefined;
+  let schemas = 0;
+  beforeAll(async () => {
+    db = await testDatabase();
+  }, 60_000);
+  afterAll(() => db?.close());
+  return {
+    async open(kind, dataDir, now) {
+      if (kind === "lmdb") {
+        const store = await openLmdbStore({ dataDir, logger: silentLogger, now });
+        return { store, close: () => store.close() };
+      }
+      if (!db)
+        throw new Error("storeKinds(): the test database is not ready (call it at the top of the file)");
+      const { url } = db;
+      const schema = `engine_${process.pid}_${++schemas}`;
+      const store = await openPostgresStore({
+        url,
+        schema,
+        poolMax: 4,
+        logger: silentLogger,
+        now,
+        replicaId: "test",
+      });
+      return {
+        store,
+        async close() {
+          await store.close();
+          await dropPostgresSchema(url, schema);
+        },
+      };
+    },
+  };
+}
