@@ -62,7 +62,8 @@ Store (any mode; LMDB in a fresh data directory by default):
                        server_cpu_us_per_delivery is summed over them (default 1, at most 16)
   --postgres-statements
                        with --postgres: load pg_stat_statements and add the ten statements that
-                       took the most time to the JSON line (calls and microseconds per delivery)
+                       took the most time (calls and microseconds per delivery) and the tables read
+                       by sequential scans (rows per delivery) to the JSON line
 
 Flags:
   --events N           events to publish (default 20000; backlog: M / fanout)

@@ -9,6 +9,7 @@ import {
   type PostgresCounters,
   readCounters,
   resetStatements,
+  sequentialScans,
   topStatements,
 } from "./postgres-counters";
 import { readTreeCpuSeconds } from "./proc-stats";
@@ -92,7 +93,13 @@ function postgresStore(
     windowFigures: async (deliveries) => {
       if (before === null) return {};
       const figures = countersPerDelivery(before, await readCounters(sql), deliveries);
-      return statements ? { ...figures, postgres_statements: await topStatements(sql, deliveries) } : figures;
+      if (!statements) return figures;
+      const top = await topStatements(sql, deliveries);
+      return {
+        ...figures,
+        postgres_statements: top,
+        postgres_seq_scans: await sequentialScans(sql, deliveries),
+      };
     },
     stop: async () => {
       await sql.close();

@@ -1,6 +1,7 @@
 // What PostgreSQL did during a run, per delivery: commits, WAL records, WAL bytes and WAL syncs (each sync
 // is one fsync of the log: with durable settings a commit waits for one, unless group commit shares it),
-// and, with --postgres-statements, the statements that took the most time (pg_stat_statements).
+// rows read by sequential scans of the store's tables (a count that grows with the table size points at a
+// missing index or a bad plan), and, with --postgres-statements, the statements that took the most time (pg_stat_statements).
 // Read after the replicas stopped: a backend flushes its statistics when it exits.
 
 import type { SQL } from "bun";
@@ -12,13 +13,15 @@ export interface PostgresCounters {
   walRecords: number;
   walBytes: number;
   walSyncs: number;
+  seqRows: number;
 }
 
 export async function readCounters(sql: SQL): Promise<PostgresCounters> {
   const [row] = await sql`
     SELECT (SELECT sum(xact_commit) FROM pg_stat_database)::float8 AS commits,
            (SELECT sum(xact_rollback) FROM pg_stat_database)::float8 AS rollbacks,
-           wal_records::float8 AS "walRecords", wal_bytes::float8 AS "walBytes", wal_sync::float8 AS "walSyncs"
+           wal_records::float8 AS "walRecords", wal_bytes::float8 AS "walBytes", wal_sync::float8 AS "walSyncs",
+           (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables)::float8 AS "seqRows"
     FROM pg_stat_wal`;
   return row as PostgresCounters;
 }
@@ -33,11 +36,31 @@ export function countersPerDelivery(before: PostgresCounters, after: PostgresCou
     postgres_wal_records_per_delivery: per("walRecords", 2),
     postgres_wal_bytes_per_delivery: per("walBytes", 0),
     postgres_wal_syncs_per_delivery: per("walSyncs", 3),
+    postgres_seq_scan_rows_per_delivery: per("seqRows", 1),
   };
 }
 
+/** Resets pg_stat_statements and this database's table counters (before readCounters, so differences hold). */
 export async function resetStatements(sql: SQL): Promise<void> {
   await sql`SELECT pg_stat_statements_reset()`;
+  await sql`SELECT pg_stat_reset()`;
+}
+
+/** Per table with sequential scans since the reset: scans and rows they read, per delivery. */
+export async function sequentialScans(sql: SQL, deliveries: number) {
+  const rows = (await sql`
+    SELECT schemaname || '.' || relname AS "table", seq_scan::float8 AS scans, seq_tup_read::float8 AS rows
+    FROM pg_stat_user_tables WHERE seq_scan > 0 ORDER BY seq_tup_read DESC`) as {
+    table: string;
+    scans: number;
+    rows: number;
+  }[];
+  const d = Math.max(1, deliveries);
+  return rows.map((r) => ({
+    table: r.table,
+    scans_per_delivery: round(r.scans / d, 4),
+    rows_per_delivery: round(r.rows / d, 1),
+  }));
 }
 
 /** The `limit` statements with the most execution time since the reset, per delivery (the bench's own left out). */
