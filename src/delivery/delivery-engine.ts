@@ -170,7 +170,10 @@ function resourcesFor(
     logger,
     now,
     onDue,
-    paused: () => !store.health().writable,
+    // Nothing is leased while the disk is full (an outcome could not be recorded). While the
+    // database is unreachable the refills go on: the first lease that succeeds is what tells the
+    // store, and so this replica, that it is back.
+    paused: () => store.health().reason === "full",
   });
   return {
     store,

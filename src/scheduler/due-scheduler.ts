@@ -41,7 +41,7 @@ export interface DueSchedulerOptions {
   logger: Logger;
   /** Hands a due lease to the dispatcher, which answers it with done(), giveBack() or leftOut(). */
   onDue: (held: HeldLease) => void;
-  /** True while nothing should be leased (the store refuses writes: nothing could be recorded). */
+  /** True while nothing should be leased (the disk is full: no outcome could be recorded). */
   paused?: () => boolean;
   now?: () => number;
   /** How far ahead entries are leased into memory. */

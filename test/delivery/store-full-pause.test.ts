@@ -58,6 +58,45 @@ test("no attempt is made while the store is full; the delivery is made once when
   expect(receiver.requests).toHaveLength(1);
 });
 
+test("while the database is unreachable nothing is sent; the engine recovers by itself once it answers", async () => {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const store = await openStore(dir.path);
+  cleanups.push(() => store.close());
+  let down = true;
+  let refused = 0;
+  refuseWrites(store, "unavailable", () => down);
+  // Leasing needs the database, as on PostgreSQL: refused while it is down.
+  const lease = store.work.lease.bind(store.work);
+  store.work.lease = (request) => {
+    if (!down) return lease(request);
+    refused++;
+    return Promise.reject(new StoreUnavailableError(new Error("ECONNREFUSED")));
+  };
+
+  const receiver = startReceiver();
+  cleanups.push(() => receiver.stop());
+  const account = await createAccount(store);
+  const webhook = await createWebhook(store, account, receiver.url);
+  const { deliveries } = await publish(store, account, [webhook]);
+  const id = deliveries[0]?.id as string;
+
+  const config = testConfig({ dataDir: dir.path, retrySchedule: [0] });
+  const { engine } = engineFor(store, config, { scheduler: { refillMs: 20, rescanMs: 50 } });
+  cleanups.push(() => engine.stop(0));
+  engine.start();
+
+  await Bun.sleep(300);
+  expect(receiver.requests).toHaveLength(0);
+  // The refills kept asking: the first one that succeeds is how the engine finds the database back.
+  expect(refused).toBeGreaterThan(3);
+
+  down = false;
+  await waitUntil("the delivery", async () => (await statusOf(store, id)) === "succeeded");
+  await Bun.sleep(200);
+  expect(receiver.requests).toHaveLength(1);
+});
+
 test("a test send is refused while the store is full, before the receiver hears of it", async () => {
   const dir = tempDir();
   cleanups.push(dir.remove);
