@@ -101,11 +101,19 @@ describe("postgres store: replicas on one schema", () => {
       const id = `order-${round}`;
       const results = await Promise.all(
         stores.map((store, i) =>
-          store.events.publish([item(event(t.account.id, { id, data: { from: i } }), [t.webhook.id])]),
+          store.events.publish(
+            [item(event(t.account.id, { id, data: { from: i } }), [t.webhook.id], Date.now())],
+            {
+              lease: { owner: `r${i}`, leaseMs: 60_000, max: 10 },
+            },
+          ),
         ),
       );
       const created = results.flat().filter((r) => r.created);
       expect(created).toHaveLength(1);
+      // Only the publish that created the event leased its delivery.
+      expect(results.flat().flatMap((r) => r.leases)).toHaveLength(1);
+      expect(created[0]?.leases).toHaveLength(1);
       const stored = await first.events.get(t.account.id, id);
       for (const r of results.flat()) {
         expect(r.event).toEqual(stored as NonNullable<typeof stored>);
