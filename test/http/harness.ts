@@ -1,5 +1,6 @@
-// Test harness for the HTTP API: a real LMDB store in a temp dir, the real app, and a fake
-// DeliveryPort that records what the API asks of the engine. Requests go through app.handle.
+// Test harness for the HTTP API: a real LMDB store in a temp dir (or, with INBOX_TEST_STORE=postgres,
+// a schema of its own in the PostgreSQL server named by INBOX_TEST_DATABASE_URL), the real app, and
+// a fake DeliveryPort that records what the API asks of the engine. Requests go through app.handle.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,11 @@ import { newId } from "../../src/domain/ids";
 import { createHttpApp, type HttpApp } from "../../src/http/http-app";
 import { Metrics } from "../../src/observability/metrics";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import {
+  dropPostgresSchema,
+  openPostgresStore,
+  refreshPostgresFigures,
+} from "../../src/storage/postgres/pg-store";
 import type { AttemptRecord, DueEntry, EventRecord, WebhookRecord } from "../../src/storage/records";
 import type { Lease, PublishOptions, Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
@@ -133,15 +139,43 @@ export interface Harness {
   defaultKey: string;
   defaultAccountId: string;
   shuttingDown: { value: boolean };
+  /** Brings the store's figures (pending, size) up to date: they are a snapshot on PostgreSQL. */
+  settleFigures(): Promise<void>;
   call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
   /** A new account and its key, through the API. */
   newAccount(name?: string): Promise<{ id: string; key: string }>;
   close(): Promise<void>;
 }
 
+let schemas = 0;
+
+/**
+ * The store the HTTP tests run on: LMDB in `dir`, or with INBOX_TEST_STORE=postgres a fresh schema
+ * in the database INBOX_TEST_DATABASE_URL names (dropped by the returned cleanup).
+ */
+async function openHarnessStore(
+  dir: string,
+): Promise<{ store: Store; drop: () => Promise<void>; settle: () => Promise<void> }> {
+  if (process.env.INBOX_TEST_STORE !== "postgres") {
+    const store = await openLmdbStore({ dataDir: dir, logger: silentLogger });
+    return { store, drop: async () => {}, settle: async () => {} };
+  }
+  const url = process.env.INBOX_TEST_DATABASE_URL;
+  if (!url) throw new Error("INBOX_TEST_STORE=postgres needs INBOX_TEST_DATABASE_URL");
+  const schema = `http_${process.pid}_${++schemas}`;
+  const store = await openPostgresStore({
+    url,
+    schema,
+    poolMax: 4,
+    logger: silentLogger,
+    replicaId: "test-http",
+  });
+  return { store, drop: () => dropPostgresSchema(url, schema), settle: () => refreshPostgresFigures(store) };
+}
+
 export async function createHarness(overrides: Partial<Config> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "inbox-http-"));
-  const store = await openLmdbStore({ dataDir: dir, logger: silentLogger });
+  const { store, drop, settle } = await openHarnessStore(dir);
   const config = testConfig({ dataDir: dir, ...overrides });
   const boot = await bootstrapAccess(store, config, Date.now());
   if (!boot.defaultAccount) throw new Error("bootstrap made no default account");
@@ -187,6 +221,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
     defaultKey: boot.defaultAccount.apiKey,
     defaultAccountId: boot.defaultAccount.id,
     shuttingDown,
+    settleFigures: settle,
     call,
     async newAccount(name = "acme") {
       const res = await call("POST", "/v1/accounts", { key: ADMIN_KEY, body: { name } });
@@ -195,6 +230,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
     },
     async close() {
       await store.close();
+      await drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -16,6 +16,7 @@ describe("health and metrics", () => {
     await h.call("POST", "/v1/events", {
       body: { type: "message.read", data: eventCatalog.sample("message.read") },
     });
+    await h.settleFigures();
     const res = await h.call("GET", "/health", { key: null });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: "ok", version: "9.9.9-test", pending: 1, in_flight: 3 });
