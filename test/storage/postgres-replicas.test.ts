@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { SQL } from "bun";
 import { type TestDatabase, testDatabase } from "../../scripts/lib/test-database";
 import { createLogger, type Logger } from "../../src/observability/logger";
+import { PgClient } from "../../src/storage/postgres/pg-client";
 import { dropPostgresSchema, openPostgresStore } from "../../src/storage/postgres/pg-store";
 import {
   READ_CACHE_MS_MAX,
@@ -282,6 +283,24 @@ describe("postgres store: replicas on one schema", () => {
     expect(ok).toBe(true);
     for (const error of errors) expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(store.health().writable).toBe(true);
+  });
+});
+
+describe("postgres client: deadlines", () => {
+  test("a statement with no answer within its deadline is StoreUnavailableError; the client goes on", async () => {
+    const client = new PgClient({ url: db.url, poolMax: 2, logger: silentLogger, now: Date.now });
+    try {
+      const silent = await client.run("SELECT pg_sleep(2)", [], { deadlineMs: 100 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(silent).toBeInstanceOf(StoreUnavailableError);
+      expect(client.health().reason).toBe("unavailable");
+      expect(await client.run<{ one: number }>("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      expect(client.health().writable).toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -27,6 +27,8 @@ export const MIGRATIONS: readonly Migration[] = [initial];
 export const SCHEMA_VERSION = 1;
 
 const WAIT_LOG_MS = 5_000;
+/** A migration may rebuild a large table, and a replica waits for another's: no deadline. */
+const NO_DEADLINE = { deadlineMs: 0 };
 /** duplicate_object, duplicate_table, duplicate_schema. */
 const ALREADY_CREATED = new Set(["42710", "42P07", "42P06"]);
 
@@ -42,7 +44,7 @@ async function ensureVersionTable(client: PgClient, s: string): Promise<void> {
   for (const text of statements) {
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.run(text);
+        await client.run(text, [], NO_DEADLINE);
         break;
       } catch (error) {
         // Another replica created it at the same moment: a duplicate key on the catalog, or the
@@ -72,7 +74,7 @@ function applyOne(client: PgClient, s: string, migration: Migration, replicaId: 
     if (claimed.length === 0) return false;
     for (const text of migration.statements(s)) await tx.run(text);
     return true;
-  });
+  }, NO_DEADLINE);
 }
 
 export interface MigrateOptions {

@@ -7,6 +7,9 @@
 //   here, so a statement whose commit may have happened is never run twice by this layer;
 // - a lost or refused connection becomes StoreUnavailableError, a full disk (53100) StoreFullError,
 //   and health() says so until a statement succeeds again;
+// - a call with no answer within its deadline (DEADLINE_MS unless the caller gives another; 0 for
+//   none) fails with StoreUnavailableError too: a silent server (a failover that moved its address)
+//   cannot hang the replica, and the pool is rebuilt as below;
 // - after CONNECTION_FAILURES_REBUILD consecutive connection failures the pool is replaced by a new
 //   one (at most once per REBUILD_INTERVAL_MS): Bun issue #30947 reported a pool that stayed broken
 //   after the server closed every connection;
@@ -16,7 +19,7 @@
 import { SQL } from "bun";
 import type { Logger } from "../../observability/logger";
 import type { StoreHealth } from "../store";
-import { classify, storeError } from "./pg-errors";
+import { classify, QueryDeadlineError, storeError } from "./pg-errors";
 
 /**
  * Named prepared statements (each connection keeps the 1,024 it used last). Bun issues #33627 (rows
@@ -32,10 +35,17 @@ const RETRIES_MAX = 5;
 const RETRY_BASE_MS = 5;
 const CONNECTION_FAILURES_REBUILD = 3;
 const REBUILD_INTERVAL_MS = 1_000;
+/** Longer than any statement of the hot path or retention (5 s statement_timeout) should take. */
+export const DEADLINE_MS = 15_000;
 
 /** Runs one statement; `params` are bound as $1, $2, … */
 export interface Queryable {
   run<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** How long a call may wait for its answer, in ms; 0 for no limit (schema migrations). */
+export interface CallOptions {
+  deadlineMs?: number;
 }
 
 export interface PgClientOptions {
@@ -59,8 +69,12 @@ export class PgClient implements Queryable {
     this.sql = this.connect();
   }
 
-  run<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-    return this.track(() => this.sql.unsafe(text, params) as Promise<T[]>);
+  run<T = Record<string, unknown>>(
+    text: string,
+    params: unknown[] = [],
+    options: CallOptions = {},
+  ): Promise<T[]> {
+    return this.track(() => this.sql.unsafe(text, params) as Promise<T[]>, options);
   }
 
   /**
@@ -68,12 +82,13 @@ export class PgClient implements Queryable {
    * statements on `tx`; it may run more than once (serialization retries), so it keeps no state
    * outside what it returns.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options: CallOptions = {}): Promise<T> {
     return this.track(
       () =>
         this.sql.begin((tx) =>
           fn({ run: <R>(text: string, params: unknown[] = []) => tx.unsafe(text, params) as Promise<R[]> }),
         ) as Promise<T>,
+      options,
     );
   }
 
@@ -109,9 +124,10 @@ export class PgClient implements Queryable {
     });
   }
 
-  private track<T>(op: () => Promise<T>): Promise<T> {
+  private track<T>(op: () => Promise<T>, options: CallOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the store is closed"));
-    const done = this.withRetry(op);
+    const deadlineMs = options.deadlineMs ?? DEADLINE_MS;
+    const done = this.withRetry(deadlineMs > 0 ? () => withDeadline(op(), deadlineMs) : op);
     this.inFlight.add(done);
     const forget = () => this.inFlight.delete(done);
     done.then(forget, forget);
@@ -172,6 +188,21 @@ export class PgClient implements Queryable {
     this.opts.logger.warn("database pool replaced after repeated connection failures");
     // Not awaited: the old pool may be wedged; its connections close in the background.
     old.close({ timeout: 0 }).catch(() => undefined);
+  }
+}
+
+/** `work`, or QueryDeadlineError once `ms` have passed without its answer (it goes on regardless). */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueryDeadlineError(ms)), ms);
+  });
+  // An answer that comes after the deadline is dropped; so is its failure.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { StoreFullError, StoreUnavailableError } from "../store";
-import { classify, storeError } from "./pg-errors";
+import { classify, QueryDeadlineError, storeError } from "./pg-errors";
 
 const server = (errno: string) =>
   Object.assign(new Error("server said no"), { errno, code: "ERR_POSTGRES_SERVER_ERROR" });
@@ -21,6 +21,7 @@ describe("PostgreSQL failure classes", () => {
       client("ERR_POSTGRES_CONNECTION_CLOSED"),
       client("ERR_POSTGRES_CONNECTION_REFUSED"),
       client("ECONNRESET"),
+      new QueryDeadlineError(100),
     ]) {
       expect(classify(error)).toBe("connection");
       expect(storeError(error)).toBeInstanceOf(StoreUnavailableError);

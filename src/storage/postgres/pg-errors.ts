@@ -3,6 +3,18 @@
 
 import { StoreFullError, StoreUnavailableError } from "../store";
 
+/**
+ * A statement had no answer within its deadline: the server or the network went silent (a failover
+ * that moved the address, a partition), which TCP alone may take hours to notice. Whether it took
+ * effect is unknown, as when a connection drops; it counts as an outage.
+ */
+export class QueryDeadlineError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`no answer from the database within ${deadlineMs} ms`);
+    this.name = "QueryDeadlineError";
+  }
+}
+
 export type FailureKind = "retry" | "connection" | "full" | "other";
 
 /** Serialization failure and deadlock: the transaction rolled back and may simply run again. */
@@ -25,6 +37,7 @@ const LOST =
   /^(ERR_POSTGRES_(CONNECTION_[A-Z_]+|IDLE_TIMEOUT|LIFETIME_TIMEOUT)|ECONN[A-Z]+|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/;
 
 export function classify(error: unknown): FailureKind {
+  if (error instanceof QueryDeadlineError) return "connection";
   const state = sqlState(error);
   if (state !== undefined) {
     if (RETRYABLE.has(state)) return "retry";
