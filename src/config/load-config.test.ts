@@ -376,6 +376,17 @@ describe("errors name the variable or flag and the reason", () => {
     }
   });
 
+  test("a data directory set beside a database URL is noted as unused", () => {
+    const r = loadConfig(["--data-dir", "/d"], { INBOX_DATABASE_URL: "postgres://u:pw@db/inbox" }, ORIGIN);
+    expect(r).toMatchObject({
+      kind: "config",
+      warnings: ["--data-dir: unused, since INBOX_DATABASE_URL makes the store PostgreSQL"],
+    });
+    expect(loadConfig([], { INBOX_DATABASE_URL: "postgres://db/inbox" }, ORIGIN)).not.toHaveProperty(
+      "warnings",
+    );
+  });
+
   test("the default replica id is the host name, pid and random characters; a set one wins", () => {
     expect(config([]).replicaId).toBe("box-42-a1b2c3");
     expect(config([], { INBOX_REPLICA_ID: "r2" }).replicaId).toBe("r2");
@@ -516,8 +527,8 @@ describe("help, version and healthcheck", () => {
     expect(error(["backup", "a.mdb", "b.mdb"])).toBe('unexpected argument "b.mdb"');
     expect(error(["healthcheck", "backup", "a.mdb"])).toContain('unexpected argument "backup"');
     expect(error(["backup", "a.mdb", "--port", "x"])).toMatch(/^--port:/);
-    expect(error(["backup", "a.mdb"], { INBOX_DATABASE_URL: "postgres://u:pw@db/inbox" })).toMatch(
-      /^backup: copies the embedded store in --data-dir; a PostgreSQL database is backed up with its own tools/,
+    expect(error(["backup", "a.mdb"], { INBOX_DATABASE_URL: "postgres://u:pw@db/inbox" })).toBe(
+      "backup: copies the embedded store in --data-dir; with INBOX_DATABASE_URL the store is PostgreSQL, backed up with its own tools (pg_dump, see README, Operations)",
     );
   });
 

@@ -67,16 +67,33 @@ export function loadConfig(
 
   if (errors.length === 0) fitFanOutLimits(config, sources, errors);
   if (args.backupTarget === "") errors.push("backup: missing the path to write the backup to");
-  if (args.backupTarget !== undefined && config.databaseUrl !== undefined) {
-    errors.push(
-      "backup: copies the embedded store in --data-dir; a PostgreSQL database is backed up with its own tools (pg_dump, see README, Operations)",
-    );
-  }
+  checkStoreChoice(config, sources, args.backupTarget !== undefined, { errors, notes });
   if (errors.length > 0) return { kind: "error", message: errors.join("\n") };
   if (args.healthcheck) return { kind: "healthcheck", config };
   if (args.backupTarget !== undefined) return { kind: "backup", config, target: args.backupTarget };
   const warnings = unknownEnvWarnings(env).concat(notes);
   return warnings.length > 0 ? { kind: "config", config, warnings } : { kind: "config", config };
+}
+
+/**
+ * With a database URL the store is PostgreSQL: `backup` (which copies the LMDB data directory) is
+ * refused, and a data directory that was set is noted as unused.
+ */
+function checkStoreChoice(
+  config: Config,
+  sources: Map<keyof Config, string>,
+  backup: boolean,
+  out: { errors: string[]; notes: string[] },
+): void {
+  if (config.databaseUrl === undefined) return;
+  const url = sources.get("databaseUrl") ?? "INBOX_DATABASE_URL";
+  if (backup) {
+    out.errors.push(
+      `backup: copies the embedded store in --data-dir; with ${url} the store is PostgreSQL, backed up with its own tools (pg_dump, see README, Operations)`,
+    );
+  }
+  const dataDir = sources.get("dataDir");
+  if (dataDir !== undefined) out.notes.push(`${dataDir}: unused, since ${url} makes the store PostgreSQL`);
 }
 
 /** `--help` or `--version` anywhere wins over everything else, errors included. */
