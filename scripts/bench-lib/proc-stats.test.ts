@@ -2,6 +2,9 @@ import { expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { readCpuSeconds, readTreeCpuSeconds } from "./proc-stats";
 
+/** Child processes burning CPU on a machine shared with other work: generous. */
+const TIMEOUT_MS = 30_000;
+
 /** Burns `argv[1]` ms of its own CPU time (not wall time, which a busy machine stretches). */
 const BURN = "const ms = Number(process.argv[1]) * 1000; while (process.cpuUsage().user < ms) {}";
 
@@ -19,25 +22,29 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
-test("tree CPU counts children, reaped and live, beside the parent's own", async () => {
-  // A shell runs one burner to completion (then reaped: its time is in the shell's cutime), says so, and
-  // starts a second that is still burning when measured.
-  const script = `"$0" -e '${BURN}' 400; echo reaped; "$0" -e '${BURN}' 60000 & wait`;
-  const shell = Bun.spawn(["sh", "-c", script, process.execPath], { stdout: "pipe", stderr: "inherit" });
-  try {
-    const reader = shell.stdout.getReader();
-    await reader.read(); // "reaped"
-    const first = readTreeCpuSeconds(shell.pid) as number;
-    await Bun.sleep(500);
-    const second = readTreeCpuSeconds(shell.pid) as number;
-    const own = readCpuSeconds(shell.pid) as number;
-    expect(first).toBeGreaterThanOrEqual(own + 0.4);
-    expect(second).toBeGreaterThan(first); // the live child's time, while the shell itself only waits
-    expect(own).toBeLessThan(0.1);
-  } finally {
-    for (const child of childrenOf(shell.pid)) process.kill(child, "SIGKILL");
-    shell.kill("SIGKILL");
-    await shell.exited;
-  }
-  expect(readTreeCpuSeconds(shell.pid)).toBeNull();
-});
+test(
+  "tree CPU counts children, reaped and live, beside the parent's own",
+  async () => {
+    // A shell runs one burner to completion (then reaped: its time is in the shell's cutime), says so, and
+    // starts a second that is still burning when measured.
+    const script = `"$0" -e '${BURN}' 400; echo reaped; "$0" -e '${BURN}' 60000 & wait`;
+    const shell = Bun.spawn(["sh", "-c", script, process.execPath], { stdout: "pipe", stderr: "inherit" });
+    try {
+      const reader = shell.stdout.getReader();
+      await reader.read(); // "reaped"
+      const first = readTreeCpuSeconds(shell.pid) as number;
+      await Bun.sleep(500);
+      const second = readTreeCpuSeconds(shell.pid) as number;
+      const own = readCpuSeconds(shell.pid) as number;
+      expect(first).toBeGreaterThanOrEqual(own + 0.4);
+      expect(second).toBeGreaterThan(first); // the live child's time, while the shell itself only waits
+      expect(own).toBeLessThan(0.1);
+    } finally {
+      for (const child of childrenOf(shell.pid)) process.kill(child, "SIGKILL");
+      shell.kill("SIGKILL");
+      await shell.exited;
+    }
+    expect(readTreeCpuSeconds(shell.pid)).toBeNull();
+  },
+  TIMEOUT_MS,
+);

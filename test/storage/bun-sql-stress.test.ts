@@ -15,6 +15,9 @@ const POOL_MAX = 2;
 const CONCURRENCY = 64;
 const ROWS = 64;
 
+/** A cluster start (run alone) and thousands of queries on a machine shared with other work: generous. */
+const TIMEOUT_MS = 60_000;
+
 let db: TestDatabase;
 
 beforeAll(async () => {
@@ -24,9 +27,9 @@ beforeAll(async () => {
     await sql`INSERT INTO counters SELECT i, 0, '' FROM generate_series(0, ${ROWS - 1}::int) AS i`;
     await sql`CREATE TABLE items (id int PRIMARY KEY, label text)`;
   });
-});
+}, TIMEOUT_MS);
 
-afterAll(() => db.close());
+afterAll(() => db.close(), TIMEOUT_MS);
 
 async function withClient<T>(options: { prepare: boolean }, run: (sql: SQL) => Promise<T>): Promise<T> {
   const sql = new SQL({ url: db.url, max: POOL_MAX, prepare: options.prepare, connectionTimeout: 5 });
@@ -129,67 +132,83 @@ async function loadInTransactions(sql: SQL, transactions: number, perTransaction
 }
 
 describe.each([true, false])("Bun SQL with prepare: %p, pool of 2, 64 concurrent queries", (prepare) => {
-  test("6,000 queries, 3,000 of them with a text of their own: every result is its own query's", async () => {
-    const { mismatches, errors } = await withClient({ prepare }, (sql) => load(sql, 6_000));
-    expect(errors).toEqual([]);
-    expect(mismatches.slice(0, 5)).toEqual([]);
-  });
+  test(
+    "6,000 queries, 3,000 of them with a text of their own: every result is its own query's",
+    async () => {
+      const { mismatches, errors } = await withClient({ prepare }, (sql) => load(sql, 6_000));
+      expect(errors).toEqual([]);
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
 
-  test("4,000 queries in 500 transactions of 8 concurrent queries: every result is its own query's", async () => {
-    const mismatches = await withClient({ prepare }, (sql) => loadInTransactions(sql, 500, 8));
-    expect(mismatches.slice(0, 5)).toEqual([]);
-  });
+  test(
+    "4,000 queries in 500 transactions of 8 concurrent queries: every result is its own query's",
+    async () => {
+      const mismatches = await withClient({ prepare }, (sql) => loadInTransactions(sql, 500, 8));
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
 
-  test("every connection terminated mid-load, three times: queries succeed again afterwards", async () => {
-    await withClient({ prepare }, async (sql) => {
-      for (let round = 0; round < 3; round++) {
-        const running = load(sql, 2_000, round * 2_000);
-        await Bun.sleep(30);
-        const killed = await terminateClients();
-        const during = await running;
-        expect(killed).toBeGreaterThan(0);
-        // Queries caught by the termination may fail, but none may return another query's rows.
-        expect(during.mismatches.slice(0, 5)).toEqual([]);
-        expect(during.errors.filter((e) => !CONNECTION_LOST.test(e)).slice(0, 3)).toEqual([]);
-        const after = await load(sql, 500, 10_000 + round * 500);
-        expect(after.errors.slice(0, 3)).toEqual([]);
-        expect(after.mismatches.slice(0, 5)).toEqual([]);
-      }
-    });
-  });
+  test(
+    "every connection terminated mid-load, three times: queries succeed again afterwards",
+    async () => {
+      await withClient({ prepare }, async (sql) => {
+        for (let round = 0; round < 3; round++) {
+          const running = load(sql, 2_000, round * 2_000);
+          await Bun.sleep(30);
+          const killed = await terminateClients();
+          const during = await running;
+          expect(killed).toBeGreaterThan(0);
+          // Queries caught by the termination may fail, but none may return another query's rows.
+          expect(during.mismatches.slice(0, 5)).toEqual([]);
+          expect(during.errors.filter((e) => !CONNECTION_LOST.test(e)).slice(0, 3)).toEqual([]);
+          const after = await load(sql, 500, 10_000 + round * 500);
+          expect(after.errors.slice(0, 3)).toEqual([]);
+          expect(after.mismatches.slice(0, 5)).toEqual([]);
+        }
+      });
+    },
+    TIMEOUT_MS,
+  );
 
-  test("sql.unsafe with arrays through unnest: awkward texts, empty and large arrays", async () => {
-    const labels = [
-      "plain",
-      "a,b",
-      '"quoted"',
-      "{braces}",
-      "back\\slash",
-      "NULL",
-      "",
-      " padded ",
-      "é ü 💡",
-      "x".repeat(300),
-    ];
-    const ids = Array.from({ length: 5_000 }, (_, k) => k);
-    const texts = ids.map((k) => `${labels[k % labels.length]}#${k}`);
-    await withClient({ prepare }, async (sql) => {
-      await sql`TRUNCATE items`;
-      const inserted = await sql.unsafe(
-        "INSERT INTO items (id, label) SELECT * FROM unnest($1::int[], $2::text[]) RETURNING id",
-        [ids, texts],
-      );
-      expect(inserted.length).toBe(ids.length);
-      const rows = await sql.unsafe("SELECT id, label FROM items WHERE id = ANY($1::int[]) ORDER BY id", [
-        ids,
-      ]);
-      expect([...rows]).toEqual(ids.map((id, k) => ({ id, label: texts[k] })));
-      const empty = await sql.unsafe("SELECT x FROM unnest($1::int[], $2::text[]) AS t(x, y)", [[], []]);
-      expect(empty.length).toBe(0);
-      const echoed = await sql.unsafe("SELECT y FROM unnest($1::text[]) AS t(y)", [labels]);
-      expect([...echoed].map((r) => (r as { y: string }).y)).toEqual(labels);
-    });
-  });
+  test(
+    "sql.unsafe with arrays through unnest: awkward texts, empty and large arrays",
+    async () => {
+      const labels = [
+        "plain",
+        "a,b",
+        '"quoted"',
+        "{braces}",
+        "back\\slash",
+        "NULL",
+        "",
+        " padded ",
+        "é ü 💡",
+        "x".repeat(300),
+      ];
+      const ids = Array.from({ length: 5_000 }, (_, k) => k);
+      const texts = ids.map((k) => `${labels[k % labels.length]}#${k}`);
+      await withClient({ prepare }, async (sql) => {
+        await sql`TRUNCATE items`;
+        const inserted = await sql.unsafe(
+          "INSERT INTO items (id, label) SELECT * FROM unnest($1::int[], $2::text[]) RETURNING id",
+          [ids, texts],
+        );
+        expect(inserted.length).toBe(ids.length);
+        const rows = await sql.unsafe("SELECT id, label FROM items WHERE id = ANY($1::int[]) ORDER BY id", [
+          ids,
+        ]);
+        expect([...rows]).toEqual(ids.map((id, k) => ({ id, label: texts[k] })));
+        const empty = await sql.unsafe("SELECT x FROM unnest($1::int[], $2::text[]) AS t(x, y)", [[], []]);
+        expect(empty.length).toBe(0);
+        const echoed = await sql.unsafe("SELECT y FROM unnest($1::text[]) AS t(y)", [labels]);
+        expect([...echoed].map((r) => (r as { y: string }).y)).toEqual(labels);
+      });
+    },
+    TIMEOUT_MS,
+  );
 });
 
 /** Terminates every other backend of the test database from a separate client; answers how many. */
