@@ -4,7 +4,13 @@
 // Opening creates or migrates the schema (./migrations.ts: several replicas opening at once
 // migrate it once; a newer schema is refused with SchemaVersionError), then reads the figures once.
 // Writes are single statements or short transactions; publishes and outcomes of attempts are
-// group-committed (./group-commit.ts). Cached reads (webhooks, keys, meta) are at most READ_CACHE_MS_MAX old.
+// group-committed (./group-commit.ts). Cached reads (webhooks, keys, meta) are at most
+// READ_CACHE_MS_MAX old.
+//
+// SQL used, for PostgreSQL-compatible databases: data-modifying CTEs, multi-array unnest WITH
+// ORDINALITY, window sums, ON CONFLICT DO NOTHING, FOR UPDATE … SKIP LOCKED, FOR SHARE, partial
+// indexes, COLLATE "C", SET LOCAL statement_timeout; no advisory locks, no LISTEN/NOTIFY; 40001 and
+// 40P01 are retried. figures() reads pg_total_relation_size (0 where the catalog lacks it).
 
 import { SQL } from "bun";
 import type { Logger } from "../../observability/logger";
