@@ -33,6 +33,12 @@ interface StepResult {
 
 const BUN = process.execPath;
 
+/**
+ * Per-test timeout of every `bun test` run here. bunfig.toml's `[test] timeout` is not a Bun setting (Bun
+ * 1.4.5 ignores it and keeps 5 s), so the 30 s it meant is passed on the command line.
+ */
+const TEST_TIMEOUT_MS = 30_000;
+
 /** The Bun version package.json pins (`"packageManager": "bun@<version>"`), the one CI and Docker use. */
 export async function pinnedBunVersion(
   packageJsonPath = `${import.meta.dir}/../package.json`,
@@ -95,7 +101,7 @@ async function commandStep(name: string, cmd: string[]): Promise<StepResult> {
 async function testStep(name: string, args: string[]): Promise<StepResult> {
   banner(name);
   const started = performance.now();
-  const { code, output } = await run([BUN, "test", ...args]);
+  const { code, output } = await run([BUN, "test", "--timeout", String(TEST_TIMEOUT_MS), ...args]);
   const ms = performance.now() - started;
   const tally = parseBunTestSummary(output) ?? { passed: 0, failed: 0 };
   // A run that exits non-zero without reporting a failure (crash, no tests found) still failed.
