@@ -4,6 +4,8 @@ import { type FirstStartKeys, startApp } from "./app";
 import { runBackup } from "./cli/backup";
 import { EXIT_FAILURE, EXIT_OK, EXIT_STORE_DAMAGED, EXIT_USAGE } from "./cli/exit-codes";
 import { runHealthcheck } from "./cli/healthcheck";
+import { runMigrateStore } from "./cli/migrate-store";
+import { MIGRATE_STORE_COMMAND } from "./cli/migrate-store-args";
 import { redactPasswordIn } from "./config/database-url";
 import { loadConfig } from "./config/load-config";
 import { createLogger } from "./observability/logger";
@@ -29,7 +31,10 @@ function announce(keys: FirstStartKeys): void {
 }
 
 async function main(): Promise<number> {
-  const loaded = loadConfig(process.argv.slice(2), process.env);
+  // Its own command line (--to, --data-dir), not the server's options.
+  const argv = process.argv.slice(2);
+  if (argv[0] === MIGRATE_STORE_COMMAND) return runMigrateStore(argv.slice(1), process.env);
+  const loaded = loadConfig(argv, process.env);
   switch (loaded.kind) {
     case "help":
       process.stdout.write(`${loaded.text}\n`);

@@ -100,7 +100,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
     accounts: entryCount(dbs.accounts),
   });
 
-  return {
+  const store: Store = {
     meta: metaRepository(dbs, writer, caches),
     accounts: accountsRepository(dbs, writer, caches, clock),
     apiKeys: apiKeysRepository(dbs, writer, caches),
@@ -137,6 +137,19 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
       return closing;
     },
   };
+  openedDatabases.set(store, dbs);
+  return store;
+}
+
+const openedDatabases = new WeakMap<Store, Databases>();
+
+/**
+ * The sub-databases behind an open LMDB store, for tools that read every record as stored
+ * (src/storage/transfer: migrate-store); undefined for any other store. Readers only: every write
+ * goes through the store, and nothing may be read after it is closed.
+ */
+export function lmdbDatabasesOf(store: Store): Databases | undefined {
+  return openedDatabases.get(store);
 }
 
 /** Allocated blocks, not the apparent size: what the store really takes on disk. */
