@@ -8,7 +8,8 @@
 // PostgreSQL: one embedded cluster (./lib/embedded-postgres.ts) runs from before the `bun test` step to the
 // end, named by INBOX_TEST_DATABASE_URL; each test file creates its own database in it. When that variable
 // is already set, its server is used instead and nothing is started. The cluster is stopped in `finally`,
-// and on SIGINT/SIGTERM.
+// and on SIGINT/SIGTERM. After the unit and integration tests, the HTTP tests run a second time, on
+// PostgreSQL (INBOX_TEST_STORE=postgres).
 //
 // Test selection: plain `bun test` picks up `*.test.ts` (and `_test`/`.spec` variants) only, so the slow
 // suites live in `*.binary.ts` and `*.browser.ts` files and run here by explicit path after the build.
@@ -98,10 +99,10 @@ async function commandStep(name: string, cmd: string[]): Promise<StepResult> {
   return { name, ok: code === 0, ms: performance.now() - started };
 }
 
-async function testStep(name: string, args: string[]): Promise<StepResult> {
+async function testStep(name: string, args: string[], env: Record<string, string> = {}): Promise<StepResult> {
   banner(name);
   const started = performance.now();
-  const { code, output } = await run([BUN, "test", "--timeout", String(TEST_TIMEOUT_MS), ...args]);
+  const { code, output } = await run([BUN, "test", "--timeout", String(TEST_TIMEOUT_MS), ...args], env);
   const ms = performance.now() - started;
   const tally = parseBunTestSummary(output) ?? { passed: 0, failed: 0 };
   // A run that exits non-zero without reporting a failure (crash, no tests found) still failed.
@@ -152,6 +153,13 @@ async function main(): Promise<number> {
   const postgres = await postgresStep(results);
   try {
     results.push(await testStep("unit and integration tests (bun test)", []));
+    if (process.env[TEST_DATABASE_URL_ENV]) {
+      // The HTTP tests once more, each harness on a schema of its own (test/http/harness.ts).
+      const env = { INBOX_TEST_STORE: "postgres" };
+      results.push(
+        await testStep("HTTP tests on PostgreSQL (INBOX_TEST_STORE=postgres)", ["./test/http"], env),
+      );
+    }
     const build = await commandStep("build (bun run build)", [BUN, "run", "build"]);
     results.push(build);
     if (build.ok) results.push(...(await binarySteps(values["skip-browser"] === true)));
