@@ -9,14 +9,18 @@
 import { type HeldLease, leaseRef } from "../scheduler/held-lease";
 import type { EngineResources } from "./engine-resources";
 
+/** Whether too little of the lease is left for a whole send (a wait in a lane took it). */
+export function needsRenewal(res: EngineResources, held: HeldLease): boolean {
+  return held.deadline - res.now() < res.config.timeoutMs + res.leases.safetyMs;
+}
+
 /**
- * The lease to send under: `held` when enough of it is left, else renewed; undefined when it was
- * lost (it ran out and another replica, or this one, took the delivery again).
+ * The lease renewed for a whole send; undefined when it was lost (it ran out and another replica,
+ * or this one, took the delivery again).
  */
-export async function ensureLease(res: EngineResources, held: HeldLease): Promise<HeldLease | undefined> {
-  const { owner, leaseMs, safetyMs } = res.leases;
+export async function renewLease(res: EngineResources, held: HeldLease): Promise<HeldLease | undefined> {
+  const { owner, leaseMs } = res.leases;
   const askedAt = res.now();
-  if (held.deadline - askedAt >= res.config.timeoutMs + safetyMs) return held;
   const renewed = await res.store.work.renew(owner, leaseRef(held.lease), leaseMs);
   if (!renewed) {
     res.metrics.leasesLost.inc();

@@ -27,7 +27,7 @@ import {
   StoreFullError,
   StoreUnavailableError,
 } from "../storage/store";
-import { ensureLease, sendBudget } from "./attempt-lease";
+import { needsRenewal, renewLease, sendBudget } from "./attempt-lease";
 import { attemptRecord, MISSING_EVENT, nextStep, reportAttempt } from "./attempt-outcome";
 import type { EngineResources } from "./engine-resources";
 import { type Envelope, envelopeOf } from "./envelope";
@@ -103,7 +103,8 @@ export async function attempt(res: EngineResources, item: Admitted): Promise<voi
 async function run(res: EngineResources, admitted: HeldLease): Promise<Ending> {
   const prepared = await prepare(res, admitted);
   if (!prepared) return { kind: "give_back" };
-  const held = await ensureLease(res, prepared.held);
+  // ensureLease: renewed only when a wait in a lane used up too much of it (no await otherwise).
+  const held = needsRenewal(res, prepared.held) ? await renewLease(res, prepared.held) : prepared.held;
   if (!held) return { kind: "lost" };
   const sent = await sendPrepared(res, { ...prepared, held });
   // Cut short (shutdown, or the lease's end): nothing recorded, the delivery stays due.
@@ -124,7 +125,9 @@ export async function prepare(res: EngineResources, held: HeldLease): Promise<Pr
   // Changed (disabled, re-enabled) since the record was current: the change may have cancelled it.
   if (webhook.updated_at >= held.at) delivery = await store.deliveries.getById(delivery.id);
   if (delivery?.status !== "pending") return undefined;
-  const event = await envelopeFor(res, delivery.account_id, delivery.event_id);
+  const event =
+    res.envelopes.get(delivery.account_id, delivery.event_id) ??
+    (await readEnvelope(res, delivery.account_id, delivery.event_id));
   return { held, delivery, webhook, event, attempt: delivery.attempts + 1 };
 }
 
@@ -199,22 +202,20 @@ function answer(res: EngineResources, held: HeldLease, ending: Ending, recorded:
 }
 
 /**
- * The event's envelope, from the cache or else built from the store (one read shared by the
- * attempts that ask for it meanwhile, such as a whole fan-out); null when it is gone.
+ * The event's envelope built from the store (one read shared by the attempts that ask for it
+ * meanwhile, such as a whole fan-out), and cached; null when it is gone.
  */
-function envelopeFor(res: EngineResources, accountId: string, eventId: string): Promise<Envelope | null> {
-  const cached = res.envelopes.get(accountId, eventId);
-  if (cached) return Promise.resolve(cached);
+function readEnvelope(res: EngineResources, accountId: string, eventId: string): Promise<Envelope | null> {
   const key = `${accountId}/${eventId}`;
   let reading = res.envelopeReads.get(key);
   if (!reading) {
-    reading = readEnvelope(res, accountId, eventId).finally(() => res.envelopeReads.delete(key));
+    reading = loadEnvelope(res, accountId, eventId).finally(() => res.envelopeReads.delete(key));
     res.envelopeReads.set(key, reading);
   }
   return reading;
 }
 
-async function readEnvelope(
+async function loadEnvelope(
   res: EngineResources,
   accountId: string,
   eventId: string,
