@@ -50,13 +50,18 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresC
   const dir = mkdtempSync(PREFIX);
   try {
     writeFileSync(join(dir, "harness.json"), JSON.stringify({ ownerPid: process.pid, pid: null }));
-    if (bin.runAs !== null) Bun.spawnSync(["chown", `${bin.runAs.uid}:${bin.runAs.gid}`, dir]);
+    if (bin.runAs !== null) giveTo(bin.runAs, dir);
     await initdb(bin.native, dir, bin.runAs);
     return await launch(bin.native, dir, bin.runAs, options);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+function giveTo(runAs: { uid: number; gid: number }, dir: string): void {
+  const chown = Bun.spawnSync(["chown", `${runAs.uid}:${runAs.gid}`, dir]);
+  if (chown.exitCode !== 0) throw new Error(`chown ${dir} failed: ${chown.stderr}`);
 }
 
 function spawnOptions(dir: string, runAs: RunAs, log: string) {
