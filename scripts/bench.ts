@@ -42,7 +42,11 @@ async function main(): Promise<number> {
 
   const server = await serverCommand(root, options.server, progress);
   const store = await startBenchStore(
-    { postgres: options.postgres, statements: options.postgresStatements },
+    {
+      postgres: options.postgres,
+      statements: options.postgresStatements,
+      settings: options.postgresSettings,
+    },
     progress,
   );
   const receiver = await startReceiver();
@@ -80,6 +84,10 @@ async function main(): Promise<number> {
     const line = {
       bench: mode,
       server: server.label,
+      // A run with settings of its own is not comparable with one on PostgreSQL's defaults: say so.
+      ...(Object.keys(options.postgresSettings).length > 0
+        ? { postgres_settings: options.postgresSettings }
+        : {}),
       ...figures,
       ...(raw
         ? { raw: { posts: raw.posts, ms: raw.ms, errors: raw.errors, concurrency: options.rawConcurrency } }

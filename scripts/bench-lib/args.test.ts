@@ -81,7 +81,12 @@ describe("bench flags", () => {
 
 describe("bench store flags", () => {
   test("LMDB and one server by default; --postgres alone is one replica", () => {
-    expect(options([])).toMatchObject({ postgres: false, replicas: 1, postgresStatements: false });
+    expect(options([])).toMatchObject({
+      postgres: false,
+      replicas: 1,
+      postgresStatements: false,
+      postgresSettings: {},
+    });
     expect(options(["--postgres"])).toMatchObject({ postgres: true, replicas: 1, mode: "throughput" });
   });
 
@@ -100,6 +105,18 @@ describe("bench store flags", () => {
     expect(error(["--replicas", "3"])).toContain("--replicas needs --postgres");
     expect(error(["--postgres-statements"])).toContain("--postgres-statements needs --postgres");
     expect(options(["--postgres", "--postgres-statements"]).postgresStatements).toBe(true);
+    expect(
+      options([
+        "--postgres",
+        "--postgres-setting",
+        "synchronous_commit=off",
+        "--postgres-setting",
+        "a.b_c=1 2",
+      ]).postgresSettings,
+    ).toEqual({ synchronous_commit: "off", "a.b_c": "1 2" });
+    expect(error(["--postgres-setting", "fsync=off"])).toContain("--postgres-setting needs --postgres");
+    expect(error(["--postgres", "--postgres-setting", "fsync"])).toContain("wants name=value");
+    expect(error(["--postgres", "--postgres-setting", "Bad-Name=1"])).toContain("wants name=value");
     expect(error(["--postgres", "--replicas", "2", "--idle"])).toContain("not --idle");
     expect(error(["--postgres", "--replicas", "2", "--backlog", "100"])).toContain("not --backlog");
     expect(error(["--postgres", "--replicas", "0"])).toContain("--replicas must be between 1 and 16");
@@ -121,5 +138,6 @@ describe("bench store flags", () => {
     expect(USAGE).toContain("--postgres");
     expect(USAGE).toContain("--replicas N");
     expect(USAGE).toContain("--postgres-statements");
+    expect(USAGE).toContain("--postgres-setting NAME=VALUE");
   });
 });

@@ -25,6 +25,8 @@ export interface BenchOptions {
   postgres: boolean;
   /** Load pg_stat_statements and report the statements that took the most time. */
   postgresStatements: boolean;
+  /** Extra settings for the embedded PostgreSQL server (`-c name=value`), for A/B runs. */
+  postgresSettings: Record<string, string>;
   /** Server processes sharing the PostgreSQL database; publishes go to them in turn. */
   replicas: number;
   /** Server to run: a compiled binary, or src/main.ts under Bun. */
@@ -64,6 +66,9 @@ Store (any mode; LMDB in a fresh data directory by default):
                        with --postgres: load pg_stat_statements and add the ten statements that
                        took the most time (calls and microseconds per delivery) and the tables read
                        by sequential scans (rows per delivery) to the JSON line
+  --postgres-setting NAME=VALUE
+                       with --postgres: a PostgreSQL server setting for the run, repeatable (e.g.
+                       synchronous_commit=off to see what waiting for the log costs)
 
 Flags:
   --events N           events to publish (default 20000; backlog: M / fanout)
@@ -131,6 +136,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
         postgres: { type: "boolean" },
         replicas: { type: "string" },
         "postgres-statements": { type: "boolean" },
+        "postgres-setting": { type: "string", multiple: true },
         help: { type: "boolean" },
       },
     }));
@@ -165,7 +171,7 @@ function settle(v: RawValues): BenchOptions {
   if (events * fanout > 50_000_000) throw new Error("--events x --fanout must be at most 50,000,000");
   const serverEnv = serverEnvOf(v["server-env"] as string[] | undefined);
   const logLevel = logLevelOf(str("log-level"));
-  const { postgres, replicas, postgresStatements } = storeOf(v, mode, serverEnv);
+  const { postgres, replicas, postgresStatements, postgresSettings } = storeOf(v, mode, serverEnv);
   return {
     mode,
     events,
@@ -177,6 +183,7 @@ function settle(v: RawValues): BenchOptions {
     backlogSchedule: str("backlog-schedule") ?? "0,1h,1h,1h,1h,1h",
     postgres,
     postgresStatements,
+    postgresSettings,
     replicas,
     server,
     raw: !v["no-raw"],
@@ -204,10 +211,14 @@ function storeOf(
   v: RawValues,
   mode: BenchMode,
   serverEnv: Record<string, string>,
-): { postgres: boolean; replicas: number; postgresStatements: boolean } {
+): Pick<BenchOptions, "postgres" | "replicas" | "postgresStatements" | "postgresSettings"> {
   const postgres = v.postgres === true;
   const postgresStatements = v["postgres-statements"] === true;
   if (postgresStatements && !postgres) throw new Error("--postgres-statements needs --postgres");
+  const postgresSettings = postgresSettingsOf(v["postgres-setting"] as string[] | undefined);
+  if (Object.keys(postgresSettings).length > 0 && !postgres) {
+    throw new Error("--postgres-setting needs --postgres");
+  }
   const replicas = positiveInt("replicas", v.replicas as string | undefined, 1, 16);
   if (replicas > 1 && !postgres) {
     throw new Error(
@@ -221,7 +232,20 @@ function storeOf(
     if (postgres && key in serverEnv)
       throw new Error(`--postgres sets ${key} itself; drop --server-env ${key}`);
   }
-  return { postgres, replicas, postgresStatements };
+  return { postgres, replicas, postgresStatements, postgresSettings };
+}
+
+function postgresSettingsOf(pairs: string[] | undefined): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf("=");
+    const name = eq > 0 ? pair.slice(0, eq) : "";
+    if (!/^[a-z_][a-z0-9_.]*$/.test(name)) {
+      throw new Error(`--postgres-setting wants name=value (a PostgreSQL setting), got "${pair}"`);
+    }
+    settings[name] = pair.slice(eq + 1);
+  }
+  return settings;
 }
 
 function serverOf(v: RawValues): BenchOptions["server"] {

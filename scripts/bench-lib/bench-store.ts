@@ -43,6 +43,8 @@ export interface StoreChoice {
   postgres: boolean;
   /** Load pg_stat_statements and report the statements that took the most time. */
   statements: boolean;
+  /** More server settings. */
+  settings: Record<string, string>;
 }
 
 export async function startBenchStore(
@@ -51,9 +53,10 @@ export async function startBenchStore(
 ): Promise<BenchStore> {
   if (!choice.postgres) return LMDB_STORE;
   const started = performance.now();
-  const settings: Record<string, string> = choice.statements
+  const preload: Record<string, string> = choice.statements
     ? { shared_preload_libraries: "pg_stat_statements" }
     : {};
+  const settings = { ...preload, ...choice.settings };
   const cluster = await startPostgres({ durable: true, settings });
   progress(`PostgreSQL ready in ${Math.round(performance.now() - started)} ms at ${cluster.url} (durable)`);
   const sql = new SQL({ url: cluster.url, max: 1 });
