@@ -299,10 +299,20 @@ describe("migrate-store", () => {
     }
   });
 
-  test("a second run copies nothing and succeeds", async () => {
+  test("a second run copies nothing and succeeds; a slow run reports progress on stderr", async () => {
     const { io, sink } = captured();
+    // A clock that moves 3 s every time it is read: a progress line every other chunk.
+    let clock = 0;
+    sink.now = () => (clock += 3_000);
     expect(await runMigrateStore(["--to", db.url, `--data-dir=${source.dataDir}`], {}, sink)).toBe(0);
     expect(io.stdout).toMatch(/events\s+24\s+0\s+24\s+24/);
+    const progress = io.stderr.split("\n").filter((line) => line !== "");
+    expect(progress.length).toBeGreaterThan(0);
+    for (const line of progress) {
+      expect(line).toMatch(
+        /^inbox-webhooks migrate-store: [a-z_]+: \d+ of \d+ \(0 copied, \d+ already there\), \d+ s$/,
+      );
+    }
     for (const line of io.stdout.split("\n").filter((l) => /^ {2}[a-z_]+\s+\d/.test(l))) {
       expect(line).toMatch(/^ {2}[a-z_]+\s+(\d+)\s+0\s+\1\s+\1$/);
     }

@@ -1,6 +1,6 @@
 // Copies a whole store, kind by kind (RECORD_KINDS order), from a raw export to a raw import in
-// chunks: a chunk is read, inserted by one statement, and only then is the next one read, so memory
-// holds one chunk whatever the store's size (at most CHUNK_RECORDS_DEFAULT records or about
+// chunks, each inserted by one statement while the next is read, so memory holds two chunks
+// whatever the store's size (at most CHUNK_RECORDS_DEFAULT records or about
 // CHUNK_CHARS_DEFAULT characters of text, but always at least one record). Records already in the
 // target are skipped, never changed: running the copy again resumes an interrupted one, and a run
 // after a complete one copies nothing.
@@ -56,29 +56,42 @@ interface Run {
   chunksLeft: number;
 }
 
-/** Copies every record of `kind`; false when the run's chunk budget ran out first. */
+/**
+ * Copies every record of `kind`; false when the run's chunk budget ran out first. One chunk is
+ * inserted while the next is read (two in memory at most), so reading and the database's work overlap.
+ */
 async function copyKind(run: Run, result: KindResult): Promise<boolean> {
   const { source, target } = run.opts;
   let rows: unknown[][] = [];
   let chars = 0;
-  const flush = async (): Promise<boolean> => {
-    const inserted = await target.insert(result.kind, rows);
+  let inFlight: Promise<void> = Promise.resolve();
+  const insert = async (chunk: unknown[][]) => {
+    const inserted = await target.insert(result.kind, chunk);
     result.copied += inserted;
-    result.skipped += rows.length - inserted;
+    result.skipped += chunk.length - inserted;
+    run.opts.onChunk?.({ ...result });
+  };
+  // Starts inserting the rows read so far once the chunk before them is in; false when the budget is spent.
+  const flush = async (): Promise<boolean> => {
+    await inFlight;
+    if (run.chunksLeft <= 0) return false;
+    run.chunksLeft--;
+    inFlight = insert(rows);
+    // Awaited by the next flush; this only keeps a failure from counting as unhandled meanwhile.
+    inFlight.catch(() => {});
     rows = [];
     chars = 0;
-    run.opts.onChunk?.({ ...result });
-    return --run.chunksLeft > 0;
+    return true;
   };
   for await (const record of source.records(result.kind)) {
     const row = target.row(result.kind, record);
     rows.push(row.row);
     chars += row.chars;
-    if (rows.length >= run.chunkRecords || chars >= run.chunkChars) {
-      if (!(await flush())) return false;
-    }
+    if ((rows.length >= run.chunkRecords || chars >= run.chunkChars) && !(await flush())) return false;
   }
-  return rows.length === 0 || flush();
+  if (rows.length > 0 && !(await flush())) return false;
+  await inFlight;
+  return run.chunksLeft > 0;
 }
 
 /** The kinds whose counts differ. */
