@@ -56,9 +56,9 @@ export async function runMigrateStore(
   }
 }
 
-/** The stores' own log lines, warnings and errors only, on stderr, never with the password. */
+/** The stores' own log lines, errors only (the command says what failed), on stderr, never with the password. */
 function stderrLogger(args: MigrateStoreArgs, io: MigrateStoreIo): Logger {
-  return createLogger("warn", (line) => io.err(redactPasswordIn(line, args.to)));
+  return createLogger("error", (line) => io.err(redactPasswordIn(line, args.to)));
 }
 
 async function migrate(args: MigrateStoreArgs, io: MigrateStoreIo): Promise<TransferResult> {
@@ -118,7 +118,7 @@ function report(args: MigrateStoreArgs, result: TransferResult, io: MigrateStore
       ...table(result.kinds),
       result.problems.length === 0
         ? "Every kind has as many records in PostgreSQL as in the LMDB store. Start the server with INBOX_DATABASE_URL set to this database."
-        : "The counts differ (see stderr).",
+        : "The copy differs from the LMDB store (see stderr).",
       "",
     ].join("\n"),
   );
@@ -130,16 +130,29 @@ function report(args: MigrateStoreArgs, result: TransferResult, io: MigrateStore
   return EXIT_FAILURE;
 }
 
+/** An error's message, with its cause's when it has one (what the database driver said). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+}
+
 function failed(args: MigrateStoreArgs, error: unknown, io: MigrateStoreIo): number {
-  const message = redactPasswordIn(error instanceof Error ? error.message : String(error), args.to);
+  const message = redactPasswordIn(describe(error), args.to);
   if (error instanceof StoreLockedError) {
     io.err(`${PREFIX}: ${message}: stop the server using it, then run migrate-store again\n`);
     return EXIT_FAILURE;
   }
-  io.err(`${PREFIX}: ${error instanceof NoStoreError ? "" : "failed: "}${message}\n`);
+  if (error instanceof NoStoreError) {
+    io.err(`${PREFIX}: ${message}\n`);
+    return EXIT_FAILURE;
+  }
   const damaged =
     error instanceof StoreDamagedError ||
     error instanceof SchemaVersionError ||
     error instanceof LmdbSchemaVersionError;
+  io.err(
+    `${PREFIX}: failed: ${message}\n` +
+      (damaged ? "" : "Records copied so far stay; run the same command again to resume.\n"),
+  );
   return damaged ? EXIT_STORE_DAMAGED : EXIT_FAILURE;
 }
