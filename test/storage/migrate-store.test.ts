@@ -381,6 +381,25 @@ describe("migrate-store", () => {
     }
   });
 
+  test("a chunk holds at most chunkRecords records and about chunkChars characters, never none", async () => {
+    const schema = `chunks_${process.pid}`;
+    try {
+      const chunks: string[] = [];
+      const bySize = await transfer(schema, { chunkChars: 1, onChunk: (p) => chunks.push(p.kind) });
+      expect(bySize.problems).toEqual([]);
+      // One record a chunk: a record larger than the limit still goes, alone.
+      const total = bySize.kinds.reduce((n, k) => n + k.source, 0);
+      expect(chunks).toHaveLength(total);
+      const counted: string[] = [];
+      const byCount = await transfer(schema, { chunkRecords: 10, onChunk: (p) => counted.push(p.kind) });
+      const expectedChunks = byCount.kinds.reduce((n, k) => n + Math.ceil(k.source / 10), 0);
+      expect(counted).toHaveLength(expectedChunks);
+      expect(byCount.kinds.every((k) => k.copied === 0 && k.skipped === k.source)).toBe(true);
+    } finally {
+      await dropPostgresSchema(db.url, schema);
+    }
+  });
+
   test("a target with its own admin key and accounts: the copy says so and fails", async () => {
     const schema = `taken_${process.pid}`;
     try {
