@@ -289,13 +289,17 @@ function wrap(text: string, width: number, indent: string): string[] {
 export function helpText(): string {
   const out = [
     "Inbox Webhooks: self-hosted webhook delivery. Stores webhooks, events and delivery logs in an",
-    "embedded database, signs every request and delivers on a retry schedule.",
+    "embedded database (or in PostgreSQL, shared by any number of replicas), signs every request and",
+    "delivers on a retry schedule.",
     "",
     "Usage:",
     `  ${PROGRAM} [options]                run the server`,
     `  ${PROGRAM} healthcheck [options]    exit 0 when the server at --port (and --host) answers GET /health, else 1`,
     `  ${PROGRAM} backup <path> [options]  write a consistent, compacted copy of the store in --data-dir to the`,
     "                                          new file <path>; safe while the server runs (README, Operations)",
+    `  ${PROGRAM} migrate-store --to <url> [--data-dir <path>]`,
+    "                                          copy a stopped server's embedded store to PostgreSQL; run it",
+    "                                          again to resume (migrate-store --help)",
     `  ${PROGRAM} --version                print the version and exit`,
     `  ${PROGRAM} --help                   print this help and exit`,
     "",
