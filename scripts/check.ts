@@ -137,7 +137,12 @@ async function suiteStep(name: string, pattern: string): Promise<StepResult> {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Bun.argv.slice(2),
-    options: { "skip-browser": { type: "boolean", default: false } },
+    options: {
+      "skip-browser": { type: "boolean", default: false },
+      // The fast checks alone: typecheck, lint and `bun test`; no second HTTP run on PostgreSQL, no build,
+      // no compiled-binary (multi-process, multi-replica) or browser tests.
+      fast: { type: "boolean", default: false },
+    },
     strict: true,
   });
   const pinned = await pinnedBunVersion();
@@ -153,6 +158,12 @@ async function main(): Promise<number> {
   const postgres = await postgresStep(results);
   try {
     results.push(await testStep("unit and integration tests (bun test)", []));
+    if (values.fast) {
+      process.stderr.write(
+        "\n--fast: the PostgreSQL HTTP run, the build, binary and browser tests did not run\n",
+      );
+      return summary(results);
+    }
     if (process.env[TEST_DATABASE_URL_ENV]) {
       // The HTTP tests once more, each harness on a schema of its own (test/http/harness.ts).
       const env = { INBOX_TEST_STORE: "postgres" };
