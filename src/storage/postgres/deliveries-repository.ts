@@ -12,7 +12,7 @@ import type {
 import { GroupCommit } from "./group-commit";
 import { CLOCK_SQL, type PgContext } from "./pg-context";
 import { toDb, toDbOrNull } from "./pg-text";
-import { recordStatement } from "./record-statement";
+import { presentStatement, recordStatement } from "./record-statement";
 import { DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
 
 interface RecordInput {
@@ -24,7 +24,6 @@ interface RecordInput {
 
 type RecordRow = DeliveryRow & {
   key: string;
-  present: boolean;
   lease_owner: string | null;
   lease_seq: string | null;
   lease_expires_at: string | null;
@@ -65,9 +64,8 @@ function recordParams(inputs: RecordInput[]): unknown[][] {
   return columns;
 }
 
-function resultOf(row: RecordRow | undefined): RecordResult {
-  if (!row?.present) return { kind: "missing" };
-  if (row.id === null || row.id === undefined) return { kind: "fenced" };
+function resultOf(row: RecordRow | undefined, present: boolean): RecordResult {
+  if (!row) return { kind: present ? "fenced" : "missing" };
   const delivery = deliveryOf(row);
   if (row.lease_owner === null || delivery.status !== "pending") return { kind: "recorded", delivery };
   return {
@@ -87,11 +85,20 @@ export function deliveriesRepository(ctx: PgContext): {
 } {
   const { client, s } = ctx;
   const statement = recordStatement(s);
+  const presentS = presentStatement(s);
   const batcher = new GroupCommit<RecordInput, RecordResult>(
     async (inputs) => {
       const rows = await client.run<RecordRow>(statement, [ctx.clock(), ...recordParams(inputs)]);
       const byKey = new Map(rows.map((r) => [r.key, r]));
-      return inputs.map((input) => resultOf(byKey.get(toDb(input.lease.delivery_id))));
+      const unmoved = inputs.map((i) => toDb(i.lease.delivery_id)).filter((id) => !byKey.has(id));
+      const present =
+        unmoved.length === 0
+          ? new Set<string>()
+          : new Set((await client.run<{ id: string }>(presentS, [unmoved])).map((r) => r.id));
+      return inputs.map((input) => {
+        const key = toDb(input.lease.delivery_id);
+        return resultOf(byKey.get(key), present.has(key));
+      });
     },
     (input) => input.lease.delivery_id,
   );

@@ -1,7 +1,9 @@
 // Due work shared by every replica: leases taken with FOR UPDATE SKIP LOCKED, so a replica never
 // waits for another's locks, and a leased row's due_at moves to its lease's end, so rows in flight
 // leave the front of the due index (an SQS-style visibility timeout). One statement, one round
-// trip per call.
+// trip per call. Rows are reached by key: the joins back to deliveries also say `d.id = ANY (…)`,
+// so the planner scans the primary key for exactly those ids, never the table (a hash join over a
+// sequential scan would read every row).
 //
 // Guarantees: a live lease is never handed out twice (the pick skips rows whose lease has not
 // ended, and the row lock serializes two picks of one row); every lease raises lease_seq, the
@@ -9,12 +11,10 @@
 // still held with that token by that owner.
 
 import type { DueWork, Lease, LeaseRequest } from "../store";
-import type { PgContext } from "./pg-context";
+import { CLOCK_CTE, type PgContext } from "./pg-context";
 import { toDb } from "./pg-text";
 import { DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
 
-const CLOCK_CTE =
-  "clock AS (SELECT COALESCE($1::int8, (extract(epoch FROM statement_timestamp()) * 1000)::int8) AS ms)";
 const RETURNED = DELIVERY_COLUMNS.split(",")
   .map((c) => `d.${c.trim()}`)
   .join(", ");
@@ -39,7 +39,7 @@ picked AS MATERIALIZED (
 UPDATE ${s}.deliveries d SET lease_owner = $4, lease_seq = d.lease_seq + 1,
   lease_expires_at = GREATEST(clock.ms, d.next_attempt_at) + $5::int8,
   due_at = GREATEST(clock.ms, d.next_attempt_at) + $5::int8
-FROM picked, clock WHERE d.id = picked.id
+FROM picked, clock WHERE d.id = picked.id AND d.id = ANY (ARRAY(SELECT id FROM picked))
 RETURNING ${RETURNED}, d.lease_seq, d.lease_expires_at, clock.ms AS now, picked.old_due`;
 
 function byDue(a: LeasedRow, b: LeasedRow): number {
@@ -81,7 +81,7 @@ export function dueWork(ctx: PgContext): DueWork {
         `UPDATE ${s}.deliveries d SET lease_owner = NULL, lease_expires_at = NULL,
            due_at = CASE WHEN d.status = 'pending' THEN d.next_attempt_at ELSE d.due_at END
          FROM unnest($1::text[], $2::int8[]) r(id, token)
-         WHERE d.id = r.id AND d.lease_seq = r.token AND d.lease_owner = $3`,
+         WHERE d.id = r.id AND d.id = ANY ($1::text[]) AND d.lease_seq = r.token AND d.lease_owner = $3`,
         [refs.map((r) => toDb(r.delivery_id)), refs.map((r) => r.token), owner],
       );
     },

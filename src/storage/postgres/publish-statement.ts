@@ -11,8 +11,10 @@
 //   stored pending and due by the store's clock are leased to the owner for `lease_ms` past their
 //   due time in the same statement (token 1), so their first attempt needs no poll.
 
+import { CLOCK_CTE } from "./pg-context";
+
 export const publishStatement = (s: string) => `
-WITH clock AS (SELECT COALESCE($1::int8, (extract(epoch FROM statement_timestamp()) * 1000)::int8) AS ms),
+WITH ${CLOCK_CTE},
 ev AS (
   INSERT INTO ${s}.events (account_id, id, type, created_at, data)
   SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::text[])
