@@ -11,7 +11,7 @@
 // still held with that token by that owner.
 
 import type { DueWork, Lease, LeaseRequest } from "../store";
-import { CLOCK_CTE, type PgContext } from "./pg-context";
+import { clockCte, type PgContext, PLANS_SET } from "./pg-context";
 import { toDb } from "./pg-text";
 import { DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
 
@@ -28,7 +28,7 @@ const leaseOf = (row: LeasedRow): Lease => ({
 });
 
 const leaseStatement = (s: string, paged: boolean) => `
-WITH ${CLOCK_CTE},
+WITH ${clockCte(s)},
 picked AS MATERIALIZED (
   SELECT d.id, d.due_at AS old_due FROM ${s}.deliveries d, clock
   WHERE d.status = 'pending' AND d.due_at < $2::int8
@@ -39,7 +39,7 @@ picked AS MATERIALIZED (
 UPDATE ${s}.deliveries d SET lease_owner = $4, lease_seq = d.lease_seq + 1,
   lease_expires_at = GREATEST(clock.ms, d.next_attempt_at) + $5::int8,
   due_at = GREATEST(clock.ms, d.next_attempt_at) + $5::int8
-FROM picked, clock WHERE d.id = picked.id AND d.id = ANY (ARRAY(SELECT id FROM picked))
+FROM picked, clock WHERE d.id = picked.id AND d.id = ANY (ARRAY(SELECT id FROM picked)) AND ${PLANS_SET}
 RETURNING ${RETURNED}, d.lease_seq, d.lease_expires_at, clock.ms AS now, picked.old_due`;
 
 function byDue(a: LeasedRow, b: LeasedRow): number {
@@ -65,10 +65,10 @@ export function dueWork(ctx: PgContext): DueWork {
 
     async renew(owner, ref, leaseMs) {
       const [row] = await client.run<LeasedRow>(
-        `WITH ${CLOCK_CTE}
+        `WITH ${clockCte(s)}
          UPDATE ${s}.deliveries d SET lease_expires_at = clock.ms + $5::int8, due_at = clock.ms + $5::int8
          FROM clock
-         WHERE d.id = $2 AND d.lease_seq = $3 AND d.lease_owner = $4 AND d.status = 'pending'
+         WHERE ${PLANS_SET} AND d.id = $2 AND d.lease_seq = $3 AND d.lease_owner = $4 AND d.status = 'pending'
          RETURNING ${RETURNED}, d.lease_seq, d.lease_expires_at, clock.ms AS now`,
         [ctx.clock(), toDb(ref.delivery_id), ref.token, owner, leaseMs],
       );

@@ -19,18 +19,35 @@ export interface PgContext {
 /** The store's time (ms) inside a statement whose $1 is `ctx.clock()`. */
 export const CLOCK_SQL = "COALESCE($1::int8, (extract(epoch FROM statement_timestamp()) * 1000)::int8)";
 
+/** Rows that deliveries must hold, by its statistics, before its statements may use cached plans. */
+export const GENERIC_PLANS_ROWS_MIN = 10_000;
+
 /**
- * The `clock` CTE of the hot statements (publish, lease, renew, release, record): the store's time
- * as `clock.ms`, and the session kept on custom plans. Bun prepares statements, and PostgreSQL
- * switches a prepared statement to a generic plan after five runs, costed with the statistics of
- * that moment: on a new database those say the tables are tiny, and the cached plan then joins the
- * batch to a sequential scan of deliveries for as long as the connection lives (10 M rows read for
- * 20,000 deliveries). A custom plan is made for each run with the table's current size and the
- * batch's real length, so every lookup by key is an index lookup. set_config is used instead of a
- * startup parameter (PgBouncer refuses unknown ones); it is volatile, so the CTE is evaluated once.
+ * The `clock` CTE of the hot statements (publish, lease, renew, release, record) on schema `s`: the
+ * store's time as `clock.ms`, and the session's plan_cache_mode for the statements that follow.
+ * Bun prepares statements, and PostgreSQL switches a prepared statement to a generic (cached) plan
+ * after five runs, costed with the statistics of that moment: on a new database those say the
+ * tables are tiny, and the cached plan then joins each batch to a sequential scan of deliveries for
+ * as long as the connection lives (10 M rows read for 20,000 deliveries). So while the statistics
+ * of deliveries count fewer than GENERIC_PLANS_ROWS_MIN rows (or none: never analyzed), the session
+ * makes a custom plan for every run, with the table's current size and the batch's real length;
+ * from then on PostgreSQL may cache plans (planning costs it about 0.4 ms a statement), and a plan
+ * costed for that many rows reaches rows by key (a batch's lookups against a scan of 10,000 rows).
+ * A later ANALYZE that finds the table small again invalidates cached plans, and the mode goes back
+ * to custom plans from the statement after. set_config is used instead of a startup parameter
+ * (PgBouncer refuses unknown ones); it is volatile, so the CTE is evaluated once a statement.
  */
-export const CLOCK_CTE = `clock AS (SELECT ${CLOCK_SQL} AS ms,
-  set_config('plan_cache_mode', 'force_custom_plan', false) AS plans)`;
+export const clockCte = (s: string) => `clock AS (SELECT ${CLOCK_SQL} AS ms,
+  set_config('plan_cache_mode', CASE WHEN (SELECT c.reltuples FROM pg_class c
+    WHERE c.oid = '${s}.deliveries'::regclass) >= ${GENERIC_PLANS_ROWS_MIN} THEN 'auto' ELSE 'force_custom_plan' END,
+    false) AS plans)`;
+
+/**
+ * A condition that is always true, for the outermost WHERE of a statement with clockCte: as a
+ * one-time filter it evaluates the clock CTE before anything else, so set_config runs even when
+ * the statement touches no row (a CTE is otherwise evaluated only when a row asks for it).
+ */
+export const PLANS_SET = "(SELECT plans FROM clock) IS NOT NULL";
 
 /** Validates a schema name and quotes it. */
 export function quoteSchema(name: string): string {

@@ -11,10 +11,10 @@
 //   stored pending and due by the store's clock are leased to the owner for `lease_ms` past their
 //   due time in the same statement (token 1), so their first attempt needs no poll.
 
-import { CLOCK_CTE } from "./pg-context";
+import { clockCte, PLANS_SET } from "./pg-context";
 
 export const publishStatement = (s: string) => `
-WITH ${CLOCK_CTE},
+WITH ${clockCte(s)},
 ev AS (
   INSERT INTO ${s}.events (account_id, id, type, created_at, data)
   SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::text[])
@@ -57,7 +57,7 @@ dl AS (
   FROM chosen
   RETURNING id, status, lease_seq, lease_expires_at)
 SELECT 'e' AS kind, ev.account_id AS a, ev.id AS b, NULL::int8 AS token, NULL::int8 AS ends, NULL::int8 AS now
-FROM ev
+FROM ev WHERE ${PLANS_SET}
 UNION ALL
 SELECT 'd', dl.id, dl.status, dl.lease_seq, dl.lease_expires_at, (SELECT ms FROM clock) FROM dl`;
 

@@ -6,8 +6,7 @@
 // is logged only for a delivery that moved: a fenced outcome writes nothing at all. A delivery that
 // is no longer pending (cancelled meanwhile; cancellation keeps the lease) keeps its state and only
 // gains the attempt. Only the moved deliveries come back; the caller looks up the others
-// (presentStatement) to tell fenced from missing. `d.id = ANY ($2)` beside the join makes the
-// planner reach the rows by primary key, never by a scan of the table.
+// (presentStatement) to tell fenced from missing.
 
 const PENDING = "d.status = 'pending'";
 /** The retry stays leased to the same owner: pending again and due within relet_within. */
@@ -18,10 +17,10 @@ const RELET_END = "GREATEST(clock.ms, o.next_at) + o.relet_ms";
 const moveIfPending = (column: string, value: string) =>
   `${column} = CASE WHEN ${PENDING} THEN ${value} ELSE d.${column} END`;
 
-import { CLOCK_CTE } from "./pg-context";
+import { clockCte, PLANS_SET } from "./pg-context";
 
 export const recordStatement = (s: string) => `
-WITH ${CLOCK_CTE},
+WITH ${clockCte(s)},
 o AS (
   SELECT * FROM unnest($2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int[],
       $9::text[], $10::int8[], $11::int8[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
@@ -44,7 +43,7 @@ moved AS (
     lease_owner = CASE WHEN ${RELET} THEN d.lease_owner END,
     lease_expires_at = CASE WHEN ${RELET} THEN ${RELET_END} END
   FROM o, clock
-  WHERE d.id = o.id AND d.id = ANY ($2::text[]) AND d.lease_seq = o.token AND d.lease_owner IS NOT NULL
+  WHERE d.id = o.id AND d.lease_seq = o.token AND d.lease_owner IS NOT NULL
   RETURNING d.*, clock.ms AS now),
 logged AS (
   INSERT INTO ${s}.attempts (id, account_id, webhook_id, delivery_id, event_id, event_type, attempt, started_at,
@@ -53,7 +52,7 @@ logged AS (
     o.duration_ms, o.outcome, o.code, o.error_class, o.error_message, o.response_body, o.test
   FROM o JOIN moved ON moved.id = o.id
   ON CONFLICT (id) DO NOTHING)
-SELECT moved.id AS key, moved.* FROM moved`;
+SELECT moved.id AS key, moved.* FROM moved WHERE ${PLANS_SET}`;
 
 /** Which of the ids exist: run only for the inputs the record statement did not move, to tell a
  *  fenced outcome from a missing delivery (none on the hot path). */
