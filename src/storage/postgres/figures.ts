@@ -1,12 +1,12 @@
 // The store's figures on PostgreSQL (pending backlog, size), which would need a count or a
 // catalog read: refreshed in the background every `intervalMs` on an unref'd timer, so figures()
 // never touches the database. A refresh that fails keeps the last figures (asOf tells their age).
-// The refresh also analyzes deliveries when it has grown past its statistics (analyzeWhenGrown).
+// The refresh also analyzes the large tables when they have grown past their statistics (analyzeWhenGrown).
 
 import type { Logger } from "../../observability/logger";
 import type { StoreFigures } from "../store";
 import type { PgClient } from "./pg-client";
-import { GENERIC_PLANS_ROWS_MIN } from "./pg-context";
+import { GENERIC_PLANS_ROWS_MIN, LARGE_TABLES } from "./pg-context";
 
 export const FIGURES_INTERVAL_MS_DEFAULT = 5_000;
 
@@ -67,17 +67,21 @@ export class FiguresRefresher {
   }
 
   /**
-   * Analyzes deliveries once it holds GENERIC_PLANS_ROWS_MIN live rows while its statistics still
-   * say fewer (never analyzed on a new database: autovacuum looks only once a minute), so the hot
-   * statements may use cached plans (see clockCte) without waiting for autovacuum. Done a few times
-   * in a table's life; several replicas doing it at once is harmless.
+   * Analyzes each of LARGE_TABLES once it holds GENERIC_PLANS_ROWS_MIN live rows while its
+   * statistics still say fewer (never analyzed on a new database: autovacuum looks once a minute),
+   * so the hot statements may use cached plans (see clockCte) without waiting for autovacuum. Done
+   * a few times in a table's life; several replicas doing it at once is harmless.
    */
   private async analyzeWhenGrown(): Promise<void> {
-    const [stale] = await this.client.run(
-      `SELECT 1 FROM pg_class c JOIN pg_stat_user_tables t ON t.relid = c.oid
-       WHERE c.oid = '${this.s}.deliveries'::regclass AND c.reltuples < $1 AND t.n_live_tup >= $1`,
+    const stale = await this.client.run<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_stat_user_tables t ON t.relid = c.oid
+       WHERE c.oid IN (${LARGE_TABLES.map((n) => `'${this.s}.${n}'::regclass`).join(", ")})
+         AND c.reltuples < $1 AND t.n_live_tup >= $1`,
       [GENERIC_PLANS_ROWS_MIN],
     );
-    if (stale) await this.client.run(`ANALYZE ${this.s}.deliveries`);
+    for (const { name } of stale) {
+      const table = LARGE_TABLES.find((n) => n === name);
+      if (table) await this.client.run(`ANALYZE ${this.s}.${table}`);
+    }
   }
 }
