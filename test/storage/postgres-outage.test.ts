@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type PostgresCluster, startPostgres } from "../../scripts/lib/embedded-postgres";
+import { createLogger } from "../../src/observability/logger";
 import { openPostgresStore } from "../../src/storage/postgres/pg-store";
 import { type Store, StoreUnavailableError } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
@@ -59,4 +60,39 @@ describe("postgres store: the server restarts", () => {
     expect(store.health()).toMatchObject({ writable: true, reason: null });
     expect((await store.deliveries.getById(before.delivery.id))?.id).toBe(before.delivery.id);
   });
+
+  test("an outage of several seconds logs the pool replacement once, and its count when the database is back", async () => {
+    const lines: { msg: string; pools_replaced?: number }[] = [];
+    const logger = createLogger("info", (line) => lines.push(JSON.parse(line)));
+    const watched = await openPostgresStore({
+      url: cluster.url,
+      logger,
+      replicaId: "outage-log",
+      poolMax: 2,
+    });
+    try {
+      const t = await tenant(watched);
+      await cluster.down();
+      const until = Date.now() + 3_500;
+      while (Date.now() < until) {
+        await failure(() => publishOne(watched, t));
+        await Bun.sleep(50);
+      }
+      await cluster.up();
+      let recovered = false;
+      for (let i = 0; i < 100 && !recovered; i++) {
+        recovered = (await failure(() => publishOne(watched, t))) === undefined;
+        if (!recovered) await Bun.sleep(100);
+      }
+      expect(recovered).toBe(true);
+      const replaced = lines.filter(
+        (l) => l.msg === "database pool replaced after repeated connection failures",
+      );
+      expect(replaced).toHaveLength(1);
+      const back = lines.find((l) => l.msg === "database reachable again");
+      expect(back?.pools_replaced).toBeGreaterThanOrEqual(2);
+    } finally {
+      await watched.close();
+    }
+  }, 30_000);
 });

@@ -59,6 +59,8 @@ export class PgClient implements Queryable {
   private sql: SQL;
   private connectionFailures = 0;
   private rebuiltAt = 0;
+  /** Pools replaced since the database became unreachable: the warning is logged for the first. */
+  private rebuildsWhileUnavailable = 0;
   private unavailableSince: number | undefined;
   private fullSince: number | undefined;
   private refusedWrites = 0;
@@ -157,9 +159,11 @@ export class PgClient implements Queryable {
     if (this.unavailableSince !== undefined) {
       this.opts.logger.info("database reachable again", {
         unavailable_ms: this.opts.now() - this.unavailableSince,
+        pools_replaced: this.rebuildsWhileUnavailable,
       });
     }
     this.unavailableSince = undefined;
+    this.rebuildsWhileUnavailable = 0;
     this.fullSince = undefined;
   }
 
@@ -185,7 +189,13 @@ export class PgClient implements Queryable {
     this.connectionFailures = 0;
     const old = this.sql;
     this.sql = this.connect();
-    this.opts.logger.warn("database pool replaced after repeated connection failures");
+    // Once per outage (it may be replaced every REBUILD_INTERVAL_MS while the database stays away);
+    // "database reachable again" says how many times.
+    if (this.rebuildsWhileUnavailable++ === 0) {
+      this.opts.logger.warn("database pool replaced after repeated connection failures", {
+        again_every_ms: REBUILD_INTERVAL_MS,
+      });
+    }
     // Not awaited: the old pool may be wedged; its connections close in the background.
     old.close({ timeout: 0 }).catch(() => undefined);
   }
