@@ -2,29 +2,11 @@
 // Filters run in the statement, so every page but the last is full.
 
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
-import type { AttemptFilter, AttemptRecord } from "../records";
+import type { AttemptFilter } from "../records";
 import type { AttemptRepository } from "../store";
 import type { PgContext } from "./pg-context";
-import { toDb, toDbOrNull } from "./pg-text";
-import { ATTEMPT_COLUMNS, type AttemptRow, attemptOf } from "./rows";
-
-export const attemptParams = (a: AttemptRecord) => [
-  toDb(a.id),
-  toDb(a.account_id),
-  toDb(a.webhook_id),
-  toDbOrNull(a.delivery_id),
-  toDb(a.event_id),
-  toDb(a.event_type),
-  a.attempt,
-  a.started_at,
-  a.duration_ms,
-  a.outcome,
-  a.status_code,
-  a.error_class,
-  toDbOrNull(a.error_message),
-  toDbOrNull(a.response_body),
-  a.test,
-];
+import { toDb } from "./pg-text";
+import { ATTEMPT_COLUMNS, type AttemptRow, attemptOf, attemptParams } from "./rows";
 
 /** WHERE conditions and parameters for a webhook's listing, after $1 account and $2 webhook. */
 function conditions(filter: AttemptFilter, position: (string | number)[] | undefined) {

@@ -11,9 +11,9 @@ import type { DeliveryRecord, EventRecord } from "../records";
 import type { EventRepository, Lease, PublishItem, PublishOptions, PublishResult } from "../store";
 import { GroupCommit } from "./group-commit";
 import type { PgContext } from "./pg-context";
-import { toDb, toDbOrNull } from "./pg-text";
+import { toDb } from "./pg-text";
 import { type PublishRow, publishStatement } from "./publish-statement";
-import { type DeliveryRow, dataText, deliveryOf, type EventRow, eventOf } from "./rows";
+import { type DeliveryRow, dataText, deliveryOf, deliveryParams, type EventRow, eventOf } from "./rows";
 
 const eventKey = (accountId: string, id: string) => `${accountId}\u0000${id}`;
 
@@ -46,20 +46,7 @@ function publishParams(items: BatchItem[]): unknown[] {
     ev[4]?.push(dataText(event.data));
     for (const [position, d] of deliveries.entries()) {
       const values = [
-        toDb(d.id),
-        toDb(d.account_id),
-        toDb(d.event_id),
-        toDb(d.event_type),
-        toDb(d.webhook_id),
-        position,
-        d.status,
-        d.attempts,
-        d.next_attempt_at,
-        d.created_at,
-        d.updated_at,
-        d.last_attempt_at,
-        d.last_status_code,
-        toDbOrNull(d.last_error),
+        ...deliveryParams(d, position),
         call,
         lease?.owner ?? null,
         lease?.leaseMs ?? 0,

@@ -11,7 +11,7 @@ import type {
   EventRecord,
   WebhookRecord,
 } from "../records";
-import { fromDb, fromDbOrNull, int8, int8NotNull } from "./pg-text";
+import { fromDb, fromDbOrNull, int8, int8NotNull, toDb, toDbOrNull } from "./pg-text";
 
 type Int8 = string | number;
 
@@ -169,3 +169,41 @@ export const attemptOf = (r: AttemptRow): AttemptRecord => ({
   response_body: fromDbOrNull(r.response_body),
   test: r.test,
 });
+
+/** A delivery's stored columns as statement parameters, in table order (id … last_error); `position`
+ *  is its place among its event's deliveries. Shared by publish and the LMDB import. */
+export const deliveryParams = (d: DeliveryRecord, position: number): unknown[] => [
+  toDb(d.id),
+  toDb(d.account_id),
+  toDb(d.event_id),
+  toDb(d.event_type),
+  toDb(d.webhook_id),
+  position,
+  d.status,
+  d.attempts,
+  d.next_attempt_at,
+  d.created_at,
+  d.updated_at,
+  d.last_attempt_at,
+  d.last_status_code,
+  toDbOrNull(d.last_error),
+];
+
+/** An attempt's columns as statement parameters, in table order. Shared by test sends and the import. */
+export const attemptParams = (a: AttemptRecord): unknown[] => [
+  toDb(a.id),
+  toDb(a.account_id),
+  toDb(a.webhook_id),
+  toDbOrNull(a.delivery_id),
+  toDb(a.event_id),
+  toDb(a.event_type),
+  a.attempt,
+  a.started_at,
+  a.duration_ms,
+  a.outcome,
+  a.status_code,
+  a.error_class,
+  toDbOrNull(a.error_message),
+  toDbOrNull(a.response_body),
+  a.test,
+];

@@ -10,7 +10,7 @@
 
 import type { Queryable } from "../postgres/pg-client";
 import { fromDb, toDb, toDbOrNull } from "../postgres/pg-text";
-import { dataText } from "../postgres/rows";
+import { attemptParams, dataText, deliveryParams } from "../postgres/rows";
 import type { KindCounts, RecordKind, RecordOfKind } from "./record-kinds";
 import { RECORD_KINDS } from "./record-kinds";
 
@@ -120,22 +120,7 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
     ],
     // Due while pending, unleased (lease_owner, lease_seq and lease_expires_at keep their defaults).
     derived: [["due_at", "CASE WHEN r.status = 'pending' THEN r.next_attempt_at END"]],
-    row: ({ delivery: d, position }) => [
-      toDb(d.id),
-      toDb(d.account_id),
-      toDb(d.event_id),
-      toDb(d.event_type),
-      toDb(d.webhook_id),
-      position,
-      d.status,
-      d.attempts,
-      d.next_attempt_at,
-      d.created_at,
-      d.updated_at,
-      d.last_attempt_at,
-      d.last_status_code,
-      toDbOrNull(d.last_error),
-    ],
+    row: ({ delivery, position }) => deliveryParams(delivery, position),
   },
   attempts: {
     table: "attempts",
@@ -156,23 +141,7 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
       ["response_body", T],
       ["test", "bool"],
     ],
-    row: (a) => [
-      toDb(a.id),
-      toDb(a.account_id),
-      toDb(a.webhook_id),
-      toDbOrNull(a.delivery_id),
-      toDb(a.event_id),
-      toDb(a.event_type),
-      a.attempt,
-      a.started_at,
-      a.duration_ms,
-      a.outcome,
-      a.status_code,
-      a.error_class,
-      toDbOrNull(a.error_message),
-      toDbOrNull(a.response_body),
-      a.test,
-    ],
+    row: attemptParams,
   },
 };
 
