@@ -1,27 +1,19 @@
 // LMDB store: one writer process per data directory, and schema versions.
 
-import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LOCK_FILE } from "../../src/storage/lmdb/data-dir-lock";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import { CURRENT_SCHEMA_VERSION, SchemaVersionError } from "../../src/storage/lmdb/schema";
 import { StoreLockedError } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
+import { tempDirsAfterEach } from "./support/temp-dirs";
 
 const STORE_MODULE = join(import.meta.dir, "../../src/storage/lmdb/lmdb-store.ts");
 const LOGGER_MODULE = join(import.meta.dir, "../support/silent-logger.ts");
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "inbox-lock-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsAfterEach("inbox-lock-");
 
 /** Opens the store in a separate `bun -e` process; answers what it saw. */
 async function openInOtherProcess(

@@ -1,11 +1,10 @@
 // A damaged, missing or foreign data file is refused before LMDB maps it, and never taken for a first
 // start: each case below crashed the process (SIGBUS, SIGSEGV) or silently started an empty store.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import {
   closeSync,
   existsSync,
-  mkdtempSync,
   openSync,
   readFileSync,
   rmSync,
@@ -14,7 +13,6 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkDataFile } from "../../src/storage/lmdb/integrity";
 import { DATA_FILE } from "../../src/storage/lmdb/lmdb-databases";
@@ -23,17 +21,10 @@ import { MARKER_FILE, readMarker, STORE_ID_META } from "../../src/storage/lmdb/s
 import { StoreDamagedError } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
 import { publishOne, tenant } from "./fixtures";
+import { tempDirsAfterEach } from "./support/temp-dirs";
 
 const PAGE = 4096;
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "inbox-integrity-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsAfterEach("inbox-integrity-");
 
 /** A closed store with an account, a webhook and `events` events (each `bytes` of data). */
 async function populatedStore(events = 20, bytes = 200): Promise<{ dataDir: string; file: string }> {
