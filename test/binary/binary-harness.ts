@@ -6,6 +6,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { forEachLine } from "../support/lines";
 
 export const BUILT_BINARY = resolve(import.meta.dir, "../../dist/inbox-webhooks");
 
@@ -207,22 +208,4 @@ export async function api(
   });
   const text = await res.text();
   return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
-}
-
-/** Hands each complete line of `stream` (without its newline) to `onLine`, until the stream ends. */
-async function forEachLine(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of stream) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let nl = buffered.indexOf("\n");
-    while (nl >= 0) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-      nl = buffered.indexOf("\n");
-    }
-  }
 }

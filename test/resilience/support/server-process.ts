@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { forEachLine } from "../../support/lines";
 import { waitFor } from "./wait";
 
 const REPO_ROOT = resolve(import.meta.dir, "../../..");
@@ -116,7 +117,7 @@ export class ServerProcess {
     );
     this.proc = proc;
     this.starts++;
-    void this.readLines(proc.stdout, (line) => {
+    void forEachLine(proc.stdout, (line) => {
       this.stdoutTail.push(line);
       if (this.stdoutTail.length > 400) this.stdoutTail.splice(0, 200);
       if (this.port === 0 && line.includes('"listening"')) {
@@ -128,7 +129,7 @@ export class ServerProcess {
         }
       }
     });
-    void this.readLines(proc.stderr, (line) => {
+    void forEachLine(proc.stderr, (line) => {
       this.stderrText += `${line}\n`;
       const admin = /admin key:\s+(\S+)/.exec(line);
       if (admin?.[1]) this.adminKey = admin[1];
@@ -154,20 +155,5 @@ export class ServerProcess {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(`${message}\nstderr:\n${this.stderrText}\nstdout:\n${this.recentLogs()}`);
     }
-  }
-
-  private async readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffered = "";
-    for await (const chunk of stream) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let newline = buffered.indexOf("\n");
-      while (newline >= 0) {
-        onLine(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf("\n");
-      }
-    }
-    if (buffered) onLine(buffered);
   }
 }
