@@ -5,26 +5,21 @@
 // store to be read again.
 
 import { expect, test } from "bun:test";
-import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { startReceiver } from "../support/receiver";
 import {
+  allSucceeded,
   createAccount,
   createWebhook,
   engineFor,
   openStore,
   publish,
-  statusOf,
   tempDir,
   testConfig,
   waitUntil,
 } from "./fixtures";
 
 const cleanups = cleanupAfterEach();
-
-async function allSucceeded(store: Store, ids: string[]): Promise<boolean> {
-  return (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === "succeeded");
-}
 
 test("a hanging account holds at most its cap; another account is served meanwhile; nothing is lost", async () => {
   const dir = tempDir();

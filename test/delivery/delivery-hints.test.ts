@@ -3,9 +3,6 @@
 // it); a delivery taken from the store's due work is not read either, whatever its lane does.
 
 import { describe, expect, test } from "bun:test";
-import { eventCatalog } from "../../src/domain/event-catalog";
-import { EventsService } from "../../src/domain/events-service";
-import { Metrics } from "../../src/observability/metrics";
 import type { LeaseRequest, Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { startReceiver } from "../support/receiver";
@@ -15,6 +12,7 @@ import {
   engineFor,
   publish,
   publishLeased,
+  publishThroughService,
   statusOf,
   tempDir,
   testConfig,
@@ -96,17 +94,7 @@ describe.each(STORE_KINDS)("%s", (kind) => {
     engine.start();
     await waitUntil("the start's refill", () => polls.count === 1);
     await Bun.sleep(50);
-    const events = new EventsService({
-      store,
-      catalog: eventCatalog,
-      delivery: engine,
-      metrics: new Metrics(),
-      config,
-      now: Date.now,
-    });
-    const type = eventCatalog.types()[0] as string;
-    const [out] = await events.publish(account, [{ type, data: eventCatalog.sample(type) }]);
-    const id = out?.deliveries[0]?.id as string;
+    const id = await publishThroughService(store, engine, config, account);
     await waitUntil("delivered", async () => (await statusOf(real, id)) === "succeeded", 2_000);
     expect(r.requests).toHaveLength(1);
     expect(polls.count).toBe(1);

@@ -6,6 +6,8 @@ import {
   type DeliveryEngine,
   type DeliveryEngineDeps,
 } from "../../src/delivery/delivery-engine";
+import { eventCatalog } from "../../src/domain/event-catalog";
+import { EventsService } from "../../src/domain/events-service";
 import { Metrics } from "../../src/observability/metrics";
 import type { Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
@@ -46,4 +48,27 @@ export function engineFor(
     ...extra,
   });
   return { engine, metrics };
+}
+
+/**
+ * Publishes one event of the catalog's first type through EventsService, as the API does (the
+ * engine gets the publish's leases), and returns the id of its first delivery.
+ */
+export async function publishThroughService(
+  store: Store,
+  engine: DeliveryEngine,
+  config: Config,
+  accountId: string,
+): Promise<string> {
+  const events = new EventsService({
+    store,
+    catalog: eventCatalog,
+    delivery: engine,
+    metrics: new Metrics(),
+    config,
+    now: Date.now,
+  });
+  const type = eventCatalog.types()[0] as string;
+  const [out] = await events.publish(accountId, [{ type, data: eventCatalog.sample(type) }]);
+  return out?.deliveries[0]?.id as string;
 }

@@ -7,10 +7,10 @@
 // run out.
 
 import { describe, expect, test } from "bun:test";
-import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { hang, type Receiver, startReceiver } from "../support/receiver";
 import {
+  allSucceeded,
   createAccount,
   createWebhook,
   engineFor,
@@ -55,10 +55,6 @@ function gate(): { opened: Promise<void>; open: () => void } {
     open = resolve;
   });
   return { opened, open };
-}
-
-async function allSucceeded(store: Store, ids: string[]): Promise<boolean> {
-  return (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === "succeeded");
 }
 
 describe.each(STORE_KINDS)("engine on leases (%s)", (kind) => {

@@ -4,9 +4,6 @@
 // production is a slower `store.flushed()` (an fsync of 60 ms, as on a busy or network disk)
 // against the test refill pace of 50 ms (1 s in production: the same race, hit less often).
 import { expect, test } from "bun:test";
-import { eventCatalog } from "../../src/domain/event-catalog";
-import { EventsService } from "../../src/domain/events-service";
-import { Metrics } from "../../src/observability/metrics";
 import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { startReceiver } from "../support/receiver";
@@ -15,6 +12,7 @@ import {
   createWebhook,
   engineFor,
   openStore,
+  publishThroughService,
   tempDir,
   testConfig,
   waitUntil,
@@ -45,17 +43,7 @@ test("one publish, one request, even when the refill runs before the publish's l
   cleanups.push(() => r.stop());
   await createWebhook(store, account, `${r.url}/in`);
   engine.start();
-  const events = new EventsService({
-    store,
-    catalog: eventCatalog,
-    delivery: engine,
-    metrics: new Metrics(),
-    config,
-    now: Date.now,
-  });
-  const type = eventCatalog.types()[0] as string;
-  const [out] = await events.publish(account, [{ type, data: eventCatalog.sample(type) }]);
-  const id = out?.deliveries[0]?.id as string;
+  const id = await publishThroughService(store, engine, config, account);
   await waitUntil("delivered", async () => (await store.deliveries.getById(id))?.status === "succeeded");
   await Bun.sleep(300);
   expect(r.requests.map((q) => q.headers.get("x-inbox-delivery-id"))).toEqual([id]);

@@ -2,10 +2,10 @@
 // survive a restart (everything pending is leasable again).
 
 import { describe, expect, test } from "bun:test";
-import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { hang, type Receiver, startReceiver } from "../support/receiver";
 import {
+  allSucceeded,
   createAccount,
   createWebhook,
   engineFor,
@@ -24,10 +24,6 @@ function receiver(...args: Parameters<typeof startReceiver>): Receiver {
   const r = startReceiver(...args);
   cleanups.push(() => r.stop());
   return r;
-}
-
-async function allSucceeded(store: Store, ids: string[]): Promise<boolean> {
-  return (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === "succeeded");
 }
 
 describe("restart", () => {

@@ -88,6 +88,11 @@ export async function statusOf(store: Store, deliveryId: string): Promise<string
   return (await store.deliveries.getById(deliveryId))?.status;
 }
 
+/** Whether every one of the deliveries has succeeded. */
+export async function allSucceeded(store: Store, ids: string[]): Promise<boolean> {
+  return (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === "succeeded");
+}
+
 /**
  * Publishes one event to the given webhooks, each delivery due at `due` (default now); leases its
  * deliveries due now only when asked (`lease`), as a publish through the API does.
