@@ -39,25 +39,24 @@ function recordParams(n: number): unknown[] {
   const ids = Array.from({ length: n }, (_, i) => `nope_${i}`);
   return [
     null,
-    ids,
     of(1),
     of("succeeded"),
     of(null),
     of(1),
-    of(1),
-    of(200),
     of(null),
     of(null),
     of(null),
     ids.map((id) => `att_${id}`),
     of("a"),
     of("w"),
+    ids,
     of("e"),
     of("t"),
     of(1),
     of(1),
     of(1),
     of("succeeded"),
+    of(200),
     of(null),
     of(null),
     of(null),
@@ -127,7 +126,9 @@ describe("hot statement plans on PostgreSQL", () => {
 
     await sql.unsafe("SET plan_cache_mode = force_generic_plan");
     await sql.unsafe(`PREPARE plans_probe AS ${recordStatement(s)}`);
-    const nulls = Array.from({ length: 24 }, () => "NULL").join(", ");
+    const nulls = recordParams(0)
+      .map(() => "NULL")
+      .join(", ");
     const plan = (await sql.unsafe(`EXPLAIN EXECUTE plans_probe(${nulls})`).simple())
       .map((r: Record<string, string>) => r["QUERY PLAN"])
       .join("\n");

@@ -13,7 +13,7 @@ import { GroupCommit } from "./group-commit";
 import { CLOCK_SQL, type PgContext } from "./pg-context";
 import { toDb, toDbOrNull } from "./pg-text";
 import { presentStatement, recordStatement } from "./record-statement";
-import { DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
+import { attemptParams, DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
 
 interface RecordInput {
   attempt: AttemptRecord;
@@ -30,34 +30,20 @@ type RecordRow = DeliveryRow & {
   now: string | null;
 };
 
-/** The record statement's parameters $2..$24, one array element per input. */
+/** The record statement's parameters $2..$23, one array element per input: the outcome, then the
+ *  attempt's columns (its delivery_id is the lease's, checked by recordAttempt). */
 function recordParams(inputs: RecordInput[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 23 }, () => []);
+  const columns: unknown[][] = Array.from({ length: 22 }, () => []);
   for (const { attempt: a, update, lease, options } of inputs) {
     const values = [
-      toDb(lease.delivery_id),
       lease.token,
       update.status,
       update.status === "pending" ? update.next_attempt_at : null,
       a.started_at + a.duration_ms,
-      a.started_at,
-      a.status_code,
       a.outcome === "failed" ? toDbOrNull(a.error_message ?? a.error_class) : null,
       options?.relet?.withinMs ?? null,
       options?.relet?.leaseMs ?? null,
-      toDb(a.id),
-      toDb(a.account_id),
-      toDb(a.webhook_id),
-      toDb(a.event_id),
-      toDb(a.event_type),
-      a.attempt,
-      a.started_at,
-      a.duration_ms,
-      a.outcome,
-      a.error_class,
-      toDbOrNull(a.error_message),
-      toDbOrNull(a.response_body),
-      a.test,
+      ...attemptParams(a),
     ];
     for (const [i, value] of values.entries()) columns[i]?.push(value);
   }

@@ -22,11 +22,11 @@ import { clockCte, PLANS_SET } from "./pg-context";
 export const recordStatement = (s: string) => `
 WITH ${clockCte(s)},
 o AS (
-  SELECT * FROM unnest($2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int[],
-      $9::text[], $10::int8[], $11::int8[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-      $17::int[], $18::int8[], $19::int8[], $20::text[], $21::text[], $22::text[], $23::text[], $24::bool[])
-    AS o(id, token, status, next_at, upd, last_at, code, err, relet_within, relet_ms, att_id, account_id,
-         webhook_id, event_id, event_type, attempt, started_at, duration_ms, outcome, error_class,
+  SELECT * FROM unnest($2::int8[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::int8[], $8::int8[],
+      $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::int8[],
+      $17::int8[], $18::text[], $19::int[], $20::text[], $21::text[], $22::text[], $23::bool[])
+    AS o(token, status, next_at, upd, err, relet_within, relet_ms, att_id, account_id, webhook_id, id,
+         event_id, event_type, attempt, started_at, duration_ms, outcome, code, error_class,
          error_message, response_body, test)),
 moved AS (
   UPDATE ${s}.deliveries d SET
@@ -34,7 +34,7 @@ moved AS (
     attempts = d.attempts + CASE WHEN ${PENDING} THEN 1 ELSE 0 END,
     ${moveIfPending("next_attempt_at", "o.next_at")},
     ${moveIfPending("updated_at", "o.upd")},
-    ${moveIfPending("last_attempt_at", "o.last_at")},
+    ${moveIfPending("last_attempt_at", "o.started_at")},
     ${moveIfPending("last_status_code", "o.code")},
     ${moveIfPending("last_error", "o.err")},
     due_at = CASE WHEN NOT ${PENDING} THEN d.due_at WHEN ${RELET} THEN ${RELET_END}
