@@ -97,38 +97,26 @@ test("while the database is unreachable nothing is sent; the engine recovers by 
   expect(receiver.requests).toHaveLength(1);
 });
 
-test("a test send is refused while the store is full, before the receiver hears of it", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const store = await openStore(dir.path);
-  cleanups.push(() => store.close());
-  refuseWrites(store, "full", () => true);
-  const receiver = startReceiver();
-  cleanups.push(() => receiver.stop());
-  const account = await createAccount(store);
-  const webhook = await createWebhook(store, account, receiver.url);
-  const { event } = await publish(store, account, []);
-  const { engine } = engineFor(store, testConfig({ dataDir: dir.path }));
-  cleanups.push(() => engine.stop(0));
+test.each([
+  { reason: "full", what: "the store is full", error: StoreFullError },
+  { reason: "unavailable", what: "the database is unreachable", error: StoreUnavailableError },
+] as const)(
+  "a test send is refused while $what, before the receiver hears of it",
+  async ({ reason, error }) => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const store = await openStore(dir.path);
+    cleanups.push(() => store.close());
+    refuseWrites(store, reason, () => true);
+    const receiver = startReceiver();
+    cleanups.push(() => receiver.stop());
+    const account = await createAccount(store);
+    const webhook = await createWebhook(store, account, receiver.url);
+    const { event } = await publish(store, account, []);
+    const { engine } = engineFor(store, testConfig({ dataDir: dir.path }));
+    cleanups.push(() => engine.stop(0));
 
-  await expect(engine.sendTest(webhook, event)).rejects.toBeInstanceOf(StoreFullError);
-  expect(receiver.requests).toHaveLength(0);
-});
-
-test("a test send is refused while the database is unreachable, before the receiver hears of it", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const store = await openStore(dir.path);
-  cleanups.push(() => store.close());
-  refuseWrites(store, "unavailable", () => true);
-  const receiver = startReceiver();
-  cleanups.push(() => receiver.stop());
-  const account = await createAccount(store);
-  const webhook = await createWebhook(store, account, receiver.url);
-  const { event } = await publish(store, account, []);
-  const { engine } = engineFor(store, testConfig({ dataDir: dir.path }));
-  cleanups.push(() => engine.stop(0));
-
-  await expect(engine.sendTest(webhook, event)).rejects.toBeInstanceOf(StoreUnavailableError);
-  expect(receiver.requests).toHaveLength(0);
-});
+    await expect(engine.sendTest(webhook, event)).rejects.toBeInstanceOf(error);
+    expect(receiver.requests).toHaveLength(0);
+  },
+);
