@@ -9,7 +9,7 @@ import { createLogger } from "../../src/observability/logger";
 import { openPostgresStore } from "../../src/storage/postgres/pg-store";
 import { type Store, StoreUnavailableError } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
-import { event, item, publishOne, tenant } from "./fixtures";
+import { event, item, publishOne, type Tenant, tenant } from "./fixtures";
 
 let cluster: PostgresCluster;
 let store: Store;
@@ -36,6 +36,15 @@ async function failure(op: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
+/** Whether a publish succeeds within about ten seconds of the server coming back. */
+async function publishesAgain(s: Store, t: Tenant): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if ((await failure(() => publishOne(s, t))) === undefined) return true;
+    await Bun.sleep(100);
+  }
+  return false;
+}
+
 describe("postgres store: the server restarts", () => {
   test("calls fail with StoreUnavailableError while it is down and succeed again once it is up", async () => {
     const t = await tenant(store);
@@ -51,12 +60,7 @@ describe("postgres store: the server restarts", () => {
     expect(store.health().since).toBeGreaterThan(0);
 
     await cluster.up();
-    let recovered = false;
-    for (let i = 0; i < 100 && !recovered; i++) {
-      recovered = (await failure(() => publishOne(store, t))) === undefined;
-      if (!recovered) await Bun.sleep(100);
-    }
-    expect(recovered).toBe(true);
+    expect(await publishesAgain(store, t)).toBe(true);
     expect(store.health()).toMatchObject({ writable: true, reason: null });
     expect((await store.deliveries.getById(before.delivery.id))?.id).toBe(before.delivery.id);
   });
@@ -79,12 +83,7 @@ describe("postgres store: the server restarts", () => {
         await Bun.sleep(50);
       }
       await cluster.up();
-      let recovered = false;
-      for (let i = 0; i < 100 && !recovered; i++) {
-        recovered = (await failure(() => publishOne(watched, t))) === undefined;
-        if (!recovered) await Bun.sleep(100);
-      }
-      expect(recovered).toBe(true);
+      expect(await publishesAgain(watched, t)).toBe(true);
       const replaced = lines.filter(
         (l) => l.msg === "database pool replaced after repeated connection failures",
       );
