@@ -2,7 +2,7 @@
 // binary reach the API, a contradictory pair stops the start, and over-limit requests answer 422.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { makeSandbox, type RunningServer, runToExit, type Sandbox, startServer } from "./binary-harness";
+import { api, makeSandbox, runToExit, type Sandbox, startServer } from "./binary-harness";
 
 const ADMIN_KEY = "ik_admin_limits_binary_0123456789";
 
@@ -12,14 +12,8 @@ beforeAll(() => {
 });
 afterAll(() => sandbox.remove());
 
-async function api(server: RunningServer, key: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> & { error?: unknown } };
-}
+/** The error member of an API answer's body. */
+const errorOf = (answer: { body: unknown }) => (answer.body as { error?: unknown }).error;
 
 describe("fan-out limits", () => {
   test("a deliveries limit below the webhooks limit stops the start, naming both", async () => {
@@ -44,13 +38,13 @@ describe("fan-out limits", () => {
     try {
       const account = await api(server, ADMIN_KEY, "POST", "/v1/accounts", { name: "limited" });
       expect(account.status).toBe(201);
-      const key = account.json.api_key as string;
+      const key = (account.body as { api_key: string }).api_key;
       const hook = { url: "https://hooks.example.com/inbox", events: ["*"] };
       expect((await api(server, key, "POST", "/v1/webhooks", hook)).status).toBe(201);
       expect((await api(server, key, "POST", "/v1/webhooks", hook)).status).toBe(201);
       const third = await api(server, key, "POST", "/v1/webhooks", hook);
       expect(third.status).toBe(422);
-      expect(third.json.error).toMatchObject({
+      expect(errorOf(third)).toMatchObject({
         code: "limit_exceeded",
         details: { limit: "max_webhooks_per_account", max: 2, env: "INBOX_MAX_WEBHOOKS_PER_ACCOUNT" },
       });
@@ -66,7 +60,7 @@ describe("fan-out limits", () => {
       };
       const batch = await api(server, key, "POST", "/v1/events/batch", { events: [event, event] });
       expect(batch.status).toBe(422);
-      expect(batch.json.error).toMatchObject({
+      expect(errorOf(batch)).toMatchObject({
         code: "limit_exceeded",
         details: {
           limit: "max_deliveries_per_publish",
