@@ -10,8 +10,8 @@ import {
   attempt,
   dueEntries,
   event,
-  FAR,
   item,
+  leaseRequest,
   OWNER,
   publishOne,
   refOf,
@@ -24,16 +24,8 @@ import { freshStorePerTest, type OpenStore } from "./store-context";
 
 const OTHER = "replica-b";
 
-const request = (over: Partial<LeaseRequest> = {}): LeaseRequest => ({
-  owner: OWNER,
-  until: FAR,
-  limit: 100,
-  leaseMs: 1_000,
-  ...over,
-});
-
 async function leaseOne(store: Store, over: Partial<LeaseRequest> = {}): Promise<Lease> {
-  const [lease] = await store.work.lease(request({ limit: 1, ...over }));
+  const [lease] = await store.work.lease(leaseRequest({ limit: 1, ...over }));
   if (!lease) throw new Error("nothing leased");
   return lease;
 }
@@ -158,7 +150,7 @@ export function fencingSuites(name: string, open: OpenStore): void {
       const lease = await leaseOne(ctx.store);
       const moved = await ctx.store.deliveries.reschedule(t.account.id, delivery.id, T0 + 3);
       expect(moved).toMatchObject({ status: "pending", next_attempt_at: T0 + 3 });
-      expect(await ctx.store.work.lease(request({ owner: OTHER }))).toEqual([]);
+      expect(await ctx.store.work.lease(leaseRequest({ owner: OTHER }))).toEqual([]);
       const result = await ctx.store.deliveries.recordAttempt(
         attempt(delivery),
         retry(T0 + 30_000),
@@ -184,16 +176,14 @@ export function fencingSuites(name: string, open: OpenStore): void {
         attempt(delivery),
         retry(T0 + 500),
         refOf(lease),
-        {
-          relet,
-        },
+        { relet },
       );
       if (result.kind !== "recorded" || !result.lease)
         throw new Error(`not relet: ${JSON.stringify(result)}`);
       expect(result.lease.delivery).toEqual(result.delivery);
       expect(result.lease.token).toBeGreaterThan(lease.token);
       expect(result.lease.expiresInMs).toBe(500 + 2_000);
-      expect(await ctx.store.work.lease(request({ owner: OTHER }))).toEqual([]);
+      expect(await ctx.store.work.lease(leaseRequest({ owner: OTHER }))).toEqual([]);
       const stale = await ctx.store.deliveries.recordAttempt(
         attempt(result.delivery),
         retry(T0 + 900),
@@ -218,9 +208,7 @@ export function fencingSuites(name: string, open: OpenStore): void {
         attempt(delivery),
         retry(T0 + 1_000),
         refOf(lease),
-        {
-          relet,
-        },
+        { relet },
       );
       expect(result.kind).toBe("recorded");
       expect("lease" in result && result.lease).toBeFalsy();
@@ -251,7 +239,7 @@ export function fencingSuites(name: string, open: OpenStore): void {
         }
       }
       // The fourth due-now delivery and the two due later are left for anyone.
-      const rest = await ctx.store.work.lease(request({ owner: OTHER }));
+      const rest = await ctx.store.work.lease(leaseRequest({ owner: OTHER }));
       expect(rest).toHaveLength(3);
       const leased = new Set(leases.map((l) => l.delivery.id));
       for (const lease of rest) expect(leased.has(lease.delivery.id)).toBe(false);

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { DueEntry } from "../../src/storage/records";
 import type { Lease, LeaseRequest } from "../../src/storage/store";
-import { attempt, event, FAR, item, OWNER, refOf, T0, tenant } from "./fixtures";
+import { attempt, event, item, leaseRequest, OWNER, refOf, T0, tenant } from "./fixtures";
 import { freshStorePerTest, type OpenStore, type StoreContext } from "./store-context";
 
 const OTHER = "replica-b";
@@ -29,23 +29,16 @@ const entriesOf = (leases: Lease[]): DueEntry[] =>
 export function leaseSuites(name: string, open: OpenStore): void {
   describe(`${name} store: leasing due work`, () => {
     const ctx = freshStorePerTest(open);
-    const request = (over: Partial<LeaseRequest> = {}): LeaseRequest => ({
-      owner: OWNER,
-      until: FAR,
-      limit: 100,
-      leaseMs: 1_000,
-      ...over,
-    });
     /** Leases with `over`, answers the entries, and gives the leases back. */
     const peek = async (over: Partial<LeaseRequest> = {}) => {
-      const leases = await ctx.store.work.lease(request(over));
-      await ctx.store.work.release(request(over).owner, leases.map(refOf));
+      const leases = await ctx.store.work.lease(leaseRequest(over));
+      await ctx.store.work.release(leaseRequest(over).owner, leases.map(refOf));
       return entriesOf(leases);
     };
 
     test("hands out pending deliveries in due order, then id, each with its record and a token", async () => {
       const sorted = (await backlog(ctx, [T0 + 50, T0 + 10, T0 + 30, T0 + 10, T0 + 40, T0 + 20])).sort(byDue);
-      const leases = await ctx.store.work.lease(request({ leaseMs: 1_000 }));
+      const leases = await ctx.store.work.lease(leaseRequest({ leaseMs: 1_000 }));
       expect(entriesOf(leases)).toEqual(sorted);
       for (const lease of leases) {
         expect(lease.delivery).toEqual((await ctx.store.deliveries.getById(lease.delivery.id)) ?? fail());
@@ -69,7 +62,7 @@ export function leaseSuites(name: string, open: OpenStore): void {
       let after: DueEntry | undefined;
       for (let pages = 0; pages < 10; pages++) {
         const page = entriesOf(
-          await ctx.store.work.lease(request({ limit: 2, ...(after ? { after } : {}) })),
+          await ctx.store.work.lease(leaseRequest({ limit: 2, ...(after ? { after } : {}) })),
         );
         if (page.length === 0) break;
         seen.push(...page);
@@ -81,7 +74,7 @@ export function leaseSuites(name: string, open: OpenStore): void {
     test("an `after` entry no longer queued still bounds the page", async () => {
       const sorted = (await backlog(ctx, [T0, T0, T0, T0 + 1, T0 + 2])).sort(byDue);
       const gone = sorted[1] ?? fail();
-      const [lease] = await ctx.store.work.lease(request({ limit: 1, after: sorted[0] ?? fail() }));
+      const [lease] = await ctx.store.work.lease(leaseRequest({ limit: 1, after: sorted[0] ?? fail() }));
       expect(lease?.delivery.id).toBe(gone.delivery_id);
       const result = await ctx.store.deliveries.recordAttempt(
         attempt(lease?.delivery ?? fail()),
@@ -95,24 +88,24 @@ export function leaseSuites(name: string, open: OpenStore): void {
     test("a live lease is never handed out twice, to another replica or to the same", async () => {
       const entries = await backlog(ctx, [T0, T0 + 1, T0 + 2]);
       const [mine, theirs, again] = await Promise.all([
-        ctx.store.work.lease(request()),
-        ctx.store.work.lease(request({ owner: OTHER })),
-        ctx.store.work.lease(request()),
+        ctx.store.work.lease(leaseRequest()),
+        ctx.store.work.lease(leaseRequest({ owner: OTHER })),
+        ctx.store.work.lease(leaseRequest()),
       ]);
       const handed = [...(mine ?? []), ...(theirs ?? []), ...(again ?? [])].map((l) => l.delivery.id);
       expect(handed.sort()).toEqual(entries.map((e) => e.delivery_id).sort());
       ctx.clock.advance(1_000); // the first lease (due T0) ends now; the others still run
-      const later = await ctx.store.work.lease(request({ owner: OTHER }));
+      const later = await ctx.store.work.lease(leaseRequest({ owner: OTHER }));
       expect(entriesOf(later)).toEqual([entries[0] ?? fail()]);
     });
 
     test("an expired lease is handed out again with a higher token", async () => {
       const [entry] = await backlog(ctx, [T0]);
-      const [first] = await ctx.store.work.lease(request({ leaseMs: 1_000 }));
+      const [first] = await ctx.store.work.lease(leaseRequest({ leaseMs: 1_000 }));
       ctx.clock.advance(999);
-      expect(await ctx.store.work.lease(request({ owner: OTHER }))).toEqual([]);
+      expect(await ctx.store.work.lease(leaseRequest({ owner: OTHER }))).toEqual([]);
       ctx.clock.advance(1);
-      const [second] = await ctx.store.work.lease(request({ owner: OTHER, leaseMs: 500 }));
+      const [second] = await ctx.store.work.lease(leaseRequest({ owner: OTHER, leaseMs: 500 }));
       expect(second?.delivery.id).toBe(entry?.delivery_id ?? fail());
       expect(second?.token).toBeGreaterThan(first?.token ?? Number.POSITIVE_INFINITY);
       expect(second?.expiresInMs).toBe(500);
@@ -120,14 +113,14 @@ export function leaseSuites(name: string, open: OpenStore): void {
 
     test("release makes a delivery leasable at once; a stale or foreign release changes nothing", async () => {
       await backlog(ctx, [T0]);
-      const [held] = await ctx.store.work.lease(request());
+      const [held] = await ctx.store.work.lease(leaseRequest());
       const ref = refOf(held ?? fail());
       await ctx.store.work.release(OTHER, [ref]);
       await ctx.store.work.release(OWNER, [{ ...ref, token: ref.token + 1 }]);
       await ctx.store.work.release(OWNER, [{ ...ref, delivery_id: "dlv_00000000000000000000000000" }]);
-      expect(await ctx.store.work.lease(request({ owner: OTHER }))).toEqual([]);
+      expect(await ctx.store.work.lease(leaseRequest({ owner: OTHER }))).toEqual([]);
       await ctx.store.work.release(OWNER, [ref]);
-      const [taken] = await ctx.store.work.lease(request({ owner: OTHER }));
+      const [taken] = await ctx.store.work.lease(leaseRequest({ owner: OTHER }));
       expect(taken?.delivery.id).toBe(ref.delivery_id);
       expect(taken?.token).toBeGreaterThan(ref.token);
       await ctx.store.work.release(OWNER, []);
@@ -135,17 +128,17 @@ export function leaseSuites(name: string, open: OpenStore): void {
 
     test("renew extends a lease still held, to leaseMs from now; a lost lease is not renewed", async () => {
       await backlog(ctx, [T0]);
-      const [held] = await ctx.store.work.lease(request({ leaseMs: 1_000 }));
+      const [held] = await ctx.store.work.lease(leaseRequest({ leaseMs: 1_000 }));
       const ref = refOf(held ?? fail());
       ctx.clock.advance(900);
       const renewed = await ctx.store.work.renew(OWNER, ref, 1_000);
       expect(renewed).toEqual({ delivery: held?.delivery ?? fail(), token: ref.token, expiresInMs: 1_000 });
       ctx.clock.advance(900); // past the first lease's end, within the renewed one
-      expect(await ctx.store.work.lease(request({ owner: OTHER }))).toEqual([]);
+      expect(await ctx.store.work.lease(leaseRequest({ owner: OTHER }))).toEqual([]);
       expect(await ctx.store.work.renew(OTHER, ref, 1_000)).toBeUndefined();
       expect(await ctx.store.work.renew(OWNER, { ...ref, token: ref.token + 1 }, 1_000)).toBeUndefined();
       ctx.clock.advance(100);
-      const [taken] = await ctx.store.work.lease(request({ owner: OTHER }));
+      const [taken] = await ctx.store.work.lease(leaseRequest({ owner: OTHER }));
       expect(taken?.token).toBeGreaterThan(ref.token);
       expect(await ctx.store.work.renew(OWNER, ref, 1_000)).toBeUndefined();
     });
@@ -160,7 +153,7 @@ export function leaseSuites(name: string, open: OpenStore): void {
         item(kept, [t.webhook.id], T0 + 2),
       ];
       await ctx.store.events.publish(items);
-      const [first] = await ctx.store.work.lease(request({ limit: 1 }));
+      const [first] = await ctx.store.work.lease(leaseRequest({ limit: 1 }));
       expect(first?.delivery.event_id).toBe(done.id);
       await ctx.store.deliveries.recordAttempt(
         attempt(first?.delivery ?? fail()),

@@ -16,6 +16,7 @@ import type {
   AttemptOutcomeUpdate,
   Lease,
   LeaseRef,
+  LeaseRequest,
   PublishItem,
   RecordOptions,
   RecordResult,
@@ -168,6 +169,15 @@ export async function allPages<T>(
 export function refOf(lease: Lease): LeaseRef {
   return { delivery_id: lease.delivery.id, token: lease.token };
 }
+
+/** A request by OWNER for work due at any time, overridable field by field. */
+export const leaseRequest = (over: Partial<LeaseRequest> = {}): LeaseRequest => ({
+  owner: OWNER,
+  until: FAR,
+  limit: 100,
+  leaseMs: 1_000,
+  ...over,
+});
 
 /**
  * Leases one delivery through the public contract: leases everything leasable, keeps the lease of
