@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { type TestDatabase, testDatabase } from "../../scripts/lib/test-database";
-import { GENERIC_PLANS_ROWS_MIN, LARGE_TABLES } from "../../src/storage/postgres/pg-context";
+import { GENERIC_PLANS_ROWS_MIN, largeTableOids } from "../../src/storage/postgres/pg-context";
 import {
   dropPostgresSchema,
   openPostgresStore,
@@ -115,7 +115,7 @@ describe("hot statement plans on PostgreSQL", () => {
     await refreshPostgresFigures(store);
     await store.close();
     const stats = await sql.unsafe(
-      `SELECT min(reltuples) AS rows FROM pg_class WHERE oid IN (${LARGE_TABLES.map((t) => `'${s}.${t}'::regclass`).join(", ")})`,
+      `SELECT min(reltuples) AS rows FROM pg_class WHERE oid IN (${largeTableOids(s)})`,
     );
     expect(Number(stats[0].rows)).toBeGreaterThanOrEqual(GENERIC_PLANS_ROWS_MIN);
 

@@ -6,7 +6,7 @@
 import type { Logger } from "../../observability/logger";
 import type { StoreFigures } from "../store";
 import type { PgClient } from "./pg-client";
-import { GENERIC_PLANS_ROWS_MIN, LARGE_TABLES } from "./pg-context";
+import { GENERIC_PLANS_ROWS_MIN, LARGE_TABLES, largeTableOids } from "./pg-context";
 
 export const FIGURES_INTERVAL_MS_DEFAULT = 5_000;
 
@@ -75,7 +75,7 @@ export class FiguresRefresher {
   private async analyzeWhenGrown(): Promise<void> {
     const stale = await this.client.run<{ name: string }>(
       `SELECT c.relname AS name FROM pg_class c JOIN pg_stat_user_tables t ON t.relid = c.oid
-       WHERE c.oid IN (${LARGE_TABLES.map((n) => `'${this.s}.${n}'::regclass`).join(", ")})
+       WHERE c.oid IN (${largeTableOids(this.s)})
          AND c.reltuples < $1 AND t.n_live_tup >= $1`,
       [GENERIC_PLANS_ROWS_MIN],
     );

@@ -25,6 +25,9 @@ export const GENERIC_PLANS_ROWS_MIN = 10_000;
 /** The tables that grow with the traffic (the others stay small: a scan of them is cheap). */
 export const LARGE_TABLES = ["deliveries", "events", "attempts"] as const;
 
+/** LARGE_TABLES of schema `s` (quoted) as a list of oids, for `c.oid IN (…)`. */
+export const largeTableOids = (s: string) => LARGE_TABLES.map((t) => `'${s}.${t}'::regclass`).join(", ");
+
 /**
  * The `clock` CTE of the hot statements (publish, lease, renew, release, record) on schema `s`: the
  * store's time as `clock.ms`, and the session's plan_cache_mode for the statements that follow.
@@ -46,7 +49,7 @@ export const LARGE_TABLES = ["deliveries", "events", "attempts"] as const;
  */
 export const clockCte = (s: string) => `clock AS (SELECT ${CLOCK_SQL} AS ms,
   set_config('plan_cache_mode', CASE WHEN (SELECT min(c.reltuples) FROM pg_class c
-    WHERE c.oid IN (${LARGE_TABLES.map((t) => `'${s}.${t}'::regclass`).join(", ")})) >= ${GENERIC_PLANS_ROWS_MIN}
+    WHERE c.oid IN (${largeTableOids(s)})) >= ${GENERIC_PLANS_ROWS_MIN}
     THEN 'force_generic_plan' ELSE 'force_custom_plan' END, false) AS plans)`;
 
 /**
