@@ -3,6 +3,7 @@
 // answer GET /health with 200, and stops it with SIGTERM (SIGKILL after a bound).
 
 import type { Subprocess } from "bun";
+import { freePort } from "../lib/free-port";
 import { track } from "./children";
 import { sleep } from "./stats";
 
@@ -48,14 +49,6 @@ export interface ServerProcess {
   readonly exited: Promise<number>;
   /** The exit code once the process has ended, null while it runs. */
   exitCode(): number | null;
-}
-
-/** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
-export function freePort(): number {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
 }
 
 /** Reads a stream to its end, handing each decoded chunk to `onText`. */

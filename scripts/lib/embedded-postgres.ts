@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL, type Subprocess } from "bun";
+import { freePort } from "./free-port";
 import { postgresBinaries, type RunAs } from "./postgres-binaries";
 
 export interface PostgresOptions {
@@ -156,13 +157,6 @@ function roomyDevShm(): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
 }
 
 async function ready(url: string, proc: Subprocess): Promise<boolean> {
