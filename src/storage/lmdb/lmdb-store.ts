@@ -162,11 +162,6 @@ function sizeOnDisk(file: string): number {
  * The root database as the write batcher sees it: every write transaction goes through the space
  * monitor, which refuses it with StoreFullError when the disk is (nearly) full.
  */
-function guardCommits(root: RootDatabase, space: SpaceMonitor): RootDatabase {
-  const transactionSync = <T>(fn: () => T): T => space.guard(() => root.transactionSync(fn));
-  return new Proxy(root, {
-    get(target, property, receiver) {
-      return property === "transactionSync" ? transactionSync : Reflect.get(target, property, receiver);
-    },
-  });
+function guardCommits(root: RootDatabase, space: SpaceMonitor): Pick<RootDatabase, "transactionSync"> {
+  return { transactionSync: (fn) => space.guard(() => root.transactionSync(fn)) };
 }

@@ -24,7 +24,7 @@ import { StoreFullError, type StoreHealth } from "../store";
 export const RESERVE_BYTES = 64 * 1024 * 1024;
 /** Writes resume once this much is free again. */
 export const RESUME_BYTES = RESERVE_BYTES + 16 * 1024 * 1024;
-export const PROBE_INTERVAL_MS = 5_000;
+const PROBE_INTERVAL_MS = 5_000;
 
 const ENOSPC = 28;
 const EIO = 5;

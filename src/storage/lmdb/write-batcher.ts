@@ -30,7 +30,8 @@ export class WriteBatcher {
   private idleWaiters: Array<() => void> = [];
   private closed = false;
 
-  constructor(private readonly root: RootDatabase) {}
+  /** `root` is the environment, or a wrapper of its transactionSync (lmdb-store's disk-space guard). */
+  constructor(private readonly root: Pick<RootDatabase, "transactionSync">) {}
 
   /**
    * Queues `fn`. `afterCommit` runs synchronously once the job's transaction has committed, before
