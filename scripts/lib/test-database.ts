@@ -20,18 +20,17 @@ export const TEST_DATABASE_URL_ENV = "INBOX_TEST_DATABASE_URL";
 
 /** `server`: the cluster to create the database in; default INBOX_TEST_DATABASE_URL, else a private cluster. */
 export async function testDatabase(server = process.env[TEST_DATABASE_URL_ENV]): Promise<TestDatabase> {
-  const shared = server;
-  if (shared === undefined || shared === "") {
+  if (server === undefined || server === "") {
     const cluster = await startPostgres({ durable: false });
     return { url: cluster.url, close: cluster.stop };
   }
   const name = `inbox_test_${process.pid}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  await onServer(shared, (sql) => sql.unsafe(`CREATE DATABASE ${name}`));
-  const url = new URL(shared);
+  await onServer(server, (sql) => sql.unsafe(`CREATE DATABASE ${name}`));
+  const url = new URL(server);
   url.pathname = `/${name}`;
   return {
     url: url.href,
-    close: () => onServer(shared, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    close: () => onServer(server, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }
 
