@@ -7,7 +7,7 @@
 // beside it, checked page by page (./integrity.ts) and opened, then flushed and renamed into place, so
 // the target either holds a complete, verified backup or does not exist.
 
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { open as openEnvironment } from "lmdb";
 import { StoreDamagedError } from "../store";
@@ -15,7 +15,7 @@ import { checkDataFile } from "./integrity";
 import { DATA_FILE } from "./lmdb-databases";
 import { checkBeforeOpen } from "./open-checks";
 import { SCHEMA_VERSION_KEY } from "./schema";
-import { readMarker, STORE_ID_META } from "./store-marker";
+import { flushToDisk, readMarker, STORE_ID_META } from "./store-marker";
 
 /** A backup that could not be made; the message says why. Nothing is left at the target. */
 export class BackupError extends Error {
@@ -79,10 +79,10 @@ export async function backupStore(dataDir: string, target: string): Promise<Back
     const bytes = statSync(draft).size;
     checkDataFile(draft, bytes, true);
     const described = await describe(draft);
-    flush(draft);
+    flushToDisk(draft);
     refuseExisting(path);
     renameSync(draft, path);
-    flush(dirname(path));
+    flushToDisk(dirname(path));
     return { path, bytes, sourceBytes, ...described };
   } catch (error) {
     rmSync(draft, { force: true });
@@ -130,14 +130,5 @@ async function describe(file: string): Promise<Pick<BackupResult, "storeId" | "s
     await env.close();
     // Opening made LMDB's lock file beside the copy; a backup is the one file.
     rmSync(`${file}-lock`, { force: true });
-  }
-}
-
-function flush(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -44,17 +44,17 @@ export function writeMarker(dataDir: string, marker: StoreMarker): void {
   const path = join(dataDir, MARKER_FILE);
   const draft = `${path}.${process.pid}`;
   writeFileSync(draft, `${JSON.stringify(marker)}\n`, { mode: 0o644 });
-  const fd = openSync(draft, "r");
+  flushToDisk(draft);
+  renameSync(draft, path);
+  flushToDisk(dataDir);
+}
+
+/** fsync of a file or a directory (after a rename into it) by path. */
+export function flushToDisk(path: string): void {
+  const fd = openSync(path, "r");
   try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-  renameSync(draft, path);
-  const dir = openSync(dataDir, "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
   }
 }
