@@ -12,9 +12,8 @@ import {
   createAccount,
   createWebhook,
   engineFor,
-  openStore,
   publish,
-  tempDir,
+  tempStore,
   testConfig,
   waitUntil,
 } from "./fixtures";
@@ -22,10 +21,7 @@ import {
 const cleanups = cleanupAfterEach();
 
 test("a hanging account holds at most its cap; another account is served meanwhile; nothing is lost", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const store = await openStore(dir.path);
-  cleanups.push(() => store.close());
+  const { dir, store } = await tempStore(cleanups);
   const config = testConfig({
     dataDir: dir.path,
     retrySchedule: [0],

@@ -49,6 +49,17 @@ export async function openStore(dataDir: string): Promise<Store> {
   return openLmdbStore({ dataDir, logger: silentLogger });
 }
 
+/** An LMDB store in a temp dir; `cleanups` closes the store, then removes the dir. */
+export async function tempStore(cleanups: {
+  push(step: () => Promise<void> | void): void;
+}): Promise<{ dir: ReturnType<typeof tempDir>; store: Store }> {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const store = await openStore(dir.path);
+  cleanups.push(() => store.close());
+  return { dir, store };
+}
+
 export async function createAccount(store: Store): Promise<string> {
   const id = newId("acct");
   const now = Date.now();

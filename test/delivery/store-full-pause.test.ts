@@ -10,10 +10,9 @@ import {
   createAccount,
   createWebhook,
   engineFor,
-  openStore,
   publish,
   statusOf,
-  tempDir,
+  tempStore,
   testConfig,
   waitUntil,
 } from "./fixtures";
@@ -28,10 +27,7 @@ function refuseWrites(store: Store, reason: "full" | "unavailable", refusing: ()
 }
 
 test("no attempt is made while the store is full; the delivery is made once when space returns", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const store = await openStore(dir.path);
-  cleanups.push(() => store.close());
+  const { dir, store } = await tempStore(cleanups);
   let full = true;
   refuseWrites(store, "full", () => full);
 
@@ -59,10 +55,7 @@ test("no attempt is made while the store is full; the delivery is made once when
 });
 
 test("while the database is unreachable nothing is sent; the engine recovers by itself once it answers", async () => {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const store = await openStore(dir.path);
-  cleanups.push(() => store.close());
+  const { dir, store } = await tempStore(cleanups);
   let down = true;
   let refused = 0;
   refuseWrites(store, "unavailable", () => down);
@@ -103,10 +96,7 @@ test.each([
 ] as const)(
   "a test send is refused while $what, before the receiver hears of it",
   async ({ reason, error }) => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const store = await openStore(dir.path);
-    cleanups.push(() => store.close());
+    const { dir, store } = await tempStore(cleanups);
     refuseWrites(store, reason, () => true);
     const receiver = startReceiver();
     cleanups.push(() => receiver.stop());

@@ -7,7 +7,7 @@ import { DueScheduler } from "../../src/scheduler/due-scheduler";
 import type { DeliveryRecord, EventRecord } from "../../src/storage/records";
 import type { PublishItem, Store } from "../../src/storage/store";
 import { engineFor, testConfig, waitUntil } from "../delivery/fixtures";
-import { createAccount, createWebhook, openStore, tempDir } from "../delivery/store-fixtures";
+import { createAccount, createWebhook, tempStore } from "../delivery/store-fixtures";
 import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { silentLogger } from "../support/silent-logger";
@@ -58,10 +58,7 @@ async function bulkPublish(
 }
 
 async function setup() {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const store = await openStore(dir.path);
-  cleanups.push(() => store.close());
+  const { dir, store } = await tempStore(cleanups);
   const account = await createAccount(store);
   return { dir, store, account };
 }

@@ -5,7 +5,7 @@ import { newId } from "../../src/domain/ids";
 import { startRetention } from "../../src/scheduler/retention";
 import type { AttemptRecord } from "../../src/storage/records";
 import type { RetentionResult, Store } from "../../src/storage/store";
-import { createAccount, createWebhook, openStore, tempDir } from "../delivery/store-fixtures";
+import { createAccount, createWebhook, tempStore } from "../delivery/store-fixtures";
 import { cleanupAfterEach } from "../support/cleanups";
 import { silentLogger } from "../support/silent-logger";
 
@@ -34,10 +34,7 @@ function oldAttempt(accountId: string, webhookId: string, startedAt: number): At
 
 describe("retention", () => {
   test("purges everything older than the retention period in batches, keeping recent records", async () => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const store = await openStore(dir.path);
-    cleanups.push(() => store.close());
+    const { store } = await tempStore(cleanups);
     const account = await createAccount(store);
     const webhook = await createWebhook(store, account, "http://127.0.0.1:9/");
     const now = Date.now();
