@@ -8,7 +8,7 @@ import type { BenchStore } from "./bench-store";
 import { type CpuUsed, cpuCeiling, cpuNow, cpuSince } from "./cpu-marks";
 import { bytesPerEvent, diskBytes } from "./disk-usage";
 import { mb, RssSampler, readMemory } from "./proc-stats";
-import { publish } from "./publisher";
+import { type PublishResult, publish } from "./publisher";
 import type { RawLimit } from "./raw-limit";
 import type { Receiver, ReceiverStats } from "./receiver-process";
 import { startReplicas, stopReplicas } from "./replicas";
@@ -100,7 +100,7 @@ async function publishAll(
   ctx: RunContext,
   baseUrls: string[],
   apiKey: string,
-): Promise<{ pub: Awaited<ReturnType<typeof publish>>; expected: number }> {
+): Promise<{ pub: PublishResult; expected: number }> {
   const { options: o, progress } = ctx;
   progress(
     `publishing ${o.events} events (batch ${o.batch}, concurrency ${o.concurrency}${o.rate ? `, ${o.rate}/s` : ""}) to ${o.fanout} webhook(s) through ${baseUrls.length} replica(s)`,
@@ -172,7 +172,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
 
 interface Measured {
   raw: RawLimit | null;
-  pub: Awaited<ReturnType<typeof publish>>;
+  pub: PublishResult;
   expected: number;
   stats: ReceiverStats;
   outcome: string;
