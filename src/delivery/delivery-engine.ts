@@ -200,7 +200,7 @@ function resourcesFor(
 }
 
 /** Lease length: the attempt timeout plus the margin. */
-export function leaseMsOf(config: Pick<Config, "timeoutMs" | "leaseMarginMs">): number {
+function leaseMsOf(config: Pick<Config, "timeoutMs" | "leaseMarginMs">): number {
   return config.timeoutMs + config.leaseMarginMs;
 }
 
