@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rawExchange } from "../support/raw-http";
-import { makeSandbox, type RunningServer, type Sandbox, startServer } from "./binary-harness";
+import { api, makeSandbox, type RunningServer, type Sandbox, startServer } from "./binary-harness";
 
 const ADMIN_KEY = "hostile-input-admin-key-0123456789";
 const BODY_BYTES_MAX = 512 * 1024;
@@ -20,13 +20,9 @@ beforeAll(async () => {
   server = await startServer(sandbox, ["--max-body", "512KiB", "--max-data-depth", String(DEPTH)], {
     INBOX_ADMIN_KEY: ADMIN_KEY,
   });
-  const account = await fetch(`${server.url}/v1/accounts`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: "hostile" }),
-  });
+  const account = await api(server, ADMIN_KEY, "POST", "/v1/accounts", { name: "hostile" });
   expect(account.status).toBe(201);
-  key = ((await account.json()) as { api_key: string }).api_key;
+  key = (account.body as { api_key: string }).api_key;
 });
 
 afterAll(async () => {
