@@ -71,12 +71,14 @@ export class SpaceMonitor {
   private readonly now: () => number;
   private readonly reserveBytes: number;
   private readonly resumeBytes: number;
+  private readonly probeIntervalMs: number;
 
   constructor(private readonly opts: SpaceMonitorOptions) {
     this.freeBytes = opts.freeBytes ?? (() => statfsFree(opts.dataDir));
     this.now = opts.now ?? Date.now;
     this.reserveBytes = opts.reserveBytes ?? RESERVE_BYTES;
     this.resumeBytes = this.reserveBytes + (RESUME_BYTES - RESERVE_BYTES);
+    this.probeIntervalMs = opts.probeIntervalMs ?? PROBE_INTERVAL_MS;
   }
 
   /** The store's health as space makes it: not writable (reason "full") while writes are refused. */
@@ -109,7 +111,7 @@ export class SpaceMonitor {
   /** While full for a failed write despite room on the disk: one trial write every probe interval. */
   private mayTry(): boolean {
     if (!this.fullByFailure || this.now() < this.nextTrialAt) return false;
-    this.nextTrialAt = this.now() + (this.opts.probeIntervalMs ?? PROBE_INTERVAL_MS);
+    this.nextTrialAt = this.now() + (this.probeIntervalMs);
     return true;
   }
 
@@ -127,7 +129,7 @@ export class SpaceMonitor {
       this.full = true;
       // A failed write while statfs shows room: freeing space may not help (a quota, the map size).
       this.fullByFailure = cause !== undefined && this.freeBytes() >= this.reserveBytes;
-      this.nextTrialAt = this.now() + (this.opts.probeIntervalMs ?? PROBE_INTERVAL_MS);
+      this.nextTrialAt = this.now() + (this.probeIntervalMs);
       this.fullSince = this.now();
       this.refusedWhileFull = 1;
       this.opts.logger.warn("storage full: writes are refused until space is freed", {
@@ -135,7 +137,7 @@ export class SpaceMonitor {
         reason: why,
         resume_at_free_bytes: this.resumeBytes,
       });
-      this.probeTimer = setInterval(() => this.probe(), this.opts.probeIntervalMs ?? PROBE_INTERVAL_MS);
+      this.probeTimer = setInterval(() => this.probe(), this.probeIntervalMs);
       this.probeTimer.unref?.();
     }
     return new StoreFullError(cause ?? why);
