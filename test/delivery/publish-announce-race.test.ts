@@ -11,9 +11,8 @@ import {
   createAccount,
   createWebhook,
   engineFor,
-  openStore,
   publishThroughService,
-  tempDir,
+  tempStore,
   testConfig,
   waitUntil,
 } from "./fixtures";
@@ -21,8 +20,7 @@ import {
 const cleanups = cleanupAfterEach();
 
 test("one publish, one request, even when the refill runs before the publish's leases are handed over", async () => {
-  const dir = tempDir();
-  const real = await openStore(dir.path);
+  const { dir, store: real } = await tempStore(cleanups);
   const store = new Proxy(real, {
     get(target, key, recv) {
       if (key === "flushed")
@@ -37,8 +35,6 @@ test("one publish, one request, even when the refill runs before the publish's l
   const { engine } = engineFor(store, config);
   const account = await createAccount(store);
   const r = startReceiver(() => new Response("ok"));
-  cleanups.push(dir.remove);
-  cleanups.push(() => real.close());
   cleanups.push(() => engine.stop(0));
   cleanups.push(() => r.stop());
   await createWebhook(store, account, `${r.url}/in`);

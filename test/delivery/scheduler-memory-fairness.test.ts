@@ -12,9 +12,8 @@ import {
   createAccount,
   createWebhook,
   engineFor,
-  openStore,
   publish,
-  tempDir,
+  tempStore,
   testConfig,
   waitUntil,
 } from "./fixtures";
@@ -22,8 +21,7 @@ import {
 const cleanups = cleanupAfterEach();
 
 test("a healthy account's stored delivery is read while three hanging accounts fill memory", async () => {
-  const dir = tempDir();
-  const store = await openStore(dir.path);
+  const { dir, store } = await tempStore(cleanups);
   const config = testConfig({
     dataDir: dir.path,
     concurrency: 16,
@@ -38,8 +36,6 @@ test("a healthy account's stored delivery is read while three hanging accounts f
   });
   const bad = startReceiver(hang);
   const good = startReceiver(() => new Response("ok"));
-  cleanups.push(dir.remove);
-  cleanups.push(() => store.close());
   cleanups.push(() => engine.stop(0));
   cleanups.push(() => bad.stop());
   cleanups.push(() => good.stop());
