@@ -111,7 +111,7 @@ export class SpaceMonitor {
   /** While full for a failed write despite room on the disk: one trial write every probe interval. */
   private mayTry(): boolean {
     if (!this.fullByFailure || this.now() < this.nextTrialAt) return false;
-    this.nextTrialAt = this.now() + (this.probeIntervalMs);
+    this.nextTrialAt = this.now() + this.probeIntervalMs;
     return true;
   }
 
@@ -129,7 +129,7 @@ export class SpaceMonitor {
       this.full = true;
       // A failed write while statfs shows room: freeing space may not help (a quota, the map size).
       this.fullByFailure = cause !== undefined && this.freeBytes() >= this.reserveBytes;
-      this.nextTrialAt = this.now() + (this.probeIntervalMs);
+      this.nextTrialAt = this.now() + this.probeIntervalMs;
       this.fullSince = this.now();
       this.refusedWhileFull = 1;
       this.opts.logger.warn("storage full: writes are refused until space is freed", {
