@@ -12,6 +12,7 @@ import {
   event,
   item,
   leaseRequest,
+  OTHER,
   OWNER,
   publishOne,
   refOf,
@@ -21,8 +22,6 @@ import {
   webhook,
 } from "./fixtures";
 import { freshStorePerTest, type OpenStore } from "./store-context";
-
-const OTHER = "replica-b";
 
 async function leaseOne(store: Store, over: Partial<LeaseRequest> = {}): Promise<Lease> {
   const [lease] = await store.work.lease(leaseRequest({ limit: 1, ...over }));

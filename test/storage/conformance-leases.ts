@@ -5,10 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import type { DueEntry } from "../../src/storage/records";
 import type { Lease, LeaseRequest } from "../../src/storage/store";
-import { attempt, event, item, leaseRequest, OWNER, refOf, T0, tenant } from "./fixtures";
+import { attempt, event, item, leaseRequest, OTHER, OWNER, refOf, T0, tenant } from "./fixtures";
 import { freshStorePerTest, type OpenStore, type StoreContext } from "./store-context";
-
-const OTHER = "replica-b";
 
 const byDue = (a: DueEntry, b: DueEntry) =>
   a.due - b.due || (a.delivery_id < b.delivery_id ? -1 : a.delivery_id > b.delivery_id ? 1 : 0);

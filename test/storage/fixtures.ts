@@ -28,6 +28,8 @@ export const T0 = 1_736_936_703_000; // 2025-01-15T10:25:03Z
 export const FAR = Number.MAX_SAFE_INTEGER;
 /** The replica the tests lease as, unless a test needs several. */
 export const OWNER = "replica-a";
+/** A second replica, for tests of what one replica's lease keeps from another. */
+export const OTHER = "replica-b";
 /** Long enough that no test's lease ends unless the test moves the clock past it. */
 export const LEASE_MS = 60_000;
 
