@@ -8,6 +8,7 @@
 //   starts over;
 // - values are frozen, so no caller can change what another caller will read.
 
+import { deepFreeze } from "../deep-freeze";
 import type { ApiKeyRecord, WebhookRecord } from "../records";
 
 export class ReadCache<V> {
@@ -29,14 +30,6 @@ export class ReadCache<V> {
   clear(): void {
     this.entries.clear();
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 /** The caches one store keeps, shared by the repositories whose writes must clear them. */

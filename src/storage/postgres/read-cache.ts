@@ -12,6 +12,7 @@
 // - only records that were found are kept, so lookups of unknown keys cannot fill it; at capacity
 //   it starts over. Values are frozen: no caller can change what another will read.
 
+import { deepFreeze } from "../deep-freeze";
 import type { ApiKeyRecord, WebhookRecord } from "../records";
 import { READ_CACHE_MS_MAX } from "../store";
 
@@ -61,14 +62,6 @@ export class TtlCache<V> {
     // Loads under way may have read before the write that clears: later callers load afresh.
     this.loading.clear();
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 export interface PgReadCaches {
