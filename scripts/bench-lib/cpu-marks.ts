@@ -2,10 +2,12 @@
 // receiver, the database server (PostgreSQL; LMDB runs inside the server) and this driver.
 
 import type { BenchStore } from "./bench-store";
-import { readCpuSeconds } from "./proc-stats";
+import { readCpuSeconds, readSystemCpuSeconds } from "./proc-stats";
 
 export interface CpuMark {
   servers: number[];
+  /** Of `servers`: the kernel's share (system time: syscalls such as fsync, network, page faults). */
+  serversSystem: number[];
   receiver: number;
   store: number | null;
   driver: NodeJS.CpuUsage;
@@ -16,6 +18,8 @@ export interface CpuUsed {
   servers: number[];
   /** Sum over replicas. */
   server: number;
+  /** Of `server`: system (kernel) time, summed over replicas. */
+  serverSystem: number;
   receiver: number;
   /** null for LMDB, whose work is in `server`. */
   store: number | null;
@@ -25,6 +29,7 @@ export interface CpuUsed {
 export function cpuNow(serverPids: number[], receiverPid: number, store: BenchStore): CpuMark {
   return {
     servers: serverPids.map((pid) => readCpuSeconds(pid) ?? 0),
+    serversSystem: serverPids.map((pid) => readSystemCpuSeconds(pid) ?? 0),
     receiver: readCpuSeconds(receiverPid) ?? 0,
     store: store.cpuSeconds(),
     driver: process.cpuUsage(),
@@ -40,10 +45,14 @@ export function cpuSince(
 ): CpuUsed {
   const { user, system } = process.cpuUsage(before.driver);
   const servers = serverPids.map((pid, i) => (readCpuSeconds(pid) ?? 0) - (before.servers[i] ?? 0));
+  const kernel = serverPids.map(
+    (pid, i) => (readSystemCpuSeconds(pid) ?? 0) - (before.serversSystem[i] ?? 0),
+  );
   const storeNow = store.cpuSeconds();
   return {
     servers,
     server: servers.reduce((a, b) => a + b, 0),
+    serverSystem: kernel.reduce((a, b) => a + b, 0),
     receiver: (readCpuSeconds(receiverPid) ?? 0) - before.receiver,
     store: storeNow !== null && before.store !== null ? storeNow - before.store : null,
     driver: (user + system) / 1e6,

@@ -258,6 +258,8 @@ function figuresOf(ctx: RunContext, m: Measured, side: ServerSide): Record<strin
     // Steadier than the rates from run to run on a shared machine: compare builds with this. Summed over
     // replicas; PostgreSQL's own CPU is apart, in postgres_cpu_us_per_delivery.
     server_cpu_us_per_delivery: usPer(cpu.server, stats.unique),
+    // Of that, the kernel's (system time): fsync and the page writes of commits, sockets, wake-ups.
+    server_system_cpu_us_per_delivery: usPer(cpu.serverSystem, stats.unique),
     ...(o.replicas > 1 ? { server_cpu_s_per_replica: cpu.servers.map((c) => round(c, 2)) } : {}),
     ...(cpu.store !== null
       ? { postgres_cpu_s: round(cpu.store, 2), postgres_cpu_us_per_delivery: usPer(cpu.store, stats.unique) }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { readCpuSeconds, readTreeCpuSeconds } from "./proc-stats";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readCpuSeconds, readSystemCpuSeconds, readTreeCpuSeconds } from "./proc-stats";
 
 /** Child processes burning CPU on a machine shared with other work: generous. */
 const TIMEOUT_MS = 30_000;
@@ -48,3 +48,15 @@ test(
   },
   TIMEOUT_MS,
 );
+
+test("the system CPU of a process is its kernel time, apart from its user time", () => {
+  // About 0.3 s in user space and some in the kernel, so that the two are far apart.
+  const start = process.cpuUsage();
+  while (process.cpuUsage(start).user < 300_000) {}
+  for (let i = 0; i < 20_000; i++) statSync("/proc/self/stat");
+  const system = readSystemCpuSeconds(process.pid);
+  const usage = process.cpuUsage();
+  // /proc counts in ticks of 10 ms: as near the process's own figure as that allows.
+  expect(Math.abs((system ?? -1) - usage.system / 1e6)).toBeLessThan(0.05);
+  expect(readSystemCpuSeconds(2 ** 30)).toBeNull();
+});

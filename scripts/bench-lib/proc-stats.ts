@@ -60,12 +60,18 @@ function ticks(fields: string[] | null, indexes: number[]): number | null {
 
 // Indexes into statFields: utime, stime (the process), cutime, cstime (its children already reaped).
 const OWN = [11, 12];
+const OWN_SYSTEM = [12];
 const OWN_AND_REAPED = [11, 12, 13, 14];
 const PPID = 1;
 
 /** User plus system CPU seconds `pid` has used, or null when it is gone. */
 export function readCpuSeconds(pid: number): number | null {
   return ticks(statFields(pid), OWN);
+}
+
+/** Of readCpuSeconds: the system (kernel) CPU seconds of `pid`, or null when it is gone. */
+export function readSystemCpuSeconds(pid: number): number | null {
+  return ticks(statFields(pid), OWN_SYSTEM);
 }
 
 /**
