@@ -1,5 +1,5 @@
-// A store written by schema version 1 (indexes beside the records) opens under version 2 with every
-// record, link, queue entry and log intact. The version-1 layout is written here by hand, exactly as
+// A store written by schema version 1 (indexes beside the records) opens under the current version
+// (through 2 and 3) with every record, link, queue entry and log intact. The version-1 layout is written here by hand, exactly as
 // the version-1 build stored it.
 
 import { afterEach, expect, test } from "bun:test";
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { open } from "lmdb";
 import { DATA_FILE } from "../../src/storage/lmdb/lmdb-databases";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import { CURRENT_SCHEMA_VERSION } from "../../src/storage/lmdb/schema";
 import type { AttemptRecord } from "../../src/storage/records";
 import { silentLogger } from "../support/silent-logger";
 import { account, apiKey, attempt, delivery, dueEntries, event, record, T0, webhook } from "./fixtures";
@@ -18,7 +19,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-test("a version 1 store is migrated to version 2 on open, losing nothing", async () => {
+test("a version 1 store is migrated to the current version on open, losing nothing", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "inbox-migrate-"));
   dirs.push(dataDir);
   const acct = account();
@@ -80,7 +81,7 @@ test("a version 1 store is migrated to version 2 on open, losing nothing", async
 
   const store = await openLmdbStore({ dataDir, logger: silentLogger });
   try {
-    expect(await store.meta.get("schema_version")).toBe("2");
+    expect(await store.meta.get("schema_version")).toBe(String(CURRENT_SCHEMA_VERSION));
     expect(await store.events.get(acct.id, done.id)).toEqual(done);
     expect((await store.events.list(acct.id, { limit: 10 })).data).toEqual([waiting, done]);
     expect(await store.deliveries.listForEvent(acct.id, done.id)).toEqual([doneDelivery]);
@@ -111,7 +112,7 @@ test("a version 1 store is migrated to version 2 on open, losing nothing", async
     await store.close();
   }
 
-  // The version 1 indexes are gone from the file.
+  // The version 1 indexes and the version 2 tables that version 3 replaced are gone from the file.
   const after = open({ path: join(dataDir, DATA_FILE), encoding: "json", overlappingSync: true, maxDbs: 24 });
   try {
     for (const name of [
@@ -120,6 +121,9 @@ test("a version 1 store is migrated to version 2 on open, losing nothing", async
       "attempts",
       "attempts_by_delivery",
       "attempts_by_webhook",
+      "events",
+      "event_index",
+      "webhook_attempts",
     ]) {
       expect(after.openDB({ name, encoding: "json", create: false } as never) ?? null).toBeNull();
     }

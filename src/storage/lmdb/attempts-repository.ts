@@ -1,4 +1,4 @@
-// Attempt logs. The record is stored once, by [account, webhook, started_at, attemptId]: a webhook's
+// Attempt logs. The record is stored once, by [accountNumber, webhook, started_at, attemptId]: a webhook's
 // log is one range in time order. A delivery finds its attempts through the keys kept in its stored
 // record; retention walks each webhook's range from its oldest entry.
 //
@@ -13,21 +13,11 @@ import type { AttemptFilter, AttemptRecord, Page, PageQuery } from "../records";
 import type { AttemptRepository } from "../store";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
-import { readStoredDelivery } from "./stored-records";
+import { attemptAt, readStoredDelivery, writeAttempt } from "./stored-records";
 import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
 export const EXAMINED_MAX = 10_000;
-
-/** Where an attempt is stored. */
-export function attemptKey(attempt: AttemptRecord): Key[] {
-  return [attempt.account_id, attempt.webhook_id, attempt.started_at, attempt.id];
-}
-
-/** Writes an attempt; runs inside a write transaction (its delivery records its key). */
-export function putAttempt(dbs: Databases, attempt: AttemptRecord): void {
-  dbs.attempts.putSync(attemptKey(attempt), attempt);
-}
 
 function matches(attempt: AttemptRecord, filter: AttemptFilter): boolean {
   return (
@@ -42,11 +32,14 @@ function attemptsOfDelivery(dbs: Databases, deliveryId: string): AttemptRecord[]
   const stored = readStoredDelivery(dbs, deliveryId);
   if (!stored) return [];
   const { account_id, webhook_id } = stored.delivery;
+  const n = dbs.accountNumbers.numberOf(account_id);
   const out: AttemptRecord[] = [];
+  if (n === undefined) return out;
   for (const [startedAt, id] of stored.attempts) {
     // Retention removes old attempts on its own schedule; their keys stay behind here.
-    const attempt = dbs.attempts.get([account_id, webhook_id, startedAt, id]) as AttemptRecord | undefined;
-    if (attempt) out.push(attempt);
+    const key = [n, webhook_id, startedAt, id];
+    const value = dbs.attempts.get(key);
+    if (value !== undefined) out.push(attemptAt(dbs, key, value));
   }
   return out;
 }
@@ -60,7 +53,11 @@ function attemptsOfWebhook(
 ): Page<AttemptRecord> {
   const limit = pageLimit(page.limit);
   const scope = [accountId, webhookId];
-  const { start, end } = scanBounds(scope, filter, page.cursor);
+  const bounds = scanBounds(scope, filter, page.cursor);
+  const n = dbs.accountNumbers.numberOf(accountId);
+  if (n === undefined) return { data: [], next_cursor: null };
+  // The bounds name the account by id (as the cursor does); the log by its number.
+  const [start, end] = [bounds.start, bounds.end].map((k) => [n, ...k.slice(1)]) as [Key[], Key[]];
   const data: AttemptRecord[] = [];
   let examined = 0;
   let lastKey: Key[] | null = null;
@@ -77,7 +74,7 @@ function attemptsOfWebhook(
     }
     examined++;
     lastKey = key as Key[];
-    const attempt = value as AttemptRecord;
+    const attempt = attemptAt(dbs, key, value);
     if (matches(attempt, filter)) data.push(attempt);
   }
   const next =
@@ -88,7 +85,7 @@ function attemptsOfWebhook(
 export function attemptsRepository(dbs: Databases, writer: WriteBatcher): AttemptRepository {
   return {
     add(attempt: AttemptRecord): Promise<void> {
-      return writer.run(() => putAttempt(dbs, attempt));
+      return writer.run(() => writeAttempt(dbs, attempt));
     },
 
     listForDelivery: (deliveryId) => settled(() => attemptsOfDelivery(dbs, deliveryId)),

@@ -15,13 +15,19 @@ import type {
   RecordOptions,
   RecordResult,
 } from "../store";
-import { putAttempt } from "./attempts-repository";
 import { acceptsDeliveries } from "./cancellation";
 import { leaseEnd, leaseOf } from "./due-work";
 import { deliveriesOfEvent } from "./events-repository";
 import type { LeaseTable } from "./leases";
-import { type Databases, MARK, type StoredDelivery } from "./lmdb-databases";
-import { readDelivery, readStoredDelivery, rewriteDelivery, writeDelivery } from "./stored-records";
+import { type Databases, MARK } from "./lmdb-databases";
+import type { StoredDelivery } from "./record-codecs";
+import {
+  readDelivery,
+  readStoredDelivery,
+  rewriteDelivery,
+  writeAttempt,
+  writeDelivery,
+} from "./stored-records";
 import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
@@ -43,7 +49,7 @@ function applyAttempt(
   attempt: AttemptRecord,
   update: AttemptOutcomeUpdate,
 ): DeliveryRecord {
-  putAttempt(dbs, attempt);
+  writeAttempt(dbs, attempt);
   const delivery = stored.delivery;
   const attempts: StoredDelivery["attempts"] = [...stored.attempts, [attempt.started_at, attempt.id]];
   // Cancelled (or finished) meanwhile: the attempt is history worth keeping, the state is not moved.
@@ -146,7 +152,12 @@ export function deliveriesRepository(
     listForEvent: (accountId, eventId) => settled(() => deliveriesOfEvent(dbs, accountId, eventId)),
 
     recordAttempt(attempt, update, lease, options): Promise<RecordResult> {
-      return writer.run(() => recordFenced(dbs, leases, clock(), attempt, update, lease, options), settle);
+      // Deferrable: no request waits on an outcome, so it rides along with the next commit (at
+      // most DEFER_MS_MAX later, commit-pacing.ts). A crash before that commit means the attempt
+      // is made again after the restart: at least once, as for a crash during the send.
+      return writer.run(() => recordFenced(dbs, leases, clock(), attempt, update, lease, options), settle, {
+        deferrable: true,
+      });
     },
 
     reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined> {

@@ -1,9 +1,8 @@
-// Events and their fan-out. Publishing writes each new event (with the ids of its deliveries), its
-// time index entry, its deliveries and their due-time queue entries in one transaction (shared with
+// Events and their fan-out. Publishing writes each new event (with the ids of its deliveries; kept
+// in time order, ./event-locations.ts), its deliveries and their due-time queue entries in one transaction (shared with
 // concurrent publishes by the write batcher). The idempotency check runs inside that transaction, so two publishes of one
 // id can never both create it, whether they come in one batch or in concurrent requests.
 
-import type { Key } from "lmdb";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
 import type { EventRepository, Lease, PublishItem, PublishOptions, PublishResult } from "../store";
@@ -11,9 +10,16 @@ import { acceptsDeliveries } from "./cancellation";
 import { leaseEnd, leaseOf } from "./due-work";
 import { TOP } from "./key-ranges";
 import type { LeaseTable } from "./leases";
-import { type Databases, MARK, type StoredEvent } from "./lmdb-databases";
+import { type Databases, MARK } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";
-import { readDelivery, readEvent, readStoredEvent, writeDelivery } from "./stored-records";
+import {
+  eventAt,
+  readDelivery,
+  readEvent,
+  readStoredEvent,
+  writeDelivery,
+  writeEvent,
+} from "./stored-records";
 import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
@@ -91,25 +97,26 @@ function publishOne(
     putNewDelivery(dbs, record);
     return record;
   });
-  const value: StoredEvent = { event, deliveries: deliveries.map((d) => d.id) };
-  dbs.events.putSync([event.account_id, event.id], value);
-  dbs.eventIndex.putSync([event.account_id, event.created_at, event.id], MARK);
+  writeEvent(dbs, { event, deliveries: deliveries.map((d) => d.id) });
   return { event, created: true, deliveries, leases: leaseNew(deliveries, budget) };
 }
 
 /** Newest first by creation time, then id. */
 function listEvents(dbs: Databases, accountId: string, page: PageQuery): Page<EventRecord> {
   const limit = pageLimit(page.limit);
-  const start = page.cursor
-    ? [accountId, ...decodeCursor(page.cursor, "evt", [accountId], ["number", "string"])]
-    : [accountId, TOP];
+  const after = page.cursor ? decodeCursor(page.cursor, "evt", [accountId], ["number", "string"]) : [TOP];
+  const n = dbs.accountNumbers.numberOf(accountId);
+  if (n === undefined) return { data: [], next_cursor: null };
+  const start = [n, ...after];
   const data: EventRecord[] = [];
-  const range = dbs.eventIndex.getRange({ start, end: [accountId], reverse: true, exclusiveStart: true });
-  for (const { key } of range) {
-    const event = readEvent(dbs, accountId, (key as Key[])[2] as string);
-    if (event) data.push(event);
-    if (data.length > limit) break;
-  }
+  const range = dbs.events.getRange({
+    start,
+    end: [n],
+    reverse: true,
+    exclusiveStart: true,
+    limit: limit + 1,
+  });
+  for (const { key, value } of range) data.push(eventAt(dbs, key, value).event);
   return pageOf(data, limit, (last) => encodeCursor("evt", [accountId], [last.created_at, last.id]));
 }
 

@@ -43,3 +43,22 @@ export function drainUnder<V>(
     if (batch.length < chunk) return total;
   }
 }
+
+/**
+ * Hands every entry of `db` to `each`, in key order, a chunk at a time: the whole table is never
+ * held in memory, and `each` may write to `db` itself, since a chunk is read before it is handed on
+ * (a write must not add keys after the one handed over, or they are handed over too).
+ */
+export function forEachEntry(db: Database, each: (key: Key, value: unknown) => void, chunk = 10_000): void {
+  let after: Key | undefined;
+  for (;;) {
+    const batch: Array<{ key: Key; value: unknown }> = [];
+    for (const { key, value } of db.getRange(
+      after === undefined ? { limit: chunk } : { start: after, exclusiveStart: true, limit: chunk },
+    ))
+      batch.push({ key, value });
+    for (const { key, value } of batch) each(key, value);
+    if (batch.length < chunk) return;
+    after = (batch[batch.length - 1] as { key: Key }).key;
+  }
+}

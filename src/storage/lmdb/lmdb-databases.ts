@@ -3,26 +3,11 @@
 // such as [accountId] bounds a range scan.
 
 import { type Database, type Key, open as openEnvironment, type RootDatabase } from "lmdb";
-import type { DeliveryRecord, EventRecord } from "../records";
+import { AccountNumbers } from "./account-numbers";
 
 /** Index entries carry no payload; `null` encodes to one byte. */
 export type Marker = null;
 export const MARK: Marker = null;
-
-/**
- * An event as stored: the record and the ids of the deliveries created with it (all of an event's
- * deliveries are created by its publish, so they never change; retention may remove some first).
- */
-export interface StoredEvent {
-  event: EventRecord;
-  deliveries: string[];
-}
-
-/** A delivery as stored: the record and the keys ([started_at, attemptId]) of its attempts so far. */
-export interface StoredDelivery {
-  delivery: DeliveryRecord;
-  attempts: Array<[number, string]>;
-}
 
 export interface Databases {
   /** The data file. */
@@ -42,17 +27,25 @@ export interface Databases {
   webhooks: Database;
   /** webhookId -> accountId, for lookups by id alone */
   webhookOwners: Database<string, string>;
-  /** [accountId, eventId] -> StoredEvent (the event id is the envelope id, any string) */
+  /** The account numbers that name accounts in events, deliveries and attempt logs. */
+  accountNumbers: AccountNumbers;
+  /**
+   * [accountNumber, created_at, eventId] -> EventValue (./record-codecs.ts): an account's events in
+   * time order, also retention's walk. The event id is the envelope id, any string.
+   */
   events: Database;
-  /** [accountId, created_at, eventId] -> MARK: an account's events in time order (also retention's walk) */
-  eventIndex: Database;
-  /** deliveryId -> StoredDelivery */
+  /**
+   * [accountNumber, eventId] -> created_at, only for events whose id does not tell their creation
+   * time (./event-locations.ts): a generated id carries it, a publisher's own id does not.
+   */
+  eventTimes: Database;
+  /** deliveryId -> DeliveryValue (./record-codecs.ts) */
   deliveries: Database;
   /** [webhookId, deliveryId] -> due: the webhook's pending deliveries, for cancellation */
   pendingByWebhook: Database;
   /** [due, deliveryId] -> MARK: the due-time queue, one entry per pending delivery */
   queue: Database;
-  /** [accountId, webhookId, started_at, attemptId] -> AttemptRecord: each webhook's log in time order */
+  /** [accountNumber, webhookId, started_at, attemptId] -> AttemptValue: each webhook's log in time order */
   attempts: Database;
 }
 
@@ -106,12 +99,13 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
     apiKeyHashes: open<[string, string], string>("api_key_hashes"),
     webhooks: db("webhooks"),
     webhookOwners: open<string, string>("webhook_owners"),
-    events: db("events"),
-    eventIndex: db("event_index"),
+    accountNumbers: new AccountNumbers(open("account_numbers"), open("account_ids")),
+    events: db("event_records"),
+    eventTimes: db("event_id_times"),
     deliveries: db("deliveries"),
     pendingByWebhook: db("pending_by_webhook"),
     queue: db("queue"),
-    attempts: db("webhook_attempts"),
+    attempts: db("attempt_log"),
     open: db,
   };
 }

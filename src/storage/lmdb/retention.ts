@@ -2,7 +2,7 @@
 // deliveries) older than `before`, in one write transaction, so it never holds the writer long.
 //
 // Both walks go through keys that lead with an owner and then a time: attempts by
-// [account, webhook, started_at, id], events by [account, created_at, id]. Within an owner the
+// [accountNumber, webhook, started_at, id], events by [accountNumber, created_at, id]. Within an owner the
 // oldest come first; at the first entry not older than `before` the walk jumps to the next owner.
 // Each walk resumes where the previous call stopped and wraps to the start when it reaches the end,
 // and examines at most `examinedMax(limit)` keys per call: many owners, or a backlog of old pending
@@ -13,9 +13,10 @@
 
 import type { Key } from "lmdb";
 import type { RetentionResult } from "../store";
+import { unplaceEvent } from "./event-locations";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
-import { readStoredDelivery, readStoredEvent } from "./stored-records";
+import { eventAt, readStoredDelivery } from "./stored-records";
 import type { WriteBatcher } from "./write-batcher";
 
 const examinedMax = (limit: number) => Math.max(1_000, limit * 4);
@@ -76,7 +77,7 @@ function scanOwnerRun(
   cap: number,
   state: { keys: Key[][]; examined: number },
 ): Scan | Key[] | null {
-  for (const { key } of db.getRange(start ? { start, exclusiveStart: true } : {})) {
+  for (const key of db.getKeys(start ? { start, exclusiveStart: true } : {})) {
     const k = key as Key[];
     state.examined++;
     const older = (k[timeAt] as number) < before;
@@ -112,12 +113,13 @@ function purgeEvents(
   let position = from;
   const stopped = () => ({ events, deliveries, next: position });
   if (budget === 0) return stopped();
-  const scan = scanOlder(dbs.eventIndex, 1, before, from, cap, cap);
+  const scan = scanOlder(dbs.events, 1, before, from, cap, cap);
   for (const key of scan.keys) {
     if (budget === 0) return stopped();
-    const [accountId, , eventId] = key as [string, number, string];
-    const stored = readStoredEvent(dbs, accountId, eventId);
-    const owned = (stored?.deliveries ?? []).flatMap((id) => {
+    const value = dbs.events.get(key);
+    if (value === undefined) continue;
+    const stored = eventAt(dbs, key, value);
+    const owned = stored.deliveries.flatMap((id) => {
       // Some may be gone already, removed by an earlier call.
       const delivery = readStoredDelivery(dbs, id)?.delivery;
       return delivery ? [delivery] : [];
@@ -133,8 +135,9 @@ function purgeEvents(
       budget--;
     }
     if (budget === 0) return stopped();
-    dbs.events.removeSync([accountId, eventId]);
-    dbs.eventIndex.removeSync(key);
+    const [accountNumber, createdAt, eventId] = key as [number, number, string];
+    dbs.events.removeSync(key);
+    unplaceEvent(dbs, accountNumber, eventId, createdAt);
     events++;
     budget--;
     position = key;

@@ -3,16 +3,13 @@
 // own transaction, the migrations whose version is above the stored one; a store written by a newer
 // build is refused, never reinterpreted.
 
-import type { Database, Key } from "lmdb";
-import type { AttemptRecord, DeliveryRecord, EventRecord } from "../records";
 import { StoreDamagedError } from "../store";
-import { putAttempt } from "./attempts-repository";
-import { entriesUnder } from "./key-ranges";
-import type { Databases, StoredEvent } from "./lmdb-databases";
-import { writeDelivery } from "./stored-records";
+import type { Databases } from "./lmdb-databases";
+import { linkRecordsAndMergeAttemptLogs } from "./schema-v2";
+import { compactHotRecords } from "./schema-v3";
 
 export const SCHEMA_VERSION_KEY = "schema_version";
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 export interface Migration {
   /** The version this migration produces; it runs on stores below it. */
@@ -29,54 +26,12 @@ export const migrations: Migration[] = [
     description: "events and deliveries keep their links; each attempt stored once, in its webhook's log",
     up: linkRecordsAndMergeAttemptLogs,
   },
+  {
+    version: 3,
+    description: "compact values for events, deliveries and attempts; events kept in time order",
+    up: compactHotRecords,
+  },
 ];
-
-/** Version 1 kept these indexes beside the records; version 2 keeps the links in the records. */
-const V1_INDEXES = [
-  "event_times",
-  "event_deliveries",
-  "attempts",
-  "attempts_by_delivery",
-  "attempts_by_webhook",
-];
-
-/**
- * Hands every entry of `db` to `each`, in key order, a chunk at a time: the whole table is never
- * held in memory, and `each` may write to `db` itself, since a chunk is read before it is handed on.
- */
-function forEachEntry(db: Database, each: (key: Key, value: unknown) => void): void {
-  let after: Key | undefined;
-  for (;;) {
-    const chunk: Array<{ key: Key; value: unknown }> = [];
-    for (const { key, value } of db.getRange(
-      after === undefined ? { limit: 10_000 } : { start: after, exclusiveStart: true, limit: 10_000 },
-    ))
-      chunk.push({ key, value });
-    for (const { key, value } of chunk) each(key, value);
-    if (chunk.length < 10_000) return;
-    after = (chunk[chunk.length - 1] as { key: Key }).key;
-  }
-}
-
-function linkRecordsAndMergeAttemptLogs(dbs: Databases): void {
-  const eventDeliveries = dbs.open("event_deliveries");
-  const attemptsByDelivery = dbs.open("attempts_by_delivery");
-  forEachEntry(dbs.events, (key, value) => {
-    const [accountId, eventId] = key as [string, string];
-    const ids = entriesUnder(eventDeliveries, [accountId, eventId])
-      .filter((e) => e.key[1] === eventId)
-      .map((e) => e.key[2] as string);
-    dbs.events.putSync(key, { event: value as EventRecord, deliveries: ids } satisfies StoredEvent);
-  });
-  forEachEntry(dbs.deliveries, (key, value) => {
-    const attempts = entriesUnder(attemptsByDelivery, [key as string]).map(
-      (e) => [e.key[1] as number, e.key[2] as string] as [number, string],
-    );
-    writeDelivery(dbs, { delivery: value as DeliveryRecord, attempts });
-  });
-  forEachEntry(dbs.open("attempts"), (_key, value) => putAttempt(dbs, value as AttemptRecord));
-  for (const name of V1_INDEXES) dbs.open(name).dropSync();
-}
 
 export class SchemaVersionError extends Error {
   constructor(

@@ -1,4 +1,5 @@
-// Raw export of an LMDB store: every stored record of a kind, in key order, as an async iterator
+// Raw export of an LMDB store: every stored record of a kind, in key order (decoded from its stored
+// value, ../lmdb/record-codecs.ts), as an async iterator
 // that reads one page at a time (PAGE_RECORDS_DEFAULT), so memory stays bounded by a page whatever
 // the store holds. Each page is a fresh range read that starts after the last key handed out; the
 // data directory's lock keeps every other writer out, so the pages add up to the whole store.
@@ -7,11 +8,11 @@
 // out: they mean nothing to another store, which keeps its own.
 
 import type { Database, Key } from "lmdb";
-import { type Databases, entryCount, type StoredDelivery, type StoredEvent } from "../lmdb/lmdb-databases";
+import { type Databases, entryCount } from "../lmdb/lmdb-databases";
 import { SCHEMA_VERSION_KEY } from "../lmdb/schema";
 import { STORE_ID_META } from "../lmdb/store-marker";
-import { readStoredEvent } from "../lmdb/stored-records";
-import type { AccountRecord, ApiKeyRecord, AttemptRecord, WebhookRecord } from "../records";
+import { attemptAt, deliveryAt, eventAt, readStoredEvent } from "../lmdb/stored-records";
+import type { AccountRecord, ApiKeyRecord, WebhookRecord } from "../records";
 import type { KindCounts, MetaEntry, PositionedDelivery, RecordKind, RecordOfKind } from "./record-kinds";
 
 export const PAGE_RECORDS_DEFAULT = 1_000;
@@ -53,7 +54,11 @@ async function* metaOf(dbs: Databases, pageRecords: number): AsyncGenerator<Meta
 }
 
 async function* eventsOf(dbs: Databases, pageRecords: number) {
-  for await (const stored of valuesOf<StoredEvent>(dbs.events, pageRecords)) yield stored.event;
+  for await (const { key, value } of entriesOf(dbs.events, pageRecords)) yield eventAt(dbs, key, value).event;
+}
+
+async function* attemptsOf(dbs: Databases, pageRecords: number) {
+  for await (const { key, value } of entriesOf(dbs.attempts, pageRecords)) yield attemptAt(dbs, key, value);
 }
 
 /**
@@ -64,7 +69,8 @@ async function* eventsOf(dbs: Databases, pageRecords: number) {
 async function* deliveriesOf(dbs: Databases, pageRecords: number): AsyncGenerator<PositionedDelivery> {
   let eventKey = "";
   let positions = new Map<string, number>();
-  for await (const { delivery } of valuesOf<StoredDelivery>(dbs.deliveries, pageRecords)) {
+  for await (const entry of entriesOf(dbs.deliveries, pageRecords)) {
+    const { delivery } = deliveryAt(dbs, entry.key as string, entry.value);
     const key = `${delivery.account_id}\u0000${delivery.event_id}`;
     if (key !== eventKey) {
       eventKey = key;
@@ -89,7 +95,7 @@ export function lmdbExport(dbs: Databases, pageRecords = PAGE_RECORDS_DEFAULT): 
     webhooks: () => valuesOf<WebhookRecord>(dbs.webhooks, pageRecords),
     events: () => eventsOf(dbs, pageRecords),
     deliveries: () => deliveriesOf(dbs, pageRecords),
-    attempts: () => valuesOf<AttemptRecord>(dbs.attempts, pageRecords),
+    attempts: () => attemptsOf(dbs, pageRecords),
   };
   return {
     records: (kind) => iterators[kind](),
