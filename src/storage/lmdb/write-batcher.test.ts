@@ -89,6 +89,60 @@ describe("WriteBatcher", () => {
     expect(hooks).toEqual(["good false", "bad false", "good true", "bad false"]);
   });
 
+  test("a deferrable job waits for the next commit, and its promise resolves only after it", async () => {
+    const paced = new WriteBatcher(root, { commitGapMs: 0, deferMsMax: 60_000 });
+    const before = lastTxnId();
+    let resolved = false;
+    const outcome = paced
+      .run(() => db.putSync("outcome", 1), undefined, { deferrable: true })
+      .then(() => {
+        resolved = true;
+      });
+    await Bun.sleep(20);
+    expect(resolved).toBe(false);
+    expect(db.get("outcome")).toBeUndefined();
+    // An urgent job starts a commit at the end of its turn; the deferred one rides along.
+    await paced.run(() => db.putSync("publish", 1));
+    await outcome;
+    expect([db.get("outcome"), db.get("publish")]).toEqual([1, 1]);
+    expect(lastTxnId() - before).toBe(1);
+  });
+
+  test("idle hurries deferred jobs", async () => {
+    const paced = new WriteBatcher(root, { deferMsMax: 60_000 });
+    const outcome = paced.run(() => db.putSync("outcome", 2), undefined, { deferrable: true });
+    await paced.idle();
+    expect(db.get("outcome")).toBe(2);
+    await outcome;
+  });
+
+  test("a job's promise resolves after its transaction has committed, never before", async () => {
+    const order: string[] = [];
+    const tracking = {
+      transactionSync<T>(fn: () => T): T {
+        const result = root.transactionSync(fn);
+        order.push("committed");
+        return result;
+      },
+    };
+    const paced = new WriteBatcher(tracking, { commitGapMs: 40, deferMsMax: 60_000 });
+    await paced.run(() => db.putSync("first", 1)).then(() => order.push("first resolved"));
+    // Right after a commit: this one waits for the gap.
+    const second = paced.run(() => db.putSync("second", 1)).then(() => order.push("second resolved"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(["committed", "first resolved"]);
+    await second;
+    expect(order).toEqual(["committed", "first resolved", "committed", "second resolved"]);
+  });
+
+  test("close commits deferred jobs at once", async () => {
+    const paced = new WriteBatcher(root, { deferMsMax: 60_000 });
+    const outcome = paced.run(() => db.putSync("deferred", true), undefined, { deferrable: true });
+    paced.close();
+    await outcome;
+    expect(db.get("deferred")).toBe(true);
+  });
+
   test("close commits what is queued and refuses new jobs", async () => {
     const pending = writer.run(() => db.putSync("last", true));
     writer.close();

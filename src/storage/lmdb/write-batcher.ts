@@ -1,21 +1,38 @@
-// Group commit. Every writing method of the store hands a synchronous job to `run`; the jobs
-// queued during one event-loop turn execute one after another inside a single LMDB write
-// transaction, which commits (and is flushed to disk) once for all of them.
+// Group commit. Every writing method of the store hands a synchronous job to `run`; queued jobs
+// execute one after another inside a single LMDB write transaction, which commits (and is flushed
+// to disk) once for all of them. Each commit is an fdatasync, hundreds of microseconds of CPU on its
+// own, so when to commit is paced (commit-pacing.ts): a job waits a little only when waiting saves
+// commits, and a bounded time at most.
 //
 // Guarantees:
+// - a job's promise resolves only after the transaction holding it has committed and been
+//   flushed, so the caller reads its own writes, and durably;
+// - a job waits at most `commitGapMs` (urgent jobs, the default) or `deferMsMax` (deferrable jobs)
+//   for its commit to start, plus the event loop's own delay; every commit takes every job queued;
 // - each job sees the effects of the jobs before it (reads inside a job go through the write
 //   transaction), so read-check-write logic in a job can never interleave with another job;
-// - a job's promise resolves only after its transaction has committed, so the caller reads its
-//   own writes;
 // - a job that throws fails alone: the shared transaction is rolled back and the other jobs of
 //   the batch are replayed, each in a transaction of its own. Jobs must therefore touch nothing
 //   but the database (no in-memory side effects), so that running one twice is harmless; what a
-//   job changes in memory is staged and applied by its afterCommit once `committed` is true.
+//   job changes in memory is staged and applied by its afterCommit once `committed` is true;
+// - close() commits what is queued at once.
 
 import type { RootDatabase } from "lmdb";
+import { CommitPacing, type CommitPacingOptions } from "./commit-pacing";
 
 /** Runs once the job's transaction has ended: `committed` is false when it rolled back. */
 export type AfterCommit = (committed: boolean) => void;
+
+export interface RunOptions {
+  /**
+   * Nobody waits on this job for an answer (an attempt's outcome): it may wait up to `deferMsMax`
+   * for a commit that an urgent job starts anyway. Its durability is unchanged: its promise still
+   * resolves only after its commit.
+   */
+  deferrable?: boolean;
+}
+
+export type WriteBatcherOptions = CommitPacingOptions;
 
 interface Job {
   fn: () => unknown;
@@ -26,12 +43,17 @@ interface Job {
 
 export class WriteBatcher {
   private queue: Job[] = [];
-  private scheduled: ReturnType<typeof setImmediate> | null = null;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  private readonly pacing: CommitPacing;
 
   /** `root` is the environment, or a wrapper of its transactionSync (lmdb-store's disk-space guard). */
-  constructor(private readonly root: Pick<RootDatabase, "transactionSync">) {}
+  constructor(
+    private readonly root: Pick<RootDatabase, "transactionSync">,
+    options: WriteBatcherOptions = {},
+  ) {
+    this.pacing = new CommitPacing(() => this.commit(), options);
+  }
 
   /**
    * Queues `fn`. `afterCommit` runs synchronously once the job's transaction has committed, before
@@ -39,29 +61,31 @@ export class WriteBatcher {
    * `committed` false, when its batch's transaction rolls back (before the job is replayed alone).
    * In-memory effects of a job belong here, applied only when `committed` is true.
    */
-  run<T>(fn: () => T, afterCommit?: AfterCommit): Promise<T> {
+  run<T>(fn: () => T, afterCommit?: AfterCommit, options?: RunOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the store is closed"));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, afterCommit, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) this.scheduled = setImmediate(() => this.commit());
+      this.pacing.queued(this.queue.length, options?.deferrable === true);
     });
   }
 
-  /** Resolves once every job queued before the call has committed (or failed). */
+  /** Resolves once every job queued before the call has committed (or failed); hurries them. */
   idle(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.pacing.queued(this.queue.length, false);
+    });
   }
 
   /** Commits what is queued now and refuses new jobs. */
   close(): void {
     this.closed = true;
+    this.pacing.cancel();
     if (this.queue.length > 0) this.commit();
   }
 
   private commit(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = null;
     const jobs = this.queue;
     const waiters = this.idleWaiters;
     this.queue = [];
@@ -76,6 +100,7 @@ export class WriteBatcher {
       for (const job of jobs) job.afterCommit?.(false);
       for (const job of jobs) this.commitAlone(job);
     }
+    this.pacing.committed();
     for (const wake of waiters) wake();
   }
 
