@@ -1,0 +1,99 @@
+// A data directory written by the last release that stored schema version 2 (made by
+// test/fixtures/lmdb-schema-v2/make-fixture.ts with that release's binary) opens under the current
+// schema, and the API answers exactly what that release answered about every record in it.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { bootstrapAccess } from "../../src/domain/bootstrap";
+import { createHttpApp, type HttpApp } from "../../src/http/http-app";
+import { Metrics } from "../../src/observability/metrics";
+import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import { CURRENT_SCHEMA_VERSION } from "../../src/storage/lmdb/schema";
+import type { Store } from "../../src/storage/store";
+import { FakeDelivery, testConfig } from "../http/harness";
+import { silentLogger } from "../support/silent-logger";
+
+const FIXTURE = resolve(import.meta.dir, "../fixtures/lmdb-schema-v2");
+
+interface Recorded {
+  admin_key: string;
+  revoked_key: string;
+  pending: number;
+  answers: Record<string, { status: number; body: unknown }>;
+}
+
+const recorded = JSON.parse(readFileSync(join(FIXTURE, "answers.json"), "utf8")) as Recorded;
+const dataDir = mkdtempSync(join(tmpdir(), "inbox-v2-fixture-"));
+let store: Store;
+let app: HttpApp;
+
+beforeAll(async () => {
+  const untar = Bun.spawnSync(["tar", "-xzf", join(FIXTURE, "data.tar.gz"), "-C", dataDir]);
+  if (untar.exitCode !== 0) throw new Error(`tar: ${untar.stderr.toString()}`);
+  store = await openLmdbStore({ dataDir, logger: silentLogger });
+  // As the release ran: deliveries to 127.0.0.1 allowed (else webhooks show destination_blocked).
+  const config = testConfig({ dataDir, adminKey: recorded.admin_key, allowPrivateTargets: true });
+  await bootstrapAccess(store, config, Date.now());
+  app = createHttpApp({
+    store,
+    config,
+    logger: silentLogger,
+    metrics: new Metrics(),
+    delivery: new FakeDelivery(() => store),
+    version: "9.9.9-test",
+    isShuttingDown: () => false,
+  });
+});
+
+afterAll(async () => {
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function get(path: string, key = recorded.admin_key): Promise<{ status: number; body: unknown }> {
+  const res = await app.handle(
+    new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${key}` } }),
+  );
+  const text = await res.text();
+  return { status: res.status, body: text === "" ? null : JSON.parse(text) };
+}
+
+test("the store is migrated to the current schema version, its pending retries still queued", async () => {
+  expect(await store.meta.get("schema_version")).toBe(String(CURRENT_SCHEMA_VERSION));
+  expect(store.figures().pendingDeliveries).toBe(recorded.pending);
+  expect(recorded.pending).toBeGreaterThan(0);
+});
+
+test("every record reads back exactly as the schema 2 release answered", async () => {
+  const paths = Object.keys(recorded.answers).filter((path) => path.startsWith("/"));
+  expect(paths.length).toBeGreaterThan(40);
+  for (const [path, answer] of Object.entries(recorded.answers)) {
+    if (path.startsWith("/")) expect({ path, ...(await get(path)) }).toEqual({ path, ...answer });
+  }
+});
+
+test("the revoked key stays refused", async () => {
+  const refused = recorded.answers["revoked key: GET /v1/webhooks"];
+  expect(refused?.status).toBe(401);
+  expect(await get("/v1/webhooks", recorded.revoked_key)).toEqual(
+    refused as { status: number; body: unknown },
+  );
+});
+
+test("the fixture covers what the migration must carry", () => {
+  const bodies = JSON.stringify(recorded.answers);
+  for (const needle of [
+    '"status":"pending"',
+    '"status":"cancelled"',
+    '"status":"succeeded"',
+    '"outcome":"failed"',
+    "upstream exploded",
+    '"test":true',
+    "order-42:failed",
+    "publisher.id_7",
+  ]) {
+    expect(bodies).toContain(needle);
+  }
+});
