@@ -14,6 +14,20 @@
 
 import type { Database } from "lmdb";
 
+/**
+ * The account's element in the keys of the hot tables: its number as a decimal string, one or two
+ * bytes where ordered-binary spends nine on any number. Accounts are only ever a key's prefix, never
+ * a range across accounts, so their order among themselves does not matter.
+ */
+export function accountKeyPart(n: number): string {
+  return String(n);
+}
+
+/** The number a key's account element names. */
+export function accountOfKeyPart(part: unknown): number {
+  return Number(part);
+}
+
 export class AccountNumbers {
   private readonly numbers = new Map<string, number>();
   private readonly ids = new Map<number, string>();

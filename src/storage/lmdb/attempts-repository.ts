@@ -1,4 +1,4 @@
-// Attempt logs. The record is stored once, by [accountNumber, webhook, started_at, attemptId]: a webhook's
+// Attempt logs. The record is stored once, by [account, webhook, started_at, attemptId] (the account as its key part, ./account-numbers.ts): a webhook's
 // log is one range in time order. A delivery finds its attempts through the keys kept in its stored
 // record; retention walks each webhook's range from its oldest entry.
 //
@@ -11,6 +11,7 @@ import type { Key } from "lmdb";
 import { decodeCursor, encodeCursor, pageLimit } from "../cursor";
 import type { AttemptFilter, AttemptRecord, Page, PageQuery } from "../records";
 import type { AttemptRepository } from "../store";
+import { accountKeyPart } from "./account-numbers";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 import { attemptAt, readStoredDelivery, writeAttempt } from "./stored-records";
@@ -37,7 +38,7 @@ function attemptsOfDelivery(dbs: Databases, deliveryId: string): AttemptRecord[]
   if (n === undefined) return out;
   for (const [startedAt, id] of stored.attempts) {
     // Retention removes old attempts on its own schedule; their keys stay behind here.
-    const key = [n, webhook_id, startedAt, id];
+    const key = [accountKeyPart(n), webhook_id, startedAt, id];
     const value = dbs.attempts.get(key);
     if (value !== undefined) out.push(attemptAt(dbs, key, value));
   }
@@ -57,7 +58,10 @@ function attemptsOfWebhook(
   const n = dbs.accountNumbers.numberOf(accountId);
   if (n === undefined) return { data: [], next_cursor: null };
   // The bounds name the account by id (as the cursor does); the log by its number.
-  const [start, end] = [bounds.start, bounds.end].map((k) => [n, ...k.slice(1)]) as [Key[], Key[]];
+  const [start, end] = [bounds.start, bounds.end].map((k) => [accountKeyPart(n), ...k.slice(1)]) as [
+    Key[],
+    Key[],
+  ];
   const data: AttemptRecord[] = [];
   let examined = 0;
   let lastKey: Key[] | null = null;

@@ -1,4 +1,5 @@
-// Where an event is stored. Events are kept by [accountNumber, created_at, eventId], so an account's
+// Where an event is stored. Events are kept by [account, created_at, eventId] (the account as its
+// key part, ./account-numbers.ts), so an account's
 // listing and retention's walk are one range in time order with no separate time index. A lookup
 // by id needs the creation time: a generated id (evt_<10 chars of time><16 of randomness>,
 // ../../domain/ids.ts) carries it, so only the events whose id does not tell it (a publisher's own
@@ -19,31 +20,31 @@ export function idTime(id: string): number | undefined {
 }
 
 /** The event's key; writes the id -> time entry when the id does not tell the time. */
-export function placeEvent(dbs: Databases, accountNumber: number, id: string, createdAt: number): Key[] {
-  if (idTime(id) !== createdAt) dbs.eventTimes.putSync([accountNumber, id], createdAt);
-  return [accountNumber, createdAt, id];
+export function placeEvent(dbs: Databases, account: string, id: string, createdAt: number): Key[] {
+  if (idTime(id) !== createdAt) dbs.eventTimes.putSync([account, id], createdAt);
+  return [account, createdAt, id];
 }
 
 /** Removes the event's id -> time entry, when it has one. */
-export function unplaceEvent(dbs: Databases, accountNumber: number, id: string, createdAt: number): void {
-  if (idTime(id) !== createdAt) dbs.eventTimes.removeSync([accountNumber, id]);
+export function unplaceEvent(dbs: Databases, account: string, id: string, createdAt: number): void {
+  if (idTime(id) !== createdAt) dbs.eventTimes.removeSync([account, id]);
 }
 
 /** The stored event's key and value, or undefined when the account has no such event. */
 export function findEvent(
   dbs: Databases,
-  accountNumber: number,
+  account: string,
   id: string,
-): { key: [number, number, string]; value: unknown } | undefined {
+): { key: [string, number, string]; value: unknown } | undefined {
   const stamped = idTime(id);
   if (stamped !== undefined) {
-    const key: [number, number, string] = [accountNumber, stamped, id];
+    const key: [string, number, string] = [account, stamped, id];
     const value = dbs.events.get(key);
     if (value !== undefined) return { key, value };
   }
-  const createdAt = dbs.eventTimes.get([accountNumber, id]) as number | undefined;
+  const createdAt = dbs.eventTimes.get([account, id]) as number | undefined;
   if (createdAt === undefined) return undefined;
-  const key: [number, number, string] = [accountNumber, createdAt, id];
+  const key: [string, number, string] = [account, createdAt, id];
   const value = dbs.events.get(key);
   return value === undefined ? undefined : { key, value };
 }

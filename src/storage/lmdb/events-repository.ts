@@ -6,6 +6,7 @@
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
 import type { EventRepository, Lease, PublishItem, PublishOptions, PublishResult } from "../store";
+import { accountKeyPart } from "./account-numbers";
 import { acceptsDeliveries } from "./cancellation";
 import { leaseEnd, leaseOf } from "./due-work";
 import { TOP } from "./key-ranges";
@@ -14,6 +15,7 @@ import { type Databases, MARK } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";
 import {
   eventAt,
+  NEW_DELIVERY_SPARE_BYTES,
   readDelivery,
   readEvent,
   readStoredEvent,
@@ -38,8 +40,9 @@ export function deliveriesOfEvent(dbs: Databases, accountId: string, eventId: st
 
 /** Writes a new delivery and, while pending, its queue and webhook entries. */
 export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
-  writeDelivery(dbs, { delivery, attempts: [] });
-  if (delivery.status === "pending" && delivery.next_attempt_at !== null) {
+  const pending = delivery.status === "pending";
+  writeDelivery(dbs, { delivery, attempts: [] }, pending ? NEW_DELIVERY_SPARE_BYTES : 0);
+  if (pending && delivery.next_attempt_at !== null) {
     dbs.queue.putSync([delivery.next_attempt_at, delivery.id], MARK);
     dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], delivery.next_attempt_at);
   }
@@ -107,11 +110,12 @@ function listEvents(dbs: Databases, accountId: string, page: PageQuery): Page<Ev
   const after = page.cursor ? decodeCursor(page.cursor, "evt", [accountId], ["number", "string"]) : [TOP];
   const n = dbs.accountNumbers.numberOf(accountId);
   if (n === undefined) return { data: [], next_cursor: null };
-  const start = [n, ...after];
+  const account = accountKeyPart(n);
+  const start = [account, ...after];
   const data: EventRecord[] = [];
   const range = dbs.events.getRange({
     start,
-    end: [n],
+    end: [account],
     reverse: true,
     exclusiveStart: true,
     limit: limit + 1,

@@ -30,12 +30,13 @@ export interface Databases {
   /** The account numbers that name accounts in events, deliveries and attempt logs. */
   accountNumbers: AccountNumbers;
   /**
-   * [accountNumber, created_at, eventId] -> EventValue (./record-codecs.ts): an account's events in
-   * time order, also retention's walk. The event id is the envelope id, any string.
+   * [account, created_at, eventId] -> EventValue (./record-codecs.ts): an account's events in time
+   * order, also retention's walk. The account is its number's key part (./account-numbers.ts); the
+   * event id is the envelope id, any string.
    */
   events: Database;
   /**
-   * [accountNumber, eventId] -> created_at, only for events whose id does not tell their creation
+   * [account, eventId] -> created_at, only for events whose id does not tell their creation
    * time (./event-locations.ts): a generated id carries it, a publisher's own id does not.
    */
   eventTimes: Database;
@@ -45,8 +46,21 @@ export interface Databases {
   pendingByWebhook: Database;
   /** [due, deliveryId] -> MARK: the due-time queue, one entry per pending delivery */
   queue: Database;
-  /** [accountNumber, webhookId, started_at, attemptId] -> AttemptValue: each webhook's log in time order */
+  /** [account, webhookId, started_at, attemptId] -> AttemptValue: each webhook's log in time order */
   attempts: Database;
+}
+
+/**
+ * A value stored with `spare` trailing spaces, which JSON ignores. A record that will grow (a new
+ * delivery gains its first attempt's key and outcome) then grows in the room it already takes: LMDB
+ * writes a value that fits where the old one was without splitting the page, which would otherwise
+ * leave two half-empty pages behind whenever records are rewritten after their neighbours were added.
+ */
+export class RoomToGrow {
+  constructor(
+    readonly value: unknown,
+    readonly spare: number,
+  ) {}
 }
 
 /**
@@ -61,7 +75,10 @@ const NULL_JSON = Buffer.from("null");
 const jsonEncoder = {
   encode(value: unknown): Uint8Array {
     if (value === null) return NULL_JSON;
-    const text = JSON.stringify(value);
+    const text =
+      value instanceof RoomToGrow
+        ? JSON.stringify(value.value) + " ".repeat(value.spare)
+        : JSON.stringify(value);
     // UTF-8 takes at most 3 bytes per UTF-16 unit; larger values get a buffer of their own.
     if (text.length * 3 > SCRATCH.length) return Buffer.from(text);
     return SCRATCH.subarray(0, SCRATCH.write(text, 0, "utf8"));

@@ -2,7 +2,8 @@
 // deliveries) older than `before`, in one write transaction, so it never holds the writer long.
 //
 // Both walks go through keys that lead with an owner and then a time: attempts by
-// [accountNumber, webhook, started_at, id], events by [accountNumber, created_at, id]. Within an owner the
+// [account, webhook, started_at, id], events by [account, created_at, id] (the account as its key
+// part, ./account-numbers.ts). Within an owner the
 // oldest come first; at the first entry not older than `before` the walk jumps to the next owner.
 // Each walk resumes where the previous call stopped and wraps to the start when it reaches the end,
 // and examines at most `examinedMax(limit)` keys per call: many owners, or a backlog of old pending
@@ -135,9 +136,9 @@ function purgeEvents(
       budget--;
     }
     if (budget === 0) return stopped();
-    const [accountNumber, createdAt, eventId] = key as [number, number, string];
+    const [account, createdAt, eventId] = key as [string, number, string];
     dbs.events.removeSync(key);
-    unplaceEvent(dbs, accountNumber, eventId, createdAt);
+    unplaceEvent(dbs, account, eventId, createdAt);
     events++;
     budget--;
     position = key;

@@ -1,6 +1,6 @@
 // Migration to schema version 3: the hot records in compact values (./record-codecs.ts), accounts
 // named by number in them (./account-numbers.ts), and events kept in time order by
-// [accountNumber, created_at, eventId] instead of by id beside a time index (./event-locations.ts).
+// [account, created_at, eventId] instead of by id beside a time index (./event-locations.ts).
 // Reads the version 2 layout (./schema-v2.ts) a chunk at a time and writes the version 3 one;
 // the version 2 tables that are replaced are dropped at the end.
 
