@@ -11,7 +11,7 @@ import {
   openPostgresStore,
   refreshPostgresFigures,
 } from "../../src/storage/postgres/pg-store";
-import { recordStatement } from "../../src/storage/postgres/record-statement";
+import { recordStatement } from "../../src/storage/postgres/write-statement";
 import { silentLogger } from "../support/silent-logger";
 
 let db: TestDatabase;

@@ -1,93 +1,15 @@
-// Deliveries: reads, the fenced and group-committed recordAttempt (./record-statement.ts) and the
-// manual reschedule.
+// Deliveries: reads, the fenced recordAttempt (group-committed with publishes: ./write-batch.ts,
+// ./record-part.ts) and the manual reschedule.
 
-import type { AttemptRecord, DeliveryRecord } from "../records";
-import type {
-  AttemptOutcomeUpdate,
-  DeliveryRepository,
-  LeaseRef,
-  RecordOptions,
-  RecordResult,
-} from "../store";
-import { GroupCommit } from "./group-commit";
+import type { DeliveryRecord } from "../records";
+import type { DeliveryRepository } from "../store";
 import { CLOCK_SQL, type PgContext } from "./pg-context";
-import { toDb, toDbOrNull } from "./pg-text";
-import { presentStatement, recordStatement } from "./record-statement";
-import { attemptParams, DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
+import { toDb } from "./pg-text";
+import { DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
+import type { WriteBatch } from "./write-batch";
 
-interface RecordInput {
-  attempt: AttemptRecord;
-  update: AttemptOutcomeUpdate;
-  lease: LeaseRef;
-  options: RecordOptions | undefined;
-}
-
-type RecordRow = DeliveryRow & {
-  key: string;
-  lease_owner: string | null;
-  lease_seq: string | null;
-  lease_expires_at: string | null;
-  now: string | null;
-};
-
-/** The record statement's parameters $2..$23, one array element per input: the outcome, then the
- *  attempt's columns (its delivery_id is the lease's, checked by recordAttempt). */
-function recordParams(inputs: RecordInput[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 22 }, () => []);
-  for (const { attempt: a, update, lease, options } of inputs) {
-    const values = [
-      lease.token,
-      update.status,
-      update.status === "pending" ? update.next_attempt_at : null,
-      a.started_at + a.duration_ms,
-      a.outcome === "failed" ? toDbOrNull(a.error_message ?? a.error_class) : null,
-      options?.relet?.withinMs ?? null,
-      options?.relet?.leaseMs ?? null,
-      ...attemptParams(a),
-    ];
-    for (const [i, value] of values.entries()) columns[i]?.push(value);
-  }
-  return columns;
-}
-
-function resultOf(row: RecordRow | undefined, present: boolean): RecordResult {
-  if (!row) return { kind: present ? "fenced" : "missing" };
-  const delivery = deliveryOf(row);
-  if (row.lease_owner === null || delivery.status !== "pending") return { kind: "recorded", delivery };
-  return {
-    kind: "recorded",
-    delivery,
-    lease: {
-      delivery,
-      token: Number(row.lease_seq),
-      expiresInMs: Number(row.lease_expires_at) - Number(row.now),
-    },
-  };
-}
-
-export function deliveriesRepository(ctx: PgContext): {
-  repository: DeliveryRepository;
-  idle: () => Promise<void>;
-} {
+export function deliveriesRepository(ctx: PgContext, writes: WriteBatch): DeliveryRepository {
   const { client, s } = ctx;
-  const statement = recordStatement(s);
-  const presentS = presentStatement(s);
-  const batcher = new GroupCommit<RecordInput, RecordResult>(
-    async (inputs) => {
-      const rows = await client.run<RecordRow>(statement, [ctx.clock(), ...recordParams(inputs)]);
-      const byKey = new Map(rows.map((r) => [r.key, r]));
-      const unmoved = inputs.map((i) => toDb(i.lease.delivery_id)).filter((id) => !byKey.has(id));
-      const present =
-        unmoved.length === 0
-          ? new Set<string>()
-          : new Set((await client.run<{ id: string }>(presentS, [unmoved])).map((r) => r.id));
-      return inputs.map((input) => {
-        const key = toDb(input.lease.delivery_id);
-        return resultOf(byKey.get(key), present.has(key));
-      });
-    },
-    (input) => input.lease.delivery_id,
-  );
 
   const getById = async (id: string) => {
     const [row] = await client.run<DeliveryRow>(
@@ -97,7 +19,7 @@ export function deliveriesRepository(ctx: PgContext): {
     return row && deliveryOf(row);
   };
 
-  const repository: DeliveryRepository = {
+  return {
     async get(accountId, id) {
       const delivery = await getById(id);
       return delivery?.account_id === accountId ? delivery : undefined;
@@ -120,7 +42,7 @@ export function deliveriesRepository(ctx: PgContext): {
           new Error("recordAttempt: the attempt and the lease name different deliveries"),
         );
       }
-      return batcher.run({ attempt, update, lease, options });
+      return writes.record({ attempt, update, lease, options });
     },
 
     reschedule(accountId, id, due) {
@@ -152,5 +74,4 @@ export function deliveriesRepository(ctx: PgContext): {
       });
     },
   };
-  return { repository, idle: () => batcher.idle() };
 }

@@ -87,4 +87,47 @@ describe("GroupCommit", () => {
     expect(done).toBe(true);
     await call;
   });
+
+  describe("lazy calls (outcomes) wait for an eager one (a publish)", () => {
+    /** Numbers below 100 are lazy; each batch is recorded. */
+    function lazyGroup(waitMs: number, countMax: number) {
+      const batches: number[][] = [];
+      const group = new GroupCommit<number, number>(
+        async (inputs) => {
+          batches.push(inputs);
+          return inputs;
+        },
+        () => null,
+        { lazy: { of: (n) => n < 100, waitMs, countMax } },
+      );
+      return { group, batches };
+    }
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+    test("a lazy call is not written at its turn's end; the next eager call takes it along", async () => {
+      const { group, batches } = lazyGroup(60_000, 10);
+      const lazy = group.run(1);
+      await turn();
+      await turn();
+      expect(batches).toEqual([]);
+      await Promise.all([lazy, group.run(100)]);
+      expect(batches).toEqual([[1, 100]]);
+    });
+
+    test("an eager call alone is written at once", async () => {
+      const { group, batches } = lazyGroup(60_000, 10);
+      await group.run(100);
+      expect(batches).toEqual([[100]]);
+    });
+
+    test("lazy calls alone are written once countMax are queued, or after waitMs", async () => {
+      const many = lazyGroup(60_000, 3);
+      await Promise.all([1, 2, 3].map((n) => many.group.run(n)));
+      expect(many.batches).toEqual([[1, 2, 3]]);
+
+      const few = lazyGroup(5, 3);
+      await Promise.all([1, 2].map((n) => few.group.run(n)));
+      expect(few.batches).toEqual([[1, 2]]);
+    });
+  });
 });

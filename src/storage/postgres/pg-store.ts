@@ -4,7 +4,7 @@
 // Opening creates or migrates the schema (./migrations.ts: several replicas opening at once
 // migrate it once; a newer schema is refused with SchemaVersionError), then reads the figures once.
 // Writes are single statements or short transactions; publishes and outcomes of attempts are
-// group-committed (./group-commit.ts). Cached reads (webhooks, keys, meta) are at most
+// group-committed together (./write-batch.ts). Cached reads (webhooks, keys, meta) are at most
 // READ_CACHE_MS_MAX old.
 //
 // SQL used, for PostgreSQL-compatible databases: data-modifying CTEs, multi-array unnest WITH
@@ -29,6 +29,7 @@ import { type PgContext, quoteSchema } from "./pg-context";
 import { createPgReadCaches } from "./read-cache";
 import { retention } from "./retention";
 import { webhooksRepository } from "./webhooks-repository";
+import { writeBatch } from "./write-batch";
 
 export const SCHEMA_DEFAULT = "inbox";
 export const POOL_MAX_DEFAULT = 10;
@@ -79,9 +80,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await client.close();
     throw error;
   }
-  const deliveries = deliveriesRepository(ctx);
-  const events = eventsRepository(ctx);
-  const batchesIdle = () => Promise.all([events.idle(), deliveries.idle()]);
+  const writes = writeBatch(ctx);
   let closing: Promise<void> | undefined;
   logger.info("storage opened", {
     store: "postgres",
@@ -94,15 +93,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     accounts: accountsRepository(ctx),
     apiKeys: apiKeysRepository(ctx),
     webhooks: webhooksRepository(ctx),
-    events: events.repository,
-    deliveries: deliveries.repository,
+    events: eventsRepository(ctx, writes),
+    deliveries: deliveriesRepository(ctx, writes),
     attempts: attemptsRepository(ctx),
     work: dueWork(ctx),
     purge: retention(ctx),
 
     async flushed() {
       // Every write resolves after its commit; durability is the server's (synchronous_commit).
-      await batchesIdle();
+      await writes.idle();
       await client.settled();
     },
 
@@ -112,7 +111,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     close() {
       closing ??= (async () => {
         await figures.stop();
-        await batchesIdle();
+        await writes.idle();
         await client.close();
         logger.info("storage closed", { store: "postgres", schema: schemaName });
       })();

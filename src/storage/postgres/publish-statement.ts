@@ -11,19 +11,27 @@
 //   stored pending and due by the store's clock are leased to the owner for `lease_ms` past their
 //   due time in the same statement (token 1), so their first attempt needs no poll.
 
-import { clockCte, PLANS_SET } from "./pg-context";
+import type { PublishItem, PublishOptions } from "../store";
+import { toDb } from "./pg-text";
+import { dataText, deliveryParams } from "./rows";
+import { writeRowSelect } from "./write-rows";
 
-export const publishStatement = (s: string) => `
-WITH ${clockCte(s)},
-ev AS (
+/** Arrays the publish part binds: 5 event columns, 14 delivery columns, then call and lease. */
+export const PUBLISH_ARRAYS = 23;
+
+/** The publish part's CTEs, its arrays bound from parameter $first on (see publishParams). */
+export const publishCtes = (s: string, first: number) => {
+  const p = (i: number) => `$${first + i}`;
+  return `ev AS (
   INSERT INTO ${s}.events (account_id, id, type, created_at, data)
-  SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::text[])
+  SELECT * FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::int8[], ${p(4)}::text[])
   ON CONFLICT (account_id, id) DO NOTHING
   RETURNING account_id, id),
 src AS (
-  SELECT * FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[],
-      $14::int[], $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::int[], $20::text[], $21::int[],
-      $22::text[], $23::int8[], $24::int[]) WITH ORDINALITY
+  SELECT * FROM unnest(${p(5)}::text[], ${p(6)}::text[], ${p(7)}::text[], ${p(8)}::text[], ${p(9)}::text[],
+      ${p(10)}::int[], ${p(11)}::text[], ${p(12)}::int[], ${p(13)}::int8[], ${p(14)}::int8[], ${p(15)}::int8[],
+      ${p(16)}::int8[], ${p(17)}::int[], ${p(18)}::text[], ${p(19)}::int[], ${p(20)}::text[], ${p(21)}::int8[],
+      ${p(22)}::int[]) WITH ORDINALITY
     AS d(id, account_id, event_id, event_type, webhook_id, position, status, attempts, next_at, created_at,
          updated_at, last_attempt_at, last_status_code, last_error, call, lease_owner, lease_ms, lease_max, ord)),
 live AS (
@@ -55,19 +63,52 @@ dl AS (
     CASE WHEN leased THEN 1 ELSE 0 END,
     CASE WHEN leased THEN lease_end END
   FROM chosen
-  RETURNING id, status, lease_seq, lease_expires_at)
-SELECT 'e' AS kind, ev.account_id AS a, ev.id AS b, NULL::int8 AS token, NULL::int8 AS ends, NULL::int8 AS now
-FROM ev WHERE ${PLANS_SET}
-UNION ALL
-SELECT 'd', dl.id, dl.status, dl.lease_seq, dl.lease_expires_at, (SELECT ms FROM clock) FROM dl`;
+  RETURNING id, status, lease_seq, lease_expires_at)`;
+};
 
-/** A row of the publish statement: a created event ('e': a, b = account, id) or a stored delivery
- *  ('d': a = id, b = status, token > 0 when leased, ends = lease end, now = the store's clock). */
-export interface PublishRow {
-  kind: "e" | "d";
-  a: string;
-  b: string;
-  token: string | null;
-  ends: string | null;
-  now: string | null;
+/**
+ * The publish part's rows (WriteRow: 'e' for each created event, 'd' for each stored delivery),
+ * `where` added to the first branch (the statement's one-time filter, PLANS_SET).
+ */
+export const publishRows = (where: string) => `
+SELECT ${writeRowSelect("e", { account_id: "ev.account_id", event_id: "ev.id" })} FROM ev WHERE ${where}
+UNION ALL
+SELECT ${writeRowSelect("d", {
+  id: "dl.id",
+  status: "dl.status",
+  lease_seq: "dl.lease_seq",
+  lease_expires_at: "dl.lease_expires_at",
+  now: "(SELECT ms FROM clock)",
+})} FROM dl`;
+
+/** An item of a publish batch, with its call's index in the batch and that call's lease request. */
+export interface BatchItem {
+  item: PublishItem;
+  call: number;
+  lease: PublishOptions["lease"];
+}
+
+/** The publish part's PUBLISH_ARRAYS parameters for the items, in publishCtes order. */
+export function publishParams(items: BatchItem[]): unknown[][] {
+  const ev: unknown[][] = [[], [], [], [], []];
+  const dl: unknown[][] = Array.from({ length: PUBLISH_ARRAYS - ev.length }, () => []);
+  for (const { item, call, lease } of items) {
+    const { event, deliveries } = item;
+    ev[0]?.push(toDb(event.account_id));
+    ev[1]?.push(toDb(event.id));
+    ev[2]?.push(toDb(event.type));
+    ev[3]?.push(event.created_at);
+    ev[4]?.push(dataText(event.data));
+    for (const [position, d] of deliveries.entries()) {
+      const values = [
+        ...deliveryParams(d, position),
+        call,
+        lease?.owner ?? null,
+        lease?.leaseMs ?? 0,
+        lease?.max ?? 0,
+      ];
+      for (const [i, value] of values.entries()) dl[i]?.push(value);
+    }
+  }
+  return [...ev, ...dl];
 }

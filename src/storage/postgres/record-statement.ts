@@ -8,6 +8,12 @@
 // gains the attempt. Only the moved deliveries come back; the caller looks up the others
 // (presentStatement) to tell fenced from missing.
 
+import type { AttemptRecord } from "../records";
+import type { AttemptOutcomeUpdate, LeaseRef, RecordOptions } from "../store";
+import { toDbOrNull } from "./pg-text";
+import { attemptParams, DELIVERY_COLUMNS } from "./rows";
+import { allColumnsOf, writeRowSelect } from "./write-rows";
+
 const PENDING = "d.status = 'pending'";
 /** The retry stays leased to the same owner: pending again and due within relet_within. */
 const RELET = `(${PENDING} AND o.status = 'pending' AND o.relet_ms IS NOT NULL
@@ -17,17 +23,24 @@ const RELET_END = "GREATEST(clock.ms, o.next_at) + o.relet_ms";
 const moveIfPending = (column: string, value: string) =>
   `${column} = CASE WHEN ${PENDING} THEN ${value} ELSE d.${column} END`;
 
-import { clockCte, PLANS_SET } from "./pg-context";
+/** The record part's arrays (name and element type, in parameter order): 7 outcome columns, then
+ *  the attempt's 15 (see recordParams). */
+const OUTCOME_COLUMNS =
+  `token int8, status text, next_at int8, upd int8, err text, relet_within int8, relet_ms int8,
+  att_id text, account_id text, webhook_id text, id text, event_id text, event_type text, attempt int,
+  started_at int8, duration_ms int8, outcome text, code int, error_class text, error_message text,
+  response_body text, test bool`
+    .split(",")
+    .map((c) => c.trim().split(" ") as [string, string]);
 
-export const recordStatement = (s: string) => `
-WITH ${clockCte(s)},
-o AS (
-  SELECT * FROM unnest($2::int8[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::int8[], $8::int8[],
-      $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::int8[],
-      $17::int8[], $18::text[], $19::int[], $20::text[], $21::text[], $22::text[], $23::bool[])
-    AS o(token, status, next_at, upd, err, relet_within, relet_ms, att_id, account_id, webhook_id, id,
-         event_id, event_type, attempt, started_at, duration_ms, outcome, code, error_class,
-         error_message, response_body, test)),
+export const RECORD_ARRAYS = OUTCOME_COLUMNS.length;
+
+/** The record part's CTEs, its arrays bound from parameter $first on. */
+export const recordCtes = (s: string, first: number) => {
+  const arrays = OUTCOME_COLUMNS.map(([, type], i) => `$${first + i}::${type}[]`);
+  return `o AS (
+  SELECT * FROM unnest(${arrays.join(", ")})
+    AS o(${OUTCOME_COLUMNS.map(([name]) => name).join(", ")})),
 moved AS (
   UPDATE ${s}.deliveries d SET
     ${moveIfPending("status", "o.status")},
@@ -44,15 +57,50 @@ moved AS (
     lease_expires_at = CASE WHEN ${RELET} THEN ${RELET_END} END
   FROM o, clock
   WHERE d.id = o.id AND d.lease_seq = o.token AND d.lease_owner IS NOT NULL
-  RETURNING d.*, clock.ms AS now),
+  RETURNING ${DELIVERY_COLUMNS.split(",")
+    .map((c) => `d.${c.trim()}`)
+    .join(", ")},
+    d.lease_owner, d.lease_seq, d.lease_expires_at, clock.ms AS now),
 logged AS (
   INSERT INTO ${s}.attempts (id, account_id, webhook_id, delivery_id, event_id, event_type, attempt, started_at,
     duration_ms, outcome, status_code, error_class, error_message, response_body, test)
   SELECT o.att_id, o.account_id, o.webhook_id, o.id, o.event_id, o.event_type, o.attempt, o.started_at,
     o.duration_ms, o.outcome, o.code, o.error_class, o.error_message, o.response_body, o.test
   FROM o JOIN moved ON moved.id = o.id
-  ON CONFLICT (id) DO NOTHING)
-SELECT moved.id AS key, moved.* FROM moved WHERE ${PLANS_SET}`;
+  ON CONFLICT (id) DO NOTHING)`;
+};
+
+/** The record part's rows (WriteRow 'r': each delivery an outcome moved), `where` on its branch. */
+export const recordRows = (where: string) => `
+SELECT ${writeRowSelect("r", allColumnsOf("moved"))} FROM moved WHERE ${where}`;
+
+/** One outcome to record: the attempt, the delivery's next step, the lease it was made under. */
+export interface RecordInput {
+  attempt: AttemptRecord;
+  update: AttemptOutcomeUpdate;
+  lease: LeaseRef;
+  options: RecordOptions | undefined;
+}
+
+/** The record part's RECORD_ARRAYS parameters, one element per input: the outcome, then the
+ *  attempt's columns (its delivery_id is the lease's, checked by recordAttempt). */
+export function recordParams(inputs: RecordInput[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: RECORD_ARRAYS }, () => []);
+  for (const { attempt: a, update, lease, options } of inputs) {
+    const values = [
+      lease.token,
+      update.status,
+      update.status === "pending" ? update.next_attempt_at : null,
+      a.started_at + a.duration_ms,
+      a.outcome === "failed" ? toDbOrNull(a.error_message ?? a.error_class) : null,
+      options?.relet?.withinMs ?? null,
+      options?.relet?.leaseMs ?? null,
+      ...attemptParams(a),
+    ];
+    for (const [i, value] of values.entries()) columns[i]?.push(value);
+  }
+  return columns;
+}
 
 /** Which of the ids exist: run only for the inputs the record statement did not move, to tell a
  *  fenced outcome from a missing delivery (none on the hot path). */
