@@ -12,8 +12,9 @@
 // - at least once: an attempt's result is recorded only after the request finished; an attempt
 //   cut short by shutdown, by its lease's end (or a crash) leaves its delivery pending in the
 //   store, due as before, so it is made again (by this replica or another). Results are not flushed
-//   one by one: an unflushed result after a crash only means one more delivery, which receivers
-//   deduplicate by event id;
+//   one by one (the LMDB store commits an outcome with the next commit, at most 50 ms later:
+//   commit-pacing.ts): an unflushed result after a crash only means one more delivery, which
+//   receivers deduplicate by event id;
 // - a delivery is attempted only under a live lease of this replica, by one attempt at a time, and
 //   its outcome write is fenced by the lease's token (see DueWork); the caps are per replica;
 // - fairness: one account's attempts hold at most `accountConcurrency` slots, one webhook's at most
