@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { open as openEnvironment } from "lmdb";
 import { StoreDamagedError } from "../store";
 import { checkDataFile } from "./integrity";
-import { DATA_FILE } from "./lmdb-databases";
+import { DATA_FILE, EVENTS_TABLE } from "./lmdb-databases";
 import { checkBeforeOpen } from "./open-checks";
 import { SCHEMA_VERSION_KEY } from "./schema";
 import { flushToDisk, readMarker, STORE_ID_META } from "./store-marker";
@@ -122,7 +122,7 @@ async function describe(file: string): Promise<Pick<BackupResult, "storeId" | "s
       counts: {
         accounts: count("accounts"),
         webhooks: count("webhooks"),
-        events: count("events"),
+        events: count(EVENTS_TABLE),
         deliveries: count("deliveries"),
       },
     };

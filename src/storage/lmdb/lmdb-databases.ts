@@ -85,6 +85,9 @@ const jsonEncoder = {
   },
 };
 
+/** The sub-database of events (schema 3; ./schema-v2.ts names the earlier ones). */
+export const EVENTS_TABLE = "event_records";
+
 /** Name of the LMDB data file inside the data directory (its LMDB lock file is `<name>-lock`). */
 export const DATA_FILE = "inbox.mdb";
 
@@ -117,7 +120,7 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
     webhooks: db("webhooks"),
     webhookOwners: open<string, string>("webhook_owners"),
     accountNumbers: new AccountNumbers(open("account_numbers"), open("account_ids")),
-    events: db("event_records"),
+    events: db(EVENTS_TABLE),
     eventTimes: db("event_id_times"),
     deliveries: db("deliveries"),
     pendingByWebhook: db("pending_by_webhook"),
