@@ -10,6 +10,9 @@
 //   committed), so a pair remembered from a rolled-back job is never contradicted. Such a pair names
 //   an account with no stored records (they rolled back with it), and a replay of the job writes the
 //   same pair again. A gap left by a rollback is harmless.
+// - a write finds the number in memory only when its pair is known to be committed (read from the
+//   store, or confirmed after the job that wrote it committed); otherwise it asks the store, and
+//   writes the pair again when a rollback took it away.
 // - one process owns the data directory (./data-dir-lock.ts), so nobody else assigns numbers.
 
 import type { Database } from "lmdb";
@@ -31,6 +34,8 @@ export function accountOfKeyPart(part: unknown): number {
 export class AccountNumbers {
   private readonly numbers = new Map<string, number>();
   private readonly ids = new Map<number, string>();
+  /** Ids whose pair this process wrote and has not yet seen committed. */
+  private readonly unconfirmed = new Set<string>();
   private next = 1;
 
   constructor(
@@ -59,18 +64,38 @@ export class AccountNumbers {
     return stored;
   }
 
+  /** The account's number for a write, assigning one when it has none; inside a write transaction. */
+  numberFor(accountId: string): number {
+    const known = this.numbers.get(accountId);
+    return known !== undefined && !this.unconfirmed.has(accountId) ? known : this.assign(accountId);
+  }
+
   /**
    * The account's number, assigning the next one when it has none. Runs inside a write transaction
    * and asks the store, not memory: a pair remembered from a job that rolled back is written again.
    */
   assign(accountId: string): number {
     const stored = this.byId.get(accountId);
-    if (stored !== undefined) return stored;
+    if (stored !== undefined) {
+      this.remember(accountId, stored);
+      return stored;
+    }
     const n = this.numbers.get(accountId) ?? Math.max(this.next, this.largestStored() + 1);
     this.next = Math.max(this.next, n + 1);
     this.write(accountId, n);
     this.remember(accountId, n);
+    this.unconfirmed.add(accountId);
     return n;
+  }
+
+  /** The job that assigned the account's number has committed (a WriteBatcher afterCommit). */
+  confirm(accountId: string): void {
+    this.unconfirmed.delete(accountId);
+  }
+
+  /** Every pair written so far has committed (after a migration's transaction). */
+  confirmAll(): void {
+    this.unconfirmed.clear();
   }
 
   private write(accountId: string, n: number): void {

@@ -51,26 +51,42 @@ export function accountsRepository(
     changed();
     caches.meta.clear();
   };
+  // A new account's number, written with it, is known committed once its job has committed.
+  const created = (accountId: string, committed: boolean) => {
+    changed();
+    if (committed) dbs.accountNumbers.confirm(accountId);
+  };
   return {
     create(account: AccountRecord, firstKey: ApiKeyRecord): Promise<void> {
-      return writer.run(() => {
-        if (dbs.accounts.get(account.id) !== undefined)
-          throw new Error(`account ${account.id} already exists`);
-        dbs.accounts.putSync(account.id, account);
-        putApiKey(dbs, firstKey);
-      }, changed);
+      return writer.run(
+        () => {
+          if (dbs.accounts.get(account.id) !== undefined)
+            throw new Error(`account ${account.id} already exists`);
+          dbs.accounts.putSync(account.id, account);
+          dbs.accountNumbers.assign(account.id);
+          putApiKey(dbs, firstKey);
+        },
+        (committed) => created(account.id, committed),
+      );
     },
 
     // One write job: of several first starts, only the first finds the marker absent.
     createFirst(account, firstKey, marker): Promise<boolean> {
-      return writer.run(() => {
-        if (dbs.meta.get(marker.key) !== undefined) return false;
-        dbs.meta.putSync(marker.key, marker.value);
-        if (hasAnyAccount(dbs)) return false;
-        dbs.accounts.putSync(account.id, account);
-        putApiKey(dbs, firstKey);
-        return true;
-      }, changedWithMeta);
+      return writer.run(
+        () => {
+          if (dbs.meta.get(marker.key) !== undefined) return false;
+          dbs.meta.putSync(marker.key, marker.value);
+          if (hasAnyAccount(dbs)) return false;
+          dbs.accounts.putSync(account.id, account);
+          dbs.accountNumbers.assign(account.id);
+          putApiKey(dbs, firstKey);
+          return true;
+        },
+        (committed) => {
+          changedWithMeta();
+          if (committed) dbs.accountNumbers.confirm(account.id);
+        },
+      );
     },
 
     get: (id) => settled(() => dbs.accounts.get(id) as AccountRecord | undefined),

@@ -83,6 +83,7 @@ export function upgradeSchema(
       migration.up(dbs);
       dbs.meta.putSync(SCHEMA_VERSION_KEY, String(migration.version));
     });
+    dbs.accountNumbers.confirmAll();
     ran.push(migration);
   }
   const reached = storedSchemaVersion(dbs) ?? found;

@@ -36,7 +36,7 @@ export function eventAt(dbs: Databases, key: unknown, value: unknown): StoredEve
 /** Writes a new event; runs inside a write transaction. */
 export function writeEvent(dbs: Databases, stored: StoredEvent): void {
   const { event } = stored;
-  const n = dbs.accountNumbers.assign(event.account_id);
+  const n = dbs.accountNumbers.numberFor(event.account_id);
   dbs.events.putSync(placeEvent(dbs, accountKeyPart(n), event.id, event.created_at), encodeEvent(stored));
 }
 
@@ -62,7 +62,7 @@ export const NEW_DELIVERY_SPARE_BYTES = 40;
 
 /** Writes a delivery; `spare` bytes of room to grow in place (RoomToGrow) when it is new and pending. */
 export function writeDelivery(dbs: Databases, stored: StoredDelivery, spare = 0): void {
-  const n = dbs.accountNumbers.assign(stored.delivery.account_id);
+  const n = dbs.accountNumbers.numberFor(stored.delivery.account_id);
   const value = encodeDelivery(stored, n);
   dbs.deliveries.putSync(stored.delivery.id, spare > 0 ? new RoomToGrow(value, spare) : value);
 }
@@ -79,7 +79,7 @@ export function attemptKey(accountNumber: number, attempt: AttemptRecord): [stri
 
 /** Writes an attempt; runs inside a write transaction (its delivery records its key). */
 export function writeAttempt(dbs: Databases, attempt: AttemptRecord): void {
-  const n = dbs.accountNumbers.assign(attempt.account_id);
+  const n = dbs.accountNumbers.numberFor(attempt.account_id);
   dbs.attempts.putSync(attemptKey(n, attempt), encodeAttempt(attempt));
 }
 
