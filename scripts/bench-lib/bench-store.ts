@@ -7,8 +7,11 @@ import { type PostgresCluster, startPostgres } from "../lib/embedded-postgres";
 import {
   countersPerDelivery,
   type PostgresCounters,
+  type RoleCpu,
   readCounters,
+  readRoleCpu,
   resetStatements,
+  roleCpuPerDelivery,
   sequentialScans,
   topStatements,
 } from "./postgres-counters";
@@ -84,6 +87,7 @@ function postgresStore(
   emptyBytes: number,
 ): BenchStore {
   let before: PostgresCounters | null = null;
+  let rolesBefore: RoleCpu = {};
   return {
     kind: "postgres",
     env: (replica) => ({ INBOX_DATABASE_URL: cluster.url, INBOX_REPLICA_ID: `r${replica}` }),
@@ -92,10 +96,18 @@ function postgresStore(
     mark: async () => {
       if (statements) await resetStatements(sql);
       before = await readCounters(sql);
+      rolesBefore = readRoleCpu(cluster.pid);
     },
     windowFigures: async (deliveries) => {
       if (before === null) return {};
-      const figures = countersPerDelivery(before, await readCounters(sql), deliveries);
+      const figures = {
+        ...countersPerDelivery(before, await readCounters(sql), deliveries),
+        postgres_cpu_us_per_delivery_by_role: roleCpuPerDelivery(
+          rolesBefore,
+          readRoleCpu(cluster.pid),
+          deliveries,
+        ),
+      };
       if (!statements) return figures;
       const top = await topStatements(sql, deliveries);
       return {

@@ -4,6 +4,7 @@
 // missing index or a bad plan), and, with --postgres-statements, the statements that took the most time (pg_stat_statements).
 // Read after the replicas stopped: a backend flushes its statistics when it exits.
 
+import { readdirSync, readFileSync } from "node:fs";
 import type { SQL } from "bun";
 import { round } from "./stats";
 
@@ -83,4 +84,79 @@ export async function topStatements(sql: SQL, deliveries: number, limit = 10) {
     rows_per_call: r.calls > 0 ? round(r.rows / r.calls, 1) : null,
     exec_us_per_delivery: round((r.ms * 1000) / d, 1),
   }));
+}
+
+/** CPU seconds (user, system) of a PostgreSQL server's processes by role, at one moment. */
+export type RoleCpu = Record<string, { user: number; system: number }>;
+
+const TICKS_PER_S = 100;
+
+/** The role of a postmaster child from its title ("postgres: walwriter"; a client backend's names its user). */
+function roleOf(title: string): string {
+  const t = title.replace(/^postgres: /, "");
+  for (const role of ["walwriter", "checkpointer", "background writer", "autovacuum", "io worker"]) {
+    if (t.startsWith(role)) return role;
+  }
+  return /\d+\.\d+\.\d+\.\d+\(\d+\)/.test(t) ? "backends" : "other";
+}
+
+function procStat(
+  pid: number | string,
+): { ppid: number; user: number; system: number; reapedUser: number; reapedSystem: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // f[0] is field 3 (state) of proc(5): field i is f[i - 3].
+    const n = (i: number) => Number(f[i - 3]) / TICKS_PER_S;
+    return { ppid: Number(f[1]), user: n(14), system: n(15), reapedUser: n(16), reapedSystem: n(17) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU of every process of the server whose postmaster is `pid`, by role; "postmaster and exited"
+ * holds the postmaster's own and that of children that exited: read after the replicas stopped,
+ * their backends are there.
+ */
+export function readRoleCpu(pid: number): RoleCpu {
+  const out: RoleCpu = {};
+  const add = (role: string, user: number, system: number) => {
+    const prev = out[role] ?? { user: 0, system: 0 };
+    out[role] = { user: prev.user + user, system: prev.system + system };
+  };
+  const postmaster = procStat(pid);
+  if (postmaster) {
+    add(
+      "postmaster and exited",
+      postmaster.user + postmaster.reapedUser,
+      postmaster.system + postmaster.reapedSystem,
+    );
+  }
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(entry);
+    if (stat?.ppid !== pid) continue;
+    let title = "";
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\u0000", " ").trim();
+    } catch {
+      continue;
+    }
+    add(roleOf(title), stat.user, stat.system);
+  }
+  return out;
+}
+
+/** Per-delivery differences by role (µs, user + system), for the JSON line; roles under 1 µs left out. */
+export function roleCpuPerDelivery(before: RoleCpu, after: RoleCpu, deliveries: number) {
+  const d = Math.max(1, deliveries);
+  const out: Record<string, { user_us: number; system_us: number }> = {};
+  for (const [role, now] of Object.entries(after)) {
+    const was = before[role] ?? { user: 0, system: 0 };
+    const user = ((now.user - was.user) * 1e6) / d;
+    const system = ((now.system - was.system) * 1e6) / d;
+    if (user + system >= 1) out[role] = { user_us: Math.round(user), system_us: Math.round(system) };
+  }
+  return out;
 }
