@@ -88,7 +88,11 @@ export class DueScheduler {
   /** The earliest entry left out since the last re-read; a re-read starts there. */
   private leftOutMin: DueEntry | undefined;
   private lastReread = 0;
-  private fireTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Fires the timer's next due entry: a timeout, or an immediate when it is due already. */
+  private fireTimer:
+    | { timeout: ReturnType<typeof setTimeout> }
+    | { immediate: ReturnType<typeof setImmediate> }
+    | undefined;
   private fireAt = Number.POSITIVE_INFINITY;
   private refillTimer: ReturnType<typeof setTimeout> | undefined;
   private lastFailure = { text: "", at: 0 };
@@ -149,11 +153,9 @@ export class DueScheduler {
   /** Stops the timers and gives back every lease in the timer; see settled(). */
   stop(): void {
     this.running = false;
-    if (this.fireTimer) clearTimeout(this.fireTimer);
+    this.disarm();
     if (this.refillTimer) clearTimeout(this.refillTimer);
-    this.fireTimer = undefined;
     this.refillTimer = undefined;
-    this.fireAt = Number.POSITIVE_INFINITY;
     this.returns.give(this.timer.clear().map((item) => item.value.lease));
   }
 
@@ -337,16 +339,35 @@ export class DueScheduler {
     }
   }
 
-  /** Sets the fire timer for the timer's next due entry, if sooner than the one already set. */
+  /**
+   * Sets the fire timer for the timer's next due entry, if sooner than the one already set. An entry
+   * due already (a publish's first attempts) fires at the end of this turn, with whatever else is
+   * handed in during it, rather than after a timeout's minimum of about a millisecond.
+   */
   private arm(): void {
     if (!this.running) return;
     const next = this.timer.nextDue();
     if (next === undefined) return;
     if (this.fireTimer && next >= this.fireAt) return;
-    if (this.fireTimer) clearTimeout(this.fireTimer);
+    this.disarm();
     this.fireAt = next;
-    this.fireTimer = setTimeout(() => this.fire(), Math.max(0, next - this.now()));
-    this.fireTimer.unref?.();
+    const wait = next - this.now();
+    if (wait > 0) {
+      const timeout = setTimeout(() => this.fire(), wait);
+      this.fireTimer = { timeout };
+      timeout.unref?.();
+    } else {
+      const immediate = setImmediate(() => this.fire());
+      this.fireTimer = { immediate };
+      immediate.unref?.();
+    }
+  }
+
+  private disarm(): void {
+    if (this.fireTimer && "timeout" in this.fireTimer) clearTimeout(this.fireTimer.timeout);
+    if (this.fireTimer && "immediate" in this.fireTimer) clearImmediate(this.fireTimer.immediate);
+    this.fireTimer = undefined;
+    this.fireAt = Number.POSITIVE_INFINITY;
   }
 
   private fire(): void {

@@ -127,6 +127,20 @@ describe("DueScheduler", () => {
     expect(h.scheduler.schedule(heldLease(b, Date.now()))).toBe(true);
   });
 
+  test("leases handed in due already fire together at the end of the turn, not after a timeout", async () => {
+    const queue = new MemoryWork();
+    const h = harness(queue);
+    h.scheduler.start();
+    await waitUntil("the first refill", () => queue.scans.length > 0);
+    const now = Date.now();
+    const leases = ["dlv_x", "dlv_y"].map((id) => queue.grant({ delivery_id: id, due: now }, OWNER));
+    for (const lease of leases) expect(h.scheduler.schedule(heldLease(lease, now))).toBe(true);
+    expect(h.fired).toEqual([]); // never inside the caller's own code
+    // An immediate queued after the scheduler's runs after it; a timeout (about 1 ms) would not have.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.fired).toEqual(["dlv_x", "dlv_y"]);
+  });
+
   test("hurry moves a lease in the timer to a sooner due time; otherwise the store is re-read from it", async () => {
     const queue = new MemoryWork();
     const h = harness(queue, { rescanMs: 3_600_000, refillMs: 3_600_000, rescanGapMsMin: 10 });
