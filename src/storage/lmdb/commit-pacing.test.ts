@@ -6,8 +6,8 @@ function paced(options: CommitPacingOptions) {
   let commits = 0;
   let onCommit: (() => void) | undefined;
   const pacing: CommitPacing = new CommitPacing(() => {
+    pacing.starting();
     commits++;
-    pacing.committed();
     onCommit?.();
   }, options);
   const nextCommit = () => new Promise<void>((resolve) => (onCommit = resolve));
@@ -29,7 +29,7 @@ describe("CommitPacing", () => {
     expect(commits()).toBe(1);
   });
 
-  test("an urgent job right after a commit waits for the gap, and no longer", async () => {
+  test("an urgent job right after a commit starts waits for the gap, and no longer", async () => {
     const { pacing, commits, nextCommit } = paced({ commitGapMs: 40 });
     pacing.queued(1, false);
     await turn();

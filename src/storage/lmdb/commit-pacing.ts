@@ -4,9 +4,11 @@
 // commit per write. Pacing keeps commits from running back to back instead:
 //
 // - an urgent job (the default: a publish, an API write, anything a caller waits on) commits at the
-//   end of the turn when the last commit ended at least `commitGapMs` ago; otherwise it waits for
-//   that gap to pass, so that the jobs arriving meanwhile share its commit. At a low rate the gap
-//   has always passed and nothing waits; at a high rate each waits at most `commitGapMs`;
+//   end of the turn when the last commit started at least `commitGapMs` ago; otherwise it waits
+//   until then, so that the jobs arriving meanwhile share its commit. At a low rate the gap has
+//   always passed and nothing waits; at a high rate each waits at most `commitGapMs`. Counted from
+//   the start, a slow commit (a busy disk) is never followed by a wait on top: the jobs that queued
+//   during it commit at once;
 // - a deferrable job (an attempt's outcome, which no request waits on) waits up to `deferMsMax`
 //   for a commit an urgent job starts anyway;
 // - `batchMax` jobs queued commit at the end of the turn, whatever the gap: a batch stays bounded
@@ -16,8 +18,8 @@
 
 export interface CommitPacingOptions {
   /**
-   * Least time from the end of one commit to the start of the next while urgent jobs keep coming;
-   * the longest an urgent job waits. 0 commits at the end of every turn that queued a job.
+   * Least time between the starts of two commits while urgent jobs keep coming; the longest an
+   * urgent job waits. 0 commits at the end of every turn that queued a job.
    */
   commitGapMs?: number;
   /** The longest a deferrable job waits for a commit. */
@@ -41,7 +43,7 @@ export class CommitPacing {
   private immediate: ReturnType<typeof setImmediate> | undefined;
   /** When the commit already asked for starts; +Infinity when none is. */
   private at = Number.POSITIVE_INFINITY;
-  private lastCommitEnd = Number.NEGATIVE_INFINITY;
+  private lastCommitStart = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly commit: () => void,
@@ -64,10 +66,13 @@ export class CommitPacing {
     else this.timer = setTimeout(this.commit, at - now);
   }
 
-  /** A commit has just ended (whoever started it). */
-  committed(): void {
+  /**
+   * A commit starts now (whoever started it) and takes every job queued so far; a job queued during
+   * it asks for the next one.
+   */
+  starting(): void {
     this.cancel();
-    this.lastCommitEnd = this.now();
+    this.lastCommitStart = this.now();
   }
 
   /** Forgets the commit asked for. */
@@ -82,6 +87,6 @@ export class CommitPacing {
   private startFor(size: number, deferrable: boolean, now: number): number {
     if (size >= this.batchMax) return now;
     if (deferrable) return now + this.deferMs;
-    return Math.max(now, this.lastCommitEnd + this.gapMs);
+    return Math.max(now, this.lastCommitStart + this.gapMs);
   }
 }

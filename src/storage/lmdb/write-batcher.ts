@@ -86,6 +86,7 @@ export class WriteBatcher {
   }
 
   private commit(): void {
+    this.pacing.starting();
     const jobs = this.queue;
     const waiters = this.idleWaiters;
     this.queue = [];
@@ -100,7 +101,6 @@ export class WriteBatcher {
       for (const job of jobs) job.afterCommit?.(false);
       for (const job of jobs) this.commitAlone(job);
     }
-    this.pacing.committed();
     for (const wake of waiters) wake();
   }
 
