@@ -2,10 +2,21 @@ import { expect, test } from "bun:test";
 import { newId } from "../../domain/ids";
 import { idTime } from "./event-locations";
 
-test("a generated event id tells the time it was stamped with", () => {
-  for (const t of [0, 1, 1_736_936_703_000, 1_796_297_313_502, 2 ** 48 - 1]) {
-    expect(idTime(newId("evt", t))).toBe(t);
+/** An id as ../../domain/ids.ts makes them, stamped with `t` (newId never goes back in time). */
+function stampedId(t: number): string {
+  let time = "";
+  for (let i = 0, rest = t; i < 10; i++, rest = Math.floor(rest / 32)) {
+    time = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".charAt(rest % 32) + time;
   }
+  return `evt_${time}7ZZZZZZZZZZZZZZZ`;
+}
+
+test("a generated event id tells the time it was stamped with", () => {
+  for (const t of [0, 42, 1_736_936_703_000, 1_796_297_313_502, 2 ** 48 - 1])
+    expect(idTime(stampedId(t))).toBe(t);
+  const id = newId("evt");
+  expect(idTime(id)).toBe(idTime(stampedId(idTime(id) as number)));
+  expect(stampedId(idTime(id) as number).slice(0, 14)).toBe(id.slice(0, 14));
 });
 
 test("any other id tells no time", () => {
