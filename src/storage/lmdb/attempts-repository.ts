@@ -1,6 +1,7 @@
 // Attempt logs. The record is stored once, by [account, webhook, started_at, attemptId] (the account
-// as its key part, ./account-numbers.ts): a webhook's log is one range in time order. A delivery finds its attempts through the keys kept in its stored
-// record; retention walks each webhook's range from its oldest entry.
+// as its key part, ./account-numbers.ts): a webhook's log is one range in time order. A delivery
+// finds its attempts through the keys kept in its stored record; retention walks each webhook's
+// range from its oldest entry.
 //
 // Listing a webhook's attempts is newest first by start time. `since`/`until` bound the scanned
 // range itself; the other filters are checked per entry, and one page examines at most

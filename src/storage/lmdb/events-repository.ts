@@ -1,7 +1,8 @@
 // Events and their fan-out. Publishing writes each new event (with the ids of its deliveries; kept
 // in time order, ./event-locations.ts), its deliveries and their due-time queue entries in one
-// transaction (shared with concurrent publishes by the write batcher). The idempotency check runs inside that transaction, so two publishes of one
-// id can never both create it, whether they come in one batch or in concurrent requests.
+// transaction (shared with concurrent publishes by the write batcher). The idempotency check runs
+// inside that transaction, so two publishes of one id can never both create it, whether they come in
+// one batch or in concurrent requests.
 
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
