@@ -26,6 +26,8 @@ export class DiskSampler {
     this.started = performance.now();
     this.sample();
     this.timer = setInterval(() => this.sample(), this.everyMs);
+    // A run that fails before stop() must still exit.
+    this.timer.unref();
     return this;
   }
 
