@@ -129,5 +129,33 @@ describe("GroupCommit", () => {
       await Promise.all([1, 2].map((n) => few.group.run(n)));
       expect(few.batches).toEqual([[1, 2]]);
     });
+
+    test("a batch of lazy calls alone runs beside an eager batch, never before it; one key never runs twice at once", async () => {
+      let open: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const batches: string[][] = [];
+      const group = new GroupCommit<string, string>(
+        async (inputs) => {
+          batches.push(inputs);
+          if (inputs.includes("k:lazy")) await gate;
+          return inputs;
+        },
+        (input) => input.split(":")[0] ?? null,
+        { lazy: { of: (input) => input.endsWith(":lazy"), waitMs: 1, countMax: 10 } },
+      );
+      const held = group.run("k:lazy");
+      await Bun.sleep(10);
+      expect(batches).toEqual([["k:lazy"]]);
+      // The lazy batch is still in flight: an eager call does not wait for it, and a second call
+      // with key k waits until it is done.
+      const again = group.run("k:lazy");
+      await group.run("e:now");
+      expect(batches).toEqual([["k:lazy"], ["e:now"]]);
+      open();
+      await Promise.all([held, again]);
+      expect(batches).toEqual([["k:lazy"], ["e:now"], ["k:lazy"]]);
+    });
   });
 });

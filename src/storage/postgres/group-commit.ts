@@ -6,13 +6,15 @@
 //   with anything but an unreachable database is replayed call by call, so one bad call fails alone;
 // - `keyOf` names what a call changes: two calls with the same key never share a batch (the second
 //   waits for the next one), so a batch never holds two changes of one row;
-// - at most IN_FLIGHT_MAX batches run at once; calls arriving meanwhile gather into the next one;
+// - at most IN_FLIGHT_MAX batches run at once (per lane, see `lazy`), and two calls with one key
+//   never run at once; calls arriving meanwhile gather into the next batch;
 // - a batch holds at most BATCH_MAX calls and, with `weight`, calls weighing at most `weight.max`
 //   together (a call heavier than that goes alone);
 // - with `lazy`, calls that may wait (outcomes of attempts) do not start a batch of their own at
-//   once: they wait for the next call that may not (a publish) and go with it, or at most
-//   `lazy.waitMs` from the oldest one's arrival, or until `lazy.countMax` calls are queued. A call
-//   that may not wait never waits for them.
+//   once: the next batch of calls that may not wait (a publish) takes them along, or, once the
+//   oldest has waited `lazy.waitMs` or `lazy.countMax` are queued, they go alone in a lane of their
+//   own, beside the other lane's batch in flight. A call that may not wait never waits for them,
+//   and never for a batch of theirs.
 
 import { StoreUnavailableError } from "../store";
 
@@ -34,14 +36,21 @@ export interface GroupCommitOptions<I> {
   lazy?: { of: (input: I) => boolean; waitMs: number; countMax: number };
 }
 
+/** A batch's lane: "eager" batches hold every queued call (publishes and the outcomes waiting for
+ *  them); "lazy" batches hold lazy calls alone, once they have waited long enough. */
+type Lane = "eager" | "lazy";
+
 export class GroupCommit<I, R> {
   private queue: Call<I, R>[] = [];
-  private scheduled = false;
-  /** Set while the queue waits for its lazy calls' time (see `lazy`). */
+  /** An eager batch is due at the end of this turn. */
+  private soon = false;
+  /** Set while lazy calls wait for their time (see `lazy`). */
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Queued calls that may not wait. */
   private eager = 0;
-  private inFlight = 0;
+  private readonly busy: Record<Lane, number> = { eager: 0, lazy: 0 };
+  /** Keys of the calls in batches in flight: a call with one of them waits for the next batch. */
+  private readonly keysInFlight = new Set<string>();
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -56,16 +65,23 @@ export class GroupCommit<I, R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ input, resolve, reject, at: performance.now() });
       if (!this.isLazy(input)) this.eager++;
-      // A wait for lazy calls ends once a call that may not wait, or enough of them, is queued.
-      if (this.timer !== undefined && this.lazyWaitMs() <= 0) this.unschedule();
+      // Enough lazy calls end their wait.
+      else if (this.timer !== undefined && this.lazyWaitMs() <= 0) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
       this.schedule();
     });
   }
 
   /** Resolves once every call queued before has settled. */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    if (this.queue.length === 0 && this.inFlight() === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private inFlight(): number {
+    return this.busy.eager + this.busy.lazy;
   }
 
   private isLazy(input: I): boolean {
@@ -73,65 +89,89 @@ export class GroupCommit<I, R> {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= IN_FLIGHT_MAX || this.queue.length === 0) return;
-    this.scheduled = true;
-    const run = () => {
-      this.scheduled = false;
-      this.timer = undefined;
-      this.flush();
-    };
-    const waitMs = this.lazyWaitMs();
-    if (waitMs > 0) this.timer = setTimeout(run, waitMs);
-    else setImmediate(run);
+    if (this.eager > 0 && this.busy.eager < IN_FLIGHT_MAX && !this.soon) {
+      this.soon = true;
+      setImmediate(() => {
+        this.soon = false;
+        this.flush("eager");
+      });
+    }
+    this.scheduleLazy();
   }
 
-  private unschedule(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.scheduled = false;
+  private scheduleLazy(): void {
+    if (this.timer !== undefined || this.busy.lazy >= IN_FLIGHT_MAX || this.queue.length === this.eager)
+      return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flush("lazy");
+      },
+      Math.max(0, Math.ceil(this.lazyWaitMs())),
+    );
   }
 
-  /** How long the queue may still wait: > 0 only when it holds lazy calls alone, not too many. */
+  /** How long the queued lazy calls may still wait: <= 0 once the oldest has waited `lazy.waitMs`
+   *  or `lazy.countMax` are queued. */
   private lazyWaitMs(): number {
     const lazy = this.options.lazy;
-    const oldest = this.queue[0];
-    if (!lazy || !oldest || this.eager > 0 || this.queue.length >= lazy.countMax) return 0;
-    return Math.ceil(oldest.at + lazy.waitMs - performance.now());
+    const oldest = this.queue.find((c) => this.isLazy(c.input));
+    if (!lazy || !oldest || this.queue.length - this.eager >= lazy.countMax) return 0;
+    return oldest.at + lazy.waitMs - performance.now();
   }
 
-  private take(): Call<I, R>[] {
+  /** Whether the call must wait for a later batch than the one `lane` is taking (holding `keys`). */
+  private waits(call: Call<I, R>, lane: Lane, keys: Set<string>): boolean {
+    if (lane === "lazy" && !this.isLazy(call.input)) return true;
+    const key = this.keyOf(call.input);
+    return key !== null && (keys.has(key) || this.keysInFlight.has(key));
+  }
+
+  private take(lane: Lane): Call<I, R>[] {
     const batch: Call<I, R>[] = [];
     const rest: Call<I, R>[] = [];
     const keys = new Set<string>();
     const { of: weightOf, max: weightMax } = this.options.weight ?? { of: () => 1, max: BATCH_MAX };
     let weight = 0;
     for (const call of this.queue) {
-      const key = this.keyOf(call.input);
       const w = weightOf(call.input);
       const full = batch.length >= BATCH_MAX || (batch.length > 0 && weight + w > weightMax);
-      if (full || (key !== null && keys.has(key))) rest.push(call);
-      else {
-        if (key !== null) keys.add(key);
-        weight += w;
-        batch.push(call);
-        if (!this.isLazy(call.input)) this.eager--;
+      if (full || this.waits(call, lane, keys)) {
+        rest.push(call);
+        continue;
       }
+      const key = this.keyOf(call.input);
+      if (key !== null) keys.add(key);
+      weight += w;
+      batch.push(call);
+      if (!this.isLazy(call.input)) this.eager--;
     }
     this.queue = rest;
+    for (const key of keys) this.keysInFlight.add(key);
     return batch;
   }
 
-  private flush(): void {
-    const batch = this.take();
+  private flush(lane: Lane): void {
+    // A lazy batch goes only once its calls have waited long enough (an eager batch may have
+    // taken the ones the timer was set for).
+    if (lane === "lazy" && this.lazyWaitMs() > 0) {
+      this.scheduleLazy();
+      return;
+    }
+    const batch = this.take(lane);
     if (batch.length === 0) {
       this.settleIdle();
       return;
     }
-    this.inFlight++;
+    this.busy[lane]++;
     this.commit(batch)
       .catch(() => undefined)
       .finally(() => {
-        this.inFlight--;
+        this.busy[lane]--;
+        for (const call of batch) {
+          const key = this.keyOf(call.input);
+          if (key !== null) this.keysInFlight.delete(key);
+        }
         this.schedule();
         this.settleIdle();
       });
@@ -152,7 +192,7 @@ export class GroupCommit<I, R> {
   }
 
   private settleIdle(): void {
-    if (this.queue.length > 0 || this.inFlight > 0) return;
+    if (this.queue.length > 0 || this.inFlight() > 0) return;
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
 }
