@@ -64,6 +64,16 @@ export async function sequentialScans(sql: SQL, deliveries: number) {
   }));
 }
 
+/**
+ * What a statement writes, e.g. "INSERT events, INSERT deliveries, UPDATE deliveries": the store's
+ * hot statements all begin with the same clock CTE, so their first characters do not tell them apart.
+ */
+export function writesOf(query: string): string {
+  const found = query.matchAll(/\b(INSERT INTO|UPDATE|DELETE FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?/gi);
+  const writes = [...found].map((m) => `${(m[1] ?? "").split(" ")[0]?.toUpperCase()} ${m[2]}`);
+  return writes.length > 0 ? [...new Set(writes)].join(", ") : "read";
+}
+
 /** The `limit` statements with the most execution time since the reset, per delivery (the bench's own left out). */
 export async function topStatements(sql: SQL, deliveries: number, limit = 10) {
   const rows = (await sql`
@@ -79,6 +89,7 @@ export async function topStatements(sql: SQL, deliveries: number, limit = 10) {
   }[];
   const d = Math.max(1, deliveries);
   return rows.map((r) => ({
+    writes: writesOf(r.query),
     query: r.query.length > 160 ? `${r.query.slice(0, 157)}...` : r.query,
     calls_per_delivery: round(r.calls / d, 3),
     rows_per_call: r.calls > 0 ? round(r.rows / r.calls, 1) : null,
