@@ -6,6 +6,7 @@ import { cpus } from "node:os";
 import type { BenchOptions } from "./args";
 import type { BenchStore } from "./bench-store";
 import { type CpuUsed, cpuCeiling, cpuNow, cpuSince } from "./cpu-marks";
+import { type DiskSample, DiskSampler } from "./disk-sampler";
 import { bytesPerEvent, diskBytes } from "./disk-usage";
 import { mb, RssSampler, readMemory } from "./proc-stats";
 import { type PublishResult, publish } from "./publisher";
@@ -138,6 +139,8 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
   try {
     const primary = servers[0] as ServerProcess;
     await ctx.store.mark();
+    // LMDB only: the data directory's size every 10 s (shows retention giving space back).
+    const disk = ctx.store.kind === "lmdb" ? new DiskSampler(primary.dataDir).start() : null;
     const cpuBefore = cpuNow(pids, receiver.pid, ctx.store);
     const baseUrls = servers.map((s) => s.baseUrl);
     const { pub, expected } = await publishAll(ctx, baseUrls, primary.accountKey as string);
@@ -155,11 +158,24 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
     for (const sampler of samplers) sampler.stop();
     const memory = servers.map((s) => readMemory(s.pid));
     const latencies = arrivalLatencies(await receiver.arrivals(), pub.sentAt, o.events);
+    const diskSamples = disk?.stop() ?? [];
     const stopped = await stopReplicas(servers, 30_000);
     // After the stop, so that everything the servers wrote is in the files.
     const dataBytes = (await ctx.store.sizeBytes()) ?? diskBytes(primary.dataDir);
     const database = await ctx.store.windowFigures(waited.stats.unique);
-    const measured = { raw, pub, expected, ...waited, after, cpu, latencies, dataBytes, stopped, database };
+    const measured = {
+      raw,
+      pub,
+      expected,
+      ...waited,
+      after,
+      cpu,
+      latencies,
+      dataBytes,
+      diskSamples,
+      stopped,
+      database,
+    };
     return figuresOf(ctx, measured, { servers, samplers, memory });
   } catch (err) {
     for (const sampler of samplers) sampler.stop();
@@ -180,6 +196,7 @@ interface Measured {
   cpu: CpuUsed;
   latencies: Float64Array;
   dataBytes: number;
+  diskSamples: DiskSample[];
   stopped: Awaited<ReturnType<typeof stopReplicas>>;
   /** The database's own counters for the run (PostgreSQL), per delivery. */
   database: Record<string, unknown>;
@@ -267,6 +284,7 @@ function figuresOf(ctx: RunContext, m: Measured, side: ServerSide): Record<strin
     ...m.database,
     // The store on disk after the run (LMDB's data directory, or pg_database_size), per event delivered.
     data_bytes_per_event: bytesPerEvent(m.dataBytes, stats.unique, o.fanout),
+    data_bytes_over_time: m.diskSamples,
     receiver_cpu_s: round(cpu.receiver, 2),
     driver_cpu_s: round(cpu.driver, 2),
     // Throughput only: at a fixed rate, idle polling would count as cost per delivery.
