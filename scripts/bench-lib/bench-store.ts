@@ -57,7 +57,7 @@ export async function startBenchStore(
   if (!choice.postgres) return LMDB_STORE;
   const started = performance.now();
   const preload: Record<string, string> = choice.statements
-    ? { shared_preload_libraries: "pg_stat_statements" }
+    ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track_planning": "on" }
     : {};
   const settings = { ...preload, ...choice.settings };
   const cluster = await startPostgres({ durable: true, settings });

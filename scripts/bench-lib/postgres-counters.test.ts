@@ -12,6 +12,11 @@ describe("bench PostgreSQL counters", () => {
       "UPDATE deliveries, INSERT attempts",
     );
     expect(writesOf('SELECT * FROM "inbox".webhooks WHERE id = $1')).toBe("read");
+    expect(
+      writesOf(
+        'WITH p AS (SELECT id FROM "inbox".deliveries d FOR UPDATE OF d SKIP LOCKED) UPDATE "inbox".deliveries d SET lease_seq = 1',
+      ),
+    ).toBe("UPDATE deliveries");
   });
 
   test("roleCpuPerDelivery: microseconds per delivery by role, roles under 1 µs left out", () => {

@@ -69,23 +69,25 @@ export async function sequentialScans(sql: SQL, deliveries: number) {
  * hot statements all begin with the same clock CTE, so their first characters do not tell them apart.
  */
 export function writesOf(query: string): string {
-  const found = query.matchAll(/\b(INSERT INTO|UPDATE|DELETE FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?/gi);
+  // Not the row locks of SELECT … FOR UPDATE OF t.
+  const found = query.matchAll(/(?<!FOR\s+)\b(INSERT INTO|UPDATE|DELETE FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?/gi);
   const writes = [...found].map((m) => `${(m[1] ?? "").split(" ")[0]?.toUpperCase()} ${m[2]}`);
   return writes.length > 0 ? [...new Set(writes)].join(", ") : "read";
 }
 
-/** The `limit` statements with the most execution time since the reset, per delivery (the bench's own left out). */
+/** The `limit` statements with the most execution and planning time since the reset, per delivery (the bench's own left out). */
 export async function topStatements(sql: SQL, deliveries: number, limit = 10) {
   const rows = (await sql`
     SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::float8 AS calls, rows::float8 AS rows,
-           total_exec_time AS ms
+           total_exec_time AS ms, total_plan_time AS "planMs"
     FROM pg_stat_statements
     WHERE query NOT LIKE '%pg\\_stat%' AND query NOT LIKE '%pg\\_database\\_size%'
-    ORDER BY total_exec_time DESC LIMIT ${limit}`) as {
+    ORDER BY total_exec_time + total_plan_time DESC LIMIT ${limit}`) as {
     query: string;
     calls: number;
     rows: number;
     ms: number;
+    planMs: number;
   }[];
   const d = Math.max(1, deliveries);
   return rows.map((r) => ({
@@ -94,6 +96,7 @@ export async function topStatements(sql: SQL, deliveries: number, limit = 10) {
     calls_per_delivery: round(r.calls / d, 3),
     rows_per_call: r.calls > 0 ? round(r.rows / r.calls, 1) : null,
     exec_us_per_delivery: round((r.ms * 1000) / d, 1),
+    plan_us_per_delivery: round((r.planMs * 1000) / d, 1),
   }));
 }
 
