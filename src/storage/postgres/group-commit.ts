@@ -19,8 +19,8 @@
 import { StoreUnavailableError } from "../store";
 
 export const BATCH_MAX = 500;
-/** One batch at a time: the calls arriving during its round trip make the next one larger (2 in
- *  flight split them: 3 replicas on 2 cores, 13 instead of 18 records a statement). */
+/** One batch at a time per lane: the calls arriving during its round trip make the next one larger
+ *  (2 in flight split them: 3 replicas on 2 cores, 13 instead of 18 records a statement). */
 const IN_FLIGHT_MAX = 1;
 
 interface Call<I, R> {
