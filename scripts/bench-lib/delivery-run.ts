@@ -300,7 +300,13 @@ function figuresOf(ctx: RunContext, m: Measured, side: ServerSide): Record<strin
     server_exit: m.stopped.code,
     shutdown_ms: m.stopped.ms,
   };
-  const shape = { store: ctx.store.kind, replicas: o.replicas, batch: o.batch, fanout: o.fanout };
+  const shape = {
+    store: ctx.store.kind,
+    replicas: o.replicas,
+    batch: o.batch,
+    fanout: o.fanout,
+    data_bytes_per_event: figures.data_bytes_per_event,
+  };
   const targets =
     o.rate !== null
       ? rateTargets({ ...shape, rate: o.rate, p99_ms: latency.p99_ms, lost })
