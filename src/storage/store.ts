@@ -232,6 +232,31 @@ export interface PublishOptions {
   lease?: { owner: string; leaseMs: number; max: number };
 }
 
+/** A delivery addDeliveries did not store, and why: its webhook was disabled or deleted at commit. */
+export interface RefusedDelivery {
+  delivery_id: string;
+  webhook_id: string;
+  reason: "disabled" | "deleted";
+}
+
+/** What adding deliveries to a stored event did. */
+export type AddDeliveriesResult =
+  /** Stored: `deliveries` (pending, as given), with those refused left out and named in `refused`. */
+  | { kind: "added"; deliveries: DeliveryRecord[]; refused: RefusedDelivery[] }
+  /** The account has no such event (never stored, or removed by retention): nothing was written. */
+  | { kind: "missing" };
+
+/** What addDeliveries accepts: a pending delivery of this event, never attempted. */
+export function isNewDeliveryOf(delivery: DeliveryRecord, accountId: string, eventId: string): boolean {
+  return (
+    delivery.account_id === accountId &&
+    delivery.event_id === eventId &&
+    delivery.status === "pending" &&
+    delivery.attempts === 0 &&
+    delivery.next_attempt_at !== null
+  );
+}
+
 export interface EventRepository {
   /**
    * Stores the events, their deliveries and their due-time queue entries, all or none, in one write.
@@ -246,6 +271,19 @@ export interface EventRepository {
   publish(items: PublishItem[], options?: PublishOptions): Promise<PublishResult[]>;
   get(accountId: string, id: string): Promise<EventRecord | undefined>;
   list(accountId: string, page: PageQuery): Promise<Page<EventRecord>>;
+  /**
+   * Adds new pending deliveries to a stored event (replay), in one atomic write with their due-time
+   * queue entries; they join the event's deliveries after the ones it has, and the existing ones are
+   * untouched. Each delivery's webhook is checked when the write commits: one that is disabled or
+   * deleted by then gets nothing stored and is reported in `refused`. "missing" when the account has
+   * no such event. Nothing is leased: the caller tells its engine (or the store's due work finds
+   * them). Resolves once committed; callers that promise durability then await Store.flushed().
+   */
+  addDeliveries(
+    accountId: string,
+    eventId: string,
+    deliveries: DeliveryRecord[],
+  ): Promise<AddDeliveriesResult>;
 }
 
 /** How an attempt changes its delivery. */

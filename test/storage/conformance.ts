@@ -13,6 +13,7 @@ import { eventSuites } from "./conformance-events";
 import { fencingSuites } from "./conformance-fencing";
 import { leaseSuites } from "./conformance-leases";
 import { lifecycleSuites } from "./conformance-lifecycle";
+import { replaySuites } from "./conformance-replay";
 import { webhookLimitSuites } from "./conformance-webhook-limit";
 import type { OpenStore } from "./store-context";
 
@@ -29,4 +30,5 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   attemptSuites(name, open);
   lifecycleSuites(name, open);
   webhookLimitSuites(name, open);
+  replaySuites(name, open);
 }

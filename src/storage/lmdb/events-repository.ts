@@ -5,8 +5,17 @@
 // one batch or in concurrent requests.
 
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
-import type { DeliveryRecord, EventRecord, Page, PageQuery } from "../records";
-import type { EventRepository, Lease, PublishItem, PublishOptions, PublishResult } from "../store";
+import type { DeliveryRecord, EventRecord, Page, PageQuery, WebhookRecord } from "../records";
+import {
+  type AddDeliveriesResult,
+  type EventRepository,
+  isNewDeliveryOf,
+  type Lease,
+  type PublishItem,
+  type PublishOptions,
+  type PublishResult,
+  type RefusedDelivery,
+} from "../store";
 import { accountKeyPart } from "./account-numbers";
 import { acceptsDeliveries } from "./cancellation";
 import { leaseEnd, leaseOf } from "./due-work";
@@ -105,6 +114,46 @@ function publishOne(
   return { event, created: true, deliveries, leases: leaseNew(deliveries, budget) };
 }
 
+/** Why no delivery may be pending to this webhook now, or undefined when it exists and is enabled. */
+function refusal(
+  dbs: Databases,
+  accountId: string,
+  webhookId: string,
+  caches: ReadCaches,
+): RefusedDelivery["reason"] | undefined {
+  const load = () => dbs.webhooks.get([accountId, webhookId]) as WebhookRecord | undefined;
+  const webhook = caches.webhooks.get(webhookId, load);
+  if (webhook?.account_id !== accountId) return "deleted";
+  return webhook.enabled ? undefined : "disabled";
+}
+
+/** addDeliveries' write job: the event and the webhooks are read in the same transaction. */
+function addToEvent(
+  dbs: Databases,
+  caches: ReadCaches,
+  accountId: string,
+  eventId: string,
+  deliveries: DeliveryRecord[],
+): AddDeliveriesResult {
+  const stored = readStoredEvent(dbs, accountId, eventId);
+  if (!stored) return { kind: "missing" };
+  const added: DeliveryRecord[] = [];
+  const refused: RefusedDelivery[] = [];
+  for (const delivery of deliveries) {
+    const reason = refusal(dbs, accountId, delivery.webhook_id, caches);
+    if (reason) {
+      refused.push({ delivery_id: delivery.id, webhook_id: delivery.webhook_id, reason });
+      continue;
+    }
+    putNewDelivery(dbs, delivery);
+    added.push(delivery);
+  }
+  if (added.length > 0) {
+    writeEvent(dbs, { event: stored.event, deliveries: [...stored.deliveries, ...added.map((d) => d.id)] });
+  }
+  return { kind: "added", deliveries: added, refused };
+}
+
 /** Newest first by creation time, then id. */
 function listEvents(dbs: Databases, accountId: string, page: PageQuery): Page<EventRecord> {
   const limit = pageLimit(page.limit);
@@ -150,5 +199,13 @@ export function eventsRepository(
     get: (accountId, id) => settled(() => readEvent(dbs, accountId, id)),
 
     list: (accountId, page) => settled(() => listEvents(dbs, accountId, page)),
+
+    addDeliveries(accountId, eventId, deliveries) {
+      const foreign = deliveries.find((d) => !isNewDeliveryOf(d, accountId, eventId));
+      if (foreign) {
+        return Promise.reject(new Error(`addDeliveries: ${foreign.id} is not a new delivery of ${eventId}`));
+      }
+      return writer.run(() => addToEvent(dbs, caches, accountId, eventId, deliveries));
+    },
   };
 }
