@@ -21,21 +21,36 @@ export class DeliveriesService {
   }
 
   /**
-   * Makes the delivery pending again, due now, and tells the engine. A succeeded delivery is not
-   * sent again (409), nor one whose webhook has been deleted since (409: there is nowhere to send).
+   * Makes the delivery pending again, due now, and tells the engine. Refused (409) when nothing
+   * would be sent: the delivery already succeeded, or its webhook is disabled or has been deleted
+   * since (a disabled webhook's deliveries wait for it to be enabled again). The webhook is checked
+   * again inside the store's write, so one disabled or deleted meanwhile is refused too.
    */
   async retry(accountId: string, id: string): Promise<DeliveryRecord> {
     const delivery = await this.deps.store.deliveries.get(accountId, id);
     if (!delivery) throw DomainError.notFound("delivery");
     if (delivery.status === "succeeded") throw DomainError.conflict("the delivery already succeeded");
-    if (!(await this.deps.store.webhooks.get(accountId, delivery.webhook_id))) {
-      throw DomainError.conflict("the delivery's webhook has been deleted");
-    }
+    await this.assertWebhookTakesDeliveries(accountId, delivery.webhook_id);
     const now = this.deps.now();
     const updated = await this.deps.store.deliveries.reschedule(accountId, id, now);
     if (!updated) throw DomainError.notFound("delivery");
+    // Not pending: the store found the webhook disabled or deleted when it wrote.
+    if (updated.status !== "pending") {
+      await this.assertWebhookTakesDeliveries(accountId, delivery.webhook_id);
+      throw DomainError.conflict(DISABLED_MESSAGE);
+    }
     await this.deps.store.flushed();
     this.deps.delivery.retried(updated.id, updated.next_attempt_at ?? now);
     return updated;
   }
+
+  private async assertWebhookTakesDeliveries(accountId: string, webhookId: string): Promise<void> {
+    const webhook = await this.deps.store.webhooks.get(accountId, webhookId);
+    if (!webhook) throw DomainError.conflict(DELETED_MESSAGE);
+    if (!webhook.enabled) throw DomainError.conflict(DISABLED_MESSAGE);
+  }
 }
+
+const DELETED_MESSAGE = "the delivery's webhook has been deleted: there is nowhere to send it";
+const DISABLED_MESSAGE =
+  "the delivery's webhook is disabled: enable it (PUT /v1/webhooks/{id} with enabled: true) and retry";

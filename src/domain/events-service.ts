@@ -27,6 +27,12 @@ export interface PublishOutcome {
   deliveries: DeliveryRecord[];
 }
 
+/** What a replay created: the event's new deliveries, pending and due now. */
+export interface ReplayOutcome {
+  event: EventRecord;
+  deliveries: DeliveryRecord[];
+}
+
 export interface EventsServiceDeps {
   store: Store;
   catalog: EventCatalog;
@@ -108,22 +114,8 @@ export class EventsService {
       data: input.data,
     };
     const due = now + (this.deps.config.retrySchedule[0] ?? 0);
-    const deliveries = (fanOut.get(input.type) ?? []).map(
-      (webhook): DeliveryRecord => ({
-        id: newId("dlv", now),
-        account_id: accountId,
-        event_id: event.id,
-        event_type: event.type,
-        webhook_id: webhook.id,
-        status: "pending",
-        attempts: 0,
-        next_attempt_at: due,
-        created_at: now,
-        updated_at: now,
-        last_attempt_at: null,
-        last_status_code: null,
-        last_error: null,
-      }),
+    const deliveries = (fanOut.get(input.type) ?? []).map((webhook) =>
+      newDelivery(event, webhook.id, due, now),
     );
     return { event, deliveries, generatedId: input.id === undefined };
   }
@@ -164,7 +156,71 @@ export class EventsService {
     return { event, deliveries: await this.deps.store.deliveries.listForEvent(accountId, id) };
   }
 
+  /**
+   * Sends a stored event again as new deliveries, due now: to `webhookId` (one of the account's
+   * webhooks, enabled; its subscriptions do not matter), or without it to every enabled webhook of
+   * the account subscribed to the event's type now (none: an empty outcome). The event's earlier
+   * deliveries are untouched. At most deliveriesPerPublishMax deliveries, as for a publish. Answers
+   * once the new deliveries are durable and the engine has been told of them; a webhook disabled or
+   * deleted before the write commits gets none (and a named one makes the call fail).
+   */
+  async replay(accountId: string, eventId: string, webhookId?: string): Promise<ReplayOutcome> {
+    const { store } = this.deps;
+    const event = await store.events.get(accountId, eventId);
+    if (!event) throw DomainError.notFound("event");
+    const targets = webhookId
+      ? [await this.replayTarget(accountId, webhookId)]
+      : await store.webhooks.subscribers(accountId, event.type);
+    const max = this.deps.config.deliveriesPerPublishMax;
+    if (targets.length > max) throw LimitExceededError.deliveriesPerPublish(max, targets.length);
+    if (targets.length === 0) return { event, deliveries: [] };
+
+    const now = this.deps.now();
+    const wanted = targets.map((webhook) => newDelivery(event, webhook.id, now, now));
+    const result = await store.events.addDeliveries(accountId, eventId, wanted);
+    if (result.kind === "missing") throw DomainError.notFound("event");
+    const refused = result.refused[0];
+    if (webhookId && refused) {
+      throw refused.reason === "deleted" ? DomainError.notFound("webhook") : webhookDisabled();
+    }
+    await store.flushed();
+    for (const d of result.deliveries) this.deps.delivery.retried(d.id, now);
+    return { event, deliveries: result.deliveries };
+  }
+
+  /** The named webhook, when it is the account's and enabled. */
+  private async replayTarget(accountId: string, webhookId: string): Promise<WebhookRecord> {
+    const webhook = await this.deps.store.webhooks.get(accountId, webhookId);
+    if (!webhook) throw DomainError.notFound("webhook");
+    if (!webhook.enabled) throw webhookDisabled();
+    return webhook;
+  }
+
   list(accountId: string, page: PageQuery): Promise<Page<EventRecord>> {
     return this.deps.store.events.list(accountId, page);
   }
 }
+
+/** A new pending delivery of `event` to the webhook, due at `due`. */
+function newDelivery(event: EventRecord, webhookId: string, due: number, now: number): DeliveryRecord {
+  return {
+    id: newId("dlv", now),
+    account_id: event.account_id,
+    event_id: event.id,
+    event_type: event.type,
+    webhook_id: webhookId,
+    status: "pending",
+    attempts: 0,
+    next_attempt_at: due,
+    created_at: now,
+    updated_at: now,
+    last_attempt_at: null,
+    last_status_code: null,
+    last_error: null,
+  };
+}
+
+const webhookDisabled = () =>
+  DomainError.conflict(
+    "the webhook is disabled: enable it (PUT /v1/webhooks/{id} with enabled: true) to replay events to it",
+  );

@@ -4,7 +4,7 @@ import { t } from "elysia";
 import type { AttemptRecord, DeliveryRecord } from "../../storage/records";
 import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
 import { AttemptModel, presentAttempt } from "./attempt";
-import { DateTime } from "./common";
+import { DateTime, ErrorResponse } from "./common";
 
 const NullableTime = (description: string) => t.Union([DateTime(description), t.Null()]);
 
@@ -30,6 +30,27 @@ export const DeliveryModel = t.Object(
   },
   { description: "One event's delivery to one webhook." },
 );
+
+/** 409 of a manual retry: the reasons nothing would be sent, each with its own message. */
+export const RetryConflict = t.Object(ErrorResponse.properties, {
+  description: "The delivery already succeeded, or its webhook is disabled or has been deleted.",
+  examples: [
+    {
+      error: {
+        code: "conflict",
+        message:
+          "the delivery's webhook is disabled: enable it (PUT /v1/webhooks/{id} with enabled: true) and retry",
+      },
+    },
+    {
+      error: {
+        code: "conflict",
+        message: "the delivery's webhook has been deleted: there is nowhere to send it",
+      },
+    },
+    { error: { code: "conflict", message: "the delivery already succeeded" } },
+  ],
+});
 
 /** One delivery in detail: here `attempts` lists every attempt (oldest first) instead of counting them. */
 export const DeliveryWithAttempts = t.Composite([

@@ -4,7 +4,7 @@ import { t } from "elysia";
 import { eventCatalog } from "../../domain/event-catalog";
 import type { DeliveryRecord, EventRecord } from "../../storage/records";
 import { toRfc3339 } from "../rfc3339";
-import { DateTime, IdString } from "./common";
+import { DateTime, ErrorResponse, IdString } from "./common";
 import { DeliveryModel, presentDelivery } from "./delivery";
 
 const BATCH_MAX = 1000;
@@ -66,6 +66,70 @@ export const EventWithDeliveries = t.Composite([
   EventEnvelope,
   t.Object({ deliveries: t.Array(DeliveryModel, { description: "One per webhook it fanned out to." }) }),
 ]);
+
+export const ReplayBody = t.Object(
+  {
+    webhook_id: t.Optional(
+      IdString({
+        description:
+          "Replay to this webhook only: one of the account's webhooks, enabled (whatever its `events`). Without it, to every enabled webhook of the account subscribed to the event's type now.",
+        examples: ["wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I"],
+      }),
+    ),
+  },
+  { additionalProperties: false, examples: [{ webhook_id: "wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I" }, {}] },
+);
+
+export const ReplayResponse = t.Object(
+  {
+    event_id: t.String({ examples: ["evt_1234567890"] }),
+    deliveries: t.Array(DeliveryModel, {
+      description: "The new deliveries, pending and due now; empty when no enabled webhook is subscribed.",
+    }),
+  },
+  {
+    description: "What the replay created.",
+    examples: [
+      {
+        event_id: "evt_1234567890",
+        deliveries: [
+          {
+            id: "dlv_01JH9A0B1C2D3E4F5G6H7J8K9M",
+            event_id: "evt_1234567890",
+            event_type: "message.delivered",
+            webhook_id: "wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I",
+            status: "pending",
+            attempts: 0,
+            next_attempt_at: "2025-01-15T11:02:41Z",
+            last_attempt_at: null,
+            last_status_code: null,
+            last_error: null,
+            created_at: "2025-01-15T11:02:41Z",
+            updated_at: "2025-01-15T11:02:41Z",
+          },
+        ],
+      },
+    ],
+  },
+);
+
+/** 409 of a replay to a named webhook that is disabled. */
+export const ReplayConflict = t.Object(ErrorResponse.properties, {
+  description: "The named webhook is disabled.",
+  examples: [
+    {
+      error: {
+        code: "conflict",
+        message:
+          "the webhook is disabled: enable it (PUT /v1/webhooks/{id} with enabled: true) to replay events to it",
+      },
+    },
+  ],
+});
+
+export function presentReplay(eventId: string, deliveries: DeliveryRecord[]): typeof ReplayResponse.static {
+  return { event_id: eventId, deliveries: deliveries.map(presentDelivery) };
+}
 
 export function presentEvent(e: EventRecord): typeof EventEnvelope.static {
   return {

@@ -8,6 +8,7 @@ import {
   DeliveryWithAttempts,
   presentDelivery,
   presentDeliveryWithAttempts,
+  RetryConflict,
 } from "../models/delivery";
 import type { RouteContext } from "./route-context";
 
@@ -45,11 +46,13 @@ export function deliveryRoutes({ services, auth }: RouteContext) {
       {
         params: IdParams,
         query: ScopeQuery,
-        response: { 202: DeliveryModel, 409: ErrorResponse, ...CommonErrors },
+        response: { 202: DeliveryModel, ...CommonErrors, 409: RetryConflict, 507: ErrorResponse },
         detail: {
           summary: "Retry a delivery now",
           description:
-            "Makes a pending, failed or cancelled delivery pending again, due now. 409 if it already succeeded or its webhook was deleted.",
+            "Makes a pending, failed or cancelled delivery pending again, due now; its attempt numbers continue and earlier attempts stay in the logs. " +
+            "409 `conflict` when nothing would be sent, with a message saying why: the delivery already succeeded, its webhook is disabled (enable it first: its deliveries can then be retried), or its webhook has been deleted. " +
+            "404 for an unknown delivery or another account's.",
         },
       },
     );

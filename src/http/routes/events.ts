@@ -1,10 +1,11 @@
-// /v1/events: publish (single or batch, answered once durable), list, and read one with its deliveries.
+// /v1/events: publish (single or batch, answered once durable), list, read one with its deliveries,
+// and replay one as new deliveries.
 
 import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
 import { PUBLISH_CHUNK_RECORDS } from "../../domain/publish-chunks";
 import { scopeAccount } from "../auth";
-import { AccountIdQuery, CommonErrors, IdParams, PageOf, PageQuery } from "../models/common";
+import { AccountIdQuery, CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
 import {
   BatchResponse,
   EventEnvelope,
@@ -13,6 +14,10 @@ import {
   PublishEventBody,
   presentEvent,
   presentEventWithDeliveries,
+  presentReplay,
+  ReplayBody,
+  ReplayConflict,
+  ReplayResponse,
 } from "../models/event";
 import { JSON_BODY } from "../request-guards";
 import type { RouteContext } from "./route-context";
@@ -102,6 +107,29 @@ export function eventRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Get an event",
           description: "The envelope with the state of each of its deliveries.",
+        },
+      },
+    )
+    .post(
+      "/:id/replay",
+      async ({ params, query, body, principal, status }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
+        const outcome = await services.events.replay(accountId, params.id, body?.webhook_id);
+        return status(202, presentReplay(outcome.event.id, outcome.deliveries));
+      },
+      {
+        params: IdParams,
+        query: ScopeQuery,
+        body: t.Optional(ReplayBody),
+        parse: JSON_BODY,
+        response: { 202: ReplayResponse, ...CommonErrors, 409: ReplayConflict, 507: ErrorResponse },
+        detail: {
+          summary: "Replay an event",
+          description:
+            "Sends a stored event again as new deliveries, pending and due now, attempted and retried on the schedule like any other; the event's earlier deliveries and their attempts are untouched, and the new ones join the event's deliveries (GET /v1/events/{id}). " +
+            "With `webhook_id`, to that webhook only: one of the account's webhooks, which must be enabled (409 `conflict` when disabled; 404 when unknown or another account's); its `events` do not matter. " +
+            "Without a body (or with `{}`), to every enabled webhook of the account subscribed to the event's type now; when there is none the replay answers 202 with an empty `deliveries` list (nothing to do is not an error). " +
+            "More deliveries than max_deliveries_per_publish answers 422 limit_exceeded. 404 for an unknown event, another account's, or one removed by retention. Answers once the new deliveries are on disk (507 storage_full when the disk is full: nothing was created).",
         },
       },
     );
