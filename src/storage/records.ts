@@ -27,8 +27,19 @@ export interface WebhookRecord {
   description: string | null;
   enabled: boolean;
   secret: string; // whsec_<base64 of 32 bytes>
+  /**
+   * The secret before the last rotation, still signing until `expires_at` (ms); absent when the
+   * last rotation retired it at once or there was none (records stored before rotation existed).
+   * A past `expires_at` means retired: readers compare it with their clock, nothing deletes it.
+   */
+  previous_secret?: PreviousSecret;
   created_at: number;
   updated_at: number;
+}
+
+export interface PreviousSecret {
+  secret: string;
+  expires_at: number;
 }
 
 export interface EventRecord {

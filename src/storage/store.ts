@@ -200,6 +200,19 @@ export interface WebhookRepository {
    * (status "cancelled", removed from the due-time queue). Answers false when it does not exist.
    */
   update(webhook: WebhookRecord): Promise<boolean>;
+  /**
+   * Replaces the secret atomically with the stored one: the stored secret becomes the previous
+   * secret until `previousExpiresAt` (ms), or is dropped at once when that is null; an older
+   * previous secret is dropped either way. Sets updated_at to `at` (never backwards). Answers the
+   * webhook as stored, or undefined when missing or foreign. `update` never changes the secrets.
+   */
+  rotateSecret(
+    accountId: string,
+    id: string,
+    secret: string,
+    previousExpiresAt: number | null,
+    at: number,
+  ): Promise<WebhookRecord | undefined>;
   /** Deletes it and cancels its pending deliveries; false when missing or foreign. */
   delete(accountId: string, id: string): Promise<boolean>;
 }

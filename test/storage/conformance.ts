@@ -15,6 +15,7 @@ import { leaseSuites } from "./conformance-leases";
 import { lifecycleSuites } from "./conformance-lifecycle";
 import { replaySuites } from "./conformance-replay";
 import { webhookLimitSuites } from "./conformance-webhook-limit";
+import { webhookSecretSuites } from "./conformance-webhook-secrets";
 import type { OpenStore } from "./store-context";
 
 export type { OpenedStore, OpenStore } from "./store-context";
@@ -30,5 +31,6 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   attemptSuites(name, open);
   lifecycleSuites(name, open);
   webhookLimitSuites(name, open);
+  webhookSecretSuites(name, open);
   replaySuites(name, open);
 }

@@ -17,6 +17,28 @@ import type { WriteBatcher } from "./write-batcher";
 const getWebhook = (dbs: Databases, accountId: string, id: string) =>
   dbs.webhooks.get([accountId, id]) as WebhookRecord | undefined;
 
+/** `webhook` with the secrets of `stored`: updates never change them (rotateSecret does). */
+function withSecretsOf(webhook: WebhookRecord, stored: WebhookRecord): WebhookRecord {
+  const { previous_secret: _dropped, ...rest } = webhook;
+  return stored.previous_secret
+    ? { ...rest, secret: stored.secret, previous_secret: stored.previous_secret }
+    : { ...rest, secret: stored.secret };
+}
+
+/** Records stored before rotation existed lack previous_secret, which reads as "none". */
+function rotatedWebhook(
+  stored: WebhookRecord,
+  secret: string,
+  previousExpiresAt: number | null,
+  at: number,
+): WebhookRecord {
+  const { previous_secret: _older, ...rest } = stored;
+  const next: WebhookRecord = { ...rest, secret, updated_at: Math.max(at, stored.updated_at) };
+  if (previousExpiresAt !== null)
+    next.previous_secret = { secret: stored.secret, expires_at: previousExpiresAt };
+  return next;
+}
+
 /** The account's webhooks, counted up to `atMost` (getKeysCount would ignore a limit and count all). */
 function countOfAccount(dbs: Databases, accountId: string, atMost: number): number {
   let count = 0;
@@ -110,10 +132,22 @@ export function webhooksRepository(
     update(webhook: WebhookRecord): Promise<boolean> {
       return writer.run(() => {
         changed();
-        if (!getWebhook(dbs, webhook.account_id, webhook.id)) return false;
-        dbs.webhooks.putSync([webhook.account_id, webhook.id], webhook);
+        const stored = getWebhook(dbs, webhook.account_id, webhook.id);
+        if (!stored) return false;
+        dbs.webhooks.putSync([webhook.account_id, webhook.id], withSecretsOf(webhook, stored));
         if (!webhook.enabled) cancelPendingDeliveries(dbs, webhook.id, webhook.updated_at);
         return true;
+      }, changed);
+    },
+
+    rotateSecret(accountId, id, secret, previousExpiresAt, at): Promise<WebhookRecord | undefined> {
+      return writer.run(() => {
+        changed();
+        const stored = getWebhook(dbs, accountId, id);
+        if (!stored) return undefined;
+        const rotated = rotatedWebhook(stored, secret, previousExpiresAt, at);
+        dbs.webhooks.putSync([accountId, id], rotated);
+        return rotated;
       }, changed);
     },
 

@@ -13,6 +13,7 @@
 import type { Logger } from "../../observability/logger";
 import { SchemaVersionError } from "../store";
 import { initial } from "./migrations/001-initial";
+import { previousSecret } from "./migrations/002-previous-secret";
 import type { PgClient } from "./pg-client";
 import { isUniqueViolation } from "./pg-errors";
 
@@ -23,8 +24,8 @@ export interface Migration {
   statements: (schema: string) => string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
-export const SCHEMA_VERSION = 1;
+export const MIGRATIONS: readonly Migration[] = [initial, previousSecret];
+export const SCHEMA_VERSION = 2;
 
 const WAIT_LOG_MS = 5_000;
 /** A migration may rebuild a large table, and a replica waits for another's: no deadline. */

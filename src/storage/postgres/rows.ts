@@ -53,21 +53,33 @@ export interface WebhookRow {
   description: string | null;
   enabled: boolean;
   secret: string;
+  /** Null with previous_secret_expires_at: no previous secret (schema version 2). */
+  previous_secret: string | null;
+  previous_secret_expires_at: Int8 | null;
   created_at: Int8;
   updated_at: Int8;
 }
 
-export const webhookOf = (r: WebhookRow): WebhookRecord => ({
-  id: fromDb(r.id),
-  account_id: fromDb(r.account_id),
-  url: fromDb(r.url),
-  events: r.events.map(fromDb),
-  description: fromDbOrNull(r.description),
-  enabled: r.enabled,
-  secret: fromDb(r.secret),
-  created_at: int8NotNull(r.created_at),
-  updated_at: int8NotNull(r.updated_at),
-});
+export function webhookOf(r: WebhookRow): WebhookRecord {
+  const webhook: WebhookRecord = {
+    id: fromDb(r.id),
+    account_id: fromDb(r.account_id),
+    url: fromDb(r.url),
+    events: r.events.map(fromDb),
+    description: fromDbOrNull(r.description),
+    enabled: r.enabled,
+    secret: fromDb(r.secret),
+    created_at: int8NotNull(r.created_at),
+    updated_at: int8NotNull(r.updated_at),
+  };
+  if (r.previous_secret !== null && r.previous_secret_expires_at !== null) {
+    webhook.previous_secret = {
+      secret: fromDb(r.previous_secret),
+      expires_at: int8NotNull(r.previous_secret_expires_at),
+    };
+  }
+  return webhook;
+}
 
 export interface EventRow {
   account_id: string;

@@ -11,6 +11,7 @@ import type { PgContext } from "./pg-context";
 import { toDb, toDbOrNull } from "./pg-text";
 import { type WebhookRow, webhookOf } from "./rows";
 
+/** $1-$8: every column that update() writes (never the secrets: rotateSecret owns them). */
 const webhookParams = (w: WebhookRecord) => [
   toDb(w.id),
   toDb(w.account_id),
@@ -18,9 +19,15 @@ const webhookParams = (w: WebhookRecord) => [
   w.events.map(toDb),
   toDbOrNull(w.description),
   w.enabled,
-  toDb(w.secret),
   w.created_at,
   w.updated_at,
+];
+
+/** $9-$11: the secrets, written by create(). */
+const secretParams = (w: WebhookRecord) => [
+  toDb(w.secret),
+  w.previous_secret ? toDb(w.previous_secret.secret) : null,
+  w.previous_secret?.expires_at ?? null,
 ];
 
 export function webhooksRepository(ctx: PgContext): WebhookRepository {
@@ -61,9 +68,10 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
             if (Number(row?.n ?? 0) >= perAccountMax) return false;
           }
           await tx.run(
-            `INSERT INTO ${s}.webhooks (id, account_id, url, events, description, enabled, secret, created_at,
-               updated_at) VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9)`,
-            webhookParams(webhook),
+            `INSERT INTO ${s}.webhooks (id, account_id, url, events, description, enabled, created_at,
+               updated_at, secret, previous_secret, previous_secret_expires_at)
+             VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9, $10, $11)`,
+            [...webhookParams(webhook), ...secretParams(webhook)],
           );
           return true;
         });
@@ -104,7 +112,7 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
         return await client.transaction(async (tx) => {
           const [row] = await tx.run<{ enabled: boolean }>(
             `UPDATE ${s}.webhooks SET url = $3, events = $4::text[], description = $5, enabled = $6,
-               secret = $7, created_at = $8, updated_at = $9
+               created_at = $7, updated_at = $8
              WHERE id = $1 AND account_id = $2 RETURNING enabled`,
             webhookParams(webhook),
           );
@@ -112,6 +120,23 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
           if (!row.enabled) await cancelPendingOf(tx, ctx, [toDb(webhook.id)], webhook.updated_at);
           return true;
         });
+      } finally {
+        changed();
+      }
+    },
+
+    async rotateSecret(accountId, id, secret, previousExpiresAt, at) {
+      try {
+        // One statement: the right-hand sides read the row as it was, so the stored secret becomes
+        // the previous one however many rotations race (each sees the one before it).
+        const [row] = await client.run<WebhookRow>(
+          `UPDATE ${s}.webhooks SET
+             previous_secret = CASE WHEN $4::int8 IS NULL THEN NULL ELSE secret END,
+             previous_secret_expires_at = $4::int8, secret = $3, updated_at = GREATEST(updated_at, $5::int8)
+           WHERE id = $1 AND account_id = $2 RETURNING *`,
+          [toDb(id), toDb(accountId), toDb(secret), previousExpiresAt, at],
+        );
+        return row && webhookOf(row);
       } finally {
         changed();
       }
