@@ -19,6 +19,7 @@
 // a lease holder sends); a late outcome whose lease was taken again writes nothing (fenced, counted
 // in inbox_lease_fenced_writes_total).
 
+import { activePrevious } from "../domain/webhook-secret";
 import { type HeldLease, heldLease, leaseRef } from "../scheduler/held-lease";
 import type { AttemptRecord, DeliveryRecord, WebhookRecord } from "../storage/records";
 import {
@@ -155,7 +156,7 @@ export function sendTo(
   timeoutMs = res.config.timeoutMs,
 ): Promise<SendOutcome> {
   return send(
-    { url: webhook.url, secret: webhook.secret },
+    { url: webhook.url, secret: webhook.secret, previousSecret: activePrevious(webhook, res.now()) },
     { body: event.body, eventId: event.id, eventType: event.type, deliveryId, attempt: attemptNo },
     timeoutMs === res.sendOptions.timeoutMs ? res.sendOptions : { ...res.sendOptions, timeoutMs },
   );

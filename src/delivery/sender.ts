@@ -27,6 +27,8 @@ export interface SendTarget {
   url: string;
   /** The webhook's signing secret (`whsec_…`). */
   secret: string;
+  /** The secret before its last rotation, only while the rotation's overlap lasts (signing.ts). */
+  previousSecret?: string | undefined;
 }
 
 export interface SendRequest {
@@ -177,6 +179,7 @@ function buildRequest(
   const pinnedUrl = `${url.protocol}//${ipHost}:${url.port}${url.pathAndSearch}`;
   const signed = signHeaders({
     secret: target.secret,
+    previousSecret: target.previousSecret,
     body: request.body,
     eventId: request.eventId,
     timestampSeconds: opts.timestampSeconds,

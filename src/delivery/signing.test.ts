@@ -167,6 +167,37 @@ describe("signHeaders", () => {
   });
 });
 
+describe("signHeaders during a rotation's overlap", () => {
+  test("X-Inbox-Signature uses the previous secret; webhook-signature carries `v1,<new> v1,<old>`", () => {
+    const [secret, previousSecret] = [generateSecret(), generateSecret()];
+    const timestampSeconds = Math.floor(Date.now() / 1000);
+    const signed = signHeaders({
+      secret,
+      previousSecret,
+      body: SAMPLE_BODY,
+      eventId: "evt_1",
+      timestampSeconds,
+    });
+    expect(signed["X-Inbox-Signature"]).toBe(inboxSignature(previousSecret, SAMPLE_BODY));
+    expect(signed["webhook-signature"]).toBe(
+      `${standardSignature(secret, "evt_1", timestampSeconds, SAMPLE_BODY)} ${standardSignature(previousSecret, "evt_1", timestampSeconds, SAMPLE_BODY)}`,
+    );
+    expect(docsVerifySignature(SAMPLE_BODY, signed["X-Inbox-Signature"], previousSecret)).toBe(true);
+    expect(docsVerifySignature(SAMPLE_BODY, signed["X-Inbox-Signature"], secret)).toBe(false);
+    for (const holder of [secret, previousSecret]) {
+      expect(new Webhook(holder).verify(SAMPLE_BODY, { ...signed })).toEqual(JSON.parse(SAMPLE_BODY));
+    }
+    expect(() => new Webhook(generateSecret()).verify(SAMPLE_BODY, { ...signed })).toThrow();
+  });
+
+  test("without a previous secret both headers use the current one alone", () => {
+    const secret = generateSecret();
+    const args = { secret, body: SAMPLE_BODY, eventId: "evt_1", timestampSeconds: 1_736_936_703 };
+    expect(signHeaders({ ...args, previousSecret: undefined })).toEqual(signHeaders(args));
+    expect(signHeaders(args)["webhook-signature"]).not.toContain(" ");
+  });
+});
+
 describe("signatures match node:crypto's HMAC byte for byte", () => {
   const refInbox = (secret: string, body: string | Uint8Array) =>
     `sha256=${nodeCrypto.createHmac("sha256", secret).update(body).digest("hex")}`;

@@ -8,6 +8,11 @@
 // X-Inbox-Timestamp repeats webhook-timestamp (Unix seconds of this attempt) under the docs' prefix,
 // for receivers that check X-Inbox-Signature and want to refuse old requests: the value is signed
 // by webhook-signature, not by X-Inbox-Signature.
+// During a rotation's overlap (the caller passes `previousSecret` only while it is active, see
+// activePrevious in ../domain/webhook-secret.ts), X-Inbox-Signature keeps the previous secret, so
+// receivers that have not switched keep verifying, and webhook-signature carries one signature per
+// secret, `v1,<new> v1,<old>` (space separated, as the Standard Webhooks spec allows), so a receiver
+// holding either verifies. After the overlap both use the current secret alone.
 // The body must be signed as the exact bytes sent; re-serializing JSON after signing breaks both.
 //
 // Signing runs on every attempt, so it uses Bun's native HMAC (measured faster than node:crypto's
@@ -66,20 +71,28 @@ export interface SignatureHeaders {
   "webhook-signature": string;
 }
 
-/** The signature and timestamp headers of one delivery attempt; `eventId` doubles as the webhook-id. */
+/**
+ * The signature and timestamp headers of one delivery attempt; `eventId` doubles as the webhook-id.
+ * `previousSecret`: the secret before a rotation, only while its overlap lasts.
+ */
 export function signHeaders(opts: {
   secret: string;
+  previousSecret?: string | undefined;
   body: string | Uint8Array;
   eventId: string;
   timestampSeconds: number;
 }): SignatureHeaders {
-  const { secret, body, eventId, timestampSeconds } = opts;
+  const { secret, previousSecret, body, eventId, timestampSeconds } = opts;
   const timestamp = String(timestampSeconds);
+  const current = standardSignature(secret, eventId, timestampSeconds, body);
   return {
-    "X-Inbox-Signature": inboxSignature(secret, body),
+    "X-Inbox-Signature": inboxSignature(previousSecret ?? secret, body),
     "X-Inbox-Timestamp": timestamp,
     "webhook-id": eventId,
     "webhook-timestamp": timestamp,
-    "webhook-signature": standardSignature(secret, eventId, timestampSeconds, body),
+    "webhook-signature":
+      previousSecret === undefined
+        ? current
+        : `${current} ${standardSignature(previousSecret, eventId, timestampSeconds, body)}`,
   };
 }

@@ -9,7 +9,7 @@ import { ALL_EVENTS, type EventCatalog } from "./event-catalog";
 import { newId } from "./ids";
 import { LimitExceededError } from "./limits";
 import { checkWebhookUrl } from "./webhook-destination";
-import { generateSecret } from "./webhook-secret";
+import { activePrevious, generateSecret, rotationOverlapMs } from "./webhook-secret";
 
 export interface CreateWebhookInput {
   url: string;
@@ -22,6 +22,14 @@ export interface UpdateWebhookInput {
   events?: string[];
   description?: string | null;
   enabled?: boolean;
+}
+
+/** A webhook's secrets as its account sees them; the previous one only while its overlap lasts. */
+export interface WebhookSecrets {
+  secret: string;
+  previous_secret: string | null;
+  /** When the previous secret stops signing (ms); null when there is none. */
+  previous_expires_at: number | null;
 }
 
 /** A webhook as callers see it: the record, and why its destination is refused now (else null). */
@@ -93,6 +101,32 @@ export class WebhooksService {
     await this.deps.store.flushed();
   }
 
+  /**
+   * Gives the webhook a new secret. The old one keeps signing for `overlap` (default 24 h, "0s":
+   * retired now); an overlap still running from an earlier rotation ends now.
+   */
+  async rotateSecret(accountId: string, id: string, overlap?: string): Promise<WebhookSecrets> {
+    const overlapMs = rotationOverlapMs(overlap);
+    const now = this.deps.now();
+    const rotated = await this.deps.store.webhooks.rotateSecret(
+      accountId,
+      id,
+      generateSecret(),
+      // Whole seconds, rounded up: the API shows the expiry in RFC 3339 seconds, and what it shows
+      // is exactly when the previous secret stops signing.
+      overlapMs > 0 ? Math.ceil((now + overlapMs) / 1000) * 1000 : null,
+      now,
+    );
+    if (!rotated) throw DomainError.notFound("webhook");
+    await this.deps.store.flushed();
+    return secretsOf(rotated, now);
+  }
+
+  /** The current secret, and the previous one while its overlap lasts. */
+  async secrets(accountId: string, id: string): Promise<WebhookSecrets> {
+    return secretsOf(await this.record(accountId, id), this.deps.now());
+  }
+
   /** Sends the docs' sample event of `eventType` to the webhook once, now, and answers the attempt. */
   async sendTest(accountId: string, webhookId: string, eventType: string): Promise<AttemptRecord> {
     const data = this.deps.catalog.sample(eventType);
@@ -156,4 +190,13 @@ export class WebhooksService {
     });
     return issues;
   }
+}
+
+function secretsOf(webhook: WebhookRecord, now: number): WebhookSecrets {
+  const previous = activePrevious(webhook, now);
+  return {
+    secret: webhook.secret,
+    previous_secret: previous ?? null,
+    previous_expires_at: previous === undefined ? null : (webhook.previous_secret?.expires_at ?? null),
+  };
 }

@@ -1,10 +1,10 @@
 // Webhook request and response schemas, and the record-to-JSON presenter (never the secret,
-// except in the create response).
+// except in the create response and the secret routes).
 
 import { t } from "elysia";
 import { URL_LENGTH_MAX } from "../../domain/webhook-destination";
-import type { WebhookView } from "../../domain/webhooks-service";
-import { toRfc3339 } from "../rfc3339";
+import type { WebhookSecrets, WebhookView } from "../../domain/webhooks-service";
+import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
 import { DateTime, IdString } from "./common";
 
 const Url = t.String({
@@ -112,4 +112,76 @@ export function presentWebhook(w: WebhookView): typeof WebhookModel.static {
 
 export function presentWebhookWithSecret(w: WebhookView): typeof WebhookWithSecret.static {
   return { ...presentWebhook(w), secret: w.secret };
+}
+
+export const RotateSecretBody = t.Object(
+  {
+    overlap: t.Optional(
+      t.String({
+        description:
+          'How long the old secret keeps signing: a duration such as "24h", "90m" or "7d"; "0s" retires it at once. Default 24h, at most 7d. During the overlap X-Inbox-Signature is still signed with the old secret and webhook-signature carries both (`v1,<new> v1,<old>`); afterwards only the new one signs. Rotating again during an overlap ends the older overlap.',
+        examples: ["24h"],
+      }),
+    ),
+  },
+  { additionalProperties: false, examples: [{ overlap: "24h" }, { overlap: "0s" }] },
+);
+
+const SECRET_EXAMPLE = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const PREVIOUS_EXAMPLE = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+export const WebhookSecretModel = t.Object(
+  {
+    secret: t.String({
+      description: "The current HMAC-SHA256 signing key (whsec_…).",
+      examples: [SECRET_EXAMPLE],
+    }),
+    previous_secret: t.Union([t.String(), t.Null()], {
+      description: "The secret before the last rotation while it still signs, else null.",
+      examples: [PREVIOUS_EXAMPLE],
+    }),
+    previous_expires_at: t.Union([t.String({ format: "date-time" }), t.Null()], {
+      description: "When the previous secret stops signing (RFC 3339), or null when none signs.",
+      examples: ["2025-01-16T10:25:03Z"],
+    }),
+  },
+  {
+    description: "The webhook's signing secrets.",
+    examples: [
+      {
+        secret: SECRET_EXAMPLE,
+        previous_secret: PREVIOUS_EXAMPLE,
+        previous_expires_at: "2025-01-16T10:25:03Z",
+      },
+    ],
+  },
+);
+
+export const RotatedSecretModel = t.Object(
+  {
+    secret: t.String({
+      description: "The new signing key (whsec_…): store it now.",
+      examples: [SECRET_EXAMPLE],
+    }),
+    previous_expires_at: t.Union([t.String({ format: "date-time" }), t.Null()], {
+      description: "When the old secret stops signing (RFC 3339), or null when it was retired at once.",
+      examples: ["2025-01-16T10:25:03Z"],
+    }),
+  },
+  {
+    description: "The rotated secret.",
+    examples: [{ secret: SECRET_EXAMPLE, previous_expires_at: "2025-01-16T10:25:03Z" }],
+  },
+);
+
+export function presentSecrets(s: WebhookSecrets): typeof WebhookSecretModel.static {
+  return {
+    secret: s.secret,
+    previous_secret: s.previous_secret,
+    previous_expires_at: toRfc3339OrNull(s.previous_expires_at),
+  };
+}
+
+export function presentRotated(s: WebhookSecrets): typeof RotatedSecretModel.static {
+  return { secret: s.secret, previous_expires_at: toRfc3339OrNull(s.previous_expires_at) };
 }

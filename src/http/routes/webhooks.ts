@@ -1,4 +1,5 @@
-// /v1/webhooks: register, list, read, update, delete, test-send, and the delivery log.
+// /v1/webhooks: register, list, read, update, delete, test-send, secrets and rotation, and the
+// delivery log.
 
 import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
@@ -8,11 +9,16 @@ import { AttemptModel, LogsQuery, presentAttempt } from "../models/attempt";
 import { AccountIdQuery, CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
 import {
   CreateWebhookBody,
+  presentRotated,
+  presentSecrets,
   presentWebhook,
   presentWebhookWithSecret,
+  RotatedSecretModel,
+  RotateSecretBody,
   TestWebhookBody,
   UpdateWebhookBody,
   WebhookModel,
+  WebhookSecretModel,
   WebhookWithSecret,
 } from "../models/webhook";
 import { JSON_BODY } from "../request-guards";
@@ -139,6 +145,42 @@ export function webhookRoutes({ services, auth }: RouteContext) {
           404: ErrorResponse,
         },
         detail: { summary: "Delete a webhook" },
+      },
+    )
+    .get(
+      "/:id/secret",
+      async ({ params, query, principal }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
+        return presentSecrets(await services.webhooks.secrets(accountId, params.id));
+      },
+      {
+        params: IdParams,
+        query: ScopeQuery,
+        response: { 200: WebhookSecretModel, ...CommonErrors },
+        detail: {
+          summary: "Get a webhook's signing secret",
+          description:
+            "The current secret, and the previous one with its expiry while a rotation's overlap lasts (else both null).",
+        },
+      },
+    )
+    .post(
+      "/:id/secret/rotate",
+      async ({ params, query, body, principal }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
+        return presentRotated(await services.webhooks.rotateSecret(accountId, params.id, body?.overlap));
+      },
+      {
+        params: IdParams,
+        query: ScopeQuery,
+        body: t.Optional(RotateSecretBody),
+        parse: JSON_BODY,
+        response: { 200: RotatedSecretModel, ...CommonErrors },
+        detail: {
+          summary: "Rotate a webhook's signing secret",
+          description:
+            'Answers a new secret. The old one keeps signing for `overlap` (default "24h", at most "7d"; "0s" retires it at once): during the overlap X-Inbox-Signature is still signed with the old secret, so receivers that have not switched keep working, and webhook-signature carries `v1,<new> v1,<old>`, so a Standard Webhooks receiver holding either verifies. When the overlap ends, both use the new secret. Rotating again during an overlap ends the older overlap: only one previous secret is kept.',
+        },
       },
     )
     .get(
