@@ -139,6 +139,18 @@ export class EventsService {
       leases.push(...r.leases);
       events.push(r.event);
     }
+    await this.handOver(leases, askedAt, events);
+    if (created > 0) metrics.eventsPublished.inc(undefined, created);
+    return results;
+  }
+
+  /**
+   * Waits until the write is durable, then gives the engine the leases it took (with their events,
+   * so that it need not read them back). A lease the engine never gets (the flush failed) is given
+   * back at once.
+   */
+  private async handOver(leases: Lease[], askedAt: number, events: EventRecord[]): Promise<void> {
+    const { store, delivery } = this.deps;
     try {
       await store.flushed();
     } catch (err) {
@@ -146,8 +158,6 @@ export class EventsService {
       throw err;
     }
     if (leases.length > 0) delivery.enqueue({ leases, askedAt }, events);
-    if (created > 0) metrics.eventsPublished.inc(undefined, created);
-    return results;
   }
 
   async get(accountId: string, id: string): Promise<{ event: EventRecord; deliveries: DeliveryRecord[] }> {
@@ -175,16 +185,26 @@ export class EventsService {
     if (targets.length > max) throw LimitExceededError.deliveriesPerPublish(max, targets.length);
     if (targets.length === 0) return { event, deliveries: [] };
 
+    const { delivery } = this.deps;
+    const lease = delivery.publishLease();
     const now = this.deps.now();
     const wanted = targets.map((webhook) => newDelivery(event, webhook.id, now, now));
-    const result = await store.events.addDeliveries(accountId, eventId, wanted);
+    const result = await store.events.addDeliveries(
+      accountId,
+      eventId,
+      wanted,
+      lease ? { lease } : undefined,
+    );
     if (result.kind === "missing") throw DomainError.notFound("event");
     const refused = result.refused[0];
+    // A named webhook is the only target: refused, nothing was stored.
     if (webhookId && refused) {
       throw refused.reason === "deleted" ? DomainError.notFound("webhook") : webhookDisabled();
     }
-    await store.flushed();
-    for (const d of result.deliveries) this.deps.delivery.retried(d.id, now);
+    await this.handOver(result.leases, now, [event]);
+    // Those the engine had no room to lease: it looks for them soon.
+    const leased = new Set(result.leases.map((l) => l.delivery.id));
+    for (const d of result.deliveries) if (!leased.has(d.id)) delivery.retried(d.id, now);
     return { event, deliveries: result.deliveries };
   }
 

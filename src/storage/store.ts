@@ -254,8 +254,11 @@ export interface RefusedDelivery {
 
 /** What adding deliveries to a stored event did. */
 export type AddDeliveriesResult =
-  /** Stored: `deliveries` (pending, as given), with those refused left out and named in `refused`. */
-  | { kind: "added"; deliveries: DeliveryRecord[]; refused: RefusedDelivery[] }
+  /**
+   * Stored: `deliveries` (pending, as given), with those refused left out and named in `refused`;
+   * `leases` as PublishResult's, when the call asked for them.
+   */
+  | { kind: "added"; deliveries: DeliveryRecord[]; refused: RefusedDelivery[]; leases: Lease[] }
   /** The account has no such event (never stored, or removed by retention): nothing was written. */
   | { kind: "missing" };
 
@@ -289,13 +292,15 @@ export interface EventRepository {
    * queue entries; they join the event's deliveries after the ones it has, and the existing ones are
    * untouched. Each delivery's webhook is checked when the write commits: one that is disabled or
    * deleted by then gets nothing stored and is reported in `refused`. "missing" when the account has
-   * no such event. Nothing is leased: the caller tells its engine (or the store's due work finds
-   * them). Resolves once committed; callers that promise durability then await Store.flushed().
+   * no such event. With `options.lease`, the new deliveries due now are leased in the same write,
+   * as publish does. Resolves once committed; callers that promise durability then await
+   * Store.flushed().
    */
   addDeliveries(
     accountId: string,
     eventId: string,
     deliveries: DeliveryRecord[],
+    options?: PublishOptions,
   ): Promise<AddDeliveriesResult>;
 }
 

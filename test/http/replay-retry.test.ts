@@ -76,7 +76,7 @@ describe("replay", () => {
   test("to a named webhook: a new pending delivery due now, the original untouched", async () => {
     const s = await scenario("replay-one");
     const original = (await h.call("GET", `/v1/events/${s.eventId}`, { key: s.key })).json.deliveries[0];
-    const before = h.delivery.retries.length;
+    const before = h.delivery.enqueued.length;
     const started = Math.floor(Date.now() / 1000) * 1000;
     const res = await h.call("POST", `/v1/events/${s.eventId}/replay`, {
       key: s.key,
@@ -95,8 +95,19 @@ describe("replay", () => {
     expect(created.id).not.toBe(s.deliveryId);
     expect(Date.parse(created.next_attempt_at)).toBeGreaterThanOrEqual(started);
     expect(Date.parse(created.next_attempt_at)).toBeLessThanOrEqual(Date.now());
-    // The engine is told, as for a manual retry.
-    expect(h.delivery.retries.slice(before).map((r) => r.delivery_id)).toEqual([created.id]);
+    // Leased in the same write and handed to the engine with its event, as a publish does.
+    expect(
+      h.delivery.enqueued
+        .slice(before)
+        .flat()
+        .map((e) => e.delivery_id),
+    ).toEqual([created.id]);
+    expect(
+      h.delivery.announced
+        .slice(before)
+        .flat()
+        .map((e) => e.id),
+    ).toEqual([s.eventId]);
 
     const event = await h.call("GET", `/v1/events/${s.eventId}`, { key: s.key });
     expect(event.json.deliveries.map((d: { id: string }) => d.id)).toEqual([s.deliveryId, created.id]);
@@ -105,10 +116,15 @@ describe("replay", () => {
     expect(one.json).toMatchObject({ id: created.id, status: "pending", attempts: [] });
   });
 
-  test("the new delivery is due work: leased and attempted like any other, and its attempt is logged", async () => {
+  test("with no room in the engine: due work the engine is told to look for, attempted and logged", async () => {
     const s = await scenario("replay-attempted");
-    const res = await h.call("POST", `/v1/events/${s.eventId}/replay`, { key: s.key });
+    h.delivery.leaseTerms = undefined;
+    const before = h.delivery.retries.length;
+    const res = await h.call("POST", `/v1/events/${s.eventId}/replay`, { key: s.key }).finally(() => {
+      h.delivery.leaseTerms = { owner: "test-http", leaseMs: 60_000, max: 1_000_000 };
+    });
     const id = res.json.deliveries[0].id as string;
+    expect(h.delivery.retries.slice(before).map((r) => r.delivery_id)).toEqual([id]);
     const owner = h.config.replicaId;
     const leases = await h.store.work.lease({ owner, until: Date.now() + 1, limit: 10_000, leaseMs: 60_000 });
     const lease = leases.find((l) => l.delivery.id === id);

@@ -1,7 +1,7 @@
 // Conformance: adding deliveries to a stored event (replay), EventRepository.addDeliveries.
 
 import { describe, expect, test } from "bun:test";
-import { delivery, dueEntries, leaseRequest, publishOne, T0, tenant, webhook } from "./fixtures";
+import { delivery, dueEntries, leaseRequest, OWNER, publishOne, T0, tenant, webhook } from "./fixtures";
 import { freshStorePerTest, type OpenStore } from "./store-context";
 
 const T1 = T0 + 60_000;
@@ -19,7 +19,7 @@ export function replaySuites(name: string, open: OpenStore): void {
         delivery(event, id, { next_attempt_at: T1, created_at: T1, updated_at: T1 }),
       );
       const result = await ctx.store.events.addDeliveries(t.account.id, event.id, replays);
-      expect(result).toEqual({ kind: "added", deliveries: replays, refused: [] });
+      expect(result).toEqual({ kind: "added", deliveries: replays, refused: [], leases: [] });
       expect(await ctx.store.deliveries.listForEvent(t.account.id, event.id)).toEqual([original, ...replays]);
       for (const d of replays) expect(await ctx.store.deliveries.get(t.account.id, d.id)).toEqual(d);
       expect(await ctx.store.events.get(t.account.id, event.id)).toEqual(event);
@@ -34,6 +34,28 @@ export function replaySuites(name: string, open: OpenStore): void {
       await ctx.store.events.addDeliveries(t.account.id, event.id, [replay]);
       const leases = await ctx.store.work.lease(leaseRequest({ until: T0 + 1 }));
       expect(leases.map((l) => l.delivery.id).sort()).toEqual([original.id, replay.id].sort());
+    });
+
+    test("leases the new deliveries due now in the same write when asked, up to max", async () => {
+      const t = await tenant(ctx.store);
+      const { event, delivery: original } = await publishOne(ctx.store, t);
+      const [a, b, later] = [T0, T0, T0 + 5_000].map((due) =>
+        delivery(event, t.webhook.id, { next_attempt_at: due }),
+      );
+      if (!a || !b || !later) throw new Error("unreachable");
+      const options = { lease: { owner: OWNER, leaseMs: 1_000, max: 1 } };
+      const result = await ctx.store.events.addDeliveries(t.account.id, event.id, [later, a, b], options);
+      if (result.kind !== "added") throw new Error(`answered ${result.kind}`);
+      expect(result.leases).toHaveLength(1);
+      const [lease] = result.leases;
+      expect(lease?.delivery).toEqual(a);
+      expect(lease?.token).toBeGreaterThan(0);
+      expect(lease?.expiresInMs).toBe(1_000);
+      // The leased one is not handed out again; the others are.
+      const due = await dueEntries(ctx.store);
+      expect(due.map((e) => e.delivery_id).sort()).toEqual([original.id, b.id, later.id].sort());
+      const held = await ctx.store.work.renew(OWNER, { delivery_id: a.id, token: lease?.token ?? 0 }, 1_000);
+      expect(held?.delivery.id).toBe(a.id);
     });
 
     test("a second replay comes after the first", async () => {
@@ -90,6 +112,7 @@ export function replaySuites(name: string, open: OpenStore): void {
           { delivery_id: toOff.id, webhook_id: off.id, reason: "disabled" },
           { delivery_id: toGone.id, webhook_id: gone.id, reason: "deleted" },
         ],
+        leases: [],
       });
       expect(await ctx.store.deliveries.getById(toOff.id)).toBeUndefined();
       expect(await ctx.store.deliveries.getById(toGone.id)).toBeUndefined();
@@ -108,6 +131,7 @@ export function replaySuites(name: string, open: OpenStore): void {
         kind: "added",
         deliveries: [],
         refused: [{ delivery_id: stray.id, webhook_id: other.webhook.id, reason: "deleted" }],
+        leases: [],
       });
       expect(await ctx.store.deliveries.getById(stray.id)).toBeUndefined();
     });

@@ -134,6 +134,7 @@ function addToEvent(
   accountId: string,
   eventId: string,
   deliveries: DeliveryRecord[],
+  budget: LeaseBudget | undefined,
 ): AddDeliveriesResult {
   const stored = readStoredEvent(dbs, accountId, eventId);
   if (!stored) return { kind: "missing" };
@@ -151,7 +152,7 @@ function addToEvent(
   if (added.length > 0) {
     writeEvent(dbs, { event: stored.event, deliveries: [...stored.deliveries, ...added.map((d) => d.id)] });
   }
-  return { kind: "added", deliveries: added, refused };
+  return { kind: "added", deliveries: added, refused, leases: leaseNew(added, budget) };
 }
 
 /** Newest first by creation time, then id. */
@@ -181,31 +182,33 @@ export function eventsRepository(
   leases: LeaseTable,
   clock: () => number,
 ): EventRepository {
+  /** Runs the write job with a lease budget when `options` asks for leases, settling them after. */
+  function runLeasing<T>(options: PublishOptions | undefined, job: (budget?: LeaseBudget) => T): Promise<T> {
+    const lease = options?.lease;
+    if (!lease) return writer.run(() => job(undefined));
+    return writer.run(
+      // The budget is made afresh each time the job runs (the batcher may replay it).
+      () => job({ table: leases, ...lease, left: lease.max, now: clock() }),
+      (committed) => leases.settle(committed, clock()),
+    );
+  }
+
   return {
     publish(items: PublishItem[], options?: PublishOptions): Promise<PublishResult[]> {
       if (items.length === 0) return Promise.resolve([]);
-      const lease = options?.lease;
-      if (!lease) return writer.run(() => items.map((item) => publishOne(dbs, item, caches, undefined)));
-      return writer.run(
-        () => {
-          // Made afresh each time the job runs (the batcher may replay it).
-          const budget = { table: leases, ...lease, left: lease.max, now: clock() };
-          return items.map((item) => publishOne(dbs, item, caches, budget));
-        },
-        (committed) => leases.settle(committed, clock()),
-      );
+      return runLeasing(options, (budget) => items.map((item) => publishOne(dbs, item, caches, budget)));
     },
 
     get: (accountId, id) => settled(() => readEvent(dbs, accountId, id)),
 
     list: (accountId, page) => settled(() => listEvents(dbs, accountId, page)),
 
-    addDeliveries(accountId, eventId, deliveries) {
+    addDeliveries(accountId, eventId, deliveries, options) {
       const foreign = deliveries.find((d) => !isNewDeliveryOf(d, accountId, eventId));
       if (foreign) {
         return Promise.reject(new Error(`addDeliveries: ${foreign.id} is not a new delivery of ${eventId}`));
       }
-      return writer.run(() => addToEvent(dbs, caches, accountId, eventId, deliveries));
+      return runLeasing(options, (budget) => addToEvent(dbs, caches, accountId, eventId, deliveries, budget));
     },
   };
 }

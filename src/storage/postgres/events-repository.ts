@@ -10,13 +10,14 @@ import {
   type AddDeliveriesResult,
   type EventRepository,
   isNewDeliveryOf,
+  type Lease,
   type PublishItem,
   type PublishOptions,
   type PublishResult,
   type RefusedDelivery,
 } from "../store";
 import type { Queryable } from "./pg-client";
-import type { PgContext } from "./pg-context";
+import { CLOCK_SQL, type PgContext } from "./pg-context";
 import { toDb } from "./pg-text";
 import { deliveryParams, type EventRow, eventOf } from "./rows";
 import type { WriteBatch } from "./write-batch";
@@ -45,12 +46,12 @@ async function refusals(
 
 /** addDeliveries' transaction. */
 async function addToEvent(
+  ctx: PgContext,
   tx: Queryable,
-  s: string,
-  accountId: string,
-  eventId: string,
-  deliveries: DeliveryRecord[],
+  call: { accountId: string; eventId: string; deliveries: DeliveryRecord[]; options?: PublishOptions },
 ): Promise<AddDeliveriesResult> {
+  const { s } = ctx;
+  const { accountId, eventId, deliveries } = call;
   // FOR UPDATE: retention cannot remove the event meanwhile, and two replays of one event take
   // positions one after the other.
   const [event] = await tx.run<{ last: number | null }>(
@@ -65,25 +66,58 @@ async function addToEvent(
     const reason = reasons.get(d.webhook_id);
     return reason ? [{ delivery_id: d.id, webhook_id: d.webhook_id, reason }] : [];
   });
-  if (added.length > 0) await insertDeliveries(tx, s, added, Number(event.last ?? -1) + 1);
-  return { kind: "added", deliveries: added, refused };
+  const first = Number(event.last ?? -1) + 1;
+  const leases = added.length > 0 ? await insertDeliveries(ctx, tx, added, first, call.options?.lease) : [];
+  return { kind: "added", deliveries: added, refused, leases };
 }
 
-/** Inserts pending deliveries, due at next_attempt_at and unleased, at positions from `first` on. */
-async function insertDeliveries(tx: Queryable, s: string, deliveries: DeliveryRecord[], first: number) {
+/**
+ * Inserts pending deliveries at positions from `first` on, due at next_attempt_at; with `lease`, the
+ * first `lease.max` of them due by the store's clock are leased to its owner (token 1), as publish
+ * does (./publish-statement.ts). Answers those leases.
+ */
+async function insertDeliveries(
+  ctx: PgContext,
+  tx: Queryable,
+  deliveries: DeliveryRecord[],
+  first: number,
+  lease: PublishOptions["lease"],
+): Promise<Lease[]> {
+  const { s } = ctx;
   const columns: unknown[][] = Array.from({ length: 14 }, () => []);
   for (const [i, d] of deliveries.entries()) {
     for (const [c, value] of deliveryParams(d, first + i).entries()) columns[c]?.push(value);
   }
-  await tx.run(
-    `INSERT INTO ${s}.deliveries (id, account_id, event_id, event_type, webhook_id, position, status, attempts,
-       next_attempt_at, created_at, updated_at, last_attempt_at, last_status_code, last_error, due_at)
-     SELECT *, next_at FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
-       $7::text[], $8::int[], $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::int[], $14::text[])
-       AS d(id, account_id, event_id, event_type, webhook_id, position, status, attempts, next_at, created_at,
-            updated_at, last_attempt_at, last_status_code, last_error)`,
-    columns,
+  const rows = await tx.run<{ id: string; lease_seq: string; lease_expires_at: string | null; now: string }>(
+    `WITH clock AS (SELECT ${CLOCK_SQL} AS ms),
+     src AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
+         $8::text[], $9::int[], $10::int8[], $11::int8[], $12::int8[], $13::int8[], $14::int[], $15::text[])
+       WITH ORDINALITY AS d(id, account_id, event_id, event_type, webhook_id, position, status, attempts, next_at,
+         created_at, updated_at, last_attempt_at, last_status_code, last_error, ord)),
+     chosen AS (
+       SELECT src.*, GREATEST(clock.ms, src.next_at) + $17::int8 AS lease_end,
+         ($16::text IS NOT NULL AND src.next_at <= clock.ms AND
+          sum((src.next_at <= clock.ms)::int) OVER (ORDER BY ord) <= $18::int) AS leased
+       FROM src CROSS JOIN clock)
+     INSERT INTO ${s}.deliveries (id, account_id, event_id, event_type, webhook_id, position, status, attempts,
+       next_attempt_at, created_at, updated_at, last_attempt_at, last_status_code, last_error, due_at,
+       lease_owner, lease_seq, lease_expires_at)
+     SELECT id, account_id, event_id, event_type, webhook_id, position, status, attempts, next_at, created_at,
+       updated_at, last_attempt_at, last_status_code, last_error,
+       CASE WHEN leased THEN lease_end ELSE next_at END, CASE WHEN leased THEN $16::text END,
+       CASE WHEN leased THEN 1 ELSE 0 END, CASE WHEN leased THEN lease_end END
+     FROM chosen
+     RETURNING id, lease_seq, lease_expires_at, (SELECT ms FROM clock) AS now`,
+    [ctx.clock(), ...columns, lease?.owner ?? null, lease?.leaseMs ?? 0, lease?.max ?? 0],
   );
+  const byId = new Map(deliveries.map((d) => [toDb(d.id), d]));
+  return rows.flatMap((r): Lease[] => {
+    const delivery = byId.get(r.id);
+    if (!delivery || Number(r.lease_seq) === 0 || r.lease_expires_at === null) return [];
+    return [
+      { delivery, token: Number(r.lease_seq), expiresInMs: Number(r.lease_expires_at) - Number(r.now) },
+    ];
+  });
 }
 
 export function eventsRepository(ctx: PgContext, writes: WriteBatch): EventRepository {
@@ -97,12 +131,12 @@ export function eventsRepository(ctx: PgContext, writes: WriteBatch): EventRepos
   return {
     publish,
 
-    addDeliveries(accountId, eventId, deliveries) {
+    addDeliveries(accountId, eventId, deliveries, options) {
       const foreign = deliveries.find((d) => !isNewDeliveryOf(d, accountId, eventId));
       if (foreign) {
         return Promise.reject(new Error(`addDeliveries: ${foreign.id} is not a new delivery of ${eventId}`));
       }
-      return client.transaction((tx) => addToEvent(tx, s, accountId, eventId, deliveries));
+      return client.transaction((tx) => addToEvent(ctx, tx, { accountId, eventId, deliveries, options }));
     },
 
     async get(accountId, id) {
