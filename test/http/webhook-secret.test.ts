@@ -120,6 +120,14 @@ describe("webhook secret", () => {
       expect(res.status).toBe(422);
       expect(res.json.error.code).toBe("validation_failed");
     }
+    for (const raw of ["[]", '["24h"]', '"24h"', "5", "true"]) {
+      const res = await h.call("POST", `/v1/webhooks/${w.id}/secret/rotate`, {
+        rawBody: raw,
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBe(422);
+      expect(res.json.error.code).toBe("validation_failed");
+    }
     const malformed = await h.call("POST", `/v1/webhooks/${w.id}/secret/rotate`, {
       rawBody: "{",
       headers: { "content-type": "application/json" },
