@@ -91,6 +91,14 @@ async function seedAccess(store: Store) {
     webhook(b.id, { events: ["*"], created_at: T0 + 5, updated_at: T0 + 6 }),
   ] as const;
   for (const wh of webhooks) await store.webhooks.create(wh);
+  // One in a rotation's overlap: its previous secret and expiry are copied too.
+  await store.webhooks.rotateSecret(
+    a.id,
+    webhooks[0].id,
+    "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+    T0 + 86_400_000,
+    T0 + 7,
+  );
   const keys = { adminKey, liveKey: live.apiKey, revokedKey: revoked.apiKey, otherKey: other.apiKey };
   return { keys, accountIds: [a.id, b.id], webhooks };
 }
