@@ -240,6 +240,13 @@ describe("replay", () => {
     });
     expect(empty.status).toBe(422);
     expect(JSON.stringify(empty.json.error.details)).toContain("webhook_id");
+    for (const body of ["wh_x", true, 1e308, ["wh_x"]]) {
+      const wrongKind = await h.call("POST", `/v1/events/${s.eventId}/replay`, { key: s.key, body });
+      expect(wrongKind.status).toBe(422);
+      expect(wrongKind.json.error.details[0].reason).toContain("must be a JSON object");
+    }
+    const event = await h.call("GET", `/v1/events/${s.eventId}`, { key: s.key });
+    expect(event.json.deliveries).toHaveLength(1);
   });
 
   test("the admin key replays for the account it names", async () => {

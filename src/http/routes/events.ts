@@ -19,6 +19,7 @@ import {
   ReplayConflict,
   ReplayResponse,
 } from "../models/event";
+import { optionalObjectBody } from "../optional-body";
 import { JSON_BODY } from "../request-guards";
 import type { RouteContext } from "./route-context";
 
@@ -114,7 +115,11 @@ export function eventRoutes({ services, auth }: RouteContext) {
       "/:id/replay",
       async ({ params, query, body, principal, status }) => {
         const accountId = await scope(principal, query.account_id, "account_id");
-        const outcome = await services.events.replay(accountId, params.id, body?.webhook_id);
+        const outcome = await services.events.replay(
+          accountId,
+          params.id,
+          optionalObjectBody(body, '{"webhook_id": "wh_…"}')?.webhook_id,
+        );
         return status(202, presentReplay(outcome.event.id, outcome.deliveries));
       },
       {

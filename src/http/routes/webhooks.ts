@@ -21,6 +21,7 @@ import {
   WebhookSecretModel,
   WebhookWithSecret,
 } from "../models/webhook";
+import { optionalObjectBody } from "../optional-body";
 import { JSON_BODY } from "../request-guards";
 import { parseRfc3339 } from "../rfc3339";
 import type { RouteContext } from "./route-context";
@@ -37,21 +38,6 @@ function timeFilter(value: string | undefined, field: string): number | undefine
     ]);
   }
   return ms;
-}
-
-/**
- * A rotation's body when one was sent. Absent is fine (the defaults; the JSON parser answers an
- * empty body as null, so a literal `null` reads the same), but anything else that is not a JSON
- * object is refused: the optional schema alone lets arrays and scalars through.
- */
-function rotationBody<T extends object>(body: T | null | undefined): T | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body !== "object" || Array.isArray(body)) {
-    throw ApiError.invalid("the request is not valid", [
-      { field: "", reason: 'must be a JSON object such as {"overlap": "24h"}, or no body' },
-    ]);
-  }
-  return body;
 }
 
 export function webhookRoutes({ services, auth }: RouteContext) {
@@ -183,7 +169,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
       "/:id/secret/rotate",
       async ({ params, query, body, principal }) => {
         const accountId = await scope(principal, query.account_id, "account_id");
-        const overlap = rotationBody(body)?.overlap;
+        const overlap = optionalObjectBody(body, '{"overlap": "24h"}')?.overlap;
         return presentRotated(await services.webhooks.rotateSecret(accountId, params.id, overlap));
       },
       {
