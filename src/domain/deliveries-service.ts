@@ -34,10 +34,12 @@ export class DeliveriesService {
     const now = this.deps.now();
     const updated = await this.deps.store.deliveries.reschedule(accountId, id, now);
     if (!updated) throw DomainError.notFound("delivery");
-    // Not pending: the store found the webhook disabled or deleted when it wrote.
+    // Not pending: the store found the webhook disabled or deleted when it wrote. The read may not
+    // know which yet (on PostgreSQL another replica's change reaches the cached read up to
+    // READ_CACHE_MS_MAX later), and then the message must not guess.
     if (updated.status !== "pending") {
       await this.assertWebhookTakesDeliveries(accountId, delivery.webhook_id);
-      throw DomainError.conflict(DISABLED_MESSAGE);
+      throw DomainError.conflict(GONE_MESSAGE);
     }
     await this.deps.store.flushed();
     this.deps.delivery.retried(updated.id, updated.next_attempt_at ?? now);
@@ -52,5 +54,7 @@ export class DeliveriesService {
 }
 
 const DELETED_MESSAGE = "the delivery's webhook has been deleted: there is nowhere to send it";
+const GONE_MESSAGE =
+  "the delivery's webhook has just been disabled or deleted: there is nowhere to send it (if it was disabled, enable it and retry)";
 const DISABLED_MESSAGE =
   "the delivery's webhook is disabled: enable it (PUT /v1/webhooks/{id} with enabled: true) and retry";

@@ -70,6 +70,27 @@ describe("retry of a delivery whose webhook takes none", () => {
     const got = await h.call("GET", `/v1/deliveries/${s.deliveryId}`, { key: s.key });
     expect(got.json.status).toBe("cancelled");
   });
+
+  test("a webhook deleted on another replica (this one's read is stale) is not called disabled", async () => {
+    // On PostgreSQL another replica's delete reaches this replica's cached read up to a second
+    // later: the read still says enabled while the store's write finds the webhook gone.
+    const s = await scenario("retry-stale-read");
+    const stale = await h.store.webhooks.get(s.id, s.webhookId);
+    expect(stale?.enabled).toBe(true);
+    expect((await h.call("DELETE", `/v1/webhooks/${s.webhookId}`, { key: s.key })).status).toBe(204);
+    const webhooks = h.store.webhooks;
+    const get = webhooks.get;
+    webhooks.get = async (accountId, id) => (id === s.webhookId ? stale : get.call(webhooks, accountId, id));
+    try {
+      const res = await h.call("POST", `/v1/deliveries/${s.deliveryId}/retry`, { key: s.key });
+      expect(res.status).toBe(409);
+      expect(res.json.error.code).toBe("conflict");
+      expect(res.json.error.message).not.toContain("is disabled:");
+      expect(res.json.error.message).toContain("disabled or deleted");
+    } finally {
+      webhooks.get = get;
+    }
+  });
 });
 
 describe("replay", () => {

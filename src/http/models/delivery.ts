@@ -33,7 +33,8 @@ export const DeliveryModel = t.Object(
 
 /** 409 of a manual retry: the reasons nothing would be sent, each with its own message. */
 export const RetryConflict = t.Object(ErrorResponse.properties, {
-  description: "The delivery already succeeded, or its webhook is disabled or has been deleted.",
+  description:
+    "The delivery already succeeded, or its webhook is disabled or has been deleted (or, when this replica has not yet seen which, has just been one or the other).",
   examples: [
     {
       error: {
@@ -49,6 +50,13 @@ export const RetryConflict = t.Object(ErrorResponse.properties, {
       },
     },
     { error: { code: "conflict", message: "the delivery already succeeded" } },
+    {
+      error: {
+        code: "conflict",
+        message:
+          "the delivery's webhook has just been disabled or deleted: there is nowhere to send it (if it was disabled, enable it and retry)",
+      },
+    },
   ],
 });
 
