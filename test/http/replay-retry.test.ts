@@ -93,6 +93,21 @@ describe("retry of a delivery whose webhook takes none", () => {
   });
 });
 
+describe("retry in the OpenAPI document", () => {
+  test("202 and 409 each carry an example of what the route answers", async () => {
+    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const op = spec.paths["/v1/deliveries/{id}/retry"].post;
+    const example = (status: string) => op.responses[status].content["application/json"].schema.examples;
+    expect(example("202")?.[0]).toMatchObject({ id: expect.stringMatching(/^dlv_/), status: "pending" });
+    expect(Object.keys(example("202")[0]).sort()).toEqual(
+      Object.keys(op.responses["202"].content["application/json"].schema.properties).sort(),
+    );
+    const messages = example("409").map((e: { error: { message: string } }) => e.error.message);
+    expect(messages).toContain("the delivery already succeeded");
+    expect(messages.some((m: string) => m.includes("just been disabled or deleted"))).toBe(true);
+  });
+});
+
 describe("replay", () => {
   test("to a named webhook: a new pending delivery due now, the original untouched", async () => {
     const s = await scenario("replay-one");

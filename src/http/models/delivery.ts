@@ -31,6 +31,27 @@ export const DeliveryModel = t.Object(
   { description: "One event's delivery to one webhook." },
 );
 
+/** 202 of a manual retry: the delivery pending again, due now; its attempt count goes on. */
+export const RetriedDelivery = t.Object(DeliveryModel.properties, {
+  description: "The delivery, pending again and due now; earlier attempts stay in its log.",
+  examples: [
+    {
+      id: "dlv_01JH8Z3K9D7Q2W4E6R8T0Y1U3I",
+      event_id: "evt_1234567890",
+      event_type: "message.delivered",
+      webhook_id: "wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I",
+      status: "pending",
+      attempts: 8,
+      next_attempt_at: "2025-01-15T14:05:00Z",
+      last_attempt_at: "2025-01-15T13:44:12Z",
+      last_status_code: 503,
+      last_error: "HTTP 503",
+      created_at: "2025-01-15T11:02:41Z",
+      updated_at: "2025-01-15T14:05:00Z",
+    },
+  ],
+});
+
 /** 409 of a manual retry: the reasons nothing would be sent, each with its own message. */
 export const RetryConflict = t.Object(ErrorResponse.properties, {
   description:

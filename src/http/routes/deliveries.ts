@@ -4,10 +4,10 @@ import { Elysia, t } from "elysia";
 import { scopeAccount } from "../auth";
 import { AccountIdQuery, CommonErrors, ErrorResponse, IdParams } from "../models/common";
 import {
-  DeliveryModel,
   DeliveryWithAttempts,
   presentDelivery,
   presentDeliveryWithAttempts,
+  RetriedDelivery,
   RetryConflict,
 } from "../models/delivery";
 import type { RouteContext } from "./route-context";
@@ -46,7 +46,7 @@ export function deliveryRoutes({ services, auth }: RouteContext) {
       {
         params: IdParams,
         query: ScopeQuery,
-        response: { 202: DeliveryModel, ...CommonErrors, 409: RetryConflict, 507: ErrorResponse },
+        response: { 202: RetriedDelivery, ...CommonErrors, 409: RetryConflict, 507: ErrorResponse },
         detail: {
           summary: "Retry a delivery now",
           description:
