@@ -4,7 +4,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { backupStore } from "../../src/storage/lmdb/backup";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import { CURRENT_SCHEMA_VERSION } from "../../src/storage/lmdb/schema";
@@ -30,4 +30,22 @@ test("a backup counts the events, deliveries, webhooks and accounts it holds", a
   const result = await backupStore(dataDir, join(out, "copy.mdb"));
   expect(result.schemaVersion).toBe(String(CURRENT_SCHEMA_VERSION));
   expect(result.counts).toEqual({ accounts: 1, webhooks: 1, events: 3, deliveries: 3 });
+});
+
+test("a backup of a store not yet opened by this build (schema 2) counts its events too", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "inbox-backup-v2-"));
+  const out = mkdtempSync(join(tmpdir(), "inbox-backup-v2-out-"));
+  dirs.push(dataDir, out);
+  const fixture = resolve(import.meta.dir, "../fixtures/lmdb-schema-v2/data.tar.gz");
+  const untar = Bun.spawnSync(["tar", "-xzf", fixture, "-C", dataDir]);
+  if (untar.exitCode !== 0) throw new Error(`tar: ${untar.stderr.toString()}`);
+  // As a server of the previous release runs it: the backup copies the file as it is.
+  const before = await backupStore(dataDir, join(out, "before.mdb"));
+  expect(before.schemaVersion).toBe("2");
+  // The same records, counted again once this build has migrated them.
+  await (await openLmdbStore({ dataDir, logger: silentLogger })).close();
+  const after = await backupStore(dataDir, join(out, "after.mdb"));
+  expect(after.schemaVersion).toBe(String(CURRENT_SCHEMA_VERSION));
+  expect(after.counts.events).toBeGreaterThan(0);
+  expect(before.counts).toEqual(after.counts);
 });

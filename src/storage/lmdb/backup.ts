@@ -15,6 +15,7 @@ import { checkDataFile } from "./integrity";
 import { DATA_FILE, EVENTS_TABLE } from "./lmdb-databases";
 import { checkBeforeOpen } from "./open-checks";
 import { SCHEMA_VERSION_KEY } from "./schema";
+import { V2_EVENTS_TABLE } from "./schema-v2";
 import { flushToDisk, readMarker, STORE_ID_META } from "./store-marker";
 
 /** A backup that could not be made; the message says why. Nothing is left at the target. */
@@ -111,9 +112,14 @@ function refuseExisting(path: string): void {
 async function describe(file: string): Promise<Pick<BackupResult, "storeId" | "schemaVersion" | "counts">> {
   const env = openEnvironment({ path: file, readOnly: true, encoding: "json", maxDbs: 24 });
   try {
-    const count = (name: string): number => {
-      const db = env.openDB({ name, encoding: "json" });
-      return (db.getStats() as { entryCount: number }).entryCount;
+    // Entries in the first of `names` the copy has (a read-only open finds no missing table): a
+    // store not yet opened by this build keeps its events in the table of its own schema version.
+    const count = (...names: string[]): number => {
+      for (const name of names) {
+        const db = env.openDB({ name, encoding: "json" }) as ReturnType<typeof env.openDB> | undefined;
+        if (db) return (db.getStats() as { entryCount: number }).entryCount;
+      }
+      return 0;
     };
     const meta = env.openDB<string, string>({ name: "meta", encoding: "json" });
     return {
@@ -122,7 +128,7 @@ async function describe(file: string): Promise<Pick<BackupResult, "storeId" | "s
       counts: {
         accounts: count("accounts"),
         webhooks: count("webhooks"),
-        events: count(EVENTS_TABLE),
+        events: count(EVENTS_TABLE, V2_EVENTS_TABLE),
         deliveries: count("deliveries"),
       },
     };

@@ -10,6 +10,9 @@ import type { AttemptRecord, DeliveryRecord, EventRecord } from "../records";
 import { entriesUnder, forEachEntry } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 
+/** The table of events in versions 1 and 2 (version 3 keeps them in lmdb-databases' EVENTS_TABLE). */
+export const V2_EVENTS_TABLE = "events";
+
 /** Version 1 kept these indexes beside the records; version 2 keeps the links in the records. */
 const V1_INDEXES = [
   "event_times",
@@ -20,7 +23,7 @@ const V1_INDEXES = [
 ];
 
 export function linkRecordsAndMergeAttemptLogs(dbs: Databases): void {
-  const events = dbs.open("events");
+  const events = dbs.open(V2_EVENTS_TABLE);
   const deliveries = dbs.open("deliveries");
   const attemptLog = dbs.open("webhook_attempts");
   const eventDeliveries = dbs.open("event_deliveries");

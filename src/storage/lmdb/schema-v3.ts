@@ -7,16 +7,17 @@
 import type { AttemptRecord, DeliveryRecord, EventRecord } from "../records";
 import { forEachEntry } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
+import { V2_EVENTS_TABLE } from "./schema-v2";
 import { writeAttempt, writeDelivery, writeEvent } from "./stored-records";
 
 /** Version 2 tables that version 3 replaces (deliveries keep their table and keys). */
-const V2_TABLES = ["events", "event_index", "webhook_attempts"];
+const V2_TABLES = [V2_EVENTS_TABLE, "event_index", "webhook_attempts"];
 
 export function compactHotRecords(dbs: Databases): void {
   // Accounts first, so that their numbers follow their ids; accounts already deleted whose records
   // remain get theirs as their records come.
   forEachEntry(dbs.accounts, (key) => dbs.accountNumbers.assign(key as string));
-  forEachEntry(dbs.open("events"), (_key, value) => {
+  forEachEntry(dbs.open(V2_EVENTS_TABLE), (_key, value) => {
     const v2 = value as { event: EventRecord; deliveries: string[] };
     writeEvent(dbs, { event: v2.event, deliveries: v2.deliveries });
   });
