@@ -63,6 +63,25 @@ describe("GroupCommit", () => {
     expect(writes).toBe(1);
   });
 
+  test("a replay stops writing once the database is unreachable: the calls left fail at once", async () => {
+    const batches: number[][] = [];
+    const group = new GroupCommit<number, number>(
+      async (inputs) => {
+        batches.push(inputs);
+        if (inputs.length > 1) throw new Error("bad input");
+        if (inputs[0] === 2) throw new StoreUnavailableError(new Error("down"));
+        return inputs;
+      },
+      (n) => String(n),
+    );
+    const settled = await Promise.allSettled([1, 2, 3, 4].map((n) => group.run(n)));
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "rejected", "rejected"]);
+    expect(
+      settled.slice(1).every((s) => s.status === "rejected" && s.reason instanceof StoreUnavailableError),
+    ).toBe(true);
+    expect(batches).toEqual([[1, 2, 3, 4], [1], [2]]);
+  });
+
   test("idle resolves once every queued call has settled", async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {

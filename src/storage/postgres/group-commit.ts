@@ -3,7 +3,8 @@
 //
 // Guarantees:
 // - each call's promise settles only after its batch's statement has finished; a batch that fails
-//   with anything but an unreachable database is replayed call by call, so one bad call fails alone;
+//   with anything but an unreachable database is replayed call by call, so one bad call fails alone
+//   (the database becoming unreachable during the replay fails the calls left at once);
 // - `keyOf` names what a call changes: two calls with the same key never share a batch (the second
 //   waits for the next one), so a batch never holds two changes of one row;
 // - at most IN_FLIGHT_MAX batches run at once (per lane, see `lazy`), and two calls with one key
@@ -187,8 +188,26 @@ export class GroupCommit<I, R> {
         for (const call of batch) call.reject(error);
         return;
       }
-      for (const call of batch) await this.commit([call]);
+      // Replayed one by one; once the database is unreachable, the calls left fail at once as a
+      // whole batch does (each would otherwise wait out its own deadline, holding the lane).
+      let down: StoreUnavailableError | undefined;
+      for (const call of batch) {
+        if (down) call.reject(down);
+        else down = await this.commitAlone(call);
+      }
     }
+  }
+
+  /** One call in a write of its own, settling it; the error when the database is unreachable. */
+  private async commitAlone(call: Call<I, R>): Promise<StoreUnavailableError | undefined> {
+    try {
+      const [result] = await this.write([call.input]);
+      call.resolve(result as R);
+    } catch (error) {
+      call.reject(error);
+      if (error instanceof StoreUnavailableError) return error;
+    }
+    return undefined;
   }
 
   private settleIdle(): void {
