@@ -107,6 +107,26 @@ describe("GroupCommit", () => {
     await call;
   });
 
+  test("idle waits for the calls queued before it, not for a queue that new calls keep filling", async () => {
+    let more = true;
+    const group: GroupCommit<number, number> = new GroupCommit<number, number>(
+      async (inputs) => {
+        await Bun.sleep(1);
+        // Load that never pauses: each batch's round trip brings the next call.
+        if (more) void group.run(inputs[0] ?? 0).catch(() => undefined);
+        return inputs;
+      },
+      () => null,
+    );
+    const first = group.run(1);
+    const idle = group.idle().then(() => "idle");
+    const outcome = await Promise.race([idle, Bun.sleep(2_000).then(() => "still waiting")]);
+    more = false;
+    expect(outcome).toBe("idle");
+    expect(await first).toBe(1);
+    await group.idle();
+  });
+
   describe("lazy calls (outcomes) wait for an eager one (a publish)", () => {
     /** Numbers below 100 are lazy; each batch is recorded. */
     function lazyGroup(waitMs: number, countMax: number) {

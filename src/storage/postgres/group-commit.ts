@@ -52,7 +52,9 @@ export class GroupCommit<I, R> {
   private readonly busy: Record<Lane, number> = { eager: 0, lazy: 0 };
   /** Keys of the calls in batches in flight: a call with one of them waits for the next batch. */
   private readonly keysInFlight = new Set<string>();
-  private readonly idleWaiters: Array<() => void> = [];
+  /** Every call not yet settled: idle() waits for those queued before it, not for an empty queue,
+   *  which calls arriving without pause (either lane) may never leave. */
+  private readonly unsettled = new Set<Promise<R>>();
 
   constructor(
     /** Writes the batch in one statement; answers one result per input, in order. */
@@ -63,7 +65,7 @@ export class GroupCommit<I, R> {
   ) {}
 
   run(input: I): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
+    const call = new Promise<R>((resolve, reject) => {
       this.queue.push({ input, resolve, reject, at: performance.now() });
       if (!this.isLazy(input)) this.eager++;
       // Enough lazy calls end their wait.
@@ -73,16 +75,15 @@ export class GroupCommit<I, R> {
       }
       this.schedule();
     });
+    this.unsettled.add(call);
+    const settled = () => this.unsettled.delete(call);
+    call.then(settled, settled);
+    return call;
   }
 
   /** Resolves once every call queued before has settled. */
-  idle(): Promise<void> {
-    if (this.queue.length === 0 && this.inFlight() === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private inFlight(): number {
-    return this.busy.eager + this.busy.lazy;
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.unsettled]);
   }
 
   private isLazy(input: I): boolean {
@@ -160,10 +161,7 @@ export class GroupCommit<I, R> {
       return;
     }
     const batch = this.take(lane);
-    if (batch.length === 0) {
-      this.settleIdle();
-      return;
-    }
+    if (batch.length === 0) return;
     this.busy[lane]++;
     this.commit(batch)
       .catch(() => undefined)
@@ -174,7 +172,6 @@ export class GroupCommit<I, R> {
           if (key !== null) this.keysInFlight.delete(key);
         }
         this.schedule();
-        this.settleIdle();
       });
     this.schedule();
   }
@@ -208,10 +205,5 @@ export class GroupCommit<I, R> {
       if (error instanceof StoreUnavailableError) return error;
     }
     return undefined;
-  }
-
-  private settleIdle(): void {
-    if (this.queue.length > 0 || this.inFlight() > 0) return;
-    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 }
