@@ -37,6 +37,7 @@ export class DeliveriesService {
     // Not pending: the store found the webhook disabled or deleted when it wrote. The read may not
     // know which yet (on PostgreSQL another replica's change reaches the cached read up to
     // READ_CACHE_MS_MAX later), and then the message must not guess.
+    if (updated.status === "succeeded") throw DomainError.conflict("the delivery already succeeded");
     if (updated.status !== "pending") {
       await this.assertWebhookTakesDeliveries(accountId, delivery.webhook_id);
       throw DomainError.conflict(GONE_MESSAGE);

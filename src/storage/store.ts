@@ -346,7 +346,9 @@ export interface DeliveryRepository {
   ): Promise<RecordResult>;
   /**
    * Makes a delivery pending again, due at `due` (manual retry). A live lease on it is kept (its
-   * holder's outcome then decides the next step). Undefined when missing.
+   * holder's outcome then decides the next step). Undefined when missing. A delivery that has
+   * succeeded (checked inside the write, so also one that succeeded a moment ago) and one whose
+   * webhook is disabled or deleted are answered unchanged: nothing is sent again.
    */
   reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined>;
 }

@@ -141,6 +141,17 @@ export function deliverySuites(name: string, open: OpenStore): void {
       expect((await ctx.store.deliveries.getById(delivery.id))?.status).toBe("cancelled");
     });
 
+    test("reschedule leaves a delivery that succeeded as it is (a retry racing its success)", async () => {
+      const t = await tenant(ctx.store);
+      const { delivery } = await publishOne(ctx.store, t);
+      await recorded(ctx.store, attempt(delivery), { status: "succeeded" });
+      const answer = await ctx.store.deliveries.reschedule(t.account.id, delivery.id, T0 + 5);
+      expect(answer).toMatchObject({ status: "succeeded", next_attempt_at: null, attempts: 1 });
+      expect((await ctx.store.deliveries.getById(delivery.id))?.status).toBe("succeeded");
+      expect(await dueEntries(ctx.store)).toHaveLength(0);
+      expect((await ctx.figures()).pendingDeliveries).toBe(0);
+    });
+
     test("listForEvent lists the event's deliveries within its account", async () => {
       const a = await tenant(ctx.store);
       const ev = event(a.account.id);

@@ -113,8 +113,8 @@ function recordFenced(
 }
 
 /**
- * Pending again, due at `due`; a live lease on it is kept. When the webhook is gone or disabled the
- * delivery is returned unchanged (not pending), because nothing could be sent to it.
+ * Pending again, due at `due`; a live lease on it is kept. A delivery that succeeded, or whose
+ * webhook is gone or disabled, is returned unchanged (not pending): nothing is sent again.
  */
 function rescheduleNow(
   dbs: Databases,
@@ -126,6 +126,7 @@ function rescheduleNow(
   const stored = readStoredDelivery(dbs, id);
   const delivery = stored?.delivery;
   if (!stored || delivery?.account_id !== accountId) return undefined;
+  if (delivery.status === "succeeded") return delivery;
   if (!acceptsDeliveries(dbs, delivery.account_id, delivery.webhook_id)) return delivery;
   leaveQueue(dbs, delivery);
   const next: DeliveryRecord = { ...delivery, status: "pending", next_attempt_at: due, updated_at: now };

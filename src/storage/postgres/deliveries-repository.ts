@@ -55,22 +55,24 @@ export function deliveriesRepository(ctx: PgContext, writes: WriteBatch): Delive
            WHERE d.id = $1 AND d.account_id = $2 AND w.enabled FOR SHARE OF w`,
           [toDb(id), toDb(accountId)],
         );
-        if (live.length === 0) {
-          // Nothing could be sent: the delivery is answered as it is (or undefined when missing).
+        // Nothing could be sent: the delivery is answered as it is (or undefined when missing).
+        const asItIs = async () => {
           const [row] = await tx.run<DeliveryRow>(
             `SELECT ${DELIVERY_COLUMNS} FROM ${s}.deliveries WHERE id = $1 AND account_id = $2`,
             [toDb(id), toDb(accountId)],
           );
           return row && deliveryOf(row);
-        }
+        };
+        if (live.length === 0) return asItIs();
         const [row] = await tx.run<DeliveryRow>(
           `UPDATE ${s}.deliveries SET status = 'pending', next_attempt_at = $3, updated_at = ${CLOCK_SQL},
              due_at = CASE WHEN lease_owner IS NOT NULL AND lease_expires_at > ${CLOCK_SQL}
                            THEN lease_expires_at ELSE $3 END
-           WHERE id = $2 RETURNING ${DELIVERY_COLUMNS}`,
+           WHERE id = $2 AND status <> 'succeeded' RETURNING ${DELIVERY_COLUMNS}`,
           [ctx.clock(), toDb(id), due],
         );
-        return row && deliveryOf(row);
+        // No row: it has succeeded (an outcome committed first is seen: the update waits for it).
+        return row ? deliveryOf(row) : asItIs();
       });
     },
   };
