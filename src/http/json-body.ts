@@ -63,7 +63,15 @@ export async function readJsonBody(
   if (check.outcome === "malformed")
     throw ApiError.malformedJson(`request body is not valid JSON: ${check.reason}`);
   if (check.outcome === "over_limits") throw ApiError.invalid("the request is not valid", check.issues);
-  return JSON.parse(text);
+  const body: unknown = JSON.parse(text);
+  // No route takes a JSON null; refused here because null also stands for "no body" above, which
+  // routes with an optional body (rotate, replay) accept.
+  if (body === null) {
+    throw ApiError.invalid("the request is not valid", [
+      { field: "", reason: "must be a JSON object, not null (send no body for none)" },
+    ]);
+  }
+  return body;
 }
 
 /** Streams the body chunk by chunk, answering 413 at the first byte over the limit. */

@@ -1,7 +1,7 @@
 // Optional JSON object bodies (rotate a secret, replay an event). `t.Optional(schema)` lets a body
 // of the wrong JSON type through (an array, a string, a number), so the route checks the kind itself:
-// no body (or JSON null, which the parser also answers for an empty body) means "no options"; any
-// other non-object is a 422 that says what is expected.
+// no body (which the parser answers as null; a JSON null body is refused by the parser itself) means
+// "no options"; any other non-object is a 422 that says what is expected.
 
 import { ApiError } from "./api-error";
 

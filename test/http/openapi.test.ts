@@ -138,3 +138,15 @@ describe("Swagger UI", () => {
     expect((await h.app.handle(new Request("http://localhost/swagger/assets/nope.js"))).status).toBe(404);
   });
 });
+
+test("optional bodies (rotate, replay) are not required in the document; other bodies are", () => {
+  const ops = operations();
+  for (const key of ["post /v1/webhooks/{id}/secret/rotate", "post /v1/events/{id}/replay"]) {
+    const op = ops.get(key) as { requestBody: { required: boolean }; "x-optional-body"?: unknown };
+    expect(op.requestBody.required).toBe(false);
+    expect(op["x-optional-body"]).toBeUndefined();
+  }
+  expect((ops.get("post /v1/events") as { requestBody: { required: boolean } }).requestBody.required).toBe(
+    true,
+  );
+});

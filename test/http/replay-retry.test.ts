@@ -276,7 +276,7 @@ describe("replay", () => {
     });
     expect(empty.status).toBe(422);
     expect(JSON.stringify(empty.json.error.details)).toContain("webhook_id");
-    for (const body of ["wh_x", true, 1e308, ["wh_x"]]) {
+    for (const body of ["wh_x", true, 1e308, ["wh_x"], null]) {
       const wrongKind = await h.call("POST", `/v1/events/${s.eventId}/replay`, { key: s.key, body });
       expect(wrongKind.status).toBe(422);
       expect(wrongKind.json.error.details[0].reason).toContain("must be a JSON object");

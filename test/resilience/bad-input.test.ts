@@ -166,6 +166,8 @@ function queryVerdict(req: FuzzRequest, op: Operation, status: number): string |
 /** A 2xx must not have accepted a body past the JSON limits, not JSON, or against its schema. */
 function bodyVerdict(req: FuzzRequest, op: Operation, schema: Schema, status: number): string | undefined {
   if (typeof req.body !== "string") return `${status} for a non-JSON body`;
+  // An empty body is no body, which an operation whose body is optional accepts.
+  if (req.body === "" && !op.bodyRequired) return undefined;
   // Nesting, sizes and numbers past the limits are refused whatever the operation.
   if (checkJson(req.body, JSON_LIMITS_DEFAULT).outcome === "over_limits")
     return `${status} past the JSON limits`;

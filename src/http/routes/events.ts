@@ -19,6 +19,7 @@ import {
   ReplayConflict,
   ReplayResponse,
 } from "../models/event";
+import { OPTIONAL_BODY } from "../optional-bodies-in-spec";
 import { optionalObjectBody } from "../optional-body";
 import { JSON_BODY } from "../request-guards";
 import type { RouteContext } from "./route-context";
@@ -129,6 +130,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
         parse: JSON_BODY,
         response: { 202: ReplayResponse, ...CommonErrors, 409: ReplayConflict, 507: ErrorResponse },
         detail: {
+          ...OPTIONAL_BODY,
           summary: "Replay an event",
           description:
             "Sends a stored event again as new deliveries, pending and due now, attempted and retried on the schedule like any other; the event's earlier deliveries and their attempts are untouched, and the new ones join the event's deliveries (GET /v1/events/{id}). " +

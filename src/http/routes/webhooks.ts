@@ -21,6 +21,7 @@ import {
   WebhookSecretModel,
   WebhookWithSecret,
 } from "../models/webhook";
+import { OPTIONAL_BODY } from "../optional-bodies-in-spec";
 import { optionalObjectBody } from "../optional-body";
 import { JSON_BODY } from "../request-guards";
 import { parseRfc3339 } from "../rfc3339";
@@ -179,6 +180,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         parse: JSON_BODY,
         response: { 200: RotatedSecretModel, ...CommonErrors },
         detail: {
+          ...OPTIONAL_BODY,
           summary: "Rotate a webhook's signing secret",
           description:
             'Answers a new secret. The old one keeps signing for `overlap` (default "24h", at most "7d"; "0s" retires it at once): during the overlap X-Inbox-Signature is still signed with the old secret, so receivers that have not switched keep working, and webhook-signature carries `v1,<new> v1,<old>`, so a Standard Webhooks receiver holding either verifies. When the overlap ends, both use the new secret. Rotating again during an overlap ends the older overlap: only one previous secret is kept.',

@@ -13,6 +13,8 @@ export interface Operation {
   path: string;
   query: Map<string, Schema>;
   body: Schema | undefined;
+  /** The document's `requestBody.required`: false where no body at all is a valid request. */
+  bodyRequired: boolean;
 }
 
 export interface FuzzRequest {
@@ -61,9 +63,16 @@ function operationOf(path: string, method: string, spec: Record<string, unknown>
   for (const p of (spec.parameters ?? []) as { name: string; in: string; schema?: Schema }[]) {
     if (p.in === "query") query.set(p.name, p.schema ?? {});
   }
-  const content = (spec.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)
-    ?.content;
-  return { method: method.toUpperCase(), path, query, body: content?.["application/json"]?.schema };
+  const requestBody = spec.requestBody as
+    | { content?: Record<string, { schema?: Schema }>; required?: boolean }
+    | undefined;
+  return {
+    method: method.toUpperCase(),
+    path,
+    query,
+    body: requestBody?.content?.["application/json"]?.schema,
+    bodyRequired: requestBody?.required !== false,
+  };
 }
 
 function authHeader(ctx: FuzzContext): fc.Arbitrary<{ value: string | undefined; valid: boolean }> {
