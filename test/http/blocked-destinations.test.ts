@@ -5,14 +5,12 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { blockedWebhooks, logBlockedWebhooks } from "../../src/domain/blocked-destinations";
-import { createHttpApp } from "../../src/http/http-app";
-import { Metrics } from "../../src/observability/metrics";
-import { silentLogger } from "../support/silent-logger";
-import { createHarness, type Harness, webhookBody } from "./harness";
+import type { HttpApp } from "../../src/http/http-app";
+import { createHarness, type Harness, testApp, webhookBody } from "./harness";
 
 let dev: Harness;
 /** The same store, served as a restart without INBOX_ALLOW_PRIVATE_TARGETS would serve it. */
-let strict: ReturnType<typeof createHttpApp>;
+let strict: HttpApp;
 const ids: Record<string, string> = {};
 
 const PRIVATE_URLS = {
@@ -31,15 +29,7 @@ beforeAll(async () => {
     expect(res.json.destination_blocked).toBeNull();
     ids[name] = res.json.id;
   }
-  strict = createHttpApp({
-    store: dev.store,
-    config: { ...dev.config, allowPrivateTargets: false },
-    logger: silentLogger,
-    metrics: new Metrics(),
-    delivery: dev.delivery,
-    version: "9.9.9-test",
-    isShuttingDown: () => false,
-  });
+  strict = testApp(dev.store, { ...dev.config, allowPrivateTargets: false }, { delivery: dev.delivery });
 });
 afterAll(async () => {
   await dev.close();

@@ -9,7 +9,7 @@ import type { Config } from "../../src/config/config";
 import { bootstrapAccess } from "../../src/domain/bootstrap";
 import type { DeliveryPort, LeaseGrant } from "../../src/domain/delivery-port";
 import { newId } from "../../src/domain/ids";
-import { createHttpApp, type HttpApp } from "../../src/http/http-app";
+import { createHttpApp, type HttpApp, type HttpDeps } from "../../src/http/http-app";
 import { Metrics } from "../../src/observability/metrics";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import {
@@ -173,6 +173,23 @@ async function openHarnessStore(
   return { store, drop: () => dropPostgresSchema(url, schema), settle: () => refreshPostgresFigures(store) };
 }
 
+/**
+ * The HTTP app over `store` as the tests run it: silent logs, fresh metrics, a FakeDelivery over the
+ * same store, never shutting down; `deps` replaces any of these.
+ */
+export function testApp(store: Store, config: Config, deps: Partial<HttpDeps> = {}): HttpApp {
+  return createHttpApp({
+    store,
+    config,
+    logger: silentLogger,
+    metrics: new Metrics(),
+    delivery: new FakeDelivery(() => store),
+    version: "9.9.9-test",
+    isShuttingDown: () => false,
+    ...deps,
+  });
+}
+
 export async function createHarness(overrides: Partial<Config> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "inbox-http-"));
   const { store, drop, settle } = await openHarnessStore(dir);
@@ -182,15 +199,7 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
   const delivery = new FakeDelivery(() => store);
   const metrics = new Metrics();
   const shuttingDown = { value: false };
-  const app = createHttpApp({
-    store,
-    config,
-    logger: silentLogger,
-    metrics,
-    delivery,
-    version: "9.9.9-test",
-    isShuttingDown: () => shuttingDown.value,
-  });
+  const app = testApp(store, config, { metrics, delivery, isShuttingDown: () => shuttingDown.value });
 
   const call = async (method: string, path: string, opts: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...opts.headers };

@@ -13,12 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootstrapAccess } from "../../src/domain/bootstrap";
 import { eventCatalog } from "../../src/domain/event-catalog";
-import { createHttpApp } from "../../src/http/http-app";
-import { Metrics } from "../../src/observability/metrics";
+import type { HttpApp } from "../../src/http/http-app";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import { type Store, StoreFullError, type StoreHealth, StoreUnavailableError } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
-import { FakeDelivery, testConfig } from "./harness";
+import { testApp, testConfig } from "./harness";
 
 let dir = "";
 let real: Store;
@@ -28,7 +27,7 @@ let down = false;
 /** Even the key check's reads fail (nothing cached). */
 let keysDown = false;
 let refused = 0;
-let app: ReturnType<typeof createHttpApp>;
+let app: HttpApp;
 let key = "";
 
 const unavailable = () => Promise.reject(new StoreUnavailableError(new Error("ECONNREFUSED")));
@@ -76,15 +75,7 @@ beforeAll(async () => {
   const boot = await bootstrapAccess(real, config, Date.now());
   key = boot.defaultAccount?.apiKey as string;
   const store = fillable(real);
-  app = createHttpApp({
-    store,
-    config,
-    logger: silentLogger,
-    metrics: new Metrics(),
-    delivery: new FakeDelivery(() => store),
-    version: "9.9.9-test",
-    isShuttingDown: () => false,
-  });
+  app = testApp(store, config);
 });
 afterAll(async () => {
   await real.close();

@@ -7,12 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bootstrapAccess } from "../../src/domain/bootstrap";
-import { createHttpApp, type HttpApp } from "../../src/http/http-app";
-import { Metrics } from "../../src/observability/metrics";
+import type { HttpApp } from "../../src/http/http-app";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import { CURRENT_SCHEMA_VERSION } from "../../src/storage/lmdb/schema";
 import type { Store } from "../../src/storage/store";
-import { FakeDelivery, testConfig } from "../http/harness";
+import { testApp, testConfig } from "../http/harness";
 import { silentLogger } from "../support/silent-logger";
 
 const FIXTURE = resolve(import.meta.dir, "../fixtures/lmdb-schema-v2");
@@ -36,15 +35,7 @@ beforeAll(async () => {
   // As the release ran: deliveries to 127.0.0.1 allowed (else webhooks show destination_blocked).
   const config = testConfig({ dataDir, adminKey: recorded.admin_key, allowPrivateTargets: true });
   await bootstrapAccess(store, config, Date.now());
-  app = createHttpApp({
-    store,
-    config,
-    logger: silentLogger,
-    metrics: new Metrics(),
-    delivery: new FakeDelivery(() => store),
-    version: "9.9.9-test",
-    isShuttingDown: () => false,
-  });
+  app = testApp(store, config);
 });
 
 afterAll(async () => {
