@@ -50,4 +50,8 @@ export interface Config {
   dataDepthMax: number;
   /** Attempts in flight per account: at least webhookConcurrency, at most concurrency. */
   accountConcurrency: number;
+  /** A webhook whose attempts have all failed for this long is disabled, ms; 0 never. */
+  disableAfterMs: number;
+  /** Webhooks that get their own series in the per-webhook attempt counter; 0 turns it off. */
+  metricsWebhooksMax: number;
 }

@@ -29,6 +29,8 @@ const DEFAULTS: Config = {
   deliveriesPerPublishMax: 10_000,
   dataDepthMax: 32,
   accountConcurrency: 64,
+  disableAfterMs: 5 * 86_400_000,
+  metricsWebhooksMax: 0,
 };
 
 function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
@@ -98,6 +100,8 @@ describe("sources and precedence", () => {
       INBOX_MAX_DELIVERIES_PER_PUBLISH: "50000",
       INBOX_MAX_DATA_DEPTH: "64",
       INBOX_ACCOUNT_CONCURRENCY: "64",
+      INBOX_DISABLE_AFTER: "0",
+      INBOX_METRICS_WEBHOOKS: "500",
     };
     const expected: Config = {
       port: 0,
@@ -122,6 +126,8 @@ describe("sources and precedence", () => {
       deliveriesPerPublishMax: 50_000,
       dataDepthMax: 64,
       accountConcurrency: 64,
+      disableAfterMs: 0,
+      metricsWebhooksMax: 500,
     };
     expect(config([], env)).toEqual(expected);
     const argv = OPTIONS.flatMap((o) => [`${o.flag}=${env[o.env as keyof typeof env]}`]);

@@ -33,9 +33,20 @@ export interface WebhookRecord {
    * A past `expires_at` means retired: readers compare it with their clock, nothing deletes it.
    */
   previous_secret?: PreviousSecret;
+  /**
+   * Why the webhook is disabled, while it is: "gone" (its receiver answered 410 Gone), "failing"
+   * (every attempt failed for INBOX_DISABLE_AFTER), "manual" (its account set enabled: false).
+   * Null while enabled; absent in records stored before disabling was tracked (read as null, or
+   * "manual" when such a record is disabled).
+   */
+  disabled_reason?: DisabledReason | null;
+  /** When it was disabled (ms); null while enabled, absent in older records. */
+  disabled_at?: number | null;
   created_at: number;
   updated_at: number;
 }
+
+export type DisabledReason = "gone" | "failing" | "manual";
 
 export interface PreviousSecret {
   secret: string;
@@ -71,6 +82,13 @@ export interface DeliveryRecord {
   last_attempt_at: number | null;
   last_status_code: number | null;
   last_error: string | null;
+  /**
+   * Attempts made before the delivery was last recovered (POST /v1/webhooks/{id}/recover): the
+   * retry schedule counts this delivery's attempts from here, so a recovered delivery gets the
+   * whole schedule again while its attempt numbers continue. 0, or absent in records stored before
+   * recovery existed, when never recovered.
+   */
+  retry_base?: number;
 }
 
 /** Why an attempt failed, when it did. */
@@ -121,6 +139,48 @@ export interface AttemptFilter {
   event_id?: string;
   since?: number; // inclusive, ms
   until?: number; // exclusive, ms
+}
+
+/**
+ * What GET /v1/deliveries filters by. Every filter narrows (AND). Times bound the creation time of
+ * the delivery's EVENT (a replayed delivery lists with its event).
+ */
+export interface DeliveryFilter {
+  webhook_id?: string;
+  status?: DeliveryStatus;
+  event_type?: string;
+  event_id?: string;
+  since?: number; // inclusive, ms
+  until?: number; // exclusive, ms
+}
+
+/** Deliveries created (DeliveryRecord.created_at) in [since, until), ms. */
+export interface RecoveryWindow {
+  since: number;
+  until: number;
+}
+
+/**
+ * A webhook's recent run of outcomes, kept by the store with each recorded attempt (O(1) per
+ * attempt). Test sends do not count.
+ */
+export interface WebhookHealth {
+  /** Start of the current run of failed attempts (the first failure after the last success); null
+   *  when the last recorded attempt succeeded or none was recorded. */
+  failing_since: number | null;
+  last_success_at: number | null;
+  last_failure_at: number | null;
+}
+
+/** One time bucket of a webhook's attempt rollup (test sends do not count). */
+export interface StatsBucket {
+  /** The bucket's start (ms), a multiple of STATS_BUCKET_MS. */
+  start: number;
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  /** Attempts per latency bin; bins are the store-independent LATENCY_BINS_MS (stats code). */
+  latency: number[];
 }
 
 /** A pending attempt as the due-time queue knows it: only an id and when it is due. */

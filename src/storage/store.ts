@@ -20,11 +20,16 @@ import type {
   ApiKeyRecord,
   AttemptFilter,
   AttemptRecord,
+  DeliveryFilter,
   DeliveryRecord,
+  DisabledReason,
   DueEntry,
   EventRecord,
   Page,
   PageQuery,
+  RecoveryWindow,
+  StatsBucket,
+  WebhookHealth,
   WebhookRecord,
 } from "./records";
 
@@ -215,6 +220,13 @@ export interface WebhookRepository {
   ): Promise<WebhookRecord | undefined>;
   /** Deletes it and cancels its pending deliveries; false when missing or foreign. */
   delete(accountId: string, id: string): Promise<boolean>;
+  /**
+   * Disables an enabled webhook (by id alone, for the delivery engine) in one write: enabled
+   * false, `disabled_reason`, `disabled_at` and updated_at `at`, its pending deliveries cancelled.
+   * Answers the webhook as stored when THIS call disabled it; undefined when it was missing or
+   * already disabled (so of several replicas seeing the same 410, exactly one reports it).
+   */
+  disable(id: string, reason: DisabledReason, at: number): Promise<WebhookRecord | undefined>;
 }
 
 export interface PublishItem {
@@ -351,6 +363,44 @@ export interface DeliveryRepository {
    * webhook is disabled or deleted are answered unchanged: nothing is sent again.
    */
   reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined>;
+  /**
+   * The account's deliveries matching `filter`, newest event first (by the event's created_at,
+   * then event id), an event's deliveries in reverse order of creation. Answered from indexes:
+   * filters without an index of their own are checked per entry, and one page examines a bounded
+   * number of entries; a page cut short may hold fewer than `limit` rows (even none) and still
+   * carries a cursor to continue.
+   */
+  list(accountId: string, filter: DeliveryFilter, page: PageQuery): Promise<Page<DeliveryRecord>>;
+  /** How many of the webhook's deliveries created in `window` are failed or cancelled now. */
+  countRecoverable(accountId: string, webhookId: string, window: RecoveryWindow): Promise<number>;
+  /**
+   * One bounded batch of a recovery: up to `limit` of the webhook's failed or cancelled deliveries
+   * created in `window`, after the position `after` (a previous batch's `next`), become pending
+   * again, due at `due`, with `retry_base` set to their attempts so far, in one write. Refused
+   * (nothing written) when the webhook is disabled or deleted when the write commits.
+   */
+  recover(
+    accountId: string,
+    webhookId: string,
+    window: RecoveryWindow,
+    batch: { after?: string; limit: number; due: number },
+  ): Promise<RecoverBatch>;
+}
+
+export type RecoverBatch =
+  /** `next`: where the following batch starts; null when the window holds no more. */
+  | { kind: "recovered"; deliveries: DeliveryRecord[]; next: string | null }
+  | { kind: "refused"; reason: "disabled" | "deleted" };
+
+/**
+ * Per-webhook attempt rollups and health, written by recordAttempt in the same write as the
+ * attempt (O(1) per attempt: one bucket and one health record), purged by retention with the
+ * attempts. Reads cost the same for a webhook with ten attempts or ten million.
+ */
+export interface WebhookStatsRepository {
+  health(webhookId: string): Promise<WebhookHealth>;
+  /** The webhook's buckets with start in [since, until), oldest first; empty buckets are absent. */
+  buckets(webhookId: string, since: number, until: number): Promise<StatsBucket[]>;
 }
 
 export interface AttemptRepository {
@@ -429,6 +479,7 @@ export interface Store {
   readonly events: EventRepository;
   readonly deliveries: DeliveryRepository;
   readonly attempts: AttemptRepository;
+  readonly stats: WebhookStatsRepository;
   readonly work: DueWork;
   /**
    * Removes attempts older than `before`, and events older than `before` whose deliveries are all

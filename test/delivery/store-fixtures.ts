@@ -36,6 +36,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     deliveriesPerPublishMax: 10_000,
     dataDepthMax: 32,
     accountConcurrency: 16,
+    disableAfterMs: 5 * 86_400_000,
+    metricsWebhooksMax: 0,
     ...overrides,
   };
 }
