@@ -401,6 +401,8 @@ export interface WebhookStatsRepository {
   health(webhookId: string): Promise<WebhookHealth>;
   /** The webhook's buckets with start in [since, until), oldest first; empty buckets are absent. */
   buckets(webhookId: string, since: number, until: number): Promise<StatsBucket[]>;
+  /** The webhook's pending deliveries now, counted from the pending index (no scan of others). */
+  pending(webhookId: string): Promise<number>;
 }
 
 export interface AttemptRepository {

@@ -14,6 +14,10 @@ import type { Logger } from "../../observability/logger";
 import { SchemaVersionError } from "../store";
 import { initial } from "./migrations/001-initial";
 import { previousSecret } from "./migrations/002-previous-secret";
+import { webhookDisabling } from "./migrations/003-webhook-disabling";
+import { deliveryListing } from "./migrations/004-delivery-listing";
+import { recovery } from "./migrations/005-recovery";
+import { webhookStats } from "./migrations/006-webhook-stats";
 import type { PgClient } from "./pg-client";
 import { isUniqueViolation } from "./pg-errors";
 
@@ -24,8 +28,15 @@ export interface Migration {
   statements: (schema: string) => string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, previousSecret];
-export const SCHEMA_VERSION = 2;
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  previousSecret,
+  webhookDisabling,
+  deliveryListing,
+  recovery,
+  webhookStats,
+];
+export const SCHEMA_VERSION = 6;
 
 const WAIT_LOG_MS = 5_000;
 /** A migration may rebuild a large table, and a replica waits for another's: no deadline. */
