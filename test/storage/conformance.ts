@@ -14,6 +14,7 @@ import { fencingSuites } from "./conformance-fencing";
 import { leaseSuites } from "./conformance-leases";
 import { lifecycleSuites } from "./conformance-lifecycle";
 import { replaySuites } from "./conformance-replay";
+import { statsSuites } from "./conformance-stats";
 import { webhookLimitSuites } from "./conformance-webhook-limit";
 import { webhookSecretSuites } from "./conformance-webhook-secrets";
 import type { OpenStore } from "./store-context";
@@ -33,4 +34,5 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   webhookLimitSuites(name, open);
   webhookSecretSuites(name, open);
   replaySuites(name, open);
+  statsSuites(name, open);
 }

@@ -15,10 +15,12 @@ import type {
   RecordOptions,
   RecordResult,
 } from "../store";
+import { rollUpAttempt } from "./attempt-rollups";
 import { acceptsDeliveries } from "./cancellation";
 import { leaseEnd, leaseOf } from "./due-work";
 import { deliveriesOfEvent } from "./events-repository";
 import type { LeaseTable } from "./leases";
+import { listDeliveries } from "./list-deliveries";
 import { type Databases, MARK } from "./lmdb-databases";
 import type { StoredDelivery } from "./record-codecs";
 import {
@@ -29,6 +31,7 @@ import {
   writeDelivery,
 } from "./stored-records";
 import { settled } from "./sync-read";
+import { noteStatus } from "./unsuccessful-index";
 import type { WriteBatcher } from "./write-batcher";
 
 function leaveQueue(dbs: Databases, delivery: DeliveryRecord): void {
@@ -37,7 +40,7 @@ function leaveQueue(dbs: Databases, delivery: DeliveryRecord): void {
   dbs.pendingByWebhook.removeSync([delivery.webhook_id, delivery.id]);
 }
 
-function enterQueue(dbs: Databases, delivery: DeliveryRecord, due: number): void {
+export function enterQueue(dbs: Databases, delivery: DeliveryRecord, due: number): void {
   dbs.queue.putSync([due, delivery.id], MARK);
   dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], due);
 }
@@ -50,6 +53,7 @@ function applyAttempt(
   update: AttemptOutcomeUpdate,
 ): DeliveryRecord {
   writeAttempt(dbs, attempt);
+  rollUpAttempt(dbs, attempt);
   const delivery = stored.delivery;
   const attempts: StoredDelivery["attempts"] = [...stored.attempts, [attempt.started_at, attempt.id]];
   // Cancelled (or finished) meanwhile: the attempt is history worth keeping, the state is not moved.
@@ -69,6 +73,7 @@ function applyAttempt(
     last_error: attempt.outcome === "failed" ? (attempt.error_message ?? attempt.error_class) : null,
   };
   if (update.status === "pending") enterQueue(dbs, next, update.next_attempt_at);
+  noteStatus(dbs, delivery, next);
   writeDelivery(dbs, { delivery: next, attempts });
   return next;
 }
@@ -131,6 +136,7 @@ function rescheduleNow(
   leaveQueue(dbs, delivery);
   const next: DeliveryRecord = { ...delivery, status: "pending", next_attempt_at: due, updated_at: now };
   enterQueue(dbs, next, due);
+  noteStatus(dbs, delivery, next);
   rewriteDelivery(dbs, stored, next);
   return next;
 }
@@ -151,6 +157,7 @@ export function deliveriesRepository(
     getById: (id) => settled(() => readDelivery(dbs, id)),
     /** Oldest first. */
     listForEvent: (accountId, eventId) => settled(() => deliveriesOfEvent(dbs, accountId, eventId)),
+    list: (accountId, filter, page) => settled(() => listDeliveries(dbs, accountId, filter, page).page),
 
     recordAttempt(attempt, update, lease, options): Promise<RecordResult> {
       // Deferrable: no request waits on an outcome, so it rides along with the next commit (at

@@ -44,10 +44,16 @@ export interface Databases {
   deliveries: Database;
   /** [webhookId, deliveryId] -> due: the webhook's pending deliveries, for cancellation */
   pendingByWebhook: Database;
+  /** [webhookId, created_at, deliveryId] -> status code: failed and cancelled deliveries (./unsuccessful-index.ts) */
+  unsuccessful: Database;
   /** [due, deliveryId] -> MARK: the due-time queue, one entry per pending delivery */
   queue: Database;
   /** [account, webhookId, started_at, attemptId] -> AttemptValue: each webhook's log in time order */
   attempts: Database;
+  /** [webhookId, bucketStart] -> rollup bucket (./attempt-rollups.ts); starts empty (no migration) */
+  webhookStats: Database;
+  /** webhookId -> health record (./attempt-rollups.ts); starts empty (no migration) */
+  webhookHealth: Database;
 }
 
 /**
@@ -88,6 +94,9 @@ const jsonEncoder = {
 /** The sub-database of events (schema 3; ./schema-v2.ts names the earlier ones). */
 export const EVENTS_TABLE = "event_records";
 
+/** The sub-database of failed and cancelled deliveries by webhook (schema 4). */
+export const UNSUCCESSFUL_TABLE = "unsuccessful_by_webhook";
+
 /** Name of the LMDB data file inside the data directory (its LMDB lock file is `<name>-lock`). */
 export const DATA_FILE = "inbox.mdb";
 
@@ -125,7 +134,10 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
     deliveries: db("deliveries"),
     pendingByWebhook: db("pending_by_webhook"),
     queue: db("queue"),
+    unsuccessful: db(UNSUCCESSFUL_TABLE),
     attempts: db("attempt_log"),
+    webhookStats: db("webhook_stats"),
+    webhookHealth: db("webhook_health"),
     open: db,
   };
 }

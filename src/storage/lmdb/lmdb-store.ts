@@ -28,6 +28,7 @@ import { checkBeforeOpen, checkIdentity, markInitialised } from "./open-checks";
 import { createReadCaches } from "./read-cache";
 import { retention } from "./retention";
 import { CURRENT_SCHEMA_VERSION, type Migration, migrations, upgradeSchema } from "./schema";
+import { statsRepository } from "./stats-repository";
 import { SpaceMonitor } from "./storage-space";
 import { readMarker, type StoreMarker } from "./store-marker";
 import { webhooksRepository } from "./webhooks-repository";
@@ -108,6 +109,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
     events: eventsRepository(dbs, writer, caches, leases, clock),
     deliveries: deliveriesRepository(dbs, writer, leases, clock),
     attempts: attemptsRepository(dbs, writer),
+    stats: statsRepository(dbs),
     work: dueWork(dbs, leases, clock),
     purge,
 

@@ -14,10 +14,12 @@
 
 import type { Key } from "lmdb";
 import type { RetentionResult } from "../store";
+import { statsRetention } from "./attempt-rollups";
 import { unplaceEvent } from "./event-locations";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 import { eventAt, readStoredDelivery } from "./stored-records";
+import { noteStatus } from "./unsuccessful-index";
 import type { WriteBatcher } from "./write-batcher";
 
 const examinedMax = (limit: number) => Math.max(1_000, limit * 4);
@@ -132,6 +134,7 @@ function purgeEvents(
     for (const delivery of owned) {
       if (budget === 0) return stopped();
       dbs.deliveries.removeSync(delivery.id);
+      noteStatus(dbs, delivery, undefined);
       deliveries++;
       budget--;
     }
@@ -150,6 +153,7 @@ function purgeEvents(
 
 export function retention(dbs: Databases, writer: WriteBatcher) {
   let positions: Positions = { attempts: null, events: null };
+  const purgeStats = statsRetention(dbs);
   return async function purge(before: number, limit: number): Promise<RetentionResult> {
     if (!Number.isSafeInteger(limit) || limit < 1) return { attempts: 0, events: 0, deliveries: 0 };
     const from = positions;
@@ -157,6 +161,7 @@ export function retention(dbs: Databases, writer: WriteBatcher) {
     const outcome = await writer.run((): PurgeOutcome => {
       const old = purgeAttempts(dbs, before, limit, cap, from.attempts);
       const rest = purgeEvents(dbs, before, limit - old.attempts, cap, from.events);
+      purgeStats(before, limit);
       return {
         result: { attempts: old.attempts, events: rest.events, deliveries: rest.deliveries },
         positions: { attempts: old.next, events: rest.next },
