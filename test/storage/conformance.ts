@@ -9,6 +9,7 @@ import { accountSuites } from "./conformance-accounts";
 import { attemptSuites } from "./conformance-attempts";
 import { bootstrapSuites } from "./conformance-bootstrap";
 import { deliverySuites } from "./conformance-deliveries";
+import { disablingSuites } from "./conformance-disabling";
 import { eventSuites } from "./conformance-events";
 import { fencingSuites } from "./conformance-fencing";
 import { leaseSuites } from "./conformance-leases";
@@ -34,5 +35,6 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   webhookLimitSuites(name, open);
   webhookSecretSuites(name, open);
   replaySuites(name, open);
+  disablingSuites(name, open);
   statsSuites(name, open);
 }

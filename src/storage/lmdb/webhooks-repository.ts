@@ -3,8 +3,9 @@
 // Invariant kept with the delivery and event code: a delivery is pending only while its webhook
 // exists and is enabled; delete and disable cancel the backlog in the same transaction.
 
+import { OPERATOR_ACCOUNT_ID } from "../../domain/operator";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
-import type { Page, PageQuery, WebhookRecord } from "../records";
+import type { DisabledReason, Page, PageQuery, WebhookRecord } from "../records";
 import type { WebhookRepository } from "../store";
 import { cancelPendingDeliveries } from "./cancellation";
 import { TOP } from "./key-ranges";
@@ -37,6 +38,17 @@ function rotatedWebhook(
   if (previousExpiresAt !== null)
     next.previous_secret = { secret: stored.secret, expires_at: previousExpiresAt };
   return next;
+}
+
+/** `stored` disabled for `reason` at `at`; updated_at never goes back. */
+function disabledWebhook(stored: WebhookRecord, reason: DisabledReason, at: number): WebhookRecord {
+  return {
+    ...stored,
+    enabled: false,
+    disabled_reason: reason,
+    disabled_at: at,
+    updated_at: Math.max(at, stored.updated_at),
+  };
 }
 
 /** The account's webhooks, counted up to `atMost` (getKeysCount would ignore a limit and count all). */
@@ -100,7 +112,11 @@ export function webhooksRepository(
         changed();
         if (dbs.webhookOwners.get(webhook.id) !== undefined)
           throw new Error(`webhook ${webhook.id} already exists`);
-        if (dbs.accounts.get(webhook.account_id) === undefined) {
+        // The operator's webhooks belong to no stored account (src/domain/operator.ts).
+        if (
+          webhook.account_id !== OPERATOR_ACCOUNT_ID &&
+          dbs.accounts.get(webhook.account_id) === undefined
+        ) {
           throw new Error(`account ${webhook.account_id} does not exist`);
         }
         // Counted through this job's transaction, after every job before it: two creates can never
@@ -148,6 +164,20 @@ export function webhooksRepository(
         const rotated = rotatedWebhook(stored, secret, previousExpiresAt, at);
         dbs.webhooks.putSync([accountId, id], rotated);
         return rotated;
+      }, changed);
+    },
+
+    disable(id, reason, at): Promise<WebhookRecord | undefined> {
+      return writer.run(() => {
+        changed();
+        const accountId = dbs.webhookOwners.get(id) as string | undefined;
+        const stored = accountId === undefined ? undefined : getWebhook(dbs, accountId, id);
+        // Already disabled (by another caller, or by hand): this call reports nothing.
+        if (accountId === undefined || !stored?.enabled) return undefined;
+        const disabled = disabledWebhook(stored, reason, at);
+        dbs.webhooks.putSync([accountId, id], disabled);
+        cancelPendingDeliveries(dbs, id, at);
+        return disabled;
       }, changed);
     },
 

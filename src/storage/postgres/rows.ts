@@ -7,6 +7,7 @@ import type {
   AttemptRecord,
   DeliveryRecord,
   DeliveryStatus,
+  DisabledReason,
   ErrorClass,
   EventRecord,
   WebhookRecord,
@@ -56,6 +57,9 @@ export interface WebhookRow {
   /** Null with previous_secret_expires_at: no previous secret (schema version 2). */
   previous_secret: string | null;
   previous_secret_expires_at: Int8 | null;
+  /** Null while enabled, and in rows disabled before schema version 3. */
+  disabled_reason: string | null;
+  disabled_at: Int8 | null;
   created_at: Int8;
   updated_at: Int8;
 }
@@ -72,6 +76,9 @@ export function webhookOf(r: WebhookRow): WebhookRecord {
     created_at: int8NotNull(r.created_at),
     updated_at: int8NotNull(r.updated_at),
   };
+  // Null columns stay absent, as in records stored before disabling was tracked (both read as null).
+  if (r.disabled_reason !== null) webhook.disabled_reason = fromDb(r.disabled_reason) as DisabledReason;
+  if (r.disabled_at !== null) webhook.disabled_at = int8NotNull(r.disabled_at);
   if (r.previous_secret !== null && r.previous_secret_expires_at !== null) {
     webhook.previous_secret = {
       secret: fromDb(r.previous_secret),

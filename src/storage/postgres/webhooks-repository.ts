@@ -3,10 +3,12 @@
 // transaction (./cancellation.ts). Reads by id and per account go through the read caches: another
 // replica's change is seen within READ_CACHE_MS_MAX, this replica's own at once.
 
+import { OPERATOR_ACCOUNT_ID } from "../../domain/operator";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import type { WebhookRecord } from "../records";
 import type { WebhookRepository } from "../store";
 import { cancelPendingOf } from "./cancellation";
+import type { Queryable } from "./pg-client";
 import type { PgContext } from "./pg-context";
 import { toDb, toDbOrNull } from "./pg-text";
 import { type WebhookRow, webhookOf } from "./rows";
@@ -23,6 +25,9 @@ const webhookParams = (w: WebhookRecord) => [
   w.updated_at,
 ];
 
+/** Why and when it was disabled (null while enabled, or unknown in an older record). */
+const disablingParams = (w: WebhookRecord) => [w.disabled_reason ?? null, w.disabled_at ?? null];
+
 /** $9-$11: the secrets, written by create(). */
 const secretParams = (w: WebhookRecord) => [
   toDb(w.secret),
@@ -32,6 +37,19 @@ const secretParams = (w: WebhookRecord) => [
 
 export function webhooksRepository(ctx: PgContext): WebhookRepository {
   const { client, s, caches } = ctx;
+  /**
+   * Serializes creates in one account (the count that follows is a statement of its own, so its
+   * snapshot sees every create committed before the lock): the account row's lock, or for the
+   * operator, which has no row (src/domain/operator.ts), a transaction-scoped advisory lock.
+   */
+  const lockAccount = async (tx: Queryable, accountId: string) => {
+    if (accountId === OPERATOR_ACCOUNT_ID) {
+      await tx.run("SELECT pg_advisory_xact_lock(hashtext($1))", [`${s}.${OPERATOR_ACCOUNT_ID}`]);
+      return;
+    }
+    const [acct] = await tx.run(`SELECT id FROM ${s}.accounts WHERE id = $1 FOR UPDATE`, [toDb(accountId)]);
+    if (!acct) throw new Error(`account ${accountId} does not exist`);
+  };
   const changed = () => {
     caches.webhooks.clear();
     caches.webhookLists.clear();
@@ -54,12 +72,7 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
     async create(webhook, perAccountMax) {
       try {
         return await client.transaction(async (tx) => {
-          // The account row's lock serializes creates in one account; the count that follows is a
-          // statement of its own, so its snapshot sees every create committed before the lock.
-          const [acct] = await tx.run(`SELECT id FROM ${s}.accounts WHERE id = $1 FOR UPDATE`, [
-            toDb(webhook.account_id),
-          ]);
-          if (!acct) throw new Error(`account ${webhook.account_id} does not exist`);
+          await lockAccount(tx, webhook.account_id);
           if (perAccountMax !== undefined) {
             const [row] = await tx.run<{ n: string }>(
               `SELECT count(*) AS n FROM (SELECT 1 FROM ${s}.webhooks WHERE account_id = $1 LIMIT $2) x`,
@@ -69,9 +82,9 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
           }
           await tx.run(
             `INSERT INTO ${s}.webhooks (id, account_id, url, events, description, enabled, created_at,
-               updated_at, secret, previous_secret, previous_secret_expires_at)
-             VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9, $10, $11)`,
-            [...webhookParams(webhook), ...secretParams(webhook)],
+               updated_at, secret, previous_secret, previous_secret_expires_at, disabled_reason, disabled_at)
+             VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+            [...webhookParams(webhook), ...secretParams(webhook), ...disablingParams(webhook)],
           );
           return true;
         });
@@ -112,9 +125,9 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
         return await client.transaction(async (tx) => {
           const [row] = await tx.run<{ enabled: boolean }>(
             `UPDATE ${s}.webhooks SET url = $3, events = $4::text[], description = $5, enabled = $6,
-               created_at = $7, updated_at = $8
+               created_at = $7, updated_at = $8, disabled_reason = $9, disabled_at = $10
              WHERE id = $1 AND account_id = $2 RETURNING enabled`,
-            webhookParams(webhook),
+            [...webhookParams(webhook), ...disablingParams(webhook)],
           );
           if (!row) return false;
           if (!row.enabled) await cancelPendingOf(tx, ctx, [toDb(webhook.id)], webhook.updated_at);
@@ -137,6 +150,26 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
           [toDb(id), toDb(accountId), toDb(secret), previousExpiresAt, at],
         );
         return row && webhookOf(row);
+      } finally {
+        changed();
+      }
+    },
+
+    async disable(id, reason, at) {
+      try {
+        return await client.transaction(async (tx) => {
+          // Only an enabled row matches: of concurrent disables (replicas seeing the same 410), the
+          // row lock makes the later ones re-check it after the first commits, and they match none.
+          const [row] = await tx.run<WebhookRow>(
+            `UPDATE ${s}.webhooks SET enabled = false, disabled_reason = $2, disabled_at = $3::int8,
+               updated_at = GREATEST(updated_at, $3::int8)
+             WHERE id = $1 AND enabled RETURNING *`,
+            [toDb(id), reason, at],
+          );
+          if (!row) return undefined;
+          await cancelPendingOf(tx, ctx, [toDb(id)], at);
+          return webhookOf(row);
+        });
       } finally {
         changed();
       }
