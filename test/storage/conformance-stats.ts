@@ -6,7 +6,18 @@ import { describe, expect, test } from "bun:test";
 import type { AttemptRecord } from "../../src/storage/records";
 import { LATENCY_BIN_COUNT, latencyBin, NO_HEALTH, STATS_BUCKET_MS } from "../../src/storage/stats-rollup";
 import type { Store } from "../../src/storage/store";
-import { attempt, leaseOf, OTHER, publishOne, record, refOf, T0, type Tenant, tenant } from "./fixtures";
+import {
+  attempt,
+  leaseOf,
+  leaseRequest,
+  OTHER,
+  publishOne,
+  record,
+  refOf,
+  T0,
+  type Tenant,
+  tenant,
+} from "./fixtures";
 import { freshStorePerTest, type OpenStore } from "./store-context";
 
 const HOUR = STATS_BUCKET_MS;
@@ -134,6 +145,68 @@ export function statsSuites(name: string, open: OpenStore): void {
         failing_since: null,
         last_success_at: T0 + 20,
         last_failure_at: T0 + 10,
+      });
+    });
+
+    test("outcomes recorded together count each, and health follows their call order", async () => {
+      const t = await tenant(ctx.store);
+      await attemptOnce(ctx.store, t, { outcome: "failed", started_at: T0 });
+      for (let i = 0; i < 5; i++) await publishOne(ctx.store, t);
+      const leases = await ctx.store.work.lease(leaseRequest({ limit: 10 }));
+      expect(leases).toHaveLength(5);
+      // One turn: a group-committing store writes them in one statement, in this order.
+      const outcomes = ["failed", "succeeded", "failed", "failed", "failed"] as const;
+      const results = await Promise.all(
+        leases.map((lease, i) => {
+          const outcome = outcomes[i] ?? "failed";
+          const made = attempt(lease.delivery, { outcome, started_at: T0 + 10 + i, duration_ms: 40 });
+          return ctx.store.deliveries.recordAttempt(made, { status: outcome }, refOf(lease));
+        }),
+      );
+      expect(results.map((r) => r.kind)).toEqual([
+        "recorded",
+        "recorded",
+        "recorded",
+        "recorded",
+        "recorded",
+      ]);
+      expect(await ctx.store.stats.health(t.webhook.id)).toEqual({
+        failing_since: T0 + 12,
+        last_success_at: T0 + 11,
+        last_failure_at: T0 + 14,
+      });
+      expect(await ctx.store.stats.buckets(t.webhook.id, H0, H0 + HOUR)).toEqual([
+        {
+          start: H0,
+          attempts: 6,
+          succeeded: 1,
+          failed: 5,
+          latency: bins([
+            [120, 1],
+            [40, 5],
+          ]),
+        },
+      ]);
+    });
+
+    test("failures recorded together continue the stored run of failures", async () => {
+      const t = await tenant(ctx.store);
+      await attemptOnce(ctx.store, t, { outcome: "failed", started_at: T0 });
+      for (let i = 0; i < 2; i++) await publishOne(ctx.store, t);
+      const leases = await ctx.store.work.lease(leaseRequest({ limit: 10 }));
+      await Promise.all(
+        leases.map((lease, i) =>
+          ctx.store.deliveries.recordAttempt(
+            attempt(lease.delivery, { started_at: T0 + 10 + i }),
+            { status: "failed" },
+            refOf(lease),
+          ),
+        ),
+      );
+      expect(await ctx.store.stats.health(t.webhook.id)).toEqual({
+        failing_since: T0,
+        last_success_at: null,
+        last_failure_at: T0 + 11,
       });
     });
 

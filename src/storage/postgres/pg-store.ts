@@ -28,6 +28,7 @@ import { PgClient, PREPARE_STATEMENTS } from "./pg-client";
 import { type PgContext, quoteSchema } from "./pg-context";
 import { createPgReadCaches } from "./read-cache";
 import { retention } from "./retention";
+import { statsRepository } from "./stats-repository";
 import { webhooksRepository } from "./webhooks-repository";
 import { writeBatch } from "./write-batch";
 
@@ -96,6 +97,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     events: eventsRepository(ctx, writes),
     deliveries: deliveriesRepository(ctx, writes),
     attempts: attemptsRepository(ctx),
+    stats: statsRepository(ctx),
     work: dueWork(ctx),
     purge: retention(ctx),
 

@@ -7,8 +7,15 @@
 // is no longer pending (cancelled meanwhile; cancellation keeps the lease) keeps its state and only
 // gains the attempt. Only the moved deliveries come back; the caller looks up the others
 // (presentStatement) to tell fenced from missing.
+//
+// Stats (issue 10 item 6) ride in the same statement: the moved outcomes that are not test sends
+// are summed per (webhook, hour, latency bin) before the upsert into webhook_stats (ON CONFLICT
+// cannot touch one row twice in a statement), and each webhook's health is folded from its
+// outcomes in the batch, in call order (the unnest's ordinality), as ../stats-rollup.ts nextHealth
+// does one at a time. Upserts go in key order, so concurrent replicas lock rows in one order.
 
 import type { AttemptRecord } from "../records";
+import { bucketStart, latencyBin } from "../stats-rollup";
 import type { AttemptOutcomeUpdate, LeaseRef, RecordOptions } from "../store";
 import { toDbOrNull } from "./pg-text";
 import { attemptParams, DELIVERY_COLUMNS } from "./rows";
@@ -23,10 +30,11 @@ const RELET_END = "GREATEST(clock.ms, o.next_at) + o.relet_ms";
 const moveIfPending = (column: string, value: string) =>
   `${column} = CASE WHEN ${PENDING} THEN ${value} ELSE d.${column} END`;
 
-/** The record part's arrays (name and element type, in parameter order): 7 outcome columns, then
- *  the attempt's 15 (see recordParams). */
+/** The record part's arrays (name and element type, in parameter order): 9 outcome columns (the
+ *  attempt's stats bucket and latency bin among them), then the attempt's 15 (see recordParams). */
 const OUTCOME_COLUMNS =
   `token int8, status text, next_at int8, upd int8, err text, relet_within int8, relet_ms int8,
+  bucket int8, bin int,
   att_id text, account_id text, webhook_id text, id text, event_id text, event_type text, attempt int,
   started_at int8, duration_ms int8, outcome text, code int, error_class text, error_message text,
   response_body text, test bool`
@@ -39,8 +47,8 @@ export const RECORD_ARRAYS = OUTCOME_COLUMNS.length;
 export const recordCtes = (s: string, first: number) => {
   const arrays = OUTCOME_COLUMNS.map(([, type], i) => `$${first + i}::${type}[]`);
   return `o AS (
-  SELECT * FROM unnest(${arrays.join(", ")})
-    AS o(${OUTCOME_COLUMNS.map(([name]) => name).join(", ")})),
+  SELECT * FROM unnest(${arrays.join(", ")}) WITH ORDINALITY
+    AS o(${OUTCOME_COLUMNS.map(([name]) => name).join(", ")}, ord)),
 moved AS (
   UPDATE ${s}.deliveries d SET
     ${moveIfPending("status", "o.status")},
@@ -67,8 +75,38 @@ logged AS (
   SELECT o.att_id, o.account_id, o.webhook_id, o.id, o.event_id, o.event_type, o.attempt, o.started_at,
     o.duration_ms, o.outcome, o.code, o.error_class, o.error_message, o.response_body, o.test
   FROM o JOIN moved ON moved.id = o.id
-  ON CONFLICT (id) DO NOTHING)`;
+  ON CONFLICT (id) DO NOTHING),
+${statsCtes(s)}`;
 };
+
+/** The rollup and health upserts over the moved outcomes (see the header). */
+const statsCtes = (s: string) => `counted AS (
+  SELECT o.webhook_id, o.bucket, o.bin, o.started_at, o.outcome = 'succeeded' AS ok, o.ord
+  FROM o JOIN moved ON moved.id = o.id WHERE NOT o.test),
+rolled AS (
+  INSERT INTO ${s}.webhook_stats AS w (webhook_id, bucket_start, bin, succeeded, failed)
+  SELECT webhook_id, bucket, bin, count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok)
+  FROM counted GROUP BY webhook_id, bucket, bin ORDER BY webhook_id, bucket, bin
+  ON CONFLICT (webhook_id, bucket_start, bin) DO UPDATE
+    SET succeeded = w.succeeded + EXCLUDED.succeeded, failed = w.failed + EXCLUDED.failed),
+runs AS (
+  SELECT webhook_id, max(started_at) FILTER (WHERE ok) AS ok_at, max(started_at) FILTER (WHERE NOT ok) AS fail_at,
+    max(ord) FILTER (WHERE ok) AS last_ok, max(ord) AS last
+  FROM counted GROUP BY webhook_id),
+healed AS (
+  INSERT INTO ${s}.webhook_health AS h (webhook_id, failing_since, last_success_at, last_failure_at)
+  SELECT r.webhook_id,
+    (SELECT c.started_at FROM counted c WHERE c.webhook_id = r.webhook_id AND NOT c.ok
+       AND c.ord > COALESCE(r.last_ok, 0) ORDER BY c.ord LIMIT 1),
+    r.ok_at, r.fail_at
+  FROM runs r ORDER BY r.webhook_id
+  -- A success in the batch decides the run: it ends there or restarts after it (the new row's
+  -- failing_since); without one, the batch's failures continue the stored run.
+  ON CONFLICT (webhook_id) DO UPDATE SET
+    failing_since = CASE WHEN EXCLUDED.last_success_at IS NOT NULL THEN EXCLUDED.failing_since
+                         ELSE COALESCE(h.failing_since, EXCLUDED.failing_since) END,
+    last_success_at = GREATEST(h.last_success_at, EXCLUDED.last_success_at),
+    last_failure_at = GREATEST(h.last_failure_at, EXCLUDED.last_failure_at))`;
 
 /** The record part's rows (WriteRow 'r': each delivery an outcome moved), `where` on its branch. */
 export const recordRows = (where: string) => `
@@ -95,6 +133,8 @@ export function recordParams(inputs: RecordInput[]): unknown[][] {
       a.outcome === "failed" ? toDbOrNull(a.error_message ?? a.error_class) : null,
       options?.relet?.withinMs ?? null,
       options?.relet?.leaseMs ?? null,
+      bucketStart(a.started_at),
+      latencyBin(a.duration_ms),
       ...attemptParams(a),
     ];
     for (const [i, value] of values.entries()) columns[i]?.push(value);

@@ -15,6 +15,7 @@
 import type { RetentionResult } from "../store";
 import type { Queryable } from "./pg-client";
 import type { PgContext } from "./pg-context";
+import { purgeStatsBuckets } from "./stats-repository";
 
 const STATEMENT_TIMEOUT = "5s";
 const examinedMax = (limit: number) => Math.max(1_000, limit * 4);
@@ -171,6 +172,7 @@ export function retention(ctx: PgContext) {
     const outcome = await client.transaction(async (tx) => {
       await tx.run(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
       const attempts = await purgeAttempts(tx, s, before, limit);
+      await purgeStatsBuckets(tx, s, before, limit);
       const rest =
         attempts < limit
           ? await purgeEvents(tx, s, before, limit - attempts, from)
