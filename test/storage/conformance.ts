@@ -14,6 +14,7 @@ import { eventSuites } from "./conformance-events";
 import { fencingSuites } from "./conformance-fencing";
 import { leaseSuites } from "./conformance-leases";
 import { lifecycleSuites } from "./conformance-lifecycle";
+import { listingSuites } from "./conformance-listing";
 import { replaySuites } from "./conformance-replay";
 import { statsSuites } from "./conformance-stats";
 import { webhookLimitSuites } from "./conformance-webhook-limit";
@@ -35,6 +36,7 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   webhookLimitSuites(name, open);
   webhookSecretSuites(name, open);
   replaySuites(name, open);
+  listingSuites(name, open);
   disablingSuites(name, open);
   statsSuites(name, open);
 }

@@ -21,6 +21,7 @@ import { leaseEnd, leaseOf } from "./due-work";
 import { deliveriesOfEvent } from "./events-repository";
 import type { LeaseTable } from "./leases";
 import { listDeliveries } from "./list-deliveries";
+import { listDeliveries } from "./list-deliveries";
 import { type Databases, MARK } from "./lmdb-databases";
 import type { StoredDelivery } from "./record-codecs";
 import {
@@ -157,6 +158,7 @@ export function deliveriesRepository(
     getById: (id) => settled(() => readDelivery(dbs, id)),
     /** Oldest first. */
     listForEvent: (accountId, eventId) => settled(() => deliveriesOfEvent(dbs, accountId, eventId)),
+    list: (accountId, filter, page) => settled(() => listDeliveries(dbs, accountId, filter, page).page),
     list: (accountId, filter, page) => settled(() => listDeliveries(dbs, accountId, filter, page).page),
 
     recordAttempt(attempt, update, lease, options): Promise<RecordResult> {

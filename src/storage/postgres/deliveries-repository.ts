@@ -3,6 +3,7 @@
 
 import type { DeliveryRecord } from "../records";
 import type { DeliveryRepository } from "../store";
+import { listDeliveries } from "./delivery-listing";
 import { CLOCK_SQL, type PgContext } from "./pg-context";
 import { toDb } from "./pg-text";
 import { DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
@@ -35,6 +36,8 @@ export function deliveriesRepository(ctx: PgContext, writes: WriteBatch): Delive
       );
       return rows.map(deliveryOf);
     },
+
+    list: (accountId, filter, page) => listDeliveries(ctx, accountId, filter, page),
 
     recordAttempt(attempt, update, lease, options) {
       if (attempt.delivery_id !== lease.delivery_id) {
