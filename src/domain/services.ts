@@ -1,6 +1,7 @@
 // Builds the domain services from their collaborators. The HTTP layer calls only these.
 
 import type { Config } from "../config/config";
+import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { Store } from "../storage/store";
 import { AccountsService } from "./accounts-service";
@@ -9,6 +10,9 @@ import type { DeliveryPort } from "./delivery-port";
 import { type EventCatalog, eventCatalog } from "./event-catalog";
 import { EventsService } from "./events-service";
 import { LogsService } from "./logs-service";
+import { operationalCatalog } from "./operational-event-types";
+import { connectOperations, type Operations } from "./operations";
+import { StatsService } from "./stats-service";
 import { WebhooksService } from "./webhooks-service";
 
 export interface Services {
@@ -17,7 +21,11 @@ export interface Services {
   events: EventsService;
   deliveries: DeliveriesService;
   logs: LogsService;
+  stats: StatsService;
   catalog: EventCatalog;
+  /** The operational event types (operator only), listed with the account types. */
+  operationalCatalog: EventCatalog;
+  operations: Operations;
 }
 
 export interface ServicesDeps {
@@ -27,16 +35,22 @@ export interface ServicesDeps {
   delivery: DeliveryPort;
   now: () => number;
   catalog?: EventCatalog;
+  logger: Logger;
+  /** Shared with the delivery engine (src/app.ts); made here when absent. */
+  operations?: Operations;
 }
 
 export function createServices(deps: ServicesDeps): Services {
   const { store, config, metrics, delivery, now } = deps;
   const catalog = deps.catalog ?? eventCatalog;
+  const operations = connectOperations(deps.operations, { ...deps, config });
   return {
     accounts: new AccountsService({ store, now }),
     webhooks: new WebhooksService({
       store,
       catalog,
+      operationalCatalog,
+      disabling: operations.disabling,
       delivery,
       allowPrivateTargets: config.allowPrivateTargets,
       webhooksPerAccountMax: config.webhooksPerAccountMax,
@@ -45,6 +59,9 @@ export function createServices(deps: ServicesDeps): Services {
     events: new EventsService({ store, catalog, delivery, metrics, config, now }),
     deliveries: new DeliveriesService({ store, delivery, now }),
     logs: new LogsService({ store }),
+    stats: new StatsService({ store, now, retentionMs: config.retentionMs }),
     catalog,
+    operationalCatalog,
+    operations,
   };
 }
