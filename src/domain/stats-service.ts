@@ -4,6 +4,7 @@
 // one bucket per hour of the window (the retention bounds the window), one health record, and the
 // pending count.
 
+import { formatDuration } from "../config/units";
 import type { StatsBucket } from "../storage/records";
 import { bucketStart, LATENCY_BIN_COUNT, LATENCY_BINS_MS, STATS_BUCKET_MS } from "../storage/stats-rollup";
 import type { Store } from "../storage/store";
