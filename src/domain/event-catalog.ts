@@ -38,6 +38,11 @@ export interface EventTypeDefinition {
   schema: TObject;
   /** A complete envelope, as the docs show it. */
   example: EventEnvelopeExample;
+  /**
+   * An operational type (./operational-event-types.ts): only the operator's webhooks receive it,
+   * and no account may publish it or subscribe to it. Absent for the account types.
+   */
+  operator_only?: boolean;
 }
 
 const BUILT_IN: EventTypeDefinition[] = [

@@ -1,4 +1,7 @@
-// Webhook registration, listing, updates, deletion and test sends, all within one account.
+// Webhook registration, listing, updates, deletion and test sends, all within one account: a
+// customer's account, or the operator's (src/domain/operator.ts), whose webhooks subscribe to the
+// operational event types only, while an account's subscribe to the account types only ("*" means
+// the types of its own kind).
 
 import type { AttemptRecord, Page, PageQuery, WebhookRecord } from "../storage/records";
 import type { Store } from "../storage/store";
@@ -8,7 +11,9 @@ import { DomainError, type FieldIssue } from "./errors";
 import { ALL_EVENTS, type EventCatalog } from "./event-catalog";
 import { newId } from "./ids";
 import { LimitExceededError } from "./limits";
+import { isOperator } from "./operator";
 import { checkWebhookUrl } from "./webhook-destination";
+import type { WebhookDisabling } from "./webhook-disabling";
 import { activePrevious, generateSecret, rotationOverlapMs } from "./webhook-secret";
 
 export interface CreateWebhookInput {
@@ -37,7 +42,12 @@ export type WebhookView = WebhookRecord & { destination_blocked: string | null }
 
 export interface WebhooksServiceDeps {
   store: Store;
+  /** The account event types. */
   catalog: EventCatalog;
+  /** The operational event types, which only the operator's webhooks may subscribe to. */
+  operationalCatalog: EventCatalog;
+  /** Reports a webhook its account disabled (PUT enabled: false), as every disable is reported. */
+  disabling: WebhookDisabling;
   delivery: DeliveryPort;
   allowPrivateTargets: boolean;
   /** Most webhooks an account may have; creating one more is refused (LimitExceededError). */
@@ -49,7 +59,7 @@ export class WebhooksService {
   constructor(private readonly deps: WebhooksServiceDeps) {}
 
   async create(accountId: string, input: CreateWebhookInput): Promise<WebhookView> {
-    this.assertValid(input);
+    this.assertValid(accountId, input);
     const now = this.deps.now();
     const webhook: WebhookRecord = {
       id: newId("wh", now),
@@ -59,6 +69,8 @@ export class WebhooksService {
       description: input.description ?? null,
       enabled: true,
       secret: generateSecret(),
+      disabled_reason: null,
+      disabled_at: null,
       created_at: now,
       updated_at: now,
     };
@@ -79,20 +91,27 @@ export class WebhooksService {
     return { data: found.data.map((w) => this.view(w)), next_cursor: found.next_cursor };
   }
 
-  /** Applies the given fields; disabling cancels the webhook's pending deliveries (store contract). */
+  /**
+   * Applies the given fields. enabled: false disables it for reason "manual" (its pending
+   * deliveries are cancelled in the same write: store contract) and reports it as every disable is
+   * reported; a webhook already disabled keeps its reason and time. enabled: true clears both; the
+   * deliveries cancelled meanwhile stay cancelled (POST /v1/webhooks/{id}/recover sends them again).
+   */
   async update(accountId: string, id: string, input: UpdateWebhookInput): Promise<WebhookView> {
     const current = await this.record(accountId, id);
-    this.assertValid(input);
+    this.assertValid(accountId, input);
+    const now = this.deps.now();
     const next: WebhookRecord = {
       ...current,
       url: input.url ?? current.url,
       events: input.events ?? current.events,
       description: input.description !== undefined ? input.description : current.description,
-      enabled: input.enabled ?? current.enabled,
-      updated_at: Math.max(this.deps.now(), current.updated_at),
+      ...enabling(current, input.enabled, now),
+      updated_at: Math.max(now, current.updated_at),
     };
     if (!(await this.deps.store.webhooks.update(next))) throw DomainError.notFound("webhook");
     await this.deps.store.flushed();
+    if (current.enabled && !next.enabled) await this.deps.disabling.announce(next);
     return this.view(next);
   }
 
@@ -129,13 +148,11 @@ export class WebhooksService {
 
   /** Sends the docs' sample event of `eventType` to the webhook once, now, and answers the attempt. */
   async sendTest(accountId: string, webhookId: string, eventType: string): Promise<AttemptRecord> {
-    const data = this.deps.catalog.sample(eventType);
+    const catalog = this.catalogOf(accountId);
+    const data = catalog.sample(eventType);
     if (!data) {
       throw DomainError.invalid("unknown event type", [
-        {
-          field: "/event_type",
-          reason: `must be a known event type: ${this.deps.catalog.types().join(", ")}`,
-        },
+        { field: "/event_type", reason: `must be a known event type: ${catalog.types().join(", ")}` },
       ]);
     }
     const webhook = await this.record(accountId, webhookId);
@@ -160,36 +177,71 @@ export class WebhooksService {
   private view(webhook: WebhookRecord): WebhookView {
     return {
       ...webhook,
+      // Records stored before disabling was tracked lack both: a disabled one was disabled by hand.
+      disabled_reason: webhook.disabled_reason ?? (webhook.enabled ? null : "manual"),
+      disabled_at: webhook.disabled_at ?? null,
       destination_blocked: blockedDestinationReason(webhook.url, this.deps.allowPrivateTargets),
     };
   }
 
-  private assertValid(input: UpdateWebhookInput): void {
+  /** The event types the account's webhooks may subscribe to. */
+  private catalogOf(accountId: string): EventCatalog {
+    return isOperator(accountId) ? this.deps.operationalCatalog : this.deps.catalog;
+  }
+
+  private assertValid(accountId: string, input: UpdateWebhookInput): void {
     const issues: FieldIssue[] = [];
     if (input.url !== undefined) {
       const issue = checkWebhookUrl(input.url, this.deps.allowPrivateTargets);
       if (issue) issues.push(issue);
     }
-    if (input.events !== undefined) issues.push(...this.eventIssues(input.events));
+    if (input.events !== undefined) issues.push(...this.eventIssues(accountId, input.events));
     if (issues.length > 0) throw DomainError.invalid("the webhook is not valid", issues);
   }
 
-  private eventIssues(events: string[]): FieldIssue[] {
+  private eventIssues(accountId: string, events: string[]): FieldIssue[] {
+    const catalog = this.catalogOf(accountId);
+    const other = isOperator(accountId) ? this.deps.catalog : this.deps.operationalCatalog;
     const issues: FieldIssue[] = [];
     if (events.length === 0) issues.push({ field: "/events", reason: "must list at least one event type" });
     const seen = new Set<string>();
     events.forEach((type, i) => {
       if (seen.has(type)) issues.push({ field: `/events/${i}`, reason: `duplicates "${type}"` });
       seen.add(type);
-      if (type !== ALL_EVENTS && !this.deps.catalog.has(type)) {
-        issues.push({
-          field: `/events/${i}`,
-          reason: `unknown event type "${type}"; known types: ${this.deps.catalog.types().join(", ")}, or "*" for all`,
-        });
-      }
+      if (type === ALL_EVENTS || catalog.has(type)) return;
+      const known = `${catalog.types().join(", ")}, or "*" for all`;
+      issues.push({
+        field: `/events/${i}`,
+        reason: other.has(type)
+          ? misplacedType(type, isOperator(accountId), known)
+          : `unknown event type "${type}"; known types: ${known}`,
+      });
     });
     return issues;
   }
+}
+
+/** Why an operational type on an account webhook, or an account type on the operator's, is refused. */
+function misplacedType(type: string, operator: boolean, known: string): string {
+  return operator
+    ? `"${type}" is an account event type; the operator's webhooks receive the operational types: ${known}`
+    : `"${type}" is an operational event type, only for the operator's webhooks (registered with the admin key and no account_id); known types: ${known}`;
+}
+
+/** The enabled state after an update asking for `enabled` (undefined: unchanged), with its reason. */
+function enabling(
+  current: WebhookRecord,
+  enabled: boolean | undefined,
+  now: number,
+): Pick<WebhookRecord, "enabled" | "disabled_reason" | "disabled_at"> {
+  if (enabled === true) return { enabled: true, disabled_reason: null, disabled_at: null };
+  if (enabled === false && current.enabled)
+    return { enabled: false, disabled_reason: "manual", disabled_at: now };
+  return {
+    enabled: current.enabled,
+    disabled_reason: current.disabled_reason ?? null,
+    disabled_at: current.disabled_at ?? null,
+  };
 }
 
 function secretsOf(webhook: WebhookRecord, now: number): WebhookSecrets {

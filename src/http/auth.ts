@@ -6,6 +6,7 @@ import { Elysia } from "elysia";
 import type { AccountsService } from "../domain/accounts-service";
 import { authenticateKey, type Principal } from "../domain/api-keys";
 import { DomainError } from "../domain/errors";
+import { OPERATOR_ACCOUNT_ID } from "../domain/operator";
 import type { Store } from "../storage/store";
 import { ApiError } from "./api-error";
 
@@ -76,4 +77,19 @@ export async function scopeAccount(
   }
   await accounts.assertExists(requested);
   return requested;
+}
+
+/**
+ * The account whose webhooks a /v1/webhooks request acts on: as scopeAccount, except that the admin
+ * key without `account_id` acts on the operator's own webhooks (src/domain/operator.ts), which
+ * receive the operational events. An empty `account_id` is still refused.
+ */
+export function scopeWebhookOwner(
+  principal: Principal,
+  requested: string | undefined,
+  accounts: AccountsService,
+  field: string,
+): Promise<string> {
+  if (principal.kind === "admin" && requested === undefined) return Promise.resolve(OPERATOR_ACCOUNT_ID);
+  return scopeAccount(principal, requested, accounts, field);
 }

@@ -6,6 +6,7 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config/config";
 import type { DeliveryPort } from "../domain/delivery-port";
+import type { Operations } from "../domain/operations";
 import { createServices } from "../domain/services";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
@@ -32,6 +33,8 @@ export interface HttpDeps {
   version: string;
   isShuttingDown: () => boolean;
   now?: () => number;
+  /** Operational events and disabling, shared with the delivery engine; made when absent. */
+  operations?: Operations;
 }
 
 // Gauges read live values at scrape time; register them once per Metrics however many apps use it.
@@ -75,6 +78,8 @@ export function createHttpApp(deps: HttpDeps) {
     metrics: deps.metrics,
     delivery: deps.delivery,
     now,
+    logger: deps.logger,
+    operations: deps.operations,
   });
   registerGauges(deps.metrics, deps.store);
 

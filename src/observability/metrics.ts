@@ -149,6 +149,10 @@ export class Metrics {
     "inbox_deliveries_failed_total",
     "Deliveries that ran out of attempts.",
   );
+  readonly webhooksDisabled = this.registry.counter(
+    "inbox_webhooks_disabled_total",
+    'Webhooks disabled, by reason: "gone" (a 410 answer), "failing" (every attempt failed for INBOX_DISABLE_AFTER), "manual" (enabled: false).',
+  );
   readonly attemptLatency = this.registry.histogram(
     "inbox_attempt_duration_seconds",
     "Time from sending an attempt to its outcome.",

@@ -5,6 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { OPERATOR_ACCOUNT_ID } from "../../src/domain/operator";
+import type { WebhookRecord } from "../../src/storage/records";
 import { dueEntries, event, item, publishOne, T0, tenant, webhook } from "./fixtures";
 import { freshStorePerTest, type OpenStore } from "./store-context";
 
@@ -21,7 +22,7 @@ export function disablingSuites(name: string, open: OpenStore): void {
       const [mine, theirs] = published?.deliveries ?? [];
 
       const disabled = await ctx.store.webhooks.disable(t.webhook.id, "gone", T0 + 10);
-      const expected = {
+      const expected: WebhookRecord = {
         ...t.webhook,
         enabled: false,
         disabled_reason: "gone",

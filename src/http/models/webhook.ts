@@ -14,7 +14,8 @@ const Url = t.String({
 });
 const Events = t.Array(t.String(), {
   minItems: 1,
-  description: 'Event types to receive (see GET /v1/event-types), or ["*"] for all.',
+  description:
+    'Event types to receive (see GET /v1/event-types), or ["*"] for all of them. An account\'s webhooks receive the account types; the operator\'s webhooks (the admin key without account_id) receive only the operational types (operator_only: true), and "*" means those.',
   examples: [["message.delivered", "message.read", "message.failed"]],
 });
 const Description = t.Union([t.String({ maxLength: 500 }), t.Null()], {
@@ -22,13 +23,33 @@ const Description = t.Union([t.String({ maxLength: 500 }), t.Null()], {
   examples: ["Production webhook endpoint"],
 });
 
+/** Admin key only: whose webhooks; without it, the admin key acts on the operator's own webhooks. */
+export const WebhookAccountId = t.Optional(
+  IdString({
+    description:
+      "Admin key only: the account whose webhooks to act on. Without it the admin key acts on the operator's own webhooks, which receive the operational events (webhook.disabled, delivery.failed) about every account.",
+  }),
+);
+
 export const WebhookModel = t.Object(
   {
     id: t.String({ examples: ["wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I"] }),
     url: t.String(),
     events: t.Array(t.String()),
     description: t.Union([t.String(), t.Null()]),
-    enabled: t.Boolean(),
+    enabled: t.Boolean({
+      description:
+        "False while disabled: nothing is delivered to it and its pending deliveries were cancelled. PUT enabled: true enables it again.",
+    }),
+    disabled_reason: t.Union([t.Literal("gone"), t.Literal("failing"), t.Literal("manual"), t.Null()], {
+      description:
+        'Null while enabled; why it is disabled: "gone" (its receiver answered 410 Gone), "failing" (every attempt failed for INBOX_DISABLE_AFTER, default 5 days), "manual" (set enabled: false).',
+      examples: ["gone"],
+    }),
+    disabled_at: t.Union([t.String({ format: "date-time" }), t.Null()], {
+      description: "When it was disabled (RFC 3339); null while enabled.",
+      examples: ["2025-01-15T10:31:12Z"],
+    }),
     destination_blocked: t.Union([t.String(), t.Null()], {
       description:
         "Null, or why every delivery to this URL is refused now: its host is a loopback, private or link-local address (or a localhost name) and this server does not deliver there. Such a webhook was registered while the server allowed private targets; it stays enabled, and its attempts fail with error_class ssrf_blocked until the URL is changed. Host names are checked when resolved, at each attempt.",
@@ -54,7 +75,7 @@ export const WebhookWithSecret = t.Composite(
 );
 
 export const CreateWebhookBody = t.Object(
-  { url: Url, events: Events, description: t.Optional(Description), account_id: t.Optional(IdString()) },
+  { url: Url, events: Events, description: t.Optional(Description), account_id: WebhookAccountId },
   {
     additionalProperties: false,
     examples: [
@@ -72,13 +93,18 @@ export const UpdateWebhookBody = t.Object(
     url: t.Optional(Url),
     events: t.Optional(Events),
     description: t.Optional(Description),
-    enabled: t.Optional(t.Boolean({ description: "False stops deliveries and cancels pending ones." })),
+    enabled: t.Optional(
+      t.Boolean({
+        description:
+          'False disables it (disabled_reason "manual"): deliveries stop and pending ones are cancelled. True enables it again and clears disabled_reason; deliveries cancelled meanwhile stay cancelled.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
     minProperties: 1,
     description: "The fields to change; at least one.",
-    examples: [{ enabled: false }],
+    examples: [{ enabled: false }, { enabled: true }],
   },
 );
 
@@ -89,11 +115,14 @@ export const TestWebhookBody = t.Object(
       examples: ["message.delivered"],
       description: "Which of the docs' sample events to send.",
     }),
-    account_id: t.Optional(IdString()),
+    account_id: WebhookAccountId,
   },
   {
     additionalProperties: false,
-    examples: [{ webhook_id: "wh_1234567890", event_type: "message.delivered" }],
+    examples: [
+      { webhook_id: "wh_1234567890", event_type: "message.delivered" },
+      { webhook_id: "wh_1234567891", event_type: "webhook.disabled" },
+    ],
   },
 );
 
@@ -104,6 +133,8 @@ export function presentWebhook(w: WebhookView): typeof WebhookModel.static {
     events: w.events,
     description: w.description,
     enabled: w.enabled,
+    disabled_reason: w.disabled_reason ?? null,
+    disabled_at: toRfc3339OrNull(w.disabled_at ?? null),
     destination_blocked: w.destination_blocked,
     created_at: toRfc3339(w.created_at),
     updated_at: toRfc3339(w.updated_at),

@@ -1,12 +1,13 @@
 // /v1/webhooks: register, list, read, update, delete, test-send, secrets and rotation, and the
-// delivery log.
+// delivery log. An account key acts on its account's webhooks; the admin key on the account named
+// by account_id, or without it on the operator's own webhooks (operational events).
 
 import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
 import { ApiError } from "../api-error";
-import { scopeAccount } from "../auth";
+import { scopeWebhookOwner } from "../auth";
 import { AttemptModel, LogsQuery, presentAttempt } from "../models/attempt";
-import { AccountIdQuery, CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
+import { CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
 import {
   CreateWebhookBody,
   presentRotated,
@@ -17,6 +18,7 @@ import {
   RotateSecretBody,
   TestWebhookBody,
   UpdateWebhookBody,
+  WebhookAccountId,
   WebhookModel,
   WebhookSecretModel,
   WebhookWithSecret,
@@ -27,8 +29,8 @@ import { JSON_BODY } from "../request-guards";
 import { parseRfc3339 } from "../rfc3339";
 import type { RouteContext } from "./route-context";
 
-const ScopeQuery = t.Object({ account_id: AccountIdQuery });
-const ListQuery = t.Object({ ...PageQuery.properties, account_id: AccountIdQuery });
+const ScopeQuery = t.Object({ account_id: WebhookAccountId });
+const ListQuery = t.Object({ ...PageQuery.properties, account_id: WebhookAccountId });
 
 function timeFilter(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
@@ -42,11 +44,12 @@ function timeFilter(value: string | undefined, field: string): number | undefine
 }
 
 export function webhookRoutes({ services, auth }: RouteContext) {
+  // The admin key without account_id acts on the operator's own webhooks (every handler below).
   const scope = (
-    principal: Parameters<typeof scopeAccount>[0],
+    principal: Parameters<typeof scopeWebhookOwner>[0],
     accountId: string | undefined,
     field: string,
-  ) => scopeAccount(principal, accountId, services.accounts, field);
+  ) => scopeWebhookOwner(principal, accountId, services.accounts, field);
 
   return new Elysia({ prefix: "/webhooks", tags: ["Webhooks"] })
     .use(auth)
@@ -64,7 +67,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Register a webhook",
           description:
-            "Registers an endpoint for the given event types and answers it with its signing `secret`, shown only here. An account that already has max_webhooks_per_account webhooks gets 422 limit_exceeded.",
+            "Registers an endpoint for the given event types and answers it with its signing `secret`, shown only here. An account that already has max_webhooks_per_account webhooks gets 422 limit_exceeded. With the admin key and no `account_id`, registers one of the operator's own webhooks: they receive the operational events (webhook.disabled, delivery.failed) about every account, and may subscribe only to those (or \"*\", meaning those); an account's webhooks may not subscribe to them (422).",
         },
       },
     )
@@ -95,7 +98,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Send a test event",
           description:
-            "Sends the docs' sample event of `event_type` to the webhook once, now, bypassing the retry schedule, and answers the attempt's outcome.",
+            "Sends the docs' sample event of `event_type` to the webhook once, now, bypassing the retry schedule, and answers the attempt's outcome. The operator's webhooks take the operational types (webhook.disabled, delivery.failed).",
         },
       },
     )
@@ -127,7 +130,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Update a webhook",
           description:
-            "Changes any of url, events, description, enabled. Disabling cancels its pending deliveries.",
+            'Changes any of url, events, description, enabled. enabled: false disables it (disabled_reason "manual", disabled_at now) and cancels its pending deliveries; enabled: true enables it again and clears both (cancelled deliveries stay cancelled). A webhook is also disabled by the server when its receiver answers 410 Gone ("gone") or every attempt failed for INBOX_DISABLE_AFTER ("failing"); each disable is logged, counted in inbox_webhooks_disabled_total and sent to the operator\'s webhooks as webhook.disabled.',
         },
       },
     )
