@@ -152,6 +152,10 @@ export interface MetaRepository {
    * even when several replicas claim the same key at once.
    */
   claim(key: string, value: string): Promise<boolean>;
+  /** Removes the key (nothing when absent). */
+  delete(key: string): Promise<void>;
+  /** Every key starting with `prefix`, with its value, in key order (for small sets of keys). */
+  entries(prefix: string): Promise<Array<[string, string]>>;
 }
 
 export interface AccountRepository {
@@ -371,13 +375,25 @@ export interface DeliveryRepository {
    * carries a cursor to continue.
    */
   list(accountId: string, filter: DeliveryFilter, page: PageQuery): Promise<Page<DeliveryRecord>>;
-  /** How many of the webhook's deliveries created in `window` are failed or cancelled now. */
-  countRecoverable(accountId: string, webhookId: string, window: RecoveryWindow): Promise<number>;
+  /**
+   * How many of the webhook's deliveries created in `window` are failed or cancelled now, counted
+   * a bounded chunk at a time: up to `chunk.limit` of them after the position `chunk.after` (a
+   * previous chunk's `next`, in the order recover walks), so a caller can count a million without
+   * stalling. `next` is null once the window holds no more. Malformed `after`: InvalidCursorError.
+   */
+  countRecoverable(
+    accountId: string,
+    webhookId: string,
+    window: RecoveryWindow,
+    chunk: { after?: string; limit: number },
+  ): Promise<RecoverableCount>;
   /**
    * One bounded batch of a recovery: up to `limit` of the webhook's failed or cancelled deliveries
    * created in `window`, after the position `after` (a previous batch's `next`), become pending
-   * again, due at `due`, with `retry_base` set to their attempts so far, in one write. Refused
-   * (nothing written) when the webhook is disabled or deleted when the write commits.
+   * again, due at `due`, with `retry_base` set to their attempts so far (attempts, the attempt log
+   * and last_* are kept), in one write. Positions run in (created_at, id) order, so a delivery
+   * recovered by one batch that fails again is not taken again by the next. Refused (nothing
+   * written) when the webhook is disabled, or deleted or not the account's, when the write commits.
    */
   recover(
     accountId: string,
@@ -385,6 +401,11 @@ export interface DeliveryRepository {
     window: RecoveryWindow,
     batch: { after?: string; limit: number; due: number },
   ): Promise<RecoverBatch>;
+}
+
+export interface RecoverableCount {
+  count: number;
+  next: string | null;
 }
 
 export type RecoverBatch =

@@ -15,6 +15,7 @@ import { fencingSuites } from "./conformance-fencing";
 import { leaseSuites } from "./conformance-leases";
 import { lifecycleSuites } from "./conformance-lifecycle";
 import { listingSuites } from "./conformance-listing";
+import { recoverySuites } from "./conformance-recovery";
 import { replaySuites } from "./conformance-replay";
 import { statsSuites } from "./conformance-stats";
 import { webhookLimitSuites } from "./conformance-webhook-limit";
@@ -36,6 +37,7 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   webhookLimitSuites(name, open);
   webhookSecretSuites(name, open);
   replaySuites(name, open);
+  recoverySuites(name, open);
   listingSuites(name, open);
   disablingSuites(name, open);
   statsSuites(name, open);

@@ -1,13 +1,15 @@
 // Cancelling a webhook's pending deliveries (on delete, on disable, on account delete). Uses the
 // webhook -> pending deliveries index, so the cost is proportional to that webhook's backlog and
 // never to the whole queue. Runs inside the caller's write transaction, so the cancellation is
-// atomic with whatever change caused it.
+// atomic with whatever change caused it. Cancelled deliveries enter the unsuccessful index
+// (./unsuccessful-index.ts), from which recovery takes them back.
 
 import type { DeliveryRecord, WebhookRecord } from "../records";
 import { drainUnder } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 import type { ReadCaches } from "./read-cache";
 import { readStoredDelivery, rewriteDelivery } from "./stored-records";
+import { noteStatus } from "./unsuccessful-index";
 
 /** Marks each pending delivery of the webhook cancelled and removes its queue entry; answers how many. */
 export function cancelPendingDeliveries(dbs: Databases, webhookId: string, at: number): number {
@@ -23,6 +25,7 @@ export function cancelPendingDeliveries(dbs: Databases, webhookId: string, at: n
         updated_at: at,
       };
       rewriteDelivery(dbs, stored, cancelled);
+      noteStatus(dbs, stored.delivery, cancelled);
     }
   });
 }

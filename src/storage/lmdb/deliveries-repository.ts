@@ -21,9 +21,9 @@ import { leaseEnd, leaseOf } from "./due-work";
 import { deliveriesOfEvent } from "./events-repository";
 import type { LeaseTable } from "./leases";
 import { listDeliveries } from "./list-deliveries";
-import { listDeliveries } from "./list-deliveries";
 import { type Databases, MARK } from "./lmdb-databases";
 import type { StoredDelivery } from "./record-codecs";
+import { countRecoverable, recoverBatch } from "./recovery";
 import {
   readDelivery,
   readStoredDelivery,
@@ -159,7 +159,6 @@ export function deliveriesRepository(
     /** Oldest first. */
     listForEvent: (accountId, eventId) => settled(() => deliveriesOfEvent(dbs, accountId, eventId)),
     list: (accountId, filter, page) => settled(() => listDeliveries(dbs, accountId, filter, page).page),
-    list: (accountId, filter, page) => settled(() => listDeliveries(dbs, accountId, filter, page).page),
 
     recordAttempt(attempt, update, lease, options): Promise<RecordResult> {
       // Deferrable: no request waits on an outcome, so it rides along with the next commit (at
@@ -169,6 +168,11 @@ export function deliveriesRepository(
         deferrable: true,
       });
     },
+
+    countRecoverable: (accountId, webhookId, window, chunk) =>
+      settled(() => countRecoverable(dbs, accountId, webhookId, window, chunk)),
+    recover: (accountId, webhookId, window, batch) =>
+      writer.run(() => recoverBatch(dbs, accountId, webhookId, window, batch, clock())),
 
     reschedule(accountId: string, id: string, due: number): Promise<DeliveryRecord | undefined> {
       const now = clock();

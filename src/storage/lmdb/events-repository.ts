@@ -33,6 +33,7 @@ import {
   writeEvent,
 } from "./stored-records";
 import { settled } from "./sync-read";
+import { noteStatus } from "./unsuccessful-index";
 import type { WriteBatcher } from "./write-batcher";
 
 /** The stored deliveries of an event, oldest first. */
@@ -52,6 +53,7 @@ export function deliveriesOfEvent(dbs: Databases, accountId: string, eventId: st
 export function putNewDelivery(dbs: Databases, delivery: DeliveryRecord): void {
   const pending = delivery.status === "pending";
   writeDelivery(dbs, { delivery, attempts: [] }, pending ? NEW_DELIVERY_SPARE_BYTES : 0);
+  noteStatus(dbs, undefined, delivery);
   if (pending && delivery.next_attempt_at !== null) {
     dbs.queue.putSync([delivery.next_attempt_at, delivery.id], MARK);
     dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], delivery.next_attempt_at);

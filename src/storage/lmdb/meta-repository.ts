@@ -19,5 +19,15 @@ export function metaRepository(dbs: Databases, writer: WriteBatcher, caches: Rea
         dbs.meta.putSync(key, value);
         return true;
       }, changed),
+    delete: (key) => writer.run(() => void dbs.meta.removeSync(key), changed),
+    entries: (prefix) =>
+      settled(() => {
+        const out: Array<[string, string]> = [];
+        for (const { key, value } of dbs.meta.getRange({ start: prefix })) {
+          if (!key.startsWith(prefix)) break;
+          out.push([key, value]);
+        }
+        return out;
+      }),
   };
 }

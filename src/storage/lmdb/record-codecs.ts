@@ -9,6 +9,8 @@
 //   delivery [account, event_id, event_type, webhook_id, status, attempts, next_attempt_at,
 //             created_at, updated_at - created_at, last_attempt_at - created_at | null,
 //             last_status_code, last_error, [[started_at - created_at, attemptId], ...]]
+//            or [..., retry_base] when retry_base is above 0 (schema 4; absent means 0, so
+//            version 3 values decode unchanged and a never-recovered delivery takes no byte more)
 //   attempt  [delivery_id, event_id, event_type, attempt, duration_ms, succeeded (1 | 0),
 //             status_code, error_class, error_message, response_body, test (1 | 0)]
 
@@ -42,6 +44,7 @@ type DeliveryValue = [
   number | null,
   string | null,
   Array<[number, string]>,
+  number?,
 ];
 
 type AttemptValue = [
@@ -59,7 +62,12 @@ type AttemptValue = [
 ];
 
 const STATUSES: readonly DeliveryStatus[] = ["pending", "succeeded", "failed", "cancelled"];
-const STATUS_CODES: Record<DeliveryStatus, number> = { pending: 0, succeeded: 1, failed: 2, cancelled: 3 };
+export const STATUS_CODES: Record<DeliveryStatus, number> = {
+  pending: 0,
+  succeeded: 1,
+  failed: 2,
+  cancelled: 3,
+};
 
 export function encodeEvent(stored: StoredEvent): EventValue {
   const { event } = stored;
@@ -79,7 +87,7 @@ export function decodeEvent(accountId: string, createdAt: number, id: string, va
 export function encodeDelivery(stored: StoredDelivery, accountNumber: number): DeliveryValue {
   const d = stored.delivery;
   const c = d.created_at;
-  return [
+  const value: DeliveryValue = [
     accountNumber,
     d.event_id,
     d.event_type,
@@ -94,6 +102,18 @@ export function encodeDelivery(stored: StoredDelivery, accountNumber: number): D
     d.last_error,
     stored.attempts.map(([t, attemptId]) => [t - c, attemptId]),
   ];
+  if (d.retry_base !== undefined && d.retry_base > 0) value.push(d.retry_base);
+  return value;
+}
+
+/** What a delivery value says of its status, webhook and creation, without decoding the rest. */
+export function deliveryIndexFields(value: unknown): {
+  status: number;
+  webhookId: string;
+  createdAt: number;
+} {
+  const v = value as DeliveryValue;
+  return { status: v[4], webhookId: v[3], createdAt: v[7] };
 }
 
 /** The delivery stored under `id` with `value`; `accountOf` names an account number. */
@@ -102,7 +122,7 @@ export function decodeDelivery(id: string, value: unknown, accountOf: (n: number
   const c = v[7];
   const status = STATUSES[v[4]];
   if (status === undefined) throw new Error(`delivery ${id} has an unknown status code ${v[4]}`);
-  return {
+  const stored: StoredDelivery = {
     delivery: {
       id,
       account_id: accountOf(v[0]),
@@ -120,6 +140,9 @@ export function decodeDelivery(id: string, value: unknown, accountOf: (n: number
     },
     attempts: v[12].map(([t, attemptId]) => [c + t, attemptId]),
   };
+  const retryBase = v[13];
+  if (retryBase !== undefined && retryBase > 0) stored.delivery.retry_base = retryBase;
+  return stored;
 }
 
 export function encodeAttempt(a: AttemptRecord): AttemptValue {

@@ -7,9 +7,10 @@ import { StoreDamagedError } from "../store";
 import type { Databases } from "./lmdb-databases";
 import { linkRecordsAndMergeAttemptLogs } from "./schema-v2";
 import { compactHotRecords } from "./schema-v3";
+import { indexUnsuccessfulDeliveries, unsuccessfulIndexBuilt } from "./schema-v4";
 
 export const SCHEMA_VERSION_KEY = "schema_version";
-export const CURRENT_SCHEMA_VERSION = 3;
+export const CURRENT_SCHEMA_VERSION = 4;
 
 export interface Migration {
   /** The version this migration produces; it runs on stores below it. */
@@ -17,6 +18,13 @@ export interface Migration {
   description: string;
   /** Runs inside a write transaction; it must be complete on its own (all or nothing). */
   up(dbs: Databases): void;
+  /**
+   * For a migration too large for one transaction, instead of `up` doing it all: `up` does a
+   * bounded part and keeps its own progress in the same transaction, and `done` (read in that
+   * transaction, after `up`) says whether it has finished. It runs in one transaction after another,
+   * the version written with the last; an interrupted run resumes from its progress.
+   */
+  done?(dbs: Databases): boolean;
 }
 
 /** Ordered by version, the last one at CURRENT_SCHEMA_VERSION. */
@@ -30,6 +38,12 @@ export const migrations: Migration[] = [
     version: 3,
     description: "compact values for events, deliveries and attempts; events kept in time order",
     up: compactHotRecords,
+  },
+  {
+    version: 4,
+    description: "an index of each webhook's failed and cancelled deliveries, for recovery",
+    up: indexUnsuccessfulDeliveries,
+    done: unsuccessfulIndexBuilt,
   },
 ];
 
@@ -79,10 +93,7 @@ export function upgradeSchema(
   const ran: Migration[] = [];
   for (const migration of [...list].sort((a, b) => a.version - b.version)) {
     if (migration.version <= found || migration.version > target) continue;
-    dbs.root.transactionSync(() => {
-      migration.up(dbs);
-      dbs.meta.putSync(SCHEMA_VERSION_KEY, String(migration.version));
-    });
+    runMigration(dbs, migration);
     dbs.accountNumbers.confirmAll();
     ran.push(migration);
   }
@@ -91,4 +102,17 @@ export function upgradeSchema(
     throw new Error(`no migration brings storage schema version ${reached} to ${target}`);
   }
   return ran;
+}
+
+/** One transaction, or one per step for a stepwise migration; the version goes with the last. */
+function runMigration(dbs: Databases, migration: Migration): void {
+  for (;;) {
+    const done = dbs.root.transactionSync(() => {
+      migration.up(dbs);
+      const finished = migration.done?.(dbs) ?? true;
+      if (finished) dbs.meta.putSync(SCHEMA_VERSION_KEY, String(migration.version));
+      return finished;
+    });
+    if (done) return;
+  }
 }

@@ -6,6 +6,7 @@ import type { DeliveryRepository } from "../store";
 import { listDeliveries } from "./delivery-listing";
 import { CLOCK_SQL, type PgContext } from "./pg-context";
 import { toDb } from "./pg-text";
+import { countRecoverable, recoverBatch } from "./recovery";
 import { DELIVERY_COLUMNS, type DeliveryRow, deliveryOf } from "./rows";
 import type { WriteBatch } from "./write-batch";
 
@@ -47,6 +48,10 @@ export function deliveriesRepository(ctx: PgContext, writes: WriteBatch): Delive
       }
       return writes.record({ attempt, update, lease, options });
     },
+
+    countRecoverable: (accountId, webhookId, window, chunk) =>
+      countRecoverable(ctx, accountId, webhookId, window, chunk),
+    recover: (accountId, webhookId, window, batch) => recoverBatch(ctx, accountId, webhookId, window, batch),
 
     reschedule(accountId, id, due) {
       return client.transaction(async (tx): Promise<DeliveryRecord | undefined> => {

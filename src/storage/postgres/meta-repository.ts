@@ -38,5 +38,29 @@ export function metaRepository(ctx: PgContext): MetaRepository {
         caches.meta.clear();
       }
     },
+
+    async delete(key) {
+      try {
+        await client.run(`DELETE FROM ${s}.meta WHERE key = $1`, [toDb(key)]);
+      } finally {
+        caches.meta.clear();
+      }
+    },
+
+    // Uncached: the keys other replicas wrote are seen at once. A range on the primary key, not LIKE
+    // (whose wildcards the prefix might hold); every key with the prefix sorts at or after it.
+    async entries(prefix) {
+      const rows = await client.run<{ key: string; value: string }>(
+        `SELECT key, value FROM ${s}.meta WHERE key >= $1 ORDER BY key`,
+        [toDb(prefix)],
+      );
+      const out: Array<[string, string]> = [];
+      for (const row of rows) {
+        const key = fromDb(row.key);
+        if (!key.startsWith(prefix)) break;
+        out.push([key, fromDb(row.value)]);
+      }
+      return out;
+    },
   };
 }

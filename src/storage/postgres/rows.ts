@@ -116,7 +116,7 @@ export function dataText(data: unknown): string | null {
 }
 
 export const DELIVERY_COLUMNS = `id, account_id, event_id, event_type, webhook_id, status, attempts,
-  next_attempt_at, created_at, updated_at, last_attempt_at, last_status_code, last_error`;
+  next_attempt_at, created_at, updated_at, last_attempt_at, last_status_code, last_error, retry_base`;
 
 export interface DeliveryRow {
   id: string;
@@ -132,23 +132,30 @@ export interface DeliveryRow {
   last_attempt_at: Int8 | null;
   last_status_code: number | null;
   last_error: string | null;
+  /** Schema version 5; 0 when never recovered (absent or null from a query that did not select it). */
+  retry_base?: number | null;
 }
 
-export const deliveryOf = (r: DeliveryRow): DeliveryRecord => ({
-  id: fromDb(r.id),
-  account_id: fromDb(r.account_id),
-  event_id: fromDb(r.event_id),
-  event_type: fromDb(r.event_type),
-  webhook_id: fromDb(r.webhook_id),
-  status: r.status as DeliveryStatus,
-  attempts: r.attempts,
-  next_attempt_at: int8(r.next_attempt_at),
-  created_at: int8NotNull(r.created_at),
-  updated_at: int8NotNull(r.updated_at),
-  last_attempt_at: int8(r.last_attempt_at),
-  last_status_code: r.last_status_code,
-  last_error: fromDbOrNull(r.last_error),
-});
+export function deliveryOf(r: DeliveryRow): DeliveryRecord {
+  const delivery: DeliveryRecord = {
+    id: fromDb(r.id),
+    account_id: fromDb(r.account_id),
+    event_id: fromDb(r.event_id),
+    event_type: fromDb(r.event_type),
+    webhook_id: fromDb(r.webhook_id),
+    status: r.status as DeliveryStatus,
+    attempts: r.attempts,
+    next_attempt_at: int8(r.next_attempt_at),
+    created_at: int8NotNull(r.created_at),
+    updated_at: int8NotNull(r.updated_at),
+    last_attempt_at: int8(r.last_attempt_at),
+    last_status_code: r.last_status_code,
+    last_error: fromDbOrNull(r.last_error),
+  };
+  // As the LMDB store answers it: set only once recovered with attempts behind it.
+  if (r.retry_base != null && r.retry_base > 0) delivery.retry_base = r.retry_base;
+  return delivery;
+}
 
 export const ATTEMPT_COLUMNS = `id, account_id, webhook_id, delivery_id, event_id, event_type, attempt,
   started_at, duration_ms, outcome, status_code, error_class, error_message, response_body, test`;

@@ -32,6 +32,7 @@ const COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ["last_attempt_at", "int8"],
   ["last_status_code", "int"],
   ["last_error", "text"],
+  ["retry_base", "int"],
   ["lease_owner", "text"],
   ["lease_seq", "int8"],
   ["lease_expires_at", "int8"],
