@@ -39,6 +39,19 @@ describe("nextStep", () => {
   test("an attempt that cannot be retried fails at once", () => {
     expect(nextStep(MISSING_EVENT, 1, config, 0, false)).toEqual({ status: "failed" });
   });
+
+  test("a recovered delivery gets the whole schedule again, counted from its retry_base", () => {
+    // Three attempts failed before the recovery; attempt 4 is the schedule's first.
+    expect(nextStep(failure(), 4, config, 1_000, true, 3)).toEqual({
+      status: "pending",
+      next_attempt_at: 31_000,
+    });
+    expect(nextStep(failure(), 5, config, 1_000, true, 3)).toEqual({
+      status: "pending",
+      next_attempt_at: 121_000,
+    });
+    expect(nextStep(failure(), 6, config, 1_000, true, 3)).toEqual({ status: "failed" });
+  });
 });
 
 describe("attemptRecord", () => {

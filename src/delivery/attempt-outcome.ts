@@ -6,6 +6,7 @@ import type { Config } from "../config/config";
 import { newId } from "../domain/ids";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
+import { webhookAttemptsMetric } from "../observability/webhook-attempts-metric";
 import type { AttemptRecord, DeliveryRecord, EventRecord, WebhookRecord } from "../storage/records";
 import type { AttemptOutcomeUpdate } from "../storage/store";
 import { decideRetry } from "./retry-policy";
@@ -51,18 +52,23 @@ export function attemptRecord(opts: {
   };
 }
 
-/** How attempt number `attempt` moves its delivery on: done, failed for good, or retried at a time. */
+/**
+ * How attempt number `attempt` moves its delivery on: done, failed for good, or retried at a time.
+ * The schedule counts from `retryBase` (DeliveryRecord.retry_base: the attempts made before the
+ * delivery was last recovered), so a recovered delivery gets the whole schedule again.
+ */
 export function nextStep(
   outcome: SendOutcome,
   attempt: number,
   config: Pick<Config, "retrySchedule" | "retryAfterMsMax">,
   now: number,
   retryable = true,
+  retryBase = 0,
 ): AttemptOutcomeUpdate {
   if (outcome.ok) return { status: "succeeded" };
   if (!retryable) return { status: "failed" };
   const decision = decideRetry({
-    attemptsMade: attempt,
+    attemptsMade: Math.max(0, attempt - retryBase),
     schedule: config.retrySchedule,
     now,
     retryAfterMs: outcome.retryAfterMs,
@@ -75,7 +81,7 @@ export function nextStep(
 
 /** Counts the attempt and logs it: one debug line per attempt, one warning per failure. */
 export function reportAttempt(
-  deps: { metrics: Metrics; logger: Logger; now: () => number },
+  deps: { metrics: Metrics; logger: Logger; now: () => number; config: Pick<Config, "metricsWebhooksMax"> },
   delivery: DeliveryRecord,
   record: AttemptRecord,
   update: AttemptOutcomeUpdate,
@@ -84,6 +90,7 @@ export function reportAttempt(
   const { metrics, logger } = deps;
   metrics.attempts.inc({ outcome: record.outcome, error_class: record.error_class ?? "none" });
   metrics.attemptLatency.observe(record.duration_ms / 1000);
+  webhookAttemptsMetric(metrics, deps.config.metricsWebhooksMax)?.count(record.webhook_id, record.outcome);
   if (record.attempt === 1) {
     metrics.publishToFirstAttempt.observe(Math.max(0, deps.now() - delivery.created_at) / 1000);
   }

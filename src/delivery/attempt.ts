@@ -165,7 +165,7 @@ export function sendTo(
 /** The attempt's log record and the delivery's next step. Pure but for the clock. */
 export function decide(res: EngineResources, sent: Sent): Decided {
   const { held, delivery, webhook, event, attempt: attemptNo, startedAt, outcome } = sent;
-  const update = nextStep(outcome, attemptNo, res.config, res.now(), event !== null);
+  const update = nextStep(outcome, attemptNo, res.config, res.now(), event !== null, delivery.retry_base);
   const record = attemptRecord({ delivery, event, webhook, attempt: attemptNo, startedAt, outcome });
   return { held, delivery, record, update };
 }
