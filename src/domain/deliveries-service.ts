@@ -1,6 +1,6 @@
-// One delivery with its attempts, and manual retries.
+// One delivery with its attempts, the account's deliveries found by filters, and manual retries.
 
-import type { AttemptRecord, DeliveryRecord } from "../storage/records";
+import type { AttemptRecord, DeliveryFilter, DeliveryRecord, Page, PageQuery } from "../storage/records";
 import type { Store } from "../storage/store";
 import type { DeliveryPort } from "./delivery-port";
 import { DomainError } from "./errors";
@@ -18,6 +18,27 @@ export class DeliveriesService {
     const delivery = await this.deps.store.deliveries.get(accountId, id);
     if (!delivery) throw DomainError.notFound("delivery");
     return { delivery, attempts: await this.deps.store.attempts.listForDelivery(id) };
+  }
+
+  /**
+   * The account's deliveries matching `filter`, newest event first (DeliveryRepository.list). A
+   * filter naming a webhook the account does not have (unknown, deleted or another account's) is
+   * 404, as the webhook's log is: an empty list would hide a typo. An empty time range (`since`
+   * after `until`) is refused by name; `since` equal to `until` is a valid, empty range.
+   */
+  async list(accountId: string, filter: DeliveryFilter, page: PageQuery): Promise<Page<DeliveryRecord>> {
+    if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
+      throw DomainError.invalid("the time range is empty", [
+        { field: "since", reason: "must not be after until" },
+      ]);
+    }
+    if (
+      filter.webhook_id !== undefined &&
+      !(await this.deps.store.webhooks.get(accountId, filter.webhook_id))
+    ) {
+      throw DomainError.notFound("webhook");
+    }
+    return this.deps.store.deliveries.list(accountId, filter, page);
   }
 
   /**

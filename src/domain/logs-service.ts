@@ -16,7 +16,7 @@ export class LogsService {
     if (!(await this.deps.store.webhooks.get(accountId, webhookId))) throw DomainError.notFound("webhook");
     if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
       throw DomainError.invalid("the time range is empty", [
-        { field: "/since", reason: "must not be after until" },
+        { field: "since", reason: "must not be after until" },
       ]);
     }
     return this.deps.store.attempts.listForWebhook(accountId, webhookId, filter, page);

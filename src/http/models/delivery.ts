@@ -4,7 +4,7 @@ import { t } from "elysia";
 import type { AttemptRecord, DeliveryRecord } from "../../storage/records";
 import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
 import { AttemptModel, presentAttempt } from "./attempt";
-import { DateTime, ErrorResponse } from "./common";
+import { DateTime, ErrorResponse, IdString, PageLimit } from "./common";
 
 const NullableTime = (description: string) => t.Union([DateTime(description), t.Null()]);
 
@@ -30,6 +30,107 @@ export const DeliveryModel = t.Object(
   },
   { description: "One event's delivery to one webhook." },
 );
+
+const DeliveryStatus = t.Union(
+  [t.Literal("pending"), t.Literal("succeeded"), t.Literal("failed"), t.Literal("cancelled")],
+  { description: "The delivery's state now." },
+);
+
+/** GET /v1/deliveries: every filter narrows (AND). */
+export const DeliveriesQuery = t.Object({
+  webhook_id: t.Optional(
+    IdString({ description: "Deliveries to this webhook (404 when the account has no such webhook)." }),
+  ),
+  status: t.Optional(DeliveryStatus),
+  event_type: t.Optional(IdString({ description: "Deliveries of events of this type." })),
+  event_id: t.Optional(IdString({ description: "Deliveries of this event (its replays included)." })),
+  since: t.Optional(
+    t.String({
+      description: "RFC 3339; deliveries of events created at or after.",
+      examples: ["2025-01-15T00:00:00Z"],
+    }),
+  ),
+  until: t.Optional(
+    t.String({
+      description: "RFC 3339; deliveries of events created before.",
+      examples: ["2025-01-16T00:00:00Z"],
+    }),
+  ),
+  limit: t.Optional(PageLimit),
+  cursor: t.Optional(t.String({ description: "The next_cursor of the previous page." })),
+  account_id: t.Optional(
+    IdString({ description: "Admin key only: the account to act for (required with the admin key)." }),
+  ),
+});
+
+const LISTED_EXAMPLE = {
+  id: "dlv_01JH8Z3K9D7Q2W4E6R8T0Y1U3I",
+  event_id: "evt_01JH8Z3K9C2V6N8M0Q4W6E8R0T",
+  event_type: "message.delivered",
+  webhook_id: "wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I",
+  status: "failed",
+  attempts: 12,
+  next_attempt_at: null,
+  last_attempt_at: "2025-01-15T13:27:45Z",
+  last_status_code: 503,
+  last_error: "HTTP 503",
+  created_at: "2025-01-15T10:25:03Z",
+  updated_at: "2025-01-15T13:27:45Z",
+};
+
+/** 200 of GET /v1/deliveries. */
+export const DeliveryList = t.Object(
+  {
+    data: t.Array(DeliveryModel),
+    next_cursor: t.Union([t.String(), t.Null()], {
+      description:
+        "Pass as `cursor` for the next page; null at the end. A page may hold fewer than `limit` deliveries, even none, and still carry a cursor: one page examines a bounded part of the history.",
+    }),
+  },
+  {
+    description:
+      "Deliveries, newest event first; an event's deliveries newest first (replays before the originals).",
+    examples: [
+      { data: [LISTED_EXAMPLE], next_cursor: "WyJkbHYiLCJhY2N0XzAxIiwxNzM2OTM2NzAzMDAwLCJldnRfMDEiLDBd" },
+    ],
+  },
+);
+
+/** 404 of GET /v1/deliveries: a webhook_id the account does not have. */
+export const DeliveriesNotFound = t.Object(ErrorResponse.properties, {
+  description:
+    "webhook_id names a webhook the account does not have (unknown, deleted or another account's).",
+  examples: [{ error: { code: "not_found", message: "webhook not found" } }],
+});
+
+/** 422 of GET /v1/deliveries: a filter that is not valid, named. */
+export const DeliveriesInvalid = t.Object(ErrorResponse.properties, {
+  description: "A filter is not valid: each offending query parameter is named in details.",
+  examples: [
+    {
+      error: {
+        code: "validation_failed",
+        message: "the request is not valid",
+        details: [{ field: "since", reason: "must be an RFC 3339 date-time such as 2025-01-15T10:25:03Z" }],
+      },
+    },
+    {
+      error: {
+        code: "validation_failed",
+        message: "the time range is empty",
+        details: [{ field: "since", reason: "must not be after until" }],
+      },
+    },
+  ],
+});
+
+/** 400 of a listing given a cursor it did not make. */
+export const InvalidCursor = t.Object(ErrorResponse.properties, {
+  description: "The cursor is malformed, or belongs to another listing or account.",
+  examples: [
+    { error: { code: "invalid_cursor", message: "cursor is malformed or does not belong to this listing" } },
+  ],
+});
 
 /** 202 of a manual retry: the delivery pending again, due now; its attempt count goes on. */
 export const RetriedDelivery = t.Object(DeliveryModel.properties, {

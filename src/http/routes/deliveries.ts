@@ -1,15 +1,23 @@
-// /v1/deliveries: one delivery with its attempts, and manual retry.
+// /v1/deliveries: the account's deliveries found by filters, one delivery with its attempts, and
+// manual retry.
 
 import { Elysia, t } from "elysia";
+import { pageQuery } from "../../domain/paging";
 import { scopeAccount } from "../auth";
 import { AccountIdQuery, CommonErrors, ErrorResponse, IdParams } from "../models/common";
 import {
+  DeliveriesInvalid,
+  DeliveriesNotFound,
+  DeliveriesQuery,
+  DeliveryList,
   DeliveryWithAttempts,
+  InvalidCursor,
   presentDelivery,
   presentDeliveryWithAttempts,
   RetriedDelivery,
   RetryConflict,
 } from "../models/delivery";
+import { timeQuery } from "../query-times";
 import type { RouteContext } from "./route-context";
 
 const ScopeQuery = t.Object({ account_id: AccountIdQuery });
@@ -20,6 +28,41 @@ export function deliveryRoutes({ services, auth }: RouteContext) {
 
   return new Elysia({ prefix: "/deliveries", tags: ["Deliveries"] })
     .use(auth)
+    .get(
+      "",
+      async ({ query, principal }) => {
+        const accountId = await scope(principal, query.account_id);
+        const filter = {
+          webhook_id: query.webhook_id,
+          status: query.status,
+          event_type: query.event_type,
+          event_id: query.event_id,
+          since: timeQuery(query.since, "since"),
+          until: timeQuery(query.until, "until"),
+        };
+        const page = await services.deliveries.list(accountId, filter, pageQuery(query.limit, query.cursor));
+        return { data: page.data.map(presentDelivery), next_cursor: page.next_cursor };
+      },
+      {
+        query: DeliveriesQuery,
+        response: {
+          200: DeliveryList,
+          ...CommonErrors,
+          400: InvalidCursor,
+          404: DeliveriesNotFound,
+          422: DeliveriesInvalid,
+        },
+        detail: {
+          summary: "Find deliveries",
+          description:
+            "The account's deliveries, newest event first (an event's deliveries newest first, so a replay comes before the original), cursor-paginated. " +
+            "Filters, all optional and combined with AND: `webhook_id`, `status` (pending, succeeded, failed, cancelled: the delivery's state now), `event_type`, `event_id`, and `since`/`until` (RFC 3339), which bound the creation time of the delivery's event (since inclusive, until exclusive). " +
+            "Answered from the store's indexes, never by scanning every delivery: one page examines a bounded part of the history, so with a selective filter a page may hold fewer than `limit` deliveries, even none, and still carry a `next_cursor`; follow it until it is null. " +
+            "404 `not_found` when `webhook_id` names a webhook the account does not have; 422 naming the parameter for a bad `status`, time or `limit`, or `since` after `until`; 400 `invalid_cursor` for a cursor this listing did not make. " +
+            "Each delivery has the shape of GET /v1/deliveries/{id} with `attempts` as a count.",
+        },
+      },
+    )
     .get(
       "/:id",
       async ({ params, query, principal }) => {

@@ -6,8 +6,9 @@ import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
 import { ApiError } from "../api-error";
 import { scopeWebhookOwner } from "../auth";
-import { AttemptModel, LogsQuery, presentAttempt } from "../models/attempt";
+import { AttemptModel, presentAttempt } from "../models/attempt";
 import { CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
+import { logsOutcome, WebhookLogsQuery } from "../models/logs-query";
 import {
   CreateWebhookBody,
   presentRotated,
@@ -195,7 +196,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
       async ({ params, query, principal }) => {
         const accountId = await scope(principal, query.account_id, "account_id");
         const filter = {
-          outcome: query.status,
+          outcome: logsOutcome(query),
           event_type: query.event_type,
           event_id: query.event_id,
           since: timeFilter(query.since, "since"),
@@ -211,12 +212,13 @@ export function webhookRoutes({ services, auth }: RouteContext) {
       },
       {
         params: IdParams,
-        query: LogsQuery,
+        query: WebhookLogsQuery,
         response: { 200: PageOf(AttemptModel, "Attempts, newest first."), ...CommonErrors },
         detail: {
           summary: "Delivery log of a webhook",
           description:
-            "Every attempt (including test sends), newest first; filter by status (succeeded|failed), event_type, event_id, since and until (RFC 3339).",
+            "Every attempt (including test sends), newest first; filter by outcome (succeeded|failed, the attempt's `outcome` field), event_type, event_id, since and until (RFC 3339). " +
+            "`status` is the deprecated former name of `outcome`, still accepted; giving both with different values is a 422.",
         },
       },
     );
