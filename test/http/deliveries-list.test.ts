@@ -155,10 +155,10 @@ describe("GET /v1/deliveries", () => {
     expect(await ids("?event_type=message.read")).toEqual(
       expectedOrder(s, (_, type) => type === "message.read"),
     );
-    const third = s.events[2];
-    expect(await ids(`?event_id=${third?.id}`)).toEqual(third?.deliveries.map((d) => d.id).reverse());
-    const succeeded = s.events[0]?.deliveries[0]?.id;
-    const failed = s.events[1]?.deliveries[0]?.id;
+    const third = s.events[2] as Scene["events"][number];
+    expect(await ids(`?event_id=${third.id}`)).toEqual(third.deliveries.map((d) => d.id).reverse());
+    const succeeded = s.events[0]?.deliveries[0]?.id as string;
+    const failed = s.events[1]?.deliveries[0]?.id as string;
     expect(await ids("?status=succeeded")).toEqual([succeeded]);
     expect(await ids("?status=failed")).toEqual([failed]);
     expect(await ids("?status=cancelled")).toEqual([]);
