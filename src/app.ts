@@ -19,6 +19,8 @@ import { createDeliveryEngine, type SchedulerTuning } from "./delivery/delivery-
 import { createTargetResolver } from "./delivery/resolve-target";
 import { logBlockedWebhooks } from "./domain/blocked-destinations";
 import { bootstrapAccess } from "./domain/bootstrap";
+import { createOperations } from "./domain/operations";
+import { resumeRecoveries } from "./domain/recovery-runner";
 import { ApiError } from "./http/api-error";
 import { errorResponse } from "./http/error-handler";
 import { createHttpApp, type HttpApp } from "./http/http-app";
@@ -63,6 +65,9 @@ export async function startApp(
   const store = await openStore(config, logger, now);
 
   const metrics = new Metrics();
+  // One disabling path and one operational events publisher for the engine and the API (the API's
+  // services connect the events to their publisher before the engine starts).
+  const operations = createOperations({ store, logger, metrics, now });
   // Refusals reach the tenant's log without the address; the operator's log gets it from here.
   const resolver = createTargetResolver({ allowPrivate: config.allowPrivateTargets, logger, now });
   const engine = createDeliveryEngine({
@@ -74,6 +79,7 @@ export async function startApp(
     resolver,
     now,
     scheduler: schedulerTuningFor(config),
+    operations,
   });
   let phase: "starting" | "running" | "shutting_down" = "starting";
   const http = createHttpApp({
@@ -85,6 +91,7 @@ export async function startApp(
     delivery: engine,
     version: VERSION,
     isShuttingDown: () => phase === "shutting_down",
+    operations,
   });
 
   let server: Server<unknown>;
@@ -108,6 +115,7 @@ export async function startApp(
     throw err;
   }
   engine.start();
+  resumeRecoveries({ store, delivery: engine, logger, now });
   const retention = startRetention({ store, retentionMs: config.retentionMs, logger, now });
 
   let stopping: Promise<void> | undefined;

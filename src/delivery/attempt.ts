@@ -11,7 +11,10 @@
 //   decide       the attempt's log record and the delivery's next step (a value: succeeded,
 //                failed, or pending again at a time), from the outcome and the retry policy;
 //   record       both written in one store write fenced by the lease's token, reported in metrics
-//                and logs; a retry due soon comes back relet and goes into the scheduler's timer.
+//                and logs; a retry due soon comes back relet and goes into the scheduler's timer;
+//   after        a failed attempt may disable its webhook (410 Gone, or failing for
+//                INBOX_DISABLE_AFTER) and a delivery that ran out of attempts is reported to the
+//                operator (endpoint-disabling.ts); nothing of this runs after a success.
 //
 // Guarantees: at least once (an attempt's result is recorded only after the request finished; an
 // attempt cut short by shutdown or by its lease's end records nothing, so the delivery stays due);
@@ -30,6 +33,7 @@ import {
 } from "../storage/store";
 import { needsRenewal, renewLease, sendBudget } from "./attempt-lease";
 import { attemptRecord, MISSING_EVENT, nextStep, reportAttempt } from "./attempt-outcome";
+import { afterAttempt, isGone } from "./endpoint-disabling";
 import type { EngineResources } from "./engine-resources";
 import { type Envelope, envelopeOf } from "./envelope";
 import { type SendOutcome, send } from "./sender";
@@ -110,7 +114,11 @@ async function run(res: EngineResources, admitted: HeldLease): Promise<Ending> {
   const sent = await sendPrepared(res, { ...prepared, held });
   // Cut short (shutdown, or the lease's end): nothing recorded, the delivery stays due.
   if (sent.cut) return { kind: "give_back" };
-  return { kind: "record", recording: record(res, decide(res, sent)) };
+  const recording = record(res, decide(res, sent));
+  // A 410 disables the webhook: the slot is held until it is, so that the webhook's next attempt
+  // in its lane finds it disabled and is not sent (a rejection is handled with the ending).
+  if (isGone(sent.outcome)) await recording.catch(() => {});
+  return { kind: "record", recording };
 }
 
 /** What the attempt needs, or undefined when there is nothing to attempt. */
@@ -186,6 +194,7 @@ async function record(res: EngineResources, decided: Decided): Promise<Recorded>
     });
   }
   reportAttempt(res, delivery, attemptLog, update, result.kind === "recorded" ? result.delivery : undefined);
+  await afterAttempt(res, attemptLog, update, result);
   return { result, askedAt };
 }
 

@@ -31,6 +31,7 @@
 
 import type { Config } from "../config/config";
 import type { DeliveryPort } from "../domain/delivery-port";
+import { createOperations, type Operations } from "../domain/operations";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { DueScheduler, type SchedulerTuning } from "../scheduler/due-scheduler";
@@ -40,6 +41,7 @@ import { type Store, StoreFullError, StoreUnavailableError } from "../storage/st
 import { Admission } from "./admission";
 import { sendTo } from "./attempt";
 import { attemptRecord } from "./attempt-outcome";
+import { FailingChecks } from "./endpoint-disabling";
 import { type EngineResources, type LeaseTerms, WorkInFlight } from "./engine-resources";
 import { EnvelopeCache, envelopeOf } from "./envelope";
 import { createTargetResolver, type TargetResolver } from "./resolve-target";
@@ -74,6 +76,11 @@ export interface DeliveryEngineDeps {
   tlsCa?: string;
   /** The envelope cache; one with the default bounds (defaultEnvelopeCache) unless given. */
   envelopes?: EnvelopeCache;
+  /**
+   * Disabling and the operator's events, shared with the API (src/app.ts). Without it the engine
+   * makes its own, whose events reach no publisher (they are logged as not published).
+   */
+  operations?: Operations;
 }
 
 /** Envelope cache bounds: enough for every first attempt of a burst, at most 8 Mi characters. */
@@ -197,6 +204,8 @@ function resourcesFor(
     stopping,
     abandon,
     work: new WorkInFlight(),
+    operations: deps.operations ?? createOperations({ store, logger, metrics, now }),
+    failingChecks: FailingChecks.forDisableAfter(config.disableAfterMs),
   };
 }
 

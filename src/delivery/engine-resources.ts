@@ -1,12 +1,15 @@
 // What every stage of the delivery engine shares (admission.ts, attempt.ts, delivery-engine.ts):
 // the store, the one clock, the scheduler, the lease terms, the envelope cache, the send options,
-// the shutdown signals and the work in flight. Built once by createDeliveryEngine; no stage keeps a second copy.
+// the shutdown signals, the work in flight, and the disabling and operational events. Built once
+// by createDeliveryEngine; no stage keeps a second copy.
 
 import type { Config } from "../config/config";
+import type { Operations } from "../domain/operations";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { DueScheduler } from "../scheduler/due-scheduler";
 import type { Store } from "../storage/store";
+import type { FailingChecks } from "./endpoint-disabling";
 import type { Envelope, EnvelopeCache } from "./envelope";
 import type { SendOptions } from "./sender";
 
@@ -30,6 +33,10 @@ export interface EngineResources {
   /** Aborted when the shutdown grace expires: sends in flight are cut short, nothing recorded. */
   abandon: AbortSignal;
   work: WorkInFlight;
+  /** Disabling (410 Gone, failing for INBOX_DISABLE_AFTER) and the operator's events. */
+  operations: Operations;
+  /** When each failing webhook's health was last read (endpoint-disabling.ts). */
+  failingChecks: FailingChecks;
 }
 
 /**
