@@ -12,6 +12,8 @@ import { EventsService } from "./events-service";
 import { LogsService } from "./logs-service";
 import { operationalCatalog } from "./operational-event-types";
 import { connectOperations, type Operations } from "./operations";
+import { recoveryRunnerFor } from "./recovery-runner";
+import { RecoveryService } from "./recovery-service";
 import { StatsService } from "./stats-service";
 import { WebhooksService } from "./webhooks-service";
 
@@ -22,6 +24,7 @@ export interface Services {
   deliveries: DeliveriesService;
   logs: LogsService;
   stats: StatsService;
+  recovery: RecoveryService;
   catalog: EventCatalog;
   /** The operational event types (operator only), listed with the account types. */
   operationalCatalog: EventCatalog;
@@ -60,6 +63,11 @@ export function createServices(deps: ServicesDeps): Services {
     deliveries: new DeliveriesService({ store, delivery, now }),
     logs: new LogsService({ store }),
     stats: new StatsService({ store, now, retentionMs: config.retentionMs }),
+    recovery: new RecoveryService({
+      store,
+      now,
+      runner: recoveryRunnerFor({ store, delivery, logger: deps.logger, now }),
+    }),
     catalog,
     operationalCatalog,
     operations,

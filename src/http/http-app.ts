@@ -21,6 +21,7 @@ import { eventTypeRoutes } from "./routes/event-types";
 import { eventRoutes } from "./routes/events";
 import type { RouteContext } from "./routes/route-context";
 import { systemRoutes } from "./routes/system";
+import { webhookRecoveryRoutes } from "./routes/webhook-recovery";
 import { webhookStatsRoutes } from "./routes/webhook-stats";
 import { webhookRoutes } from "./routes/webhooks";
 import { swaggerUi } from "./swagger-ui";
@@ -105,6 +106,7 @@ export function createHttpApp(deps: HttpDeps) {
       v1
         .use(webhookRoutes(ctx))
         .use(webhookStatsRoutes(ctx))
+        .use(webhookRecoveryRoutes(ctx))
         .use(eventRoutes(ctx))
         .use(deliveryRoutes(ctx))
         .use(eventTypeRoutes(ctx))
