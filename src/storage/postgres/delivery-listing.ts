@@ -19,8 +19,8 @@ import type { PgContext } from "./pg-context";
 import { fromDb, toDb } from "./pg-text";
 import { type DeliveryRow, deliveryOf } from "./rows";
 
-/** Events one page walks at most. */
-export const EVENTS_EXAMINED_MAX = 5_000;
+/** Events one page walks at most (with their deliveries, about 6,000 rows at two webhooks an event). */
+export const EVENTS_EXAMINED_MAX = 2_000;
 /** The most pending deliveries of one webhook the pending-index path reads for a page. */
 export const PENDING_SCAN_MAX = 2_000;
 
@@ -109,8 +109,8 @@ async function walkEvents(
   filter: DeliveryFilter,
   limit: number,
   at: Position | null,
-  eventsMax: number,
 ): Promise<{ rows: ListedRow[]; cutAt: Position | null }> {
+  const eventsMax = EVENTS_EXAMINED_MAX;
   const { client, s } = ctx;
   const q = params();
   const events = eventConditions(q.p, "e", accountId, filter, at);
@@ -172,7 +172,6 @@ export async function listDeliveries(
   accountId: string,
   filter: DeliveryFilter,
   page: PageQuery,
-  eventsMax = EVENTS_EXAMINED_MAX,
 ): Promise<Page<DeliveryRecord>> {
   const limit = pageLimit(page.limit);
   const at = page.cursor ? decodePosition(accountId, page.cursor) : null;
@@ -182,7 +181,7 @@ export async function listDeliveries(
       : undefined;
   const { rows, cutAt } = pending
     ? { rows: pending, cutAt: null }
-    : await walkEvents(ctx, accountId, filter, limit, at, eventsMax);
+    : await walkEvents(ctx, accountId, filter, limit, at);
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
   const next = rows.length > limit && last ? positionOf(last) : cutAt;
