@@ -36,7 +36,7 @@ describe("health and metrics", () => {
 });
 
 describe("event types", () => {
-  test("lists the four documented types with schema and the docs' example", async () => {
+  test("lists the four documented types, then the operational ones, with schema and the docs' example", async () => {
     const res = await h.call("GET", "/v1/event-types");
     expect(res.status).toBe(200);
     expect(res.json.data.map((t: { type: string }) => t.type)).toEqual([
@@ -44,6 +44,8 @@ describe("event types", () => {
       "message.read",
       "message.failed",
       "message.action",
+      "webhook.disabled",
+      "delivery.failed",
     ]);
     const delivered = res.json.data[0];
     expect(delivered.description).toBe(
