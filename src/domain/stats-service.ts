@@ -72,6 +72,10 @@ export function latencyQuantileMs(bins: readonly number[], q: number): number | 
   return LATENCY_BINS_MS.at(-1) as number;
 }
 
+/** `ms` rounded up to a whole second, in RFC 3339 as the API shows times. */
+const wholeSecondAfter = (ms: number) =>
+  new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+
 export class StatsService {
   constructor(private readonly deps: { store: Store; now: () => number; retentionMs: number }) {}
 
@@ -119,7 +123,7 @@ export class StatsService {
       throw DomainError.invalid("the window is longer than the retention", [
         {
           field: "since",
-          reason: `must be within the retention (${formatDuration(this.deps.retentionMs)}): not before ${new Date(oldest).toISOString()}`,
+          reason: `must be within the retention (${formatDuration(this.deps.retentionMs)}): not before ${wholeSecondAfter(oldest)}`,
         },
       ]);
     }
