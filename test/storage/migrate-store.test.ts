@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { type TestDatabase, testDatabase } from "../../scripts/lib/test-database";
 import { runMigrateStore } from "../../src/cli/migrate-store";
 import { authenticateKey, generateAdminKey, hashApiKey, issueApiKey } from "../../src/domain/api-keys";
+import { OPERATOR_ACCOUNT_ID } from "../../src/domain/operator";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import {
   dropPostgresSchema,
@@ -91,6 +92,8 @@ async function seedAccess(store: Store) {
     webhook(b.id, { events: ["*"], created_at: T0 + 5, updated_at: T0 + 6 }),
   ] as const;
   for (const wh of webhooks) await store.webhooks.create(wh);
+  // One of the operator's (no account row): copied like the others.
+  await store.webhooks.create(webhook(OPERATOR_ACCOUNT_ID, { events: ["webhook.disabled"] }));
   // One in a rotation's overlap: its previous secret and expiry are copied too.
   await store.webhooks.rotateSecret(
     a.id,
@@ -164,8 +167,8 @@ async function buildSource(): Promise<Source> {
     webhooks.map((w) => w.id),
   );
   await seedOutcomes(store, deliveryIds);
-  // Disabled last: its pending deliveries are cancelled.
-  await store.webhooks.update({ ...webhooks[1], enabled: false, updated_at: T0 + 7 });
+  // Disabled last (its reason and time are copied): its pending deliveries are cancelled.
+  await store.webhooks.disable(webhooks[1].id, "gone", T0 + 7);
   const pendingIds: string[] = [];
   for (const id of deliveryIds) {
     if ((await store.deliveries.getById(id))?.status === "pending") pendingIds.push(id);
@@ -208,7 +211,8 @@ async function snapshot(store: Store, accountIds: string[]) {
       logs,
     });
   }
-  return { meta, accounts, perAccount };
+  const operatorWebhooks = (await store.webhooks.list(OPERATOR_ACCOUNT_ID, { limit: 10 })).data;
+  return { meta, accounts, perAccount, operatorWebhooks };
 }
 
 let db: TestDatabase;
