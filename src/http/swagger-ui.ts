@@ -8,6 +8,7 @@ import favicon from "swagger-ui-dist/favicon-32x32.png" with { type: "file" };
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import { ApiError } from "./api-error";
+import { markDeprecatedParameters } from "./deprecated-parameters-in-spec";
 import { markOptionalBodies } from "./optional-bodies-in-spec";
 
 export const SWAGGER_PATH = "/swagger";
@@ -31,7 +32,9 @@ function serveAsset(name: string): Response | undefined {
 export function swaggerUi(info: { version: string }) {
   return new Elysia({ name: "swagger-ui" })
     .onAfterHandle(({ path, response }) => {
-      if (path === SPEC_PATH) markOptionalBodies(response);
+      if (path !== SPEC_PATH) return;
+      markOptionalBodies(response);
+      markDeprecatedParameters(response);
     })
     .use(
       openapi({

@@ -282,3 +282,37 @@ describe("GET /v1/webhooks/{id}/logs: outcome, and status as its deprecated alia
     expect(bad.json.error.details.map((d: { field: string }) => d.field)).toEqual(["outcome"]);
   });
 });
+
+describe("OpenAPI", () => {
+  test("GET /v1/deliveries is described with its filters, examples and errors; the log's status is deprecated", async () => {
+    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const op = spec.paths["/v1/deliveries"].get;
+    expect(op.summary).toBe("Find deliveries");
+    const names = op.parameters.map((p: { name: string }) => p.name);
+    for (const name of [
+      "webhook_id",
+      "status",
+      "event_type",
+      "event_id",
+      "since",
+      "until",
+      "limit",
+      "cursor",
+    ]) {
+      expect(names).toContain(name);
+    }
+    for (const status of ["200", "400", "401", "404", "422", "503"])
+      expect(op.responses[status]).toBeDefined();
+    const example = (status: string) => JSON.stringify(op.responses[status].content["application/json"]);
+    expect(example("200")).toContain("dlv_");
+    expect(example("400")).toContain("invalid_cursor");
+    expect(example("404")).toContain("webhook not found");
+    expect(example("422")).toContain("must not be after until");
+    const logs = spec.paths["/v1/webhooks/{id}/logs"].get;
+    const param = (name: string) => logs.parameters.find((p: { name: string }) => p.name === name);
+    expect(param("outcome").deprecated).toBeUndefined();
+    expect(param("status").deprecated).toBe(true);
+    expect(param("status").description).toContain("outcome");
+    expect(JSON.stringify(logs)).not.toContain("x-deprecated-query");
+  });
+});

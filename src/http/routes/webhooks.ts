@@ -6,6 +6,7 @@ import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
 import { ApiError } from "../api-error";
 import { scopeWebhookOwner } from "../auth";
+import { deprecatedQuery } from "../deprecated-parameters-in-spec";
 import { AttemptModel, presentAttempt } from "../models/attempt";
 import { CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
 import { logsOutcome, WebhookLogsQuery } from "../models/logs-query";
@@ -215,6 +216,9 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         query: WebhookLogsQuery,
         response: { 200: PageOf(AttemptModel, "Attempts, newest first."), ...CommonErrors },
         detail: {
+          ...deprecatedQuery({
+            status: "Deprecated: the former name of `outcome`, still accepted; use `outcome`.",
+          }),
           summary: "Delivery log of a webhook",
           description:
             "Every attempt (including test sends), newest first; filter by outcome (succeeded|failed, the attempt's `outcome` field), event_type, event_id, since and until (RFC 3339). " +
