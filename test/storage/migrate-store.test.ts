@@ -148,6 +148,12 @@ async function seedOutcomes(store: Store, deliveryIds: string[]) {
     if (!delivery) throw new Error("missing delivery");
     await recordOn(store, attempt(delivery, { ...outcome, started_at: T0 + 500 }), update);
   }
+  // The failed one is recovered (pending again, retry_base 1): its retry_base is copied too.
+  const failedOne = await store.deliveries.getById(failed);
+  if (!failedOne) throw new Error("missing delivery");
+  const window = { since: 0, until: T0 + 10_000_000 };
+  const batch = { limit: 10, due: T0 + 4_000_000 };
+  await store.deliveries.recover(failedOne.account_id, failedOne.webhook_id, window, batch);
   const sample = await store.deliveries.getById(succeeded);
   if (!sample) throw new Error("missing delivery");
   await store.attempts.add({

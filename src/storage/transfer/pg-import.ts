@@ -125,10 +125,11 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
       ["last_attempt_at", I8],
       ["last_status_code", I4],
       ["last_error", T],
+      ["retry_base", I4],
     ],
     // Due while pending, unleased (lease_owner, lease_seq and lease_expires_at keep their defaults).
     derived: [["due_at", "CASE WHEN r.status = 'pending' THEN r.next_attempt_at END"]],
-    row: ({ delivery, position }) => deliveryParams(delivery, position),
+    row: ({ delivery, position }) => [...deliveryParams(delivery, position), delivery.retry_base ?? 0],
   },
   attempts: {
     table: "attempts",
