@@ -22,7 +22,7 @@ import { type DeliveryRow, deliveryOf } from "./rows";
 /** Events one page walks at most (with their deliveries, about 6,000 rows at two webhooks an event). */
 export const EVENTS_EXAMINED_MAX = 2_000;
 /** The most pending deliveries of one webhook the pending-index path reads for a page. */
-export const PENDING_SCAN_MAX = 2_000;
+export const PENDING_SCAN_MAX = 1_000;
 
 const TAG = "dlv";
 
