@@ -97,15 +97,17 @@ export function statsSuites(name: string, open: OpenStore): void {
       });
       await attemptOnce(ctx.store, other, { outcome: "succeeded", started_at: H0, duration_ms: 3 });
 
+      // Recorded late: it started in the first hour, after an attempt of a later hour was recorded.
+      await attemptOnce(ctx.store, t, { outcome: "failed", started_at: H0 + 5, duration_ms: 40 });
       const all = await ctx.store.stats.buckets(t.webhook.id, H0 - DAY, H0 + DAY);
       expect(all).toEqual([
         {
           start: H0,
-          attempts: 2,
+          attempts: 3,
           succeeded: 1,
-          failed: 1,
+          failed: 2,
           latency: bins([
-            [40, 1],
+            [40, 2],
             [900, 1],
           ]),
         },
@@ -115,6 +117,15 @@ export function statsSuites(name: string, open: OpenStore): void {
       expect(await ctx.store.stats.buckets(t.webhook.id, H0 + 1, H0 + 2 * HOUR)).toEqual([]);
       expect((await ctx.store.stats.buckets(t.webhook.id, H0, H0 + 2 * HOUR)).map((b) => b.start)).toEqual([
         H0,
+      ]);
+      // The hour moves on: the bucket of the hour before is kept; a late attempt of it still adds.
+      await attemptOnce(ctx.store, t, { outcome: "failed", started_at: H0 + 3 * HOUR, duration_ms: 40 });
+      await attemptOnce(ctx.store, t, { outcome: "failed", started_at: H0 + 2 * HOUR + 9, duration_ms: 40 });
+      const counted = await ctx.store.stats.buckets(t.webhook.id, H0, H0 + DAY);
+      expect(counted.map((b) => [b.start, b.attempts])).toEqual([
+        [H0, 3],
+        [H0 + 2 * HOUR, 2],
+        [H0 + 3 * HOUR, 1],
       ]);
       expect(await ctx.store.stats.buckets(other.webhook.id, H0, H0 + DAY)).toEqual([
         { start: H0, attempts: 1, succeeded: 1, failed: 0, latency: bins([[3, 1]]) },

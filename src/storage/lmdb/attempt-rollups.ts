@@ -1,9 +1,13 @@
 // Per-webhook rollups in LMDB, kept in the write that records an attempt (./deliveries-repository.ts
-// applyAttempt): one bucket and one health record read and rewritten per attempt, O(1) whatever
-// the webhook's history. Layouts (./lmdb-databases.ts):
-//   webhookStats  [webhookId, bucketStart] -> [succeeded, failed, latency bins[]]
-//   webhookHealth webhookId -> [failing_since, last_success_at, last_failure_at]
-// Retention removes buckets older than the retention (purgeStatsBuckets); health records stay,
+// applyAttempt). One record per webhook holds its health and its current hour's bucket, so an
+// attempt costs one small read and one small write, whatever the webhook's history; a bucket moves
+// to webhookStats when the first attempt of a later hour arrives (once an hour per webhook), and
+// an attempt recorded late for an earlier hour goes straight to that hour's stored bucket.
+// Layouts (./lmdb-databases.ts):
+//   webhookHealth webhookId -> [failing_since, last_success_at, last_failure_at, current bucket | null]
+//   webhookStats  [webhookId, bucketStart] -> bucket
+//   a bucket: [start, succeeded, failed, latency bins[]]
+// Retention removes stored buckets older than the retention (statsRetention); health records stay,
 // one small record per webhook.
 
 import type { Key } from "lmdb";
@@ -12,38 +16,105 @@ import { bucketStart, counts, emptyBucket, NO_HEALTH, nextHealth, withAttempt } 
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
 
-type StoredBucket = [succeeded: number, failed: number, latency: number[]];
+type StoredBucket = [start: number, succeeded: number, failed: number, latency: number[]];
 type StoredHealth = [
   failing_since: number | null,
   last_success_at: number | null,
   last_failure_at: number | null,
+  current: StoredBucket | null,
 ];
 
-export function bucketOf(start: number, value: StoredBucket): StatsBucket {
-  const [succeeded, failed, latency] = value;
-  return { start, attempts: succeeded + failed, succeeded, failed, latency };
+const bucketOf = ([start, succeeded, failed, latency]: StoredBucket): StatsBucket => ({
+  start,
+  attempts: succeeded + failed,
+  succeeded,
+  failed,
+  latency,
+});
+
+const storedBucket = (b: StatsBucket): StoredBucket => [b.start, b.succeeded, b.failed, b.latency];
+
+/** The sum of two buckets of the same hour. */
+function merged(a: StatsBucket, b: StatsBucket): StatsBucket {
+  return {
+    start: a.start,
+    attempts: a.attempts + b.attempts,
+    succeeded: a.succeeded + b.succeeded,
+    failed: a.failed + b.failed,
+    latency: a.latency.map((n, i) => n + (b.latency[i] ?? 0)),
+  };
 }
 
+const readStored = (dbs: Databases, webhookId: string) =>
+  dbs.webhookHealth.get(webhookId) as StoredHealth | undefined;
+
+const healthOf = (value: StoredHealth): WebhookHealth => ({
+  failing_since: value[0],
+  last_success_at: value[1],
+  last_failure_at: value[2],
+});
+
 export function readHealth(dbs: Databases, webhookId: string): WebhookHealth {
-  const value = dbs.webhookHealth.get(webhookId) as StoredHealth | undefined;
-  if (!value) return NO_HEALTH;
-  return { failing_since: value[0], last_success_at: value[1], last_failure_at: value[2] };
+  const value = readStored(dbs, webhookId);
+  return value ? healthOf(value) : NO_HEALTH;
+}
+
+/** Adds `bucket` to the stored bucket of its hour (one read and one write). */
+function addToStored(dbs: Databases, webhookId: string, bucket: StatsBucket): void {
+  const key = [webhookId, bucket.start];
+  const stored = dbs.webhookStats.get(key) as StoredBucket | undefined;
+  dbs.webhookStats.putSync(key, storedBucket(stored ? merged(bucketOf(stored), bucket) : bucket));
+}
+
+/**
+ * The webhook's current bucket after the attempt: the attempt's hour's. A current bucket of an
+ * earlier hour is stored first; an attempt of an hour before the current one is added to that
+ * hour's stored bucket and the current one is kept.
+ */
+function currentAfter(
+  dbs: Databases,
+  webhookId: string,
+  current: StoredBucket | null,
+  attempt: AttemptRecord,
+) {
+  const start = bucketStart(attempt.started_at);
+  if (current && current[0] === start) return withAttempt(bucketOf(current), attempt);
+  if (current && current[0] > start) {
+    addToStored(dbs, webhookId, withAttempt(emptyBucket(start), attempt));
+    return bucketOf(current);
+  }
+  if (current) addToStored(dbs, webhookId, bucketOf(current));
+  return withAttempt(emptyBucket(start), attempt);
 }
 
 /** Adds a recorded attempt to its webhook's bucket and health. Runs inside the recording write. */
 export function rollUpAttempt(dbs: Databases, attempt: AttemptRecord): void {
   if (!counts(attempt)) return;
-  const start = bucketStart(attempt.started_at);
-  const key = [attempt.webhook_id, start];
-  const stored = dbs.webhookStats.get(key) as StoredBucket | undefined;
-  const bucket = withAttempt(stored ? bucketOf(start, stored) : emptyBucket(start), attempt);
-  dbs.webhookStats.putSync(key, [bucket.succeeded, bucket.failed, bucket.latency] satisfies StoredBucket);
-  const health = nextHealth(readHealth(dbs, attempt.webhook_id), attempt);
+  const stored = readStored(dbs, attempt.webhook_id);
+  const health = nextHealth(stored ? healthOf(stored) : NO_HEALTH, attempt);
+  const current = currentAfter(dbs, attempt.webhook_id, stored?.[3] ?? null, attempt);
   dbs.webhookHealth.putSync(attempt.webhook_id, [
     health.failing_since,
     health.last_success_at,
     health.last_failure_at,
+    storedBucket(current),
   ] satisfies StoredHealth);
+}
+
+/** The webhook's buckets with start in [since, until), oldest first: the stored ones and the current. */
+export function readBuckets(dbs: Databases, webhookId: string, since: number, until: number): StatsBucket[] {
+  const out: StatsBucket[] = [];
+  if (!(since < until)) return out;
+  for (const { value } of dbs.webhookStats.getRange({ start: [webhookId, since], end: [webhookId, until] })) {
+    out.push(bucketOf(value as StoredBucket));
+  }
+  const current = readStored(dbs, webhookId)?.[3];
+  if (!current || current[0] < since || current[0] >= until) return out;
+  const at = out.findIndex((b) => b.start >= current[0]);
+  if (at === -1) out.push(bucketOf(current));
+  else if (out[at]?.start === current[0]) out[at] = merged(out[at] as StatsBucket, bucketOf(current));
+  else out.splice(at, 0, bucketOf(current));
+  return out;
 }
 
 /** A retention walk's budget and progress, and the old keys it collected. */
