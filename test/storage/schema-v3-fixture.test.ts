@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
 import { CURRENT_SCHEMA_VERSION } from "../../src/storage/lmdb/schema";
 import { PROGRESS_KEY } from "../../src/storage/lmdb/schema-v4";
-import type { RecoveryWindow } from "../../src/storage/records";
+import type { DeliveryStatus, RecoveryWindow } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
 
@@ -19,7 +19,7 @@ const FIXTURE = resolve(import.meta.dir, "../fixtures/lmdb-schema-v3");
 interface Recorded {
   account: string;
   webhooks: { failing: string; cancelled: string; ok: string };
-  deliveries: Array<{ id: string; webhook_id: string; status: string; attempts: number }>;
+  deliveries: Array<{ id: string; webhook_id: string; status: DeliveryStatus; attempts: number }>;
 }
 
 const recorded = JSON.parse(readFileSync(join(FIXTURE, "deliveries.json"), "utf8")) as Recorded;
