@@ -230,6 +230,30 @@ export function listingSuites(name: string, open: OpenStore): void {
       expect([...first.data, ...rest.flat()].map((d) => d.id)).toEqual(model(f.all, {}));
     });
 
+    test("a webhook with more pending deliveries than the index path reads lists them all, in order", async () => {
+      const t = await tenant(ctx.store);
+      const other = webhook(t.account.id);
+      await ctx.store.webhooks.create(other);
+      const all: Listed[] = [];
+      // 1,100 events, each pending to the tenant's webhook and finished to the other one.
+      for (let batch = 0; batch < 11; batch++) {
+        const items = Array.from({ length: 100 }, (_, i) => {
+          const ev = event(t.account.id, { created_at: T0 + batch * 100 + i });
+          const pending = delivery(ev, t.webhook.id);
+          const done = delivery(ev, other.id, { status: "succeeded", next_attempt_at: null });
+          all.push({ delivery: pending, event: ev, index: 0 }, { delivery: done, event: ev, index: 1 });
+          return { event: ev, deliveries: [pending, done] };
+        });
+        await ctx.store.events.publish(items);
+      }
+      const filter: DeliveryFilter = { webhook_id: t.webhook.id, status: "pending" };
+      const expected = model(all, filter);
+      expect(expected).toHaveLength(1_100);
+      expect((await listAll(ctx.store, t.account.id, filter, 100)).ids).toEqual(expected);
+      const windowed = { ...filter, since: T0 + 250, until: T0 + 1_050 };
+      expect((await listAll(ctx.store, t.account.id, windowed, 37)).ids).toEqual(model(all, windowed));
+    }, 60_000);
+
     test("a selective filter over a long history pages in bounded steps, without gaps", async () => {
       const t = await tenant(ctx.store);
       const rare = webhook(t.account.id);
