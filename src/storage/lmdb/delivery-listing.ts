@@ -83,7 +83,7 @@ function eventMatches(event: StoredEvent["event"], filter: DeliveryFilter): bool
   );
 }
 
-/** Whether position `a` comes before (is newer than) event (createdAt, id) in listing order. */
+/** Whether position `p` comes before (is newer than) the event (createdAt, id) in listing order. */
 function isAbove(p: ListingPosition, createdAt: number, id: string): boolean {
   return p.createdAt > createdAt || (p.createdAt === createdAt && p.eventId > id);
 }
