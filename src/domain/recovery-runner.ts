@@ -17,7 +17,7 @@ import type { DeliveryPort } from "./delivery-port";
 import { decodeJob, encodeJob, jobKey, RECOVERY_JOB_PREFIX, type RecoveryJob } from "./recovery-jobs";
 
 /** Deliveries one batch recovers at most (one store write). */
-export const RECOVER_BATCH_MAX = 500;
+export const RECOVER_BATCH_MAX = 250;
 /** Pauses before a failed batch is tried again; after the last, the job waits for the next start. */
 const RETRY_PAUSES_MS = [1_000, 5_000, 15_000];
 

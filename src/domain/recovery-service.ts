@@ -11,7 +11,7 @@ import { encodeJob, jobKey, type RecoveryJob } from "./recovery-jobs";
 import type { RecoveryRunner } from "./recovery-runner";
 
 /** Deliveries counted per store read; the count yields to the event loop between reads. */
-export const COUNT_CHUNK = 10_000;
+export const COUNT_CHUNK = 5_000;
 
 export interface RecoveryRequest {
   since: number;

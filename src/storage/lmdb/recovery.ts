@@ -58,8 +58,15 @@ export function countRecoverable(
   chunk: { after?: string; limit: number },
 ): RecoverableCount {
   if (!ownedWebhook(dbs, accountId, webhookId)) return { count: 0, next: null };
-  const { keys, next } = keysOf(dbs, webhookId, window, chunk.after, chunk.limit);
-  return { count: keys.length, next };
+  // Keys only, none kept but the last: no value is read and nothing grows with the chunk.
+  let count = 0;
+  let last: Key[] | undefined;
+  const range = { ...rangeOf(webhookId, window, chunk.after), limit: chunk.limit };
+  for (const key of dbs.unsuccessful.getKeys(range)) {
+    count++;
+    last = key as Key[];
+  }
+  return { count, next: count === chunk.limit && last ? positionOf(last) : null };
 }
 
 /**
