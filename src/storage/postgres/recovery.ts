@@ -59,9 +59,11 @@ export async function countRecoverable(
 
 /**
  * One batch in one transaction: the webhook row is held FOR SHARE (a concurrent disable or delete
- * waits, and its cancellation then sees these deliveries pending), and the batch's rows are
- * updated only while still failed or cancelled. A delivery under a live lease (an attempt in flight
- * when it was cancelled) keeps it, as a manual retry does.
+ * waits, and its cancellation then sees these deliveries pending). The batch's rows are read first
+ * (not locked: under read committed, ORDER BY ... LIMIT ... FOR UPDATE may answer fewer rows than the
+ * limit when some change meanwhile), then updated while still failed or cancelled; `next` follows
+ * the rows read, so a row that changed meanwhile (a manual retry) never ends the walk early. A delivery
+ * under a live lease (an attempt in flight when it was cancelled) keeps it, as a manual retry does.
  */
 export function recoverBatch(
   ctx: PgContext,
@@ -73,24 +75,27 @@ export function recoverBatch(
   return ctx.client.transaction(async (tx): Promise<RecoverBatch> => {
     const refused = await refusal(tx, ctx, accountId, webhookId);
     if (refused) return { kind: "refused", reason: refused };
-    const rows = await tx.run<DeliveryRow & { next_created_at: string; next_id: string }>(
-      `WITH batch AS (
-         SELECT id FROM ${ctx.s}.deliveries WHERE ${inWindow(2)}
-         ORDER BY created_at, id LIMIT $8 FOR UPDATE)
-       UPDATE ${ctx.s}.deliveries d SET status = 'pending', next_attempt_at = $9, updated_at = ${CLOCK_SQL},
+    const taken = await tx.run<{ id: string; created_at: string | number }>(
+      `SELECT id, created_at FROM ${ctx.s}.deliveries WHERE ${inWindow(1)}
+       ORDER BY created_at, id LIMIT $7`,
+      [...windowParams(accountId, webhookId, window, batch.after), batch.limit],
+    );
+    const last = taken[taken.length - 1];
+    const next =
+      taken.length === batch.limit && last ? formatPosition(Number(last.created_at), fromDb(last.id)) : null;
+    if (taken.length === 0) return { kind: "recovered", deliveries: [], next };
+    const rows = await tx.run<DeliveryRow>(
+      `UPDATE ${ctx.s}.deliveries d SET status = 'pending', next_attempt_at = $3, updated_at = ${CLOCK_SQL},
          retry_base = d.attempts,
          due_at = CASE WHEN d.lease_owner IS NOT NULL AND d.lease_expires_at > ${CLOCK_SQL}
-                       THEN d.lease_expires_at ELSE $9 END
-       FROM batch WHERE d.id = batch.id AND d.${UNSUCCESSFUL}
+                       THEN d.lease_expires_at ELSE $3 END
+       WHERE d.id = ANY($2::text[]) AND d.${UNSUCCESSFUL}
        RETURNING ${DELIVERY_COLUMNS.split(",")
          .map((c) => `d.${c.trim()}`)
          .join(", ")}`,
-      [ctx.clock(), ...windowParams(accountId, webhookId, window, batch.after), batch.limit, batch.due],
+      [ctx.clock(), taken.map((row) => row.id), batch.due],
     );
-    const deliveries = rows.map(deliveryOf).sort(byPosition);
-    const last = deliveries[deliveries.length - 1];
-    const next = rows.length === batch.limit && last ? formatPosition(last.created_at, last.id) : null;
-    return { kind: "recovered", deliveries, next };
+    return { kind: "recovered", deliveries: rows.map(deliveryOf).sort(byPosition), next };
   });
 }
 
