@@ -19,6 +19,7 @@ import { createDeliveryEngine, type SchedulerTuning } from "./delivery/delivery-
 import { createTargetResolver } from "./delivery/resolve-target";
 import { logBlockedWebhooks } from "./domain/blocked-destinations";
 import { bootstrapAccess } from "./domain/bootstrap";
+import { KeyUsage } from "./domain/key-usage";
 import { createOperations } from "./domain/operations";
 import { resumeRecoveries } from "./domain/recovery-runner";
 import { ApiError } from "./http/api-error";
@@ -81,6 +82,8 @@ export async function startApp(
     scheduler: schedulerTuningFor(config),
     operations,
   });
+  // last_used_at of API keys: noted in memory per request, written once a minute (and at stop).
+  const keyUsage = new KeyUsage({ store, now, logger });
   let phase: "starting" | "running" | "shutting_down" = "starting";
   const http = createHttpApp({
     store,
@@ -92,6 +95,7 @@ export async function startApp(
     version: VERSION,
     isShuttingDown: () => phase === "shutting_down",
     operations,
+    keyUsage,
   });
 
   let server: Server<unknown>;
@@ -117,6 +121,7 @@ export async function startApp(
   engine.start();
   resumeRecoveries({ store, delivery: engine, logger, now });
   const retention = startRetention({ store, retentionMs: config.retentionMs, logger, now });
+  keyUsage.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -127,6 +132,7 @@ export async function startApp(
       await retention.stop();
       await engine.stop(config.shutdownGraceMs);
       await closeListener(server, Math.max(REQUEST_DRAIN_MS_MIN, deadline - now()));
+      await keyUsage.stop();
       await store.flushed();
       await store.close();
       logger.info("stopped");

@@ -1,4 +1,5 @@
-// Accounts and their API keys (operator only). Clear keys are returned once, at creation.
+// Accounts (operator only), created with a first API key whose clear key is returned once. Keys
+// after the first: ./keys-service.ts.
 
 import type { AccountRecord, ApiKeyRecord, Page, PageQuery } from "../storage/records";
 import type { Store } from "../storage/store";
@@ -36,22 +37,6 @@ export class AccountsService {
   /** Removes the account, its keys and webhooks, and stops its pending deliveries. */
   async delete(id: string): Promise<void> {
     if (!(await this.deps.store.accounts.delete(id))) throw DomainError.notFound("account");
-    await this.deps.store.flushed();
-  }
-
-  async createKey(accountId: string): Promise<{ apiKey: string; key: ApiKeyRecord }> {
-    await this.assertExists(accountId);
-    const { apiKey, record } = issueApiKey(accountId, this.deps.now());
-    await this.deps.store.apiKeys.create(record);
-    await this.deps.store.flushed();
-    return { apiKey, key: record };
-  }
-
-  /** Revokes at once: the next request with that key answers 401. */
-  async revokeKey(accountId: string, keyId: string): Promise<void> {
-    await this.assertExists(accountId);
-    if (!(await this.deps.store.apiKeys.revoke(accountId, keyId, this.deps.now())))
-      throw DomainError.notFound("key");
     await this.deps.store.flushed();
   }
 }

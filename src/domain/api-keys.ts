@@ -2,7 +2,7 @@
 // because the keys are random (no dictionary to grind); hashes are compared in constant time.
 
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { ApiKeyRecord } from "../storage/records";
+import { type ApiKeyRecord, KEY_SCOPES, type KeyScope } from "../storage/records";
 import type { Store } from "../storage/store";
 import { newId } from "./ids";
 
@@ -11,8 +11,19 @@ const PREFIX_LENGTH = 11;
 
 export const ADMIN_KEY_HASH_META = "admin_key_hash";
 
-/** Who a request acts as: the operator (admin key) or one account (its API key). */
-export type Principal = { kind: "admin" } | { kind: "account"; accountId: string; keyId: string };
+/**
+ * Who a request acts as: the operator (admin key, every scope) or one account (its API key, with
+ * that key's scopes and expiry).
+ */
+export type Principal =
+  | { kind: "admin" }
+  | {
+      kind: "account";
+      accountId: string;
+      keyId: string;
+      scopes: readonly KeyScope[];
+      expiresAt: number | null;
+    };
 
 export function hashApiKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
@@ -33,8 +44,21 @@ export function generateAdminKey(): string {
   return randomKey("ik_admin_");
 }
 
+/** What a new key is: its label, scopes (KEY_SCOPES order) and expiry; the defaults of POST .../keys. */
+export interface KeySpec {
+  name: string | null;
+  scopes: readonly KeyScope[];
+  expiresAt: number | null;
+}
+
+export const DEFAULT_KEY_SPEC: KeySpec = { name: null, scopes: KEY_SCOPES, expiresAt: null };
+
 /** A new account key: the clear key (to show once) and the record to store. */
-export function issueApiKey(accountId: string, now: number): { apiKey: string; record: ApiKeyRecord } {
+export function issueApiKey(
+  accountId: string,
+  now: number,
+  spec: KeySpec = DEFAULT_KEY_SPEC,
+): { apiKey: string; record: ApiKeyRecord } {
   const apiKey = randomKey("ik_");
   return {
     apiKey,
@@ -45,6 +69,10 @@ export function issueApiKey(accountId: string, now: number): { apiKey: string; r
       prefix: apiKey.slice(0, PREFIX_LENGTH),
       created_at: now,
       revoked_at: null,
+      name: spec.name,
+      scopes: KEY_SCOPES.filter((scope) => spec.scopes.includes(scope)),
+      expires_at: spec.expiresAt,
+      last_used_at: null,
     },
   };
 }
@@ -52,14 +80,30 @@ export function issueApiKey(accountId: string, now: number): { apiKey: string; r
 /**
  * The principal a bearer key stands for, or undefined. The admin hash is compared in constant time;
  * account keys are found by hash lookup, which reveals nothing useful since the hash of a random key
- * cannot be steered by a caller. A revoked key is no longer found, so it fails at once.
+ * cannot be steered by a caller. A revoked key is no longer found, so it fails at once; an expired
+ * one fails from its expires_at on, checked against `now` on every call (the lookup may be cached,
+ * the expiry never is). `used` hears of every successful account key (for last_used_at).
  */
-export async function authenticateKey(store: Store, key: string): Promise<Principal | undefined> {
+export async function authenticateKey(
+  store: Store,
+  key: string,
+  now: number = Date.now(),
+  used?: (record: ApiKeyRecord) => void,
+): Promise<Principal | undefined> {
   if (key.length === 0 || key.length > 512) return undefined;
   const hash = hashApiKey(key);
   const adminHash = await store.meta.get(ADMIN_KEY_HASH_META);
   if (adminHash !== undefined && hashesEqual(hash, adminHash)) return { kind: "admin" };
   const record = await store.apiKeys.findActiveByHash(hash);
   if (!record || record.revoked_at !== null) return undefined;
-  return { kind: "account", accountId: record.account_id, keyId: record.id };
+  const expiresAt = record.expires_at ?? null;
+  if (expiresAt !== null && expiresAt <= now) return undefined;
+  used?.(record);
+  return {
+    kind: "account",
+    accountId: record.account_id,
+    keyId: record.id,
+    scopes: record.scopes ?? KEY_SCOPES,
+    expiresAt,
+  };
 }

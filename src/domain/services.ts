@@ -9,6 +9,8 @@ import { DeliveriesService } from "./deliveries-service";
 import type { DeliveryPort } from "./delivery-port";
 import { type EventCatalog, eventCatalog } from "./event-catalog";
 import { EventsService } from "./events-service";
+import { KeyUsage } from "./key-usage";
+import { KeysService } from "./keys-service";
 import { LogsService } from "./logs-service";
 import { operationalCatalog } from "./operational-event-types";
 import { connectOperations, type Operations } from "./operations";
@@ -19,6 +21,7 @@ import { WebhooksService } from "./webhooks-service";
 
 export interface Services {
   accounts: AccountsService;
+  keys: KeysService;
   webhooks: WebhooksService;
   events: EventsService;
   deliveries: DeliveriesService;
@@ -41,6 +44,8 @@ export interface ServicesDeps {
   logger: Logger;
   /** Shared with the delivery engine (src/app.ts); made here when absent. */
   operations?: Operations;
+  /** Started and stopped by src/app.ts; made here when absent (then never flushed by a timer). */
+  keyUsage?: KeyUsage;
 }
 
 export function createServices(deps: ServicesDeps): Services {
@@ -49,6 +54,11 @@ export function createServices(deps: ServicesDeps): Services {
   const operations = connectOperations(deps.operations, { ...deps, config });
   return {
     accounts: new AccountsService({ store, now }),
+    keys: new KeysService({
+      store,
+      now,
+      usage: deps.keyUsage ?? new KeyUsage({ store, now, logger: deps.logger }),
+    }),
     webhooks: new WebhooksService({
       store,
       catalog,

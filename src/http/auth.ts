@@ -6,9 +6,11 @@ import { Elysia } from "elysia";
 import type { AccountsService } from "../domain/accounts-service";
 import { authenticateKey, type Principal } from "../domain/api-keys";
 import { DomainError } from "../domain/errors";
+import type { KeyUsage } from "../domain/key-usage";
 import { OPERATOR_ACCOUNT_ID } from "../domain/operator";
 import type { Store } from "../storage/store";
 import { ApiError } from "./api-error";
+import { type RequiredScope, requiredScope } from "./route-scopes";
 
 export type { Principal };
 
@@ -33,21 +35,50 @@ function principalPlugin(principals: WeakMap<Request, Principal>) {
   }));
 }
 
+export interface AuthenticationDeps {
+  now: () => number;
+  /** Hears of every account key that authenticates a request (last_used_at). */
+  usage?: KeyUsage;
+}
+
+/** 403 insufficient_scope, naming the scope the route needs. */
+function insufficientScope(needed: RequiredScope): ApiError {
+  const message =
+    needed === "admin" ? "only the admin key may do this" : `this key lacks the ${needed} scope`;
+  return new ApiError(403, "insufficient_scope", message, { required_scope: needed });
+}
+
+/** Whether the principal may call a route that requires `needed`; the admin key may call all. */
+export function hasScope(principal: Principal, needed: RequiredScope): boolean {
+  if (principal.kind === "admin") return true;
+  return needed !== "admin" && principal.scopes.includes(needed);
+}
+
 /**
- * Authentication for /v1. A missing, malformed, unknown or revoked key answers 401 with no further
- * detail, before the body is read.
+ * Authentication for /v1. A missing, malformed, unknown, revoked or expired key answers 401 with no
+ * further detail, before the body is read. Then, before any /v1 handler (and before its body is
+ * validated), the route's required scope (./route-scopes.ts) is checked: 403 insufficient_scope.
  */
-export function authentication(store: Store): Authentication {
+export function authentication(store: Store, deps: AuthenticationDeps): Authentication {
   const principals = new WeakMap<Request, Principal>();
+  const used = deps.usage ? deps.usage.note.bind(deps.usage) : undefined;
   // Elysia awaits an async onRequest hook before routing (test/http/accounts-auth.test.ts shows a
   // revoked key refused), so no handler runs before the key is checked.
-  const guard = new Elysia({ name: "authentication" }).onRequest(async ({ request }) => {
-    if (!isApiPath(request.url)) return;
-    const match = BEARER.exec(request.headers.get("authorization") ?? "");
-    const principal = match?.[1] ? await authenticateKey(store, match[1]) : undefined;
-    if (!principal) throw ApiError.unauthorized();
-    principals.set(request, principal);
-  });
+  const guard = new Elysia({ name: "authentication" })
+    .onRequest(async ({ request }) => {
+      if (!isApiPath(request.url)) return;
+      const match = BEARER.exec(request.headers.get("authorization") ?? "");
+      const principal = match?.[1] ? await authenticateKey(store, match[1], deps.now(), used) : undefined;
+      if (!principal) throw ApiError.unauthorized();
+      principals.set(request, principal);
+    })
+    // Global: it runs for every route registered after this guard, which http-app.ts uses first.
+    .onTransform({ as: "global" }, ({ request, route }) => {
+      const principal = principals.get(request);
+      if (principal === undefined) return;
+      const needed = requiredScope(request.method, route);
+      if (!hasScope(principal, needed)) throw insufficientScope(needed);
+    });
   return { guard: guard as unknown as Elysia, principal: principalPlugin(principals) };
 }
 

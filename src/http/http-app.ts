@@ -6,6 +6,7 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config/config";
 import type { DeliveryPort } from "../domain/delivery-port";
+import { KeyUsage } from "../domain/key-usage";
 import type { Operations } from "../domain/operations";
 import { createServices } from "../domain/services";
 import type { Logger } from "../observability/logger";
@@ -19,6 +20,7 @@ import { accountRoutes } from "./routes/accounts";
 import { deliveryRoutes } from "./routes/deliveries";
 import { eventTypeRoutes } from "./routes/event-types";
 import { eventRoutes } from "./routes/events";
+import { keyRoutes } from "./routes/keys";
 import type { RouteContext } from "./routes/route-context";
 import { systemRoutes } from "./routes/system";
 import { webhookRecoveryRoutes } from "./routes/webhook-recovery";
@@ -37,6 +39,8 @@ export interface HttpDeps {
   now?: () => number;
   /** Operational events and disabling, shared with the delivery engine; made when absent. */
   operations?: Operations;
+  /** API key uses for last_used_at, flushed by src/app.ts; made (never flushed) when absent. */
+  keyUsage?: KeyUsage;
 }
 
 // Gauges read live values at scrape time; register them once per Metrics however many apps use it.
@@ -74,6 +78,7 @@ function registerGauges(metrics: Metrics, store: Store): void {
 
 export function createHttpApp(deps: HttpDeps) {
   const now = deps.now ?? Date.now;
+  const keyUsage = deps.keyUsage ?? new KeyUsage({ store: deps.store, now, logger: deps.logger });
   const services = createServices({
     store: deps.store,
     config: deps.config,
@@ -82,10 +87,11 @@ export function createHttpApp(deps: HttpDeps) {
     now,
     logger: deps.logger,
     operations: deps.operations,
+    keyUsage,
   });
   registerGauges(deps.metrics, deps.store);
 
-  const auth = authentication(deps.store);
+  const auth = authentication(deps.store, { now, usage: keyUsage });
   const ctx: RouteContext = { services, auth: auth.principal };
   // Read lazily, once every route is registered, to answer 405 for known paths.
   const routeMethods = new RouteMethods((): RouteLike[] => app.routes);
@@ -110,6 +116,7 @@ export function createHttpApp(deps: HttpDeps) {
         .use(eventRoutes(ctx))
         .use(deliveryRoutes(ctx))
         .use(eventTypeRoutes(ctx))
+        .use(keyRoutes(ctx))
         .use(accountRoutes(ctx)),
     );
   return app;

@@ -10,6 +10,7 @@ import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import { ApiError } from "./api-error";
 import { markDeprecatedParameters } from "./deprecated-parameters-in-spec";
 import { markOptionalBodies } from "./optional-bodies-in-spec";
+import { markRequiredScopes } from "./route-scopes-in-spec";
 
 export const SWAGGER_PATH = "/swagger";
 export const SPEC_PATH = "/swagger/json";
@@ -35,6 +36,7 @@ export function swaggerUi(info: { version: string }) {
       if (path !== SPEC_PATH) return;
       markOptionalBodies(response);
       markDeprecatedParameters(response);
+      markRequiredScopes(response);
     })
     .use(
       openapi({
@@ -53,6 +55,7 @@ export function swaggerUi(info: { version: string }) {
             { name: "Events", description: "Publish events and follow their deliveries." },
             { name: "Deliveries", description: "One delivery with its attempts; manual retry." },
             { name: "Event types", description: "The catalog of event types." },
+            { name: "Keys", description: "An account's own API keys, with one of its manage keys." },
             { name: "Accounts", description: "Admin key only: accounts and API keys." },
             { name: "System", description: "Liveness and metrics." },
           ],

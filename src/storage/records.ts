@@ -17,6 +17,29 @@ export interface ApiKeyRecord {
   prefix: string;
   created_at: number;
   revoked_at: number | null;
+  /**
+   * The fields below are absent in records stored before keys had names, scopes and expiry (issue
+   * 11 item 5); every store reads such a record as name null, scopes both, no expiry, never used.
+   */
+  /** A label chosen by whoever issued the key (1 to 100 characters), or null. */
+  name?: string | null;
+  /** What the key may do: a non-empty subset of KEY_SCOPES, in KEY_SCOPES order. */
+  scopes?: KeyScope[];
+  /** When the key stops authenticating (ms), or null for never. */
+  expires_at?: number | null;
+  /** When it last authenticated a request, as last written (at most once a minute), or null. */
+  last_used_at?: number | null;
+}
+
+/** `publish`: publish events and read the catalog; `manage`: everything else an account does. */
+export const KEY_SCOPES = ["publish", "manage"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+/** One use of a key for ApiKeyRepository.recordUse: it authenticated a request at `at`. */
+export interface KeyUse {
+  account_id: string;
+  id: string;
+  at: number;
 }
 
 export interface WebhookRecord {

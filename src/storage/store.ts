@@ -25,6 +25,7 @@ import type {
   DisabledReason,
   DueEntry,
   EventRecord,
+  KeyUse,
   Page,
   PageQuery,
   RecoveryWindow,
@@ -188,6 +189,11 @@ export interface ApiKeyRepository {
   listForAccount(accountId: string): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; false when the account has no such unrevoked key. */
   revoke(accountId: string, keyId: string, at: number): Promise<boolean>;
+  /**
+   * Raises each key's last_used_at to its `at` (never lowers it; keys gone meanwhile are skipped),
+   * in one write. Changes nothing else: cached authentication records may show an older value.
+   */
+  recordUse(uses: readonly KeyUse[]): Promise<void>;
 }
 
 export interface WebhookRepository {

@@ -120,7 +120,16 @@ describe("accounts (admin)", () => {
     expect(got.status).toBe(200);
     expect(got.json.keys).toHaveLength(2);
     for (const k of got.json.keys)
-      expect(Object.keys(k).sort()).toEqual(["created_at", "id", "prefix", "revoked_at"]);
+      expect(Object.keys(k).sort()).toEqual([
+        "created_at",
+        "expires_at",
+        "id",
+        "last_used_at",
+        "name",
+        "prefix",
+        "revoked_at",
+        "scopes",
+      ]);
     expect(got.text).not.toContain(firstKey);
     expect(got.text).not.toContain(issued.json.api_key);
 
@@ -155,12 +164,16 @@ describe("accounts (admin)", () => {
       ["GET", "/v1/accounts"],
       ["GET", `/v1/accounts/${h.defaultAccountId}`],
       ["DELETE", `/v1/accounts/${h.defaultAccountId}`],
+      ["GET", `/v1/accounts/${h.defaultAccountId}/keys`],
       ["POST", `/v1/accounts/${h.defaultAccountId}/keys`],
       ["DELETE", `/v1/accounts/${h.defaultAccountId}/keys/key_x`],
     ] as const) {
       const res = await h.call(method, path, { body: method === "POST" ? { name: "x" } : undefined });
       expect(res.status).toBe(403);
-      expect(res.json.error.code).toBe("forbidden");
+      expect(res.json.error).toMatchObject({
+        code: "insufficient_scope",
+        details: { required_scope: "admin" },
+      });
     }
     // Still there.
     expect((await h.call("GET", "/v1/webhooks")).status).toBe(200);

@@ -12,6 +12,7 @@ import { deliverySuites } from "./conformance-deliveries";
 import { disablingSuites } from "./conformance-disabling";
 import { eventSuites } from "./conformance-events";
 import { fencingSuites } from "./conformance-fencing";
+import { keyScopeSuites } from "./conformance-key-scopes";
 import { leaseSuites } from "./conformance-leases";
 import { lifecycleSuites } from "./conformance-lifecycle";
 import { listingSuites } from "./conformance-listing";
@@ -41,4 +42,5 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   listingSuites(name, open);
   disablingSuites(name, open);
   statsSuites(name, open);
+  keyScopeSuites(name, open);
 }

@@ -48,6 +48,10 @@ export function apiKey(accountId: string, over: Partial<ApiKeyRecord> = {}): Api
     prefix: `ik_live_${n}`,
     created_at: T0,
     revoked_at: null,
+    name: null,
+    scopes: ["publish", "manage"],
+    expires_at: null,
+    last_used_at: null,
     ...over,
   };
 }

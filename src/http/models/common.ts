@@ -28,6 +28,10 @@ export const ErrorResponse = t.Object(
             },
             { description: "For limit_exceeded (422): the limit refused and the setting that raises it." },
           ),
+          t.Object(
+            { required_scope: t.String({ examples: ["manage"] }) },
+            { description: "For insufficient_scope (403): the scope the operation requires, or admin." },
+          ),
         ]),
       ),
     }),

@@ -3,19 +3,25 @@
 import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
 import { requireAdmin } from "../auth";
+import { keyRequestOf } from "../key-request";
 import {
   AccountModel,
   AccountWithKeys,
   CreateAccountBody,
   CreatedAccount,
-  CreatedKey,
-  KeyParams,
   presentAccount,
-  presentKey,
 } from "../models/account";
 import { CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
+import {
+  AccountKeyParams,
+  CreatedKey,
+  CreateKeyBody,
+  KeyList,
+  LAST_USED_NOTE,
+  presentKey,
+} from "../models/key";
+import { OPTIONAL_BODY } from "../optional-bodies-in-spec";
 import { JSON_BODY } from "../request-guards";
-import { toRfc3339 } from "../rfc3339";
 import type { RouteContext } from "./route-context";
 
 const AdminErrors = { ...CommonErrors, 403: ErrorResponse } as const;
@@ -58,14 +64,14 @@ export function accountRoutes({ services, auth }: RouteContext) {
         "/:id",
         async ({ params }) => {
           const { account, keys } = await services.accounts.get(params.id);
-          return { ...presentAccount(account), keys: keys.map(presentKey) };
+          return { ...presentAccount(account), keys: services.keys.withUsage(keys).map(presentKey) };
         },
         {
           params: IdParams,
           response: { 200: AccountWithKeys, ...AdminErrors },
           detail: {
             summary: "Get an account",
-            description: "With its keys (id and prefix only, never the key).",
+            description: "With its keys (as GET /v1/accounts/{id}/keys lists them, never the key).",
           },
         },
       )
@@ -84,31 +90,45 @@ export function accountRoutes({ services, auth }: RouteContext) {
           },
         },
       )
+      .get(
+        "/:id/keys",
+        async ({ params }) => ({ data: (await services.keys.list(params.id)).map(presentKey) }),
+        {
+          params: IdParams,
+          response: { 200: KeyList, ...AdminErrors },
+          detail: {
+            summary: "List an account's API keys",
+            description: `Newest first, revoked ones included: id, name, prefix, scopes and times, never the key. ${LAST_USED_NOTE}`,
+          },
+        },
+      )
       .post(
         "/:id/keys",
-        async ({ params, status }) => {
-          const { apiKey, key } = await services.accounts.createKey(params.id);
-          return status(201, {
-            id: key.id,
-            prefix: key.prefix,
-            created_at: toRfc3339(key.created_at),
-            api_key: apiKey,
-          });
+        async ({ params, body, principal, status }) => {
+          const { apiKey, key } = await services.keys.issue(params.id, keyRequestOf(body), principal);
+          return status(201, { ...presentKey(key), api_key: apiKey });
         },
         {
           params: IdParams,
+          body: t.Optional(CreateKeyBody),
+          parse: JSON_BODY,
           response: { 201: CreatedKey, ...AdminErrors },
-          detail: { summary: "Issue an API key", description: "The key is shown once, in this response." },
+          detail: {
+            ...OPTIONAL_BODY,
+            summary: "Issue an API key",
+            description:
+              "Optional `name`, `scopes` (default both) and `expires_at` (RFC 3339, in the future; default never). The key is shown once, in this response.",
+          },
         },
       )
       .delete(
         "/:id/keys/:key_id",
         async ({ params, set }) => {
-          await services.accounts.revokeKey(params.id, params.key_id);
+          await services.keys.revoke(params.id, params.key_id);
           set.status = 204;
         },
         {
-          params: KeyParams,
+          params: AccountKeyParams,
           response: { 204: t.Void(), 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
           detail: { summary: "Revoke an API key", description: "Requests with it answer 401 from now on." },
         },

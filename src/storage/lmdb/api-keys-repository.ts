@@ -1,6 +1,7 @@
 // API keys, stored by [accountId, keyId] with a hash -> key index for authentication.
 
-import type { ApiKeyRecord } from "../records";
+import { withKeyDefaults } from "../api-key-defaults";
+import type { ApiKeyRecord, KeyUse } from "../records";
 import type { ApiKeyRepository } from "../store";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
@@ -18,7 +19,17 @@ function activeKey(dbs: Databases, hash: string): ApiKeyRecord | undefined {
   const ref = dbs.apiKeyHashes.get(hash);
   if (!ref) return undefined;
   const key = dbs.apiKeys.get(ref) as ApiKeyRecord | undefined;
-  return key && key.revoked_at === null && key.hash === hash ? key : undefined;
+  return key && key.revoked_at === null && key.hash === hash ? withKeyDefaults(key) : undefined;
+}
+
+/** Raises last_used_at of each key still stored; runs inside a write transaction. */
+function putUses(dbs: Databases, uses: readonly KeyUse[]): void {
+  for (const use of uses) {
+    const key = dbs.apiKeys.get([use.account_id, use.id]) as ApiKeyRecord | undefined;
+    if (key && (key.last_used_at ?? 0) < use.at) {
+      dbs.apiKeys.putSync([use.account_id, use.id], { ...key, last_used_at: use.at });
+    }
+  }
 }
 
 /** Newest first. */
@@ -29,7 +40,7 @@ function keysOfAccount(dbs: Databases, accountId: string): ApiKeyRecord[] {
     end: [accountId],
     reverse: true,
   })) {
-    out.push(value as ApiKeyRecord);
+    out.push(withKeyDefaults(value as ApiKeyRecord));
   }
   return out;
 }
@@ -61,6 +72,12 @@ export function apiKeysRepository(
         dbs.apiKeys.putSync([accountId, keyId], { ...key, revoked_at: at });
         return true;
       }, changed);
+    },
+
+    // No cache clear: authentication does not read last_used_at.
+    recordUse(uses) {
+      if (uses.length === 0) return Promise.resolve();
+      return writer.run(() => putUses(dbs, uses));
     },
   };
 }

@@ -4,7 +4,7 @@
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import type { AccountRecord, ApiKeyRecord } from "../records";
 import type { AccountRepository } from "../store";
-import { apiKeyParams, INSERT_API_KEY_VALUES } from "./api-keys-repository";
+import { API_KEY_COLUMNS, apiKeyParams, INSERT_API_KEY_VALUES } from "./api-keys-repository";
 import { cancelPendingOf } from "./cancellation";
 import type { PgContext } from "./pg-context";
 import { toDb } from "./pg-text";
@@ -23,7 +23,7 @@ export function accountsRepository(ctx: PgContext): AccountRepository {
     async create(account: AccountRecord, firstKey: ApiKeyRecord): Promise<void> {
       await client.run(
         `WITH a AS (INSERT INTO ${s}.accounts (id, name, created_at) VALUES ($1, $2, $3) RETURNING id)
-         INSERT INTO ${s}.api_keys (id, account_id, hash, prefix, created_at, revoked_at)
+         INSERT INTO ${s}.api_keys ${API_KEY_COLUMNS}
          SELECT ${INSERT_API_KEY_VALUES(4)} FROM a`,
         [...accountParams(account), ...apiKeyParams(firstKey)],
       );
@@ -38,7 +38,7 @@ export function accountsRepository(ctx: PgContext): AccountRepository {
                     RETURNING key),
               a AS (INSERT INTO ${s}.accounts (id, name, created_at) SELECT $3, $4, $5 FROM m
                     WHERE NOT EXISTS (SELECT 1 FROM ${s}.accounts) RETURNING id)
-         INSERT INTO ${s}.api_keys (id, account_id, hash, prefix, created_at, revoked_at)
+         INSERT INTO ${s}.api_keys ${API_KEY_COLUMNS}
          SELECT ${INSERT_API_KEY_VALUES(6)} FROM a RETURNING id`,
         [toDb(marker.key), toDb(marker.value), ...accountParams(account), ...apiKeyParams(firstKey)],
       );

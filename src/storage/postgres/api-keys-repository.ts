@@ -1,30 +1,44 @@
 // API keys; authentication finds the unrevoked key by its hash (cached, see ./read-cache.ts).
 
+import { withKeyDefaults } from "../api-key-defaults";
 import type { ApiKeyRecord } from "../records";
 import type { ApiKeyRepository } from "../store";
 import type { PgContext } from "./pg-context";
-import { toDb } from "./pg-text";
+import { toDb, toDbOrNull } from "./pg-text";
 import { type ApiKeyRow, apiKeyOf } from "./rows";
 
-export const apiKeyParams = (k: ApiKeyRecord) => [
-  toDb(k.id),
-  toDb(k.account_id),
-  toDb(k.hash),
-  toDb(k.prefix),
-  k.created_at,
-  k.revoked_at,
-];
+/** The columns an api_keys insert writes, in apiKeyParams order. */
+export const API_KEY_COLUMNS =
+  "(id, account_id, hash, prefix, created_at, revoked_at, name, scopes, expires_at, last_used_at)";
 
-/** The select list of an api_keys insert whose six values start at parameter $first. */
+export const apiKeyParams = (record: ApiKeyRecord) => {
+  const k = withKeyDefaults(record);
+  return [
+    toDb(k.id),
+    toDb(k.account_id),
+    toDb(k.hash),
+    toDb(k.prefix),
+    k.created_at,
+    k.revoked_at,
+    toDbOrNull(k.name),
+    k.scopes,
+    k.expires_at,
+    k.last_used_at,
+  ];
+};
+
+const CASTS = ["text", "text", "text", "text", "int8", "int8", "text", "text[]", "int8", "int8"];
+
+/** The select list of an api_keys insert whose values (apiKeyParams) start at parameter $first. */
 export const INSERT_API_KEY_VALUES = (first: number) =>
-  Array.from({ length: 6 }, (_, i) => `$${first + i}${i >= 4 ? "::int8" : "::text"}`).join(", ");
+  CASTS.map((cast, i) => `$${first + i}::${cast}`).join(", ");
 
 export function apiKeysRepository(ctx: PgContext): ApiKeyRepository {
   const { client, s, caches } = ctx;
   return {
     async create(key) {
       const rows = await client.run(
-        `INSERT INTO ${s}.api_keys (id, account_id, hash, prefix, created_at, revoked_at)
+        `INSERT INTO ${s}.api_keys ${API_KEY_COLUMNS}
          SELECT ${INSERT_API_KEY_VALUES(1)} FROM ${s}.accounts WHERE id = $2 RETURNING id`,
         apiKeyParams(key),
       );
@@ -60,6 +74,18 @@ export function apiKeysRepository(ctx: PgContext): ApiKeyRepository {
       } finally {
         caches.apiKeys.clear();
       }
+    },
+
+    // No cache clear: authentication does not read last_used_at.
+    async recordUse(uses) {
+      if (uses.length === 0) return;
+      await client.run(
+        `UPDATE ${s}.api_keys k SET last_used_at = u.at
+         FROM unnest($1::text[], $2::text[], $3::int8[]) AS u(account_id, id, at)
+         WHERE k.account_id = u.account_id AND k.id = u.id
+           AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+        [uses.map((u) => toDb(u.account_id)), uses.map((u) => toDb(u.id)), uses.map((u) => u.at)],
+      );
     },
   };
 }

@@ -18,6 +18,7 @@ import { webhookDisabling } from "./migrations/003-webhook-disabling";
 import { deliveryListing } from "./migrations/004-delivery-listing";
 import { recovery } from "./migrations/005-recovery";
 import { webhookStats } from "./migrations/006-webhook-stats";
+import { keyScopes } from "./migrations/007-key-scopes";
 import type { PgClient } from "./pg-client";
 import { isUniqueViolation } from "./pg-errors";
 
@@ -35,8 +36,9 @@ export const MIGRATIONS: readonly Migration[] = [
   deliveryListing,
   recovery,
   webhookStats,
+  keyScopes,
 ];
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const WAIT_LOG_MS = 5_000;
 /** A migration may rebuild a large table, and a replica waits for another's: no deadline. */

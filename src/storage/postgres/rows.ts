@@ -10,6 +10,7 @@ import type {
   DisabledReason,
   ErrorClass,
   EventRecord,
+  KeyScope,
   WebhookRecord,
 } from "../records";
 import { fromDb, fromDbOrNull, int8, int8NotNull, toDb, toDbOrNull } from "./pg-text";
@@ -35,6 +36,10 @@ export interface ApiKeyRow {
   prefix: string;
   created_at: Int8;
   revoked_at: Int8 | null;
+  name: string | null;
+  scopes: string[];
+  expires_at: Int8 | null;
+  last_used_at: Int8 | null;
 }
 
 export const apiKeyOf = (r: ApiKeyRow): ApiKeyRecord => ({
@@ -44,6 +49,11 @@ export const apiKeyOf = (r: ApiKeyRow): ApiKeyRecord => ({
   prefix: fromDb(r.prefix),
   created_at: int8NotNull(r.created_at),
   revoked_at: int8(r.revoked_at),
+  name: fromDbOrNull(r.name),
+  // Written only from KEY_SCOPES by this store (and by the migration's default).
+  scopes: r.scopes as KeyScope[],
+  expires_at: int8(r.expires_at),
+  last_used_at: int8(r.last_used_at),
 });
 
 export interface WebhookRow {

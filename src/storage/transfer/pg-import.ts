@@ -11,6 +11,7 @@
 import type { Queryable } from "../postgres/pg-client";
 import { fromDb, toDb, toDbOrNull } from "../postgres/pg-text";
 import { attemptParams, dataText, deliveryParams } from "../postgres/rows";
+import { KEY_SCOPES } from "../records";
 import type { KindCounts, RecordKind, RecordOfKind } from "./record-kinds";
 import { RECORD_KINDS } from "./record-kinds";
 
@@ -56,8 +57,28 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
       ["prefix", T],
       ["created_at", I8],
       ["revoked_at", I8],
+      ["name", T],
+      ["scopes", T],
+      ["expires_at", I8],
+      ["last_used_at", I8],
     ],
-    row: (k) => [toDb(k.id), toDb(k.account_id), toDb(k.hash), toDb(k.prefix), k.created_at, k.revoked_at],
+    // Records from before scoped keys carry no scopes: they keep both, as the store reads them.
+    convert: {
+      scopes:
+        "ARRAY(SELECT e.value FROM json_array_elements_text(r.scopes::json) WITH ORDINALITY e ORDER BY e.ordinality)",
+    },
+    row: (k) => [
+      toDb(k.id),
+      toDb(k.account_id),
+      toDb(k.hash),
+      toDb(k.prefix),
+      k.created_at,
+      k.revoked_at,
+      toDbOrNull(k.name ?? null),
+      JSON.stringify(k.scopes ?? KEY_SCOPES),
+      k.expires_at ?? null,
+      k.last_used_at ?? null,
+    ],
   },
   webhooks: {
     table: "webhooks",
