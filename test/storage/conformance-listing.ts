@@ -250,6 +250,8 @@ export function listingSuites(name: string, open: OpenStore): void {
       const expected = model(all, filter);
       expect(expected).toHaveLength(1_100);
       expect((await listAll(ctx.store, t.account.id, filter, 100)).ids).toEqual(expected);
+      const accountWide: DeliveryFilter = { status: "pending" };
+      expect((await listAll(ctx.store, t.account.id, accountWide, 100)).ids).toEqual(expected);
       const windowed = { ...filter, since: T0 + 250, until: T0 + 1_050 };
       expect((await listAll(ctx.store, t.account.id, windowed, 37)).ids).toEqual(model(all, windowed));
     }, 60_000);

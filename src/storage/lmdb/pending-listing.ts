@@ -1,14 +1,17 @@
-// GET /v1/deliveries?webhook_id=…&status=pending on LMDB from the pending-by-webhook index
-// ([webhookId, deliveryId]): a webhook's pending deliveries are few while its receiver keeps up,
-// and then reading them all is far cheaper than walking the account's events to find them. The
-// index is not in listing order, so this path reads every entry (each delivery and its event, for
-// the event's time and the delivery's index in it), sorts, and pages by the same position as the
-// event walk (./delivery-listing.ts): the two paths may follow each other page to page.
+// GET /v1/deliveries?status=pending on LMDB from the pending-by-webhook index ([webhookId,
+// deliveryId]): pending deliveries are few while receivers keep up, and then reading them all is far
+// cheaper than walking the account's events to find them. With `webhook_id` that webhook's entries
+// are read; without, those of each of the account's webhooks (a pending delivery's webhook exists and
+// is enabled: deleting or disabling one cancels its pending deliveries). The index is not in
+// listing order, so this path reads every entry (each delivery and its event, for the event's time
+// and the delivery's index in it), sorts, and pages by the same position as the event walk
+// (./delivery-listing.ts): the two paths may follow each other page to page.
 //
-// Guarantees: taken only when the webhook has at most PENDING_SCAN_MAX pending deliveries (counted
-// from the index keys alone, at most that many + 1 read), so a page costs at most about three reads
-// per pending delivery (measured: about 7 ms for 260 pending over a million deliveries, so about
-// 25 ms at the bound); with more (a receiver down for hours) the event walk answers instead.
+// Guarantees: taken only when those webhooks have at most PENDING_SCAN_MAX pending deliveries in all
+// (counted from the index keys alone, at most that many + 1 read), so a page costs at most about
+// three reads per pending delivery (measured: about 7 ms for 260 pending over a million deliveries,
+// so about 25 ms at the bound), and its pages are full; with more (a receiver down for hours) the
+// event walk answers instead.
 
 import { pageLimit } from "../cursor";
 import type { DeliveryFilter, DeliveryRecord, PageQuery } from "../records";
@@ -40,17 +43,29 @@ function newerFirst(a: ListingPosition, b: ListingPosition): number {
   return b.before - a.before;
 }
 
-/** The webhook's pending delivery ids, or undefined when there are more than PENDING_SCAN_MAX. */
-function pendingIds(dbs: Databases, webhookId: string): string[] | undefined {
+/** The account's webhook ids (the index of webhooks is [accountId, webhookId]). */
+function webhooksOf(dbs: Databases, accountId: string): string[] {
   const ids: string[] = [];
-  for (const key of dbs.pendingByWebhook.getKeys({
-    start: [webhookId],
-    end: [webhookId, TOP],
-    limit: PENDING_SCAN_MAX + 1,
-  })) {
+  for (const key of dbs.webhooks.getKeys({ start: [accountId], end: [accountId, TOP] })) {
     ids.push((key as [string, string])[1]);
   }
-  return ids.length > PENDING_SCAN_MAX ? undefined : ids;
+  return ids;
+}
+
+/** The webhooks' pending delivery ids, or undefined when there are more than PENDING_SCAN_MAX. */
+function pendingIds(dbs: Databases, webhookIds: string[]): string[] | undefined {
+  const ids: string[] = [];
+  for (const webhookId of webhookIds) {
+    for (const key of dbs.pendingByWebhook.getKeys({
+      start: [webhookId],
+      end: [webhookId, TOP],
+      limit: PENDING_SCAN_MAX + 1 - ids.length,
+    })) {
+      ids.push((key as [string, string])[1]);
+    }
+    if (ids.length > PENDING_SCAN_MAX) return undefined;
+  }
+  return ids;
 }
 
 /** The delivery with its listing position, when it is the account's and its event passes `filter`. */
@@ -69,19 +84,20 @@ function place(dbs: Databases, account: string, filter: DeliveryFilter, delivery
 }
 
 /**
- * One page of the account's pending deliveries to `filter.webhook_id` from the pending index, or
- * undefined when the webhook has too many for this path (or the filter is not this path's).
+ * One page of the account's pending deliveries matching `filter` from the pending index, or
+ * undefined when there are too many for this path (or the filter is not this path's).
  */
-export function listPendingOfWebhook(
+export function listPending(
   dbs: Databases,
   accountId: string,
   filter: DeliveryFilter,
   page: PageQuery,
 ): ListingResult | undefined {
-  if (filter.webhook_id === undefined || filter.status !== "pending") return undefined;
+  if (filter.status !== "pending") return undefined;
   const limit = pageLimit(page.limit);
   const after = page.cursor ? decodePosition(accountId, page.cursor) : null;
-  const ids = pendingIds(dbs, filter.webhook_id);
+  const webhookIds = filter.webhook_id !== undefined ? [filter.webhook_id] : webhooksOf(dbs, accountId);
+  const ids = pendingIds(dbs, webhookIds);
   if (ids === undefined) return undefined;
   const n = dbs.accountNumbers.numberOf(accountId);
   if (n === undefined) return { page: { data: [], next_cursor: null }, examined: ids.length };

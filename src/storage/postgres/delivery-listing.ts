@@ -9,8 +9,9 @@
 // selective filter over a long history costs a bounded amount per page; such a page may hold fewer
 // than `limit` rows, even none, and still carries a cursor (the last event walked). Cursors are
 // positions (event created_at, event id, delivery position), as on LMDB: pages never repeat or skip.
-// With `webhook_id` and `status: pending`, a webhook with at most PENDING_SCAN_MAX pending deliveries
-// is answered from the partial index deliveries_webhook_pending instead, in full pages.
+// With `status: pending`, while the webhook named (or all of the account's) hold at most
+// PENDING_SCAN_MAX pending deliveries, pages come from the partial index deliveries_webhook_pending
+// instead, full.
 
 import { decodeCursor, encodeCursor, pageLimit } from "../cursor";
 import type { DeliveryFilter, DeliveryRecord, Page, PageQuery } from "../records";
@@ -21,7 +22,7 @@ import { type DeliveryRow, deliveryOf } from "./rows";
 
 /** Events one page walks at most (with their deliveries, about 6,000 rows at two webhooks an event). */
 export const EVENTS_EXAMINED_MAX = 2_000;
-/** The most pending deliveries of one webhook the pending-index path reads for a page. */
+/** The most pending deliveries the pending-index path reads for a page. */
 export const PENDING_SCAN_MAX = 1_000;
 
 const TAG = "dlv";
@@ -138,8 +139,18 @@ async function walkEvents(
   return { rows, cutAt };
 }
 
-/** A page's rows from the webhook's pending index, or undefined when it holds too many. */
-async function pendingOfWebhook(
+/**
+ * The webhooks whose pending deliveries are read: the one named, or every webhook of the account (a
+ * pending delivery's webhook exists and is enabled: deleting or disabling one cancels them).
+ */
+function webhooksSql(ctx: PgContext, p: Placeholder, accountId: string, filter: DeliveryFilter): string {
+  return filter.webhook_id !== undefined
+    ? `= ${p(toDb(filter.webhook_id))}`
+    : `IN (SELECT w.id FROM ${ctx.s}.webhooks w WHERE w.account_id = ${p(toDb(accountId))})`;
+}
+
+/** A page's rows from the pending index, or undefined when it holds too many for this path. */
+async function pending(
   ctx: PgContext,
   accountId: string,
   filter: DeliveryFilter,
@@ -147,20 +158,22 @@ async function pendingOfWebhook(
   at: Position | null,
 ): Promise<ListedRow[] | undefined> {
   const { client, s } = ctx;
-  const webhookId = toDb(filter.webhook_id as string);
+  const c = params();
   const [count] = await client.run<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${s}.deliveries
-       WHERE webhook_id = $1 AND status = 'pending' LIMIT $2) x`,
-    [webhookId, PENDING_SCAN_MAX + 1],
+       WHERE webhook_id ${webhooksSql(ctx, c.p, accountId, filter)} AND status = 'pending'
+       LIMIT ${c.p(PENDING_SCAN_MAX + 1, "::int")}) x`,
+    c.values,
   );
   if ((count?.n ?? 0) > PENDING_SCAN_MAX) return undefined;
   const q = params();
+  const webhooks = webhooksSql(ctx, q.p, accountId, filter);
   const events = eventConditions(q.p, "ev", accountId, filter, at);
   const deliveries = deliveryConditions(q.p, filter, at);
   return client.run<ListedRow>(
     `SELECT ${SELECTED} FROM ${s}.deliveries d
      JOIN ${s}.events ev ON ev.account_id = d.account_id AND ev.id = d.event_id
-     WHERE d.webhook_id = ${q.p(webhookId)} AND d.status = 'pending' AND ${events} AND ${deliveries}
+     WHERE d.webhook_id ${webhooks} AND d.status = 'pending' AND ${events} AND ${deliveries}
      ORDER BY ev.created_at DESC, ev.id DESC, d.position DESC LIMIT ${q.p(limit + 1, "::int")}`,
     q.values,
   );
@@ -175,12 +188,10 @@ export async function listDeliveries(
 ): Promise<Page<DeliveryRecord>> {
   const limit = pageLimit(page.limit);
   const at = page.cursor ? decodePosition(accountId, page.cursor) : null;
-  const pending =
-    filter.webhook_id !== undefined && filter.status === "pending"
-      ? await pendingOfWebhook(ctx, accountId, filter, limit, at)
-      : undefined;
-  const { rows, cutAt } = pending
-    ? { rows: pending, cutAt: null }
+  const fromIndex =
+    filter.status === "pending" ? await pending(ctx, accountId, filter, limit, at) : undefined;
+  const { rows, cutAt } = fromIndex
+    ? { rows: fromIndex, cutAt: null }
     : await walkEvents(ctx, accountId, filter, limit, at);
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
