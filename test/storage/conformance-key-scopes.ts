@@ -37,7 +37,7 @@ export function keyScopeSuites(name: string, open: OpenStore): void {
       const a = account();
       const old = legacyKey(a.id);
       await ctx.store.accounts.create(a, old);
-      const expected = {
+      const expected: ApiKeyRecord = {
         ...old,
         name: null,
         scopes: ["publish", "manage"],
