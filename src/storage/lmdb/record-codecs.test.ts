@@ -95,6 +95,19 @@ describe("delivery values", () => {
     expect(value[12]).toEqual([[6, "att_1"]]);
   });
 
+  test("keep retry_base as a trailing element only when above 0; a version 3 value reads as never recovered", () => {
+    const recovered: StoredDelivery = { delivery: { ...pending, attempts: 6, retry_base: 6 }, attempts: [] };
+    const value = encodeDelivery(recovered, 7);
+    expect(value).toHaveLength(14);
+    expect(value[13]).toBe(6);
+    expect(decodeDelivery(pending.id, stored(value), accountOf)).toEqual(recovered);
+    // Never recovered (or recovered before any attempt): the version 3 layout, byte for byte.
+    const plain = encodeDelivery({ delivery: { ...pending, retry_base: 0 }, attempts: [] }, 7);
+    expect(plain).toEqual(encodeDelivery({ delivery: pending, attempts: [] }, 7));
+    expect(plain).toHaveLength(13);
+    expect(decodeDelivery(pending.id, stored(plain), accountOf).delivery).not.toHaveProperty("retry_base");
+  });
+
   test("an unknown status code is an error, not a guess", () => {
     const value = stored(encodeDelivery({ delivery: pending, attempts: [] }, 7)) as unknown[];
     value[4] = 9;
