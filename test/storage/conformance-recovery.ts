@@ -229,6 +229,33 @@ export function recoverySuites(name: string, open: OpenStore): void {
     });
   });
 
+  describe(`${name} store: meta entries and delete (recovery jobs)`, () => {
+    const ctx = freshStorePerTest(open);
+
+    test("entries lists the keys with a prefix in key order; delete removes one", async () => {
+      const meta = ctx.store.meta;
+      await meta.set("recovery_job:b", "2");
+      await meta.set("recovery_job:a", "1");
+      await meta.set("recovery_jobs", "not under the prefix");
+      await meta.set("recovery_job", "the prefix itself is no entry");
+      await meta.set("recovery_job;", "after the prefix's range");
+      await meta.set("recovery_job:%_", "wildcards are characters");
+      expect(await meta.entries("recovery_job:")).toEqual([
+        ["recovery_job:%_", "wildcards are characters"],
+        ["recovery_job:a", "1"],
+        ["recovery_job:b", "2"],
+      ]);
+      await meta.delete("recovery_job:a");
+      await meta.delete("recovery_job:missing");
+      expect(await meta.get("recovery_job:a")).toBeUndefined();
+      expect((await meta.entries("recovery_job:")).map(([key]) => key)).toEqual([
+        "recovery_job:%_",
+        "recovery_job:b",
+      ]);
+      expect(await meta.entries("nothing:")).toEqual([]);
+    });
+  });
+
   describe(`${name} store: what recovery reads stays exact`, () => {
     const ctx = freshStorePerTest(open);
 
