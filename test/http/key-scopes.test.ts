@@ -25,6 +25,7 @@ afterAll(async () => {
 interface Operation {
   "x-required-scope"?: string;
   description?: string;
+  responses?: Record<string, unknown>;
 }
 
 /** Every operation under /v1 of an OpenAPI document. */
@@ -140,6 +141,7 @@ describe("scopes", () => {
       const scope = op["x-required-scope"] ?? "none";
       expect(["publish", "manage", "admin"], `${method} ${path}`).toContain(scope);
       expect(op.description, `${method} ${path}`).toContain(scope === "admin" ? "admin key" : `\`${scope}\``);
+      expect(op.responses?.["403"], `${method} ${path}`).toBeDefined();
       const url = path.replace(/\{[^}]+\}/g, "x");
       for (const key of refusedBy[scope] ?? []) {
         const res = await h.call(method.toUpperCase(), url, { key, body: method === "get" ? undefined : {} });
