@@ -26,6 +26,8 @@ export interface RecoveryRunnerDeps {
   delivery: Pick<DeliveryPort, "retried">;
   logger: Logger;
   now: () => number;
+  /** Pauses before a failed batch is tried again (default 1, 5 and 15 s). */
+  retryPausesMs?: readonly number[];
 }
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -84,7 +86,7 @@ export class RecoveryRunner {
       try {
         return await this.batch(job);
       } catch (error) {
-        const wait = RETRY_PAUSES_MS[tried];
+        const wait = (this.deps.retryPausesMs ?? RETRY_PAUSES_MS)[tried];
         const fields = { ...fieldsOf(job), error: error instanceof Error ? error.message : String(error) };
         if (wait === undefined) {
           this.deps.logger.error("recovery paused: it resumes at the next start", fields);
