@@ -69,6 +69,8 @@ async function recordOn(store: Store, att: AttemptRecord, update: Parameters<typ
   return result.delivery;
 }
 
+const YEAR_2100 = Date.UTC(2100, 0, 1);
+
 /** Admin key, two accounts with keys (one revoked) and webhooks (one to be disabled). */
 async function seedAccess(store: Store) {
   const adminKey = generateAdminKey();
@@ -83,8 +85,10 @@ async function seedAccess(store: Store) {
   await store.apiKeys.create(revoked.record);
   expect(await store.apiKeys.revoke(a.id, revoked.record.id, T0 + 2)).toBe(true);
   const b = account({ name: "second" });
-  const other = issueApiKey(b.id, T0);
+  // A named, scoped, expiring key that has been used: every field is copied (issue 11 item 5).
+  const other = issueApiKey(b.id, T0, { name: "ci ✓", scopes: ["publish"], expiresAt: YEAR_2100 });
   await store.accounts.create(b, other.record);
+  await store.apiKeys.recordUse([{ account_id: b.id, id: other.record.id, at: T0 + 3 }]);
 
   const webhooks = [
     webhook(a.id, { description: "main ✓", events: ["order.créé", "message.*", "z", "a"] }),
@@ -310,6 +314,8 @@ describe("migrate-store", () => {
       expect(await authenticateKey(pg, source.otherKey)).toMatchObject({
         kind: "account",
         accountId: source.accountIds[1],
+        scopes: ["publish"],
+        expiresAt: YEAR_2100,
       });
       expect(await authenticateKey(pg, source.revokedKey)).toBeUndefined();
     } finally {
