@@ -57,11 +57,56 @@ test("the store is migrated to the current schema version, its pending retries s
   expect(recorded.pending).toBeGreaterThan(0);
 });
 
-test("every record reads back exactly as the schema 2 release answered", async () => {
+/**
+ * Fields later releases added to the answers, with the values a record stored by the schema 2
+ * release must show for them (it knew nothing of them): issue 10 (webhook disabling) and issue 11
+ * (named, scoped, expiring keys).
+ */
+const ADDED_FIELDS: Record<string, unknown[]> = {
+  disabled_reason: [null, "manual"],
+  disabled_at: [null],
+  name: [null],
+  scopes: [["publish", "manage"]],
+  expires_at: [null],
+  last_used_at: [null],
+};
+
+/**
+ * `now` without the ADDED_FIELDS that `then` (the old answer at the same place) lacks, after
+ * checking each holds a value an old record may show. Any other difference is left for toEqual.
+ */
+function withoutAddedFields(now: unknown, then: unknown, where: string): unknown {
+  if (Array.isArray(now) && Array.isArray(then)) {
+    return now.map((item, i) => withoutAddedFields(item, then[i], `${where}[${i}]`));
+  }
+  if (!isObject(now) || !isObject(then)) return now;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(now)) {
+    const allowed = ADDED_FIELDS[key];
+    if (allowed && !(key in then)) {
+      expect({ where: `${where}.${key}`, ok: allowed.some((a) => Bun.deepEquals(a, value)) }).toEqual({
+        where: `${where}.${key}`,
+        ok: true,
+      });
+      continue;
+    }
+    out[key] = withoutAddedFields(value, then[key], `${where}.${key}`);
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+test("every record reads back exactly as the schema 2 release answered (plus the fields added since)", async () => {
   const paths = Object.keys(recorded.answers).filter((path) => path.startsWith("/"));
   expect(paths.length).toBeGreaterThan(40);
   for (const [path, answer] of Object.entries(recorded.answers)) {
-    if (path.startsWith("/")) expect({ path, ...(await get(path)) }).toEqual({ path, ...answer });
+    if (!path.startsWith("/")) continue;
+    const now = await get(path);
+    const body = withoutAddedFields(now.body, answer.body, path);
+    expect({ path, status: now.status, body }).toEqual({ path, ...answer });
   }
 });
 

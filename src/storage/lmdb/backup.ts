@@ -110,7 +110,7 @@ function refuseExisting(path: string): void {
 
 /** Opens the copy read-only: what it holds, and proof that LMDB accepts it. */
 async function describe(file: string): Promise<Pick<BackupResult, "storeId" | "schemaVersion" | "counts">> {
-  const env = openEnvironment({ path: file, readOnly: true, encoding: "json", maxDbs: 24 });
+  const env = openEnvironment({ path: file, readOnly: true, encoding: "json", maxDbs: 32 });
   try {
     // Entries in the first of `names` the copy has (a read-only open finds no missing table): a
     // store not yet opened by this build keeps its events in the table of its own schema version.

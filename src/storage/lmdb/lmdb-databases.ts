@@ -110,7 +110,7 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
     // msgpack with per-record structure definitions (measured: 1.5 vs 3.7 µs a read), which
     // dominated the delivery path's reads.
     encoding: "json",
-    maxDbs: 24,
+    maxDbs: 32,
     ...(mapSizeBytes ? { mapSize: mapSizeBytes } : {}),
   });
   const open = <V = unknown, K extends Key = Key>(name: string): Database<V, K> => {
