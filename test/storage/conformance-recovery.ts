@@ -103,6 +103,9 @@ export function recoverySuites(name: string, open: OpenStore): void {
         updated_at: due,
       } as DeliveryRecord);
       for (const d of batch.deliveries) expect(await ctx.store.deliveries.get(t.account.id, d.id)).toEqual(d);
+      // The listing shows them as stored, retry_base included.
+      const listed = await ctx.store.deliveries.list(t.account.id, { status: "pending" }, { limit: 100 });
+      for (const d of batch.deliveries) expect(listed.data.find((x) => x.id === d.id)).toEqual(d);
       expect((await dueEntries(ctx.store)).map((e) => e.delivery_id).sort()).toEqual(
         [failed.id, pendingOne.id].sort(),
       );

@@ -95,7 +95,7 @@ function deliveryConditions(p: Placeholder, filter: DeliveryFilter, at: Position
 
 const SELECTED = `d.id, d.account_id, d.event_id, d.event_type, d.webhook_id, d.status, d.attempts,
   d.next_attempt_at, d.created_at, d.updated_at, d.last_attempt_at, d.last_status_code, d.last_error,
-  d.position, ev.created_at AS ev_created_at`;
+  d.retry_base, d.position, ev.created_at AS ev_created_at`;
 
 const positionOf = (row: ListedRow): Position => ({
   createdAt: Number(row.ev_created_at),
