@@ -308,7 +308,7 @@ export const OPTIONS: AnyOption[] = [
     flag: "--metrics-webhooks",
     placeholder: "<n>",
     defaultText: "0",
-    doc: "Give at most this many webhooks their own series in inbox_webhook_attempts_total (label webhook_id; the rest share webhook_id=\"other\"), which bounds the metric's cardinality; 0 leaves the counter out.",
+    doc: 'Give at most this many webhooks their own series in inbox_webhook_attempts_total (label webhook_id; the rest share webhook_id="other"), which bounds the metric\'s cardinality; 0 leaves the counter out.',
     parse: integerIn(0, 10_000),
   }),
   option({
