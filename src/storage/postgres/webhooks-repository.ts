@@ -35,16 +35,23 @@ const secretParams = (w: WebhookRecord) => [
   w.previous_secret?.expires_at ?? null,
 ];
 
+/** The meta row whose lock serializes the creation of the operator's webhooks. */
+const OPERATOR_LOCK_KEY = "lock:operator_webhooks";
+
 export function webhooksRepository(ctx: PgContext): WebhookRepository {
   const { client, s, caches } = ctx;
   /**
    * Serializes creates in one account (the count that follows is a statement of its own, so its
    * snapshot sees every create committed before the lock): the account row's lock, or for the
-   * operator, which has no row (src/domain/operator.ts), a transaction-scoped advisory lock.
+   * operator, which has no account row (src/domain/operator.ts), the lock of a meta row kept for
+   * it (no advisory locks: PostgreSQL-compatible databases may lack them, see pg-store.ts).
    */
   const lockAccount = async (tx: Queryable, accountId: string) => {
     if (accountId === OPERATOR_ACCOUNT_ID) {
-      await tx.run("SELECT pg_advisory_xact_lock(hashtext($1))", [`${s}.${OPERATOR_ACCOUNT_ID}`]);
+      await tx.run(`INSERT INTO ${s}.meta (key, value) VALUES ($1, '') ON CONFLICT (key) DO NOTHING`, [
+        OPERATOR_LOCK_KEY,
+      ]);
+      await tx.run(`SELECT key FROM ${s}.meta WHERE key = $1 FOR UPDATE`, [OPERATOR_LOCK_KEY]);
       return;
     }
     const [acct] = await tx.run(`SELECT id FROM ${s}.accounts WHERE id = $1 FOR UPDATE`, [toDb(accountId)]);
