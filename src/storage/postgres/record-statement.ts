@@ -8,11 +8,16 @@
 // gains the attempt. Only the moved deliveries come back; the caller looks up the others
 // (presentStatement) to tell fenced from missing.
 //
-// Stats (issue 10 item 6) ride in the same statement: the moved outcomes that are not test sends
-// are summed per (webhook, hour, latency bin) before the upsert into webhook_stats (ON CONFLICT
-// cannot touch one row twice in a statement), and each webhook's health is folded from its
-// outcomes in the batch, in call order (the unnest's ordinality), as ../stats-rollup.ts nextHealth
-// does one at a time. Upserts go in key order, so concurrent replicas lock rows in one order.
+// Stats (issue 10 item 6) ride in the same statement without slowing it: the moved outcomes that
+// are not test sends are summed per (webhook, hour, latency bin) into the row of the statement's
+// shard (its connection's: pg_backend_pid() mod STATS_SHARDS), so statements in flight at once on
+// other connections (the other write lane, other replicas) rarely wait for each other's row locks;
+// the rows also keep the newest success and failure (GREATEST). The health row holds failing_since,
+// folded from the batch's outcomes in call order (the unnest's ordinality) as ../stats-rollup.ts
+// nextHealth does one at a time, and is written only when failing_since changes: a plain conditional
+// UPDATE takes no lock where nothing changes (ON CONFLICT DO UPDATE would lock every time), and one
+// that changes it waits for a concurrent change and re-checks its condition on the committed row,
+// so the result is that of the statements in some serial order. Upserts go in key order.
 
 import type { AttemptRecord } from "../records";
 import { bucketStart, latencyBin } from "../stats-rollup";
@@ -79,29 +84,47 @@ logged AS (
 ${statsCtes(s)}`;
 };
 
-/** The rollup and health upserts over the moved outcomes (see the header). */
+/** Shards per (webhook, hour, bin) rollup row: a statement writes the shard of its connection. */
+export const STATS_SHARDS = 8;
+
+/** The rollup upsert and the health transitions over the moved outcomes (see the header). */
 const statsCtes = (s: string) => `counted AS (
   SELECT o.webhook_id, o.bucket, o.bin, o.started_at, o.outcome = 'succeeded' AS ok, o.ord
   FROM o JOIN moved ON moved.id = o.id WHERE NOT o.test),
 rolled AS (
-  INSERT INTO ${s}.webhook_stats AS w (webhook_id, bucket_start, bin, succeeded, failed)
-  SELECT webhook_id, bucket, bin, count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok)
+  INSERT INTO ${s}.webhook_stats AS w
+    (webhook_id, bucket_start, bin, shard, succeeded, failed, last_success_at, last_failure_at)
+  SELECT webhook_id, bucket, bin, pg_backend_pid() % ${STATS_SHARDS}, count(*) FILTER (WHERE ok),
+    count(*) FILTER (WHERE NOT ok), max(started_at) FILTER (WHERE ok), max(started_at) FILTER (WHERE NOT ok)
   FROM counted GROUP BY webhook_id, bucket, bin ORDER BY webhook_id, bucket, bin
-  ON CONFLICT (webhook_id, bucket_start, bin) DO UPDATE
-    SET succeeded = w.succeeded + EXCLUDED.succeeded, failed = w.failed + EXCLUDED.failed),
+  ON CONFLICT (webhook_id, bucket_start, bin, shard) DO UPDATE
+    SET succeeded = w.succeeded + EXCLUDED.succeeded, failed = w.failed + EXCLUDED.failed,
+      last_success_at = GREATEST(w.last_success_at, EXCLUDED.last_success_at),
+      last_failure_at = GREATEST(w.last_failure_at, EXCLUDED.last_failure_at)),
 runs AS (
   SELECT webhook_id, max(started_at) FILTER (WHERE ok) AS ok_at, max(started_at) FILTER (WHERE NOT ok) AS fail_at,
-    max(ord) FILTER (WHERE ok) AS last_ok, max(ord) AS last
+    max(ord) FILTER (WHERE ok) AS last_ok
   FROM counted GROUP BY webhook_id),
-healed AS (
-  INSERT INTO ${s}.webhook_health AS h (webhook_id, failing_since, last_success_at, last_failure_at)
-  SELECT r.webhook_id,
+-- since: the batch's run of failures, its first failure after the batch's last success (null when
+-- the batch ends with a success). A batch with a success decides failing_since (ok_at not null);
+-- one without continues a stored run or starts one at since.
+runs_since AS (
+  SELECT r.webhook_id, r.ok_at, r.fail_at,
     (SELECT c.started_at FROM counted c WHERE c.webhook_id = r.webhook_id AND NOT c.ok
-       AND c.ord > COALESCE(r.last_ok, 0) ORDER BY c.ord LIMIT 1),
-    r.ok_at, r.fail_at
-  FROM runs r ORDER BY r.webhook_id
-  -- A success in the batch decides the run: it ends there or restarts after it (the new row's
-  -- failing_since); without one, the batch's failures continue the stored run.
+       AND c.ord > COALESCE(r.last_ok, 0) ORDER BY c.ord LIMIT 1) AS since
+  FROM runs r),
+-- A stored row changes only when failing_since does: the conditions are checked before any lock.
+healed AS (
+  UPDATE ${s}.webhook_health h SET failing_since = r.since FROM runs_since r
+  WHERE h.webhook_id = r.webhook_id AND CASE WHEN r.ok_at IS NOT NULL THEN h.failing_since IS DISTINCT FROM r.since
+    ELSE h.failing_since IS NULL END),
+-- A webhook's first failure creates its row; a row another statement creates meanwhile is folded
+-- into under its lock, as the update above would have (a success in the batch decides).
+started AS (
+  INSERT INTO ${s}.webhook_health AS h (webhook_id, failing_since, last_success_at, last_failure_at)
+  SELECT r.webhook_id, r.since, r.ok_at, r.fail_at FROM runs_since r
+  WHERE r.since IS NOT NULL AND NOT EXISTS (SELECT FROM ${s}.webhook_health x WHERE x.webhook_id = r.webhook_id)
+  ORDER BY r.webhook_id
   ON CONFLICT (webhook_id) DO UPDATE SET
     failing_since = CASE WHEN EXCLUDED.last_success_at IS NOT NULL THEN EXCLUDED.failing_since
                          ELSE COALESCE(h.failing_since, EXCLUDED.failing_since) END,
