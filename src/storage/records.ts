@@ -65,6 +65,19 @@ export interface WebhookRecord {
   disabled_reason?: DisabledReason | null;
   /** When it was disabled (ms); null while enabled, absent in older records. */
   disabled_at?: number | null;
+  /**
+   * Headers sent with every attempt (issue 11): at most 20, names RFC 9110 tokens (stored as
+   * given), values at most 1 KiB without control characters; none of the reserved names. Absent or
+   * empty: none.
+   */
+  headers?: Record<string, string>;
+  /** Attempts per second at most (1 to 10,000); null or absent: no limit. */
+  rate_limit?: number | null;
+  /**
+   * The channels this webhook takes (at most 50): it receives only events of its types that share
+   * one of them. Absent or empty: every event of its types.
+   */
+  channels?: string[];
   created_at: number;
   updated_at: number;
 }
@@ -85,6 +98,8 @@ export interface EventRecord {
   data: unknown;
   /** True for the samples sent by POST /webhooks/test; such events have no stored deliveries. */
   test?: boolean;
+  /** The channels the publisher gave (at most 10); absent when none. Never part of the envelope. */
+  channels?: string[];
 }
 
 export type DeliveryStatus = "pending" | "succeeded" | "failed" | "cancelled";
