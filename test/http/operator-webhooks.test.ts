@@ -67,6 +67,22 @@ describe("the operator's webhooks", () => {
     expect(logs.json.data).toEqual([]);
   });
 
+  test("stats and recover take them as every other webhook operation does (the admin key, no account_id)", async () => {
+    const created = await operatorWebhook();
+    const stats = await h.call("GET", `/v1/webhooks/${created.id}/stats`, admin);
+    expect(stats.status).toBe(200);
+    expect(stats.json).toMatchObject({ webhook_id: created.id, attempts: 0, pending: 0 });
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const recover = await h.call("POST", `/v1/webhooks/${created.id}/recover`, { ...admin, body: { since } });
+    expect(recover.status).toBe(202);
+    expect(recover.json.deliveries).toBe(0);
+    // An account reaches neither.
+    expect((await h.call("GET", `/v1/webhooks/${created.id}/stats`)).status).toBe(404);
+    expect((await h.call("POST", `/v1/webhooks/${created.id}/recover`, { body: { since } })).status).toBe(
+      404,
+    );
+  });
+
   test("they are apart from every account's webhooks", async () => {
     const created = await operatorWebhook();
     const mine = await h.call("GET", "/v1/webhooks");

@@ -4,7 +4,8 @@ import { t } from "elysia";
 import type { WebhookStats } from "../../domain/stats-service";
 import { LATENCY_BINS_MS, STATS_BUCKET_MS } from "../../storage/stats-rollup";
 import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
-import { AccountIdQuery, DateTime } from "./common";
+import { DateTime } from "./common";
+import { WebhookAccountId } from "./webhook";
 
 const LAST_BIN_MS = LATENCY_BINS_MS.at(-1) as number;
 
@@ -16,7 +17,7 @@ export const StatsQuery = t.Object({
       examples: ["2025-01-15T00:00:00Z"],
     }),
   ),
-  account_id: AccountIdQuery,
+  account_id: WebhookAccountId,
 });
 
 const Quantile = (q: string) =>

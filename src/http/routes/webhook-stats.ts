@@ -2,7 +2,7 @@
 
 import { Elysia } from "elysia";
 import { ApiError } from "../api-error";
-import { scopeAccount } from "../auth";
+import { scopeWebhookOwner } from "../auth";
 import { CommonErrors, IdParams } from "../models/common";
 import { presentStats, StatsQuery, WebhookStatsModel } from "../models/stats";
 import { parseRfc3339 } from "../rfc3339";
@@ -23,7 +23,7 @@ export function webhookStatsRoutes({ services, auth }: RouteContext) {
   return new Elysia({ prefix: "/webhooks", tags: ["Webhooks"] }).use(auth).get(
     "/:id/stats",
     async ({ params, query, principal }) => {
-      const accountId = await scopeAccount(principal, query.account_id, services.accounts, "account_id");
+      const accountId = await scopeWebhookOwner(principal, query.account_id, services.accounts, "account_id");
       return presentStats(await services.stats.webhookStats(accountId, params.id, sinceOf(query.since)));
     },
     {
@@ -33,7 +33,7 @@ export function webhookStatsRoutes({ services, auth }: RouteContext) {
       detail: {
         summary: "A webhook's delivery health",
         description:
-          "Attempts, successes, failures, success rate and latency percentiles of the webhook's attempts since `since` (default the last 24 hours; at most the retention), summed from hourly rollups kept with each attempt, so the answer costs the same however many attempts the webhook has had; plus its last success and failure, the start of its current run of failures, and its pending deliveries now. Test sends are not counted. Latency percentiles are estimated from fixed histogram bins: each is the upper bound of the bin holding it. 422 when `since` is not an RFC 3339 date-time, not before now, or older than the retention.",
+          "The admin key without `account_id` reads the operator's own webhooks, as every webhook operation does. Attempts, successes, failures, success rate and latency percentiles of the webhook's attempts since `since` (default the last 24 hours; at most the retention), summed from hourly rollups kept with each attempt, so the answer costs the same however many attempts the webhook has had; plus its last success and failure, the start of its current run of failures, and its pending deliveries now. Test sends are not counted. Latency percentiles are estimated from fixed histogram bins: each is the upper bound of the bin holding it. 422 when `since` is not an RFC 3339 date-time, not before now, or older than the retention.",
       },
     },
   );
