@@ -9,15 +9,12 @@
 // (presentStatement) to tell fenced from missing.
 //
 // Stats (issue 10 item 6) ride in the same statement without slowing it: the moved outcomes that
-// are not test sends are summed per (webhook, hour, latency bin) into the row of the statement's
-// shard (its connection's: pg_backend_pid() mod STATS_SHARDS), so statements in flight at once on
-// other connections (the other write lane, other replicas) rarely wait for each other's row locks;
-// the rows also keep the newest success and failure (GREATEST). The health row holds failing_since,
-// folded from the batch's outcomes in call order (the unnest's ordinality) as ../stats-rollup.ts
-// nextHealth does one at a time, and is written only when failing_since changes: a plain conditional
-// UPDATE takes no lock where nothing changes (ON CONFLICT DO UPDATE would lock every time), and one
-// that changes it waits for a concurrent change and re-checks its condition on the committed row,
-// so the result is that of the statements in some serial order. Upserts go in key order.
+// are not test sends go, in call order (the unnest's ordinality), to the function record_stats
+// (./migrations/006-webhook-stats.ts), whose statements are planned once per connection. It sums
+// them per (webhook, hour, latency bin) into the rows of the connection's shard, so statements in
+// flight at once on other connections (the other write lane, other replicas) rarely wait for each
+// other's row locks, and writes a webhook's health row only when failing_since changes (folded as
+// ../stats-rollup.ts nextHealth does one at a time), taking no lock where it does not.
 
 import type { AttemptRecord } from "../records";
 import { bucketStart, latencyBin } from "../stats-rollup";
@@ -84,56 +81,17 @@ logged AS (
 ${statsCtes(s)}`;
 };
 
-/** Shards per (webhook, hour, bin) rollup row: a statement writes the shard of its connection. */
-export const STATS_SHARDS = 8;
-
-/** The rollup upsert and the health transitions over the moved outcomes (see the header). */
-const statsCtes = (s: string) => `counted AS (
-  SELECT o.webhook_id, o.bucket, o.bin, o.started_at, o.outcome = 'succeeded' AS ok, o.ord
-  FROM o JOIN moved ON moved.id = o.id WHERE NOT o.test),
-rolled AS (
-  INSERT INTO ${s}.webhook_stats AS w
-    (webhook_id, bucket_start, bin, shard, succeeded, failed, last_success_at, last_failure_at)
-  SELECT webhook_id, bucket, bin, pg_backend_pid() % ${STATS_SHARDS}, count(*) FILTER (WHERE ok),
-    count(*) FILTER (WHERE NOT ok), max(started_at) FILTER (WHERE ok), max(started_at) FILTER (WHERE NOT ok)
-  FROM counted GROUP BY webhook_id, bucket, bin ORDER BY webhook_id, bucket, bin
-  ON CONFLICT (webhook_id, bucket_start, bin, shard) DO UPDATE
-    SET succeeded = w.succeeded + EXCLUDED.succeeded, failed = w.failed + EXCLUDED.failed,
-      last_success_at = GREATEST(w.last_success_at, EXCLUDED.last_success_at),
-      last_failure_at = GREATEST(w.last_failure_at, EXCLUDED.last_failure_at)),
-runs AS (
-  SELECT webhook_id, max(started_at) FILTER (WHERE ok) AS ok_at, max(started_at) FILTER (WHERE NOT ok) AS fail_at,
-    max(ord) FILTER (WHERE ok) AS last_ok
-  FROM counted GROUP BY webhook_id),
--- since: the batch's run of failures, its first failure after the batch's last success (null when
--- the batch ends with a success). A batch with a success decides failing_since (ok_at not null);
--- one without continues a stored run or starts one at since.
-runs_since AS (
-  SELECT r.webhook_id, r.ok_at, r.fail_at,
-    (SELECT c.started_at FROM counted c WHERE c.webhook_id = r.webhook_id AND NOT c.ok
-       AND c.ord > COALESCE(r.last_ok, 0) ORDER BY c.ord LIMIT 1) AS since
-  FROM runs r),
--- A stored row changes only when failing_since does: the conditions are checked before any lock.
-healed AS (
-  UPDATE ${s}.webhook_health h SET failing_since = r.since FROM runs_since r
-  WHERE h.webhook_id = r.webhook_id AND CASE WHEN r.ok_at IS NOT NULL THEN h.failing_since IS DISTINCT FROM r.since
-    ELSE h.failing_since IS NULL END),
--- A webhook's first failure creates its row; a row another statement creates meanwhile is folded
--- into under its lock, as the update above would have (a success in the batch decides).
-started AS (
-  INSERT INTO ${s}.webhook_health AS h (webhook_id, failing_since, last_success_at, last_failure_at)
-  SELECT r.webhook_id, r.since, r.ok_at, r.fail_at FROM runs_since r
-  WHERE r.since IS NOT NULL AND NOT EXISTS (SELECT FROM ${s}.webhook_health x WHERE x.webhook_id = r.webhook_id)
-  ORDER BY r.webhook_id
-  ON CONFLICT (webhook_id) DO UPDATE SET
-    failing_since = CASE WHEN EXCLUDED.last_success_at IS NOT NULL THEN EXCLUDED.failing_since
-                         ELSE COALESCE(h.failing_since, EXCLUDED.failing_since) END,
-    last_success_at = GREATEST(h.last_success_at, EXCLUDED.last_success_at),
-    last_failure_at = GREATEST(h.last_failure_at, EXCLUDED.last_failure_at))`;
+/** The rollups and health of the moved outcomes that are not test sends, in call order (see the
+ *  header): one call of record_stats, evaluated once (recordRows asks for its result). */
+const statsCtes = (s: string) => `stats AS (
+  SELECT ${s}.record_stats(array_agg(o.webhook_id ORDER BY o.ord), array_agg(o.bucket ORDER BY o.ord),
+    array_agg(o.bin ORDER BY o.ord), array_agg(o.started_at ORDER BY o.ord),
+    array_agg(o.outcome = 'succeeded' ORDER BY o.ord)) AS n
+  FROM o JOIN moved ON moved.id = o.id WHERE NOT o.test)`;
 
 /** The record part's rows (WriteRow 'r': each delivery an outcome moved), `where` on its branch. */
 export const recordRows = (where: string) => `
-SELECT ${writeRowSelect("r", allColumnsOf("moved"))} FROM moved WHERE ${where}`;
+SELECT ${writeRowSelect("r", allColumnsOf("moved"))} FROM moved WHERE ${where} AND (SELECT n FROM stats) IS NOT NULL`;
 
 /** One outcome to record: the attempt, the delivery's next step, the lease it was made under. */
 export interface RecordInput {
