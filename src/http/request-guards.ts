@@ -1,7 +1,7 @@
 // Guards every request passes before routing: 503 while shutting down (except /health, so probes
 // still see the process), 413 for a declared Content-Length over the limit, the JSON body parser
 // that enforces the limit on the bytes actually received, the media type, the syntax and the JSON
-// limits, and the strict reading of integer query parameters.
+// limits, query parameters given once each, and the strict reading of integer query parameters.
 
 import { Elysia } from "elysia";
 import { ApiError } from "./api-error";
@@ -32,9 +32,26 @@ export function requestGuards(deps: RequestGuardsDeps) {
     .onParse({ as: "global" }, ({ request }, contentType) =>
       readJsonBody(request, contentType, deps.bodyBytesMax, limits),
     )
-    .onTransform({ as: "global" }, ({ query, request }) =>
-      readIntegerQuery(query as Record<string, unknown>, request.url),
-    );
+    .onTransform({ as: "global" }, ({ query, request }) => {
+      refuseRepeatedQuery(request.url);
+      readIntegerQuery(query as Record<string, unknown>);
+    });
+}
+
+/**
+ * A query parameter given more than once is 422 naming it: the router keeps only the last value,
+ * and a filter such as `status=failed&status=cancelled` must not be read as one of them silently.
+ */
+function refuseRepeatedQuery(url: string): void {
+  const start = url.indexOf("?");
+  if (start < 0) return;
+  const seen = new Set<string>();
+  for (const name of new URLSearchParams(url.slice(start + 1)).keys()) {
+    if (seen.has(name)) {
+      throw ApiError.invalid("the request is not valid", [{ field: name, reason: "must be given once" }]);
+    }
+    seen.add(name);
+  }
 }
 
 /** A decimal integer as a query parameter may spell it: digits, optionally negative (then out of range). */
@@ -45,13 +62,9 @@ const DECIMAL_INTEGER = /^-?[0-9]+$/;
  * checks their range. Digits beyond what a number holds become the largest number, which every
  * range refuses by name ("must be at most 100") instead of failing as Infinity or rounding.
  */
-function readIntegerQuery(query: Record<string, unknown>, url: string): void {
+function readIntegerQuery(query: Record<string, unknown>): void {
   for (const name of INTEGER_QUERY_PARAMETERS) {
     const text = query[name];
-    // Given more than once, the router keeps only the last value: refuse rather than guess.
-    if (text !== undefined && new URL(url).searchParams.getAll(name).length > 1) {
-      throw ApiError.invalid("the request is not valid", [{ field: name, reason: "must be given once" }]);
-    }
     if (typeof text !== "string" || !DECIMAL_INTEGER.test(text)) continue;
     const value = Number(text);
     query[name] = Number.isFinite(value) ? value : Math.sign(value) * Number.MAX_VALUE;

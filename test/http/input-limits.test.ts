@@ -231,6 +231,32 @@ describe("integer query parameters", () => {
     }
   });
 
+  test("any other query parameter given more than once is 422 naming it, even with one value twice", async () => {
+    const since = "2025-01-15T10:25:03Z";
+    const cases: [string, string, string][] = [
+      ["/v1/deliveries", "status", "status=succeeded&status=failed"],
+      ["/v1/deliveries", "status", "status=failed&status=failed"],
+      ["/v1/deliveries", "since", `since=${since}&since=2099-01-01T00:00:00Z`],
+      ["/v1/deliveries", "until", `until=${since}&until=${since}`],
+      ["/v1/deliveries", "event_type", "event_type=message.read&event_type=message.delivered"],
+      ["/v1/deliveries", "event_id", "event_id=a&event_id=b"],
+      ["/v1/deliveries", "webhook_id", `webhook_id=${webhookId}&webhook_id=wh_other`],
+      ["/v1/deliveries", "cursor", "cursor=a&cursor=b"],
+      [`/v1/webhooks/${webhookId}/logs`, "outcome", "outcome=failed&outcome=succeeded"],
+      [`/v1/webhooks/${webhookId}/stats`, "since", `since=${since}&since=${since}`],
+      ["/v1/events", "cursor", "cursor=&cursor="],
+    ];
+    for (const [path, field, query] of cases) {
+      const res = await h.call("GET", `${path}?${query}`, { key });
+      expect(res.status, `${path}?${query}`).toBe(422);
+      expect(res.json.error.details, `${path}?${query}`).toEqual([{ field, reason: "must be given once" }]);
+    }
+    const scoped = await h.call("GET", `/v1/webhooks?account_id=${h.defaultAccountId}&account_id=acct_x`, {
+      key: ADMIN_KEY,
+    });
+    expect(scoped.json.error.details).toEqual([{ field: "account_id", reason: "must be given once" }]);
+  });
+
   test("plain decimal integers in range are read as numbers", async () => {
     for (const listing of listings()) {
       for (const value of ["1", "05", "100"]) {
