@@ -4,7 +4,9 @@
 //             its pending deliveries, this one included, in the same write;
 //   failing   a webhook whose attempts have all failed for INBOX_DISABLE_AFTER is disabled
 //             (reason "failing"), read from the health record the store keeps with each attempt
-//             (store.stats.health: failing_since);
+//             (store.stats.health: failing_since), counted from the webhook's last change when that
+//             is later (updated_at: re-enabled, new URL, ...), so a re-enabled webhook gets the whole
+//             INBOX_DISABLE_AFTER again;
 //   failed    a delivery that exhausted its schedule is reported to the operator (delivery.failed).
 //
 // Cost: nothing on the success path. After a failure, one map lookup; the health read happens at
@@ -95,5 +97,10 @@ async function disableIfFailing(res: EngineResources, webhookId: string): Promis
   const now = res.now();
   if (!res.failingChecks.due(webhookId, now)) return;
   const { failing_since: since } = await res.store.stats.health(webhookId);
-  if (since !== null && now - since >= afterMs) await res.operations.disabling.disable(webhookId, "failing");
+  if (since === null || now - since < afterMs) return;
+  // The health record's run of failures outlives a disable: a webhook re-enabled (or changed, such
+  // as a new URL) since the run began counts it from that change, not from failures before it.
+  const webhook = await res.store.webhooks.getById(webhookId);
+  if (!webhook?.enabled || now - Math.max(since, webhook.updated_at) < afterMs) return;
+  await res.operations.disabling.disable(webhookId, "failing");
 }

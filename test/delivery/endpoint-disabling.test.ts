@@ -180,6 +180,31 @@ describe.each(STORE_KINDS)("disabling dead endpoints (%s)", (storeKind) => {
     expect(app.metrics.webhooksDisabled.get({ reason: "failing" })).toBe(1);
   });
 
+  test("a webhook re-enabled after being disabled failing gets a whole disableAfterMs of failures again", async () => {
+    const app = await setup({ disableAfterMs: 400, retrySchedule: [0, ...Array(40).fill(50)] });
+    const failing = receiver(() => new Response("down", { status: 503 }));
+    const hook = await app.register(`${failing.url}/in`, ["*"]);
+    const reason = async () => (await app.call("GET", `/v1/webhooks/${hook.id}`)).json.disabled_reason;
+    await app.publish(1);
+    for (let i = 0; i < 100 && (await reason()) !== "failing"; i++) await Bun.sleep(20);
+    expect(await reason()).toBe("failing");
+    await Bun.sleep(450); // the last check is older than the check interval: the next failure checks
+
+    const before = failing.requests.length;
+    const enabledAt = Date.now();
+    expect((await app.call("PUT", `/v1/webhooks/${hook.id}`, { enabled: true })).status).toBe(200);
+    await app.publish(1);
+    await failing.waitFor(before + 1);
+    await Bun.sleep(150);
+    // Its run of failures counts from the re-enable, not from the failures before the disable.
+    expect(await reason()).toBe(null);
+    for (let i = 0; i < 100 && (await reason()) !== "failing"; i++) await Bun.sleep(20);
+    expect(await reason()).toBe("failing");
+    expect(Date.now() - enabledAt).toBeGreaterThanOrEqual(400);
+    expect(failing.requests.length - before).toBeGreaterThan(2);
+    expect(app.metrics.webhooksDisabled.get({ reason: "failing" })).toBe(2);
+  });
+
   test("disableAfterMs 0 never disables; an exhausted delivery reaches the operator as delivery.failed", async () => {
     const app = await setup({ disableAfterMs: 0, retrySchedule: [0, 50] });
     const failing = receiver(() => new Response("nope", { status: 500 }));
