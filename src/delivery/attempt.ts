@@ -164,7 +164,12 @@ export function sendTo(
   timeoutMs = res.config.timeoutMs,
 ): Promise<SendOutcome> {
   return send(
-    { url: webhook.url, secret: webhook.secret, previousSecret: activePrevious(webhook, res.now()) },
+    {
+      url: webhook.url,
+      secret: webhook.secret,
+      previousSecret: activePrevious(webhook, res.now()),
+      headers: webhook.headers,
+    },
     { body: event.body, eventId: event.id, eventType: event.type, deliveryId, attempt: attemptNo },
     timeoutMs === res.sendOptions.timeoutMs ? res.sendOptions : { ...res.sendOptions, timeoutMs },
   );

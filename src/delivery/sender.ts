@@ -12,9 +12,13 @@
 // - the URL is parsed by the same parser registration uses (src/domain/webhook-destination.ts), once
 //   per URL string while it stays among the last PARSED_URLS_MAX parsed; a stored URL it refuses
 //   (credentials, another scheme) fails every attempt without a connection, and its message never
-//   repeats the URL.
+//   repeats the URL;
+// - a webhook's custom headers are sent as registered, but never one the engine owns
+//   (isReservedHeader): Host, Content-Type, the signature and X-Inbox-* headers cannot be replaced,
+//   even by a stored record that bypassed registration's checks.
 
 import { parseWebhookDestination, type WebhookDestination } from "../domain/webhook-destination";
+import { isReservedHeader } from "../domain/webhook-headers";
 import type { ErrorClass } from "../storage/records";
 import type { ResolveResult, TargetResolver } from "./resolve-target";
 import { parseRetryAfter } from "./retry-policy";
@@ -29,6 +33,8 @@ export interface SendTarget {
   secret: string;
   /** The secret before its last rotation, only while the rotation's overlap lasts (signing.ts). */
   previousSecret?: string | undefined;
+  /** The webhook's custom headers (at most 20, checked at registration); reserved names skipped. */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface SendRequest {
@@ -185,6 +191,7 @@ function buildRequest(
     timestampSeconds: opts.timestampSeconds,
   });
   const headers: Record<string, string> = {
+    ...(target.headers ? customHeaders(target.headers) : undefined),
     Host: url.host,
     "Content-Type": "application/json",
     "User-Agent": opts.userAgent,
@@ -214,6 +221,20 @@ function buildRequest(
     };
   }
   return { pinnedUrl, init };
+}
+
+/**
+ * The custom headers to send: all but reserved names (which registration refuses, so this drops
+ * something only for a record written around it). Whatever it keeps, the engine's own headers are
+ * set after them and win.
+ */
+function customHeaders(custom: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in custom) {
+    const value = custom[name];
+    if (value !== undefined && !isReservedHeader(name)) out[name] = value;
+  }
+  return out;
 }
 
 /** Parses kept, by URL string; the oldest goes first. Entries are pure functions of the string. */

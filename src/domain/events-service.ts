@@ -5,6 +5,7 @@ import type { Config } from "../config/config";
 import type { Metrics } from "../observability/metrics";
 import type { DeliveryRecord, EventRecord, Page, PageQuery, WebhookRecord } from "../storage/records";
 import type { Lease, PublishItem, PublishResult, Store } from "../storage/store";
+import { channelIssues, EVENT_CHANNELS_MAX, receivesChannels, storedChannels } from "./channels";
 import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
 import type { EventCatalog } from "./event-catalog";
@@ -17,6 +18,8 @@ export interface PublishInput {
   data: unknown;
   /** The publisher's idempotency key within the account; a fresh evt_ id when absent. */
   id?: string;
+  /** At most EVENT_CHANNELS_MAX (./channels.ts); only webhooks without channels or sharing one get it. */
+  channels?: string[];
 }
 
 export interface PublishOutcome {
@@ -63,7 +66,7 @@ export class EventsService {
   async publish(accountId: string, inputs: PublishInput[], fieldPrefix?: string): Promise<PublishOutcome[]> {
     this.assertValid(inputs, fieldPrefix);
     const fanOut = await this.fanOut(accountId, inputs);
-    const weights = inputs.map((input) => 1 + (fanOut.get(input.type)?.length ?? 0));
+    const weights = inputs.map((input) => 1 + targetsOf(fanOut, input.type, input.channels).length);
     const deliveries = weights.reduce((sum, w) => sum + w - 1, 0);
     const max = this.deps.config.deliveriesPerPublishMax;
     if (deliveries > max) throw LimitExceededError.deliveriesPerPublish(max, deliveries);
@@ -92,6 +95,8 @@ export class EventsService {
       }
       for (const issue of this.deps.catalog.validate(input.type, input.data)) {
         issues.push({ field: `${base}${issue.field}`, reason: issue.reason });
+      if (input.channels !== undefined)
+        issues.push(...channelIssues(input.channels, `${base}/channels`, EVENT_CHANNELS_MAX));
       }
     });
     if (issues.length > 0) throw DomainError.invalid("the event is not valid", issues.slice(0, 100));
@@ -113,8 +118,10 @@ export class EventsService {
       created_at: now,
       data: input.data,
     };
+    const channels = storedChannels(input.channels);
+    if (channels) event.channels = channels;
     const due = now + (this.deps.config.retrySchedule[0] ?? 0);
-    const deliveries = (fanOut.get(input.type) ?? []).map((webhook) =>
+    const deliveries = targetsOf(fanOut, input.type, channels).map((webhook) =>
       newDelivery(event, webhook.id, due, now),
     );
     return { event, deliveries, generatedId: input.id === undefined };
@@ -168,8 +175,9 @@ export class EventsService {
 
   /**
    * Sends a stored event again as new deliveries, due now: to `webhookId` (one of the account's
-   * webhooks, enabled; its subscriptions do not matter), or without it to every enabled webhook of
-   * the account subscribed to the event's type now (none: an empty outcome). The event's earlier
+   * webhooks, enabled; its subscriptions, types and channels, do not matter), or without it to every
+   * enabled webhook of the account subscribed to the event's type now and taking its channels, as a
+   * publish would choose them (none: an empty outcome). The event's earlier
    * deliveries are untouched. At most deliveriesPerPublishMax deliveries, as for a publish. Answers
    * once the new deliveries are durable and the engine has been told of them; a webhook disabled or
    * deleted before the write commits gets none (and a named one makes the call fail).
@@ -180,7 +188,9 @@ export class EventsService {
     if (!event) throw DomainError.notFound("event");
     const targets = webhookId
       ? [await this.replayTarget(accountId, webhookId)]
-      : await store.webhooks.subscribers(accountId, event.type);
+      : (await store.webhooks.subscribers(accountId, event.type)).filter((w) =>
+          receivesChannels(w.channels, event.channels),
+        );
     const max = this.deps.config.deliveriesPerPublishMax;
     if (targets.length > max) throw LimitExceededError.deliveriesPerPublish(max, targets.length);
     if (targets.length === 0) return { event, deliveries: [] };
@@ -220,6 +230,18 @@ export class EventsService {
     return this.deps.store.events.list(accountId, page);
   }
 }
+/** The webhooks an event of `type` carrying `channels` goes to (./channels.ts says which). */
+function targetsOf(
+  fanOut: FanOut,
+  type: string,
+  channels: readonly string[] | undefined,
+): readonly WebhookRecord[] {
+  const subscribers = fanOut.get(type) ?? [];
+  // The common case, no webhook with channels: the list as the store gave it, nothing allocated.
+  if (subscribers.every((w) => w.channels === undefined)) return subscribers;
+  return subscribers.filter((w) => receivesChannels(w.channels, channels));
+}
+
 
 /** A new pending delivery of `event` to the webhook, due at `due`. */
 function newDelivery(event: EventRecord, webhookId: string, due: number, now: number): DeliveryRecord {

@@ -88,6 +88,8 @@ export function describeValueError(e: ValueError): string {
     case ValueErrorType.IntegerMaximum:
     case ValueErrorType.NumberMaximum:
       return `must be at most ${s.maximum}`;
+    case ValueErrorType.ObjectMaxProperties:
+      return `must have at most ${s.maxProperties} entries`;
     case ValueErrorType.ObjectMinProperties:
       return s.minProperties === 1
         ? "must set at least one field"

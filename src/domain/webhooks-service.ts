@@ -6,6 +6,7 @@
 import type { AttemptRecord, Page, PageQuery, WebhookRecord } from "../storage/records";
 import type { Store } from "../storage/store";
 import { blockedDestinationReason } from "./blocked-destinations";
+import { channelIssues, storedChannels, WEBHOOK_CHANNELS_MAX } from "./channels";
 import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
 import { ALL_EVENTS, type EventCatalog } from "./event-catalog";
@@ -14,15 +15,27 @@ import { LimitExceededError } from "./limits";
 import { isOperator } from "./operator";
 import { checkWebhookUrl } from "./webhook-destination";
 import type { WebhookDisabling } from "./webhook-disabling";
+import { headerIssues } from "./webhook-headers";
+import { rateLimitIssue } from "./webhook-rate-limit";
 import { activePrevious, generateSecret, rotationOverlapMs } from "./webhook-secret";
 
-export interface CreateWebhookInput {
+/** The per-webhook controls of issue 11, as create and update take them. */
+export interface WebhookControlsInput {
+  /** Sent with every attempt (./webhook-headers.ts); {} for none. */
+  headers?: Record<string, string>;
+  /** Attempts per second at most; null for none. */
+  rate_limit?: number | null;
+  /** Only events sharing one of them (./channels.ts); [] for every event of its types. */
+  channels?: string[];
+}
+
+export interface CreateWebhookInput extends WebhookControlsInput {
   url: string;
   events: string[];
   description?: string | null;
 }
 
-export interface UpdateWebhookInput {
+export interface UpdateWebhookInput extends WebhookControlsInput {
   url?: string;
   events?: string[];
   description?: string | null;
@@ -71,6 +84,7 @@ export class WebhooksService {
       secret: generateSecret(),
       disabled_reason: null,
       disabled_at: null,
+      ...controls({}, input),
       created_at: now,
       updated_at: now,
     };
@@ -101,12 +115,14 @@ export class WebhooksService {
     const current = await this.record(accountId, id);
     this.assertValid(accountId, input);
     const now = this.deps.now();
+    const { headers: _h, rate_limit: _r, channels: _c, ...kept } = current;
     const next: WebhookRecord = {
-      ...current,
+      ...kept,
       url: input.url ?? current.url,
       events: input.events ?? current.events,
       description: input.description !== undefined ? input.description : current.description,
       ...enabling(current, input.enabled, now),
+      ...controls(current, input),
       updated_at: Math.max(now, current.updated_at),
     };
     if (!(await this.deps.store.webhooks.update(next))) throw DomainError.notFound("webhook");
@@ -196,6 +212,7 @@ export class WebhooksService {
       if (issue) issues.push(issue);
     }
     if (input.events !== undefined) issues.push(...this.eventIssues(accountId, input.events));
+    issues.push(...controlIssues(input));
     if (issues.length > 0) throw DomainError.invalid("the webhook is not valid", issues);
   }
 
@@ -243,6 +260,35 @@ function enabling(
     disabled_at: current.disabled_at ?? null,
   };
 }
+/** Why the controls asked for cannot be registered. */
+function controlIssues(input: WebhookControlsInput): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (input.headers !== undefined) issues.push(...headerIssues(input.headers));
+  const rateIssue = input.rate_limit === undefined ? undefined : rateLimitIssue(input.rate_limit);
+  if (rateIssue) issues.push(rateIssue);
+  if (input.channels !== undefined)
+    issues.push(...channelIssues(input.channels, "/channels", WEBHOOK_CHANNELS_MAX));
+  return issues;
+}
+
+/**
+ * The controls after applying `input` to `current` (a field not given stays as it was). None is
+ * stored as absent (no headers, no limit, no channels), so a record without them reads the same.
+ */
+function controls(
+  current: Pick<WebhookRecord, "headers" | "rate_limit" | "channels">,
+  input: WebhookControlsInput,
+): Pick<WebhookRecord, "headers" | "rate_limit" | "channels"> {
+  const headers = input.headers ?? current.headers;
+  const rateLimit = input.rate_limit !== undefined ? input.rate_limit : current.rate_limit;
+  const channels = storedChannels(input.channels ?? current.channels);
+  return {
+    ...(headers && Object.keys(headers).length > 0 ? { headers: { ...headers } } : {}),
+    ...(rateLimit !== undefined && rateLimit !== null ? { rate_limit: rateLimit } : {}),
+    ...(channels ? { channels } : {}),
+  };
+}
+
 
 function secretsOf(webhook: WebhookRecord, now: number): WebhookSecrets {
   const previous = activePrevious(webhook, now);

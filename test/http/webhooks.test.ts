@@ -32,6 +32,7 @@ describe("webhooks CRUD", () => {
     expect(got.json.secret).toBeUndefined();
     expect(Object.keys(got.json).sort()).toEqual(
       [
+        "channels",
         "created_at",
         "description",
         "destination_blocked",
@@ -39,7 +40,9 @@ describe("webhooks CRUD", () => {
         "disabled_reason",
         "enabled",
         "events",
+        "headers",
         "id",
+        "rate_limit",
         "updated_at",
         "url",
       ].sort(),

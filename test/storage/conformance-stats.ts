@@ -267,6 +267,19 @@ export function statsSuites(name: string, open: OpenStore): void {
       });
     });
 
+    test("purge of every bucket keeps the newest success and failure in the health", async () => {
+      const t = await tenant(ctx.store);
+      await attemptOnce(ctx.store, t, { outcome: "succeeded", started_at: H0 + 5 });
+      await attemptOnce(ctx.store, t, { outcome: "failed", started_at: H0 + 7 });
+      await attemptOnce(ctx.store, t, { outcome: "failed", started_at: H0 + HOUR + 1 });
+      await ctx.store.purge(H0 + 40 * DAY, 1000);
+      expect(await ctx.store.stats.health(t.webhook.id)).toEqual({
+        failing_since: H0 + 7,
+        last_success_at: H0 + 5,
+        last_failure_at: H0 + HOUR + 1,
+      });
+    });
+
     test("stats survive a restart", async () => {
       const t = await tenant(ctx.store);
       await attemptOnce(ctx.store, t, { outcome: "succeeded", started_at: T0 });

@@ -60,7 +60,7 @@ test("the store is migrated to the current schema version, its pending retries s
 /**
  * Fields later releases added to the answers, with the values a record stored by the schema 2
  * release must show for them (it knew nothing of them): issue 10 (webhook disabling) and issue 11
- * (named, scoped, expiring keys).
+ * (named, scoped, expiring keys; webhook headers, rate limit and channels).
  */
 const ADDED_FIELDS: Record<string, unknown[]> = {
   disabled_reason: [null, "manual"],
@@ -69,6 +69,10 @@ const ADDED_FIELDS: Record<string, unknown[]> = {
   scopes: [["publish", "manage"]],
   expires_at: [null],
   last_used_at: [null],
+  // Issue 11 items 1-3: no custom headers, no rate limit, no channels.
+  headers: [{}],
+  rate_limit: [null],
+  channels: [[]],
 };
 
 /**

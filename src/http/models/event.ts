@@ -1,6 +1,7 @@
 // Event request and response schemas. The envelope is exactly the docs': {id, type, created_at, data}.
 
 import { t } from "elysia";
+import { CHANNEL_PATTERN, EVENT_CHANNELS_MAX } from "../../domain/channels";
 import { eventCatalog } from "../../domain/event-catalog";
 import type { DeliveryRecord, EventRecord } from "../../storage/records";
 import { toRfc3339 } from "../rfc3339";
@@ -30,6 +31,13 @@ const EventInputProperties = {
       description:
         "Idempotency key within the account (1-128 of A-Z a-z 0-9 _ . : -); publishing the same id again answers the stored event and delivers nothing new. A fresh evt_ id when absent.",
       examples: ["evt_1234567890"],
+    }),
+  ),
+  channels: t.Optional(
+    t.Array(t.String({ pattern: CHANNEL_PATTERN }), {
+      maxItems: EVENT_CHANNELS_MAX,
+      description: `At most ${EVENT_CHANNELS_MAX} channels (1-128 of a-z A-Z 0-9 . _ : -). Webhooks without channels receive the event as before; a webhook with channels receives it only when it shares one. Never part of the envelope receivers get.`,
+      examples: [["eu-west", "tenant:acme"]],
     }),
   ),
 };
@@ -64,7 +72,13 @@ export const BatchResponse = t.Object({ data: t.Array(EventEnvelope) });
 
 export const EventWithDeliveries = t.Composite([
   EventEnvelope,
-  t.Object({ deliveries: t.Array(DeliveryModel, { description: "One per webhook it fanned out to." }) }),
+  t.Object({
+    channels: t.Array(t.String(), {
+      description: "The channels it was published with; empty when none. Receivers never see them.",
+      examples: [["eu-west"]],
+    }),
+    deliveries: t.Array(DeliveryModel, { description: "One per webhook it fanned out to." }),
+  }),
 ]);
 
 export const ReplayBody = t.Object(
@@ -144,5 +158,5 @@ export function presentEventWithDeliveries(
   e: EventRecord,
   deliveries: DeliveryRecord[],
 ): typeof EventWithDeliveries.static {
-  return { ...presentEvent(e), deliveries: deliveries.map(presentDelivery) };
+  return { ...presentEvent(e), channels: e.channels ?? [], deliveries: deliveries.map(presentDelivery) };
 }

@@ -2,7 +2,10 @@
 // except in the create response and the secret routes).
 
 import { t } from "elysia";
+import { CHANNEL_PATTERN, WEBHOOK_CHANNELS_MAX } from "../../domain/channels";
 import { URL_LENGTH_MAX } from "../../domain/webhook-destination";
+import { HEADER_VALUE_BYTES_MAX, HEADERS_MAX } from "../../domain/webhook-headers";
+import { RATE_LIMIT_MAX, RATE_LIMIT_MIN } from "../../domain/webhook-rate-limit";
 import type { WebhookSecrets, WebhookView } from "../../domain/webhooks-service";
 import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
 import { DateTime, IdString } from "./common";
@@ -21,6 +24,26 @@ const Events = t.Array(t.String(), {
 const Description = t.Union([t.String({ maxLength: 500 }), t.Null()], {
   description: "Free text, at most 500 characters.",
   examples: ["Production webhook endpoint"],
+});
+
+const HEADERS_EXAMPLE = { Authorization: "Bearer rk_live_4eC39HqLyjWDarjtT1zdp7dc", "X-Tenant": "acme" };
+const HEADERS_DESCRIPTION = `Headers sent with every attempt, as given: at most ${HEADERS_MAX}; names are RFC 9110 tokens (case-insensitive: two names differing only by case are refused); values at most ${HEADER_VALUE_BYTES_MAX} bytes of printable ASCII. Refused (422 naming /headers/<name>): Host, Content-Length, Content-Type, Transfer-Encoding, Connection, User-Agent, the hop-by-hop Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection, Expect, and any X-Inbox-* or webhook-* name, which the server sets. The server logs header names only, never their values.`;
+const RATE_LIMIT_DESCRIPTION = `Attempts per second at most (an integer from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_MAX.toLocaleString("en-US")}), or null for no limit. Attempts beyond it wait in due order; a receiver's Retry-After still applies on top.`;
+const CHANNELS_DESCRIPTION = `At most ${WEBHOOK_CHANNELS_MAX} channels (1-128 of a-z A-Z 0-9 . _ : -). With channels, the webhook receives only the events of its types that carry at least one of them; without (empty), every event of its types.`;
+
+const Headers = t.Record(t.String(), t.String(), {
+  maxProperties: HEADERS_MAX,
+  description: HEADERS_DESCRIPTION,
+  examples: [HEADERS_EXAMPLE],
+});
+const RateLimit = t.Union([t.Integer({ minimum: RATE_LIMIT_MIN, maximum: RATE_LIMIT_MAX }), t.Null()], {
+  description: RATE_LIMIT_DESCRIPTION,
+  examples: [50],
+});
+const Channels = t.Array(t.String({ pattern: CHANNEL_PATTERN }), {
+  maxItems: WEBHOOK_CHANNELS_MAX,
+  description: CHANNELS_DESCRIPTION,
+  examples: [["eu-west", "tenant:acme"]],
 });
 
 /** Admin key only: whose webhooks; without it, the admin key acts on the operator's own webhooks. */
@@ -50,6 +73,19 @@ export const WebhookModel = t.Object(
       description: "When it was disabled (RFC 3339); null while enabled.",
       examples: ["2025-01-15T10:31:12Z"],
     }),
+    headers: t.Record(t.String(), t.String(), {
+      description: "Headers sent with every attempt, as registered; {} when none.",
+      examples: [HEADERS_EXAMPLE],
+    }),
+    rate_limit: t.Union([t.Integer(), t.Null()], {
+      description: "Attempts per second at most; null when unlimited.",
+      examples: [50],
+    }),
+    channels: t.Array(t.String(), {
+      description:
+        "The channels it takes: only events carrying one of them reach it. Empty: every event of its types.",
+      examples: [["eu-west", "tenant:acme"]],
+    }),
     destination_blocked: t.Union([t.String(), t.Null()], {
       description:
         "Null, or why every delivery to this URL is refused now: its host is a loopback, private or link-local address (or a localhost name) and this server does not deliver there. Such a webhook was registered while the server allowed private targets; it stays enabled, and its attempts fail with error_class ssrf_blocked until the URL is changed. Host names are checked when resolved, at each attempt.",
@@ -75,7 +111,15 @@ export const WebhookWithSecret = t.Composite(
 );
 
 export const CreateWebhookBody = t.Object(
-  { url: Url, events: Events, description: t.Optional(Description), account_id: WebhookAccountId },
+  {
+    url: Url,
+    events: Events,
+    description: t.Optional(Description),
+    headers: t.Optional(Headers),
+    rate_limit: t.Optional(RateLimit),
+    channels: t.Optional(Channels),
+    account_id: WebhookAccountId,
+  },
   {
     additionalProperties: false,
     examples: [
@@ -83,6 +127,13 @@ export const CreateWebhookBody = t.Object(
         url: "https://yourapp.com/webhooks/inbox",
         events: ["message.delivered", "message.read", "message.failed"],
         description: "Production webhook endpoint",
+      },
+      {
+        url: "https://yourapp.com/webhooks/inbox",
+        events: ["message.delivered"],
+        headers: HEADERS_EXAMPLE,
+        rate_limit: 50,
+        channels: ["eu-west", "tenant:acme"],
       },
     ],
   },
@@ -93,6 +144,9 @@ export const UpdateWebhookBody = t.Object(
     url: t.Optional(Url),
     events: t.Optional(Events),
     description: t.Optional(Description),
+    headers: t.Optional(Headers),
+    rate_limit: t.Optional(RateLimit),
+    channels: t.Optional(Channels),
     enabled: t.Optional(
       t.Boolean({
         description:
@@ -104,7 +158,12 @@ export const UpdateWebhookBody = t.Object(
     additionalProperties: false,
     minProperties: 1,
     description: "The fields to change; at least one.",
-    examples: [{ enabled: false }, { enabled: true }],
+    examples: [
+      { enabled: false },
+      { enabled: true },
+      { headers: HEADERS_EXAMPLE, rate_limit: 50, channels: ["eu-west"] },
+      { headers: {}, rate_limit: null, channels: [] },
+    ],
   },
 );
 
@@ -135,6 +194,9 @@ export function presentWebhook(w: WebhookView): typeof WebhookModel.static {
     enabled: w.enabled,
     disabled_reason: w.disabled_reason ?? null,
     disabled_at: toRfc3339OrNull(w.disabled_at ?? null),
+    headers: w.headers ?? {},
+    rate_limit: w.rate_limit ?? null,
+    channels: w.channels ?? [],
     destination_blocked: w.destination_blocked,
     created_at: toRfc3339(w.created_at),
     updated_at: toRfc3339(w.updated_at),

@@ -41,7 +41,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
       async ({ body, principal, set, status }) => {
         const accountId = await scope(principal, body.account_id, "/account_id");
         const [outcome] = await services.events.publish(accountId, [
-          { type: body.type, data: body.data, id: body.id },
+          { type: body.type, data: body.data, id: body.id, channels: body.channels },
         ]);
         if (!outcome) throw new Error("publish answered no outcome");
         if (outcome.replayed) set.headers["idempotent-replayed"] = "true";
@@ -64,7 +64,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
         const accountId = await scope(principal, body.account_id, "/account_id");
         const outcomes = await services.events.publish(
           accountId,
-          body.events.map((e) => ({ type: e.type, data: e.data, id: e.id })),
+          body.events.map((e) => ({ type: e.type, data: e.data, id: e.id, channels: e.channels })),
           "/events",
         );
         return status(202, { data: outcomes.map((o) => presentEvent(o.event)) });

@@ -38,6 +38,30 @@ describe("event values", () => {
       "test" in decodeEvent(ACCOUNT, T, event.id, stored(encodeEvent({ event, deliveries: [] }))).event,
     ).toBe(false);
   });
+
+  test("keep channels only when the record has some, after `test` (null when it has none)", () => {
+    const routed = { ...event, channels: ["eu-west", "tenant:acme"] };
+    const value = stored(encodeEvent({ event: routed, deliveries: ["dlv_1"] }));
+    expect(value).toEqual(["message.delivered", event.data, ["dlv_1"], null, ["eu-west", "tenant:acme"]]);
+    const decoded = decodeEvent(ACCOUNT, T, event.id, value);
+    expect(decoded).toEqual({ event: routed, deliveries: ["dlv_1"] });
+    expect("test" in decoded.event).toBe(false);
+    const sample = { ...routed, test: true };
+    expect(
+      decodeEvent(ACCOUNT, T, event.id, stored(encodeEvent({ event: sample, deliveries: [] }))).event,
+    ).toEqual(sample);
+    // No channels: not a byte more than before channels existed.
+    const plain = JSON.stringify(encodeEvent({ event: { ...event, channels: [] }, deliveries: ["dlv_1"] }));
+    expect(plain).toBe(JSON.stringify(["message.delivered", event.data, ["dlv_1"]]));
+  });
+
+  test("a value written before channels existed decodes unchanged", () => {
+    const old = ["message.delivered", event.data, ["dlv_1"], true];
+    expect(decodeEvent(ACCOUNT, T, event.id, old)).toEqual({
+      event: { ...event, test: true },
+      deliveries: ["dlv_1"],
+    });
+  });
 });
 
 describe("delivery values", () => {

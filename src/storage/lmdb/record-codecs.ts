@@ -5,7 +5,9 @@
 // with its properties in the order of ../records.ts.
 //
 // Layouts (keys in ./lmdb-databases.ts):
-//   event    [type, data, deliveryIds]            or [..., test] when the record has `test`
+//   event    [type, data, deliveryIds]            or [..., test] when the record has `test`,
+//            or [..., test | null, channels] when it has channels (issue 11; an event without
+//            channels takes no byte more, and older values decode unchanged)
 //   delivery [account, event_id, event_type, webhook_id, status, attempts, next_attempt_at,
 //             created_at, updated_at - created_at, last_attempt_at - created_at | null,
 //             last_status_code, last_error, [[started_at - created_at, attemptId], ...]]
@@ -28,7 +30,10 @@ export interface StoredDelivery {
   attempts: Array<[number, string]>;
 }
 
-export type EventValue = [string, unknown, string[]] | [string, unknown, string[], boolean];
+export type EventValue =
+  | [string, unknown, string[]]
+  | [string, unknown, string[], boolean]
+  | [string, unknown, string[], boolean | null, string[]];
 
 type DeliveryValue = [
   number,
@@ -71,6 +76,8 @@ export const STATUS_CODES: Record<DeliveryStatus, number> = {
 
 export function encodeEvent(stored: StoredEvent): EventValue {
   const { event } = stored;
+  if (event.channels !== undefined && event.channels.length > 0)
+    return [event.type, event.data, stored.deliveries, event.test ?? null, event.channels];
   return event.test === undefined
     ? [event.type, event.data, stored.deliveries]
     : [event.type, event.data, stored.deliveries, event.test];
@@ -80,7 +87,9 @@ export function encodeEvent(stored: StoredEvent): EventValue {
 export function decodeEvent(accountId: string, createdAt: number, id: string, value: unknown): StoredEvent {
   const v = value as EventValue;
   const event: EventRecord = { id, account_id: accountId, type: v[0], created_at: createdAt, data: v[1] };
-  if (v.length > 3) event.test = v[3];
+  const test = v[3];
+  if (test !== undefined && test !== null) event.test = test;
+  if (v.length > 4) event.channels = v[4];
   return { event, deliveries: v[2] };
 }
 

@@ -13,18 +13,24 @@
 
 import type { PublishItem, PublishOptions } from "../store";
 import { toDb } from "./pg-text";
-import { dataText, deliveryParams } from "./rows";
+import { channelsOrNull, dataText, deliveryParams } from "./rows";
 import { writeRowSelect } from "./write-rows";
 
-/** Arrays the publish part binds: 5 event columns, 14 delivery columns, then call and lease. */
-export const PUBLISH_ARRAYS = 23;
+/**
+ * Arrays the publish part binds: 5 event columns, 14 delivery columns, call and lease, then the
+ * events' channels (comma-joined text, null for none: a channel never holds a comma, and a text[]
+ * a row cannot ride in an array of rows).
+ */
+export const PUBLISH_ARRAYS = 24;
 
 /** The publish part's CTEs, its arrays bound from parameter $first on (see publishParams). */
 export const publishCtes = (s: string, first: number) => {
   const p = (i: number) => `$${first + i}`;
   return `ev AS (
-  INSERT INTO ${s}.events (account_id, id, type, created_at, data)
-  SELECT * FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::int8[], ${p(4)}::text[])
+  INSERT INTO ${s}.events (account_id, id, type, created_at, data, channels)
+  SELECT a, i, t, c, d, string_to_array(ch, ',')
+  FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::int8[], ${p(4)}::text[], ${p(23)}::text[])
+    AS e(a, i, t, c, d, ch)
   ON CONFLICT (account_id, id) DO NOTHING
   RETURNING account_id, id),
 src AS (
@@ -91,7 +97,8 @@ export interface BatchItem {
 /** The publish part's PUBLISH_ARRAYS parameters for the items, in publishCtes order. */
 export function publishParams(items: BatchItem[]): unknown[][] {
   const ev: unknown[][] = [[], [], [], [], []];
-  const dl: unknown[][] = Array.from({ length: PUBLISH_ARRAYS - ev.length }, () => []);
+  const dl: unknown[][] = Array.from({ length: PUBLISH_ARRAYS - ev.length - 1 }, () => []);
+  const channels: (string | null)[] = [];
   for (const { item, call, lease } of items) {
     const { event, deliveries } = item;
     ev[0]?.push(toDb(event.account_id));
@@ -99,6 +106,7 @@ export function publishParams(items: BatchItem[]): unknown[][] {
     ev[2]?.push(toDb(event.type));
     ev[3]?.push(event.created_at);
     ev[4]?.push(dataText(event.data));
+    channels.push(channelsOrNull(event.channels)?.join(",") ?? null);
     for (const [position, d] of deliveries.entries()) {
       const values = [
         ...deliveryParams(d, position),
@@ -110,5 +118,5 @@ export function publishParams(items: BatchItem[]): unknown[][] {
       for (const [i, value] of values.entries()) dl[i]?.push(value);
     }
   }
-  return [...ev, ...dl];
+  return [...ev, ...dl, channels];
 }

@@ -70,6 +70,10 @@ export interface WebhookRow {
   /** Null while enabled, and in rows disabled before schema version 3. */
   disabled_reason: string | null;
   disabled_at: Int8 | null;
+  /** Schema version 9: JSON text of the custom headers, null for none (as are the next two). */
+  headers: string | null;
+  rate_limit: number | null;
+  channels: string[] | null;
   created_at: Int8;
   updated_at: Int8;
 }
@@ -95,7 +99,25 @@ export function webhookOf(r: WebhookRow): WebhookRecord {
       expires_at: int8NotNull(r.previous_secret_expires_at),
     };
   }
+  return withControls(webhook, r);
+}
+
+/** The webhook's controls (schema version 9); null and empty columns stay absent, as in older records. */
+function withControls(webhook: WebhookRecord, r: WebhookRow): WebhookRecord {
+  if (r.headers !== null) {
+    const headers = JSON.parse(r.headers) as Record<string, string>;
+    if (Object.keys(headers).length > 0) webhook.headers = headers;
+  }
+  if (r.rate_limit !== null) webhook.rate_limit = r.rate_limit;
+  if (r.channels !== null && r.channels.length > 0) webhook.channels = r.channels;
   return webhook;
+}
+
+/** The webhook's control columns as update() and create() write them: headers, rate_limit, channels. */
+export function webhookControlParams(w: WebhookRecord): unknown[] {
+  const headers = w.headers && Object.keys(w.headers).length > 0 ? JSON.stringify(w.headers) : null;
+  const channels = w.channels && w.channels.length > 0 ? w.channels : null;
+  return [headers, w.rate_limit ?? null, channels];
 }
 
 export interface EventRow {
@@ -104,6 +126,8 @@ export interface EventRow {
   type: string;
   created_at: Int8;
   data: string | null;
+  /** Schema version 9; null when none (absent from a query that did not select it). */
+  channels?: string[] | null;
 }
 
 export function eventOf(r: EventRow): EventRecord {
@@ -117,7 +141,13 @@ export function eventOf(r: EventRow): EventRecord {
   // JSON text of the data as JSON.stringify wrote it; absent when the data was undefined.
   if (r.data !== null) event.data = JSON.parse(r.data);
   else delete event.data;
+  if (r.channels && r.channels.length > 0) event.channels = r.channels;
   return event;
+}
+
+/** An event's channels column (migration 009): null when it has none. */
+export function channelsOrNull(channels: readonly string[] | undefined): string[] | null {
+  return channels && channels.length > 0 ? [...channels] : null;
 }
 
 /** The JSON text stored for an event's data (see migration 001). */

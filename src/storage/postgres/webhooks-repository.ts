@@ -11,7 +11,7 @@ import { cancelPendingOf } from "./cancellation";
 import type { Queryable } from "./pg-client";
 import type { PgContext } from "./pg-context";
 import { toDb, toDbOrNull } from "./pg-text";
-import { type WebhookRow, webhookOf } from "./rows";
+import { type WebhookRow, webhookControlParams, webhookOf } from "./rows";
 
 /** $1-$8: every column that update() writes (never the secrets: rotateSecret owns them). */
 const webhookParams = (w: WebhookRecord) => [
@@ -89,9 +89,15 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
           }
           await tx.run(
             `INSERT INTO ${s}.webhooks (id, account_id, url, events, description, enabled, created_at,
-               updated_at, secret, previous_secret, previous_secret_expires_at, disabled_reason, disabled_at)
-             VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-            [...webhookParams(webhook), ...secretParams(webhook), ...disablingParams(webhook)],
+               updated_at, secret, previous_secret, previous_secret_expires_at, disabled_reason, disabled_at,
+               headers, rate_limit, channels)
+             VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text[])`,
+            [
+              ...webhookParams(webhook),
+              ...secretParams(webhook),
+              ...disablingParams(webhook),
+              ...webhookControlParams(webhook),
+            ],
           );
           return true;
         });
@@ -132,9 +138,10 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
         return await client.transaction(async (tx) => {
           const [row] = await tx.run<{ enabled: boolean }>(
             `UPDATE ${s}.webhooks SET url = $3, events = $4::text[], description = $5, enabled = $6,
-               created_at = $7, updated_at = $8, disabled_reason = $9, disabled_at = $10
+               created_at = $7, updated_at = $8, disabled_reason = $9, disabled_at = $10,
+               headers = $11, rate_limit = $12, channels = $13::text[]
              WHERE id = $1 AND account_id = $2 RETURNING enabled`,
-            [...webhookParams(webhook), ...disablingParams(webhook)],
+            [...webhookParams(webhook), ...disablingParams(webhook), ...webhookControlParams(webhook)],
           );
           if (!row) return false;
           if (!row.enabled) await cancelPendingOf(tx, ctx, [toDb(webhook.id)], webhook.updated_at);

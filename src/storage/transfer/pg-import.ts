@@ -10,7 +10,13 @@
 
 import type { Queryable } from "../postgres/pg-client";
 import { fromDb, toDb, toDbOrNull } from "../postgres/pg-text";
-import { attemptParams, dataText, deliveryParams } from "../postgres/rows";
+import {
+  attemptParams,
+  channelsOrNull,
+  dataText,
+  deliveryParams,
+  webhookControlParams,
+} from "../postgres/rows";
 import { KEY_SCOPES } from "../records";
 import type { KindCounts, RecordKind, RecordOfKind } from "./record-kinds";
 import { RECORD_KINDS } from "./record-kinds";
@@ -25,6 +31,11 @@ interface TableImport<R> {
   convert?: Readonly<Record<string, string>>;
   row(record: R): unknown[];
 }
+
+/** A text[] column that travels as a JSON array (null stays null), in order. */
+const JSON_TEXT_ARRAY = (column: string) =>
+  `CASE WHEN r.${column} IS NULL THEN NULL ELSE ARRAY(SELECT e.value FROM json_array_elements_text(r.${column}::json) WITH ORDINALITY e ORDER BY e.ordinality) END`;
+const jsonOrNull = (value: unknown[] | null) => (value === null ? null : JSON.stringify(value));
 
 const T = "text";
 const I8 = "int8";
@@ -94,6 +105,9 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
       ["previous_secret_expires_at", I8],
       ["disabled_reason", T],
       ["disabled_at", I8],
+      ["headers", T],
+      ["rate_limit", I4],
+      ["channels", T],
       ["created_at", I8],
       ["updated_at", I8],
     ],
@@ -101,6 +115,7 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
     convert: {
       events:
         "ARRAY(SELECT e.value FROM json_array_elements_text(r.events::json) WITH ORDINALITY e ORDER BY e.ordinality)",
+      channels: JSON_TEXT_ARRAY("channels"),
     },
     row: (w) => [
       toDb(w.id),
@@ -114,6 +129,7 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
       w.previous_secret?.expires_at ?? null,
       w.disabled_reason ?? null,
       w.disabled_at ?? null,
+      ...webhookControlParams(w).map((v) => (Array.isArray(v) ? JSON.stringify(v) : v)),
       w.created_at,
       w.updated_at,
     ],
@@ -126,8 +142,17 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
       ["type", T],
       ["created_at", I8],
       ["data", T],
+      ["channels", T],
     ],
-    row: (e) => [toDb(e.account_id), toDb(e.id), toDb(e.type), e.created_at, dataText(e.data)],
+    convert: { channels: JSON_TEXT_ARRAY("channels") },
+    row: (e) => [
+      toDb(e.account_id),
+      toDb(e.id),
+      toDb(e.type),
+      e.created_at,
+      dataText(e.data),
+      jsonOrNull(channelsOrNull(e.channels)),
+    ],
   },
   deliveries: {
     table: "deliveries",
