@@ -1,5 +1,5 @@
 // A recovery job as the store keeps it until it is done: one meta key per job
-// (`recovery_job:<id>`), written before POST /v1/webhooks/{id}/recover answers 202 and rewritten
+// (`recovery_job:<webhook id>:<uuid>`), written before POST /v1/webhooks/{id}/recover answers 202 and rewritten
 // with its position after every batch, so a crash or a restart loses nothing that answer promised:
 // unfinished jobs are found again by their prefix at startup (./recovery-runner.ts).
 
@@ -23,6 +23,16 @@ export interface RecoveryJob {
 
 export function jobKey(id: string): string {
   return `${RECOVERY_JOB_PREFIX}${id}`;
+}
+
+/** A new job's id: its webhook's id first, so that the webhook's jobs share a key prefix. */
+export function newJobId(webhookId: string): string {
+  return `${webhookId}:${crypto.randomUUID()}`;
+}
+
+/** The key prefix of the webhook's jobs (their ids start with the webhook's id: newJobId). */
+export function webhookJobsPrefix(webhookId: string): string {
+  return `${RECOVERY_JOB_PREFIX}${webhookId}:`;
 }
 
 export function encodeJob(job: RecoveryJob): string {

@@ -7,7 +7,7 @@
 import type { RecoveryWindow } from "../storage/records";
 import type { Store } from "../storage/store";
 import { DomainError } from "./errors";
-import { encodeJob, jobKey, type RecoveryJob } from "./recovery-jobs";
+import { decodeJob, encodeJob, jobKey, newJobId, type RecoveryJob, webhookJobsPrefix } from "./recovery-jobs";
 import type { RecoveryRunner } from "./recovery-runner";
 
 /** Deliveries counted per store read; the count yields to the event loop between reads. */
@@ -35,12 +35,20 @@ export interface RecoveryServiceDeps {
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class RecoveryService {
+  /** Webhooks whose recover request is being answered by this process (counted, not yet saved). */
+  private readonly requested = new Set<string>();
+
   constructor(private readonly deps: RecoveryServiceDeps) {}
 
   /**
    * Validates the window (422 naming the field), checks the webhook (404 unknown or another
    * account's; 409 disabled), counts, saves the job and starts it. With nothing to recover, no job
    * is made. Answers once the job is durable.
+   *
+   * One recovery of a webhook at a time: while one is being asked for in this process, or a job of
+   * the webhook is saved and unfinished, another request is 409 (so repeated calls cannot pile up
+   * jobs walking the same deliveries); a saved job this process is not running (paused after store
+   * failures) is started again by that request.
    */
   async recover(accountId: string, webhookId: string, request: RecoveryRequest): Promise<RecoveryAccepted> {
     const now = this.deps.now();
@@ -48,9 +56,28 @@ export class RecoveryService {
     const webhook = await this.deps.store.webhooks.get(accountId, webhookId);
     if (!webhook) throw DomainError.notFound("webhook");
     if (!webhook.enabled) throw DomainError.conflict(DISABLED_MESSAGE);
-    const deliveries = await this.count(accountId, webhookId, window);
-    if (deliveries > 0) await this.startJob(accountId, webhookId, window, deliveries, now);
-    return { webhook_id: webhookId, window, deliveries };
+    if (this.requested.has(webhookId)) throw DomainError.conflict(`${UNDER_WAY_MESSAGE}: ${ASK_AGAIN}`);
+    this.requested.add(webhookId);
+    try {
+      await this.assertNoJob(webhookId);
+      const deliveries = await this.count(accountId, webhookId, window);
+      if (deliveries > 0) await this.startJob(accountId, webhookId, window, deliveries, now);
+      return { webhook_id: webhookId, window, deliveries };
+    } finally {
+      this.requested.delete(webhookId);
+    }
+  }
+
+  /** 409 when the webhook has an unfinished job, which is started again unless running already. */
+  private async assertNoJob(webhookId: string): Promise<void> {
+    for (const [, text] of await this.deps.store.meta.entries(webhookJobsPrefix(webhookId))) {
+      const job = decodeJob(text);
+      if (!job) continue;
+      void this.deps.runner.start(job);
+      throw DomainError.conflict(
+        `${UNDER_WAY_MESSAGE} (${job.recovered} of ${job.counted} deliveries recovered so far): ${ASK_AGAIN}`,
+      );
+    }
   }
 
   private async count(accountId: string, webhookId: string, window: RecoveryWindow): Promise<number> {
@@ -76,7 +103,7 @@ export class RecoveryService {
     now: number,
   ): Promise<void> {
     const job: RecoveryJob = {
-      id: crypto.randomUUID(),
+      id: newJobId(webhookId),
       account_id: accountId,
       webhook_id: webhookId,
       window,
@@ -104,5 +131,7 @@ function windowOf(request: RecoveryRequest, now: number): RecoveryWindow {
   return { since: request.since, until };
 }
 
+const UNDER_WAY_MESSAGE = "a recovery of this webhook is already under way";
+const ASK_AGAIN = "ask again once it has finished";
 const DISABLED_MESSAGE =
   "the webhook is disabled: enable it first (PUT /v1/webhooks/{id} with enabled: true), then recover its deliveries";

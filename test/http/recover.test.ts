@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventCatalog } from "../../src/domain/event-catalog";
 import { newId } from "../../src/domain/ids";
-import { RECOVERY_JOB_PREFIX } from "../../src/domain/recovery-jobs";
+import { encodeJob, jobKey, RECOVERY_JOB_PREFIX, type RecoveryJob } from "../../src/domain/recovery-jobs";
 import type { DeliveryRecord } from "../../src/storage/records";
 import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
 
@@ -136,6 +136,55 @@ describe("POST /v1/webhooks/{id}/recover", () => {
     expect(res.json.error.message).toContain("enable it first");
     const got = await h.call("GET", `/v1/deliveries/${s.deliveryIds[0]}`, { key: s.key });
     expect(got.json.status).toBe("cancelled");
+  });
+
+  test("one recovery of a webhook at a time: another asked meanwhile is 409, the first goes on", async () => {
+    const s = await scenario("recover-once", 3);
+    await setEnabled(s.key, s.webhookId, false);
+    await setEnabled(s.key, s.webhookId, true);
+    const body = { since: iso(Date.now() - 60_000) };
+    const answers = await Promise.all([1, 2, 3].map(() => recover(s.key, s.webhookId, body)));
+    expect(answers.map((r) => r.status).sort()).toEqual([202, 409, 409]);
+    for (const refused of answers.filter((r) => r.status === 409)) {
+      expect(refused.json.error.code).toBe("conflict");
+      expect(refused.json.error.message).toContain("already under way");
+    }
+    await jobsDone();
+    for (const id of s.deliveryIds) {
+      expect((await h.call("GET", `/v1/deliveries/${id}`, { key: s.key })).json.status).toBe("pending");
+    }
+    // Once it has finished, the webhook may be recovered again.
+    await setEnabled(s.key, s.webhookId, false);
+    await setEnabled(s.key, s.webhookId, true);
+    const again = await recover(s.key, s.webhookId, body);
+    expect(again.status).toBe(202);
+    expect(again.json.deliveries).toBe(3);
+    await jobsDone();
+  });
+
+  test("a saved job not running (paused after store failures) makes the next request 409 and resumes", async () => {
+    const s = await scenario("recover-paused", 2);
+    await setEnabled(s.key, s.webhookId, false);
+    await setEnabled(s.key, s.webhookId, true);
+    const now = Date.now();
+    const job: RecoveryJob = {
+      id: `${s.webhookId}:paused`,
+      account_id: s.id,
+      webhook_id: s.webhookId,
+      window: { since: now - 60_000, until: now },
+      after: null,
+      counted: 2,
+      recovered: 0,
+      created_at: now,
+    };
+    await h.store.meta.set(jobKey(job.id), encodeJob(job));
+    const res = await recover(s.key, s.webhookId, { since: iso(now - 60_000) });
+    expect(res.status).toBe(409);
+    expect(res.json.error.message).toContain("0 of 2 deliveries recovered so far");
+    await jobsDone();
+    for (const id of s.deliveryIds) {
+      expect((await h.call("GET", `/v1/deliveries/${id}`, { key: s.key })).json.status).toBe("pending");
+    }
   });
 
   test("404 for an unknown webhook, a deleted one and another account's", async () => {

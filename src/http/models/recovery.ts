@@ -55,13 +55,21 @@ export const RecoveryResponse = t.Object(
 );
 
 export const RecoveryConflict = t.Object(ErrorResponse.properties, {
-  description: "The webhook is disabled: nothing would be sent.",
+  description:
+    "The webhook is disabled (nothing would be sent), or a recovery of it is already under way (one at a time).",
   examples: [
     {
       error: {
         code: "conflict",
         message:
           "the webhook is disabled: enable it first (PUT /v1/webhooks/{id} with enabled: true), then recover its deliveries",
+      },
+    },
+    {
+      error: {
+        code: "conflict",
+        message:
+          "a recovery of this webhook is already under way (1250 of 10000 deliveries recovered so far): ask again once it has finished",
       },
     },
   ],

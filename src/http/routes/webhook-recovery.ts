@@ -59,7 +59,7 @@ export function webhookRecoveryRoutes({ services, auth }: RouteContext) {
         description:
           "Every delivery of the webhook created in [`since`, `until`) (until defaults to now) that is `failed` or `cancelled` goes back to `pending` and is attempted again on the whole retry schedule; attempt numbers continue, and earlier attempts stay in the log. Pending and succeeded deliveries are untouched. " +
           "Answers 202 with how many deliveries it will send again, once the recovery is saved: the work runs in the background in bounded batches (a million deliveries do not stall the API), and a restart resumes it. " +
-          "409 `conflict` when the webhook is disabled (enable it first); should it be disabled or deleted while the recovery runs, the recovery stops. 404 for an unknown webhook or another account's. 422 when `since` is missing or not an RFC 3339 date-time, or not before `until` (or now). 507 storage_full when the disk is full (nothing was saved).",
+          "409 `conflict` when the webhook is disabled (enable it first); should it be disabled or deleted while the recovery runs, the recovery stops. One recovery of a webhook at a time: while one is under way, another request is 409 `conflict` saying how far it has got (a recovery left unfinished by store failures is resumed by that request). 404 for an unknown webhook or another account's. 422 when `since` is missing or not an RFC 3339 date-time, or not before `until` (or now). 507 storage_full when the disk is full (nothing was saved).",
       },
     },
   );
