@@ -13,7 +13,17 @@ export function toRfc3339OrNull(ms: number | null): string | null {
 
 /** Milliseconds for a strict RFC 3339 date-time (any offset), or undefined when it is not one. */
 export function parseRfc3339(value: string): number | undefined {
-  if (!RFC3339.test(value)) return undefined;
+  if (!RFC3339.test(value) || !dayExists(value)) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Whether the date's day is one its month has (Date.parse rolls 2025-02-30 over into March). */
+function dayExists(value: string): boolean {
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return day >= 1 && day <= days;
 }
