@@ -46,6 +46,8 @@ function recordParams(n: number): unknown[] {
     of(null),
     of(null),
     of(null),
+    of(0),
+    of(0),
     ids.map((id) => `att_${id}`),
     of("a"),
     of("w"),
