@@ -8,6 +8,9 @@
 // freed slots round-robin over accounts with work waiting, then over their webhooks. Admission
 // itself never waits: every lease handed out is placed (started, queued or left out) at once, so
 // due work of a healthy account is never stuck behind another account's backlog in a shared queue.
+// A webhook with a rate limit (rate-limit.ts) starts its attempts no faster: they wait in its lane
+// holding no slot, and its lane holds only what its limit lets start in half a lease, so that no
+// lease waiting there runs out; the rest waits in the store.
 //
 // Guarantees:
 // - every lease handed out is answered to the scheduler exactly once: left out or given back here,
@@ -53,7 +56,9 @@ export class Admission {
       queueTotal: Math.max(1, Math.floor(res.scheduler.heldMax / 2)),
       run: (item) => res.work.track(attempt(res, item)),
       onSlotFree: (accountId, webhookId) => this.slotFreed(accountId, webhookId),
+      pacer: res.rateLimits,
     });
+    res.rateLimits.listen((webhookId) => this.limiter.wake(webhookId));
   }
 
   /** Attempts in flight. */

@@ -129,6 +129,7 @@ export async function prepare(res: EngineResources, held: HeldLease): Promise<Pr
   if (res.stopping.aborted || !store.health().writable) return undefined;
   let delivery: DeliveryRecord | undefined = held.lease.delivery;
   const webhook = await store.webhooks.getById(delivery.webhook_id);
+  if (webhook) res.rateLimits.learn(webhook.id, webhook.rate_limit);
   // A deleted or disabled webhook's pending deliveries are cancelled by the store.
   if (!webhook?.enabled) return undefined;
   // Changed (disabled, re-enabled) since the record was current: the change may have cancelled it.

@@ -44,6 +44,7 @@ import { attemptRecord } from "./attempt-outcome";
 import { FailingChecks } from "./endpoint-disabling";
 import { type EngineResources, type LeaseTerms, WorkInFlight } from "./engine-resources";
 import { EnvelopeCache, envelopeOf } from "./envelope";
+import { RateLimits } from "./rate-limit";
 import { createTargetResolver, type TargetResolver } from "./resolve-target";
 
 export interface DeliveryEngine extends DeliveryPort {
@@ -206,6 +207,8 @@ function resourcesFor(
     work: new WorkInFlight(),
     operations: deps.operations ?? createOperations({ store, logger, metrics, now }),
     failingChecks: FailingChecks.forDisableAfter(config.disableAfterMs),
+    // Half a lease: a lease waiting in a limited webhook's lane never runs out before its turn.
+    rateLimits: new RateLimits({ now, laneHoldMs: leaseMsOf(config) / 2 }),
   };
 }
 

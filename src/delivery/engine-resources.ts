@@ -11,6 +11,7 @@ import type { DueScheduler } from "../scheduler/due-scheduler";
 import type { Store } from "../storage/store";
 import type { FailingChecks } from "./endpoint-disabling";
 import type { Envelope, EnvelopeCache } from "./envelope";
+import type { RateLimits } from "./rate-limit";
 import type { SendOptions } from "./sender";
 
 export interface EngineResources {
@@ -37,6 +38,8 @@ export interface EngineResources {
   operations: Operations;
   /** When each failing webhook's health was last read (endpoint-disabling.ts). */
   failingChecks: FailingChecks;
+  /** Each webhook's rate limit, as its attempts read it, and its token bucket. */
+  rateLimits: RateLimits;
 }
 
 /**

@@ -13,11 +13,16 @@
 // - memory is bounded: a lane holds at most `queuePerWebhook` waiting tasks, an account at most
 //   `queuePerAccount` and all accounts together at most `queueTotal`; `offer` refuses beyond that
 //   and the caller keeps the task elsewhere (the store's due-time queue);
-// - idle webhooks and accounts are forgotten: what is kept is proportional to the work held.
+// - idle webhooks and accounts are forgotten: what is kept is proportional to the work held;
+// - with a pacer (rate-limit.ts), a webhook's task starts only when its pacer lets it: until then
+//   its lane is held, out of the turn order, holding no slot of the webhook, its account or the
+//   limiter, with at most one timer set for when it may start; a paced webhook's lane holds at most
+//   the pacer's laneCap waiting tasks.
 //
 // A lane is named by its webhook alone: webhook keys must be unique across accounts (ids are).
 
 import { Fifo } from "./fifo";
+import type { LanePacer } from "./rate-limit";
 
 export interface FairLimits {
   global: number;
@@ -34,6 +39,8 @@ export interface FairLimiterOptions<T> extends FairLimits {
   run: (item: T) => Promise<void>;
   /** After a slot was freed and waiting tasks had their turn: there is room for more work. */
   onSlotFree?: (account: string, webhook: string) => void;
+  /** Holds back the lanes of rate-limited webhooks; without it every lane starts at will. */
+  pacer?: LanePacer;
 }
 
 export type OfferResult = "started" | "queued" | "refused";
@@ -58,6 +65,10 @@ interface Lane<T> {
   waiting: Fifo<T>;
   /** In its account's readyLanes. */
   ready: boolean;
+  /** Held back by the pacer: out of the turn order until wake(). */
+  held: boolean;
+  /** Wakes a held lane when its pacer lets it start (unset while it waits for wake() alone). */
+  wakeTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export class FairLimiter<T> {
@@ -95,7 +106,7 @@ export class FairLimiter<T> {
     const lane = this.lanes.get(webhook);
     const queued = this.accounts.get(account)?.queued ?? 0;
     return (
-      (lane?.waiting.size ?? 0) >= this.opts.queuePerWebhook ||
+      (lane?.waiting.size ?? 0) >= this.laneCap(webhook) ||
       queued >= this.opts.queuePerAccount ||
       this.waitingCount >= this.opts.queueTotal
     );
@@ -106,7 +117,7 @@ export class FairLimiter<T> {
     const lane = this.lanes.get(webhook);
     const queued = this.accounts.get(account)?.queued ?? 0;
     return (
-      (lane?.waiting.size ?? 0) * 2 <= this.opts.queuePerWebhook &&
+      (lane?.waiting.size ?? 0) * 2 <= this.laneCap(webhook) &&
       queued * 2 <= this.opts.queuePerAccount &&
       this.waitingCount * 2 <= this.opts.queueTotal
     );
@@ -116,12 +127,12 @@ export class FairLimiter<T> {
   offer(account: string, webhook: string, item: T): OfferResult {
     const lane = this.laneOf(account, webhook);
     const owner = lane.account;
-    if (lane.waiting.size === 0 && this.mayStart(lane)) {
+    if (lane.waiting.size === 0 && this.mayStart(lane) && this.paced(lane)) {
       this.start(lane, item);
       return "started";
     }
     if (
-      lane.waiting.size >= this.opts.queuePerWebhook ||
+      lane.waiting.size >= this.laneCap(webhook) ||
       owner.queued >= this.opts.queuePerAccount ||
       this.waitingCount >= this.opts.queueTotal
     ) {
@@ -141,11 +152,24 @@ export class FairLimiter<T> {
     this.paused = true;
   }
 
+  /**
+   * The pacer lets `webhook` start sooner than it said (its limit was learnt or changed): a held
+   * lane rejoins the turn order and asks it again.
+   */
+  wake(webhook: string): void {
+    const lane = this.lanes.get(webhook);
+    if (!lane?.held) return;
+    this.release(lane);
+    this.markReady(lane);
+    this.pump();
+  }
+
   /** Drops every queued task and answers them. */
   drain(): T[] {
     const out: T[] = [];
     for (const lane of this.lanes.values()) {
       out.push(...lane.waiting.drain());
+      this.release(lane);
       lane.ready = false;
       lane.account.queued = 0;
       lane.account.readyLanes.drain();
@@ -165,7 +189,15 @@ export class FairLimiter<T> {
       owner = { key: account, active: 0, queued: 0, lanes: 0, readyLanes: new Fifo(), inRing: false };
       this.accounts.set(account, owner);
     }
-    lane = { key: webhook, account: owner, active: 0, waiting: new Fifo(), ready: false };
+    lane = {
+      key: webhook,
+      account: owner,
+      active: 0,
+      waiting: new Fifo(),
+      ready: false,
+      held: false,
+      wakeTimer: undefined,
+    };
     this.lanes.set(webhook, lane);
     owner.lanes++;
     return lane;
@@ -178,6 +210,34 @@ export class FairLimiter<T> {
       lane.account.active < this.opts.perAccount &&
       lane.active < this.opts.perWebhook
     );
+  }
+
+  /** Most tasks the webhook's lane may hold waiting. */
+  private laneCap(webhook: string): number {
+    const paced = this.opts.pacer?.laneCap(webhook);
+    return paced === undefined ? this.opts.queuePerWebhook : Math.min(paced, this.opts.queuePerWebhook);
+  }
+
+  /** Whether the pacer lets the lane start a task now (taking its token); holds the lane if not. */
+  private paced(lane: Lane<T>): boolean {
+    const { pacer } = this.opts;
+    if (pacer === undefined) return true;
+    const waitMs = pacer.tryStart(lane.key, lane.active);
+    if (waitMs === 0) return true;
+    lane.held = true;
+    if (lane.wakeTimer !== undefined) clearTimeout(lane.wakeTimer);
+    lane.wakeTimer = undefined;
+    if (Number.isFinite(waitMs)) {
+      lane.wakeTimer = setTimeout(() => this.wake(lane.key), waitMs);
+      lane.wakeTimer.unref?.();
+    }
+    return false;
+  }
+
+  private release(lane: Lane<T>): void {
+    if (lane.wakeTimer !== undefined) clearTimeout(lane.wakeTimer);
+    lane.wakeTimer = undefined;
+    lane.held = false;
   }
 
   private start(lane: Lane<T>, item: T): void {
@@ -197,6 +257,8 @@ export class FairLimiter<T> {
     lane.active--;
     lane.account.active--;
     this.activeCount--;
+    // Held for want of a known limit (no timer): the attempt that was to learn it is over.
+    if (lane.held && lane.wakeTimer === undefined) this.release(lane);
     this.markReady(lane);
     this.enterRing(lane.account);
     this.pump();
@@ -207,7 +269,7 @@ export class FairLimiter<T> {
 
   /** Puts the lane in its account's turn order when it has a task it may start. */
   private markReady(lane: Lane<T>): void {
-    if (lane.ready || lane.waiting.size === 0 || lane.active >= this.opts.perWebhook) return;
+    if (lane.ready || lane.held || lane.waiting.size === 0 || lane.active >= this.opts.perWebhook) return;
     lane.ready = true;
     lane.account.readyLanes.push(lane);
     this.enterRing(lane.account);
@@ -227,7 +289,7 @@ export class FairLimiter<T> {
       if (account === undefined) return;
       account.inRing = false;
       const lane = account.active < this.opts.perAccount ? this.nextReadyLane(account) : undefined;
-      if (lane !== undefined) {
+      if (lane !== undefined && this.paced(lane)) {
         const item = lane.waiting.shift() as T;
         account.queued--;
         this.waitingCount--;
@@ -250,6 +312,7 @@ export class FairLimiter<T> {
 
   private forgetIfIdle(lane: Lane<T>): void {
     if (lane.active > 0 || lane.waiting.size > 0 || lane.ready) return;
+    this.release(lane);
     if (this.lanes.get(lane.key) !== lane) return;
     this.lanes.delete(lane.key);
     const account = lane.account;

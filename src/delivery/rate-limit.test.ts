@@ -1,0 +1,124 @@
+import { describe, expect, test } from "bun:test";
+import { burstOf, RateLimits } from "./rate-limit";
+
+function limits(laneHoldMs = 10_000) {
+  const clock = { t: 1_000_000 };
+  const changed: string[] = [];
+  const rates = new RateLimits({ now: () => clock.t, laneHoldMs });
+  rates.listen((webhook) => changed.push(webhook));
+  return { clock, changed, rates };
+}
+
+/** Starts as many as the bucket allows now; answers how many started and the wait after them. */
+function startAll(rates: RateLimits, webhook: string): { started: number; waitMs: number } {
+  let started = 0;
+  for (;;) {
+    const waitMs = rates.tryStart(webhook, 1);
+    if (waitMs !== 0) return { started, waitMs };
+    started++;
+  }
+}
+
+describe("RateLimits", () => {
+  test("an unknown webhook starts one attempt at a time until its limit is learnt", () => {
+    const { rates, changed } = limits();
+    expect(rates.tryStart("w", 0)).toBe(0);
+    expect(rates.tryStart("w", 1)).toBe(Number.POSITIVE_INFINITY);
+    expect(rates.laneCap("w")).toBeUndefined();
+    rates.learn("w", null);
+    expect(changed).toEqual(["w"]);
+    for (let i = 0; i < 1_000; i++) expect(rates.tryStart("w", 64)).toBe(0);
+    expect(rates.laneCap("w")).toBeUndefined();
+  });
+
+  test("learning the limit counts the attempt that read it as the first start", () => {
+    const { rates, clock } = limits();
+    expect(rates.tryStart("w", 0)).toBe(0);
+    rates.learn("w", 2);
+    expect(rates.tryStart("w", 1)).toBe(500);
+    clock.t += 499;
+    expect(rates.tryStart("w", 1)).toBe(1);
+    clock.t += 1;
+    expect(rates.tryStart("w", 1)).toBe(0);
+    expect(rates.tryStart("w", 1)).toBe(500);
+  });
+
+  test("1/s: starts exactly one a second, and an idle webhook saves up no more than one", () => {
+    const { rates, clock } = limits();
+    rates.learn("w", 1);
+    const starts: number[] = [];
+    while (starts.length < 5) {
+      const waitMs = rates.tryStart("w", 1);
+      if (waitMs === 0) starts.push(clock.t);
+      else clock.t += waitMs;
+    }
+    expect(starts.map((t) => t - (starts[0] as number))).toEqual([0, 1_000, 2_000, 3_000, 4_000]);
+    clock.t += 60_000;
+    expect(startAll(rates, "w")).toEqual({ started: 1, waitMs: 1_000 });
+  });
+
+  test("over any time T at most burst + R*T start, whatever the clock's steps", () => {
+    for (const rate of [1, 7, 100, 101, 2_500, 10_000]) {
+      const { rates, clock } = limits();
+      rates.learn(`w${rate}`, rate);
+      const from = clock.t;
+      let started = 0;
+      for (let step = 0; step < 5_000; step++) {
+        clock.t += step % 3; // 0, 1 or 2 ms: several asks at one instant, and gaps
+        started += startAll(rates, `w${rate}`).started;
+      }
+      const elapsedMs = clock.t - from;
+      expect(started).toBeLessThanOrEqual(burstOf(rate) + Math.floor((rate * elapsedMs) / 1_000));
+      // ...and the limit is reached: burst 1 loses only the asks' lateness (up to 2 ms here).
+      const lateness = burstOf(rate) === 1 ? (2 * rate) / 1_000 : 0;
+      expect(started).toBeGreaterThanOrEqual(Math.floor(((rate * elapsedMs) / 1_000) * (1 - lateness)));
+    }
+  });
+
+  test("burst: 1 up to 20/s, then 2, then 1% of the rate", () => {
+    expect([1, 20, 21, 100, 200, 201, 1_000, 10_000].map(burstOf)).toEqual([1, 1, 2, 2, 2, 3, 10, 100]);
+  });
+
+  test("a lane holds what the limit lets start in laneHoldMs, at least a burst", () => {
+    const { rates } = limits(10_000);
+    rates.learn("slow", 1);
+    rates.learn("fast", 10_000);
+    rates.learn("tiny", 1);
+    expect(rates.laneCap("slow")).toBe(10);
+    expect(rates.laneCap("fast")).toBe(100_000);
+    const short = limits(100).rates;
+    short.learn("w", 1);
+    expect(short.laneCap("w")).toBe(1);
+  });
+
+  test("a change of the limit applies to the next start and is announced; the same limit is not", () => {
+    const { rates, clock, changed } = limits();
+    rates.learn("w", 1);
+    expect(rates.tryStart("w", 1)).toBe(1_000);
+    rates.learn("w", 1);
+    expect(changed).toEqual(["w"]);
+    rates.learn("w", 20);
+    expect(changed).toEqual(["w", "w"]);
+    expect(rates.tryStart("w", 1)).toBe(50);
+    clock.t += 50;
+    expect(rates.tryStart("w", 1)).toBe(0);
+    // Lowered: tokens earned at the old rate are capped at the new burst.
+    clock.t += 10_000;
+    rates.learn("w", 1);
+    expect(startAll(rates, "w").started).toBe(1);
+    // Removed: no limit at once.
+    rates.learn("w", null);
+    expect(changed).toEqual(["w", "w", "w", "w"]);
+    expect(rates.laneCap("w")).toBeUndefined();
+    expect(rates.tryStart("w", 5)).toBe(0);
+  });
+
+  test("remembers at most 10,000 webhooks, forgetting the oldest", () => {
+    const { rates } = limits();
+    for (let i = 0; i < 10_500; i++) rates.learn(`w${i}`, i % 2 === 0 ? null : 5);
+    expect(rates.size).toBe(10_000);
+    // Forgotten: probed again.
+    expect(rates.tryStart("w1", 1)).toBe(Number.POSITIVE_INFINITY);
+    expect(rates.tryStart("w10499", 1)).toBe(1_000 / 5);
+  });
+});

@@ -1,0 +1,143 @@
+// Per-webhook rate limits (WebhookRecord.rate_limit, attempts per second): a token bucket for each
+// limited webhook, consulted by the fair limiter (fair-limiter.ts) before it starts an attempt.
+//
+// What a webhook's limit is, is learnt from the attempts themselves: the attempt stage reads the
+// webhook before every send (attempt.ts prepare) and reports its rate_limit here. A webhook not
+// known yet starts one attempt at a time until that first read reports it (a probe), so that even a
+// webhook's first burst never runs past its limit; afterwards an unlimited webhook costs one map
+// look-up per start.
+//
+// Guarantees:
+// - attempts of a webhook limited to R per second start at most `burst` at once and, over any
+//   time T, at most burst + R*T. Burst is 1 up to 20/s: attempts start at least 1/R apart (a
+//   timer's lateness, about a millisecond, is lost from each interval: 2% at 20/s). Above, it is
+//   2, and 1% of R from 200/s, so that a late timer loses nothing and a timer's millisecond
+//   granularity still reaches 10,000/s (100 starts a wake-up);
+// - a change of the limit applies to every start after the attempt that reads it (within one
+//   token interval, at most 1 s, as limits are 1 to 10,000/s; the webhook read may be cached for
+//   READ_CACHE_MS_MAX on PostgreSQL); a listener is told so that waits are re-timed;
+// - the limit is this process's: on N replicas a webhook may receive up to N times its limit;
+// - bounded memory: at most KNOWN_MAX webhooks are remembered; the oldest is forgotten, and probed
+//   again when it has work (with more than KNOWN_MAX webhooks busy at once, a limited webhook's
+//   probe may so start one attempt sooner than its limit allows).
+
+/** Webhooks whose limit (or absence of one) is remembered at most. */
+const KNOWN_MAX = 10_000;
+
+/** Limits up to this many attempts per second start one at a time (burst 1). */
+const STRICT_RATE_MAX = 20;
+
+/** Float error allowed in token counts: a token due "now" is never a millisecond late. */
+const EPSILON = 1e-9;
+
+/** A limit's bucket size: 1 up to 20/s, then 2, or 10 ms of attempts (1% of the rate) if more. */
+export function burstOf(ratePerSecond: number): number {
+  return ratePerSecond <= STRICT_RATE_MAX ? 1 : Math.max(2, Math.ceil(ratePerSecond / 100));
+}
+
+/** How a lane is held back: may a task of this webhook start now, and how many may it queue. */
+export interface LanePacer {
+  /**
+   * Takes one start for `webhook` (a token) when it may start now and answers 0; otherwise the ms
+   * until it may (a token falls due), or Infinity while its limit is not known yet and an attempt
+   * of it (`activeInLane` > 0) is finding out: then `listen`'s callback tells when to ask again.
+   */
+  tryStart(webhook: string, activeInLane: number): number;
+  /** Most tasks its lane may hold waiting; undefined when not limited (the limiter's own cap). */
+  laneCap(webhook: string): number | undefined;
+}
+
+interface Bucket {
+  ratePerSecond: number;
+  burst: number;
+  tokens: number;
+  /** When `tokens` was last brought up to date (ms). */
+  at: number;
+}
+
+export interface RateLimitsOptions {
+  now: () => number;
+  /**
+   * How long a lease may wait in a limited webhook's lane (ms): its lane holds what the limit lets
+   * start in that time, so that no lease waiting there runs out. The rest waits in the store.
+   */
+  laneHoldMs: number;
+}
+
+export class RateLimits implements LanePacer {
+  /** By webhook: its bucket, or null when it has no limit. Insertion order is age. */
+  private readonly known = new Map<string, Bucket | null>();
+  private changed: (webhook: string) => void = () => {};
+
+  constructor(private readonly opts: RateLimitsOptions) {}
+
+  /** Webhooks remembered. */
+  get size(): number {
+    return this.known.size;
+  }
+
+  /** Called with a webhook whose limit was learnt or changed: its waiting tasks may start sooner. */
+  listen(changed: (webhook: string) => void): void {
+    this.changed = changed;
+  }
+
+  /** The limit the webhook has now, as its attempt read it (null or absent: none). */
+  learn(webhook: string, ratePerSecond: number | null | undefined): void {
+    const rate = ratePerSecond ?? null;
+    const bucket = this.known.get(webhook);
+    if (bucket === null && rate === null) return;
+    if (bucket !== undefined && bucket !== null && bucket.ratePerSecond === rate) return;
+    if (bucket === undefined) this.remember(webhook, rate === null ? null : this.emptyBucket(rate));
+    else if (rate === null) this.known.set(webhook, null);
+    else if (bucket === null) this.known.set(webhook, this.emptyBucket(rate));
+    else this.retime(bucket, rate);
+    this.changed(webhook);
+  }
+
+  tryStart(webhook: string, activeInLane: number): number {
+    const bucket = this.known.get(webhook);
+    if (bucket === null) return 0;
+    // Not known yet: one attempt at a time finds out (learn() then counts it as the first token).
+    if (bucket === undefined) return activeInLane === 0 ? 0 : Number.POSITIVE_INFINITY;
+    this.refill(bucket);
+    if (bucket.tokens >= 1 - EPSILON) {
+      bucket.tokens = Math.max(0, bucket.tokens - 1);
+      return 0;
+    }
+    return Math.max(1, Math.ceil(((1 - bucket.tokens) * 1000) / bucket.ratePerSecond - EPSILON));
+  }
+
+  laneCap(webhook: string): number | undefined {
+    const bucket = this.known.get(webhook);
+    if (!bucket) return undefined;
+    return Math.max(bucket.burst, Math.floor((bucket.ratePerSecond * this.opts.laneHoldMs) / 1000));
+  }
+
+  /** A new bucket, empty: the attempt that reports the limit is its first start. */
+  private emptyBucket(ratePerSecond: number): Bucket {
+    return { ratePerSecond, burst: burstOf(ratePerSecond), tokens: 0, at: this.opts.now() };
+  }
+
+  /** Tokens earned so far at the old rate are kept (up to the new burst); the new rate runs on. */
+  private retime(bucket: Bucket, ratePerSecond: number): void {
+    this.refill(bucket);
+    bucket.ratePerSecond = ratePerSecond;
+    bucket.burst = burstOf(ratePerSecond);
+    bucket.tokens = Math.min(bucket.tokens, bucket.burst);
+  }
+
+  private refill(bucket: Bucket): void {
+    const now = this.opts.now();
+    if (now <= bucket.at) return;
+    bucket.tokens = Math.min(bucket.burst, bucket.tokens + ((now - bucket.at) * bucket.ratePerSecond) / 1000);
+    bucket.at = now;
+  }
+
+  private remember(webhook: string, bucket: Bucket | null): void {
+    if (this.known.size >= KNOWN_MAX) {
+      const oldest = this.known.keys().next().value;
+      if (oldest !== undefined) this.known.delete(oldest);
+    }
+    this.known.set(webhook, bucket);
+  }
+}
