@@ -95,9 +95,9 @@ export class EventsService {
       }
       for (const issue of this.deps.catalog.validate(input.type, input.data)) {
         issues.push({ field: `${base}${issue.field}`, reason: issue.reason });
+      }
       if (input.channels !== undefined)
         issues.push(...channelIssues(input.channels, `${base}/channels`, EVENT_CHANNELS_MAX));
-      }
     });
     if (issues.length > 0) throw DomainError.invalid("the event is not valid", issues.slice(0, 100));
   }
@@ -241,7 +241,6 @@ function targetsOf(
   if (subscribers.every((w) => w.channels === undefined)) return subscribers;
   return subscribers.filter((w) => receivesChannels(w.channels, channels));
 }
-
 
 /** A new pending delivery of `event` to the webhook, due at `due`. */
 function newDelivery(event: EventRecord, webhookId: string, due: number, now: number): DeliveryRecord {

@@ -289,7 +289,6 @@ function controls(
   };
 }
 
-
 function secretsOf(webhook: WebhookRecord, now: number): WebhookSecrets {
   const previous = activePrevious(webhook, now);
   return {
