@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Type } from "@sinclair/typebox";
-import { EventCatalog, eventCatalog } from "./event-catalog";
+import { EventCatalog, type EventTypeDefinition, eventCatalog } from "./event-catalog";
 
 describe("eventCatalog", () => {
   test("knows the four documented types, in the docs' order", () => {
@@ -67,8 +67,8 @@ describe("eventCatalog", () => {
     expect(eventCatalog.sample("message.exploded")).toBeUndefined();
   });
 
-  test("operators can add types", () => {
-    const catalog = new EventCatalog([]);
+  test("types can be registered with a TypeBox schema", () => {
+    const catalog = new EventCatalog<EventTypeDefinition>([]);
     catalog.register({
       type: "contact.created",
       description: "A contact was created.",
@@ -85,5 +85,47 @@ describe("eventCatalog", () => {
     expect(catalog.validate("contact.created", {})).toEqual([
       { field: "/data/contact_id", reason: "is required" },
     ]);
+  });
+
+  test("withTypes adds checked types; an archived one is known but neither has() nor listed", () => {
+    const at = { created_at: 1, updated_at: 1 };
+    const catalog = eventCatalog.withTypes([
+      {
+        definition: {
+          type: "order.created",
+          description: "An order.",
+          schema: {},
+          example: null,
+          defined: { ...at, archived_at: null },
+        },
+        check: (data) =>
+          (data as { id?: unknown }).id ? [] : [{ field: "/data/id", reason: "is required" }],
+      },
+      {
+        definition: {
+          type: "order.gone",
+          description: "Old.",
+          schema: {},
+          example: null,
+          defined: { ...at, archived_at: 2 },
+        },
+        check: () => [],
+      },
+    ]);
+    expect(catalog.types()).toEqual([...eventCatalog.types(), "order.created"]);
+    expect(catalog.list(true).map((d) => d.type)).toEqual([
+      ...eventCatalog.types(),
+      "order.created",
+      "order.gone",
+    ]);
+    expect(catalog.validate("order.created", {})).toEqual([{ field: "/data/id", reason: "is required" }]);
+    expect(catalog.has("order.gone")).toBe(false);
+    expect(catalog.get("order.gone")?.type).toBe("order.gone");
+    expect(catalog.validate("order.gone", {})).toEqual([
+      { field: "/type", reason: catalog.refusal("order.gone") },
+    ]);
+    expect(catalog.refusal("order.gone")).toContain("archived");
+    expect(catalog.sample("order.created")).toBeUndefined();
+    expect(eventCatalog.has("order.created")).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // The event types this appliance knows: for each, a description and example taken word for word
 // from the public docs, and a TypeBox schema of `data` derived from that example. The catalog is a
-// data structure so operators can add types (`registerEventType`) without touching the API code.
+// data structure: the operator's own types (POST /v1/event-types) join the built-in ones through
+// `withTypes` (./event-type-registry.ts), each with its compiled JSON Schema check.
 // Schemas allow extra properties so the platform can grow payloads without breaking publishers.
 
 import { FormatRegistry, type TObject, type TSchema, Type } from "@sinclair/typebox";
@@ -35,17 +36,25 @@ export interface EventTypeDefinition {
   type: string;
   description: string;
   /** JSON schema of the envelope's `data`. */
-  schema: TObject;
-  /** A complete envelope, as the docs show it. */
-  example: EventEnvelopeExample;
+  schema: TObject | Record<string, unknown>;
+  /** A complete envelope, as the docs show it; null for an operator type registered without one. */
+  example: EventEnvelopeExample | null;
   /**
    * An operational type (./operational-event-types.ts): only the operator's webhooks receive it,
    * and no account may publish it or subscribe to it. Absent for the account types.
    */
   operator_only?: boolean;
+  /** Set for the operator's own types (POST /v1/event-types); absent for the built-in ones. */
+  defined?: { archived_at: number | null; created_at: number; updated_at: number };
 }
 
-const BUILT_IN: EventTypeDefinition[] = [
+/** A built-in type: it always has the docs' example. */
+export type BuiltInEventType = EventTypeDefinition & { example: EventEnvelopeExample };
+
+/** Issues with an event's `data`, fields as JSON pointers under `/data`; empty when it fits. */
+export type DataCheck = (data: unknown) => FieldIssue[];
+
+const BUILT_IN: BuiltInEventType[] = [
   {
     type: "message.delivered",
     description: "Triggered when a message is successfully delivered to the recipient's device.",
@@ -150,59 +159,99 @@ const BUILT_IN: EventTypeDefinition[] = [
 /** The wildcard a webhook may subscribe to instead of listing types. */
 export const ALL_EVENTS = "*";
 
-export class EventCatalog {
-  private readonly definitions = new Map<string, EventTypeDefinition>();
-  private readonly checks = new Map<string, TypeCheck<TSchema>>();
+/** Where a service finds the catalog now: a fixed catalog, or a store's (./event-type-registry.ts). */
+export interface CatalogSource {
+  current(): Promise<EventCatalog>;
+}
 
-  constructor(definitions: EventTypeDefinition[]) {
+export class EventCatalog<D extends EventTypeDefinition = EventTypeDefinition> implements CatalogSource {
+  private readonly definitions = new Map<string, D>();
+  private readonly checks = new Map<string, DataCheck>();
+
+  constructor(definitions: D[]) {
     for (const d of definitions) this.register(d);
   }
 
-  /** Adds (or replaces) a type; its schema is compiled once, here. */
-  register(definition: EventTypeDefinition): void {
+  /** A fixed catalog is its own source. */
+  current(): Promise<EventCatalog> {
+    return Promise.resolve(this as EventCatalog);
+  }
+
+  /** Adds (or replaces) a type whose schema is TypeBox's; it is compiled once, here. */
+  register(definition: D): void {
+    const check = TypeCompiler.Compile(definition.schema as TSchema);
+    this.add(definition, (data) => (check.Check(data) ? [] : typeBoxIssues(check, data)));
+  }
+
+  /** A new catalog: this one's types, then `more` with their own checks (same names replaced). */
+  withTypes(more: ReadonlyArray<{ definition: EventTypeDefinition; check: DataCheck }>): EventCatalog {
+    const next = new EventCatalog<EventTypeDefinition>([]);
+    for (const [type, definition] of this.definitions)
+      next.add(definition, this.checks.get(type) as DataCheck);
+    for (const m of more) next.add(m.definition, m.check);
+    return next;
+  }
+
+  private add(definition: D, check: DataCheck): void {
     this.definitions.set(definition.type, definition);
-    this.checks.set(definition.type, TypeCompiler.Compile(definition.schema));
+    this.checks.set(definition.type, check);
   }
 
+  /** The active types (archived ones are not), in catalog order. */
   types(): string[] {
-    return [...this.definitions.keys()];
+    return this.list().map((d) => d.type);
   }
 
+  /** Whether events of this type may be published and subscribed to now (known, not archived). */
   has(type: string): boolean {
-    return this.definitions.has(type);
+    const d = this.definitions.get(type);
+    return d !== undefined && !isArchived(d);
   }
 
-  get(type: string): EventTypeDefinition | undefined {
+  /** Any known type, archived ones too. */
+  get(type: string): D | undefined {
     return this.definitions.get(type);
   }
 
-  list(): EventTypeDefinition[] {
-    return [...this.definitions.values()];
+  /** The active types; with `archived`, the archived ones too (in place). */
+  list(archived = false): D[] {
+    return [...this.definitions.values()].filter((d) => archived || !isArchived(d));
+  }
+
+  /** Why `type` cannot be published or subscribed to (it is unknown, or archived); for has() false. */
+  refusal(type: string, known = this.types().join(", ")): string {
+    return this.definitions.has(type)
+      ? `event type "${type}" is archived: it takes no new events or subscriptions (its events stay readable)`
+      : `unknown event type "${type}"; known types: ${known}`;
   }
 
   /** Issues with `data` for this type, fields as paths under `/data`; empty when it fits. */
   validate(type: string, data: unknown): FieldIssue[] {
-    const check = this.checks.get(type);
-    if (!check)
-      return [{ field: "/type", reason: `unknown event type; known types: ${this.types().join(", ")}` }];
-    if (check.Check(data)) return [];
-    const issues: FieldIssue[] = [];
-    const seen = new Set<string>();
-    for (const e of check.Errors(data)) {
-      const field = `/data${e.path}`;
-      if (seen.has(field)) continue; // the first reason per field is the useful one
-      seen.add(field);
-      issues.push({ field, reason: describeValueError(e) });
-      if (issues.length >= 20) break;
-    }
-    return issues;
+    const check = this.has(type) ? this.checks.get(type) : undefined;
+    if (!check) return [{ field: "/type", reason: this.refusal(type) }];
+    return check(data);
   }
 
-  /** The docs' example `data` of this type (a fresh copy), for test sends. */
+  /** The example `data` of this type (a fresh copy), for test sends; undefined when it has none. */
   sample(type: string): Record<string, unknown> | undefined {
     const d = this.definitions.get(type);
-    return d ? structuredClone(d.example.data) : undefined;
+    return d?.example ? structuredClone(d.example.data) : undefined;
   }
+}
+
+const isArchived = (d: EventTypeDefinition) => d.defined !== undefined && d.defined.archived_at !== null;
+
+function typeBoxIssues(check: TypeCheck<TSchema>, data: unknown): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of check.Errors(data)) {
+    const field = `/data${e.path}`;
+    if (seen.has(field)) continue; // the first reason per field is the useful one
+    seen.add(field);
+    issues.push({ field, reason: describeValueError(e) });
+    if (issues.length >= 20) break;
+  }
+  return issues;
 }
 
 /** The catalog with the four documented types. */

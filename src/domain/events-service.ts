@@ -8,7 +8,7 @@ import type { Lease, PublishItem, PublishResult, Store } from "../storage/store"
 import { channelIssues, EVENT_CHANNELS_MAX, receivesChannels, storedChannels } from "./channels";
 import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
-import type { EventCatalog } from "./event-catalog";
+import type { CatalogSource } from "./event-catalog";
 import { newId } from "./ids";
 import { LimitExceededError } from "./limits";
 import { chunkRanges, PUBLISH_CHUNK_RECORDS } from "./publish-chunks";
@@ -38,7 +38,8 @@ export interface ReplayOutcome {
 
 export interface EventsServiceDeps {
   store: Store;
-  catalog: EventCatalog;
+  /** The types events may have: the store's merged catalog, or the operational one. */
+  catalog: CatalogSource;
   delivery: DeliveryPort;
   metrics: Metrics;
   config: Pick<Config, "retrySchedule" | "deliveriesPerPublishMax">;
@@ -64,7 +65,7 @@ export class EventsService {
    * publishing the same batch again with the same event ids is safe, since stored ids replay.
    */
   async publish(accountId: string, inputs: PublishInput[], fieldPrefix?: string): Promise<PublishOutcome[]> {
-    this.assertValid(inputs, fieldPrefix);
+    await this.assertValid(inputs, fieldPrefix);
     const fanOut = await this.fanOut(accountId, inputs);
     const weights = inputs.map((input) => 1 + targetsOf(fanOut, input.type, input.channels).length);
     const deliveries = weights.reduce((sum, w) => sum + w - 1, 0);
@@ -82,18 +83,16 @@ export class EventsService {
     return outcomes;
   }
 
-  private assertValid(inputs: PublishInput[], fieldPrefix: string | undefined): void {
+  private async assertValid(inputs: PublishInput[], fieldPrefix: string | undefined): Promise<void> {
+    const catalog = await this.deps.catalog.current();
     const issues: FieldIssue[] = [];
     inputs.forEach((input, i) => {
       const base = fieldPrefix === undefined ? "" : `${fieldPrefix}/${i}`;
-      if (!this.deps.catalog.has(input.type)) {
-        issues.push({
-          field: `${base}/type`,
-          reason: `unknown event type "${input.type}"; known types: ${this.deps.catalog.types().join(", ")}`,
-        });
+      if (!catalog.has(input.type)) {
+        issues.push({ field: `${base}/type`, reason: catalog.refusal(input.type) });
         return;
       }
-      for (const issue of this.deps.catalog.validate(input.type, input.data)) {
+      for (const issue of catalog.validate(input.type, input.data)) {
         issues.push({ field: `${base}${issue.field}`, reason: issue.reason });
       }
       if (input.channels !== undefined)

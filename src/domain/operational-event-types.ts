@@ -4,14 +4,14 @@
 // publish them, so an account can neither publish nor receive one.
 
 import { Type } from "@sinclair/typebox";
-import { EventCatalog, type EventTypeDefinition, RFC3339_PATTERN } from "./event-catalog";
+import { type BuiltInEventType, EventCatalog, RFC3339_PATTERN } from "./event-catalog";
 import { DELIVERY_FAILED, WEBHOOK_DISABLED } from "./operator";
 
 const Id = (description: string) => Type.String({ minLength: 1, description });
 const NullableInteger = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description });
 const NullableString = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
 
-const OPERATIONAL: EventTypeDefinition[] = [
+const OPERATIONAL: BuiltInEventType[] = [
   {
     type: WEBHOOK_DISABLED,
     description:

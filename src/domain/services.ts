@@ -7,7 +7,9 @@ import type { Store } from "../storage/store";
 import { AccountsService } from "./accounts-service";
 import { DeliveriesService } from "./deliveries-service";
 import type { DeliveryPort } from "./delivery-port";
-import { type EventCatalog, eventCatalog } from "./event-catalog";
+import { type CatalogSource, type EventCatalog, eventCatalog } from "./event-catalog";
+import { EventTypeRegistry } from "./event-type-registry";
+import { EventTypesService } from "./event-types-service";
 import { EventsService } from "./events-service";
 import { KeyUsage } from "./key-usage";
 import { KeysService } from "./keys-service";
@@ -28,7 +30,9 @@ export interface Services {
   logs: LogsService;
   stats: StatsService;
   recovery: RecoveryService;
-  catalog: EventCatalog;
+  /** The account event types of this store: the built-in ones and the operator's. */
+  catalog: CatalogSource;
+  eventTypes: EventTypesService;
   /** The operational event types (operator only), listed with the account types. */
   operationalCatalog: EventCatalog;
   operations: Operations;
@@ -40,6 +44,7 @@ export interface ServicesDeps {
   metrics: Metrics;
   delivery: DeliveryPort;
   now: () => number;
+  /** The built-in account types (the documented ones when absent). */
   catalog?: EventCatalog;
   logger: Logger;
   /** Shared with the delivery engine (src/app.ts); made here when absent. */
@@ -50,7 +55,7 @@ export interface ServicesDeps {
 
 export function createServices(deps: ServicesDeps): Services {
   const { store, config, metrics, delivery, now } = deps;
-  const catalog = deps.catalog ?? eventCatalog;
+  const catalog = new EventTypeRegistry({ store, builtIn: deps.catalog ?? eventCatalog });
   const operations = connectOperations(deps.operations, { ...deps, config });
   return {
     accounts: new AccountsService({ store, now }),
@@ -79,6 +84,7 @@ export function createServices(deps: ServicesDeps): Services {
       runner: recoveryRunnerFor({ store, delivery, logger: deps.logger, now }),
     }),
     catalog,
+    eventTypes: new EventTypesService({ store, registry: catalog, operationalCatalog, now }),
     operationalCatalog,
     operations,
   };

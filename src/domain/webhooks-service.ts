@@ -9,7 +9,7 @@ import { blockedDestinationReason } from "./blocked-destinations";
 import { channelIssues, storedChannels, WEBHOOK_CHANNELS_MAX } from "./channels";
 import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
-import { ALL_EVENTS, type EventCatalog } from "./event-catalog";
+import { ALL_EVENTS, type CatalogSource, type EventCatalog } from "./event-catalog";
 import { newId } from "./ids";
 import { LimitExceededError } from "./limits";
 import { isOperator } from "./operator";
@@ -55,8 +55,8 @@ export type WebhookView = WebhookRecord & { destination_blocked: string | null }
 
 export interface WebhooksServiceDeps {
   store: Store;
-  /** The account event types. */
-  catalog: EventCatalog;
+  /** The account event types: the built-in ones and the operator's, as of now. */
+  catalog: CatalogSource;
   /** The operational event types, which only the operator's webhooks may subscribe to. */
   operationalCatalog: EventCatalog;
   /** Reports a webhook its account disabled (PUT enabled: false), as every disable is reported. */
@@ -72,7 +72,7 @@ export class WebhooksService {
   constructor(private readonly deps: WebhooksServiceDeps) {}
 
   async create(accountId: string, input: CreateWebhookInput): Promise<WebhookView> {
-    this.assertValid(accountId, input);
+    await this.assertValid(accountId, input);
     const now = this.deps.now();
     const webhook: WebhookRecord = {
       id: newId("wh", now),
@@ -113,7 +113,7 @@ export class WebhooksService {
    */
   async update(accountId: string, id: string, input: UpdateWebhookInput): Promise<WebhookView> {
     const current = await this.record(accountId, id);
-    this.assertValid(accountId, input);
+    await this.assertValid(accountId, input, current.events);
     const now = this.deps.now();
     const { headers: _h, rate_limit: _r, channels: _c, ...kept } = current;
     const next: WebhookRecord = {
@@ -164,12 +164,15 @@ export class WebhooksService {
 
   /** Sends the docs' sample event of `eventType` to the webhook once, now, and answers the attempt. */
   async sendTest(accountId: string, webhookId: string, eventType: string): Promise<AttemptRecord> {
-    const catalog = this.catalogOf(accountId);
-    const data = catalog.sample(eventType);
+    const catalog = await this.catalogOf(accountId);
+    const data = catalog.has(eventType) ? catalog.sample(eventType) : undefined;
     if (!data) {
-      throw DomainError.invalid("unknown event type", [
-        { field: "/event_type", reason: `must be a known event type: ${catalog.types().join(", ")}` },
-      ]);
+      const reason = catalog.has(eventType)
+        ? `event type "${eventType}" has no example to send; give it one (PUT /v1/event-types/${eventType})`
+        : catalog.get(eventType)
+          ? catalog.refusal(eventType)
+          : `must be a known event type: ${catalog.types().join(", ")}`;
+      throw DomainError.invalid("unknown event type", [{ field: "/event_type", reason }]);
     }
     const webhook = await this.record(accountId, webhookId);
     const now = this.deps.now();
@@ -201,24 +204,34 @@ export class WebhooksService {
   }
 
   /** The event types the account's webhooks may subscribe to. */
-  private catalogOf(accountId: string): EventCatalog {
-    return isOperator(accountId) ? this.deps.operationalCatalog : this.deps.catalog;
+  private catalogOf(accountId: string): Promise<EventCatalog> {
+    return isOperator(accountId) ? this.deps.operationalCatalog.current() : this.deps.catalog.current();
   }
 
-  private assertValid(accountId: string, input: UpdateWebhookInput): void {
+  /** `subscribed`: the webhook's types now, which it keeps even when archived since. */
+  private async assertValid(
+    accountId: string,
+    input: UpdateWebhookInput,
+    subscribed: readonly string[] = [],
+  ): Promise<void> {
     const issues: FieldIssue[] = [];
     if (input.url !== undefined) {
       const issue = checkWebhookUrl(input.url, this.deps.allowPrivateTargets);
       if (issue) issues.push(issue);
     }
-    if (input.events !== undefined) issues.push(...this.eventIssues(accountId, input.events));
+    if (input.events !== undefined)
+      issues.push(...(await this.eventIssues(accountId, input.events, subscribed)));
     issues.push(...controlIssues(input));
     if (issues.length > 0) throw DomainError.invalid("the webhook is not valid", issues);
   }
 
-  private eventIssues(accountId: string, events: string[]): FieldIssue[] {
-    const catalog = this.catalogOf(accountId);
-    const other = isOperator(accountId) ? this.deps.catalog : this.deps.operationalCatalog;
+  private async eventIssues(
+    accountId: string,
+    events: string[],
+    subscribed: readonly string[],
+  ): Promise<FieldIssue[]> {
+    const catalog = await this.catalogOf(accountId);
+    const other = await (isOperator(accountId) ? this.deps.catalog : this.deps.operationalCatalog).current();
     const issues: FieldIssue[] = [];
     if (events.length === 0) issues.push({ field: "/events", reason: "must list at least one event type" });
     const seen = new Set<string>();
@@ -226,12 +239,13 @@ export class WebhooksService {
       if (seen.has(type)) issues.push({ field: `/events/${i}`, reason: `duplicates "${type}"` });
       seen.add(type);
       if (type === ALL_EVENTS || catalog.has(type)) return;
+      if (subscribed.includes(type) && catalog.get(type)) return; // archived since it subscribed
       const known = `${catalog.types().join(", ")}, or "*" for all`;
       issues.push({
         field: `/events/${i}`,
         reason: other.has(type)
           ? misplacedType(type, isOperator(accountId), known)
-          : `unknown event type "${type}"; known types: ${known}`,
+          : catalog.refusal(type, known),
       });
     });
     return issues;

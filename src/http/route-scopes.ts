@@ -14,6 +14,10 @@ const ROUTE_SCOPES: Readonly<Record<string, RequiredScope>> = {
   "POST /v1/events": "publish",
   "POST /v1/events/batch": "publish",
   "GET /v1/event-types": "publish",
+  "GET /v1/event-types/:name": "publish",
+  "POST /v1/event-types": "admin",
+  "PUT /v1/event-types/:name": "admin",
+  "DELETE /v1/event-types/:name": "admin",
 
   "POST /v1/webhooks": "manage",
   "GET /v1/webhooks": "manage",

@@ -89,6 +89,33 @@ export interface PreviousSecret {
   expires_at: number;
 }
 
+/**
+ * An event type the operator defined (POST /v1/event-types), beside the built-in ones. Never
+ * deleted: archiving stops new publishes and subscriptions while the events of the type stay.
+ */
+export interface EventTypeRecord {
+  /** `[a-z0-9_]+(\.[a-z0-9_]+)+`, unique in the store, never reused once archived. */
+  name: string;
+  description: string;
+  /** A JSON Schema (draft 2020-12) of the events' `data`, as registered. */
+  schema: Record<string, unknown>;
+  /** An example `data` that fits the schema (test sends use it), or null. */
+  example: Record<string, unknown> | null;
+  /** When it was archived (ms), or null while it is active. */
+  archived_at: number | null;
+  /** 1 when created, raised by every update and by archiving: compiled schemas are cached by it. */
+  revision: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What PUT /v1/event-types/{name} replaces. */
+export interface EventTypeChange {
+  description: string;
+  schema: Record<string, unknown>;
+  example: Record<string, unknown> | null;
+}
+
 export interface EventRecord {
   /** The envelope id: the publisher's idempotency key when it gave one, else a generated evt_ id. */
   id: string;

@@ -25,6 +25,8 @@ import type {
   DisabledReason,
   DueEntry,
   EventRecord,
+  EventTypeChange,
+  EventTypeRecord,
   KeyUse,
   Page,
   PageQuery,
@@ -237,6 +239,30 @@ export interface WebhookRepository {
    * already disabled (so of several replicas seeing the same 410, exactly one reports it).
    */
   disable(id: string, reason: DisabledReason, at: number): Promise<WebhookRecord | undefined>;
+}
+
+/** The operator's event types (records.ts EventTypeRecord); a handful, read whole. */
+export interface EventTypeRepository {
+  /** Every operator type, archived ones too, in name order. */
+  list(): Promise<EventTypeRecord[]>;
+  get(name: string): Promise<EventTypeRecord | undefined>;
+  /** Stores a new type; false and nothing written when the name is taken (archived or not). */
+  create(record: EventTypeRecord): Promise<boolean>;
+  /**
+   * Replaces description, schema and example of an active type in one write, raising its revision
+   * by one and updated_at to `at`. Answers the type as stored, "archived" (nothing written) when it
+   * is archived, or undefined when there is none.
+   */
+  update(
+    name: string,
+    change: EventTypeChange,
+    at: number,
+  ): Promise<EventTypeRecord | "archived" | undefined>;
+  /**
+   * Archives the type: archived_at and updated_at `at`, revision raised, once (an archived type is
+   * answered as stored, unchanged). Undefined when there is none.
+   */
+  archive(name: string, at: number): Promise<EventTypeRecord | undefined>;
 }
 
 export interface PublishItem {
@@ -509,6 +535,7 @@ export interface Store {
   readonly deliveries: DeliveryRepository;
   readonly attempts: AttemptRepository;
   readonly stats: WebhookStatsRepository;
+  readonly eventTypes: EventTypeRepository;
   readonly work: DueWork;
   /**
    * Removes attempts older than `before`, and events older than `before` whose deliveries are all

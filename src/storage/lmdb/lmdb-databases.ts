@@ -54,6 +54,8 @@ export interface Databases {
   webhookStats: Database;
   /** webhookId -> health record (./attempt-rollups.ts); starts empty (no migration) */
   webhookHealth: Database;
+  /** name -> EventTypeRecord: the operator's event types; starts empty (no migration) */
+  eventTypes: Database;
 }
 
 /**
@@ -138,6 +140,7 @@ export function openDatabases(path: string, mapSizeBytes: number | undefined): D
     attempts: db("attempt_log"),
     webhookStats: db("webhook_stats"),
     webhookHealth: db("webhook_health"),
+    eventTypes: db("event_types"),
     open: db,
   };
 }

@@ -20,6 +20,7 @@ import { attemptsRepository } from "./attempts-repository";
 import { acquireDataDirLock } from "./data-dir-lock";
 import { deliveriesRepository } from "./deliveries-repository";
 import { dueWork } from "./due-work";
+import { eventTypesRepository } from "./event-types-repository";
 import { eventsRepository } from "./events-repository";
 import { LeaseTable } from "./leases";
 import { DATA_FILE, type Databases, entryCount, openDatabases } from "./lmdb-databases";
@@ -110,6 +111,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
     deliveries: deliveriesRepository(dbs, writer, leases, clock),
     attempts: attemptsRepository(dbs, writer),
     stats: statsRepository(dbs),
+    eventTypes: eventTypesRepository(dbs, writer),
     work: dueWork(dbs, leases, clock),
     purge,
 

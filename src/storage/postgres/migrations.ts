@@ -19,6 +19,7 @@ import { deliveryListing } from "./migrations/004-delivery-listing";
 import { recovery } from "./migrations/005-recovery";
 import { webhookStats } from "./migrations/006-webhook-stats";
 import { keyScopes } from "./migrations/007-key-scopes";
+import { eventTypes } from "./migrations/008-event-types";
 import { webhookControls } from "./migrations/009-webhook-controls";
 import type { PgClient } from "./pg-client";
 import { isUniqueViolation } from "./pg-errors";
@@ -38,7 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   recovery,
   webhookStats,
   keyScopes,
-  // 8 is the operator's event types (issue 11 item 4), registered with its file.
+  eventTypes,
   webhookControls,
 ];
 export const SCHEMA_VERSION = 9;

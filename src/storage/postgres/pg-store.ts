@@ -20,6 +20,7 @@ import { apiKeysRepository } from "./api-keys-repository";
 import { attemptsRepository } from "./attempts-repository";
 import { deliveriesRepository } from "./deliveries-repository";
 import { dueWork } from "./due-work";
+import { eventTypesRepository } from "./event-types-repository";
 import { eventsRepository } from "./events-repository";
 import { FIGURES_INTERVAL_MS_DEFAULT, FiguresRefresher } from "./figures";
 import { metaRepository } from "./meta-repository";
@@ -98,6 +99,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     deliveries: deliveriesRepository(ctx, writes),
     attempts: attemptsRepository(ctx),
     stats: statsRepository(ctx),
+    eventTypes: eventTypesRepository(ctx),
     work: dueWork(ctx),
     purge: retention(ctx),
 
