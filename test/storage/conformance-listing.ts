@@ -204,6 +204,11 @@ export function listingSuites(name: string, open: OpenStore): void {
         forged([T0, "evt_x", -1]),
         forged([T0, "evt_x", 1.5]),
         forged(["x", "evt_x", 1]),
+        // Positions no listing writes: a time that is no whole millisecond or beyond any stored
+        // one, a delivery index beyond any event's (none may reach the database as a failed cast).
+        forged([T0 + 0.5, "evt_x", 1]),
+        forged([1e300, "evt_x", 1]),
+        forged([T0, "evt_x", 2 ** 31]),
       ];
       for (const c of bad) {
         await expect(ctx.store.deliveries.list(f.t.account.id, {}, { limit: 2, cursor: c })).rejects.toThrow(

@@ -52,6 +52,9 @@ export function encodePosition(accountId: string, p: ListingPosition): string {
   return encodeCursor(CURSOR_TAG, [accountId], [p.createdAt, p.eventId, p.before]);
 }
 
+/** An index of a delivery within its event, as both stores can hold it (PostgreSQL: int). */
+const isDeliveryIndex = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= 2_147_483_647;
+
 /** The cursor's position, or InvalidCursorError when it is not one of this account's listing's. */
 export function decodePosition(accountId: string, cursor: string): ListingPosition {
   const [createdAt, eventId, before] = decodeCursor(
@@ -60,7 +63,8 @@ export function decodePosition(accountId: string, cursor: string): ListingPositi
     [accountId],
     ["number", "string", "number"],
   ) as [number, string, number];
-  if (!Number.isSafeInteger(before) || before < 0) throw new InvalidCursorError();
+  // As the PostgreSQL store checks them: a position no listing writes is refused, never walked.
+  if (!Number.isSafeInteger(createdAt) || !isDeliveryIndex(before)) throw new InvalidCursorError();
   return { createdAt, eventId, before };
 }
 

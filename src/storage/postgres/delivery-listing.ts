@@ -47,6 +47,9 @@ function params() {
   return { values, p };
 }
 
+/** An index of a delivery within its event, as both stores can hold it (PostgreSQL: int). */
+const isDeliveryIndex = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= 2_147_483_647;
+
 function decodePosition(accountId: string, cursor: string): Position {
   const [createdAt, eventId, before] = decodeCursor(
     cursor,
@@ -54,7 +57,9 @@ function decodePosition(accountId: string, cursor: string): Position {
     [accountId],
     ["number", "string", "number"],
   ) as [number, string, number];
-  if (!Number.isSafeInteger(before) || before < 0) throw new InvalidCursorError();
+  // Checked before they reach the statement: a time that is no int8 or an index that is no int
+  // would fail its cast there (an error, not InvalidCursorError).
+  if (!Number.isSafeInteger(createdAt) || !isDeliveryIndex(before)) throw new InvalidCursorError();
   return { createdAt, eventId, before };
 }
 
