@@ -19,6 +19,7 @@ import { listingSuites } from "./conformance-listing";
 import { recoverySuites } from "./conformance-recovery";
 import { replaySuites } from "./conformance-replay";
 import { statsSuites } from "./conformance-stats";
+import { webhookControlSuites } from "./conformance-webhook-controls";
 import { webhookLimitSuites } from "./conformance-webhook-limit";
 import { webhookSecretSuites } from "./conformance-webhook-secrets";
 import type { OpenStore } from "./store-context";
@@ -43,4 +44,5 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   disablingSuites(name, open);
   statsSuites(name, open);
   keyScopeSuites(name, open);
+  webhookControlSuites(name, open);
 }
