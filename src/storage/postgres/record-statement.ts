@@ -70,7 +70,9 @@ moved AS (
   RETURNING ${DELIVERY_COLUMNS.split(",")
     .map((c) => `d.${c.trim()}`)
     .join(", ")},
-    d.lease_owner, d.lease_seq, d.lease_expires_at, clock.ms AS now),
+    d.lease_owner, d.lease_seq, d.lease_expires_at, clock.ms AS now,
+    o.ord AS stat_ord, o.bucket AS stat_bucket, o.bin AS stat_bin, o.started_at AS stat_at,
+    o.outcome = 'succeeded' AS stat_ok, o.test AS stat_test),
 logged AS (
   INSERT INTO ${s}.attempts (id, account_id, webhook_id, delivery_id, event_id, event_type, attempt, started_at,
     duration_ms, outcome, status_code, error_class, error_message, response_body, test)
@@ -81,13 +83,12 @@ logged AS (
 ${statsCtes(s)}`;
 };
 
-/** The rollups and health of the moved outcomes that are not test sends, in call order (see the
- *  header): one call of record_stats, evaluated once (recordRows asks for its result). */
+/** The rollups and health of the moved outcomes that are not test sends with their call order
+ *  (see the header): one call of record_stats, evaluated once (recordRows asks for its result). */
 const statsCtes = (s: string) => `stats AS (
-  SELECT ${s}.record_stats(array_agg(o.webhook_id ORDER BY o.ord), array_agg(o.bucket ORDER BY o.ord),
-    array_agg(o.bin ORDER BY o.ord), array_agg(o.started_at ORDER BY o.ord),
-    array_agg(o.outcome = 'succeeded' ORDER BY o.ord)) AS n
-  FROM o JOIN moved ON moved.id = o.id WHERE NOT o.test)`;
+  SELECT ${s}.record_stats(array_agg(stat_ord), array_agg(webhook_id), array_agg(stat_bucket), array_agg(stat_bin),
+    array_agg(stat_at), array_agg(stat_ok)) AS n
+  FROM moved WHERE NOT stat_test)`;
 
 /** The record part's rows (WriteRow 'r': each delivery an outcome moved), `where` on its branch. */
 export const recordRows = (where: string) => `

@@ -15,7 +15,8 @@ const C = 'COLLATE "C"';
 export const STATS_SHARDS = 8;
 
 /**
- * record_stats(webhooks, buckets, bins, started, oks): one batch's counted outcomes, in call order.
+ * record_stats(ords, webhooks, buckets, bins, started, oks): one batch's counted outcomes, each with
+ * its place in call order (ords; the arrays themselves may be in any order, alike).
  * A function so that its statements are planned once per connection (SET plan_cache_mode) while
  * the record statement around it may be planned every run (pg-context.ts clockCte).
  *
@@ -27,8 +28,8 @@ export const STATS_SHARDS = 8;
  * the insert of a webhook's first row (DO NOTHING: a row created meanwhile is then updated). Each
  * statement sees what committed before it, so the result is that of the batches in some serial order.
  */
-const recordStats = (s: string) => `CREATE OR REPLACE FUNCTION ${s}.record_stats(webhooks text[],
-  buckets int8[], bins int[], started int8[], oks bool[]) RETURNS int LANGUAGE plpgsql
+const recordStats = (s: string) => `CREATE OR REPLACE FUNCTION ${s}.record_stats(ords int8[],
+  webhooks text[], buckets int8[], bins int[], started int8[], oks bool[]) RETURNS int LANGUAGE plpgsql
   SET plan_cache_mode = force_generic_plan AS $fn$
 DECLARE
   r record;
@@ -45,8 +46,14 @@ BEGIN
     SET succeeded = w.succeeded + EXCLUDED.succeeded, failed = w.failed + EXCLUDED.failed,
       last_success_at = GREATEST(w.last_success_at, EXCLUDED.last_success_at),
       last_failure_at = GREATEST(w.last_failure_at, EXCLUDED.last_failure_at);
+  IF false <> ALL(oks) THEN
+    -- Successes only: each ends its webhook's run, and a webhook not failing is left untouched.
+    UPDATE ${s}.webhook_health h SET failing_since = NULL
+    WHERE h.webhook_id = ANY(webhooks) AND h.failing_since IS NOT NULL;
+    RETURN cardinality(webhooks);
+  END IF;
   FOR r IN
-    WITH c AS (SELECT * FROM unnest(webhooks, started, oks) WITH ORDINALITY AS u(w, at, ok, ord)),
+    WITH c AS (SELECT * FROM unnest(ords, webhooks, started, oks) AS u(ord, w, at, ok)),
     runs AS (SELECT c.w, max(c.at) FILTER (WHERE c.ok) AS ok_at, max(c.at) FILTER (WHERE NOT c.ok) AS fail_at,
       max(c.ord) FILTER (WHERE c.ok) AS last_ok FROM c GROUP BY c.w)
     SELECT runs.w, runs.ok_at, runs.fail_at, (SELECT c.at FROM c WHERE c.w = runs.w AND NOT c.ok
