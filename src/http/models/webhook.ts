@@ -1,6 +1,7 @@
 // Webhook request and response schemas, and the record-to-JSON presenter (never the secret,
 // except in the create response and the secret routes).
 
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { CHANNEL_PATTERN, WEBHOOK_CHANNELS_MAX } from "../../domain/channels";
 import { URL_LENGTH_MAX } from "../../domain/webhook-destination";
@@ -36,7 +37,8 @@ const Headers = t.Record(t.String(), t.String(), {
   description: HEADERS_DESCRIPTION,
   examples: [HEADERS_EXAMPLE],
 });
-const RateLimit = t.Union([t.Integer({ minimum: RATE_LIMIT_MIN, maximum: RATE_LIMIT_MAX }), t.Null()], {
+// TypeBox's plain Integer: Elysia's t.Integer would take the text "5" for 5 (see models/common.ts).
+const RateLimit = t.Union([Type.Integer({ minimum: RATE_LIMIT_MIN, maximum: RATE_LIMIT_MAX }), t.Null()], {
   description: RATE_LIMIT_DESCRIPTION,
   examples: [50],
 });
