@@ -7,7 +7,11 @@ import type { Page } from "./records";
 import { InvalidCursorError } from "./store";
 
 export type CursorPart = string | number;
-/** Expected type of each position element after tag and scope. */
+/**
+ * Expected type of each position element after tag and scope. Every number a listing writes is a
+ * time in ms or an index: a "number" element must be a safe integer, so a forged one never reaches
+ * a store (PostgreSQL would fail its int8 cast: an error, not InvalidCursorError).
+ */
 export type PartKind = "string" | "number";
 
 export function encodeCursor(tag: string, scope: readonly string[], position: readonly CursorPart[]): string {
@@ -40,7 +44,7 @@ export function decodeCursor(
   for (let i = 0; i < kinds.length; i++) {
     const part = position[i];
     const ok =
-      kinds[i] === "number" ? typeof part === "number" && Number.isFinite(part) : typeof part === "string";
+      kinds[i] === "number" ? Number.isSafeInteger(part) : typeof part === "string";
     if (!ok) throw new InvalidCursorError();
   }
   return position as CursorPart[];

@@ -144,6 +144,15 @@ export function attemptSuites(name: string, open: OpenStore): void {
           { limit: 2, cursor: "not a cursor" },
         ),
       ).toThrow(InvalidCursorError);
+      // Well formed but holding a time no listing writes (not a whole millisecond, beyond int8).
+      for (const time of [0.5, 1e300]) {
+        const forged = Buffer.from(
+          JSON.stringify(["att", a.account.id, a.webhook.id, time, "att_x"]),
+        ).toString("base64url");
+        expect(() =>
+          ctx.store.attempts.listForWebhook(a.account.id, a.webhook.id, {}, { limit: 2, cursor: forged }),
+        ).toThrow(InvalidCursorError);
+      }
     });
   });
 }
