@@ -43,8 +43,7 @@ export function decodeCursor(
   const position = parsed.slice(1 + scope.length);
   for (let i = 0; i < kinds.length; i++) {
     const part = position[i];
-    const ok =
-      kinds[i] === "number" ? Number.isSafeInteger(part) : typeof part === "string";
+    const ok = kinds[i] === "number" ? Number.isSafeInteger(part) : typeof part === "string";
     if (!ok) throw new InvalidCursorError();
   }
   return position as CursorPart[];
