@@ -10,6 +10,7 @@ import { attemptSuites } from "./conformance-attempts";
 import { bootstrapSuites } from "./conformance-bootstrap";
 import { deliverySuites } from "./conformance-deliveries";
 import { disablingSuites } from "./conformance-disabling";
+import { eventTypeSuites } from "./conformance-event-types";
 import { eventSuites } from "./conformance-events";
 import { fencingSuites } from "./conformance-fencing";
 import { keyScopeSuites } from "./conformance-key-scopes";
@@ -44,5 +45,6 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   disablingSuites(name, open);
   statsSuites(name, open);
   keyScopeSuites(name, open);
+  eventTypeSuites(name, open);
   webhookControlSuites(name, open);
 }

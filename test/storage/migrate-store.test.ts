@@ -20,7 +20,7 @@ import {
   openPostgresStore,
   refreshPostgresFigures,
 } from "../../src/storage/postgres/pg-store";
-import type { AttemptRecord } from "../../src/storage/records";
+import type { AttemptRecord, EventTypeRecord } from "../../src/storage/records";
 import type { PublishItem, Store } from "../../src/storage/store";
 import { openLmdbSource } from "../../src/storage/transfer/lmdb-source";
 import { openPgTarget } from "../../src/storage/transfer/pg-target";
@@ -106,6 +106,21 @@ async function seedAccess(store: Store) {
     T0 + 86_400_000,
     T0 + 7,
   );
+  // The operator's event types, one archived: schema and example copied as JSON, key order kept.
+  const schema = { type: "object", required: ["z", "a"], properties: { z: { enum: ["é", 1e21] }, a: {} } };
+  const cree: EventTypeRecord = {
+    name: "order.cree",
+    description: "Zoë \u0000 \ud800 ✓",
+    schema,
+    example: { z: "é", a: { n: 1.5e300, m: -0.000001 } },
+    archived_at: null,
+    revision: 1,
+    created_at: T0,
+    updated_at: T0,
+  };
+  await store.eventTypes.create(cree);
+  await store.eventTypes.create({ ...cree, name: "order.old", example: null });
+  await store.eventTypes.archive("order.old", T0 + 8);
   const keys = { adminKey, liveKey: live.apiKey, revokedKey: revoked.apiKey, otherKey: other.apiKey };
   return { keys, accountIds: [a.id, b.id], webhooks };
 }
@@ -222,7 +237,8 @@ async function snapshot(store: Store, accountIds: string[]) {
     });
   }
   const operatorWebhooks = (await store.webhooks.list(OPERATOR_ACCOUNT_ID, { limit: 10 })).data;
-  return { meta, accounts, perAccount, operatorWebhooks };
+  const eventTypes = await store.eventTypes.list();
+  return { meta, accounts, perAccount, operatorWebhooks, eventTypes };
 }
 
 let db: TestDatabase;
@@ -284,6 +300,7 @@ describe("migrate-store", () => {
     expect(io.stdout).toContain("Every kind has as many records in PostgreSQL as in the LMDB store");
     expect(io.stdout).toMatch(/events\s+24\s+24\s+0\s+24/);
     expect(io.stdout).toMatch(/attempts\s+4\s+4\s+0\s+4/);
+    expect(io.stdout).toMatch(/event_types\s+2\s+2\s+0\s+2/);
     // Meta: the three above; the LMDB file's own schema version and store id stay behind.
     expect(io.stdout).toMatch(/meta\s+3\s+3\s+0\s+3/);
 

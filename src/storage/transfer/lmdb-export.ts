@@ -12,7 +12,7 @@ import { type Databases, entryCount } from "../lmdb/lmdb-databases";
 import { SCHEMA_VERSION_KEY } from "../lmdb/schema";
 import { STORE_ID_META } from "../lmdb/store-marker";
 import { attemptAt, deliveryAt, eventAt, readStoredEvent } from "../lmdb/stored-records";
-import type { AccountRecord, ApiKeyRecord, WebhookRecord } from "../records";
+import type { AccountRecord, ApiKeyRecord, EventTypeRecord, WebhookRecord } from "../records";
 import type { KindCounts, MetaEntry, PositionedDelivery, RecordKind, RecordOfKind } from "./record-kinds";
 
 export const PAGE_RECORDS_DEFAULT = 1_000;
@@ -92,6 +92,7 @@ export function lmdbExport(dbs: Databases, pageRecords = PAGE_RECORDS_DEFAULT): 
     meta: () => metaOf(dbs, pageRecords),
     accounts: () => valuesOf<AccountRecord>(dbs.accounts, pageRecords),
     api_keys: () => valuesOf<ApiKeyRecord>(dbs.apiKeys, pageRecords),
+    event_types: () => valuesOf<EventTypeRecord>(dbs.eventTypes, pageRecords),
     webhooks: () => valuesOf<WebhookRecord>(dbs.webhooks, pageRecords),
     events: () => eventsOf(dbs, pageRecords),
     deliveries: () => deliveriesOf(dbs, pageRecords),
@@ -104,6 +105,7 @@ export function lmdbExport(dbs: Databases, pageRecords = PAGE_RECORDS_DEFAULT): 
       meta: countMeta(dbs),
       accounts: entryCount(dbs.accounts),
       api_keys: entryCount(dbs.apiKeys),
+      event_types: entryCount(dbs.eventTypes),
       webhooks: entryCount(dbs.webhooks),
       events: entryCount(dbs.events),
       deliveries: entryCount(dbs.deliveries),

@@ -91,6 +91,30 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
       k.last_used_at ?? null,
     ],
   },
+  // schema and example as the store's JSON text (migration 008).
+  event_types: {
+    table: "event_types",
+    columns: [
+      ["name", T],
+      ["description", T],
+      ["schema", T],
+      ["example", T],
+      ["archived_at", I8],
+      ["revision", I8],
+      ["created_at", I8],
+      ["updated_at", I8],
+    ],
+    row: (e) => [
+      toDb(e.name),
+      toDb(e.description),
+      JSON.stringify(e.schema),
+      e.example === null ? null : JSON.stringify(e.example),
+      e.archived_at,
+      e.revision,
+      e.created_at,
+      e.updated_at,
+    ],
+  },
   webhooks: {
     table: "webhooks",
     columns: [

@@ -10,6 +10,7 @@ import type {
   AttemptRecord,
   DeliveryRecord,
   EventRecord,
+  EventTypeRecord,
   WebhookRecord,
 } from "../records";
 
@@ -21,6 +22,7 @@ export const RECORD_KINDS = [
   "meta",
   "accounts",
   "api_keys",
+  "event_types",
   "webhooks",
   "events",
   "deliveries",
@@ -44,6 +46,7 @@ export interface RecordOfKind {
   meta: MetaEntry;
   accounts: AccountRecord;
   api_keys: ApiKeyRecord;
+  event_types: EventTypeRecord;
   webhooks: WebhookRecord;
   events: EventRecord;
   deliveries: PositionedDelivery;
