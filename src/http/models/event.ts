@@ -86,7 +86,7 @@ export const ReplayBody = t.Object(
     webhook_id: t.Optional(
       IdString({
         description:
-          "Replay to this webhook only: one of the account's webhooks, enabled (whatever its `events`). Without it, to every enabled webhook of the account subscribed to the event's type now.",
+          "Replay to this webhook only: one of the account's webhooks, enabled (whatever its `events` and `channels`). Without it, to every enabled webhook of the account subscribed to the event's type now that takes the event's channels, as a publish would choose them.",
         examples: ["wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I"],
       }),
     ),

@@ -54,7 +54,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Publish an event",
           description:
-            "Validates `data` against the type's schema, stores the event with one delivery per subscribed, enabled webhook of the account, and answers 202 once that is on disk. More deliveries than max_deliveries_per_publish answers 422 limit_exceeded. With an `id` already used in the account it answers the stored event (header Idempotent-Replayed: true) and delivers nothing new. The admin key publishes for the account named in `account_id`.",
+            "Validates `data` against the type's schema, stores the event with one delivery per subscribed, enabled webhook of the account, and answers 202 once that is on disk. With `channels`, a webhook that has channels gets the event only when it shares one (webhooks without channels get every event of their types); the envelope receivers get never shows channels, GET /v1/events/{id} does. More deliveries than max_deliveries_per_publish answers 422 limit_exceeded. With an `id` already used in the account it answers the stored event (header Idempotent-Replayed: true) and delivers nothing new. The admin key publishes for the account named in `account_id`.",
         },
       },
     )

@@ -69,7 +69,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Register a webhook",
           description:
-            "Registers an endpoint for the given event types and answers it with its signing `secret`, shown only here. An account that already has max_webhooks_per_account webhooks gets 422 limit_exceeded. With the admin key and no `account_id`, registers one of the operator's own webhooks: they receive the operational events (webhook.disabled, delivery.failed) about every account, and may subscribe only to those (or \"*\", meaning those); an account's webhooks may not subscribe to them (422).",
+            "Registers an endpoint for the given event types and answers it with its signing `secret`, shown only here. Optional: `headers` sent with every attempt, `rate_limit` (attempts per second) and `channels` (it then receives only events carrying one of them). An account that already has max_webhooks_per_account webhooks gets 422 limit_exceeded. With the admin key and no `account_id`, registers one of the operator's own webhooks: they receive the operational events (webhook.disabled, delivery.failed) about every account, and may subscribe only to those (or \"*\", meaning those); an account's webhooks may not subscribe to them (422).",
         },
       },
     )
@@ -132,7 +132,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Update a webhook",
           description:
-            'Changes any of url, events, description, enabled. enabled: false disables it (disabled_reason "manual", disabled_at now) and cancels its pending deliveries; enabled: true enables it again and clears both (cancelled deliveries stay cancelled). A webhook is also disabled by the server when its receiver answers 410 Gone ("gone") or every attempt failed for INBOX_DISABLE_AFTER ("failing"); each disable is logged, counted in inbox_webhooks_disabled_total and sent to the operator\'s webhooks as webhook.disabled.',
+            'Changes any of url, events, description, headers, rate_limit, channels, enabled (a field left out stays as it is; headers: {}, rate_limit: null and channels: [] remove them). enabled: false disables it (disabled_reason "manual", disabled_at now) and cancels its pending deliveries; enabled: true enables it again and clears both (cancelled deliveries stay cancelled). A webhook is also disabled by the server when its receiver answers 410 Gone ("gone") or every attempt failed for INBOX_DISABLE_AFTER ("failing"); each disable is logged, counted in inbox_webhooks_disabled_total and sent to the operator\'s webhooks as webhook.disabled.',
         },
       },
     )
