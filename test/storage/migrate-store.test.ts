@@ -93,7 +93,15 @@ async function seedAccess(store: Store) {
   const webhooks = [
     webhook(a.id, { description: "main ✓", events: ["order.créé", "message.*", "z", "a"] }),
     webhook(a.id, { url: "https://example.com/to-disable?x=1&y=ü" }),
-    webhook(b.id, { events: ["*"], created_at: T0 + 5, updated_at: T0 + 6 }),
+    // Headers (names in their given order), a rate limit and channels are copied (issue 11).
+    webhook(b.id, {
+      events: ["*"],
+      created_at: T0 + 5,
+      updated_at: T0 + 6,
+      headers: { "X-Tenant": "acme", Authorization: "Bearer rk_live_x", "x-empty": "" },
+      rate_limit: 7,
+      channels: ["tenant:acme", "eu-west"],
+    }),
   ] as const;
   for (const wh of webhooks) await store.webhooks.create(wh);
   // One of the operator's (no account row): copied like the others.
@@ -131,7 +139,12 @@ async function seedEvents(store: Store, accountIds: string[], webhookIds: readon
   const [wh1 = "", wh2 = "", wh3 = ""] = webhookIds;
   const items: PublishItem[] = [];
   for (let i = 0; i < 12; i++) {
-    const ev = event(a, { created_at: T0 + i * 10, data: i === 0 ? AWKWARD : { i, s: `ü${i}` } });
+    const ev = event(a, {
+      created_at: T0 + i * 10,
+      data: i === 0 ? AWKWARD : { i, s: `ü${i}` },
+      // Some with channels (issue 11), copied in their order.
+      ...(i % 4 === 1 ? { channels: ["tenant:acme", `c.${i}`] } : {}),
+    });
     const fanOut = item(ev, [wh1, wh2], T0 + 1_000_000 + i);
     // An event's deliveries keep their order, even against their ids' order.
     if (i % 3 === 0) fanOut.deliveries.reverse();
