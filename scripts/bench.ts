@@ -84,6 +84,7 @@ async function main(): Promise<number> {
     const line = {
       bench: mode,
       server: server.label,
+      ...(options.controls ? { controls: true } : {}),
       // A run with settings of its own is not comparable with one on PostgreSQL's defaults: say so.
       ...(Object.keys(options.postgresSettings).length > 0
         ? { postgres_settings: options.postgresSettings }

@@ -27,6 +27,16 @@ describe("bench flags", () => {
     });
   });
 
+  test("--controls is off by default, on with the flag in any mode, and documented", () => {
+    expect(options([]).controls).toBe(false);
+    expect(options(["--controls"]).controls).toBe(true);
+    expect(options(["--controls", "--rate", "1000", "--postgres"])).toMatchObject({
+      controls: true,
+      mode: "rate",
+    });
+    expect(USAGE).toContain("--controls");
+  });
+
   test("modes", () => {
     expect(options(["--fanout", "10"])).toMatchObject({ mode: "throughput", fanout: 10 });
     expect(options(["--rate", "1000", "--events", "2000"])).toMatchObject({

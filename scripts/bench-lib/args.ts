@@ -43,6 +43,8 @@ export interface BenchOptions {
   /** Extra INBOX_* variables for the server, e.g. INBOX_CONCURRENCY=128. */
   serverEnv: Record<string, string>;
   keepData: boolean;
+  /** Webhooks with custom headers and channels, events with a channel (./controls.ts). */
+  controls: boolean;
 }
 
 export const USAGE = `Usage: bun run bench [flags]
@@ -87,6 +89,9 @@ Flags:
   --log-level L        server log level (default info, the production default)
   --server-env K=V     extra server environment, repeatable (e.g. INBOX_CONCURRENCY=128)
   --keep-data          keep the temporary data directories
+  --controls           register each webhook with 3 custom headers and 2 channels and publish every
+                       event with a channel they take (issue 11; same deliveries; see
+                       scripts/bench-lib/controls.ts)
   --help               this text
 
 Prints progress on stderr and one JSON line with the figures on stdout.`;
@@ -133,6 +138,7 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
         "log-level": { type: "string" },
         "server-env": { type: "string", multiple: true },
         "keep-data": { type: "boolean" },
+        controls: { type: "boolean" },
         postgres: { type: "boolean" },
         replicas: { type: "string" },
         "postgres-statements": { type: "boolean" },
@@ -195,6 +201,7 @@ function settle(v: RawValues): BenchOptions {
     logLevel,
     serverEnv,
     keepData: v["keep-data"] === true,
+    controls: v.controls === true,
   };
 }
 

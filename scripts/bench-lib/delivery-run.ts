@@ -5,6 +5,7 @@
 import { cpus } from "node:os";
 import type { BenchOptions } from "./args";
 import type { BenchStore } from "./bench-store";
+import { eventChannels, webhookControls } from "./controls";
 import { type CpuUsed, cpuCeiling, cpuNow, cpuSince } from "./cpu-marks";
 import { type DiskSample, DiskSampler } from "./disk-sampler";
 import { bytesPerEvent, diskBytes } from "./disk-usage";
@@ -69,9 +70,13 @@ async function registerDeliveryWebhooks(ctx: RunContext, baseUrl: string, apiKey
   const tokens = [];
   for (let k = 0; k < o.fanout; k++) {
     const token = `w${k}`;
-    const { secret } = await registerWebhook(baseUrl, apiKey, `${receiver.baseUrl}/hook/${token}`, [
-      "message.delivered",
-    ]);
+    const { secret } = await registerWebhook(
+      baseUrl,
+      apiKey,
+      `${receiver.baseUrl}/hook/${token}`,
+      ["message.delivered"],
+      webhookControls(o.controls),
+    );
     tokens.push({ token, secret });
   }
   await receiver.setup(tokens, o.events);
@@ -113,6 +118,7 @@ async function publishAll(
     batch: o.batch,
     concurrency: o.concurrency,
     rate: o.rate,
+    channels: eventChannels(o.controls),
   });
   const expected = pub.accepted * o.fanout;
   progress(

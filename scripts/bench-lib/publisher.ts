@@ -15,6 +15,8 @@ export interface PublishPlan {
   concurrency: number;
   /** Events per second; null publishes as fast as possible. */
   rate: number | null;
+  /** Channels every event carries (--controls); none when absent. */
+  channels?: readonly string[] | undefined;
 }
 
 export interface PublishResult {
@@ -56,7 +58,7 @@ export async function publish(plan: PublishPlan): Promise<PublishResult> {
     const from = request * plan.batch;
     const to = Math.min(plan.events, from + plan.batch);
     const events = [];
-    for (let i = from; i < to; i++) events.push(deliveredEvent(i));
+    for (let i = from; i < to; i++) events.push(deliveredEvent(i, plan.channels));
     const at = epochNow();
     if (at < result.firstSentMs) result.firstSentMs = at;
     let status: string;

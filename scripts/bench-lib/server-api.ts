@@ -25,11 +25,13 @@ export async function registerWebhook(
   apiKey: string,
   url: string,
   events: string[],
+  /** More fields of the webhook (--controls: headers, channels). */
+  extra: Record<string, unknown> = {},
 ): Promise<{ id: string; secret: string }> {
   const res = await call(`${baseUrl}/v1/webhooks`, {
     method: "POST",
     headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ url, events, description: "bench" }),
+    body: JSON.stringify({ url, events, description: "bench", ...extra }),
   });
   const body = await res.text();
   if (res.status !== 201) throw new Error(`POST /v1/webhooks: ${res.status} ${body}`);
@@ -41,8 +43,12 @@ export async function registerWebhook(
 }
 
 /** The docs' message.delivered payload, with a message id the receiver maps back to `index`. */
-export function deliveredEvent(index: number): { type: string; data: Record<string, string> } {
+export function deliveredEvent(
+  index: number,
+  channels?: readonly string[],
+): { type: string; data: Record<string, string>; channels?: readonly string[] } {
   return {
+    ...(channels ? { channels } : {}),
     type: "message.delivered",
     data: {
       message_id: `msg_${index}`,
