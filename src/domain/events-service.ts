@@ -229,6 +229,7 @@ export class EventsService {
     return this.deps.store.events.list(accountId, page);
   }
 }
+
 /** The webhooks an event of `type` carrying `channels` goes to (./channels.ts says which). */
 function targetsOf(
   fanOut: FanOut,

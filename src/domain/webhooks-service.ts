@@ -222,6 +222,12 @@ export class WebhooksService {
     if (input.events !== undefined)
       issues.push(...(await this.eventIssues(accountId, input.events, subscribed)));
     issues.push(...controlIssues(input));
+    // Operational events carry no channels: an operator's webhook with channels would get none.
+    if (isOperator(accountId) && input.channels !== undefined && input.channels.length > 0)
+      issues.push({
+        field: "/channels",
+        reason: "the operator's webhooks receive operational events, which carry no channels: leave it empty",
+      });
     if (issues.length > 0) throw DomainError.invalid("the webhook is not valid", issues);
   }
 
@@ -259,21 +265,6 @@ function misplacedType(type: string, operator: boolean, known: string): string {
     : `"${type}" is an operational event type, only for the operator's webhooks (registered with the admin key and no account_id); known types: ${known}`;
 }
 
-/** The enabled state after an update asking for `enabled` (undefined: unchanged), with its reason. */
-function enabling(
-  current: WebhookRecord,
-  enabled: boolean | undefined,
-  now: number,
-): Pick<WebhookRecord, "enabled" | "disabled_reason" | "disabled_at"> {
-  if (enabled === true) return { enabled: true, disabled_reason: null, disabled_at: null };
-  if (enabled === false && current.enabled)
-    return { enabled: false, disabled_reason: "manual", disabled_at: now };
-  return {
-    enabled: current.enabled,
-    disabled_reason: current.disabled_reason ?? null,
-    disabled_at: current.disabled_at ?? null,
-  };
-}
 /** Why the controls asked for cannot be registered. */
 function controlIssues(input: WebhookControlsInput): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -300,6 +291,22 @@ function controls(
     ...(headers && Object.keys(headers).length > 0 ? { headers: { ...headers } } : {}),
     ...(rateLimit !== undefined && rateLimit !== null ? { rate_limit: rateLimit } : {}),
     ...(channels ? { channels } : {}),
+  };
+}
+
+/** The enabled state after an update asking for `enabled` (undefined: unchanged), with its reason. */
+function enabling(
+  current: WebhookRecord,
+  enabled: boolean | undefined,
+  now: number,
+): Pick<WebhookRecord, "enabled" | "disabled_reason" | "disabled_at"> {
+  if (enabled === true) return { enabled: true, disabled_reason: null, disabled_at: null };
+  if (enabled === false && current.enabled)
+    return { enabled: false, disabled_reason: "manual", disabled_at: now };
+  return {
+    enabled: current.enabled,
+    disabled_reason: current.disabled_reason ?? null,
+    disabled_at: current.disabled_at ?? null,
   };
 }
 

@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventCatalog } from "../../src/domain/event-catalog";
-import { createHarness, type Harness, webhookBody } from "./harness";
+import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -171,6 +171,19 @@ describe("webhook headers, rate_limit and channels", () => {
       201,
     );
     expect((await createIssues({ channels: [...fifty, "c50"] }))[0]?.field).toBe("/channels");
+  });
+
+  test("the operator's webhooks take headers but no channels (operational events carry none)", async () => {
+    const body = webhookBody({ events: ["webhook.disabled"], headers: HEADERS });
+    const withChannels = await h.call("POST", "/v1/webhooks", {
+      key: ADMIN_KEY,
+      body: { ...body, channels: ["eu"] },
+    });
+    expect(withChannels.status).toBe(422);
+    expect(withChannels.json.error.details.map((d: { field: string }) => d.field)).toEqual(["/channels"]);
+    const created = await h.call("POST", "/v1/webhooks", { key: ADMIN_KEY, body });
+    expect(created.status).toBe(201);
+    expect(created.json.headers).toEqual(HEADERS);
   });
 
   test("a test send hands the engine the webhook with its headers", async () => {
