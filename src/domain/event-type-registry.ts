@@ -102,7 +102,7 @@ export function definitionOf(r: EventTypeRecord): EventTypeDefinition {
         : {
             id: "evt_1234567890",
             type: r.name,
-            created_at: new Date(r.updated_at).toISOString().replace(".000Z", "Z"),
+            created_at: new Date(r.updated_at - (r.updated_at % 1000)).toISOString().replace(".000Z", "Z"),
             data: r.example,
           },
     defined: { archived_at: r.archived_at, created_at: r.created_at, updated_at: r.updated_at },

@@ -13,9 +13,20 @@ const checkOf = (schema: unknown) => {
 
 describe("compileDataSchema", () => {
   test("names the schema pointer of a meta-schema error", () => {
-    const issues = issuesOf({ type: "object", properties: { total: { type: "numbr" } } });
-    expect(issues[0]?.field).toBe("/schema/properties/total/type");
-    expect(issues[0]?.reason).toContain("must be one of: array, boolean");
+    const issues = issuesOf({
+      type: "object",
+      properties: { total: { type: "numbr" }, n: { minimum: "1" } },
+    });
+    expect(issues).toEqual([
+      {
+        field: "/schema/properties/total/type",
+        reason:
+          "not a valid JSON Schema: must be one of: array, boolean, integer, null, number, object, string",
+      },
+    ]);
+    expect(issuesOf({ type: "object", properties: { n: { minimum: "1" } } })).toEqual([
+      { field: "/schema/properties/n/minimum", reason: "not a valid JSON Schema: must be number" },
+    ]);
   });
 
   test("refuses unknown keywords, unknown formats and remote $ref, saying where", () => {

@@ -35,9 +35,7 @@ export type CompiledSchema = { check: DataCheck } | { issues: FieldIssue[] };
 export function compileDataSchema(schema: unknown, field = "/schema"): CompiledSchema {
   const shape = shapeIssues(schema, field);
   if (shape.length > 0) return { issues: shape };
-  if (!ajv.validateSchema(schema as object)) {
-    return { issues: (ajv.errors ?? []).slice(0, SCHEMA_ISSUES_MAX).map((e) => metaIssue(e, field)) };
-  }
+  if (!ajv.validateSchema(schema as object)) return { issues: metaIssues(ajv.errors ?? [], field) };
   let validate: ValidateFunction;
   try {
     validate = ajv.compile(schema as object);
@@ -79,6 +77,19 @@ function depthOf(value: unknown): number {
     if (max > SCHEMA_DEPTH_MAX) break;
   }
   return max + 1;
+}
+
+/** The first reason for each place (the meta-schema's anyOf branches add the others). */
+function metaIssues(errors: ErrorObject[], field: string): FieldIssue[] {
+  const seen = new Set<string>();
+  const issues: FieldIssue[] = [];
+  for (const e of errors) {
+    if (seen.has(e.instancePath)) continue;
+    seen.add(e.instancePath);
+    issues.push(metaIssue(e, field));
+    if (issues.length >= SCHEMA_ISSUES_MAX) break;
+  }
+  return issues;
 }
 
 function metaIssue(e: ErrorObject, field: string): FieldIssue {
