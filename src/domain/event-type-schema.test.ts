@@ -42,6 +42,14 @@ describe("compileDataSchema", () => {
     const remote = issuesOf({ type: "object", properties: { a: { $ref: "https://example.com/a.json" } } });
     expect(remote[0]?.field).toBe("/schema/properties/a/$ref");
     expect(remote[0]?.reason).toContain("remote references are not fetched");
+    const local = issuesOf({ type: "object", properties: { a: { $ref: "#/$defs/nope" } } });
+    expect(local[0]).toEqual({
+      field: "/schema/properties/a/$ref",
+      reason: 'not a valid JSON Schema: $ref "#/$defs/nope" points to nothing in this schema',
+    });
+    const regex = issuesOf({ type: "object", properties: { a: { type: "string", pattern: "(" } } });
+    expect(regex[0]?.field).toBe("/schema/properties/a/pattern");
+    expect(regex[0]?.reason).toContain("regular expression");
   });
 
   test("bounds size and depth, wants an object schema of draft 2020-12", () => {

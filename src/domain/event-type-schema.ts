@@ -111,11 +111,30 @@ function compileIssue(schema: Record<string, unknown>, error: unknown, field: st
   if (keyword !== undefined) at = pointerOf(schema, (k) => k === keyword);
   else if (missingRef !== undefined) at = pointerOf(schema, (k, v) => k === "$ref" && v === missingRef);
   else if (formatAt !== undefined) at = `${formatAt}/format`;
+  else if (/regular expression/i.test(message)) at = pointerOf(schema, isBadPattern);
   const reason =
     missingRef !== undefined
-      ? `$ref "${missingRef}" does not resolve inside this schema (remote references are not fetched)`
+      ? `$ref "${missingRef}" ${missingRef.startsWith("#") ? "points to nothing in this schema" : "is not in this schema, and remote references are not fetched"}`
       : message.replace(/^strict mode: /, "");
   return { field: `${field}${at ?? ""}`, reason: `not a valid JSON Schema: ${reason}` };
+}
+
+/** A `pattern` (or a patternProperties name) that is not a regular expression Ajv accepts. */
+function isBadPattern(key: string, value: unknown): boolean {
+  const candidates =
+    key === "pattern" && typeof value === "string"
+      ? [value]
+      : key === "patternProperties" && typeof value === "object" && value !== null
+        ? Object.keys(value)
+        : [];
+  return candidates.some((p) => {
+    try {
+      new RegExp(p, "u");
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** The JSON pointer of the first member (depth first) that `match` accepts. */
