@@ -105,6 +105,22 @@ describe("EventTypeRegistry", () => {
     expect((await registry.current()).has("order.paid")).toBe(true);
   });
 
+  test("while the store fails, the last catalog is answered and the store tried again after maxAgeMs", async () => {
+    const { registry, clock, calls } = setup([record(1, "a")]);
+    const loaded = await registry.current();
+    calls.fail = true;
+    clock.now = 1_000;
+    expect(await registry.current()).toBe(loaded);
+    expect(await registry.current()).toBe(loaded);
+    expect(calls.list).toBe(2);
+    clock.now = 2_000;
+    expect(await registry.current()).toBe(loaded);
+    expect(calls.list).toBe(3);
+    // After this process's own change the old catalog is not answered in its place.
+    registry.changed();
+    await expect(registry.current()).rejects.toThrow("database unavailable");
+  });
+
   test("an archived type is known but takes no events", async () => {
     const { registry } = setup([{ ...record(2, "a"), archived_at: 5 }]);
     const catalog = await registry.current();

@@ -30,6 +30,8 @@ export interface EventTypeRegistryDeps {
 
 export class EventTypeRegistry {
   private catalog: Promise<EventCatalog> | null = null;
+  /** The last catalog read since this process's last change, served while the store fails. */
+  private loaded: EventCatalog | null = null;
   private loadedAt = 0;
   private generation = 0;
   private readonly compiled = new Map<string, Compiled>();
@@ -41,18 +43,29 @@ export class EventTypeRegistry {
     this.clock = deps.clock ?? performance.now.bind(performance);
   }
 
-  /** The built-in types and the operator's (archived ones known but not active). */
+  /**
+   * The built-in types and the operator's (archived ones known but not active). When the store
+   * cannot be read, the last catalog loaded is answered (tried again after maxAgeMs); only a
+   * process that never loaded one, or whose own change is not yet read back, sees the error.
+   */
   current(): Promise<EventCatalog> {
     const now = this.clock();
     if (this.catalog !== null && now - this.loadedAt < this.maxAgeMs) return this.catalog;
     const generation = this.generation;
-    const loading = this.load();
+    const fallback = this.loaded;
+    const loading = this.load().then(
+      (catalog) => {
+        if (this.generation === generation) this.loaded = catalog;
+        return catalog;
+      },
+      (error: unknown) => {
+        if (fallback !== null) return fallback;
+        if (this.catalog === loading) this.catalog = null; // not kept: the next caller tries again
+        throw error;
+      },
+    );
     this.catalog = loading;
     this.loadedAt = now;
-    // A failed load is not kept: the next caller tries again.
-    loading.catch(() => {
-      if (this.catalog === loading && this.generation === generation) this.catalog = null;
-    });
     return loading;
   }
 
@@ -60,6 +73,7 @@ export class EventTypeRegistry {
   changed(): void {
     this.generation++;
     this.catalog = null;
+    this.loaded = null;
   }
 
   private async load(): Promise<EventCatalog> {
