@@ -39,14 +39,21 @@ describe("event values", () => {
     ).toBe(false);
   });
 
-  test("keep channels only when the record has some, after `test` (null when it has none)", () => {
+  test("keep channels only when the record has some, as the fourth element (then `test`)", () => {
     const routed = { ...event, channels: ["eu-west", "tenant:acme"] };
     const value = stored(encodeEvent({ event: routed, deliveries: ["dlv_1"] }));
-    expect(value).toEqual(["message.delivered", event.data, ["dlv_1"], null, ["eu-west", "tenant:acme"]]);
+    expect(value).toEqual(["message.delivered", event.data, ["dlv_1"], ["eu-west", "tenant:acme"]]);
     const decoded = decodeEvent(ACCOUNT, T, event.id, value);
     expect(decoded).toEqual({ event: routed, deliveries: ["dlv_1"] });
     expect("test" in decoded.event).toBe(false);
     const sample = { ...routed, test: true };
+    expect(stored(encodeEvent({ event: sample, deliveries: [] }))).toEqual([
+      "message.delivered",
+      event.data,
+      [],
+      ["eu-west", "tenant:acme"],
+      true,
+    ]);
     expect(
       decodeEvent(ACCOUNT, T, event.id, stored(encodeEvent({ event: sample, deliveries: [] }))).event,
     ).toEqual(sample);

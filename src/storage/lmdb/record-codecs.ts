@@ -5,9 +5,10 @@
 // with its properties in the order of ../records.ts.
 //
 // Layouts (keys in ./lmdb-databases.ts):
-//   event    [type, data, deliveryIds]            or [..., test] when the record has `test`,
-//            or [..., test | null, channels] when it has channels (issue 11; an event without
-//            channels takes no byte more, and older values decode unchanged)
+//   event    [type, data, deliveryIds]            or [..., test] when the record has `test`;
+//            with channels (issue 11) [..., channels] or [..., channels, test]: the fourth element
+//            is an array exactly when the event has channels, so an event without them takes no
+//            byte more and older values decode unchanged
 //   delivery [account, event_id, event_type, webhook_id, status, attempts, next_attempt_at,
 //             created_at, updated_at - created_at, last_attempt_at - created_at | null,
 //             last_status_code, last_error, [[started_at - created_at, attemptId], ...]]
@@ -33,7 +34,8 @@ export interface StoredDelivery {
 export type EventValue =
   | [string, unknown, string[]]
   | [string, unknown, string[], boolean]
-  | [string, unknown, string[], boolean | null, string[]];
+  | [string, unknown, string[], string[]]
+  | [string, unknown, string[], string[], boolean];
 
 type DeliveryValue = [
   number,
@@ -76,8 +78,11 @@ export const STATUS_CODES: Record<DeliveryStatus, number> = {
 
 export function encodeEvent(stored: StoredEvent): EventValue {
   const { event } = stored;
-  if (event.channels !== undefined && event.channels.length > 0)
-    return [event.type, event.data, stored.deliveries, event.test ?? null, event.channels];
+  if (event.channels !== undefined && event.channels.length > 0) {
+    return event.test === undefined
+      ? [event.type, event.data, stored.deliveries, event.channels]
+      : [event.type, event.data, stored.deliveries, event.channels, event.test];
+  }
   return event.test === undefined
     ? [event.type, event.data, stored.deliveries]
     : [event.type, event.data, stored.deliveries, event.test];
@@ -87,9 +92,11 @@ export function encodeEvent(stored: StoredEvent): EventValue {
 export function decodeEvent(accountId: string, createdAt: number, id: string, value: unknown): StoredEvent {
   const v = value as EventValue;
   const event: EventRecord = { id, account_id: accountId, type: v[0], created_at: createdAt, data: v[1] };
-  const test = v[3];
-  if (test !== undefined && test !== null) event.test = test;
-  if (v.length > 4) event.channels = v[4];
+  const fourth = v[3];
+  if (Array.isArray(fourth)) {
+    if (v[4] !== undefined) event.test = v[4];
+    event.channels = fourth;
+  } else if (fourth !== undefined) event.test = fourth;
   return { event, deliveries: v[2] };
 }
 
