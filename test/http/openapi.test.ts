@@ -33,6 +33,10 @@ const API_ROUTES = [
   "get /v1/deliveries/{id}",
   "post /v1/deliveries/{id}/retry",
   "get /v1/event-types",
+  "get /v1/event-types/{name}",
+  "post /v1/event-types",
+  "put /v1/event-types/{name}",
+  "delete /v1/event-types/{name}",
   "post /v1/accounts",
   "get /v1/accounts",
   "get /v1/accounts/{id}",
@@ -87,6 +91,10 @@ describe("OpenAPI document", () => {
     expect(publish).toContain("dev_abcdef123456");
     const created = JSON.stringify((ops.get("post /v1/webhooks") as { responses: unknown }).responses);
     expect(created).toContain("secret");
+    const eventType = JSON.stringify(
+      (ops.get("post /v1/event-types") as { requestBody: unknown }).requestBody,
+    );
+    expect(eventType).toContain("ord_8F2K");
   });
 
   test("integer query parameters are plain integers with their range, and the guards read each of them", () => {
