@@ -228,14 +228,23 @@ function buildRequest(
  * something only for a record written around it). Whatever it keeps, the engine's own headers are
  * set after them and win.
  */
-function customHeaders(custom: Readonly<Record<string, string>>): Record<string, string> {
+function customHeaders(custom: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const cached = sendableHeaders.get(custom);
+  if (cached) return cached;
   const out: Record<string, string> = {};
   for (const name in custom) {
     const value = custom[name];
     if (value !== undefined && !isReservedHeader(name)) out[name] = value;
   }
+  sendableHeaders.set(custom, out);
   return out;
 }
+
+/**
+ * The sendable headers of each headers object seen: a webhook record stays the same object while
+ * the read cache holds it, so its attempts check the names once. Entries go with their records.
+ */
+const sendableHeaders = new WeakMap<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
 
 /** Parses kept, by URL string; the oldest goes first. Entries are pure functions of the string. */
 const PARSED_URLS_MAX = 1024;
