@@ -77,6 +77,7 @@ export class EventTypesService {
   }
 
   async update(name: string, input: EventTypeInput): Promise<EventTypeDefinition> {
+    if (checkName(name)) throw DomainError.notFound("event type"); // never stored: no store read
     await this.assertNotBuiltIn(name);
     const change = this.checked(input);
     const updated = await this.deps.store.eventTypes.update(name, change, this.deps.now());
@@ -88,6 +89,7 @@ export class EventTypesService {
   }
 
   async archive(name: string): Promise<void> {
+    if (checkName(name)) throw DomainError.notFound("event type");
     await this.assertNotBuiltIn(name);
     const archived = await this.deps.store.eventTypes.archive(name, this.deps.now());
     if (!archived) throw DomainError.notFound("event type");

@@ -286,6 +286,15 @@ describe("replacing and archiving", () => {
     expect(reuse.status).toBe(409);
     expect(reuse.json.error.message).toContain("archived");
     expect((await h.call("DELETE", "/v1/event-types/ticket.nope", { key: ADMIN_KEY })).status).toBe(404);
+    // A name no type can have (longer than an LMDB key may be) is unknown, not a store error.
+    const long = `a.${"b".repeat(5_000)}`;
+    expect((await h.call("DELETE", `/v1/event-types/${long}`, { key: ADMIN_KEY })).status).toBe(404);
+    expect((await h.call("GET", `/v1/event-types/${long}`)).status).toBe(404);
+    const putLong = await h.call("PUT", `/v1/event-types/${long}`, {
+      key: ADMIN_KEY,
+      body: { description: "x", schema: { type: "object" } },
+    });
+    expect(putLong.status).toBe(404);
   });
 });
 
