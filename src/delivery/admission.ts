@@ -18,10 +18,11 @@
 // - an account that had deliveries refused asks the scheduler for a re-read of the store from the
 //   earliest left out once its lane or account drains to half.
 
-import type { HeldLease } from "../scheduler/held-lease";
+import { type HeldLease, leaseRef } from "../scheduler/held-lease";
 import { type Admitted, attempt } from "./attempt";
 import type { EngineResources } from "./engine-resources";
 import { FairLimiter } from "./fair-limiter";
+import { ParkedLeases } from "./parked-leases";
 
 /**
  * Deliveries one webhook may have waiting in memory beyond its cap, by default. Memory is bounded
@@ -36,6 +37,8 @@ export class Admission {
   private readonly limiter: FairLimiter<Admitted>;
   /** Accounts that had deliveries refused: the store is re-read for them once they drain. */
   private readonly refusedAccounts = new Set<string>();
+  /** Rate-limited deliveries waiting in the store for their turn, to call back when limits change. */
+  private readonly parked: ParkedLeases;
 
   constructor(
     private readonly res: EngineResources,
@@ -45,6 +48,7 @@ export class Admission {
     const global = Math.max(1, concurrency);
     const perWebhook = Math.min(global, Math.max(1, webhookConcurrency));
     const lane = Math.max(1, queuePerWebhook);
+    this.parked = new ParkedLeases(res.now);
     this.limiter = new FairLimiter<Admitted>({
       global,
       perAccount: Math.min(global, Math.max(perWebhook, accountConcurrency)),
@@ -58,7 +62,7 @@ export class Admission {
       onSlotFree: (accountId, webhookId) => this.slotFreed(accountId, webhookId),
       pacer: res.rateLimits,
     });
-    res.rateLimits.listen((webhookId) => this.limiter.wake(webhookId));
+    res.rateLimits.listen((webhookId) => this.limitChanged(webhookId));
   }
 
   /** Attempts in flight. */
@@ -74,10 +78,14 @@ export class Admission {
       return;
     }
     const item: Admitted = { id: delivery.id, held };
-    if (this.limiter.offer(delivery.account_id, delivery.webhook_id, item) === "refused") {
-      this.refusedAccounts.add(delivery.account_id);
-      this.res.scheduler.leftOut(held);
+    if (this.limiter.offer(delivery.account_id, delivery.webhook_id, item) !== "refused") return;
+    const parkMs = this.res.rateLimits.parkMs(delivery.webhook_id);
+    if (parkMs !== undefined) {
+      this.park(held, parkMs);
+      return;
     }
+    this.refusedAccounts.add(delivery.account_id);
+    this.res.scheduler.leftOut(held);
   }
 
   /** Stops admitting: queued leases are given back (leasable at once); running attempts go on. */
@@ -85,6 +93,46 @@ export class Admission {
     this.limiter.pause();
     for (const item of this.limiter.drain()) this.res.scheduler.giveBack(item.held);
     this.refusedAccounts.clear();
+  }
+
+  /**
+   * A webhook's limit was learnt or changed: its lane keeps what the limit allows, and is woken;
+   * its parked deliveries, timed for the old limit, are given back and re-read.
+   */
+  private limitChanged(webhookId: string): void {
+    const refs = this.parked.take(webhookId);
+    if (refs.length > 0) {
+      const { store, scheduler, leases, logger } = this.res;
+      const released = store.work.release(leases.owner, refs).then(
+        () => scheduler.rescanSoon(),
+        (err: unknown) =>
+          logger.warn("parked deliveries not called back; their parks end as timed", {
+            webhook_id: webhookId,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+      );
+      void this.res.work.track(released);
+    }
+    for (const item of this.limiter.trim(webhookId)) {
+      const parkMs = this.res.rateLimits.parkMs(webhookId);
+      if (parkMs === undefined) this.res.scheduler.giveBack(item.held);
+      else this.park(item.held, parkMs);
+    }
+    this.limiter.wake(webhookId);
+  }
+
+  /**
+   * A rate-limited webhook's lane is full: the lease is extended to end in `parkMs` and forgotten
+   * here, so that neither this replica's re-reads nor another replica take the delivery before its
+   * turn; then it is leasable again (found by the scheduler's next re-read). A failed extension
+   * leaves the lease to end as it would have, the delivery leasable then.
+   */
+  private park(held: HeldLease, parkMs: number): void {
+    const { store, scheduler, leases } = this.res;
+    scheduler.done(held.lease.delivery.id);
+    this.parked.add(held.lease.delivery.webhook_id, leaseRef(held.lease), parkMs);
+    const extending = store.work.renew(leases.owner, leaseRef(held.lease), parkMs).catch(() => undefined);
+    void this.res.work.track(extending);
   }
 
   private slotFreed(accountId: string, webhookId: string): void {

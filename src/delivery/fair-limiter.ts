@@ -164,6 +164,20 @@ export class FairLimiter<T> {
     this.pump();
   }
 
+  /**
+   * Takes out of a webhook's lane the tasks beyond its cap (the newest), oldest first: a lane
+   * filled before its pacer knew the webhook's limit keeps only what that limit allows.
+   */
+  trim(webhook: string): T[] {
+    const lane = this.lanes.get(webhook);
+    if (lane === undefined) return [];
+    const out = lane.waiting.cut(this.laneCap(webhook));
+    lane.account.queued -= out.length;
+    this.waitingCount -= out.length;
+    this.forgetIfIdle(lane);
+    return out;
+  }
+
   /** Drops every queued task and answers them. */
   drain(): T[] {
     const out: T[] = [];

@@ -28,6 +28,13 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Removes the newest items beyond the first `keep` and answers them, oldest first. */
+  cut(keep: number): T[] {
+    const from = this.head + Math.max(0, keep);
+    if (from >= this.items.length) return [];
+    return this.items.splice(from) as T[];
+  }
+
   /** Removes every item and answers them, oldest first. */
   drain(): T[] {
     const out = this.items.slice(this.head) as T[];

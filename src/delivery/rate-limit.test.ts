@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { burstOf, RateLimits } from "./rate-limit";
+import { burstOf, PARK_MS_MAX, RateLimits } from "./rate-limit";
 
 function limits(laneHoldMs = 10_000) {
   const clock = { t: 1_000_000 };
@@ -111,6 +111,27 @@ describe("RateLimits", () => {
     expect(changed).toEqual(["w", "w", "w", "w"]);
     expect(rates.laneCap("w")).toBeUndefined();
     expect(rates.tryStart("w", 5)).toBe(0);
+  });
+
+  test("parks a limited webhook's excess behind its lane, one slot each, at most a minute", () => {
+    const { rates, clock } = limits(10_000);
+    expect(rates.parkMs("w")).toBeUndefined();
+    rates.learn("w", 1);
+    // The lane (10 at 1/s) drains in 10 s: the first parked comes back then, the next a second later.
+    expect([rates.parkMs("w"), rates.parkMs("w"), rates.parkMs("w")]).toEqual([10_000, 11_000, 12_000]);
+    // Never sooner than a full lane drains, nor before those parked earlier.
+    clock.t += 5_000;
+    expect(rates.parkMs("w")).toBe(10_000);
+    expect(rates.parkMs("w")).toBe(11_000);
+    // Beyond a minute: parked for a minute, taking no slot.
+    const parks = Array.from({ length: 100 }, () => rates.parkMs("w") as number);
+    expect(Math.max(...parks)).toBe(PARK_MS_MAX);
+    expect(parks.filter((ms) => ms === PARK_MS_MAX).length).toBeGreaterThan(40);
+    // A new limit: slots counted afresh.
+    rates.learn("w", 10);
+    expect(rates.parkMs("w")).toBe(10_000);
+    rates.learn("w", null);
+    expect(rates.parkMs("w")).toBeUndefined();
   });
 
   test("remembers at most 10,000 webhooks, forgetting the oldest", () => {

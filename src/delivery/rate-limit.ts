@@ -17,6 +17,10 @@
 //   token interval, at most 1 s, as limits are 1 to 10,000/s; the webhook read may be cached for
 //   READ_CACHE_MS_MAX on PostgreSQL); a listener is told so that waits are re-timed;
 // - the limit is this process's: on N replicas a webhook may receive up to N times its limit;
+// - a limited webhook's excess waits in the store, not in memory: a delivery its full lane refuses
+//   is parked (its lease extended, so no replica takes it meanwhile) until about when the lane
+//   will have taken everything ahead of it, at most PARK_MS_MAX; deliveries parked within that
+//   minute come back in the order they were parked (due order), the rest are parked again then;
 // - bounded memory: at most KNOWN_MAX webhooks are remembered; the oldest is forgotten, and probed
 //   again when it has work (with more than KNOWN_MAX webhooks busy at once, a limited webhook's
 //   probe may so start one attempt sooner than its limit allows).
@@ -26,6 +30,9 @@ const KNOWN_MAX = 10_000;
 
 /** Limits up to this many attempts per second start one at a time (burst 1). */
 const STRICT_RATE_MAX = 20;
+
+/** Longest park: a raised limit reaches deliveries parked before it within this. */
+export const PARK_MS_MAX = 60_000;
 
 /** Float error allowed in token counts: a token due "now" is never a millisecond late. */
 const EPSILON = 1e-9;
@@ -53,6 +60,8 @@ interface Bucket {
   tokens: number;
   /** When `tokens` was last brought up to date (ms). */
   at: number;
+  /** When the last delivery parked to a slot comes back, plus one interval: the next slot. */
+  parkedUntil: number;
 }
 
 export interface RateLimitsOptions {
@@ -113,9 +122,27 @@ export class RateLimits implements LanePacer {
     return Math.max(bucket.burst, Math.floor((bucket.ratePerSecond * this.opts.laneHoldMs) / 1000));
   }
 
+  /**
+   * How long a delivery its full lane refused should stay parked in the store (ms), taking the
+   * next slot behind those parked before it; undefined when the webhook is not limited.
+   */
+  parkMs(webhook: string): number | undefined {
+    const bucket = this.known.get(webhook);
+    const cap = this.laneCap(webhook);
+    if (!bucket || cap === undefined) return undefined;
+    const now = this.opts.now();
+    const intervalMs = 1000 / bucket.ratePerSecond;
+    // Behind the lane (it drains in cap intervals) and behind every delivery parked before.
+    const slot = Math.max(bucket.parkedUntil, now + cap * intervalMs);
+    if (slot - now > PARK_MS_MAX) return PARK_MS_MAX; // takes no slot: it comes back to queue again
+    bucket.parkedUntil = slot + intervalMs;
+    return Math.ceil(slot - now);
+  }
+
   /** A new bucket, empty: the attempt that reports the limit is its first start. */
   private emptyBucket(ratePerSecond: number): Bucket {
-    return { ratePerSecond, burst: burstOf(ratePerSecond), tokens: 0, at: this.opts.now() };
+    const now = this.opts.now();
+    return { ratePerSecond, burst: burstOf(ratePerSecond), tokens: 0, at: now, parkedUntil: now };
   }
 
   /** Tokens earned so far at the old rate are kept (up to the new burst); the new rate runs on. */
@@ -124,6 +151,8 @@ export class RateLimits implements LanePacer {
     bucket.ratePerSecond = ratePerSecond;
     bucket.burst = burstOf(ratePerSecond);
     bucket.tokens = Math.min(bucket.tokens, bucket.burst);
+    // Slots counted at the old rate are void: deliveries parked from now on line up at the new.
+    bucket.parkedUntil = Math.min(bucket.parkedUntil, this.opts.now());
   }
 
   private refill(bucket: Bucket): void {

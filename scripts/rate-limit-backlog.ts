@@ -1,0 +1,103 @@
+// `bun run scripts/rate-limit-backlog.ts [deliveries=10000] [seconds=20] [rate=1|none]`: what a
+// backlog behind a webhook's rate limit costs. Writes the deliveries (all due already) to a fresh
+// LMDB store, starts the delivery engine with production scheduler pacing and lease terms (10 s
+// timeout, 10 s margin) against a local receiver, lets it settle for 2 s, then prints for the next
+// `seconds`: the process's CPU time and share of one core, the attempts the receiver got, the most
+// leases held (sampled every 5 ms) and the store calls made (leases taken, renewals, releases).
+// `none` runs the same with no limit; 0 deliveries measures the idle engine (and the sampler).
+import { newId } from "../src/domain/ids";
+import type { DeliveryRecord, EventRecord } from "../src/storage/records";
+import { createAccount, createWebhook, engineFor, tempStore, testConfig } from "../test/delivery/fixtures";
+import { startReceiver } from "../test/support/receiver";
+
+const n = Number(process.argv[2] ?? 10_000);
+const seconds = Number(process.argv[3] ?? 20);
+const rate = process.argv[4] === "none" ? null : Number(process.argv[4] ?? 1);
+const cleanups: Array<() => Promise<void> | void> = [];
+const { store, dir } = await tempStore(cleanups);
+const config = testConfig({ dataDir: dir.path, timeoutMs: 10_000, leaseMarginMs: 10_000 });
+const receiver = startReceiver();
+const account = await createAccount(store);
+const webhook = await createWebhook(store, account, receiver.url);
+await store.webhooks.update({ ...webhook, rate_limit: rate, updated_at: Date.now() });
+const now = Date.now();
+const items = Array.from({ length: n }, (_, i) => {
+  const event: EventRecord = {
+    id: newId("evt"),
+    account_id: account,
+    type: "message.delivered",
+    created_at: now,
+    data: { i },
+  };
+  const delivery: DeliveryRecord = {
+    id: newId("dlv"),
+    account_id: account,
+    event_id: event.id,
+    event_type: event.type,
+    webhook_id: webhook.id,
+    status: "pending",
+    attempts: 0,
+    next_attempt_at: now - n + i,
+    created_at: now,
+    updated_at: now,
+    last_attempt_at: null,
+    last_status_code: null,
+    last_error: null,
+  };
+  return { event, deliveries: [delivery] };
+});
+for (let i = 0; i < items.length; i += 1_000) await store.events.publish(items.slice(i, i + 1_000));
+await store.flushed();
+const counts = { leased: 0, renewed: 0, released: 0, leaseCalls: 0 };
+const work = store.work;
+const lease = work.lease.bind(work),
+  renew = work.renew.bind(work),
+  release = work.release.bind(work);
+work.lease = async (r) => {
+  counts.leaseCalls++;
+  const out = await lease(r);
+  counts.leased += out.length;
+  return out;
+};
+work.renew = (o, ref, ms) => {
+  counts.renewed++;
+  return renew(o, ref, ms);
+};
+work.release = (o, refs) => {
+  counts.released += refs.length;
+  return release(o, refs);
+};
+// Production pacing (the defaults), not the tests' fast one.
+const { engine } = engineFor(store, config, { scheduler: {} });
+engine.start();
+await Bun.sleep(2_000); // the first refill and the lane settle
+const startCpu = process.cpuUsage();
+const startAt = performance.now();
+const startReq = receiver.requests.length;
+const startCounts = { ...counts };
+let maxHeld = 0;
+const sampler = setInterval(() => {
+  maxHeld = Math.max(maxHeld, engine.leasesHeld());
+}, 5);
+await Bun.sleep(seconds * 1_000);
+clearInterval(sampler);
+const cpu = process.cpuUsage(startCpu);
+const wallMs = performance.now() - startAt;
+const cpuMs = (cpu.user + cpu.system) / 1_000;
+console.log(
+  JSON.stringify({
+    n,
+    rate,
+    seconds,
+    cpu_ms: Math.round(cpuMs),
+    cpu_pct: +((100 * cpuMs) / wallMs).toFixed(2),
+    requests: receiver.requests.length - startReq,
+    max_leases_held: maxHeld,
+    store_calls: Object.fromEntries(
+      Object.entries(counts).map(([k, v]) => [k, v - (startCounts as Record<string, number>)[k]!]),
+    ),
+  }),
+);
+await engine.stop(0);
+await receiver.stop();
+for (const c of cleanups.reverse()) await c();

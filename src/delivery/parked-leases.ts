@@ -1,0 +1,88 @@
+// Deliveries of rate-limited webhooks parked in the store: their lease extended until about their
+// turn (rate-limit.ts parkMs) and forgotten by the scheduler, so that the backlog behind a limit
+// waits in the store, not in memory, and no replica's re-read takes it before its turn.
+//
+// What is remembered here is only how to call them back early: each parked lease's reference,
+// until its park ends, so that a change of the webhook's limit gives them back at once (leasable
+// again, re-read in due order) instead of at the end of parks timed for the old limit.
+//
+// Guarantees: at most REMEMBERED_MAX references in all (beyond that a park is not remembered and
+// simply ends when timed, at most PARK_MS_MAX later); a reference is dropped once its park ended
+// (the store may have leased the delivery again: giving back a stale reference changes nothing),
+// from the front of its webhook's list as parks come, and everywhere when the set is full and a
+// park has ended (a full pass, so at most once per park end).
+
+import type { LeaseRef } from "../storage/store";
+
+/** Parked leases remembered at most, across webhooks (about 100 bytes each). */
+const REMEMBERED_MAX = 50_000;
+
+interface Parked {
+  ref: LeaseRef;
+  /** When its park ends (ms). */
+  until: number;
+}
+
+export class ParkedLeases {
+  /** By webhook, in the order parked; parks end in about that order (slots only move on). */
+  private readonly byWebhook = new Map<string, Parked[]>();
+  private count = 0;
+  /** No park ends before this (ms): until then a full set has nothing to drop. */
+  private nextEnd = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly now: () => number) {}
+
+  /** References remembered. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Remembers a lease parked for `parkMs` (when there is room). */
+  add(webhook: string, ref: LeaseRef, parkMs: number): void {
+    const now = this.now();
+    let list = this.byWebhook.get(webhook);
+    if (list !== undefined) this.prune(webhook, list, now);
+    if (this.count >= REMEMBERED_MAX && now >= this.nextEnd) this.pruneAll(now);
+    if (this.count >= REMEMBERED_MAX) return;
+    list = this.byWebhook.get(webhook);
+    if (list === undefined) {
+      list = [];
+      this.byWebhook.set(webhook, list);
+    }
+    list.push({ ref, until: now + parkMs });
+    this.count++;
+    this.nextEnd = Math.min(this.nextEnd, now + parkMs);
+  }
+
+  /** Forgets the webhook's parked leases still parked and answers them, in the order parked. */
+  take(webhook: string): LeaseRef[] {
+    const list = this.byWebhook.get(webhook);
+    if (list === undefined) return [];
+    this.byWebhook.delete(webhook);
+    this.count -= list.length;
+    const now = this.now();
+    return list.filter((p) => p.until > now).map((p) => p.ref);
+  }
+
+  /** Drops every reference whose park ended (when full: O(n), at most once per add). */
+  private pruneAll(now: number): void {
+    this.nextEnd = Number.POSITIVE_INFINITY;
+    for (const [webhook, list] of this.byWebhook) {
+      const kept = list.filter((p) => p.until > now);
+      for (const p of kept) this.nextEnd = Math.min(this.nextEnd, p.until);
+      this.count -= list.length - kept.length;
+      if (kept.length === 0) this.byWebhook.delete(webhook);
+      else this.byWebhook.set(webhook, kept);
+    }
+  }
+
+  /** Drops the references whose park ended (from the front: the oldest parks). */
+  private prune(webhook: string, list: Parked[], now: number): void {
+    let ended = 0;
+    while (ended < list.length && (list[ended] as Parked).until <= now) ended++;
+    if (ended === 0) return;
+    list.splice(0, ended);
+    this.count -= ended;
+    if (list.length === 0) this.byWebhook.delete(webhook);
+  }
+}
