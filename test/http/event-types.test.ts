@@ -275,6 +275,11 @@ describe("replacing and archiving", () => {
       archived: true,
     });
     expect((await h.call("GET", "/v1/event-types/ticket.opened")).json.archived).toBe(true);
+    const badQuery = await h.call("GET", "/v1/event-types?include_archived=yes");
+    expect(badQuery.status).toBe(422);
+    expect(badQuery.json.error.details).toEqual([
+      { field: "include_archived", reason: "must be one of: true, false" },
+    ]);
 
     const put = await h.call("PUT", "/v1/event-types/ticket.opened", {
       key: ADMIN_KEY,
