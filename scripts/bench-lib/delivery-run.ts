@@ -5,7 +5,7 @@
 import { cpus } from "node:os";
 import type { BenchOptions } from "./args";
 import type { BenchStore } from "./bench-store";
-import { eventChannels, webhookControls } from "./controls";
+import { eventChannels, eventType, registerEventType, webhookControls } from "./controls";
 import { type CpuUsed, cpuCeiling, cpuNow, cpuSince } from "./cpu-marks";
 import { type DiskSample, DiskSampler } from "./disk-sampler";
 import { bytesPerEvent, diskBytes } from "./disk-usage";
@@ -65,16 +65,18 @@ async function awaitArrivals(
 }
 
 /** One webhook per fan-out token, registered with the receiver, which expects `events` each. */
-async function registerDeliveryWebhooks(ctx: RunContext, baseUrl: string, apiKey: string): Promise<void> {
+async function registerDeliveryWebhooks(ctx: RunContext, first: ServerProcess): Promise<void> {
   const { options: o, receiver } = ctx;
+  const { baseUrl, accountKey: apiKey } = first;
+  await registerEventType(o.controls, baseUrl, first.adminKey);
   const tokens = [];
   for (let k = 0; k < o.fanout; k++) {
     const token = `w${k}`;
     const { secret } = await registerWebhook(
       baseUrl,
-      apiKey,
+      apiKey as string,
       `${receiver.baseUrl}/hook/${token}`,
-      ["message.delivered"],
+      [eventType(o.controls)],
       webhookControls(o.controls),
     );
     tokens.push({ token, secret });
@@ -119,6 +121,7 @@ async function publishAll(
     concurrency: o.concurrency,
     rate: o.rate,
     channels: eventChannels(o.controls),
+    type: eventType(o.controls),
   });
   const expected = pub.accepted * o.fanout;
   progress(
@@ -138,7 +141,7 @@ export async function runDeliveries(ctx: RunContext, raw: RawLimit | null): Prom
       env: { INBOX_LOG_LEVEL: o.logLevel, ...fanOutEnv(o.batch, o.fanout), ...o.serverEnv },
       readyTimeoutMs: o.timeoutSeconds * 1000,
     },
-    (first) => registerDeliveryWebhooks(ctx, first.baseUrl, first.accountKey as string),
+    (first) => registerDeliveryWebhooks(ctx, first),
   );
   const pids = servers.map((s) => s.pid);
   const samplers = servers.map((s) => new RssSampler(s.pid).start());

@@ -17,6 +17,8 @@ export interface PublishPlan {
   rate: number | null;
   /** Channels every event carries (--controls); none when absent. */
   channels?: readonly string[] | undefined;
+  /** The events' type (--controls: an operator-defined one); message.delivered when absent. */
+  type?: string;
 }
 
 export interface PublishResult {
@@ -58,7 +60,7 @@ export async function publish(plan: PublishPlan): Promise<PublishResult> {
     const from = request * plan.batch;
     const to = Math.min(plan.events, from + plan.batch);
     const events = [];
-    for (let i = from; i < to; i++) events.push(deliveredEvent(i, plan.channels));
+    for (let i = from; i < to; i++) events.push(deliveredEvent(i, plan.channels, plan.type));
     const at = epochNow();
     if (at < result.firstSentMs) result.firstSentMs = at;
     let status: string;

@@ -42,14 +42,18 @@ export async function registerWebhook(
   return { id: parsed.id, secret: parsed.secret };
 }
 
-/** The docs' message.delivered payload, with a message id the receiver maps back to `index`. */
+/**
+ * The docs' message.delivered payload, with a message id the receiver maps back to `index`, as
+ * `type` (an operator-defined type with the same data under --controls).
+ */
 export function deliveredEvent(
   index: number,
   channels?: readonly string[],
+  type = "message.delivered",
 ): { type: string; data: Record<string, string>; channels?: readonly string[] } {
   return {
     ...(channels ? { channels } : {}),
-    type: "message.delivered",
+    type,
     data: {
       message_id: `msg_${index}`,
       to: "+15551234567",
