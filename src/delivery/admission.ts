@@ -19,6 +19,7 @@
 //   earliest left out once its lane or account drains to half.
 
 import { type HeldLease, leaseRef } from "../scheduler/held-lease";
+import type { LeaseRef } from "../storage/store";
 import { type Admitted, attempt } from "./attempt";
 import type { EngineResources } from "./engine-resources";
 import { FairLimiter } from "./fair-limiter";
@@ -88,10 +89,15 @@ export class Admission {
     this.res.scheduler.leftOut(held);
   }
 
-  /** Stops admitting: queued leases are given back (leasable at once); running attempts go on. */
+  /**
+   * Stops admitting: queued leases are given back (leasable at once), and so are the parked ones
+   * remembered (another replica or the next start need not wait for their parks to end); running
+   * attempts go on.
+   */
   close(): void {
     this.limiter.pause();
     for (const item of this.limiter.drain()) this.res.scheduler.giveBack(item.held);
+    this.callBack(this.parked.takeAll(), undefined);
     this.refusedAccounts.clear();
   }
 
@@ -100,25 +106,29 @@ export class Admission {
    * its parked deliveries, timed for the old limit, are given back and re-read.
    */
   private limitChanged(webhookId: string): void {
-    const refs = this.parked.take(webhookId);
-    if (refs.length > 0) {
-      const { store, scheduler, leases, logger } = this.res;
-      const released = store.work.release(leases.owner, refs).then(
-        () => scheduler.rescanSoon(),
-        (err: unknown) =>
-          logger.warn("parked deliveries not called back; their parks end as timed", {
-            webhook_id: webhookId,
-            error: err instanceof Error ? err.message : String(err),
-          }),
-      );
-      void this.res.work.track(released);
-    }
+    this.callBack(this.parked.take(webhookId), webhookId);
     for (const item of this.limiter.trim(webhookId)) {
       const parkMs = this.res.rateLimits.parkMs(webhookId);
       if (parkMs === undefined) this.res.scheduler.giveBack(item.held);
       else this.park(item.held, parkMs);
     }
     this.limiter.wake(webhookId);
+  }
+
+  /** Gives parked leases back to the store (leasable at once), then has the store re-read. */
+  private callBack(refs: LeaseRef[], webhookId: string | undefined): void {
+    if (refs.length === 0) return;
+    const { store, scheduler, leases, logger } = this.res;
+    const released = store.work.release(leases.owner, refs).then(
+      () => scheduler.rescanSoon(),
+      (err: unknown) =>
+        logger.warn("parked deliveries not called back; their parks end as timed", {
+          webhook_id: webhookId ?? null,
+          parked: refs.length,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+    );
+    void this.res.work.track(released);
   }
 
   /**

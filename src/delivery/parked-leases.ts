@@ -64,6 +64,19 @@ export class ParkedLeases {
     return list.filter((p) => p.until > now).map((p) => p.ref);
   }
 
+  /** Forgets every parked lease still parked and answers them (shutdown). */
+  takeAll(): LeaseRef[] {
+    const now = this.now();
+    const out: LeaseRef[] = [];
+    for (const list of this.byWebhook.values()) {
+      for (const p of list) if (p.until > now) out.push(p.ref);
+    }
+    this.byWebhook.clear();
+    this.count = 0;
+    this.nextEnd = Number.POSITIVE_INFINITY;
+    return out;
+  }
+
   /** Drops every reference whose park ended (when full: O(n), at most once per add). */
   private pruneAll(now: number): void {
     this.nextEnd = Number.POSITIVE_INFINITY;

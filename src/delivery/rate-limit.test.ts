@@ -102,10 +102,10 @@ describe("RateLimits", () => {
     expect(rates.tryStart("w", 1)).toBe(50);
     clock.t += 50;
     expect(rates.tryStart("w", 1)).toBe(0);
-    // Lowered: tokens earned at the old rate are capped at the new burst.
+    // Lowered: the bucket starts again, empty: the next start waits a whole new interval.
     clock.t += 10_000;
     rates.learn("w", 1);
-    expect(startAll(rates, "w").started).toBe(1);
+    expect(startAll(rates, "w")).toEqual({ started: 0, waitMs: 1_000 });
     // Removed: no limit at once.
     rates.learn("w", null);
     expect(changed).toEqual(["w", "w", "w", "w"]);

@@ -13,9 +13,10 @@
 //   timer's lateness, about a millisecond, is lost from each interval: 2% at 20/s). Above, it is
 //   2, and 1% of R from 200/s, so that a late timer loses nothing and a timer's millisecond
 //   granularity still reaches 10,000/s (100 starts a wake-up);
-// - a change of the limit applies to every start after the attempt that reads it (within one
-//   token interval, at most 1 s, as limits are 1 to 10,000/s; the webhook read may be cached for
-//   READ_CACHE_MS_MAX on PostgreSQL); a listener is told so that waits are re-timed;
+// - a change of the limit applies to every start after the attempt that reads it (that attempt
+//   came within one interval of the old limit, at most 1 s; on PostgreSQL another replica's change
+//   is read within READ_CACHE_MS_MAX): the bucket starts again, empty, at the new rate, and a
+//   listener is told so that waits are re-timed;
 // - the limit is this process's: on N replicas a webhook may receive up to N times its limit;
 // - a limited webhook's excess waits in the store, not in memory: a delivery its full lane refuses
 //   is parked (its lease extended, so no replica takes it meanwhile) until about when the lane
@@ -145,12 +146,15 @@ export class RateLimits implements LanePacer {
     return { ratePerSecond, burst: burstOf(ratePerSecond), tokens: 0, at: now, parkedUntil: now };
   }
 
-  /** Tokens earned so far at the old rate are kept (up to the new burst); the new rate runs on. */
+  /**
+   * The bucket starts again, empty, at the new rate: the attempt that read the change counts as
+   * its first start, so that the next one waits a whole interval of the new limit.
+   */
   private retime(bucket: Bucket, ratePerSecond: number): void {
-    this.refill(bucket);
     bucket.ratePerSecond = ratePerSecond;
     bucket.burst = burstOf(ratePerSecond);
-    bucket.tokens = Math.min(bucket.tokens, bucket.burst);
+    bucket.tokens = 0;
+    bucket.at = this.opts.now();
     // Slots counted at the old rate are void: deliveries parked from now on line up at the new.
     bucket.parkedUntil = Math.min(bucket.parkedUntil, this.opts.now());
   }

@@ -1,8 +1,9 @@
-// Rate limits per webhook through the engine, over LMDB, with real receivers on 127.0.0.1:
-// spacing, another webhook unaffected, Retry-After on top, a change of the limit, and a large
-// backlog behind 1/s holding few leases at near idle CPU.
+// Rate limits per webhook through the engine with real receivers on 127.0.0.1, on both stores:
+// spacing, another webhook unaffected, Retry-After on top, a change of the limit, parked
+// deliveries given back at shutdown; over LMDB, a large backlog behind 1/s holding few leases at
+// near idle CPU.
 
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { newId } from "../../src/domain/ids";
 import type { DeliveryRecord, EventRecord, WebhookRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
@@ -13,15 +14,21 @@ import {
   createWebhook,
   engineFor,
   publishLeased,
-  tempStore,
+  tempDir,
   testConfig,
   waitUntil,
 } from "./fixtures";
+import { STORE_KINDS, type StoreKind, storeKinds } from "./store-kinds";
 
 const cleanups = cleanupAfterEach();
+const stores = storeKinds();
+let kind: StoreKind = "lmdb";
 
 async function setup(overrides: Parameters<typeof testConfig>[0] = {}, scheduler = {}) {
-  const { store, dir } = await tempStore(cleanups);
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const { store, close } = await stores.open(kind, dir.path);
+  cleanups.push(close);
   const config = testConfig({ dataDir: dir.path, ...overrides });
   const { engine } = engineFor(store, config, Object.keys(scheduler).length ? { scheduler } : {});
   cleanups.push(() => engine.stop(0));
@@ -80,7 +87,11 @@ async function backlog(store: Store, account: string, webhook: WebhookRecord, n:
   await store.flushed();
 }
 
-describe("rate limit per webhook", () => {
+describe.each(STORE_KINDS)("rate limit per webhook (%s)", (storeKind) => {
+  beforeEach(() => {
+    kind = storeKind;
+  });
+
   test("20/s: 41 deliveries arrive on a 50 ms schedule; an unlimited webhook of the same account keeps its pace", async () => {
     const { store, engine, account } = await setup({ webhookConcurrency: 4, concurrency: 16 });
     const limited = receiver();
@@ -158,42 +169,64 @@ describe("rate limit per webhook", () => {
     expect(Date.now() - t).toBeLessThan(1_000);
   }, 20_000);
 
-  test("10,000 deliveries behind 1/s: few leases held, near idle CPU, one attempt a second", async () => {
-    // Production scheduler pacing (the defaults) and lease terms: the backlog waits in the store.
-    const { store, engine, account } = await setup(
-      { timeoutMs: 10_000, leaseMarginMs: 10_000 },
-      { refillMs: 1_000 },
-    );
+  test("shutdown gives the parked deliveries back: another replica takes them at once", async () => {
+    const { store, engine, account } = await setup();
     const r = receiver();
     const webhook = await limitedWebhook(store, account, r.url, 1);
-    const other = receiver();
-    const free = await createWebhook(store, account, other.url);
-    await backlog(store, account, webhook, 10_000);
+    await backlog(store, account, webhook, 100);
     engine.start();
-    await waitUntil("the first attempts", () => r.requests.length >= 2, 5_000);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const requests0 = r.requests.length;
-    let heldMax = 0;
-    const sampler = setInterval(() => {
-      heldMax = Math.max(heldMax, engine.leasesHeld());
-    }, 20);
-    await Bun.sleep(5_000);
-    clearInterval(sampler);
-    const cpu = process.cpuUsage(cpu0);
-    const wallMs = performance.now() - t0;
-    const cpuShare = (cpu.user + cpu.system) / 1_000 / wallMs;
-    // Half a lease (10 s) of attempts at 1/s waits in memory, the rest in the store.
-    expect(heldMax).toBeLessThanOrEqual(12);
-    // Generous: the test runner, the receiver and the sampler share the process (measured: ~2%).
-    expect(cpuShare).toBeLessThan(0.1);
-    const sent = r.requests.length - requests0;
-    expect(sent).toBeGreaterThanOrEqual(4);
-    expect(sent).toBeLessThanOrEqual(6);
-    // Another webhook of the same account is not queued behind the backlog.
-    const t = Date.now();
-    await publishLeased(store, engine, account, [free]);
-    await other.waitFor(1, 1_000);
-    expect(Date.now() - t).toBeLessThan(500);
-  }, 40_000);
+    await r.waitFor(2, 5_000);
+    await engine.stop(1_000);
+    const sent = r.requests.length;
+    const leases = await store.work.lease({
+      owner: "another-replica",
+      until: Date.now() + 3_600_000,
+      limit: 1_000,
+      leaseMs: 10_000,
+    });
+    expect(leases).toHaveLength(100 - sent);
+  }, 15_000);
+
+  test.if(storeKind === "lmdb")(
+    "10,000 deliveries behind 1/s: few leases held, near idle CPU, one attempt a second",
+    async () => {
+      // Production scheduler pacing (the defaults) and lease terms: the backlog waits in the store.
+      const { store, engine, account } = await setup(
+        { timeoutMs: 10_000, leaseMarginMs: 10_000 },
+        { refillMs: 1_000 },
+      );
+      const r = receiver();
+      const webhook = await limitedWebhook(store, account, r.url, 1);
+      const other = receiver();
+      const free = await createWebhook(store, account, other.url);
+      await backlog(store, account, webhook, 10_000);
+      engine.start();
+      await waitUntil("the first attempts", () => r.requests.length >= 2, 5_000);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const requests0 = r.requests.length;
+      let heldMax = 0;
+      const sampler = setInterval(() => {
+        heldMax = Math.max(heldMax, engine.leasesHeld());
+      }, 20);
+      await Bun.sleep(5_000);
+      clearInterval(sampler);
+      const cpu = process.cpuUsage(cpu0);
+      const wallMs = performance.now() - t0;
+      const cpuShare = (cpu.user + cpu.system) / 1_000 / wallMs;
+      // Half a lease (10 s) of attempts at 1/s waits in memory, the rest in the store.
+      expect(heldMax).toBeLessThanOrEqual(12);
+      // Generous: the test runner, the receiver and the sampler share the process (measured: ~2%).
+      expect(cpuShare).toBeLessThan(0.1);
+      const sent = r.requests.length - requests0;
+      expect(sent).toBeGreaterThanOrEqual(4);
+      expect(sent).toBeLessThanOrEqual(6);
+      // Another webhook of the same account is not queued behind the backlog.
+      const t = Date.now();
+      await publishLeased(store, engine, account, [free]);
+      await other.waitFor(1, 1_000);
+      expect(Date.now() - t).toBeLessThan(500);
+    },
+    40_000,
+  );
 });
