@@ -20,8 +20,9 @@
 // - the limit is this process's: on N replicas a webhook may receive up to N times its limit;
 // - a limited webhook's excess waits in the store, not in memory: a delivery its full lane refuses
 //   is parked (its lease extended, so no replica takes it meanwhile) until about when the lane
-//   will have taken everything ahead of it, at most PARK_MS_MAX; deliveries parked within that
-//   minute come back in the order they were parked (due order), the rest are parked again then;
+//   will have taken everything ahead of it, at most PARK_MS_MAX (5 minutes); deliveries parked
+//   within that come back in the order they were parked (due order), those further back come back
+//   together after it and are lined up again (in due order) then;
 // - bounded memory: at most KNOWN_MAX webhooks are remembered; the oldest is forgotten, and probed
 //   again when it has work (with more than KNOWN_MAX webhooks busy at once, a limited webhook's
 //   probe may so start one attempt sooner than its limit allows).
@@ -32,8 +33,12 @@ const KNOWN_MAX = 10_000;
 /** Limits up to this many attempts per second start one at a time (burst 1). */
 const STRICT_RATE_MAX = 20;
 
-/** Longest park: a raised limit reaches deliveries parked before it within this. */
-export const PARK_MS_MAX = 60_000;
+/**
+ * Longest park. Parks are called back when the limit changes (parked-leases.ts), so this bounds
+ * only how often a long backlog is lined up again (10,000 behind 1/s: 9,700 parks every 5 minutes),
+ * and how late a parked delivery the process could not call back (killed) comes back.
+ */
+export const PARK_MS_MAX = 300_000;
 
 /** Float error allowed in token counts: a token due "now" is never a millisecond late. */
 const EPSILON = 1e-9;
