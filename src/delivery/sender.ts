@@ -231,7 +231,8 @@ function buildRequest(
 function customHeaders(custom: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   const cached = sendableHeaders.get(custom);
   if (cached) return cached;
-  const out: Record<string, string> = {};
+  // No prototype: a header named "__proto__" (a valid token) is a header like any other.
+  const out: Record<string, string> = Object.create(null);
   for (const name in custom) {
     const value = custom[name];
     if (value !== undefined && !isReservedHeader(name)) out[name] = value;

@@ -74,6 +74,8 @@ describe.each(STORE_KINDS)("custom headers and channels through the engine (%s)"
     const r = receiver();
     const webhook = await storedWebhook(store, account, `${r.url}/in`, {
       headers: {
+        // A valid token that must stay a header, not become a prototype (an own key, as JSON gives it).
+        ...JSON.parse('{"__proto__": "still a header"}'),
         Authorization: "Bearer rk_live_4eC39HqLyjWDarjtT1zdp7dc",
         "X-Tenant": "acme",
         // None of these may reach the receiver: registration refuses them, and the sender skips them.
@@ -93,6 +95,7 @@ describe.each(STORE_KINDS)("custom headers and channels through the engine (%s)"
     if (!req || !out) throw new Error("nothing arrived");
     expect(req.headers.get("authorization")).toBe("Bearer rk_live_4eC39HqLyjWDarjtT1zdp7dc");
     expect(req.headers.get("x-tenant")).toBe("acme");
+    expect(req.headers.get("__proto__")).toBe("still a header");
     expect(req.headers.get("content-type")).toBe("application/json");
     expect(req.headers.get("host")).toBe(new URL(r.url).host);
     expect(req.headers.get("user-agent")).toStartWith("InboxWebhooks/");
