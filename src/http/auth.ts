@@ -111,9 +111,11 @@ export async function scopeAccount(
 }
 
 /**
- * The account whose webhooks a /v1/webhooks request acts on: as scopeAccount, except that the admin
- * key without `account_id` acts on the operator's own webhooks (src/domain/operator.ts), which
- * receive the operational events. An empty `account_id` is still refused.
+ * The account whose webhooks (and their events and deliveries) a request acts on: as scopeAccount,
+ * except that the admin key without `account_id` acts on the operator's own (src/domain/operator.ts):
+ * its webhooks, which receive the operational events, those events and their deliveries. Never for
+ * publishing: only the appliance publishes the operator's events. An empty `account_id` is still
+ * refused, and no account key can name the operator.
  */
 export function scopeWebhookOwner(
   principal: Principal,

@@ -85,6 +85,18 @@ export const AccountIdQuery = t.Optional(
   IdString({ description: "Admin key only: the account to act for (required with the admin key)." }),
 );
 
+/**
+ * Admin-only scoping of what the operator also has (events, deliveries): without `account_id` the
+ * admin key acts on the operator's own, those of the operational events (src/http/auth.ts
+ * scopeWebhookOwner). `what` names them, e.g. "events".
+ */
+export const OwnerAccountIdQuery = (what: string) =>
+  t.Optional(
+    IdString({
+      description: `Admin key only: the account to act for. Without it the admin key acts on the operator's own ${what}, those of the operational events (webhook.disabled, delivery.failed) sent to the operator's webhooks; no account key ever sees them.`,
+    }),
+  );
+
 export const IdParams = t.Object({ id: IdString() });
 
 export function PageOf<T extends TSchema>(item: T, description: string) {

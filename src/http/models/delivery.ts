@@ -4,7 +4,7 @@ import { t } from "elysia";
 import type { AttemptRecord, DeliveryRecord } from "../../storage/records";
 import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
 import { AttemptModel, presentAttempt } from "./attempt";
-import { DateTime, ErrorResponse, IdString, PageLimit } from "./common";
+import { DateTime, ErrorResponse, IdString, OwnerAccountIdQuery, PageLimit } from "./common";
 
 const NullableTime = (description: string) => t.Union([DateTime(description), t.Null()]);
 
@@ -58,9 +58,7 @@ export const DeliveriesQuery = t.Object({
   ),
   limit: t.Optional(PageLimit),
   cursor: t.Optional(t.String({ description: "The next_cursor of the previous page." })),
-  account_id: t.Optional(
-    IdString({ description: "Admin key only: the account to act for (required with the admin key)." }),
-  ),
+  account_id: OwnerAccountIdQuery("deliveries"),
 });
 
 const LISTED_EXAMPLE = {

@@ -10,6 +10,14 @@ import { DeliveryModel, presentDelivery } from "./delivery";
 
 const BATCH_MAX = 1000;
 
+/** Publishing always names its account with the admin key: only the appliance publishes the operator's. */
+const PublishAccountId = t.Optional(
+  IdString({
+    description:
+      "Admin key only: the account to publish for (required with the admin key: the operator's own events are the operational events, which only the appliance publishes).",
+  }),
+);
+
 const docsExample = eventCatalog.get("message.delivered")?.example;
 
 export const EventEnvelope = t.Object(
@@ -45,7 +53,7 @@ const EventInputProperties = {
 export const PublishEventBody = t.Object(
   {
     ...EventInputProperties,
-    account_id: t.Optional(IdString({ description: "Admin key only: the account." })),
+    account_id: PublishAccountId,
   },
   {
     additionalProperties: false,
@@ -60,7 +68,7 @@ export const PublishBatchBody = t.Object(
       maxItems: BATCH_MAX,
       description: `1 to ${BATCH_MAX} events, validated all or none.`,
     }),
-    account_id: t.Optional(IdString({ description: "Admin key only: the account." })),
+    account_id: PublishAccountId,
   },
   {
     additionalProperties: false,

@@ -3,8 +3,8 @@
 
 import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
-import { scopeAccount } from "../auth";
-import { AccountIdQuery, CommonErrors, ErrorResponse, IdParams } from "../models/common";
+import { scopeWebhookOwner } from "../auth";
+import { CommonErrors, ErrorResponse, IdParams, OwnerAccountIdQuery } from "../models/common";
 import {
   DeliveriesInvalid,
   DeliveriesNotFound,
@@ -20,11 +20,12 @@ import {
 import { timeQuery } from "../query-times";
 import type { RouteContext } from "./route-context";
 
-const ScopeQuery = t.Object({ account_id: AccountIdQuery });
+const ScopeQuery = t.Object({ account_id: OwnerAccountIdQuery("deliveries") });
 
 export function deliveryRoutes({ services, auth }: RouteContext) {
-  const scope = (principal: Parameters<typeof scopeAccount>[0], accountId: string | undefined) =>
-    scopeAccount(principal, accountId, services.accounts, "account_id");
+  // The admin key without account_id acts on the operator's own deliveries.
+  const scope = (principal: Parameters<typeof scopeWebhookOwner>[0], accountId: string | undefined) =>
+    scopeWebhookOwner(principal, accountId, services.accounts, "account_id");
 
   return new Elysia({ prefix: "/deliveries", tags: ["Deliveries"] })
     .use(auth)

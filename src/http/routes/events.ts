@@ -4,8 +4,15 @@
 import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
 import { PUBLISH_CHUNK_RECORDS } from "../../domain/publish-chunks";
-import { scopeAccount } from "../auth";
-import { AccountIdQuery, CommonErrors, ErrorResponse, IdParams, PageOf, PageQuery } from "../models/common";
+import { scopeAccount, scopeWebhookOwner } from "../auth";
+import {
+  CommonErrors,
+  ErrorResponse,
+  IdParams,
+  OwnerAccountIdQuery,
+  PageOf,
+  PageQuery,
+} from "../models/common";
 import {
   BatchResponse,
   EventEnvelope,
@@ -24,22 +31,25 @@ import { optionalObjectBody } from "../optional-body";
 import { JSON_BODY } from "../request-guards";
 import type { RouteContext } from "./route-context";
 
-const ListQuery = t.Object({ ...PageQuery.properties, account_id: AccountIdQuery });
-const ScopeQuery = t.Object({ account_id: AccountIdQuery });
+const EventsAccountId = OwnerAccountIdQuery("events");
+const ListQuery = t.Object({ ...PageQuery.properties, account_id: EventsAccountId });
+const ScopeQuery = t.Object({ account_id: EventsAccountId });
 
 export function eventRoutes({ services, auth }: RouteContext) {
-  const scope = (
-    principal: Parameters<typeof scopeAccount>[0],
-    accountId: string | undefined,
-    field: string,
-  ) => scopeAccount(principal, accountId, services.accounts, field);
+  type Who = Parameters<typeof scopeAccount>[0];
+  // Publishing names its account even with the admin key; reading, and replaying what was read,
+  // act on the operator's own events when the admin key names none.
+  const publisher = (principal: Who, accountId: string | undefined) =>
+    scopeAccount(principal, accountId, services.accounts, "/account_id");
+  const owner = (principal: Who, accountId: string | undefined) =>
+    scopeWebhookOwner(principal, accountId, services.accounts, "account_id");
 
   return new Elysia({ prefix: "/events", tags: ["Events"] })
     .use(auth)
     .post(
       "",
       async ({ body, principal, set, status }) => {
-        const accountId = await scope(principal, body.account_id, "/account_id");
+        const accountId = await publisher(principal, body.account_id);
         const [outcome] = await services.events.publish(accountId, [
           { type: body.type, data: body.data, id: body.id, channels: body.channels },
         ]);
@@ -61,7 +71,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
     .post(
       "/batch",
       async ({ body, principal, status }) => {
-        const accountId = await scope(principal, body.account_id, "/account_id");
+        const accountId = await publisher(principal, body.account_id);
         const outcomes = await services.events.publish(
           accountId,
           body.events.map((e) => ({ type: e.type, data: e.data, id: e.id, channels: e.channels })),
@@ -85,7 +95,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
     .get(
       "",
       async ({ query, principal }) => {
-        const accountId = await scope(principal, query.account_id, "account_id");
+        const accountId = await owner(principal, query.account_id);
         const page = await services.events.list(accountId, pageQuery(query.limit, query.cursor));
         return { data: page.data.map(presentEvent), next_cursor: page.next_cursor };
       },
@@ -98,7 +108,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
     .get(
       "/:id",
       async ({ params, query, principal }) => {
-        const accountId = await scope(principal, query.account_id, "account_id");
+        const accountId = await owner(principal, query.account_id);
         const { event, deliveries } = await services.events.get(accountId, params.id);
         return presentEventWithDeliveries(event, deliveries);
       },
@@ -115,7 +125,7 @@ export function eventRoutes({ services, auth }: RouteContext) {
     .post(
       "/:id/replay",
       async ({ params, query, body, principal, status }) => {
-        const accountId = await scope(principal, query.account_id, "account_id");
+        const accountId = await owner(principal, query.account_id);
         const outcome = await services.events.replay(
           accountId,
           params.id,
