@@ -49,7 +49,13 @@ export class Admission {
     const global = Math.max(1, concurrency);
     const perWebhook = Math.min(global, Math.max(1, webhookConcurrency));
     const lane = Math.max(1, queuePerWebhook);
-    this.parked = new ParkedLeases(res.now);
+    // Parked deliveries coming back are re-read for at least every quarter lease: a limited lane
+    // holds half a lease of attempts, so it is topped up before it runs dry.
+    this.parked = new ParkedLeases({
+      now: res.now,
+      onEnded: () => res.scheduler.rescanFromStart(),
+      gapMs: Math.max(1, Math.floor(res.leases.leaseMs / 4)),
+    });
     this.limiter = new FairLimiter<Admitted>({
       global,
       perAccount: Math.min(global, Math.max(perWebhook, accountConcurrency)),
@@ -97,6 +103,7 @@ export class Admission {
   close(): void {
     this.limiter.pause();
     for (const item of this.limiter.drain()) this.res.scheduler.giveBack(item.held);
+    this.parked.stop();
     this.callBack(this.parked.takeAll(), undefined);
     this.refusedAccounts.clear();
   }

@@ -2,9 +2,11 @@
 // turn (rate-limit.ts parkMs) and forgotten by the scheduler, so that the backlog behind a limit
 // waits in the store, not in memory, and no replica's re-read takes it before its turn.
 //
-// What is remembered here is only how to call them back early: each parked lease's reference,
-// until its park ends, so that a change of the webhook's limit gives them back at once (leasable
-// again, re-read in due order) instead of at the end of parks timed for the old limit.
+// What is remembered here is each parked lease's reference until its park ends, for two things:
+// a change of the webhook's limit gives them back at once (leasable again, re-read in due order)
+// instead of at the end of parks timed for the old limit; and the owner is woken when parks end
+// (`onEnded`, one timer, at most once every `gapMs`), so that it re-reads the store for them then
+// rather than at its next periodic re-read, which may be later than its lanes can wait.
 //
 // Guarantees: at most REMEMBERED_MAX references in all (beyond that a park is not remembered and
 // simply ends when timed, at most PARK_MS_MAX later); a reference is dropped once its park ended
@@ -23,14 +25,28 @@ interface Parked {
   until: number;
 }
 
+export interface ParkedLeasesOptions {
+  now: () => number;
+  /** Called when parks have ended since the last call (not more often than gapMs). */
+  onEnded?: () => void;
+  /** Least time between two onEnded calls (ms). */
+  gapMs?: number;
+}
+
 export class ParkedLeases {
   /** By webhook, in the order parked; parks end in about that order (slots only move on). */
   private readonly byWebhook = new Map<string, Parked[]>();
   private count = 0;
   /** No park ends before this (ms): until then a full set has nothing to drop. */
   private nextEnd = Number.POSITIVE_INFINITY;
+  private readonly now: () => number;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private lastWake = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly opts: ParkedLeasesOptions) {
+    this.now = opts.now;
+  }
 
   /** References remembered. */
   get size(): number {
@@ -52,6 +68,14 @@ export class ParkedLeases {
     list.push({ ref, until: now + parkMs });
     this.count++;
     this.nextEnd = Math.min(this.nextEnd, now + parkMs);
+    this.arm(now + parkMs, now);
+  }
+
+  /** Stops the wake-up timer (shutdown); takeAll() still answers what is parked. */
+  stop(): void {
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.wakeAt = Number.POSITIVE_INFINITY;
   }
 
   /** Forgets the webhook's parked leases still parked and answers them, in the order parked. */
@@ -75,6 +99,33 @@ export class ParkedLeases {
     this.count = 0;
     this.nextEnd = Number.POSITIVE_INFINITY;
     return out;
+  }
+
+  /** Sets the one timer for a park ending at `end`, if sooner than the one set (and gapMs apart). */
+  private arm(end: number, now: number): void {
+    if (this.opts.onEnded === undefined) return;
+    const at = Math.max(end, this.lastWake + (this.opts.gapMs ?? 0));
+    if (this.wakeTimer !== undefined && at >= this.wakeAt) return;
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => this.wake(), Math.max(0, at - now));
+    this.wakeTimer.unref?.();
+  }
+
+  private wake(): void {
+    this.wakeTimer = undefined;
+    this.wakeAt = Number.POSITIVE_INFINITY;
+    const now = this.now();
+    this.lastWake = now;
+    this.opts.onEnded?.();
+    // The next park to end: each webhook's first one still parked (parks end in about list order).
+    let next = Number.POSITIVE_INFINITY;
+    for (const [webhook, list] of this.byWebhook) {
+      this.prune(webhook, list, now);
+      const first = list[0];
+      if (first !== undefined) next = Math.min(next, first.until);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.arm(next, now);
   }
 
   /** Drops every reference whose park ended (when full: O(n), at most once per add). */

@@ -117,20 +117,20 @@ describe("RateLimits", () => {
     const { rates, clock } = limits(10_000);
     expect(rates.parkMs("w")).toBeUndefined();
     rates.learn("w", 1);
-    // The lane (10 at 1/s) drains in 10 s: the first parked comes back then, the next a second later.
-    expect([rates.parkMs("w"), rates.parkMs("w"), rates.parkMs("w")]).toEqual([10_000, 11_000, 12_000]);
+    // The lane (10 at 1/s) drains in 10 s: the first parked is due then, the next a second later;
+    // each comes back half a lane (5 s) ahead.
+    expect([rates.parkMs("w"), rates.parkMs("w"), rates.parkMs("w")]).toEqual([5_000, 6_000, 7_000]);
     // Never sooner than a full lane drains, nor before those parked earlier.
     clock.t += 5_000;
-    expect(rates.parkMs("w")).toBe(10_000);
-    expect(rates.parkMs("w")).toBe(11_000);
+    expect(rates.parkMs("w")).toBe(5_000);
+    expect(rates.parkMs("w")).toBe(6_000);
     // Beyond PARK_MS_MAX: parked for that long, taking no slot.
-    const parks = Array.from({ length: 400 }, () => rates.parkMs("w") as number);
+    const parks = Array.from({ length: 100 }, () => rates.parkMs("w") as number);
     expect(Math.max(...parks)).toBe(PARK_MS_MAX);
-    expect(parks.filter((ms) => ms === PARK_MS_MAX).length).toBeGreaterThan(100);
-    expect(parks.filter((ms) => ms < PARK_MS_MAX).length).toBeLessThan(300);
+    expect(parks.filter((ms) => ms === PARK_MS_MAX).length).toBeGreaterThan(40);
     // A new limit: slots counted afresh.
     rates.learn("w", 10);
-    expect(rates.parkMs("w")).toBe(10_000);
+    expect(rates.parkMs("w")).toBe(5_000);
     rates.learn("w", null);
     expect(rates.parkMs("w")).toBeUndefined();
   });

@@ -20,9 +20,11 @@
 // - the limit is this process's: on N replicas a webhook may receive up to N times its limit;
 // - a limited webhook's excess waits in the store, not in memory: a delivery its full lane refuses
 //   is parked (its lease extended, so no replica takes it meanwhile) until about when the lane
-//   will have taken everything ahead of it, at most PARK_MS_MAX (5 minutes); deliveries parked
-//   within that come back in the order they were parked (due order), those further back come back
-//   together after it and are lined up again (in due order) then;
+//   will have taken everything ahead of it (back half a lane early, so that the lane never runs
+//   dry), at most PARK_MS_MAX (a minute); deliveries parked within that come back in the order
+//   they were parked (due order), those further back come back together after it and are lined
+//   up again (in due order) then. One that comes back to a full lane (its webhook fell behind its
+//   schedule: a receiver slower than the limit) is parked again at the back of the line;
 // - bounded memory: at most KNOWN_MAX webhooks are remembered; the oldest is forgotten, and probed
 //   again when it has work (with more than KNOWN_MAX webhooks busy at once, a limited webhook's
 //   probe may so start one attempt sooner than its limit allows).
@@ -34,11 +36,12 @@ const KNOWN_MAX = 10_000;
 const STRICT_RATE_MAX = 20;
 
 /**
- * Longest park. Parks are called back when the limit changes (parked-leases.ts), so this bounds
- * only how often a long backlog is lined up again (10,000 behind 1/s: 9,700 parks every 5 minutes),
- * and how late a parked delivery the process could not call back (killed) comes back.
+ * Longest park, and so how far ahead slots are counted: attempts that start later than their
+ * slots (timer lateness, up to 2% at 20/s; a receiver slower than the limit) drift from them by at
+ * most that much times the drift before everything is lined up again. Parks are called back when
+ * the limit changes (parked-leases.ts); 10,000 behind 1/s are lined up again about every minute.
  */
-export const PARK_MS_MAX = 300_000;
+export const PARK_MS_MAX = 60_000;
 
 /** Float error allowed in token counts: a token due "now" is never a millisecond late. */
 const EPSILON = 1e-9;
@@ -142,7 +145,8 @@ export class RateLimits implements LanePacer {
     const slot = Math.max(bucket.parkedUntil, now + cap * intervalMs);
     if (slot - now > PARK_MS_MAX) return PARK_MS_MAX; // takes no slot: it comes back to queue again
     bucket.parkedUntil = slot + intervalMs;
-    return Math.ceil(slot - now);
+    // Back half a lane ahead of its slot: re-read in time, and the lane has room for it then.
+    return Math.max(1, Math.ceil(slot - now - this.opts.laneHoldMs / 2));
   }
 
   /** A new bucket, empty: the attempt that reports the limit is its first start. */

@@ -87,6 +87,8 @@ export class DueScheduler {
   private rescanWanted = false;
   /** The earliest entry left out since the last re-read; a re-read starts there. */
   private leftOutMin: DueEntry | undefined;
+  /** The next re-read starts at the queue's start, whatever was left out (rescanFromStart). */
+  private fromStartWanted = false;
   private lastReread = 0;
   /** Fires the timer's next due entry: a timeout, or an immediate when it is due already. */
   private fireTimer:
@@ -241,6 +243,15 @@ export class DueScheduler {
     this.refillTimer.unref?.();
   }
 
+  /**
+   * Deliveries made leasable again at a time the caller knew (rate-limited ones parked in the
+   * store) are due back, wherever they sit in the queue: re-read it soon from its start.
+   */
+  rescanFromStart(): void {
+    this.fromStartWanted = true;
+    this.rescanSoon();
+  }
+
   private noteLeftOut(entry: DueEntry): void {
     const min = this.leftOutMin;
     if (!min || entry.due < min.due || (entry.due === min.due && entry.delivery_id < min.delivery_id)) {
@@ -330,8 +341,10 @@ export class DueScheduler {
       this.rescanWanted = false;
       this.lastReread = now;
       // Strictly after [due, ""] is everything due at that time or later.
-      this.cursor = this.leftOutMin ? { due: this.leftOutMin.due, delivery_id: "" } : undefined;
+      this.cursor =
+        this.leftOutMin && !this.fromStartWanted ? { due: this.leftOutMin.due, delivery_id: "" } : undefined;
       this.leftOutMin = undefined;
+      this.fromStartWanted = false;
     }
     if (this.cursor === undefined) {
       this.lastRescan = now;

@@ -169,6 +169,25 @@ describe.each(STORE_KINDS)("rate limit per webhook (%s)", (storeKind) => {
     expect(Date.now() - t).toBeLessThan(1_000);
   }, 20_000);
 
+  test("a backlog longer than its lane keeps the limit's pace: parked deliveries are re-read as their parks end", async () => {
+    // A lane holds half a lease (1.5 s here, 15 attempts at 10/s); the scheduler's own periodic
+    // re-read is 10 s away (the default): the parked ones must come back by themselves.
+    const { store, engine, account } = await setup({}, { refillMs: 1_000 });
+    const r = receiver();
+    const webhook = await limitedWebhook(store, account, r.url, 10);
+    await backlog(store, account, webhook, 200);
+    engine.start();
+    await r.waitFor(1, 5_000);
+    const t0 = Date.now();
+    await Bun.sleep(5_000);
+    const sent = r.requests.filter((q) => q.at >= t0 && q.at < t0 + 5_000).length;
+    expect(sent).toBeGreaterThanOrEqual(45);
+    expect(sent).toBeLessThanOrEqual(51);
+    // In due order: the events' data.i ascend.
+    const order = r.requests.map((q) => (JSON.parse(q.body) as { data: { i: number } }).data.i);
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+  }, 20_000);
+
   test("shutdown gives the parked deliveries back: another replica takes them at once", async () => {
     const { store, engine, account } = await setup();
     const r = receiver();
