@@ -7,7 +7,8 @@
 // Start order: open the store, listen, then create first-start keys, so that keys are printed only
 // by a process that is serving (a start that fails to listen creates none and prints none; of
 // several replicas starting on one empty database, one prints them); the server answers 503 until
-// then. Shutdown stops the retention job first, then keeps the listening
+// then. Shutdown stops the retention job and the recovery runner first (a recovery batch in progress
+// finishes; unfinished recoveries stay saved and resume at the next start), then keeps the listening
 // socket open while attempts in flight drain, answering 503 (GET /health says "shutting_down"), so
 // that load balancers see the shutdown instead of refused connections; then it closes the socket,
 // flushes the store and closes it.
@@ -40,7 +41,7 @@ export interface RunningApp {
   readonly port: number;
   readonly url: string;
   /**
-   * Stops retention, then answers 503 to every request (GET /health says "shutting_down") while
+   * Stops retention and recoveries, then answers 503 to every request (GET /health says "shutting_down") while
    * attempts in flight finish (bounded by shutdownGraceMs), then closes the socket, flushes and closes
    * the store.
    */
@@ -119,7 +120,7 @@ export async function startApp(
     throw err;
   }
   engine.start();
-  resumeRecoveries({ store, delivery: engine, logger, now });
+  const recoveries = resumeRecoveries({ store, delivery: engine, logger, now });
   const retention = startRetention({ store, retentionMs: config.retentionMs, logger, now });
   keyUsage.start();
 
@@ -129,8 +130,11 @@ export async function startApp(
       phase = "shutting_down";
       const deadline = now() + config.shutdownGraceMs;
       logger.info("shutting down", { grace_ms: config.shutdownGraceMs });
+      // Before the store closes: the recovery batch in progress ends while attempts drain.
+      const recoveriesStopped = recoveries.stop(config.shutdownGraceMs);
       await retention.stop();
       await engine.stop(config.shutdownGraceMs);
+      await recoveriesStopped;
       await closeListener(server, Math.max(REQUEST_DRAIN_MS_MIN, deadline - now()));
       await keyUsage.stop();
       await store.flushed();

@@ -7,6 +7,12 @@
 // recovered). A batch that fails (store full or unreachable) is tried again after a pause, a few
 // times; then the job waits in the store for the next start.
 //
+// At shutdown, stop() (src/app.ts, before the store closes) lets a batch in progress finish and save
+// its position, ends the pauses, and runs no further batch: the job waits, saved, for the next start.
+// A batch still running when stop's bound passes is abandoned: its write is atomic, and the next
+// start runs it again from the last saved position (harmless: a batch takes only deliveries still
+// failed or cancelled).
+//
 // One runner per store in a process (recoveryRunnerFor), so a job is never run twice by one process.
 // On PostgreSQL, a replica starting while another runs a job runs it too: harmless, since a batch
 // takes only deliveries still failed or cancelled, in one write.
@@ -31,19 +37,21 @@ export interface RecoveryRunnerDeps {
 }
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-const pause = (ms: number) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    (timer as { unref?: () => void }).unref?.();
-  });
 
 export class RecoveryRunner {
   private readonly running = new Map<string, Promise<void>>();
+  private stopped = false;
+  /** Ends the pauses in progress (stop). */
+  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly deps: RecoveryRunnerDeps) {}
 
-  /** Starts the job in the background unless this runner already runs it; answers when it ends. */
+  /**
+   * Starts the job in the background unless this runner already runs it; answers when it ends.
+   * Once stopped, runs nothing: the job stays saved for the next start.
+   */
   start(job: RecoveryJob): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     const current = this.running.get(job.id);
     if (current) return current;
     const run = this.run(job).finally(() => this.running.delete(job.id));
@@ -53,6 +61,7 @@ export class RecoveryRunner {
 
   /** Starts every unfinished job the store holds (at startup); answers how many. */
   async resumeAll(): Promise<number> {
+    if (this.stopped) return 0;
     const entries = await this.deps.store.meta.entries(RECOVERY_JOB_PREFIX);
     let resumed = 0;
     for (const [key, text] of entries) {
@@ -73,9 +82,31 @@ export class RecoveryRunner {
     return this.running.size;
   }
 
+  /**
+   * Shutdown: no batch starts after this call and pauses end at once; answers when the batches in
+   * progress have finished (their positions saved), or after `boundMs` at the latest. Every job
+   * not finished stays saved in the store and resumes at the next start.
+   */
+  async stop(boundMs: number): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.wakers) wake();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, boundMs);
+    });
+    await Promise.race([Promise.all(this.running.values()), bound]).finally(() => clearTimeout(timer));
+  }
+
   private async run(job: RecoveryJob): Promise<void> {
     for (;;) {
       await nextTick();
+      if (this.stopped) {
+        this.deps.logger.info(
+          "recovery stopped by the shutdown; it resumes at the next start",
+          fieldsOf(job),
+        );
+        return;
+      }
       const step = await this.batchWithRetries(job);
       if (step !== "more") return;
     }
@@ -93,9 +124,24 @@ export class RecoveryRunner {
           return "paused";
         }
         this.deps.logger.warn("recovery batch failed; trying again", { ...fields, retry_in_ms: wait });
-        await pause(wait);
+        await this.pause(wait);
+        if (this.stopped) return "more"; // run() sees the stop and ends the job, saved
       }
     }
+  }
+
+  /** Waits `ms`, or less when stopped meanwhile; never keeps the process alive. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      (timer as { unref?: () => void }).unref?.();
+      this.wakers.add(wake);
+    });
   }
 
   /** One batch, then the job's new position saved (or the job deleted when it has ended). */
@@ -147,13 +193,16 @@ export function recoveryRunnerFor(deps: RecoveryRunnerDeps): RecoveryRunner {
   return runner;
 }
 
-/** Startup: resumes the jobs an earlier process left unfinished (src/app.ts). */
-export function resumeRecoveries(deps: RecoveryRunnerDeps): void {
-  recoveryRunnerFor(deps)
-    .resumeAll()
-    .catch((error: unknown) =>
-      deps.logger.error("recovery jobs could not be read; they resume at the next start", {
-        error: error instanceof Error ? error.message : String(error),
-      }),
-    );
+/**
+ * Startup: resumes the jobs an earlier process left unfinished (src/app.ts). Answers the runner,
+ * which the app stops at shutdown.
+ */
+export function resumeRecoveries(deps: RecoveryRunnerDeps): RecoveryRunner {
+  const runner = recoveryRunnerFor(deps);
+  runner.resumeAll().catch((error: unknown) =>
+    deps.logger.error("recovery jobs could not be read; they resume at the next start", {
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
+  return runner;
 }

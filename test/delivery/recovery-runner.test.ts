@@ -107,3 +107,118 @@ describe("recovery runner", () => {
     expect(runner.size).toBe(0);
   });
 });
+
+/** The store, with recover taking one delivery a batch and the first batch held until released. */
+function heldFirstBatch(store: Store) {
+  let calls = 0;
+  let entered: () => void = () => {};
+  let release: () => void = () => {};
+  const inFirst = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const deliveries = {
+    ...store.deliveries,
+    recover: async (...args: Parameters<Store["deliveries"]["recover"]>) => {
+      calls++;
+      const [accountId, webhookId, window, batch] = args;
+      if (calls === 1) {
+        entered();
+        await released;
+      }
+      return store.deliveries.recover(accountId, webhookId, window, { ...batch, limit: 1 });
+    },
+  };
+  return { store: { ...store, deliveries } as Store, calls: () => calls, inFirst, release };
+}
+
+function runnerOver(store: Store, pauses?: number[]) {
+  return new RecoveryRunner({
+    store,
+    delivery: { retried: () => {} },
+    logger: silentLogger,
+    now: Date.now,
+    retryPausesMs: pauses,
+  });
+}
+
+async function statusesOf(store: Store, ids: string[]) {
+  return Promise.all(ids.map(async (id) => (await store.deliveries.getById(id))?.status));
+}
+
+describe("recovery runner at shutdown", () => {
+  test("stop lets the batch in progress finish, saves the position, runs no more; the next start resumes", async () => {
+    const { store } = await tempStore(cleanups);
+    const t = await cancelledThree(store);
+    const held = heldFirstBatch(store);
+    const runner = runnerOver(held.store);
+    const service = new RecoveryService({ store, runner, now: Date.now });
+    await service.recover(t.accountId, t.webhookId, { since: 0 });
+    await held.inFirst;
+
+    let stopped = false;
+    const stopping = runner.stop(60_000).then(() => {
+      stopped = true;
+    });
+    await Bun.sleep(20);
+    expect(stopped).toBe(false); // the batch in progress is waited for
+    held.release();
+    await stopping;
+    expect(held.calls()).toBe(1);
+    expect(runner.size).toBe(0);
+    expect(await statusesOf(store, t.ids)).toEqual(["pending", "cancelled", "cancelled"]);
+    const jobs = await store.meta.entries(RECOVERY_JOB_PREFIX);
+    expect(jobs).toHaveLength(1);
+    expect(JSON.parse(jobs[0]?.[1] ?? "{}")).toMatchObject({ counted: 3, recovered: 1 });
+    expect(JSON.parse(jobs[0]?.[1] ?? "{}").after).not.toBeNull();
+
+    // A stopped runner starts nothing; the job waits, saved, for the next start.
+    const job = JSON.parse(jobs[0]?.[1] ?? "{}") as RecoveryJob;
+    await runner.start(job);
+    expect(held.calls()).toBe(1);
+    expect(await runner.resumeAll()).toBe(0);
+    expect(held.calls()).toBe(1);
+
+    const next = runnerOver(store);
+    expect(await next.resumeAll()).toBe(1);
+    while (next.size > 0) await Bun.sleep(5);
+    expect(await statusesOf(store, t.ids)).toEqual(["pending", "pending", "pending"]);
+    expect(await store.meta.entries(RECOVERY_JOB_PREFIX)).toEqual([]);
+  });
+
+  test("stop ends a pause before a retried batch at once; the job stays saved", async () => {
+    const { store } = await tempStore(cleanups);
+    const t = await cancelledThree(store);
+    const failing = failingRecover(store, 100);
+    const runner = runnerOver(failing.store, [60_000]);
+    const service = new RecoveryService({ store, runner, now: Date.now });
+    await service.recover(t.accountId, t.webhookId, { since: 0 });
+    while (failing.calls() < 1) await Bun.sleep(5);
+    const startedAt = Date.now();
+    await runner.stop(60_000);
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect(failing.calls()).toBe(1);
+    expect(await store.meta.entries(RECOVERY_JOB_PREFIX)).toHaveLength(1);
+    expect(await statusesOf(store, t.ids)).toEqual(["cancelled", "cancelled", "cancelled"]);
+  });
+
+  test("stop waits at most its bound for a batch that does not end", async () => {
+    const { store } = await tempStore(cleanups);
+    const t = await cancelledThree(store);
+    const held = heldFirstBatch(store);
+    const runner = runnerOver(held.store);
+    const service = new RecoveryService({ store, runner, now: Date.now });
+    await service.recover(t.accountId, t.webhookId, { since: 0 });
+    await held.inFirst;
+    const startedAt = Date.now();
+    await runner.stop(50);
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    // Let the held batch end before the store closes: it saves its position and runs no more.
+    held.release();
+    while (runner.size > 0) await Bun.sleep(5);
+    expect(held.calls()).toBe(1);
+    expect(await store.meta.entries(RECOVERY_JOB_PREFIX)).toHaveLength(1);
+  });
+});
