@@ -101,7 +101,15 @@ describe("delivery through the binary", () => {
     ({ id: webhookId, secret } = created.body as { id: string; secret: string });
 
     const catalog = await api(server, apiKey, "GET", "/v1/event-types");
-    const types = (catalog.body as { data: { type: string; example: { data: unknown } }[] }).data;
+    const listed = (
+      catalog.body as { data: { type: string; operator_only: boolean; example: { data: unknown } }[] }
+    ).data;
+    // The operator's types (webhook.disabled, delivery.failed) are listed too, for accounts to read.
+    const types = listed.filter((t) => !t.operator_only);
+    expect(listed.filter((t) => t.operator_only).map((t) => t.type)).toEqual([
+      "webhook.disabled",
+      "delivery.failed",
+    ]);
     expect(types.map((t) => t.type).sort()).toEqual([
       "message.action",
       "message.delivered",

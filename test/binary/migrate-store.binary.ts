@@ -63,8 +63,14 @@ async function views(server: RunningServer, keys: FirstStartKeys, p: Published) 
     waiting: await get(account, `/v1/events/${encodeURIComponent(p.waitingEvent)}`),
     deliveries: await Promise.all(p.deliveryIds.map((id) => get(account, `/v1/deliveries/${id}`))),
     logs: await get(account, `/v1/webhooks/${p.webhookId}/logs`),
-    accountByAdmin: await get(keys.adminKey as string, `/v1/accounts/${keys.accountId}`),
+    accountByAdmin: withoutLastUse(await get(keys.adminKey as string, `/v1/accounts/${keys.accountId}`)),
   };
+}
+
+/** The account's view without its keys' last_used_at, which these very reads move on. */
+function withoutLastUse(account: unknown): unknown {
+  const { keys, ...rest } = account as { keys: Record<string, unknown>[] };
+  return { ...rest, keys: keys.map(({ last_used_at: _, ...key }) => key) };
 }
 
 let db: TestDatabase;
