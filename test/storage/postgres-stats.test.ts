@@ -1,4 +1,4 @@
-// What only the PostgreSQL stats have (issue 10 item 6; ./migrations/006-webhook-stats.ts): rollup
+// What only the PostgreSQL stats have (issue 10 item 6; ./migrations/005-webhook-stats.ts): rollup
 // rows sharded by the writing connection, summed by the reads; a record statement that waits for
 // no other's rollup rows and, when failing_since does not change, not for the health row either;
 // retention keeping the newest success and failure of the rows it deletes; two replicas recording
@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { type TestDatabase, testDatabase } from "../../scripts/lib/test-database";
-import { STATS_SHARDS } from "../../src/storage/postgres/migrations/006-webhook-stats";
+import { STATS_SHARDS } from "../../src/storage/postgres/migrations/005-webhook-stats";
 import { dropPostgresSchema, openPostgresStore } from "../../src/storage/postgres/pg-store";
 import { latencyBin, STATS_BUCKET_MS } from "../../src/storage/stats-rollup";
 import type { Store } from "../../src/storage/store";

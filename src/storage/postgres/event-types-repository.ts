@@ -1,4 +1,4 @@
-// The operator's event types, one row each (migration 008). Uncached here: the domain keeps the
+// The operator's event types, one row each (migration 007). Uncached here: the domain keeps the
 // compiled catalog and reloads it at most READ_CACHE_MS_MAX after the last load
 // (src/domain/event-type-registry.ts).
 

@@ -15,12 +15,11 @@ import { SchemaVersionError } from "../store";
 import { initial } from "./migrations/001-initial";
 import { previousSecret } from "./migrations/002-previous-secret";
 import { webhookDisabling } from "./migrations/003-webhook-disabling";
-import { deliveryListing } from "./migrations/004-delivery-listing";
-import { recovery } from "./migrations/005-recovery";
-import { webhookStats } from "./migrations/006-webhook-stats";
-import { keyScopes } from "./migrations/007-key-scopes";
-import { eventTypes } from "./migrations/008-event-types";
-import { webhookControls } from "./migrations/009-webhook-controls";
+import { recovery } from "./migrations/004-recovery";
+import { webhookStats } from "./migrations/005-webhook-stats";
+import { keyScopes } from "./migrations/006-key-scopes";
+import { eventTypes } from "./migrations/007-event-types";
+import { webhookControls } from "./migrations/008-webhook-controls";
 import type { PgClient } from "./pg-client";
 import { isUniqueViolation } from "./pg-errors";
 
@@ -35,14 +34,13 @@ export const MIGRATIONS: readonly Migration[] = [
   initial,
   previousSecret,
   webhookDisabling,
-  deliveryListing,
   recovery,
   webhookStats,
   keyScopes,
   eventTypes,
   webhookControls,
 ];
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 8;
 
 const WAIT_LOG_MS = 5_000;
 /** A migration may rebuild a large table, and a replica waits for another's: no deadline. */

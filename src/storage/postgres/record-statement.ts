@@ -10,7 +10,7 @@
 //
 // Stats (issue 10 item 6) ride in the same statement without slowing it: the moved outcomes that
 // are not test sends go, in call order (the unnest's ordinality), to the function record_stats
-// (./migrations/006-webhook-stats.ts), whose statements are planned once per connection. It sums
+// (./migrations/005-webhook-stats.ts), whose statements are planned once per connection. It sums
 // them per (webhook, hour, latency bin) into the rows of the connection's shard, so statements in
 // flight at once on other connections (the other write lane, other replicas) rarely wait for each
 // other's row locks, and writes a webhook's health row only when failing_since changes (folded as

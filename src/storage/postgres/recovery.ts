@@ -1,5 +1,5 @@
 // Recovery of a webhook's failed and cancelled deliveries (DeliveryRepository.countRecoverable and
-// recover), read through the partial index deliveries_unsuccessful (migration 005): a window is one
+// recover), read through the partial index deliveries_unsuccessful (migration 004): a window is one
 // index range, whatever the webhook's other deliveries or the table hold. Positions (`after`,
 // `next`) are "<created_at>:<deliveryId>", the index's own order, as in the LMDB store.
 

@@ -70,7 +70,7 @@ export interface WebhookRow {
   /** Null while enabled, and in rows disabled before schema version 3. */
   disabled_reason: string | null;
   disabled_at: Int8 | null;
-  /** Schema version 9: JSON text of the custom headers, null for none (as are the next two). */
+  /** Schema version 8: JSON text of the custom headers, null for none (as are the next two). */
   headers: string | null;
   rate_limit: number | null;
   channels: string[] | null;
@@ -102,7 +102,7 @@ export function webhookOf(r: WebhookRow): WebhookRecord {
   return withControls(webhook, r);
 }
 
-/** The webhook's controls (schema version 9); null and empty columns stay absent, as in older records. */
+/** The webhook's controls (schema version 8); null and empty columns stay absent, as in older records. */
 function withControls(webhook: WebhookRecord, r: WebhookRow): WebhookRecord {
   if (r.headers !== null) {
     const headers = JSON.parse(r.headers) as Record<string, string>;
@@ -126,7 +126,7 @@ export interface EventRow {
   type: string;
   created_at: Int8;
   data: string | null;
-  /** Schema version 9; null when none (absent from a query that did not select it). */
+  /** Schema version 8; null when none (absent from a query that did not select it). */
   channels?: string[] | null;
 }
 
@@ -145,7 +145,7 @@ export function eventOf(r: EventRow): EventRecord {
   return event;
 }
 
-/** An event's channels column (migration 009): null when it has none. */
+/** An event's channels column (migration 008): null when it has none. */
 export function channelsOrNull(channels: readonly string[] | undefined): string[] | null {
   return channels && channels.length > 0 ? [...channels] : null;
 }
@@ -172,7 +172,7 @@ export interface DeliveryRow {
   last_attempt_at: Int8 | null;
   last_status_code: number | null;
   last_error: string | null;
-  /** Schema version 5; 0 when never recovered (absent or null from a query that did not select it). */
+  /** Schema version 4; 0 when never recovered (absent or null from a query that did not select it). */
   retry_base?: number | null;
 }
 

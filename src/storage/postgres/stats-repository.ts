@@ -1,5 +1,5 @@
 // Per-webhook stats reads on PostgreSQL: the rollups the record statement keeps with each recorded
-// attempt (./record-statement.ts; tables: ./migrations/006-webhook-stats.ts) and the pending count
+// attempt (./record-statement.ts; tables: ./migrations/005-webhook-stats.ts) and the pending count
 // from the deliveries_webhook_pending partial index. A read of buckets reads at most
 // LATENCY_BIN_COUNT x STATS_SHARDS rows per hour of the window (summing the shards), whatever the
 // webhook's history; pending counts the webhook's own entries in the index.

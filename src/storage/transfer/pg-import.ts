@@ -91,7 +91,7 @@ const TABLES: { [K in RecordKind]: TableImport<RecordOfKind[K]> } = {
       k.last_used_at ?? null,
     ],
   },
-  // schema and example as the store's JSON text (migration 008).
+  // schema and example as the store's JSON text (migration 007).
   event_types: {
     table: "event_types",
     columns: [

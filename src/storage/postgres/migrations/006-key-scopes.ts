@@ -1,11 +1,11 @@
-// Schema version 7: named, scoped, expiring API keys (issue 11 item 5). Existing keys keep both
+// Schema version 6: named, scoped, expiring API keys (issue 11 item 5). Existing keys keep both
 // scopes (the column default), no name, no expiry; last_used_at is written by the key-usage
 // flusher at most once a minute per key (src/domain/key-usage.ts). Idempotent (IF NOT EXISTS).
 
 import type { Migration } from "../migrations";
 
 export const keyScopes: Migration = {
-  version: 7,
+  version: 6,
   description: "named, scoped, expiring API keys (issue 11 item 5)",
   statements: (s) => [
     `ALTER TABLE ${s}.api_keys ADD COLUMN IF NOT EXISTS name text,

@@ -1,4 +1,4 @@
-// Schema version 6: per-webhook attempt rollups and health (issue 10 item 6), written by the record
+// Schema version 5: per-webhook attempt rollups and health (issue 10 item 6), written by the record
 // statement (../record-statement.ts) through record_stats with each recorded attempt. Both tables
 // start empty: stats begin at the upgrade. webhook_stats holds one row per webhook, hour
 // (STATS_BUCKET_MS), latency bin and shard (the writing connection's, STATS_SHARDS) that saw an
@@ -78,7 +78,7 @@ END
 $fn$`;
 
 export const webhookStats: Migration = {
-  version: 6,
+  version: 5,
   description: "per-webhook attempt rollups and health (issue 10 item 6)",
   statements: (s) => [
     `CREATE TABLE IF NOT EXISTS ${s}.webhook_stats (webhook_id text ${C} NOT NULL, bucket_start int8 NOT NULL,
