@@ -106,29 +106,47 @@ export class WebhooksService {
   }
 
   /**
-   * Applies the given fields. enabled: false disables it for reason "manual" (its pending
-   * deliveries are cancelled in the same write: store contract) and reports it as every disable is
-   * reported; a webhook already disabled keeps its reason and time. enabled: true clears both; the
-   * deliveries cancelled meanwhile stay cancelled (POST /v1/webhooks/{id}/recover sends them again).
+   * Applies the given fields to the webhook as stored. The edit is written as a compare-and-set on
+   * the record it was made from: when the webhook changed meanwhile (the engine disabled it, another
+   * replica wrote it), the edit is made again from a fresh read, up to UPDATE_TRIES times, else
+   * 409 conflict. So an edit never re-enables a webhook disabled after it was read. enabled: false
+   * then disables it for reason "manual" through the store's atomic disable (its pending deliveries
+   * cancelled in the same write), reported only by the call that disabled it; a webhook already
+   * disabled keeps its reason and time. enabled: true clears both; the deliveries cancelled
+   * meanwhile stay cancelled (POST /v1/webhooks/{id}/recover sends them again).
    */
   async update(accountId: string, id: string, input: UpdateWebhookInput): Promise<WebhookView> {
-    const current = await this.record(accountId, id);
-    await this.assertValid(accountId, input, current.events);
-    const now = this.deps.now();
-    const { headers: _h, rate_limit: _r, channels: _c, ...kept } = current;
-    const next: WebhookRecord = {
-      ...kept,
-      url: input.url ?? current.url,
-      events: input.events ?? current.events,
-      description: input.description !== undefined ? input.description : current.description,
-      ...enabling(current, input.enabled, now),
-      ...controls(current, input),
-      updated_at: Math.max(now, current.updated_at),
-    };
-    if (!(await this.deps.store.webhooks.update(next))) throw DomainError.notFound("webhook");
+    let edited = await this.record(accountId, id);
+    if (!onlyDisables(input)) edited = await this.writeEdit(accountId, id, input, edited);
+    if (input.enabled !== false || !edited.enabled) return this.view(edited);
+    const disabled = await this.deps.disabling.disable(id, "manual");
     await this.deps.store.flushed();
-    if (current.enabled && !next.enabled) await this.deps.disabling.announce(next);
-    return this.view(next);
+    // Undefined: disabled (or deleted) by someone else meanwhile, who reported it; show it as it is.
+    return this.view(disabled ?? (await this.record(accountId, id)));
+  }
+
+  /** The edit written over the freshest record it could be made from (see update). */
+  private async writeEdit(
+    accountId: string,
+    id: string,
+    input: UpdateWebhookInput,
+    read: WebhookRecord,
+  ): Promise<WebhookRecord> {
+    let current = read;
+    for (let tried = 1; ; tried++) {
+      await this.assertValid(accountId, input, current.events);
+      const next = edited(current, input, this.deps.now());
+      const written = await this.deps.store.webhooks.update(next, current);
+      if (written === false) throw DomainError.notFound("webhook");
+      if (written === true) {
+        await this.deps.store.flushed();
+        return next;
+      }
+      if (tried >= UPDATE_TRIES)
+        throw DomainError.conflict("the webhook kept changing while this update was applied; send it again");
+      // After "stale" the store reads it fresh (store contract), not from its read cache.
+      current = await this.record(accountId, id);
+    }
   }
 
   async delete(accountId: string, id: string): Promise<void> {
@@ -294,15 +312,40 @@ function controls(
   };
 }
 
-/** The enabled state after an update asking for `enabled` (undefined: unchanged), with its reason. */
+/** Tries of an update's compare-and-set before it answers 409 (each after a fresh read). */
+const UPDATE_TRIES = 5;
+
+/** An update that asks for nothing but enabled: false: one atomic disable, no edit to write. */
+function onlyDisables(input: UpdateWebhookInput): boolean {
+  return (
+    input.enabled === false &&
+    Object.entries(input).every(([field, value]) => field === "enabled" || value === undefined)
+  );
+}
+
+/**
+ * `current` with the update's fields, enabled as it is unless enabled: true (disabling is the
+ * store's atomic disable, see update). updated_at always rises, so that it tells every edit apart.
+ */
+function edited(current: WebhookRecord, input: UpdateWebhookInput, now: number): WebhookRecord {
+  const { headers: _h, rate_limit: _r, channels: _c, ...kept } = current;
+  return {
+    ...kept,
+    url: input.url ?? current.url,
+    events: input.events ?? current.events,
+    description: input.description !== undefined ? input.description : current.description,
+    ...enabling(current, input.enabled),
+    ...controls(current, input),
+    updated_at: Math.max(now, current.updated_at + 1),
+  };
+}
+
+/** The enabled state after an update asking for `enabled`: true enables; otherwise unchanged. */
 function enabling(
   current: WebhookRecord,
   enabled: boolean | undefined,
-  now: number,
 ): Pick<WebhookRecord, "enabled" | "disabled_reason" | "disabled_at"> {
   if (enabled === true) return { enabled: true, disabled_reason: null, disabled_at: null };
-  if (enabled === false && current.enabled)
-    return { enabled: false, disabled_reason: "manual", disabled_at: now };
   return {
     enabled: current.enabled,
     disabled_reason: current.disabled_reason ?? null,

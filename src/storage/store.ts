@@ -198,6 +198,9 @@ export interface ApiKeyRepository {
   recordUse(uses: readonly KeyUse[]): Promise<void>;
 }
 
+/** What WebhookRepository.update compares before it writes (see there). */
+export type WebhookVersion = Pick<WebhookRecord, "updated_at" | "enabled">;
+
 export interface WebhookRepository {
   /**
    * Stores a new webhook. With `perAccountMax`, answers false and writes nothing when its account
@@ -215,8 +218,13 @@ export interface WebhookRepository {
   /**
    * Replaces the stored webhook. When it becomes disabled, its pending deliveries are cancelled
    * (status "cancelled", removed from the due-time queue). Answers false when it does not exist.
+   * With `expected` (the record the caller read), a compare-and-set checked inside the write: only
+   * while the stored webhook still has that updated_at and enabled, else "stale" and nothing is
+   * written (enabled too: a disable in the millisecond of the read record's updated_at keeps it;
+   * WebhooksService raises updated_at with every edit). After "stale" (and after any write of this
+   * store), the next read of the webhook through this store is fresh, not cached.
    */
-  update(webhook: WebhookRecord): Promise<boolean>;
+  update(webhook: WebhookRecord, expected?: WebhookVersion): Promise<boolean | "stale">;
   /**
    * Replaces the secret atomically with the stored one: the stored secret becomes the previous
    * secret until `previousExpiresAt` (ms), or is dropped at once when that is null; an older

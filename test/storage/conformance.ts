@@ -20,6 +20,7 @@ import { listingSuites } from "./conformance-listing";
 import { recoverySuites } from "./conformance-recovery";
 import { replaySuites } from "./conformance-replay";
 import { statsSuites } from "./conformance-stats";
+import { webhookCasSuites } from "./conformance-webhook-cas";
 import { webhookControlSuites } from "./conformance-webhook-controls";
 import { webhookLimitSuites } from "./conformance-webhook-limit";
 import { webhookSecretSuites } from "./conformance-webhook-secrets";
@@ -47,4 +48,5 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   keyScopeSuites(name, open);
   eventTypeSuites(name, open);
   webhookControlSuites(name, open);
+  webhookCasSuites(name, open);
 }

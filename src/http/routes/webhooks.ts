@@ -128,11 +128,13 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         query: ScopeQuery,
         body: UpdateWebhookBody,
         parse: JSON_BODY,
-        response: { 200: WebhookModel, ...CommonErrors },
+        response: { 200: WebhookModel, ...CommonErrors, 409: ErrorResponse },
         detail: {
           summary: "Update a webhook",
           description:
-            'Changes any of url, events, description, headers, rate_limit, channels, enabled (a field left out stays as it is; headers: {}, rate_limit: null and channels: [] remove them). enabled: false disables it (disabled_reason "manual", disabled_at now) and cancels its pending deliveries; enabled: true enables it again and clears both (cancelled deliveries stay cancelled). A webhook is also disabled by the server when its receiver answers 410 Gone ("gone") or every attempt failed for INBOX_DISABLE_AFTER ("failing"); each disable is logged, counted in inbox_webhooks_disabled_total and sent to the operator\'s webhooks as webhook.disabled.',
+            'Changes any of url, events, description, headers, rate_limit, channels, enabled (a field left out stays as it is; headers: {}, rate_limit: null and channels: [] remove them). enabled: false disables it (disabled_reason "manual", disabled_at now) and cancels its pending deliveries; enabled: true enables it again and clears both (cancelled deliveries stay cancelled). A webhook is also disabled by the server when its receiver answers 410 Gone ("gone") or every attempt failed for INBOX_DISABLE_AFTER ("failing"); each disable is logged, counted in inbox_webhooks_disabled_total and sent to the operator\'s webhooks as webhook.disabled. ' +
+            "The change is applied to the webhook as stored when it is written: a disable by the server meanwhile stays (the answer shows it, with its reason), and of several requests disabling it at once one reports the disable. " +
+            "409 `conflict` when the webhook kept changing while the update was applied (it was tried again a few times); sending it again is safe.",
         },
       },
     )

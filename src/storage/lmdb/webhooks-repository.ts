@@ -6,7 +6,7 @@
 import { OPERATOR_ACCOUNT_ID } from "../../domain/operator";
 import { decodeCursor, encodeCursor, pageLimit, pageOf } from "../cursor";
 import type { DisabledReason, Page, PageQuery, WebhookRecord } from "../records";
-import type { WebhookRepository } from "../store";
+import type { WebhookRepository, WebhookVersion } from "../store";
 import { cancelPendingDeliveries } from "./cancellation";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
@@ -145,11 +145,13 @@ export function webhooksRepository(
         ),
       ),
 
-    update(webhook: WebhookRecord): Promise<boolean> {
-      return writer.run(() => {
+    update(webhook: WebhookRecord, expected?: WebhookVersion): Promise<boolean | "stale"> {
+      return writer.run((): boolean | "stale" => {
         changed();
         const stored = getWebhook(dbs, webhook.account_id, webhook.id);
         if (!stored) return false;
+        if (expected && (stored.updated_at !== expected.updated_at || stored.enabled !== expected.enabled))
+          return "stale";
         dbs.webhooks.putSync([webhook.account_id, webhook.id], withSecretsOf(webhook, stored));
         if (!webhook.enabled) cancelPendingDeliveries(dbs, webhook.id, webhook.updated_at);
         return true;

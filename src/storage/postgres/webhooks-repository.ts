@@ -57,6 +57,13 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
     const [acct] = await tx.run(`SELECT id FROM ${s}.accounts WHERE id = $1 FOR UPDATE`, [toDb(accountId)]);
     if (!acct) throw new Error(`account ${accountId} does not exist`);
   };
+  const exists = async (tx: Queryable, webhook: WebhookRecord) =>
+    (
+      await tx.run(`SELECT 1 FROM ${s}.webhooks WHERE id = $1 AND account_id = $2`, [
+        toDb(webhook.id),
+        toDb(webhook.account_id),
+      ])
+    ).length > 0;
   const changed = () => {
     caches.webhooks.clear();
     caches.webhookLists.clear();
@@ -133,17 +140,27 @@ export function webhooksRepository(ctx: PgContext): WebhookRepository {
       );
     },
 
-    async update(webhook) {
+    async update(webhook, expected) {
       try {
-        return await client.transaction(async (tx) => {
+        return await client.transaction(async (tx): Promise<boolean | "stale"> => {
+          // The compare-and-set is the row's own check: a concurrent write (another replica's
+          // disable) holds the row lock, and this statement re-checks the row once it commits.
           const [row] = await tx.run<{ enabled: boolean }>(
             `UPDATE ${s}.webhooks SET url = $3, events = $4::text[], description = $5, enabled = $6,
                created_at = $7, updated_at = $8, disabled_reason = $9, disabled_at = $10,
                headers = $11, rate_limit = $12, channels = $13::text[]
-             WHERE id = $1 AND account_id = $2 RETURNING enabled`,
-            [...webhookParams(webhook), ...disablingParams(webhook), ...webhookControlParams(webhook)],
+             WHERE id = $1 AND account_id = $2
+               AND ($14::int8 IS NULL OR (updated_at = $14::int8 AND enabled = $15::bool))
+             RETURNING enabled`,
+            [
+              ...webhookParams(webhook),
+              ...disablingParams(webhook),
+              ...webhookControlParams(webhook),
+              expected?.updated_at ?? null,
+              expected?.enabled ?? null,
+            ],
           );
-          if (!row) return false;
+          if (!row) return expected && (await exists(tx, webhook)) ? "stale" : false;
           if (!row.enabled) await cancelPendingOf(tx, ctx, [toDb(webhook.id)], webhook.updated_at);
           return true;
         });
