@@ -1,21 +1,57 @@
-// `bun run scripts/rate-limit-backlog.ts [deliveries=10000] [seconds=20] [rate=1|none]`: what a
-// backlog behind a webhook's rate limit costs. Writes the deliveries (all due already) to a fresh
-// LMDB store, starts the delivery engine with production scheduler pacing and lease terms (10 s
+// `bun run scripts/rate-limit-backlog.ts [deliveries=10000] [seconds=20] [rate=1|none] [lmdb|postgres]`:
+// what a backlog behind a webhook's rate limit costs. Writes the deliveries (all due already) to a
+// fresh LMDB store (or a private embedded PostgreSQL cluster, durable settings, whose processes'
+// CPU is printed too: pg_cpu_ms), starts the delivery engine with production scheduler pacing and lease terms (10 s
 // timeout, 10 s margin) against a local receiver, lets it settle for 2 s, then prints for the next
 // `seconds`: the process's CPU time and share of one core, the attempts the receiver got, the most
 // leases held (sampled every 5 ms) and the store calls made (leases taken, renewals, releases).
 // `none` runs the same with no limit; 0 deliveries measures the idle engine (and the sampler).
 import { newId } from "../src/domain/ids";
+import { openPostgresStore } from "../src/storage/postgres/pg-store";
 import type { DeliveryRecord, EventRecord } from "../src/storage/records";
-import { createAccount, createWebhook, engineFor, tempStore, testConfig } from "../test/delivery/fixtures";
+import type { Store } from "../src/storage/store";
+import {
+  createAccount,
+  createWebhook,
+  engineFor,
+  tempDir,
+  tempStore,
+  testConfig,
+} from "../test/delivery/fixtures";
 import { startReceiver } from "../test/support/receiver";
+import { silentLogger } from "../test/support/silent-logger";
+import { readTreeCpuSeconds } from "./bench-lib/proc-stats";
+import { startPostgres } from "./lib/embedded-postgres";
 
 const n = Number(process.argv[2] ?? 10_000);
 const seconds = Number(process.argv[3] ?? 20);
 const rate = process.argv[4] === "none" ? null : Number(process.argv[4] ?? 1);
+const onPostgres = process.argv[5] === "postgres";
 const cleanups: Array<() => Promise<void> | void> = [];
-const { store, dir } = await tempStore(cleanups);
-const config = testConfig({ dataDir: dir.path, timeoutMs: 10_000, leaseMarginMs: 10_000 });
+
+/** The store, and the PostgreSQL postmaster's pid when on PostgreSQL. */
+async function openStore(): Promise<{ store: Store; dataDir: string; pgPid?: number }> {
+  if (!onPostgres) {
+    const { store, dir } = await tempStore(cleanups);
+    return { store, dataDir: dir.path };
+  }
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const cluster = await startPostgres({ durable: true });
+  cleanups.push(() => cluster.stop());
+  const store = await openPostgresStore({
+    url: cluster.url,
+    schema: "rate_limit_backlog",
+    logger: silentLogger,
+    replicaId: "rate-limit-backlog",
+  });
+  cleanups.push(() => store.close());
+  return { store, dataDir: dir.path, pgPid: cluster.pid };
+}
+
+const { store, dataDir, pgPid } = await openStore();
+const pgCpuMs = () => (pgPid === undefined ? 0 : (readTreeCpuSeconds(pgPid) ?? 0) * 1_000);
+const config = testConfig({ dataDir, timeoutMs: 10_000, leaseMarginMs: 10_000 });
 const receiver = startReceiver();
 const account = await createAccount(store);
 const webhook = await createWebhook(store, account, receiver.url);
@@ -72,6 +108,7 @@ const { engine } = engineFor(store, config, { scheduler: {} });
 engine.start();
 await Bun.sleep(2_000); // the first refill and the lane settle
 const startCpu = process.cpuUsage();
+const startPgMs = pgCpuMs();
 const startAt = performance.now();
 const startReq = receiver.requests.length;
 const startCounts = { ...counts };
@@ -84,6 +121,7 @@ clearInterval(sampler);
 const cpu = process.cpuUsage(startCpu);
 const wallMs = performance.now() - startAt;
 const cpuMs = (cpu.user + cpu.system) / 1_000;
+const pgMs = pgCpuMs() - startPgMs;
 console.log(
   JSON.stringify({
     n,
@@ -91,6 +129,7 @@ console.log(
     seconds,
     cpu_ms: Math.round(cpuMs),
     cpu_pct: +((100 * cpuMs) / wallMs).toFixed(2),
+    ...(onPostgres ? { pg_cpu_ms: Math.round(pgMs), pg_cpu_pct: +((100 * pgMs) / wallMs).toFixed(2) } : {}),
     requests: receiver.requests.length - startReq,
     max_leases_held: maxHeld,
     store_calls: Object.fromEntries(

@@ -53,7 +53,8 @@ describe("FairLimiter with a pacer", () => {
     await waitFor(() => starts.length === 6);
     expect(starts.map((s) => s.item)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `a/lim20/${i}`));
     const gaps = starts.slice(1).map((s, i) => s.at - (starts[i] as { at: number }).at);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(49);
+    // 50 ms, less up to 2 ms when the start before was late by that much (made up, not lost).
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(47);
   });
 
   test("a webhook waiting for its token holds no slot: another account's and its own account's work runs", async () => {
@@ -70,7 +71,7 @@ describe("FairLimiter with a pacer", () => {
     expect(limiter.waiting).toBe(1);
     await waitFor(() => starts.length === 4, 2_000);
     expect(starts[3]?.item).toBe("a/lim1/1");
-    expect((starts[3]?.at ?? 0) - (starts[0]?.at ?? 0)).toBeGreaterThanOrEqual(999);
+    expect((starts[3]?.at ?? 0) - (starts[0]?.at ?? 0)).toBeGreaterThanOrEqual(997);
   });
 
   test("an unknown webhook's first task starts alone; an unlimited one then runs at its caps", async () => {

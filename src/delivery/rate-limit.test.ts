@@ -35,11 +35,13 @@ describe("RateLimits", () => {
     const { rates, clock } = limits();
     expect(rates.tryStart("w", 0)).toBe(0);
     rates.learn("w", 2);
-    expect(rates.tryStart("w", 1)).toBe(500);
-    clock.t += 499;
+    // 500 ms, less the 2 ms a timer may be late by (made up, never lost).
+    expect(rates.tryStart("w", 1)).toBe(498);
+    clock.t += 497;
     expect(rates.tryStart("w", 1)).toBe(1);
     clock.t += 1;
     expect(rates.tryStart("w", 1)).toBe(0);
+    // The next is a whole interval after this one.
     expect(rates.tryStart("w", 1)).toBe(500);
   });
 
@@ -54,10 +56,10 @@ describe("RateLimits", () => {
     }
     expect(starts.map((t) => t - (starts[0] as number))).toEqual([0, 1_000, 2_000, 3_000, 4_000]);
     clock.t += 60_000;
-    expect(startAll(rates, "w")).toEqual({ started: 1, waitMs: 1_000 });
+    expect(startAll(rates, "w")).toEqual({ started: 1, waitMs: 998 });
   });
 
-  test("over any time T at most burst + R*T start, whatever the clock's steps", () => {
+  test("over any time T at most burst + R*(T + 2 ms) start, and no fewer than R*T - 1, whatever the clock's steps", () => {
     for (const rate of [1, 7, 100, 101, 2_500, 10_000]) {
       const { rates, clock } = limits();
       rates.learn(`w${rate}`, rate);
@@ -68,10 +70,9 @@ describe("RateLimits", () => {
         started += startAll(rates, `w${rate}`).started;
       }
       const elapsedMs = clock.t - from;
-      expect(started).toBeLessThanOrEqual(burstOf(rate) + Math.floor((rate * elapsedMs) / 1_000));
-      // ...and the limit is reached: burst 1 loses only the asks' lateness (up to 2 ms here).
-      const lateness = burstOf(rate) === 1 ? (2 * rate) / 1_000 : 0;
-      expect(started).toBeGreaterThanOrEqual(Math.floor(((rate * elapsedMs) / 1_000) * (1 - lateness)));
+      expect(started).toBeLessThanOrEqual(burstOf(rate) + Math.floor((rate * (elapsedMs + 2)) / 1_000));
+      // ...and the limit is reached: asks up to 2 ms late lose nothing.
+      expect(started).toBeGreaterThanOrEqual(Math.floor((rate * elapsedMs) / 1_000) - 1);
     }
   });
 
@@ -94,18 +95,18 @@ describe("RateLimits", () => {
   test("a change of the limit applies to the next start and is announced; the same limit is not", () => {
     const { rates, clock, changed } = limits();
     rates.learn("w", 1);
-    expect(rates.tryStart("w", 1)).toBe(1_000);
+    expect(rates.tryStart("w", 1)).toBe(998);
     rates.learn("w", 1);
     expect(changed).toEqual(["w"]);
     rates.learn("w", 20);
     expect(changed).toEqual(["w", "w"]);
-    expect(rates.tryStart("w", 1)).toBe(50);
-    clock.t += 50;
+    expect(rates.tryStart("w", 1)).toBe(48);
+    clock.t += 48;
     expect(rates.tryStart("w", 1)).toBe(0);
     // Lowered: the bucket starts again, empty: the next start waits a whole new interval.
     clock.t += 10_000;
     rates.learn("w", 1);
-    expect(startAll(rates, "w")).toEqual({ started: 0, waitMs: 1_000 });
+    expect(startAll(rates, "w")).toEqual({ started: 0, waitMs: 998 });
     // Removed: no limit at once.
     rates.learn("w", null);
     expect(changed).toEqual(["w", "w", "w", "w"]);
@@ -125,9 +126,10 @@ describe("RateLimits", () => {
     expect(rates.parkMs("w")).toBe(5_000);
     expect(rates.parkMs("w")).toBe(6_000);
     // Beyond PARK_MS_MAX: parked for that long, taking no slot.
-    const parks = Array.from({ length: 100 }, () => rates.parkMs("w") as number);
+    const parks = Array.from({ length: 400 }, () => rates.parkMs("w") as number);
     expect(Math.max(...parks)).toBe(PARK_MS_MAX);
-    expect(parks.filter((ms) => ms === PARK_MS_MAX).length).toBeGreaterThan(40);
+    expect(parks.filter((ms) => ms === PARK_MS_MAX).length).toBeGreaterThan(100);
+    expect(parks.filter((ms) => ms < PARK_MS_MAX).length).toBeLessThan(300);
     // A new limit: slots counted afresh.
     rates.learn("w", 10);
     expect(rates.parkMs("w")).toBe(5_000);
@@ -141,6 +143,6 @@ describe("RateLimits", () => {
     expect(rates.size).toBe(10_000);
     // Forgotten: probed again.
     expect(rates.tryStart("w1", 1)).toBe(Number.POSITIVE_INFINITY);
-    expect(rates.tryStart("w10499", 1)).toBe(1_000 / 5);
+    expect(rates.tryStart("w10499", 1)).toBe(1_000 / 5 - 2);
   });
 });

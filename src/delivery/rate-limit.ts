@@ -9,10 +9,11 @@
 //
 // Guarantees:
 // - attempts of a webhook limited to R per second start at most `burst` at once and, over any
-//   time T, at most burst + R*T. Burst is 1 up to 20/s: attempts start at least 1/R apart (a
-//   timer's lateness, about a millisecond, is lost from each interval: 2% at 20/s). Above, it is
-//   2, and 1% of R from 200/s, so that a late timer loses nothing and a timer's millisecond
-//   granularity still reaches 10,000/s (100 starts a wake-up);
+//   time T, at most burst + R*(T + 2 ms). Burst is 1 up to 20/s: attempts start at least 1/R apart,
+//   less up to LATE_MS_MAX (2 ms) when the one before started that late, so that a timer's lateness
+//   is made up rather than lost (the limit is reached on average, not 2% short at 20/s). Above, it
+//   is 2, and 1% of R from 200/s, so that a timer's millisecond granularity still reaches
+//   10,000/s (100 starts a wake-up);
 // - a change of the limit applies to every start after the attempt that reads it (that attempt
 //   came within one interval of the old limit, at most 1 s; on PostgreSQL another replica's change
 //   is read within READ_CACHE_MS_MAX): the bucket starts again, empty, at the new rate, and a
@@ -21,7 +22,7 @@
 // - a limited webhook's excess waits in the store, not in memory: a delivery its full lane refuses
 //   is parked (its lease extended, so no replica takes it meanwhile) until about when the lane
 //   will have taken everything ahead of it (back half a lane early, so that the lane never runs
-//   dry), at most PARK_MS_MAX (a minute); deliveries parked within that come back in the order
+//   dry), at most PARK_MS_MAX (5 minutes); deliveries parked within that come back in the order
 //   they were parked (due order), those further back come back together after it and are lined
 //   up again (in due order) then. One that comes back to a full lane (its webhook fell behind its
 //   schedule: a receiver slower than the limit) is parked again at the back of the line;
@@ -36,12 +37,15 @@ const KNOWN_MAX = 10_000;
 const STRICT_RATE_MAX = 20;
 
 /**
- * Longest park, and so how far ahead slots are counted: attempts that start later than their
- * slots (timer lateness, up to 2% at 20/s; a receiver slower than the limit) drift from them by at
- * most that much times the drift before everything is lined up again. Parks are called back when
- * the limit changes (parked-leases.ts); 10,000 behind 1/s are lined up again about every minute.
+ * Longest park, and so how far ahead slots are counted (attempts keep to their slots: timer
+ * lateness is made up, see LATE_MS_MAX; a receiver slower than the limit is the exception). Parks
+ * are called back when the limit changes (parked-leases.ts); 10,000 behind 1/s are lined up again
+ * about every 5 minutes.
  */
-export const PARK_MS_MAX = 60_000;
+export const PARK_MS_MAX = 300_000;
+
+/** A start this late (a timer's lateness) is made up by letting the next one come that much sooner. */
+const LATE_MS_MAX = 2;
 
 /** Float error allowed in token counts: a token due "now" is never a millisecond late. */
 const EPSILON = 1e-9;
@@ -118,11 +122,14 @@ export class RateLimits implements LanePacer {
     // Not known yet: one attempt at a time finds out (learn() then counts it as the first token).
     if (bucket === undefined) return activeInLane === 0 ? 0 : Number.POSITIVE_INFINITY;
     this.refill(bucket);
-    if (bucket.tokens >= 1 - EPSILON) {
-      bucket.tokens = Math.max(0, bucket.tokens - 1);
+    // A start may come up to LATE_MS_MAX early, its tokens then dipping below 0: what the timer's
+    // lateness cost the start before (whose tokens the burst capped) is made up.
+    const slack = (LATE_MS_MAX * bucket.ratePerSecond) / 1000;
+    if (bucket.tokens >= 1 - slack - EPSILON) {
+      bucket.tokens -= 1;
       return 0;
     }
-    return Math.max(1, Math.ceil(((1 - bucket.tokens) * 1000) / bucket.ratePerSecond - EPSILON));
+    return Math.max(1, Math.ceil(((1 - slack - bucket.tokens) * 1000) / bucket.ratePerSecond - EPSILON));
   }
 
   laneCap(webhook: string): number | undefined {
