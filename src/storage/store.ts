@@ -391,8 +391,10 @@ export interface DeliveryRepository {
    * is appended, the delivery's counters and status change, its lease ends (or is relet, see
    * RecordOptions), and it is due at its next time or no longer. Fenced: when `lease.token` is not
    * the delivery's current token, nothing is written. If the delivery is no longer pending
-   * (cancelled meanwhile, which keeps the token), only the attempt is kept. Several calls in one
-   * turn may share one transaction (group commit).
+   * (cancelled meanwhile, which keeps the token), the attempt is kept and counted (attempts,
+   * last_attempt_at, last_status_code, last_error move; updated_at never backwards, so the next
+   * attempt takes the next number), but its status, due time and queue entries stay as they are
+   * and its lease ends. Several calls in one turn may share one transaction (group commit).
    */
   recordAttempt(
     attempt: AttemptRecord,

@@ -80,7 +80,7 @@ export function deliverySuites(name: string, open: OpenStore): void {
       expect((await ctx.figures()).pendingDeliveries).toBe(0);
     });
 
-    test("an attempt on a delivery cancelled meanwhile is kept; the delivery stays cancelled", async () => {
+    test("an attempt on a delivery cancelled meanwhile is kept and counted; the delivery stays cancelled", async () => {
       const t = await tenant(ctx.store);
       const { delivery } = await publishOne(ctx.store, t);
       const lease = await leaseOf(ctx.store, delivery.id);
@@ -93,7 +93,7 @@ export function deliverySuites(name: string, open: OpenStore): void {
       );
       expect(result).toMatchObject({ kind: "recorded", delivery: { id: delivery.id, status: "cancelled" } });
       expect((await ctx.store.deliveries.getById(delivery.id))?.status).toBe("cancelled");
-      expect((await ctx.store.deliveries.getById(delivery.id))?.attempts).toBe(0);
+      expect((await ctx.store.deliveries.getById(delivery.id))?.attempts).toBe(1);
       expect(await dueEntries(ctx.store)).toHaveLength(0);
       expect(await ctx.store.attempts.listForDelivery(delivery.id)).toEqual([att]);
       expect(

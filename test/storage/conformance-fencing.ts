@@ -115,7 +115,7 @@ export function fencingSuites(name: string, open: OpenStore): void {
       ["deleting its account", (s, t) => s.accounts.delete(t.account.id)],
     ];
     for (const [label, cancel] of cancellations) {
-      test(`cancellation by ${label} keeps the token: the attempt in flight is logged, the delivery stays cancelled`, async () => {
+      test(`cancellation by ${label} keeps the token: the attempt in flight is logged and counted, the delivery stays cancelled`, async () => {
         const t = await tenant(ctx.store);
         const { delivery } = await publishOne(ctx.store, t);
         const lease = await leaseOne(ctx.store);
@@ -124,7 +124,7 @@ export function fencingSuites(name: string, open: OpenStore): void {
         const result = await ctx.store.deliveries.recordAttempt(made, retry(T0 + 5), refOf(lease), {
           relet: { withinMs: 60_000, leaseMs: 1_000 },
         });
-        expect(result).toMatchObject({ kind: "recorded", delivery: { status: "cancelled", attempts: 0 } });
+        expect(result).toMatchObject({ kind: "recorded", delivery: { status: "cancelled", attempts: 1 } });
         expect("lease" in result && result.lease).toBeFalsy();
         expect((await ctx.store.deliveries.getById(delivery.id))?.status).toBe("cancelled");
         expect(await ctx.store.attempts.listForDelivery(delivery.id)).toEqual([made]);

@@ -8,6 +8,7 @@
 import { accountSuites } from "./conformance-accounts";
 import { attemptSuites } from "./conformance-attempts";
 import { bootstrapSuites } from "./conformance-bootstrap";
+import { cancelledAttemptSuites } from "./conformance-cancelled-attempts";
 import { deliverySuites } from "./conformance-deliveries";
 import { disablingSuites } from "./conformance-disabling";
 import { eventTypeSuites } from "./conformance-event-types";
@@ -36,6 +37,7 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   deliverySuites(name, open);
   leaseSuites(name, open);
   fencingSuites(name, open);
+  cancelledAttemptSuites(name, open);
   attemptSuites(name, open);
   lifecycleSuites(name, open);
   webhookLimitSuites(name, open);

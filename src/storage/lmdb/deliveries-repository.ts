@@ -46,6 +46,16 @@ export function enterQueue(dbs: Databases, delivery: DeliveryRecord, due: number
   dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], due);
 }
 
+/** What an attempt changes in its delivery whatever its status: its count and its last_* fields. */
+function countAttempt(delivery: DeliveryRecord, attempt: AttemptRecord) {
+  return {
+    attempts: delivery.attempts + 1,
+    last_attempt_at: attempt.started_at,
+    last_status_code: attempt.status_code,
+    last_error: attempt.outcome === "failed" ? (attempt.error_message ?? attempt.error_class) : null,
+  };
+}
+
 /** Appends the attempt and moves the delivery on; answers the delivery as it now stands. */
 function applyAttempt(
   dbs: Databases,
@@ -57,21 +67,24 @@ function applyAttempt(
   rollUpAttempt(dbs, attempt);
   const delivery = stored.delivery;
   const attempts: StoredDelivery["attempts"] = [...stored.attempts, [attempt.started_at, attempt.id]];
-  // Cancelled (or finished) meanwhile: the attempt is history worth keeping, the state is not moved.
+  // Cancelled (or finished) meanwhile: the attempt counts (the next one takes the next number), but
+  // the status, due time and queue entries stay as they are.
   if (delivery.status !== "pending") {
-    writeDelivery(dbs, { delivery, attempts });
-    return delivery;
+    const counted = {
+      ...delivery,
+      ...countAttempt(delivery, attempt),
+      updated_at: Math.max(delivery.updated_at, attempt.started_at + attempt.duration_ms),
+    };
+    writeDelivery(dbs, { delivery: counted, attempts });
+    return counted;
   }
   leaveQueue(dbs, delivery);
   const next: DeliveryRecord = {
     ...delivery,
+    ...countAttempt(delivery, attempt),
     status: update.status,
-    attempts: delivery.attempts + 1,
     next_attempt_at: update.status === "pending" ? update.next_attempt_at : null,
     updated_at: attempt.started_at + attempt.duration_ms,
-    last_attempt_at: attempt.started_at,
-    last_status_code: attempt.status_code,
-    last_error: attempt.outcome === "failed" ? (attempt.error_message ?? attempt.error_class) : null,
   };
   if (update.status === "pending") enterQueue(dbs, next, update.next_attempt_at);
   noteStatus(dbs, delivery, next);

@@ -4,9 +4,10 @@
 // leased (lease_owner set). Recording ends the lease (or relets it, raising the token), so the same
 // outcome written twice (a replay after an ambiguous commit) is fenced the second time. An attempt
 // is logged only for a delivery that moved: a fenced outcome writes nothing at all. A delivery that
-// is no longer pending (cancelled meanwhile; cancellation keeps the lease) keeps its state and only
-// gains the attempt. Only the moved deliveries come back; the caller looks up the others
-// (presentStatement) to tell fenced from missing.
+// is no longer pending (cancelled meanwhile; cancellation keeps the lease) keeps its status and due
+// time, but the attempt counts: attempts and last_* move (updated_at never backwards), so the next
+// attempt after a recover or a retry takes the next number. Only the moved deliveries come back;
+// the caller looks up the others (presentStatement) to tell fenced from missing.
 //
 // Stats (issue 10 item 6) ride in the same statement without slowing it: the moved outcomes that
 // are not test sends go, in call order (the unnest's ordinality), to the function record_stats
@@ -54,12 +55,12 @@ export const recordCtes = (s: string, first: number) => {
 moved AS (
   UPDATE ${s}.deliveries d SET
     ${moveIfPending("status", "o.status")},
-    attempts = d.attempts + CASE WHEN ${PENDING} THEN 1 ELSE 0 END,
+    attempts = d.attempts + 1,
     ${moveIfPending("next_attempt_at", "o.next_at")},
-    ${moveIfPending("updated_at", "o.upd")},
-    ${moveIfPending("last_attempt_at", "o.started_at")},
-    ${moveIfPending("last_status_code", "o.code")},
-    ${moveIfPending("last_error", "o.err")},
+    updated_at = CASE WHEN ${PENDING} THEN o.upd ELSE GREATEST(d.updated_at, o.upd) END,
+    last_attempt_at = o.started_at,
+    last_status_code = o.code,
+    last_error = o.err,
     due_at = CASE WHEN NOT ${PENDING} THEN d.due_at WHEN ${RELET} THEN ${RELET_END}
                   WHEN o.status = 'pending' THEN o.next_at END,
     lease_seq = d.lease_seq + CASE WHEN ${RELET} THEN 1 ELSE 0 END,
