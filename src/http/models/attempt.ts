@@ -3,7 +3,7 @@
 import { t } from "elysia";
 import type { AttemptRecord } from "../../storage/records";
 import { toRfc3339 } from "../rfc3339";
-import { DateTime, IdString, PageLimit } from "./common";
+import { DateTime } from "./common";
 
 export const AttemptModel = t.Object(
   {
@@ -29,19 +29,6 @@ export const AttemptModel = t.Object(
   },
   { description: "One try at delivering an event to a webhook." },
 );
-
-export const LogsQuery = t.Object({
-  status: t.Optional(
-    t.Union([t.Literal("succeeded"), t.Literal("failed")], { description: "Attempt outcome." }),
-  ),
-  event_type: t.Optional(IdString()),
-  event_id: t.Optional(IdString()),
-  since: t.Optional(t.String({ description: "RFC 3339; attempts started at or after." })),
-  until: t.Optional(t.String({ description: "RFC 3339; attempts started before." })),
-  limit: t.Optional(PageLimit),
-  cursor: t.Optional(t.String()),
-  account_id: t.Optional(IdString({ description: "Admin key only: the account to act for." })),
-});
 
 export function presentAttempt(a: AttemptRecord): typeof AttemptModel.static {
   return {

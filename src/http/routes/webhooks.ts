@@ -4,7 +4,6 @@
 
 import { Elysia, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
-import { ApiError } from "../api-error";
 import { scopeWebhookOwner } from "../auth";
 import { deprecatedQuery } from "../deprecated-parameters-in-spec";
 import { AttemptModel, presentAttempt } from "../models/attempt";
@@ -27,23 +26,12 @@ import {
 } from "../models/webhook";
 import { OPTIONAL_BODY } from "../optional-bodies-in-spec";
 import { optionalObjectBody } from "../optional-body";
+import { timeQuery } from "../query-times";
 import { JSON_BODY } from "../request-guards";
-import { parseRfc3339 } from "../rfc3339";
 import type { RouteContext } from "./route-context";
 
 const ScopeQuery = t.Object({ account_id: WebhookAccountId });
 const ListQuery = t.Object({ ...PageQuery.properties, account_id: WebhookAccountId });
-
-function timeFilter(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseRfc3339(value);
-  if (ms === undefined) {
-    throw ApiError.invalid("the request is not valid", [
-      { field, reason: "must be an RFC 3339 date-time such as 2025-01-15T10:25:03Z" },
-    ]);
-  }
-  return ms;
-}
 
 export function webhookRoutes({ services, auth }: RouteContext) {
   // The admin key without account_id acts on the operator's own webhooks (every handler below).
@@ -202,8 +190,8 @@ export function webhookRoutes({ services, auth }: RouteContext) {
           outcome: logsOutcome(query),
           event_type: query.event_type,
           event_id: query.event_id,
-          since: timeFilter(query.since, "since"),
-          until: timeFilter(query.until, "until"),
+          since: timeQuery(query.since, "since"),
+          until: timeQuery(query.until, "until"),
         };
         const page = await services.logs.list(
           accountId,
