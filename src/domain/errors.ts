@@ -11,7 +11,8 @@ export interface FieldIssue {
   reason: string;
 }
 
-export type DomainErrorKind = "not_found" | "conflict" | "invalid";
+/** idempotency_conflict: an event id reused with a different type or data (./idempotency.ts). */
+export type DomainErrorKind = "not_found" | "conflict" | "invalid" | "idempotency_conflict";
 
 export class DomainError extends Error {
   constructor(

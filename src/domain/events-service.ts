@@ -9,6 +9,7 @@ import { channelIssues, EVENT_CHANNELS_MAX, receivesChannels, storedChannels } f
 import type { DeliveryPort } from "./delivery-port";
 import { DomainError, type FieldIssue } from "./errors";
 import type { CatalogSource } from "./event-catalog";
+import { idempotencyConflict, idempotencyIssue } from "./idempotency";
 import { newId } from "./ids";
 import { LimitExceededError } from "./limits";
 import { chunkRanges, PUBLISH_CHUNK_RECORDS } from "./publish-chunks";
@@ -63,9 +64,15 @@ export class EventsService {
    *
    * A failure midway (disk full) rejects with the earlier writes kept, their deliveries under way:
    * publishing the same batch again with the same event ids is safe, since stored ids replay.
+   *
+   * An id already stored (or used earlier in the batch) with a different type or data is refused
+   * before anything is written (DomainError idempotency_conflict naming `<prefix>/<i>/type` or
+   * `/data`). A conflicting publish racing this one past that check is caught when its write answers
+   * the stored event: then the chunks written before stay, as for any failure midway.
    */
   async publish(accountId: string, inputs: PublishInput[], fieldPrefix?: string): Promise<PublishOutcome[]> {
     await this.assertValid(inputs, fieldPrefix);
+    await this.assertNoIdConflict(accountId, inputs, fieldPrefix);
     const fanOut = await this.fanOut(accountId, inputs);
     const weights = inputs.map((input) => 1 + targetsOf(fanOut, input.type, input.channels).length);
     const deliveries = weights.reduce((sum, w) => sum + w - 1, 0);
@@ -76,7 +83,9 @@ export class EventsService {
     const outcomes: PublishOutcome[] = [];
     for (const [start, end] of chunkRanges(weights, PUBLISH_CHUNK_RECORDS)) {
       const items = inputs.slice(start, end).map((input) => this.item(accountId, input, fanOut, now));
-      for (const r of await this.write(items)) {
+      const results = await this.write(items);
+      assertReplaysMatch(results, inputs, start, fieldPrefix);
+      for (const r of results) {
         outcomes.push({ event: r.event, replayed: !r.created, deliveries: r.created ? r.deliveries : [] });
       }
     }
@@ -99,6 +108,36 @@ export class EventsService {
         issues.push(...channelIssues(input.channels, `${base}/channels`, EVENT_CHANNELS_MAX));
     });
     if (issues.length > 0) throw DomainError.invalid("the event is not valid", issues.slice(0, 100));
+  }
+
+  /**
+   * Refuses ids reused with another type or data: against the stored events, and within the batch
+   * against the id's first use (which the store keeps).
+   */
+  private async assertNoIdConflict(
+    accountId: string,
+    inputs: PublishInput[],
+    fieldPrefix: string | undefined,
+  ): Promise<void> {
+    const first = new Map<string, PublishInput>();
+    for (const input of inputs)
+      if (input.id !== undefined && !first.has(input.id)) first.set(input.id, input);
+    if (first.size === 0) return;
+    const ids = [...first.keys()];
+    const stored = await Promise.all(ids.map((id) => this.deps.store.events.get(accountId, id)));
+    const earlier = new Map<string, { type: string; data: unknown }>(first);
+    ids.forEach((id, i) => {
+      const event = stored[i];
+      if (event) earlier.set(id, event);
+    });
+    const issues: FieldIssue[] = [];
+    inputs.forEach((input, i) => {
+      const before = input.id === undefined ? undefined : earlier.get(input.id);
+      const issue =
+        before && idempotencyIssue(before, input, fieldPrefix === undefined ? "" : `${fieldPrefix}/${i}`);
+      if (issue) issues.push(issue);
+    });
+    if (issues.length > 0) throw idempotencyConflict(issues);
   }
 
   /** Chosen once for the whole request: every event of a batch fans out to the same webhooks. */
@@ -228,6 +267,25 @@ export class EventsService {
   list(accountId: string, page: PageQuery): Promise<Page<EventRecord>> {
     return this.deps.store.events.list(accountId, page);
   }
+}
+
+/** A write that answered a stored event whose type or data differs from the input (a racing publish). */
+function assertReplaysMatch(
+  results: PublishResult[],
+  inputs: PublishInput[],
+  start: number,
+  fieldPrefix: string | undefined,
+): void {
+  results.forEach((r, k) => {
+    const input = inputs[start + k];
+    if (r.created || !input) return;
+    const issue = idempotencyIssue(
+      r.event,
+      input,
+      fieldPrefix === undefined ? "" : `${fieldPrefix}/${start + k}`,
+    );
+    if (issue) throw idempotencyConflict([issue]);
+  });
 }
 
 /** The webhooks an event of `type` carrying `channels` goes to (./channels.ts says which). */

@@ -24,11 +24,12 @@ export function errorResponse(error: ApiError, headers: Record<string, string> =
   });
 }
 
-const DOMAIN_STATUS = { not_found: 404, conflict: 409, invalid: 422 } as const;
+const DOMAIN_STATUS = { not_found: 404, conflict: 409, invalid: 422, idempotency_conflict: 409 } as const;
 const DOMAIN_CODE = {
   not_found: "not_found",
   conflict: "conflict",
   invalid: "validation_failed",
+  idempotency_conflict: "idempotency_conflict",
 };
 
 /** The API error a thrown value stands for, or undefined when it is unexpected (a bug). */

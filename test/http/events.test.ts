@@ -44,7 +44,15 @@ describe("publish", () => {
       body: { type: "message.delivered", data: delivered() },
     });
     expect(res.status).toBe(202);
-    expect(Object.keys(res.json).sort()).toEqual(["created_at", "data", "id", "type"]);
+    expect(Object.keys(res.json).sort()).toEqual([
+      "created_at",
+      "data",
+      "delivery_count",
+      "id",
+      "replayed",
+      "type",
+    ]);
+    expect(res.json).toMatchObject({ delivery_count: 2, replayed: false });
     expect(res.json.id).toMatch(/^evt_/);
     expect(res.json.data).toEqual(delivered());
     expect(h.metrics.eventsPublished.get()).toBe(before + 1);
@@ -76,17 +84,16 @@ describe("publish", () => {
     const body = { id: "order-42.delivered", type: "message.delivered", data: delivered() };
     const first = await h.call("POST", "/v1/events", { key: a.key, body });
     expect(first.status).toBe(202);
-    expect(first.json.id).toBe("order-42.delivered");
+    expect(first.json).toMatchObject({ id: "order-42.delivered", delivery_count: 1, replayed: false });
     expect(first.headers.get("idempotent-replayed")).toBeNull();
     const enqueuedBefore = h.delivery.enqueued.length;
     const published = h.metrics.eventsPublished.get();
 
-    const second = await h.call("POST", "/v1/events", {
-      key: a.key,
-      body: { ...body, data: { ...delivered(), device_id: "dev_other" } },
-    });
+    // The same type and data, keys in another order: a replay.
+    const reordered = Object.fromEntries(Object.entries(delivered()).reverse());
+    const second = await h.call("POST", "/v1/events", { key: a.key, body: { ...body, data: reordered } });
     expect(second.status).toBe(202);
-    expect(second.json).toEqual(first.json);
+    expect(second.json).toEqual({ ...first.json, delivery_count: 0, replayed: true });
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(h.delivery.enqueued.length).toBe(enqueuedBefore);
     expect(h.metrics.eventsPublished.get()).toBe(published);
@@ -98,6 +105,55 @@ describe("publish", () => {
     const other = await h.call("POST", "/v1/events", { key: b.key, body });
     expect(other.status).toBe(202);
     expect(other.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  test("reusing an id with other data or another type answers 409 idempotency_conflict", async () => {
+    const a = await account("idem-conflict");
+    await a.hook({ events: ["*"] });
+    const body = { id: "order-43", type: "message.delivered", data: delivered() };
+    expect((await h.call("POST", "/v1/events", { key: a.key, body })).status).toBe(202);
+    const enqueuedBefore = h.delivery.enqueued.length;
+
+    const data = await h.call("POST", "/v1/events", {
+      key: a.key,
+      body: { ...body, data: { ...delivered(), device_id: "dev_other" } },
+    });
+    expect(data.status).toBe(409);
+    expect(data.json.error.code).toBe("idempotency_conflict");
+    expect(data.json.error.details).toEqual([
+      { field: "/data", reason: "differs from the event stored with this id" },
+    ]);
+    const type = await h.call("POST", "/v1/events", {
+      key: a.key,
+      body: { id: "order-43", type: "message.read", data: eventCatalog.sample("message.read") },
+    });
+    expect(type.status).toBe(409);
+    expect(type.json.error.details[0].field).toBe("/type");
+    expect(h.delivery.enqueued.length).toBe(enqueuedBefore);
+    const stored = await h.call("GET", "/v1/events/order-43", { key: a.key });
+    expect(stored.json.data).toEqual(delivered());
+    expect(stored.json.deliveries).toHaveLength(1);
+
+    // Batch: nothing of it is written; each conflict named, against the store or an earlier event.
+    const batch = await h.call("POST", "/v1/events/batch", {
+      key: a.key,
+      body: {
+        events: [
+          { id: "fresh-1", type: "message.delivered", data: delivered() },
+          { ...body, data: { ...delivered(), device_id: "dev_other" } },
+          { id: "fresh-2", type: "message.delivered", data: delivered() },
+          { id: "fresh-2", type: "message.delivered", data: { ...delivered(), device_id: "dev_x" } },
+          body,
+        ],
+      },
+    });
+    expect(batch.status).toBe(409);
+    expect(batch.json.error.details.map((d: { field: string }) => d.field)).toEqual([
+      "/events/1/data",
+      "/events/3/data",
+    ]);
+    expect((await h.call("GET", "/v1/events/fresh-1", { key: a.key })).status).toBe(404);
+    expect(h.delivery.enqueued.length).toBe(enqueuedBefore);
   });
 
   test("data must fit the type's schema; the field is named", async () => {
@@ -440,14 +496,17 @@ describe("large publishes are written in chunks", () => {
     const ids = Array.from({ length: 25 }, (_, i) => (i === 20 ? "chunk-r-0" : `chunk-r-${i}`));
     const first = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
     expect(first.status).toBe(202);
-    expect(first.json.data[20]).toEqual(first.json.data[0]);
+    expect(first.json.data[20]).toEqual({ ...first.json.data[0], delivery_count: 0, replayed: true });
+    expect(first.json.data[0]).toMatchObject({ delivery_count: HOOKS, replayed: false });
     expect(await deliveriesOf(a.id, "chunk-r-0")).toHaveLength(HOOKS);
     expect((await big.call("GET", "/v1/events?limit=100", { key: a.key })).json.data).toHaveLength(24);
 
     const enqueued = big.delivery.enqueued.length;
     const again = await big.call("POST", "/v1/events/batch", { key: a.key, body: batch(ids) });
     expect(again.status).toBe(202);
-    expect(again.json).toEqual(first.json);
+    expect(again.json.data).toEqual(
+      first.json.data.map((e: object) => ({ ...e, delivery_count: 0, replayed: true })),
+    );
     expect(big.delivery.enqueued.length).toBe(enqueued);
     expect((await big.call("GET", "/v1/events?limit=100", { key: a.key })).json.data).toHaveLength(24);
   });

@@ -252,8 +252,15 @@ describe("event channels", () => {
         body: { type: TYPE, data: data(), ...(channels ? { channels } : {}) },
       });
       expect(res.status).toBe(202);
-      // The answer is the envelope: channels are never part of it.
-      expect(Object.keys(res.json).sort()).toEqual(["created_at", "data", "id", "type"]);
+      // The answer is the envelope and what the publish created: channels are never part of it.
+      expect(Object.keys(res.json).sort()).toEqual([
+        "created_at",
+        "data",
+        "delivery_count",
+        "id",
+        "replayed",
+        "type",
+      ]);
       return res.json.id as string;
     };
     expect(await targets(r.key, await publish())).toEqual([r.all]);
@@ -286,7 +293,8 @@ describe("event channels", () => {
     const again = await h.call("POST", "/v1/events", { key: r.key, body });
     expect(again.status).toBe(202);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect(again.json).toEqual(first.json);
+    expect(again.json).toEqual({ ...first.json, delivery_count: 0, replayed: true });
+    expect(first.json.delivery_count).toBe(2);
     expect(await targets(r.key, first.json.id)).toEqual([r.all, r.eu].sort());
 
     const plain = await h.call("POST", "/v1/events", { key: r.key, body: { type: TYPE, data: data() } });

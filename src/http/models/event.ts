@@ -37,7 +37,7 @@ const EventInputProperties = {
     t.String({
       pattern: "^[A-Za-z0-9_.:-]{1,128}$",
       description:
-        "Idempotency key within the account (1-128 of A-Z a-z 0-9 _ . : -); publishing the same id again answers the stored event and delivers nothing new. A fresh evt_ id when absent.",
+        "Idempotency key within the account (1-128 of A-Z a-z 0-9 _ . : -); publishing the same id again with the same type and data answers the stored event (replayed: true) and delivers nothing new; with a different type or data it answers 409 idempotency_conflict. A fresh evt_ id when absent.",
       examples: ["evt_1234567890"],
     }),
   ),
@@ -76,7 +76,56 @@ export const PublishBatchBody = t.Object(
   },
 );
 
-export const BatchResponse = t.Object({ data: t.Array(EventEnvelope) });
+/** The publish answer: the envelope, and what this call did with it. */
+export const PublishedEvent = t.Composite(
+  [
+    EventEnvelope,
+    t.Object({
+      delivery_count: t.Integer({
+        minimum: 0,
+        description:
+          "Deliveries this call created: one per subscribed, enabled webhook taking the event's channels; 0 on a replay.",
+        examples: [2],
+      }),
+      replayed: t.Boolean({
+        description:
+          "True when the id was already stored with the same type and data: the stored event is answered and nothing new is delivered.",
+        examples: [false],
+      }),
+    }),
+  ],
+  {
+    description: "The event as receivers get it, with what the publish created.",
+    examples: docsExample ? [{ ...docsExample, delivery_count: 2, replayed: false }] : [],
+  },
+);
+
+export const BatchResponse = t.Object({
+  data: t.Array(PublishedEvent, { description: "In the order sent." }),
+});
+
+/** 409 of a publish reusing an id with a different type or data. */
+export const IdempotencyConflict = t.Object(ErrorResponse.properties, {
+  description: "The id was already used for an event with a different type or data; nothing was written.",
+  examples: [
+    {
+      error: {
+        code: "idempotency_conflict",
+        message:
+          "this id was already used for an event with a different type or data: use a new id for a new event, or send the same type and data to replay it",
+        details: [{ field: "/data", reason: "differs from the event stored with this id" }],
+      },
+    },
+  ],
+});
+
+export function presentPublished(o: {
+  event: EventRecord;
+  replayed: boolean;
+  deliveries: readonly unknown[];
+}): typeof PublishedEvent.static {
+  return { ...presentEvent(o.event), delivery_count: o.deliveries.length, replayed: o.replayed };
+}
 
 export const EventWithDeliveries = t.Composite([
   EventEnvelope,

@@ -17,10 +17,13 @@ import {
   BatchResponse,
   EventEnvelope,
   EventWithDeliveries,
+  IdempotencyConflict,
   PublishBatchBody,
   PublishEventBody,
+  PublishedEvent,
   presentEvent,
   presentEventWithDeliveries,
+  presentPublished,
   presentReplay,
   ReplayBody,
   ReplayConflict,
@@ -55,16 +58,16 @@ export function eventRoutes({ services, auth }: RouteContext) {
         ]);
         if (!outcome) throw new Error("publish answered no outcome");
         if (outcome.replayed) set.headers["idempotent-replayed"] = "true";
-        return status(202, presentEvent(outcome.event));
+        return status(202, presentPublished(outcome));
       },
       {
         body: PublishEventBody,
         parse: JSON_BODY,
-        response: { 202: EventEnvelope, ...CommonErrors },
+        response: { 202: PublishedEvent, ...CommonErrors, 409: IdempotencyConflict },
         detail: {
           summary: "Publish an event",
           description:
-            "Validates `data` against the type's schema, stores the event with one delivery per subscribed, enabled webhook of the account, and answers 202 once that is on disk. With `channels`, a webhook that has channels gets the event only when it shares one (webhooks without channels get every event of their types); the envelope receivers get never shows channels, GET /v1/events/{id} does. More deliveries than max_deliveries_per_publish answers 422 limit_exceeded. With an `id` already used in the account it answers the stored event (header Idempotent-Replayed: true) and delivers nothing new. The admin key publishes for the account named in `account_id`.",
+            "Validates `data` against the type's schema, stores the event with one delivery per subscribed, enabled webhook of the account, and answers 202 once that is on disk. With `channels`, a webhook that has channels gets the event only when it shares one (webhooks without channels get every event of their types); the envelope receivers get never shows channels, GET /v1/events/{id} does. More deliveries than max_deliveries_per_publish answers 422 limit_exceeded. The answer is the envelope with `delivery_count` (deliveries this call created) and `replayed`. With an `id` already used in the account for the same type and data (compared as parsed JSON: key order does not matter) it answers the stored event with `replayed: true`, `delivery_count: 0` (header Idempotent-Replayed: true) and delivers nothing new; with a different type or data it answers 409 idempotency_conflict naming /type or /data, and nothing is written. The admin key publishes for the account named in `account_id`.",
         },
       },
     )
@@ -77,17 +80,18 @@ export function eventRoutes({ services, auth }: RouteContext) {
           body.events.map((e) => ({ type: e.type, data: e.data, id: e.id, channels: e.channels })),
           "/events",
         );
-        return status(202, { data: outcomes.map((o) => presentEvent(o.event)) });
+        return status(202, { data: outcomes.map(presentPublished) });
       },
       {
         body: PublishBatchBody,
         parse: JSON_BODY,
-        response: { 202: BatchResponse, ...CommonErrors },
+        response: { 202: BatchResponse, ...CommonErrors, 409: IdempotencyConflict },
         detail: {
           summary: "Publish up to 1,000 events",
           description:
             "Every event is validated first, and the whole batch is refused when one is bad (a 422 names each bad field, e.g. /events/3/data/to) or when it would create more deliveries than max_deliveries_per_publish (422 limit_exceeded). " +
-            `The events are then stored in order, in writes of whole events with their deliveries of at most ${PUBLISH_CHUNK_RECORDS.toLocaleString("en-US")} records each, so that other requests are served in between; answers the envelopes in order once all are on disk. ` +
+            `The events are then stored in order, in writes of whole events with their deliveries of at most ${PUBLISH_CHUNK_RECORDS.toLocaleString("en-US")} records each, so that other requests are served in between; answers the envelopes in order once all are on disk, each with its \`delivery_count\` and \`replayed\` (an id repeated within the batch replays its first use). ` +
+            "An id reused with a different type or data (against a stored event, or an earlier event of the batch) refuses the whole batch before anything is written: 409 idempotency_conflict naming each, e.g. /events/3/data. " +
             "Should storing fail midway (disk full), the events written before stay and are delivered: publishing the same batch again with the same event ids is safe, as stored ids replay.",
         },
       },
