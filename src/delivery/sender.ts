@@ -42,7 +42,10 @@ export interface SendRequest {
   body: string;
   eventId: string;
   eventType: string;
-  /** Null for test sends: the X-Inbox-Delivery-Id header is then omitted. */
+  /**
+   * Null for test sends: the X-Inbox-Delivery-Id header is then omitted and X-Inbox-Test: true is
+   * sent instead, so that receivers can tell them from real deliveries (which never carry it).
+   */
   deliveryId: string | null;
   /** 1-based. */
   attempt: number;
@@ -205,6 +208,7 @@ function buildRequest(
     "X-Inbox-Attempt": String(request.attempt),
   };
   if (request.deliveryId !== null) headers["X-Inbox-Delivery-Id"] = request.deliveryId;
+  else headers["X-Inbox-Test"] = "true";
   const init: RequestInit & { tls?: { serverName?: string; ca?: string } } = {
     method: "POST",
     body: request.body,

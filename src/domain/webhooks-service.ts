@@ -180,10 +180,22 @@ export class WebhooksService {
     return secretsOf(await this.record(accountId, id), this.deps.now());
   }
 
-  /** Sends the docs' sample event of `eventType` to the webhook once, now, and answers the attempt. */
-  async sendTest(accountId: string, webhookId: string, eventType: string): Promise<AttemptRecord> {
+  /**
+   * Sends an event of `eventType` to the webhook once, now, and answers the attempt: with `data` when
+   * given (validated against the type like a publish: 422 naming /data/...), else the type's sample.
+   */
+  async sendTest(
+    accountId: string,
+    webhookId: string,
+    eventType: string,
+    given?: Record<string, unknown>,
+  ): Promise<AttemptRecord> {
     const catalog = await this.catalogOf(accountId);
-    const data = catalog.has(eventType) ? catalog.sample(eventType) : undefined;
+    if (given !== undefined && catalog.has(eventType)) {
+      const issues = catalog.validate(eventType, given);
+      if (issues.length > 0) throw DomainError.invalid("the test event is not valid", issues.slice(0, 100));
+    }
+    const data = catalog.has(eventType) ? (given ?? catalog.sample(eventType)) : undefined;
     if (!data) {
       const reason = catalog.has(eventType)
         ? `event type "${eventType}" has no example to send; give it one (PUT /v1/event-types/${eventType})`

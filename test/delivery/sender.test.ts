@@ -88,12 +88,17 @@ describe("send", () => {
     expect(verifySignature(b?.body ?? "", b?.headers.get("x-inbox-signature") ?? "", secret)).toBe(true);
   });
 
-  test("omits X-Inbox-Delivery-Id for a test send", async () => {
+  test("a test send omits X-Inbox-Delivery-Id and carries X-Inbox-Test: true; a delivery never does", async () => {
     const r = receiver();
     const outcome = await send({ url: r.url, secret }, { ...request, deliveryId: null, attempt: 1 }, opts());
     expect(outcome.ok).toBe(true);
-    const [got] = await r.waitFor(1);
-    expect(got?.headers.has("x-inbox-delivery-id")).toBe(false);
+    const delivery = await send({ url: r.url, secret, headers: { "X-Custom": "1" } }, request, opts());
+    expect(delivery.ok).toBe(true);
+    const [test, real] = await r.waitFor(2);
+    expect(test?.headers.has("x-inbox-delivery-id")).toBe(false);
+    expect(test?.headers.get("x-inbox-test")).toBe("true");
+    expect(real?.headers.get("x-inbox-delivery-id")).toBe(request.deliveryId);
+    expect(real?.headers.has("x-inbox-test")).toBe(false);
   });
 
   test("a 3xx is a redirect failure and is not followed", async () => {

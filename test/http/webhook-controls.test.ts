@@ -194,6 +194,30 @@ describe("webhook headers, rate_limit and channels", () => {
     });
     expect(res.status).toBe(200);
     expect(h.delivery.tests[before]?.webhook.headers).toEqual(HEADERS);
+    expect(h.delivery.tests[before]?.event.data).toEqual(eventCatalog.sample(TYPE));
+  });
+
+  test("a test send with data sends it instead of the sample; data that does not fit answers 422", async () => {
+    const created = await h.call("POST", "/v1/webhooks", { body: webhookBody({}) });
+    const before = h.delivery.tests.length;
+    const mine = { ...data(), to: "+15550000000" };
+    const res = await h.call("POST", "/v1/webhooks/test", {
+      body: { webhook_id: created.json.id, event_type: TYPE, data: mine },
+    });
+    expect(res.status).toBe(200);
+    expect(h.delivery.tests[before]?.event).toMatchObject({ type: TYPE, data: mine, test: true });
+
+    const bad = await h.call("POST", "/v1/webhooks/test", {
+      body: { webhook_id: created.json.id, event_type: TYPE, data: { ...data(), to: 15550000000 } },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.json.error.details).toContainEqual({ field: "/data/to", reason: "must be a string" });
+    const notObject = await h.call("POST", "/v1/webhooks/test", {
+      body: { webhook_id: created.json.id, event_type: TYPE, data: [1] },
+    });
+    expect(notObject.status).toBe(422);
+    expect(notObject.json.error.details[0].field).toBe("/data");
+    expect(h.delivery.tests.length).toBe(before + 1);
   });
 });
 

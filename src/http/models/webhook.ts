@@ -174,8 +174,18 @@ export const TestWebhookBody = t.Object(
     webhook_id: IdString({ examples: ["wh_1234567890"] }),
     event_type: t.String({
       examples: ["message.delivered"],
-      description: "Which of the docs' sample events to send.",
+      description: "The event type to send: its sample data unless `data` is given.",
     }),
+    data: t.Optional(
+      t.Object(
+        {},
+        {
+          additionalProperties: true,
+          description:
+            "Replaces the type's sample: must fit the type's schema, as for a publish (422 naming /data/...).",
+        },
+      ),
+    ),
     account_id: WebhookAccountId,
   },
   {

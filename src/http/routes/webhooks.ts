@@ -78,7 +78,12 @@ export function webhookRoutes({ services, auth }: RouteContext) {
       "/test",
       async ({ body, principal }) => {
         const accountId = await scope(principal, body.account_id, "/account_id");
-        const attempt = await services.webhooks.sendTest(accountId, body.webhook_id, body.event_type);
+        const attempt = await services.webhooks.sendTest(
+          accountId,
+          body.webhook_id,
+          body.event_type,
+          body.data,
+        );
         return presentAttempt(attempt);
       },
       {
@@ -88,7 +93,7 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         detail: {
           summary: "Send a test event",
           description:
-            "Sends the docs' sample event of `event_type` to the webhook once, now, bypassing the retry schedule, and answers the attempt's outcome. The operator's webhooks take the operational types (webhook.disabled, delivery.failed).",
+            "Sends an event of `event_type` to the webhook once, now, bypassing the retry schedule, and answers the attempt's outcome: the docs' sample data, or `data` when given (validated against the type's schema like a publish: 422 naming /data/...). The request carries `X-Inbox-Test: true` (and no X-Inbox-Delivery-Id), which real deliveries never do. The operator's webhooks take the operational types (webhook.disabled, delivery.failed).",
         },
       },
     )
