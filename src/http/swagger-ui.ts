@@ -8,6 +8,7 @@ import favicon from "swagger-ui-dist/favicon-32x32.png" with { type: "file" };
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import { ApiError } from "./api-error";
+import { prepareForClients, setServers } from "./client-generation-in-spec";
 import { markDeprecatedParameters } from "./deprecated-parameters-in-spec";
 import { markOptionalBodies } from "./optional-bodies-in-spec";
 import { markRequiredScopes } from "./route-scopes-in-spec";
@@ -32,11 +33,13 @@ function serveAsset(name: string): Response | undefined {
 
 export function swaggerUi(info: { version: string }) {
   return new Elysia({ name: "swagger-ui" })
-    .onAfterHandle(({ path, response }) => {
+    .onAfterHandle(({ path, request, response }) => {
       if (path !== SPEC_PATH) return;
       markOptionalBodies(response);
       markDeprecatedParameters(response);
       markRequiredScopes(response);
+      prepareForClients(response);
+      setServers(response, request);
     })
     .use(
       openapi({

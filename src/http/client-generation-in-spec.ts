@@ -1,0 +1,230 @@
+// Makes the served OpenAPI document fit for client generation (issue 11 item 7), in place before it is
+// served (the generator caches the document): a stable operationId for every operation (the
+// generator's are derived from the path, e.g. `getV1WebhooksById`, and would change with it), a
+// description on every parameter (the generator leaves it in the schema only), an error example per
+// status that fits the operation (404 naming its resource, 422 one of its fields) where the route gave
+// none, no `content` on bodiless (t.Void) responses (the generator writes an invalid one), and
+// `servers` from the request's origin. test/http/openapi-client.test.ts holds every
+// operation to it.
+
+type Example = { error: { code: string; message: string; details?: unknown } };
+interface Media {
+  schema?: unknown;
+  example?: unknown;
+}
+interface Response {
+  description?: string;
+  content?: Record<string, Media>;
+}
+interface Parameter {
+  name?: string;
+  in?: string;
+  description?: string;
+  schema?: { description?: string };
+}
+interface Operation {
+  operationId?: string;
+  parameters?: Parameter[];
+  responses?: Record<string, Response>;
+}
+type Spec = {
+  paths?: Record<string, Record<string, Operation>>;
+  servers?: { url: string; description?: string }[];
+};
+
+/** `method path` -> operationId, for every operation the API serves. */
+export const OPERATION_IDS: Record<string, string> = {
+  "get /health": "getHealth",
+  "get /metrics": "getMetrics",
+  "get /v1/webhooks": "listWebhooks",
+  "post /v1/webhooks": "createWebhook",
+  "post /v1/webhooks/test": "testWebhook",
+  "get /v1/webhooks/{id}": "getWebhook",
+  "put /v1/webhooks/{id}": "replaceWebhook",
+  "patch /v1/webhooks/{id}": "updateWebhook",
+  "delete /v1/webhooks/{id}": "deleteWebhook",
+  "get /v1/webhooks/{id}/secret": "getWebhookSecret",
+  "post /v1/webhooks/{id}/secret/rotate": "rotateWebhookSecret",
+  "get /v1/webhooks/{id}/logs": "listWebhookLogs",
+  "get /v1/webhooks/{id}/stats": "getWebhookStats",
+  "post /v1/webhooks/{id}/recover": "recoverWebhook",
+  "post /v1/events": "publishEvent",
+  "post /v1/events/batch": "publishEvents",
+  "get /v1/events": "listEvents",
+  "get /v1/events/{id}": "getEvent",
+  "post /v1/events/{id}/replay": "replayEvent",
+  "get /v1/deliveries": "listDeliveries",
+  "get /v1/deliveries/{id}": "getDelivery",
+  "post /v1/deliveries/{id}/retry": "retryDelivery",
+  "get /v1/event-types": "listEventTypes",
+  "post /v1/event-types": "createEventType",
+  "get /v1/event-types/{name}": "getEventType",
+  "put /v1/event-types/{name}": "replaceEventType",
+  "delete /v1/event-types/{name}": "archiveEventType",
+  "get /v1/keys": "listOwnKeys",
+  "post /v1/keys": "createOwnKey",
+  "delete /v1/keys/{key_id}": "revokeOwnKey",
+  "get /v1/accounts": "listAccounts",
+  "post /v1/accounts": "createAccount",
+  "get /v1/accounts/{id}": "getAccount",
+  "delete /v1/accounts/{id}": "deleteAccount",
+  "get /v1/accounts/{id}/keys": "listAccountKeys",
+  "post /v1/accounts/{id}/keys": "createAccountKey",
+  "delete /v1/accounts/{id}/keys/{key_id}": "revokeAccountKey",
+};
+
+/** The resource a path names, for its 404 example. */
+function resourceOf(path: string): string {
+  if (path.includes("/keys/{key_id}")) return "API key";
+  if (path.startsWith("/v1/webhooks")) return "webhook";
+  if (path.startsWith("/v1/events")) return "event";
+  if (path.startsWith("/v1/deliveries")) return "delivery";
+  if (path.startsWith("/v1/event-types")) return "event type";
+  if (path.startsWith("/v1/accounts")) return "account";
+  return "resource";
+}
+
+/** A field each operation checks, for its 422 example: [JSON pointer, reason]. */
+const FIELD_OF: Record<string, [string, string]> = {
+  createWebhook: ["/url", "must use the http or https scheme"],
+  replaceWebhook: ["/url", "must use the http or https scheme"],
+  updateWebhook: ["/url", "must use the http or https scheme"],
+  testWebhook: ["/event_type", "must be a known event type"],
+  rotateWebhookSecret: ["/overlap", "must be a duration such as 24h"],
+  recoverWebhook: ["/since", "must be an RFC 3339 date-time"],
+  listWebhookLogs: ["/since", "must be an RFC 3339 date-time"],
+  getWebhookStats: ["/since", "must be an RFC 3339 date-time"],
+  listDeliveries: ["/status", "must be one of the delivery statuses"],
+  publishEvent: ["/type", "must be a known event type"],
+  publishEvents: ["/events/0/type", "must be a known event type"],
+  replayEvent: ["/webhook_id", "must be a webhook id"],
+  createEventType: ["/name", "must be a dotted lowercase name such as order.paid"],
+  replaceEventType: ["/schema", "must be a JSON Schema"],
+  createAccount: ["/name", "must not be empty"],
+  createOwnKey: ["/scopes/0", "must be publish or manage"],
+  createAccountKey: ["/scopes/0", "must be publish or manage"],
+};
+
+const PARAMETER_DESCRIPTIONS: Record<string, string> = {
+  limit: "Items per page (1-100).",
+  cursor: "The next_cursor of the previous page; absent for the first page.",
+  account_id: "Admin key only: act on this account's resources.",
+  key_id: "The API key's id.",
+  name: "The event type's name, e.g. order.paid.",
+  include_archived: "true to list archived event types too.",
+  webhook_id: "Only deliveries to this webhook.",
+  status: "Only deliveries with this status.",
+  outcome: "Only attempts with this outcome.",
+  event_type: "Only this event type.",
+  event_id: "Only this event's.",
+  since: "RFC 3339 date-time: from this time on.",
+  until: "RFC 3339 date-time: before this time.",
+};
+
+function idDescription(path: string): string {
+  const resource = resourceOf(path.replace(/\/keys\/\{key_id\}$/, ""));
+  return `The ${resource}'s id.`;
+}
+
+function errorExample(status: string, path: string, operationId: string): Example | undefined {
+  switch (status) {
+    case "400":
+      return { error: { code: "malformed_json", message: "the request body is not valid JSON" } };
+    case "401":
+      return { error: { code: "unauthorized", message: "missing or invalid API key" } };
+    case "403":
+      return {
+        error: {
+          code: "insufficient_scope",
+          message: "only the admin key may do this",
+          details: { required_scope: "admin" },
+        },
+      };
+    case "404":
+      return { error: { code: "not_found", message: `${resourceOf(path)} not found` } };
+    case "409":
+      return {
+        error: { code: "conflict", message: `the ${resourceOf(path)} cannot do this in its current state` },
+      };
+    case "413":
+      return { error: { code: "payload_too_large", message: "request body exceeds 1048576 bytes" } };
+    case "415":
+      return {
+        error: {
+          code: "unsupported_media_type",
+          message: "request bodies must be JSON (Content-Type: application/json)",
+        },
+      };
+    case "422": {
+      const [field, reason] = FIELD_OF[operationId] ?? ["/limit", "must be an integer from 1 to 100"];
+      return {
+        error: {
+          code: "validation_failed",
+          message: "the request is not valid",
+          details: [{ field, reason }],
+        },
+      };
+    }
+    case "503":
+      return {
+        error: {
+          code: "store_unavailable",
+          message:
+            "the store is unavailable: the database cannot be reached, and nothing of this request was stored; retry shortly",
+        },
+      };
+    case "507":
+      return {
+        error: {
+          code: "storage_full",
+          message:
+            "the store is full: too little space is left on the disk holding the data directory, and nothing of this request was stored; retry once space is freed",
+        },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Operation ids, parameter descriptions and error examples; once per operation. */
+export function prepareForClients(spec: unknown): void {
+  const paths = (spec as Spec | null)?.paths;
+  for (const [path, item] of Object.entries(paths ?? {})) {
+    const route = path.replace(/(.)\/$/, "$1");
+    for (const [method, op] of Object.entries(item)) {
+      if (!op || typeof op !== "object") continue;
+      const id = OPERATION_IDS[`${method} ${route}`];
+      if (id !== undefined) op.operationId = id;
+      describeParameters(op, route);
+      exampleErrors(op, route);
+    }
+  }
+}
+
+function describeParameters(op: Operation, route: string): void {
+  for (const p of op.parameters ?? []) {
+    if (p.description) continue;
+    const named = p.name === "id" ? idDescription(route) : PARAMETER_DESCRIPTIONS[p.name ?? ""];
+    p.description = p.schema?.description ?? named ?? `The ${p.name} ${p.in} parameter.`;
+  }
+}
+
+function exampleErrors(op: Operation, route: string): void {
+  for (const [status, response] of Object.entries(op.responses ?? {})) {
+    if (!response) continue;
+    // t.Void (the 204s) comes out as `content: {type: "void"}`, no media type: invalid, drop it.
+    if (typeof (response.content as { type?: unknown } | undefined)?.type === "string")
+      delete response.content;
+    const media = response.content?.["application/json"];
+    if (!media || media.example !== undefined || !/^[45]/.test(status)) continue;
+    const example = errorExample(status, route, op.operationId ?? "");
+    if (example) media.example = example;
+  }
+}
+
+/** `servers`: the origin the document was requested at (the document is cached: set per request). */
+export function setServers(spec: unknown, request: Request): void {
+  if (!spec || typeof spec !== "object") return;
+  const origin = new URL(request.url).origin;
+  (spec as Spec).servers = [{ url: origin, description: "This server, as the document was requested." }];
+}

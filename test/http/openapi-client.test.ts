@@ -1,0 +1,128 @@
+// The served OpenAPI document is fit for client generation (issue 11 item 7): it validates with a
+// maintained validator, every operation has a stable, hand-named operationId and a tag, every
+// parameter a description, integer parameters are integers, errors have examples that fit the
+// operation, and `servers` names the origin it was requested at.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { OPERATION_IDS } from "../../src/http/client-generation-in-spec";
+import { createHarness, type Harness } from "./harness";
+
+let h: Harness;
+// biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is arbitrary JSON
+let spec: any;
+beforeAll(async () => {
+  h = await createHarness();
+  const res = await h.call("GET", "/swagger/json", { key: null });
+  expect(res.status).toBe(200);
+  spec = res.json;
+});
+afterAll(async () => {
+  await h.close();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: OpenAPI operations are arbitrary JSON
+function operations(): { key: string; path: string; op: any }[] {
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const out: { key: string; path: string; op: any }[] = [];
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  for (const [path, item] of Object.entries(spec.paths as Record<string, Record<string, any>>)) {
+    for (const [method, op] of Object.entries(item)) out.push({ key: `${method} ${path}`, path, op });
+  }
+  return out;
+}
+
+/** Every JSON error response's example code, by operation and status. */
+function errorExampleCodes(): { key: string; status: string; code: unknown }[] {
+  return operations().flatMap(({ key, op }) =>
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    (Object.entries(op.responses ?? {}) as [string, any][])
+      .filter(([status, response]) => /^[45]/.test(status) && response.content?.["application/json"])
+      .map(([status, response]) => ({
+        key,
+        status,
+        code: response.content["application/json"].example?.error?.code,
+      })),
+  );
+}
+
+describe("OpenAPI document for client generation", () => {
+  test("validates with @apidevtools/swagger-parser", async () => {
+    const copy = structuredClone(spec);
+    await expect(SwaggerParser.validate(copy)).resolves.toBeDefined();
+  });
+
+  test("every operation has a hand-named, unique operationId and a described tag", () => {
+    const ids = new Set<string>();
+    const tags = new Map<string, string>(
+      (spec.tags as { name: string; description?: string }[]).map((t) => [t.name, t.description ?? ""]),
+    );
+    for (const { key, op } of operations()) {
+      expect({ key, id: op.operationId }).toEqual({ key, id: OPERATION_IDS[key.replace(/(.)\/$/, "$1")] });
+      expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(op.operationId).not.toMatch(/V1|By[A-Z]/);
+      expect(ids.has(op.operationId)).toBe(false);
+      ids.add(op.operationId);
+      expect(op.tags?.length).toBeGreaterThan(0);
+      for (const tag of op.tags)
+        expect({ key, tag, described: (tags.get(tag) ?? "").length > 0 }).toEqual({
+          key,
+          tag,
+          described: true,
+        });
+    }
+    expect(ids.has("listWebhooks")).toBe(true);
+    expect(ids.has("publishEvent")).toBe(true);
+    expect(ids.has("listWebhookLogs")).toBe(true);
+  });
+
+  test("every parameter has a description; limit is an integer", () => {
+    for (const { key, op } of operations()) {
+      for (const p of op.parameters ?? []) {
+        expect({
+          key,
+          name: p.name,
+          described: typeof p.description === "string" && p.description.length > 0,
+        }).toEqual({
+          key,
+          name: p.name,
+          described: true,
+        });
+        if (p.name === "limit") {
+          expect(p.schema.type).toBe("integer");
+          expect(p.schema.anyOf).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  test("servers names the origin the document was requested at", () => {
+    expect(spec.servers).toEqual([{ url: "http://localhost", description: expect.any(String) }]);
+  });
+
+  test("error responses carry examples; 401 is unauthorized", () => {
+    const codes = errorExampleCodes();
+    for (const { key, status, code } of codes) {
+      expect({ key, status, code: typeof code }).toEqual({ key, status, code: "string" });
+    }
+    for (const { key, code } of codes.filter((c) => c.status === "401")) {
+      expect({ key, code }).toEqual({ key, code: "unauthorized" });
+    }
+  });
+
+  test("404 names the operation's resource, 422 one of its fields", () => {
+    const byId = new Map(operations().map(({ op }) => [op.operationId, op]));
+    const example = (id: string, status: string) =>
+      byId.get(id).responses[status].content["application/json"].example;
+    expect(example("getWebhook", "404").error.message).toBe("webhook not found");
+    expect(example("getDelivery", "404").error.message).toBe("delivery not found");
+    expect(example("getEvent", "404").error.message).toBe("event not found");
+    expect(example("getAccount", "404").error.message).toBe("account not found");
+    expect(example("createWebhook", "422").error.details[0].field).toBe("/url");
+    expect(example("publishEvent", "422").error.details[0].field).toBe("/type");
+    expect(example("recoverWebhook", "422").error.details[0].field).toBe("/since");
+    expect(example("recoverWebhook", "507").error.code).toBe("storage_full");
+    expect(example("listWebhooks", "503").error.code).toBe("store_unavailable");
+    expect(example("createWebhook", "403").error.code).toBe("insufficient_scope");
+  });
+});
