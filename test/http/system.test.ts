@@ -11,6 +11,14 @@ afterAll(async () => {
 });
 
 describe("health and metrics", () => {
+  test("GET / redirects to the API reference and needs no key", async () => {
+    const res = await h.call("GET", "/", { key: null });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/swagger");
+    const swagger = await h.call("GET", "/swagger", { key: null });
+    expect(swagger.status).toBe(200);
+  });
+
   test("/health needs no key and reports version, pending, in flight", async () => {
     await h.call("POST", "/v1/webhooks", { body: { url: "https://example.com/h", events: ["*"] } });
     await h.call("POST", "/v1/events", {

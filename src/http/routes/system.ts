@@ -1,7 +1,8 @@
 // Unauthenticated operational endpoints: /health (still answered while shutting down, with 503, so
 // that load balancers and orchestrators stop routing here; "degraded" while the disk is full or the
 // database cannot be reached) and /metrics (Prometheus text). Both read only in-memory figures
-// (Store.figures(), Store.health()), so they answer even while the database is down.
+// (Store.figures(), Store.health()), so they answer even while the database is down. `GET /` points
+// a browser at the API reference (/swagger) until the dashboard takes that place.
 
 import { Elysia, t } from "elysia";
 import type { DeliveryPort } from "../../domain/delivery-port";
@@ -19,6 +20,9 @@ export interface SystemRouteDeps {
 
 export function systemRoutes(deps: SystemRouteDeps) {
   return new Elysia({ tags: ["System"] })
+    .get("/", () => new Response(null, { status: 302, headers: { location: "/swagger" } }), {
+      detail: { hide: true },
+    })
     .get(
       "/health",
       ({ set }) => {
