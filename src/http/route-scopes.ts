@@ -24,6 +24,7 @@ const ROUTE_SCOPES: Readonly<Record<string, RequiredScope>> = {
   "POST /v1/webhooks/test": "manage",
   "GET /v1/webhooks/:id": "manage",
   "PUT /v1/webhooks/:id": "manage",
+  "PATCH /v1/webhooks/:id": "manage",
   "DELETE /v1/webhooks/:id": "manage",
   "GET /v1/webhooks/:id/secret": "manage",
   "POST /v1/webhooks/:id/secret/rotate": "manage",

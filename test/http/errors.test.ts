@@ -136,10 +136,10 @@ describe("routing errors", () => {
   });
 
   test("wrong method on a known path is 405 with Allow", async () => {
-    const res = await h.call("PATCH", "/v1/webhooks/wh_123");
+    const res = await h.call("POST", "/v1/webhooks/wh_123");
     expect(res.status).toBe(405);
     expect(res.json.error.code).toBe("method_not_allowed");
-    expect(res.headers.get("allow")).toBe("DELETE, GET, PUT");
+    expect(res.headers.get("allow")).toBe("DELETE, GET, PATCH, PUT");
     const post = await h.call("DELETE", "/v1/events");
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, POST");

@@ -114,6 +114,47 @@ describe("webhooks CRUD", () => {
     expect(got.json).toEqual(put2.json);
   });
 
+  test("patch changes only the fields given, validated as put; the key needs manage", async () => {
+    const created = await h.call("POST", "/v1/webhooks", { body: webhookBody({ description: "kept" }) });
+    const id = created.json.id;
+    const patched = await h.call("PATCH", `/v1/webhooks/${id}`, { body: { rate_limit: 5 } });
+    expect(patched.status).toBe(200);
+    const { updated_at: _before, secret: _secret, ...unchanged } = created.json;
+    const { updated_at: _after, ...rest } = patched.json;
+    expect(rest).toEqual({ ...unchanged, rate_limit: 5 });
+    expect(
+      (await h.call("PATCH", `/v1/webhooks/${id}`, { body: { enabled: false } })).json.disabled_reason,
+    ).toBe("manual");
+
+    const bad = await h.call("PATCH", `/v1/webhooks/${id}`, { body: { url: "ftp://x.example.com" } });
+    expect(bad.status).toBe(422);
+    expect(bad.json.error.details[0].field).toBe("/url");
+    const empty = await h.call("PATCH", `/v1/webhooks/${id}`, { body: {} });
+    expect(empty.status).toBe(422);
+    const unknown = await h.call("PATCH", `/v1/webhooks/${id}`, { body: { secret: "x" } });
+    expect(unknown.status).toBe(422);
+    expect((await h.call("PATCH", "/v1/webhooks/wh_missing", { body: { rate_limit: 5 } })).status).toBe(404);
+    expect((await h.call("GET", `/v1/webhooks/${id}`)).json).toMatchObject({
+      url: unchanged.url,
+      events: unchanged.events,
+      description: "kept",
+      rate_limit: 5,
+      enabled: false,
+    });
+
+    const a = await h.newAccount("patch-scope");
+    const readOnly = await h.call("POST", "/v1/keys", {
+      key: a.key,
+      body: { name: "p", scopes: ["publish"] },
+    });
+    const mine = await h.call("POST", "/v1/webhooks", { key: a.key, body: webhookBody() });
+    const refused = await h.call("PATCH", `/v1/webhooks/${mine.json.id}`, {
+      key: readOnly.json.api_key,
+      body: { rate_limit: 5 },
+    });
+    expect(refused.status).toBe(403);
+  });
+
   test("delete answers 204, then 404", async () => {
     const created = await h.call("POST", "/v1/webhooks", { body: webhookBody() });
     const del = await h.call("DELETE", `/v1/webhooks/${created.json.id}`);

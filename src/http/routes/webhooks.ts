@@ -131,6 +131,25 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         },
       },
     )
+    .patch(
+      "/:id",
+      async ({ params, query, body, principal }) => {
+        const accountId = await scope(principal, query.account_id, "account_id");
+        return presentWebhook(await services.webhooks.update(accountId, params.id, body));
+      },
+      {
+        params: IdParams,
+        query: ScopeQuery,
+        body: UpdateWebhookBody,
+        parse: JSON_BODY,
+        response: { 200: WebhookModel, ...CommonErrors, 409: ErrorResponse },
+        detail: {
+          summary: "Update some fields of a webhook",
+          description:
+            "A partial update: only the fields given change, with the same validation, effects and answers as PUT /v1/webhooks/{id} (which also leaves out fields as they are).",
+        },
+      },
+    )
     .delete(
       "/:id",
       async ({ params, query, principal, set }) => {
