@@ -9,6 +9,7 @@ import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import { ApiError } from "./api-error";
 import { prepareForClients, setServers } from "./client-generation-in-spec";
+import { nameComponentSchemas } from "./component-schemas-in-spec";
 import { markDeprecatedParameters } from "./deprecated-parameters-in-spec";
 import { markOptionalBodies } from "./optional-bodies-in-spec";
 import { markRequiredScopes } from "./route-scopes-in-spec";
@@ -39,6 +40,7 @@ export function swaggerUi(info: { version: string }) {
       markDeprecatedParameters(response);
       markRequiredScopes(response);
       prepareForClients(response);
+      nameComponentSchemas(response);
       setServers(response, request);
     })
     .use(

@@ -125,4 +125,45 @@ describe("OpenAPI document for client generation", () => {
     expect(example("listWebhooks", "503").error.code).toBe("store_unavailable");
     expect(example("createWebhook", "403").error.code).toBe("insufficient_scope");
   });
+
+  test("the main models are named component schemas, referenced with $ref", () => {
+    const byId = new Map(operations().map(({ op }) => [op.operationId, op]));
+    const schemaOf = (id: string, status: string) =>
+      byId.get(id).responses[status].content["application/json"].schema;
+    const refTo = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    const expected: [string, string, string][] = [
+      ["createWebhook", "201", "WebhookWithSecret"],
+      ["getWebhook", "200", "Webhook"],
+      ["replaceWebhook", "200", "Webhook"],
+      ["listWebhooks", "200", "WebhookPage"],
+      ["listWebhookLogs", "200", "AttemptPage"],
+      ["publishEvent", "202", "Event"],
+      ["listEvents", "200", "EventPage"],
+      ["getEvent", "200", "EventWithDeliveries"],
+      ["listDeliveries", "200", "DeliveryPage"],
+      ["getDelivery", "200", "DeliveryWithAttempts"],
+      ["getEventType", "200", "EventType"],
+      ["listEventTypes", "200", "EventTypeList"],
+      ["listAccountKeys", "200", "ApiKeyList"],
+      ["getAccount", "200", "AccountWithKeys"],
+      ["listAccounts", "200", "AccountPage"],
+      ["getWebhook", "404", "Error"],
+      ["createWebhook", "401", "Error"],
+    ];
+    for (const [id, status, name] of expected)
+      expect({ id, status, schema: schemaOf(id, status) }).toEqual({ id, status, schema: refTo(name) });
+    const schemas = spec.components.schemas;
+    const pages: [string, string][] = [
+      ["WebhookPage", "Webhook"],
+      ["AttemptPage", "Attempt"],
+      ["DeliveryPage", "Delivery"],
+      ["EventTypeList", "EventType"],
+      ["ApiKeyList", "ApiKey"],
+      ["AccountPage", "Account"],
+    ];
+    for (const [page, item] of pages) expect(schemas[page].properties.data.items).toEqual(refTo(item));
+    expect(schemas.Webhook.properties.url).toBeDefined();
+    expect(schemas.WebhookWithSecret.properties.secret).toBeDefined();
+    expect(schemas.Error.properties.error).toBeDefined();
+  });
 });

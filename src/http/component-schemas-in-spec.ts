@@ -1,0 +1,112 @@
+// Names the main response models in the served OpenAPI document (issue 11 item 7): the generator
+// inlines every schema, so a generated client would get one anonymous type per operation. Here, in
+// place before the document is served (after ./client-generation-in-spec.ts has named the
+// operations), each response the table names is moved to components.schemas under that name and
+// referenced with $ref, a page's items too; every error response whose schema is the common error
+// shape (that of a 401) becomes `Error`. A schema that differs from one already stored under its name stays inline
+// (never a wrong $ref); test/http/openapi-client.test.ts checks the main ones are referenced.
+
+type Schema = Record<string, unknown> & {
+  $ref?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+};
+interface Operation {
+  operationId?: string;
+  responses?: Record<string, { content?: Record<string, { schema?: Schema; example?: unknown }> }>;
+}
+type Spec = {
+  paths?: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Schema> };
+};
+
+/** operationId -> [status, component name, name of the items of its `data` array if a page]. */
+const RESPONSE_MODELS: Record<string, [string, string, string?]> = {
+  getHealth: ["200", "Health"],
+  createWebhook: ["201", "WebhookWithSecret"],
+  listWebhooks: ["200", "WebhookPage", "Webhook"],
+  getWebhook: ["200", "Webhook"],
+  replaceWebhook: ["200", "Webhook"],
+  updateWebhook: ["200", "Webhook"],
+  testWebhook: ["200", "WebhookTestResult"],
+  getWebhookSecret: ["200", "WebhookSecret"],
+  rotateWebhookSecret: ["200", "RotatedWebhookSecret"],
+  listWebhookLogs: ["200", "AttemptPage", "Attempt"],
+  getWebhookStats: ["200", "WebhookStats"],
+  recoverWebhook: ["202", "Recovery"],
+  publishEvent: ["202", "Event"],
+  publishEvents: ["202", "PublishedEvents", "Event"],
+  listEvents: ["200", "EventPage", "Event"],
+  getEvent: ["200", "EventWithDeliveries"],
+  replayEvent: ["202", "Replay"],
+  listDeliveries: ["200", "DeliveryPage", "Delivery"],
+  getDelivery: ["200", "DeliveryWithAttempts"],
+  listEventTypes: ["200", "EventTypeList", "EventType"],
+  createEventType: ["201", "EventType"],
+  getEventType: ["200", "EventType"],
+  replaceEventType: ["200", "EventType"],
+  listOwnKeys: ["200", "ApiKeyList", "ApiKey"],
+  listAccountKeys: ["200", "ApiKeyList", "ApiKey"],
+  createOwnKey: ["201", "NewApiKey"],
+  createAccountKey: ["201", "NewApiKey"],
+  createAccount: ["201", "NewAccount"],
+  listAccounts: ["200", "AccountPage", "Account"],
+  getAccount: ["200", "AccountWithKeys"],
+};
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The $ref to `schema` stored under `name`, or undefined when another schema has that name. */
+function named(store: Record<string, Schema>, name: string, schema: Schema): Schema | undefined {
+  const stored = store[name];
+  if (stored === undefined) store[name] = schema;
+  else if (stored !== schema && !same(stored, schema)) return undefined;
+  return ref(name);
+}
+
+export function nameComponentSchemas(spec: unknown): void {
+  const doc = spec as Spec | null;
+  if (!doc?.paths) return;
+  doc.components ??= {};
+  doc.components.schemas ??= {};
+  const store = doc.components.schemas;
+  // `Error` is the shape of a 401 (every /v1 operation's); other error schemas equal to it use it.
+  const unauthorized = Object.values(doc.paths)
+    .flatMap((item) => Object.values(item))
+    .map((op) => op?.responses?.["401"]?.content?.["application/json"]?.schema)
+    .find((schema) => schema !== undefined && schema.$ref === undefined);
+  if (unauthorized && store.Error === undefined) store.Error = unauthorized;
+  for (const item of Object.values(doc.paths)) {
+    for (const op of Object.values(item)) {
+      if (!op || typeof op !== "object") continue;
+      nameResponse(store, op);
+      nameErrors(store, op);
+    }
+  }
+}
+
+function nameResponse(store: Record<string, Schema>, op: Operation): void {
+  const model = RESPONSE_MODELS[op.operationId ?? ""];
+  const media = model ? op.responses?.[model[0]]?.content?.["application/json"] : undefined;
+  if (!model || !media?.schema || media.schema.$ref !== undefined) return;
+  const [, name, itemName] = model;
+  // The operation keeps its own example in view (the schema's examples move with it).
+  const examples = media.schema.examples;
+  if (media.example === undefined && Array.isArray(examples) && examples.length > 0)
+    media.example = examples[0];
+  const data = media.schema.properties?.data;
+  if (itemName && data?.items && data.items.$ref === undefined) {
+    const items = named(store, itemName, data.items);
+    if (items) data.items = items;
+  }
+  media.schema = named(store, name, media.schema) ?? media.schema;
+}
+
+function nameErrors(store: Record<string, Schema>, op: Operation): void {
+  for (const [status, response] of Object.entries(op.responses ?? {})) {
+    const media = /^[45]/.test(status) ? response?.content?.["application/json"] : undefined;
+    if (!media?.schema || media.schema.$ref !== undefined) continue;
+    media.schema = named(store, "Error", media.schema) ?? media.schema;
+  }
+}
