@@ -54,4 +54,6 @@ export interface Config {
   disableAfterMs: number;
   /** Webhooks that get their own series in the per-webhook attempt counter; 0 turns it off. */
   metricsWebhooksMax: number;
+  /** Origins whose browsers may call the API (exact origins, or ["*"]); undefined: no CORS headers. */
+  corsOrigins: string[] | undefined;
 }

@@ -31,6 +31,7 @@ const DEFAULTS: Config = {
   accountConcurrency: 64,
   disableAfterMs: 5 * 86_400_000,
   metricsWebhooksMax: 0,
+  corsOrigins: undefined,
 };
 
 function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
@@ -102,6 +103,7 @@ describe("sources and precedence", () => {
       INBOX_ACCOUNT_CONCURRENCY: "64",
       INBOX_DISABLE_AFTER: "0",
       INBOX_METRICS_WEBHOOKS: "500",
+      INBOX_CORS_ORIGINS: "https://app.example.com,http://localhost:5173",
     };
     const expected: Config = {
       port: 0,
@@ -128,6 +130,7 @@ describe("sources and precedence", () => {
       accountConcurrency: 64,
       disableAfterMs: 0,
       metricsWebhooksMax: 500,
+      corsOrigins: ["https://app.example.com", "http://localhost:5173"],
     };
     expect(config([], env)).toEqual(expected);
     const argv = OPTIONS.flatMap((o) => [`${o.flag}=${env[o.env as keyof typeof env]}`]);
@@ -218,6 +221,26 @@ describe("sources and precedence", () => {
     );
     expect(error(["--account-concurrency=0"])).toBe(
       '--account-concurrency: must be an integer between 1 and 100000, got "0"',
+    );
+  });
+
+  test("CORS origins: exact origins or *, anything else names the bad entry", () => {
+    expect(config([], { INBOX_CORS_ORIGINS: "*" }).corsOrigins).toEqual(["*"]);
+    expect(config(["--cors-origins", " https://a.example.com , http://localhost:5173"]).corsOrigins).toEqual([
+      "https://a.example.com",
+      "http://localhost:5173",
+    ]);
+    for (const bad of [
+      "https://a.example.com/",
+      "a.example.com",
+      "ftp://a.example.com",
+      "https://a.example.com/x",
+      "*,https://a.example.com",
+    ]) {
+      expect(error([], { INBOX_CORS_ORIGINS: bad })).toContain("INBOX_CORS_ORIGINS");
+    }
+    expect(error(["--cors-origins=https://ok.example.com,https://bad.example.com/"])).toContain(
+      'got "https://bad.example.com/"',
     );
   });
 

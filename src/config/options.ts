@@ -57,6 +57,27 @@ function durationIn(min: number, max: number | undefined) {
 }
 
 const SCHEDULE_ENTRIES_MAX = 20;
+const CORS_ORIGINS_MAX = 100;
+
+/** "https://a.example, http://localhost:5173" or "*": origins exactly as browsers send them. */
+export function parseCorsOrigins(raw: string): string[] {
+  const origins = raw.split(",").map((o) => o.trim());
+  if (origins.length === 1 && origins[0] === "*") return ["*"];
+  if (origins.length > CORS_ORIGINS_MAX)
+    throw new Error(`must list at most ${CORS_ORIGINS_MAX} origins, got ${origins.length}`);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new Error(
+        `must be "*" or origins such as https://app.example.com (scheme, host and port only, no path or trailing slash) separated by commas, ${got(origin)}`,
+      );
+    }
+  }
+  return origins;
+}
 
 /** One event fans out in one transaction, so its webhooks stay few enough to write in ~0.2 s. */
 const WEBHOOKS_PER_ACCOUNT_MAX = 10_000;
@@ -393,5 +414,15 @@ export const OPTIONS: AnyOption[] = [
     defaultText: "32",
     doc: "Deepest nesting of objects and arrays in an event's data (data itself is level 1); deeper answers 422.",
     parse: integerIn(1, 256),
+  }),
+  option({
+    key: "corsOrigins",
+    env: "INBOX_CORS_ORIGINS",
+    flag: "--cors-origins",
+    placeholder: "<origins>",
+    defaultText: undefined,
+    defaultNote: "none: no CORS headers",
+    doc: 'Origins whose browsers may call the API, separated by commas (https://app.example.com,http://localhost:5173), or "*" for any: preflights to /v1 are answered (methods GET, POST, PUT, PATCH, DELETE; headers Authorization, Content-Type) and answers to those origins carry Access-Control-Allow-Origin.',
+    parse: parseCorsOrigins,
   }),
 ];

@@ -13,6 +13,7 @@ import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { Store } from "../storage/store";
 import { authentication } from "./auth";
+import { cors } from "./cors";
 import { errorHandler } from "./error-handler";
 import { requestGuards } from "./request-guards";
 import { type RouteLike, RouteMethods } from "./route-methods";
@@ -98,6 +99,7 @@ export function createHttpApp(deps: HttpDeps) {
 
   const app = new Elysia({ normalize: false })
     .use(errorHandler({ logger: deps.logger, routeMethods }))
+    .use(cors(deps.config.corsOrigins ?? []))
     .use(
       requestGuards({
         bodyBytesMax: deps.config.bodyBytesMax,

@@ -38,6 +38,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     accountConcurrency: 16,
     disableAfterMs: 5 * 86_400_000,
     metricsWebhooksMax: 0,
+    corsOrigins: undefined,
     ...overrides,
   };
 }
