@@ -100,6 +100,21 @@ describe("OpenAPI document for client generation", () => {
     expect(spec.servers).toEqual([{ url: "http://localhost", description: expect.any(String) }]);
   });
 
+  test("servers follows X-Forwarded-Proto and X-Forwarded-Host, ignoring malformed ones", async () => {
+    const served = async (headers: Record<string, string>) =>
+      (await h.call("GET", "/swagger/json", { key: null, headers })).json.servers[0].url;
+    expect(await served({ "x-forwarded-proto": "https", "x-forwarded-host": "hooks.example.com" })).toBe(
+      "https://hooks.example.com",
+    );
+    expect(
+      await served({ "x-forwarded-proto": "https, http", "x-forwarded-host": "api.example.com:8443" }),
+    ).toBe("https://api.example.com:8443");
+    expect(await served({ "x-forwarded-proto": "gopher", "x-forwarded-host": "evil.example/path" })).toBe(
+      "http://localhost",
+    );
+    expect(await served({})).toBe("http://localhost");
+  });
+
   test("error responses carry examples; 401 is unauthorized", () => {
     const codes = errorExampleCodes();
     for (const { key, status, code } of codes) {
