@@ -188,6 +188,7 @@ function errorExample(status: string, path: string, operationId: string): Exampl
 
 /** Operation ids, parameter descriptions and error examples; once per operation. */
 export function prepareForClients(spec: unknown): void {
+  collapseNumericStrings(spec);
   const paths = (spec as Spec | null)?.paths;
   for (const [path, item] of Object.entries(paths ?? {})) {
     const route = path.replace(/(.)\/$/, "$1");
@@ -199,6 +200,39 @@ export function prepareForClients(spec: unknown): void {
       exampleErrors(op, route);
     }
   }
+}
+
+/**
+ * Elysia's t.Integer/t.Numeric is written as `anyOf: [{type: string, format: integer}, {type: integer}]`
+ * (it accepts a numeric string on input), so generated clients type every count as `string | number`.
+ * The API answers numbers, and documents them so: each such pair becomes its numeric member (with the
+ * outer description, examples and bounds), in the whole document.
+ */
+function collapseNumericStrings(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collapseNumericStrings(item);
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  const o = node as Record<string, unknown>;
+  const numeric = numericMember(o.anyOf);
+  if (numeric) {
+    delete o.anyOf;
+    for (const [k, v] of Object.entries(numeric)) if (o[k] === undefined) o[k] = v;
+  }
+  for (const v of Object.values(o)) collapseNumericStrings(v);
+}
+
+function numericMember(anyOf: unknown): Record<string, unknown> | undefined {
+  if (!Array.isArray(anyOf) || anyOf.length !== 2) return undefined;
+  const [a, b] = anyOf as Record<string, unknown>[];
+  const numericString = (x: Record<string, unknown> | undefined) =>
+    x?.type === "string" && (x.format === "integer" || x.format === "numeric");
+  const numberType = (x: Record<string, unknown> | undefined) =>
+    x?.type === "integer" || x?.type === "number";
+  if (numericString(a) && numberType(b)) return b;
+  if (numericString(b) && numberType(a)) return a;
+  return undefined;
 }
 
 function describeParameters(op: Operation, route: string): void {

@@ -96,6 +96,19 @@ describe("OpenAPI document for client generation", () => {
     }
   });
 
+  test("counts are integers, never string | integer (Elysia's numeric strings)", () => {
+    const text = JSON.stringify(spec);
+    expect(text).not.toMatch(/"format":"(integer|numeric)"/);
+    const attempt = spec.components.schemas.Attempt.properties;
+    expect(attempt.attempt.type).toBe("integer");
+    expect(attempt.attempt.description).toBe("1-based attempt number.");
+    expect(attempt.status_code.anyOf.map((s: { type: string }) => s.type).sort()).toEqual([
+      "integer",
+      "null",
+    ]);
+    expect(spec.components.schemas.WebhookStats.properties.succeeded.type).toBe("integer");
+  });
+
   test("servers names the origin the document was requested at", () => {
     expect(spec.servers).toEqual([{ url: "http://localhost", description: expect.any(String) }]);
   });
