@@ -69,7 +69,7 @@ const receiver = startReceiver(
 async function deliveryOf(eventId: string) {
   const res = await api(server, apiKey, "GET", `/v1/events/${eventId}`);
   expect(res.status).toBe(200);
-  return (res.body as { deliveries: { id: string; status: string; attempts: number }[] }).deliveries[0]!;
+  return (res.body as { deliveries: { id: string; status: string; attempt_count: number }[] }).deliveries[0]!;
 }
 
 async function attemptsOf(webhookId: string, eventId: string): Promise<LoggedAttempt[]> {
@@ -149,7 +149,7 @@ describe("delivery through the binary", () => {
     const id = published.get("message.action")!;
     await eventually(async () => ((await deliveryOf(id)).status === "failed" ? true : undefined), 15_000);
     const delivery = await deliveryOf(id);
-    expect(delivery.attempts).toBe(SCHEDULE_MS.length);
+    expect(delivery.attempt_count).toBe(SCHEDULE_MS.length);
     expect(receiver.arrivals.filter((a) => a.eventId === id)).toHaveLength(SCHEDULE_MS.length);
     const logged = await attemptsOf(webhookId, id);
     expect(logged.map((a) => a.attempt)).toEqual([4, 3, 2, 1]);
@@ -197,7 +197,7 @@ describe("delivery through the binary", () => {
     const id = (res.body as { id: string }).id;
     // The first attempt fails (500); kill the process before the retry 400 ms later.
     await eventually(() => (receiver.arrivals.some((a) => a.eventId === id) ? true : undefined), 5_000);
-    await eventually(async () => ((await deliveryOf(id)).attempts === 1 ? true : undefined), 5_000);
+    await eventually(async () => ((await deliveryOf(id)).attempt_count === 1 ? true : undefined), 5_000);
     expect(await server.stop("SIGKILL")).not.toBe(0);
 
     server = await startServer(sandbox, [], env);

@@ -136,9 +136,9 @@ async function publish(s: RunningServer, apiKey: string): Promise<Published> {
   ] as const) {
     const d = await eventually(async () => {
       const res = await api(s, apiKey, "GET", `/v1/events/${eventId}`);
-      const found = (res.body as { deliveries: { id: string; status: string; attempts: number }[] })
+      const found = (res.body as { deliveries: { id: string; status: string; attempt_count: number }[] })
         .deliveries[0];
-      return found?.status === status && found.attempts === attempts ? found : undefined;
+      return found?.status === status && found.attempt_count === attempts ? found : undefined;
     }, 10_000);
     deliveryIds.push(d.id);
   }

@@ -106,6 +106,7 @@ describe("deliveries", () => {
       last_status_code: 500,
     });
     expect(res.json.attempts).toHaveLength(1);
+    expect(res.json.attempt_count).toBe(1);
     expect(res.json.attempts[0]).toMatchObject({
       id: att.id,
       attempt: 1,

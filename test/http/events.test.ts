@@ -64,7 +64,8 @@ describe("publish", () => {
     expect(hooks).not.toContain(other);
     for (const d of got.json.deliveries) {
       expect(d.status).toBe("pending");
-      expect(d.attempts).toBe(0);
+      expect(d.attempt_count).toBe(0);
+      expect(d.attempts).toBeUndefined();
       expect(d.id).toMatch(/^dlv_/);
       expect(d.next_attempt_at).toBe(res.json.created_at);
     }

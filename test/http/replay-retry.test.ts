@@ -126,7 +126,7 @@ describe("replay", () => {
       webhook_id: s.webhookId,
       event_id: s.eventId,
       status: "pending",
-      attempts: 0,
+      attempt_count: 0,
     });
     expect(created.id).not.toBe(s.deliveryId);
     expect(Date.parse(created.next_attempt_at)).toBeGreaterThanOrEqual(started);

@@ -20,7 +20,10 @@ export const DeliveryModel = t.Object(
       t.Literal("failed"),
       t.Literal("cancelled"),
     ]),
-    attempts: t.Integer({ description: "Attempts made so far." }),
+    attempt_count: t.Integer({
+      minimum: 0,
+      description: "Attempts made so far (GET /v1/deliveries/{id} lists them as `attempts`).",
+    }),
     next_attempt_at: NullableTime("When the next attempt is due, while pending."),
     last_attempt_at: NullableTime("When the last attempt started."),
     last_status_code: t.Union([t.Integer(), t.Null()]),
@@ -67,7 +70,7 @@ const LISTED_EXAMPLE = {
   event_type: "message.delivered",
   webhook_id: "wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I",
   status: "failed",
-  attempts: 12,
+  attempt_count: 12,
   next_attempt_at: null,
   last_attempt_at: "2025-01-15T13:27:45Z",
   last_status_code: 503,
@@ -140,7 +143,7 @@ export const RetriedDelivery = t.Object(DeliveryModel.properties, {
       event_type: "message.delivered",
       webhook_id: "wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I",
       status: "pending",
-      attempts: 8,
+      attempt_count: 8,
       next_attempt_at: "2025-01-15T14:05:00Z",
       last_attempt_at: "2025-01-15T13:44:12Z",
       last_status_code: 503,
@@ -180,9 +183,12 @@ export const RetryConflict = t.Object(ErrorResponse.properties, {
   ],
 });
 
-/** One delivery in detail: here `attempts` lists every attempt (oldest first) instead of counting them. */
+/**
+ * One delivery in detail: `attempts` lists every attempt (oldest first) beside `attempt_count`. A
+ * count is always `attempt_count`, a list always `attempts`.
+ */
 export const DeliveryWithAttempts = t.Composite([
-  t.Omit(DeliveryModel, ["attempts"]),
+  DeliveryModel,
   t.Object({ attempts: t.Array(AttemptModel, { description: "Every attempt, oldest first." }) }),
 ]);
 
@@ -193,7 +199,7 @@ export function presentDelivery(d: DeliveryRecord): typeof DeliveryModel.static 
     event_type: d.event_type,
     webhook_id: d.webhook_id,
     status: d.status,
-    attempts: d.attempts,
+    attempt_count: d.attempts,
     next_attempt_at: toRfc3339OrNull(d.next_attempt_at),
     last_attempt_at: toRfc3339OrNull(d.last_attempt_at),
     last_status_code: d.last_status_code,

@@ -170,7 +170,7 @@ export const ReplayResponse = t.Object(
             event_type: "message.delivered",
             webhook_id: "wh_01JH8Z3K9D7Q2W4E6R8T0Y1U3I",
             status: "pending",
-            attempts: 0,
+            attempt_count: 0,
             next_attempt_at: "2025-01-15T11:02:41Z",
             last_attempt_at: null,
             last_status_code: null,

@@ -60,7 +60,7 @@ export function deliveryRoutes({ services, auth }: RouteContext) {
             "Filters, all optional and combined with AND: `webhook_id`, `status` (pending, succeeded, failed, cancelled: the delivery's state now), `event_type`, `event_id`, and `since`/`until` (RFC 3339), which bound the creation time of the delivery's event (since inclusive, until exclusive). " +
             "Answered from the store's indexes, never by scanning every delivery: one page examines a bounded part of the history, so with a selective filter a page may hold fewer than `limit` deliveries, even none, and still carry a `next_cursor`; follow it until it is null. " +
             "404 `not_found` when `webhook_id` names a webhook the account does not have; 422 naming the parameter for a bad `status`, time or `limit`, or `since` after `until`; 400 `invalid_cursor` for a cursor this listing did not make. " +
-            "Each delivery has the shape of GET /v1/deliveries/{id} with `attempts` as a count.",
+            "Each delivery has the shape of GET /v1/deliveries/{id} without the `attempts` list; `attempt_count` counts them.",
         },
       },
     )
