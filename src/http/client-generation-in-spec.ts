@@ -84,7 +84,10 @@ function resourceOf(path: string): string {
   return "resource";
 }
 
-/** A field each operation checks, for its 422 example: [JSON pointer, reason]. */
+/**
+ * A field each operation checks, for its 422 example: [JSON pointer into the body, or query parameter
+ * name, reason]. Operations not named here show their `limit`, `include_archived` or path parameter.
+ */
 const FIELD_OF: Record<string, [string, string]> = {
   createWebhook: ["/url", "must use the http or https scheme"],
   replaceWebhook: ["/url", "must use the http or https scheme"],
@@ -92,9 +95,9 @@ const FIELD_OF: Record<string, [string, string]> = {
   testWebhook: ["/event_type", "must be a known event type"],
   rotateWebhookSecret: ["/overlap", "must be a duration such as 24h"],
   recoverWebhook: ["/since", "must be an RFC 3339 date-time"],
-  listWebhookLogs: ["/since", "must be an RFC 3339 date-time"],
-  getWebhookStats: ["/since", "must be an RFC 3339 date-time"],
-  listDeliveries: ["/status", "must be one of the delivery statuses"],
+  listWebhookLogs: ["since", "must be an RFC 3339 date-time"],
+  getWebhookStats: ["since", "must be an RFC 3339 date-time"],
+  listDeliveries: ["status", "must be one of: pending, succeeded, failed, cancelled"],
   publishEvent: ["/type", "must be a known event type"],
   publishEvents: ["/events/0/type", "must be a known event type"],
   replayEvent: ["/webhook_id", "must be a webhook id"],
@@ -126,7 +129,18 @@ function idDescription(path: string): string {
   return `The ${resource}'s id.`;
 }
 
-function errorExample(status: string, path: string, operationId: string): Example | undefined {
+function fieldOf(op: Operation): [string, string] {
+  const named = FIELD_OF[op.operationId ?? ""];
+  if (named) return named;
+  const names = (op.parameters ?? []).map((p) => p.name);
+  if (names.includes("limit"))
+    return ["limit", "must be an integer from 1 to 100 written in decimal digits, such as 20"];
+  if (names.includes("include_archived")) return ["include_archived", "must be one of: true, false"];
+  const inPath = (op.parameters ?? []).find((p) => p.in === "path")?.name;
+  return [inPath ?? "body", inPath ? "must be 1 to 255 characters" : "is not valid"];
+}
+
+function errorExample(status: string, path: string, op: Operation): Example | undefined {
   switch (status) {
     case "400":
       return { error: { code: "malformed_json", message: "the request body is not valid JSON" } };
@@ -156,7 +170,7 @@ function errorExample(status: string, path: string, operationId: string): Exampl
         },
       };
     case "422": {
-      const [field, reason] = FIELD_OF[operationId] ?? ["/limit", "must be an integer from 1 to 100"];
+      const [field, reason] = fieldOf(op);
       return {
         error: {
           code: "validation_failed",
@@ -251,7 +265,7 @@ function exampleErrors(op: Operation, route: string): void {
       delete response.content;
     const media = response.content?.["application/json"];
     if (!media || media.example !== undefined || !/^[45]/.test(status)) continue;
-    const example = errorExample(status, route, op.operationId ?? "");
+    const example = errorExample(status, route, op);
     if (example) media.example = example;
   }
 }

@@ -149,6 +149,10 @@ describe("OpenAPI document for client generation", () => {
     expect(example("createWebhook", "422").error.details[0].field).toBe("/url");
     expect(example("publishEvent", "422").error.details[0].field).toBe("/type");
     expect(example("recoverWebhook", "422").error.details[0].field).toBe("/since");
+    expect(example("listDeliveries", "422").error.details[0].field).toBe("status");
+    expect(example("listWebhooks", "422").error.details[0].field).toBe("limit");
+    expect(example("getWebhook", "422").error.details[0].field).toBe("id");
+    expect(example("listEventTypes", "422").error.details[0].field).toBe("include_archived");
     expect(example("recoverWebhook", "507").error.code).toBe("storage_full");
     expect(example("listWebhooks", "503").error.code).toBe("store_unavailable");
     expect(example("createWebhook", "403").error.code).toBe("insufficient_scope");
