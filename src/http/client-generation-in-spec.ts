@@ -9,8 +9,9 @@
 
 type Example = { error: { code: string; message: string; details?: unknown } };
 interface Media {
-  schema?: unknown;
+  schema?: { examples?: unknown };
   example?: unknown;
+  examples?: Record<string, { value: unknown }>;
 }
 interface Response {
   description?: string;
@@ -258,13 +259,22 @@ function describeParameters(op: Operation, route: string): void {
 }
 
 function exampleErrors(op: Operation, route: string): void {
+  // The common error schema's own example (validation_failed /url) is the 401's; a route's specific
+  // error schema (e.g. retry's 409) has examples of its own, which are kept, as media examples.
+  const common = JSON.stringify(op.responses?.["401"]?.content?.["application/json"]?.schema?.examples);
   for (const [status, response] of Object.entries(op.responses ?? {})) {
     if (!response) continue;
     // t.Void (the 204s) comes out as `content: {type: "void"}`, no media type: invalid, drop it.
     if (typeof (response.content as { type?: unknown } | undefined)?.type === "string")
       delete response.content;
     const media = response.content?.["application/json"];
-    if (!media || media.example !== undefined || !/^[45]/.test(status)) continue;
+    if (!media || media.example !== undefined || media.examples !== undefined || !/^[45]/.test(status))
+      continue;
+    const own = media.schema?.examples;
+    if (Array.isArray(own) && own.length > 0 && JSON.stringify(own) !== common) {
+      media.examples = Object.fromEntries(own.map((value, i) => [`example${i + 1}`, { value }]));
+      continue;
+    }
     const example = errorExample(status, route, op);
     if (example) media.example = example;
   }
