@@ -89,12 +89,7 @@ function withoutAddedFields(now: unknown, then: unknown, where: string): unknown
     // Issue 11 named a count attempt_count: it was `attempts` (a number), or it sits beside the
     // `attempts` list it counts.
     if (key === "attempt_count" && !(key in then)) {
-      const old = then.attempts;
-      expect({ where: `${where}.${key}`, value }).toEqual({
-        where: `${where}.${key}`,
-        value: Array.isArray(old) ? old.length : old,
-      });
-      if (!Array.isArray(old)) out.attempts = value;
+      renamedCount(value, then, out, `${where}.${key}`);
       continue;
     }
     const allowed = ADDED_FIELDS[key];
@@ -108,6 +103,18 @@ function withoutAddedFields(now: unknown, then: unknown, where: string): unknown
     out[key] = withoutAddedFields(value, then[key], `${where}.${key}`);
   }
   return out;
+}
+
+/** An attempt_count where the old answer had `attempts`: the same number, or the length of its list. */
+function renamedCount(
+  value: unknown,
+  then: Record<string, unknown>,
+  out: Record<string, unknown>,
+  where: string,
+): void {
+  const old = then.attempts;
+  expect({ where, value }).toEqual({ where, value: Array.isArray(old) ? old.length : old });
+  if (!Array.isArray(old)) out.attempts = value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
