@@ -2,7 +2,7 @@
 // delivery log. An account key acts on its account's webhooks; the admin key on the account named
 // by account_id, or without it on the operator's own webhooks (operational events).
 
-import { Elysia, t } from "elysia";
+import { Elysia, type Static, t } from "elysia";
 import { pageQuery } from "../../domain/paging";
 import { scopeWebhookOwner } from "../auth";
 import { deprecatedQuery } from "../deprecated-parameters-in-spec";
@@ -31,6 +31,14 @@ import { JSON_BODY } from "../request-guards";
 import type { RouteContext } from "./route-context";
 
 const ScopeQuery = t.Object({ account_id: WebhookAccountId });
+/** What PUT and PATCH /webhooks/{id} take and answer. */
+const UPDATE_ROUTE = {
+  params: IdParams,
+  query: ScopeQuery,
+  body: UpdateWebhookBody,
+  parse: JSON_BODY,
+  response: { 200: WebhookModel, ...CommonErrors, 409: ErrorResponse },
+};
 const ListQuery = t.Object({ ...PageQuery.properties, account_id: WebhookAccountId });
 
 export function webhookRoutes({ services, auth }: RouteContext) {
@@ -40,6 +48,22 @@ export function webhookRoutes({ services, auth }: RouteContext) {
     accountId: string | undefined,
     field: string,
   ) => scopeWebhookOwner(principal, accountId, services.accounts, field);
+
+  // PUT and PATCH: the same update (a field left out stays as it is), documented apart.
+  const update = async ({
+    params,
+    query,
+    body,
+    principal,
+  }: {
+    params: { id: string };
+    query: { account_id?: string };
+    body: Static<typeof UpdateWebhookBody>;
+    principal: Parameters<typeof scopeWebhookOwner>[0];
+  }) => {
+    const accountId = await scope(principal, query.account_id, "account_id");
+    return presentWebhook(await services.webhooks.update(accountId, params.id, body));
+  };
 
   return new Elysia({ prefix: "/webhooks", tags: ["Webhooks"] })
     .use(auth)
@@ -110,46 +134,24 @@ export function webhookRoutes({ services, auth }: RouteContext) {
         detail: { summary: "Get a webhook", description: "The webhook, without its secret." },
       },
     )
-    .put(
-      "/:id",
-      async ({ params, query, body, principal }) => {
-        const accountId = await scope(principal, query.account_id, "account_id");
-        return presentWebhook(await services.webhooks.update(accountId, params.id, body));
+    .put("/:id", update, {
+      ...UPDATE_ROUTE,
+      detail: {
+        summary: "Update a webhook",
+        description:
+          'Changes any of url, events, description, headers, rate_limit, channels, enabled (a field left out stays as it is; headers: {}, rate_limit: null and channels: [] remove them). enabled: false disables it (disabled_reason "manual", disabled_at now) and cancels its pending deliveries; enabled: true enables it again and clears both (cancelled deliveries stay cancelled). A webhook is also disabled by the server when its receiver answers 410 Gone ("gone") or every attempt failed for INBOX_DISABLE_AFTER ("failing"); each disable is logged, counted in inbox_webhooks_disabled_total and sent to the operator\'s webhooks as webhook.disabled. ' +
+          "The change is applied to the webhook as stored when it is written: a disable by the server meanwhile stays (the answer shows it, with its reason), and of several requests disabling it at once one reports the disable. " +
+          "409 `conflict` when the webhook kept changing while the update was applied (it was tried again a few times); sending it again is safe.",
       },
-      {
-        params: IdParams,
-        query: ScopeQuery,
-        body: UpdateWebhookBody,
-        parse: JSON_BODY,
-        response: { 200: WebhookModel, ...CommonErrors, 409: ErrorResponse },
-        detail: {
-          summary: "Update a webhook",
-          description:
-            'Changes any of url, events, description, headers, rate_limit, channels, enabled (a field left out stays as it is; headers: {}, rate_limit: null and channels: [] remove them). enabled: false disables it (disabled_reason "manual", disabled_at now) and cancels its pending deliveries; enabled: true enables it again and clears both (cancelled deliveries stay cancelled). A webhook is also disabled by the server when its receiver answers 410 Gone ("gone") or every attempt failed for INBOX_DISABLE_AFTER ("failing"); each disable is logged, counted in inbox_webhooks_disabled_total and sent to the operator\'s webhooks as webhook.disabled. ' +
-            "The change is applied to the webhook as stored when it is written: a disable by the server meanwhile stays (the answer shows it, with its reason), and of several requests disabling it at once one reports the disable. " +
-            "409 `conflict` when the webhook kept changing while the update was applied (it was tried again a few times); sending it again is safe.",
-        },
+    })
+    .patch("/:id", update, {
+      ...UPDATE_ROUTE,
+      detail: {
+        summary: "Update some fields of a webhook",
+        description:
+          "A partial update: only the fields given change, with the same validation, effects and answers as PUT /v1/webhooks/{id} (which also leaves out fields as they are).",
       },
-    )
-    .patch(
-      "/:id",
-      async ({ params, query, body, principal }) => {
-        const accountId = await scope(principal, query.account_id, "account_id");
-        return presentWebhook(await services.webhooks.update(accountId, params.id, body));
-      },
-      {
-        params: IdParams,
-        query: ScopeQuery,
-        body: UpdateWebhookBody,
-        parse: JSON_BODY,
-        response: { 200: WebhookModel, ...CommonErrors, 409: ErrorResponse },
-        detail: {
-          summary: "Update some fields of a webhook",
-          description:
-            "A partial update: only the fields given change, with the same validation, effects and answers as PUT /v1/webhooks/{id} (which also leaves out fields as they are).",
-        },
-      },
-    )
+    })
     .delete(
       "/:id",
       async ({ params, query, principal, set }) => {
