@@ -56,4 +56,19 @@ export interface Config {
   metricsWebhooksMax: number;
   /** Origins whose browsers may call the API (exact origins, or ["*"]); undefined: no CORS headers. */
   corsOrigins: string[] | undefined;
+  /**
+   * The address people and the platform reach this server at (scheme, host, port; no path), for
+   * the OpenAPI document's `servers`, portal links and the Secure flag of dashboard cookies (set
+   * when https). Undefined: taken from each request (X-Forwarded-Proto/-Host honoured).
+   */
+  publicUrl: string | undefined;
+  /**
+   * Origins allowed to frame the dashboard's customer portal (CSP frame-ancestors); undefined:
+   * framing is refused everywhere.
+   */
+  portalFrameAncestors: string[] | undefined;
+  /** How long a dashboard session lasts at most from sign-in, ms. */
+  sessionTtlMs: number;
+  /** A dashboard session unused for this long ends, ms. */
+  sessionIdleMs: number;
 }

@@ -32,6 +32,10 @@ const DEFAULTS: Config = {
   disableAfterMs: 5 * 86_400_000,
   metricsWebhooksMax: 0,
   corsOrigins: undefined,
+  publicUrl: undefined,
+  portalFrameAncestors: undefined,
+  sessionTtlMs: 12 * 3_600_000,
+  sessionIdleMs: 3_600_000,
 };
 
 function config(argv: string[], env: Record<string, string | undefined> = {}): Config {
@@ -104,6 +108,10 @@ describe("sources and precedence", () => {
       INBOX_DISABLE_AFTER: "0",
       INBOX_METRICS_WEBHOOKS: "500",
       INBOX_CORS_ORIGINS: "https://app.example.com,http://localhost:5173",
+      INBOX_PUBLIC_URL: "https://inbox.example.com",
+      INBOX_PORTAL_FRAME_ANCESTORS: "https://app.example.com",
+      INBOX_SESSION_TTL: "8h",
+      INBOX_SESSION_IDLE: "30m",
     };
     const expected: Config = {
       port: 0,
@@ -131,6 +139,10 @@ describe("sources and precedence", () => {
       disableAfterMs: 0,
       metricsWebhooksMax: 500,
       corsOrigins: ["https://app.example.com", "http://localhost:5173"],
+      publicUrl: "https://inbox.example.com",
+      portalFrameAncestors: ["https://app.example.com"],
+      sessionTtlMs: 8 * 3_600_000,
+      sessionIdleMs: 1_800_000,
     };
     expect(config([], env)).toEqual(expected);
     const argv = OPTIONS.flatMap((o) => [`${o.flag}=${env[o.env as keyof typeof env]}`]);
@@ -222,6 +234,35 @@ describe("sources and precedence", () => {
     expect(error(["--account-concurrency=0"])).toBe(
       '--account-concurrency: must be an integer between 1 and 100000, got "0"',
     );
+  });
+
+  test("public URL: an http(s) origin (a trailing slash is dropped); anything with a path is refused", () => {
+    expect(config([], { INBOX_PUBLIC_URL: "https://inbox.example.com/" }).publicUrl).toBe(
+      "https://inbox.example.com",
+    );
+    expect(config(["--public-url", "http://127.0.0.1:8080"]).publicUrl).toBe("http://127.0.0.1:8080");
+    for (const bad of [
+      "inbox.example.com",
+      "https://inbox.example.com/app",
+      "ftp://x.example",
+      "https://u:p@x.example",
+    ]) {
+      expect(error([], { INBOX_PUBLIC_URL: bad })).toContain(
+        "INBOX_PUBLIC_URL: must be an http or https origin",
+      );
+    }
+  });
+
+  test("portal frame ancestors: origins as for CORS, never *; sessions: durations of 1m to 30d", () => {
+    expect(
+      config([], { INBOX_PORTAL_FRAME_ANCESTORS: "https://app.example.com" }).portalFrameAncestors,
+    ).toEqual(["https://app.example.com"]);
+    expect(error([], { INBOX_PORTAL_FRAME_ANCESTORS: "*" })).toContain('not "*"');
+    expect(config([], { INBOX_SESSION_TTL: "2h", INBOX_SESSION_IDLE: "10m" })).toMatchObject({
+      sessionTtlMs: 7_200_000,
+      sessionIdleMs: 600_000,
+    });
+    expect(error([], { INBOX_SESSION_IDLE: "10s" })).toContain("INBOX_SESSION_IDLE");
   });
 
   test("CORS origins: exact origins or *, anything else names the bad entry", () => {

@@ -79,6 +79,28 @@ export function parseCorsOrigins(raw: string): string[] {
   return origins;
 }
 
+/** "https://inbox.example.com" or "http://127.0.0.1:8080": an origin, nothing after it. */
+export function parsePublicUrl(raw: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw.trim());
+  } catch {}
+  const text = raw.trim().replace(/\/$/, "");
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== text) {
+    throw new Error(
+      `must be an http or https origin such as https://inbox.example.com (scheme, host and port only, no path, query or credentials), ${got(raw)}`,
+    );
+  }
+  return parsed.origin;
+}
+
+/** Origins allowed to frame the portal: as CORS origins, but never "*" (any site could frame it). */
+export function parseFrameAncestors(raw: string): string[] {
+  if (raw.trim() === "*")
+    throw new Error(`must name origins, not "*" (any site could frame the portal), ${got(raw)}`);
+  return parseCorsOrigins(raw);
+}
+
 /** One event fans out in one transaction, so its webhooks stay few enough to write in ~0.2 s. */
 const WEBHOOKS_PER_ACCOUNT_MAX = 10_000;
 /** Large publishes are written in chunks, so this bounds their disk use, not their latency. */
@@ -424,5 +446,43 @@ export const OPTIONS: AnyOption[] = [
     defaultNote: "none: no CORS headers",
     doc: 'Origins whose browsers may call the API, separated by commas (https://app.example.com,http://localhost:5173), or "*" for any: preflights to /v1 are answered (methods GET, POST, PUT, PATCH, DELETE; headers Authorization, Content-Type) and answers to those origins carry Access-Control-Allow-Origin.',
     parse: parseCorsOrigins,
+  }),
+  option({
+    key: "publicUrl",
+    env: "INBOX_PUBLIC_URL",
+    flag: "--public-url",
+    placeholder: "<url>",
+    defaultText: undefined,
+    defaultNote: "taken from each request",
+    doc: "The address this server is reached at (https://inbox.example.com: scheme, host and port only): the OpenAPI document's servers, the URL of portal links, and dashboard cookies marked Secure when it is https. Unset, each request's own address is used (X-Forwarded-Proto and X-Forwarded-Host honoured).",
+    parse: parsePublicUrl,
+  }),
+  option({
+    key: "portalFrameAncestors",
+    env: "INBOX_PORTAL_FRAME_ANCESTORS",
+    flag: "--portal-frame-ancestors",
+    placeholder: "<origins>",
+    defaultText: undefined,
+    defaultNote: "none: the dashboard refuses to be framed",
+    doc: "Origins whose pages may embed the customer portal in an iframe (https://app.example.com, separated by commas); every other site is refused (CSP frame-ancestors).",
+    parse: parseFrameAncestors,
+  }),
+  option({
+    key: "sessionTtlMs",
+    env: "INBOX_SESSION_TTL",
+    flag: "--session-ttl",
+    placeholder: "<duration>",
+    defaultText: "12h",
+    doc: "How long a dashboard session lasts at most after sign-in (or after opening a portal link).",
+    parse: durationIn(60_000, 30 * 86_400_000),
+  }),
+  option({
+    key: "sessionIdleMs",
+    env: "INBOX_SESSION_IDLE",
+    flag: "--session-idle",
+    placeholder: "<duration>",
+    defaultText: "1h",
+    doc: "A dashboard session unused for this long ends (signed out).",
+    parse: durationIn(60_000, 30 * 86_400_000),
   }),
 ];

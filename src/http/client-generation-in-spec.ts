@@ -4,8 +4,10 @@
 // description on every parameter (the generator leaves it in the schema only), an error example per
 // status that fits the operation (404 naming its resource, 422 one of its fields) where the route gave
 // none, no `content` on bodiless (t.Void) responses (the generator writes an invalid one), and
-// `servers` from the request's origin (or the X-Forwarded-Proto/Host a reverse proxy sets). test/http/openapi-client.test.ts holds every
-// operation to it.
+// `servers` from INBOX_PUBLIC_URL or the request's origin (or the X-Forwarded-Proto/Host a reverse
+// proxy sets). test/http/openapi-client.test.ts holds every operation to it.
+
+import { publicOrigin } from "./public-url";
 
 type Example = { error: { code: string; message: string; details?: unknown } };
 interface Media {
@@ -281,19 +283,14 @@ function exampleErrors(op: Operation, route: string): void {
 }
 
 /**
- * `servers`: the origin the document was requested at (set per request: the document is cached).
- * Behind a reverse proxy that terminates TLS or rewrites the host, X-Forwarded-Proto and
- * X-Forwarded-Host (first values, when well-formed) name the origin clients use.
+ * `servers`: INBOX_PUBLIC_URL when configured, else the origin the document was requested at (set
+ * per request: the document is cached), as ./public-url.ts reads it behind a reverse proxy.
  */
-export function setServers(spec: unknown, request: Request): void {
+export function setServers(spec: unknown, request: Request, configured: string | undefined): void {
   if (!spec || typeof spec !== "object") return;
-  const url = new URL(request.url);
-  const first = (name: string) => request.headers.get(name)?.split(",")[0]?.trim();
-  const proto = first("x-forwarded-proto");
-  const host = first("x-forwarded-host");
-  const scheme = proto === "http" || proto === "https" ? `${proto}:` : url.protocol;
-  const authority = host && /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(host) ? host : url.host;
-  (spec as Spec).servers = [
-    { url: `${scheme}//${authority}`, description: "This server, as the document was requested." },
-  ];
+  const description =
+    configured === undefined
+      ? "This server, as the document was requested."
+      : "This server (INBOX_PUBLIC_URL).";
+  (spec as Spec).servers = [{ url: publicOrigin(request, configured), description }];
 }

@@ -108,7 +108,7 @@ export function createHttpApp(deps: HttpDeps) {
       }),
     )
     .use(auth.guard)
-    .use(swaggerUi({ version: deps.version }))
+    .use(swaggerUi({ version: deps.version, publicUrl: deps.config.publicUrl }))
     .use(systemRoutes(deps))
     .group("/v1", (v1) =>
       v1

@@ -32,7 +32,7 @@ function serveAsset(name: string): Response | undefined {
   });
 }
 
-export function swaggerUi(info: { version: string }) {
+export function swaggerUi(info: { version: string; publicUrl: string | undefined }) {
   return new Elysia({ name: "swagger-ui" })
     .onAfterHandle(({ path, request, response }) => {
       if (path !== SPEC_PATH) return;
@@ -41,7 +41,7 @@ export function swaggerUi(info: { version: string }) {
       markRequiredScopes(response);
       prepareForClients(response);
       nameComponentSchemas(response);
-      setServers(response, request);
+      setServers(response, request, info.publicUrl);
     })
     .use(
       openapi({

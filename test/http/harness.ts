@@ -50,6 +50,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     disableAfterMs: 5 * 86_400_000,
     metricsWebhooksMax: 0,
     corsOrigins: undefined,
+    publicUrl: undefined,
+    portalFrameAncestors: undefined,
+    sessionTtlMs: 12 * 3_600_000,
+    sessionIdleMs: 3_600_000,
     ...overrides,
   };
 }

@@ -134,6 +134,21 @@ describe("OpenAPI document for client generation", () => {
     expect(await served({})).toBe("http://localhost");
   });
 
+  test("servers is INBOX_PUBLIC_URL when configured, whatever the request says", async () => {
+    const configured = await createHarness({ publicUrl: "https://inbox.example.com" });
+    try {
+      const served = await configured.call("GET", "/swagger/json", {
+        key: null,
+        headers: { "x-forwarded-host": "other.example.com" },
+      });
+      expect(served.json.servers).toEqual([
+        { url: "https://inbox.example.com", description: "This server (INBOX_PUBLIC_URL)." },
+      ]);
+    } finally {
+      await configured.close();
+    }
+  });
+
   test("error responses carry examples; 401 is unauthorized", () => {
     const codes = errorExampleCodes();
     for (const { key, status, code } of codes) {
