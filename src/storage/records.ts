@@ -42,6 +42,47 @@ export interface KeyUse {
   at: number;
 }
 
+/**
+ * A dashboard session (issue 12). The browser holds only the opaque session id (a random 256-bit
+ * value in an HttpOnly cookie); the store keeps its SHA-256 hex, so a copy of the store signs nobody
+ * in. A session acts as the key it was opened with and ends with it: on every use the key is checked
+ * again (revoked, expired, or a changed admin key end the session).
+ */
+export interface SessionRecord {
+  /** Hex SHA-256 of the session id. */
+  id_hash: string;
+  /** `admin`: signed in with the admin key; `account`: with an account key or a portal link. */
+  kind: "admin" | "account";
+  /** The account it acts for (null for admin sessions). */
+  account_id: string | null;
+  /**
+   * Hex SHA-256 of the key signed in with (the admin key's or the account key's, as stored), so
+   * that the session ends when that key no longer authenticates; null for portal-link sessions,
+   * which end with their account or at their expiry.
+   */
+  key_hash: string | null;
+  /** `key`: signed in by pasting a key; `portal`: opened through a portal link. */
+  origin: "key" | "portal";
+  /** Scopes the session acts with: the key's (account), both for admin and portal sessions. */
+  scopes: KeyScope[];
+  /** The synchronizer token every state change must carry (random, base64url). */
+  csrf_token: string;
+  created_at: number;
+  /** Absolute end (created_at + session TTL, or the key's expiry when sooner). */
+  expires_at: number;
+  /** Last use as written (at most once a minute); idle timeout counts from here. */
+  last_seen_at: number;
+}
+
+/** A one-time portal link (issue 12): opens a portal session for one account, once, before expiry. */
+export interface PortalLinkRecord {
+  /** Hex SHA-256 of the link's token (the token itself is only in the URL handed out). */
+  token_hash: string;
+  account_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface WebhookRecord {
   id: string; // wh_…
   account_id: string;

@@ -30,7 +30,9 @@ import type {
   KeyUse,
   Page,
   PageQuery,
+  PortalLinkRecord,
   RecoveryWindow,
+  SessionRecord,
   StatsBucket,
   WebhookHealth,
   WebhookRecord,
@@ -196,6 +198,35 @@ export interface ApiKeyRepository {
    * in one write. Changes nothing else: cached authentication records may show an older value.
    */
   recordUse(uses: readonly KeyUse[]): Promise<void>;
+}
+
+/** Dashboard sessions (records.ts SessionRecord), by the hash of their id. */
+export interface SessionRepository {
+  create(session: SessionRecord): Promise<void>;
+  /** The stored session, expired or not (the caller decides), or undefined. */
+  get(idHash: string): Promise<SessionRecord | undefined>;
+  /** Raises last_seen_at to `at` (never lowers it); nothing when the session is gone. */
+  touch(idHash: string, at: number): Promise<void>;
+  /** Removes the session (sign-out); nothing when absent. */
+  delete(idHash: string): Promise<void>;
+  /**
+   * Removes sessions whose expires_at, or last_seen_at + `idleMs`, is before `now`, at most `limit`
+   * per call; answers how many it removed (retention calls it until fewer than `limit`).
+   */
+  purgeExpired(now: number, idleMs: number, limit: number): Promise<number>;
+}
+
+/** One-time portal links (records.ts PortalLinkRecord), by the hash of their token. */
+export interface PortalLinkRepository {
+  create(link: PortalLinkRecord): Promise<void>;
+  /**
+   * Takes the link: removes it and answers it when it existed and expires_at > `now`; undefined
+   * otherwise (an expired link is removed too). Atomic: of several callers (or replicas) taking the
+   * same token at once, exactly one gets the link.
+   */
+  consume(tokenHash: string, now: number): Promise<PortalLinkRecord | undefined>;
+  /** Removes links expired before `now`, at most `limit`; answers how many. */
+  purgeExpired(now: number, limit: number): Promise<number>;
 }
 
 /** What WebhookRepository.update compares before it writes (see there). */
@@ -546,6 +577,8 @@ export interface Store {
   readonly attempts: AttemptRepository;
   readonly stats: WebhookStatsRepository;
   readonly eventTypes: EventTypeRepository;
+  readonly sessions: SessionRepository;
+  readonly portalLinks: PortalLinkRepository;
   readonly work: DueWork;
   /**
    * Removes attempts older than `before`, and events older than `before` whose deliveries are all
