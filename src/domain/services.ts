@@ -18,6 +18,7 @@ import { operationalCatalog } from "./operational-event-types";
 import { connectOperations, type Operations } from "./operations";
 import { recoveryRunnerFor } from "./recovery-runner";
 import { RecoveryService } from "./recovery-service";
+import { SessionsService } from "./sessions-service";
 import { StatsService } from "./stats-service";
 import { WebhooksService } from "./webhooks-service";
 
@@ -36,6 +37,8 @@ export interface Services {
   /** The operational event types (operator only), listed with the account types. */
   operationalCatalog: EventCatalog;
   operations: Operations;
+  /** Dashboard sessions and portal links. */
+  sessions: SessionsService;
 }
 
 export interface ServicesDeps {
@@ -87,5 +90,11 @@ export function createServices(deps: ServicesDeps): Services {
     eventTypes: new EventTypesService({ store, registry: catalog, operationalCatalog, now }),
     operationalCatalog,
     operations,
+    sessions: new SessionsService({
+      store,
+      now,
+      ttlMs: config.sessionTtlMs,
+      idleMs: config.sessionIdleMs,
+    }),
   };
 }

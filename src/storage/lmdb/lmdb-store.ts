@@ -26,9 +26,11 @@ import { LeaseTable } from "./leases";
 import { DATA_FILE, type Databases, entryCount, openDatabases } from "./lmdb-databases";
 import { metaRepository } from "./meta-repository";
 import { checkBeforeOpen, checkIdentity, markInitialised } from "./open-checks";
+import { portalLinksRepository } from "./portal-links-repository";
 import { createReadCaches } from "./read-cache";
 import { retention } from "./retention";
 import { CURRENT_SCHEMA_VERSION, type Migration, migrations, upgradeSchema } from "./schema";
+import { sessionsRepository } from "./sessions-repository";
 import { statsRepository } from "./stats-repository";
 import { SpaceMonitor } from "./storage-space";
 import { readMarker, type StoreMarker } from "./store-marker";
@@ -112,6 +114,8 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
     attempts: attemptsRepository(dbs, writer),
     stats: statsRepository(dbs),
     eventTypes: eventTypesRepository(dbs, writer),
+    sessions: sessionsRepository(dbs, writer),
+    portalLinks: portalLinksRepository(dbs, writer),
     work: dueWork(dbs, leases, clock),
     purge,
 

@@ -20,6 +20,7 @@ import { webhookStats } from "./migrations/005-webhook-stats";
 import { keyScopes } from "./migrations/006-key-scopes";
 import { eventTypes } from "./migrations/007-event-types";
 import { webhookControls } from "./migrations/008-webhook-controls";
+import { dashboardSessions } from "./migrations/009-dashboard-sessions";
 import type { PgClient } from "./pg-client";
 import { isUniqueViolation } from "./pg-errors";
 
@@ -39,8 +40,9 @@ export const MIGRATIONS: readonly Migration[] = [
   keyScopes,
   eventTypes,
   webhookControls,
+  dashboardSessions,
 ];
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const WAIT_LOG_MS = 5_000;
 /** A migration may rebuild a large table, and a replica waits for another's: no deadline. */

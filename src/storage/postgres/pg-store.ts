@@ -27,8 +27,10 @@ import { metaRepository } from "./meta-repository";
 import { migrate } from "./migrations";
 import { PgClient, PREPARE_STATEMENTS } from "./pg-client";
 import { type PgContext, quoteSchema } from "./pg-context";
+import { portalLinksRepository } from "./portal-links-repository";
 import { createPgReadCaches } from "./read-cache";
 import { retention } from "./retention";
+import { sessionsRepository } from "./sessions-repository";
 import { statsRepository } from "./stats-repository";
 import { webhooksRepository } from "./webhooks-repository";
 import { writeBatch } from "./write-batch";
@@ -100,6 +102,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     attempts: attemptsRepository(ctx),
     stats: statsRepository(ctx),
     eventTypes: eventTypesRepository(ctx),
+    sessions: sessionsRepository(ctx),
+    portalLinks: portalLinksRepository(ctx),
     work: dueWork(ctx),
     purge: retention(ctx),
 
