@@ -20,6 +20,7 @@ import { lifecycleSuites } from "./conformance-lifecycle";
 import { listingSuites } from "./conformance-listing";
 import { recoverySuites } from "./conformance-recovery";
 import { replaySuites } from "./conformance-replay";
+import { sessionSuites } from "./conformance-sessions";
 import { statsSuites } from "./conformance-stats";
 import { webhookCasSuites } from "./conformance-webhook-cas";
 import { webhookControlSuites } from "./conformance-webhook-controls";
@@ -51,4 +52,5 @@ export function runStoreConformance(name: string, open: OpenStore): void {
   eventTypeSuites(name, open);
   webhookControlSuites(name, open);
   webhookCasSuites(name, open);
+  sessionSuites(name, open);
 }

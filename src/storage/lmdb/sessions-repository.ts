@@ -21,11 +21,16 @@ function removeSession(dbs: Databases, idHash: string): boolean {
   return true;
 }
 
-/** Removes up to `limit` ended sessions; runs inside a write transaction. */
+/**
+ * Removes up to `limit` ended sessions; runs inside a write transaction. Fewer than `limit` only
+ * when no other ended session is left: the idle walk reads `limit` entries, since up to
+ * `ended.size` of them may be sessions the expiry walk already took.
+ */
 function purgeEnded(dbs: Databases, now: number, idleMs: number, limit: number): number {
   const ended = new Set(endedBefore(dbs, SESSION_EXPIRES, now, limit));
-  if (ended.size < limit) {
-    for (const hash of endedBefore(dbs, SESSION_SEEN, now - idleMs, limit - ended.size)) ended.add(hash);
+  for (const hash of endedBefore(dbs, SESSION_SEEN, now - idleMs, limit)) {
+    if (ended.size >= limit) break;
+    ended.add(hash);
   }
   let removed = 0;
   for (const hash of ended) if (removeSession(dbs, hash)) removed++;
