@@ -1,0 +1,46 @@
+// Deliveries and attempts in words a customer understands: a delivery's state, an attempt's error
+// class, and the markup of a status. Pure.
+
+import type { DeliveryStatus, ErrorClass } from "../../storage/records";
+import { type Html, html } from "../html";
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ["pending", "succeeded", "failed", "cancelled"];
+
+const STATUS_TEXT: Record<DeliveryStatus, string> = {
+  pending: "Pending",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+export function statusText(status: DeliveryStatus): string {
+  return STATUS_TEXT[status];
+}
+
+export function isDeliveryStatus(value: string): value is DeliveryStatus {
+  return (DELIVERY_STATUSES as readonly string[]).includes(value);
+}
+
+/** A status as a labelled badge (the class lets the stylesheet colour it; the word carries it). */
+export function statusBadge(status: DeliveryStatus): Html {
+  return html`<span class="${`status status-${status}`}">${statusText(status)}</span>`;
+}
+
+const ERROR_TEXT: Record<ErrorClass, string> = {
+  timeout: "Timed out",
+  connection_refused: "Connection refused",
+  dns: "Host name not found",
+  tls: "TLS (certificate) error",
+  reset: "Connection reset",
+  http_status: "Error status code",
+  redirect: "Redirected (not followed)",
+  ssrf_blocked: "Destination blocked",
+  network: "Network error",
+};
+
+/** The error class in words, with the stored message when there is one; "" when none. */
+export function errorText(errorClass: ErrorClass | null, message: string | null): string {
+  if (errorClass === null) return message ?? "";
+  const words = ERROR_TEXT[errorClass] ?? errorClass;
+  return message ? `${words}: ${message}` : words;
+}
