@@ -1,0 +1,217 @@
+// What the dashboard journeys share: the compiled binary started with a short retry schedule and private
+// targets allowed, one headless Chromium (Debian's, or CHROMIUM_PATH), and browser contexts that watch
+// every page they load. A watched context refuses and records any request to a host other than
+// 127.0.0.1, records a dashboard document answered without the contract's Content-Security-Policy, and
+// records every CSP violation or uncaught error the page reports. `auditPage` adds the per-page checks:
+// axe-core (serious and critical violations fail), no horizontal overflow at 390 px outside scroll
+// wrappers, and screenshots at 1280 and 390 px under .artifacts/dashboard-<name>-<width>.png.
+
+import { expect } from "bun:test";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  eventually,
+  makeSandbox,
+  parseFirstStartKeys,
+  type RunningServer,
+  type Sandbox,
+  startServer,
+} from "../binary/binary-harness";
+import { horizontalOverflow, isFocused, seriousAxeViolations } from "./page-probes";
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+export const ARTIFACTS = resolve(import.meta.dir, "../../.artifacts");
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** The policy every dashboard answer carries (without INBOX_PORTAL_FRAME_ANCESTORS). */
+export const DASHBOARD_CSP: Record<string, string> = {
+  "default-src": "'none'",
+  "script-src": "'self'",
+  "style-src": "'self'",
+  "img-src": "'self' data:",
+  "connect-src": "'self'",
+  "form-action": "'self'",
+  "base-uri": "'none'",
+  "frame-ancestors": "'none'",
+};
+
+export const WIDE = { width: 1280, height: 900 };
+export const NARROW = { width: 390, height: 844 };
+
+export interface Keys {
+  adminKey: string;
+  apiKey: string;
+  accountId: string;
+}
+
+export interface Rig {
+  server: RunningServer;
+  keys: Keys;
+  /** A fresh context (no cookies), watched; closed by `close()`. */
+  newContext(): Promise<BrowserContext>;
+  /** Everything the watchers saw that must not happen: off-host requests, missing CSP, page errors. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Retries quickly so failures show within seconds: attempts at 0, 2, 4 and 6 s, then failed. Private
+ * targets allowed, since the receiver is on 127.0.0.1.
+ */
+export const RIG_ENV = {
+  INBOX_ALLOW_PRIVATE_TARGETS: "true",
+  INBOX_RETRY_SCHEDULE: "0,2s,2s,2s",
+};
+
+export async function startRig(): Promise<Rig> {
+  const sandbox: Sandbox = makeSandbox();
+  const server = await startServer(sandbox, [], RIG_ENV);
+  const first = await eventually(() => {
+    const k = parseFirstStartKeys(server.stderr());
+    return k.adminKey && k.apiKey && k.accountId ? k : undefined;
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync"],
+  });
+  const problems: string[] = [];
+  const contexts: BrowserContext[] = [];
+  return {
+    server,
+    keys: first as Keys,
+    problems,
+    async newContext() {
+      const context = await watchedContext(browser, problems);
+      contexts.push(context);
+      return context;
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close();
+      const code = await server.stop();
+      sandbox.remove();
+      expect(code).toBe(0);
+    },
+  };
+}
+
+async function watchedContext(browser: Browser, problems: string[]): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: WIDE, timezoneId: "UTC", locale: "en-GB" });
+  await context.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.protocol === "data:" || url.protocol === "blob:" || url.hostname === "127.0.0.1") {
+      return route.continue();
+    }
+    problems.push(`request to another host: ${url.href}`);
+    return route.abort("blockedbyclient");
+  });
+  context.on("response", (response) => {
+    const request = response.request();
+    if (request.resourceType() !== "document") return;
+    if (!new URL(response.url()).pathname.startsWith("/dashboard")) return;
+    const problem = cspProblem(response.headers()["content-security-policy"]);
+    if (problem) problems.push(`${response.status()} ${response.url()}: ${problem}`);
+  });
+  context.on("page", (page) => watchPage(page, problems));
+  return context;
+}
+
+function watchPage(page: Page, problems: string[]): void {
+  page.on("pageerror", (error) => problems.push(`page error on ${page.url()}: ${error.message}`));
+  page.on("console", (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP on ${page.url()}: ${text}`);
+  });
+}
+
+/** What is wrong with a Content-Security-Policy header against the contract, or null. */
+export function cspProblem(header: string | undefined): string | null {
+  if (!header) return "no Content-Security-Policy header";
+  const got = new Map<string, string>();
+  for (const part of header.split(";")) {
+    const [name, ...values] = part.trim().split(/\s+/);
+    if (name) got.set(name.toLowerCase(), values.join(" "));
+  }
+  const wrong = Object.entries(DASHBOARD_CSP)
+    .filter(([name, value]) => got.get(name) !== value)
+    .map(([name, value]) => `${name} is ${JSON.stringify(got.get(name) ?? null)}, wanted "${value}"`);
+  const extra = [...got.keys()].filter((name) => !(name in DASHBOARD_CSP));
+  if (extra.length > 0) wrong.push(`unexpected directives ${extra.join(", ")}`);
+  return wrong.length === 0 ? null : `CSP: ${wrong.join("; ")}`;
+}
+
+/** The serious and critical axe-core violations on the page as it is now, one line each. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // page.evaluate runs through the DevTools protocol, which the page's script-src does not govern.
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(seriousAxeViolations);
+}
+
+/**
+ * The per-page checks: no serious axe violation at 1280 px, nothing overflowing at 390 px outside scroll
+ * wrappers, screenshots at both widths. Leaves the page at 1280 px.
+ */
+export async function auditPage(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.setViewportSize(WIDE);
+  expect({ page: name, axe: await axeViolations(page) }).toEqual({ page: name, axe: [] });
+  await page.screenshot({ path: `${ARTIFACTS}/dashboard-${name}-1280.png`, fullPage: true });
+  await page.setViewportSize(NARROW);
+  expect({ page: name, overflow: await page.evaluate(horizontalOverflow) }).toEqual({
+    page: name,
+    overflow: [],
+  });
+  await page.screenshot({ path: `${ARTIFACTS}/dashboard-${name}-390.png`, fullPage: true });
+  await page.setViewportSize(WIDE);
+}
+
+/** Signs in by filling the form with the mouse's help; answers once the next page is there. */
+export async function signIn(page: Page, baseUrl: string, key: string): Promise<void> {
+  await page.goto(`${baseUrl}/dashboard/sign-in`);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.endsWith("/sign-in"));
+}
+
+/**
+ * Signs in with the keyboard only: Tab until the "API key" field has the focus (at most 30 presses),
+ * type the key, Enter.
+ */
+export async function signInWithKeyboard(page: Page, baseUrl: string, key: string): Promise<void> {
+  await page.goto(`${baseUrl}/dashboard`);
+  await page.getByLabel("API key").waitFor();
+  const field = page.getByLabel("API key");
+  for (let presses = 0; !(await field.evaluate(isFocused)); presses++) {
+    if (presses >= 30) throw new Error("30 presses of Tab never reached the API key field");
+    await page.keyboard.press("Tab");
+  }
+  await page.keyboard.type(key);
+  await page.keyboard.press("Enter");
+  await page.waitForURL((url) => !url.pathname.endsWith("/sign-in"));
+}
+
+/** The value of the session cookie the context holds, if any. */
+export async function sessionCookie(context: BrowserContext): Promise<string | undefined> {
+  return (await context.cookies()).find((c) => c.name === "inbox_session")?.value;
+}
+
+/** The id at the end of the page's path (/dashboard/endpoints/wh_... -> wh_...). */
+export function lastSegment(page: Page): string {
+  return new URL(page.url()).pathname.split("/").filter(Boolean).at(-1) ?? "";
+}
+
+/**
+ * When an action asked for confirmation on a page of its own (the page's path matches `confirmPath`),
+ * confirms with the button named `name`; otherwise does nothing.
+ */
+export async function confirmIfAsked(page: Page, name: string, confirmPath: RegExp): Promise<void> {
+  await page.waitForLoadState();
+  const confirm = page.getByRole("button", { name, exact: true });
+  if (confirmPath.test(new URL(page.url()).pathname) && (await confirm.count()) > 0) {
+    await confirm.first().click();
+    await page.waitForLoadState();
+  }
+}
