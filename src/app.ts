@@ -121,7 +121,13 @@ export async function startApp(
   }
   engine.start();
   const recoveries = resumeRecoveries({ store, delivery: engine, logger, now });
-  const retention = startRetention({ store, retentionMs: config.retentionMs, logger, now });
+  const retention = startRetention({
+    store,
+    retentionMs: config.retentionMs,
+    logger,
+    now,
+    sessions: { store, idleMs: config.sessionIdleMs },
+  });
   keyUsage.start();
 
   let stopping: Promise<void> | undefined;

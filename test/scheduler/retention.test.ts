@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { newId } from "../../src/domain/ids";
 import { startRetention } from "../../src/scheduler/retention";
-import type { AttemptRecord } from "../../src/storage/records";
+import type { AttemptRecord, SessionRecord } from "../../src/storage/records";
 import type { RetentionResult, Store } from "../../src/storage/store";
 import { createAccount, createWebhook, tempStore } from "../delivery/store-fixtures";
 import { cleanupAfterEach } from "../support/cleanups";
@@ -60,6 +60,50 @@ describe("retention", () => {
     const left = await store.attempts.listForWebhook(account, webhook.id, {}, { limit: 100 });
     expect(left.data).toHaveLength(10);
     expect(left.data.every((a) => a.started_at > now - 2 * DAY)).toBe(true);
+  });
+
+  test("purges ended dashboard sessions and portal links in batches, keeping live ones", async () => {
+    const { store } = await tempStore(cleanups);
+    const now = Date.now();
+    const session = (n: number, expiresAt: number, lastSeenAt: number): SessionRecord => ({
+      id_hash: n.toString(16).padStart(64, "0"),
+      kind: "admin",
+      account_id: null,
+      key_hash: "a".repeat(64),
+      origin: "key",
+      scopes: ["publish", "manage"],
+      csrf_token: "csrf",
+      created_at: now - 2 * DAY,
+      expires_at: expiresAt,
+      last_seen_at: lastSeenAt,
+    });
+    const expired = Array.from({ length: 5 }, (_, i) => session(i, now - 1_000 - i, now - 2_000));
+    const idle = Array.from({ length: 4 }, (_, i) => session(100 + i, now + DAY, now - 3_600_000 - i - 1));
+    const live = session(999, now + DAY, now - 60_000);
+    await Promise.all([...expired, ...idle, live].map((s) => store.sessions.create(s)));
+    const link = (n: number, expiresAt: number) => ({
+      token_hash: n.toString(16).padStart(64, "0"),
+      account_id: "acct_1",
+      created_at: now - DAY,
+      expires_at: expiresAt,
+    });
+    await Promise.all([1, 2, 3].map((n) => store.portalLinks.create(link(n, now - n))));
+    await store.portalLinks.create(link(9, now + 60_000));
+
+    const job = startRetention({
+      store,
+      retentionMs: 30 * DAY,
+      logger: silentLogger,
+      batch: 2,
+      now: () => now,
+      sessions: { store, idleMs: 3_600_000 },
+    });
+    cleanups.push(() => job.stop());
+    expect(await job.sweep()).toMatchObject({ sessions: 9, portalLinks: 3 });
+    for (const s of [...expired, ...idle]) expect(await store.sessions.get(s.id_hash)).toBeUndefined();
+    expect(await store.sessions.get(live.id_hash)).toEqual(live);
+    expect(await store.portalLinks.consume(link(9, 0).token_hash, now)).toEqual(link(9, now + 60_000));
+    expect(await job.sweep()).toMatchObject({ sessions: 0, portalLinks: 0 });
   });
 
   test("sweeps on its interval until stopped, and stop waits for the batch in progress", async () => {
