@@ -74,6 +74,7 @@ export const OPERATION_IDS: Record<string, string> = {
   "get /v1/accounts/{id}/keys": "listAccountKeys",
   "post /v1/accounts/{id}/keys": "createAccountKey",
   "delete /v1/accounts/{id}/keys/{key_id}": "revokeAccountKey",
+  "post /v1/accounts/{id}/portal-links": "createPortalLink",
 };
 
 /** The resource a path names, for its 404 example. */
@@ -109,6 +110,7 @@ const FIELD_OF: Record<string, [string, string]> = {
   createAccount: ["/name", "must not be empty"],
   createOwnKey: ["/scopes/0", "must be publish or manage"],
   createAccountKey: ["/scopes/0", "must be publish or manage"],
+  createPortalLink: ["/expires_in", "must be an integer from 30 to 3600"],
 };
 
 const PARAMETER_DESCRIPTIONS: Record<string, string> = {

@@ -93,7 +93,7 @@ export function createHttpApp(deps: HttpDeps) {
   registerGauges(deps.metrics, deps.store);
 
   const auth = authentication(deps.store, { now, usage: keyUsage });
-  const ctx: RouteContext = { services, auth: auth.principal };
+  const ctx: RouteContext = { services, auth: auth.principal, publicUrl: deps.config.publicUrl };
   // Read lazily, once every route is registered, to answer 405 for known paths.
   const routeMethods = new RouteMethods((): RouteLike[] => app.routes);
 

@@ -48,6 +48,7 @@ const ROUTE_SCOPES: Readonly<Record<string, RequiredScope>> = {
   "GET /v1/accounts/:id/keys": "admin",
   "POST /v1/accounts/:id/keys": "admin",
   "DELETE /v1/accounts/:id/keys/:key_id": "admin",
+  "POST /v1/accounts/:id/portal-links": "admin",
 };
 
 /** What the route requires; `admin` for a route the table does not name (closed by default). */

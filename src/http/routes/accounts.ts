@@ -20,13 +20,16 @@ import {
   LAST_USED_NOTE,
   presentKey,
 } from "../models/key";
+import { CreatePortalLinkBody, PORTAL_LINK_TTL_S_DEFAULT, PortalLinkModel } from "../models/portal-link";
 import { OPTIONAL_BODY } from "../optional-bodies-in-spec";
+import { publicOrigin } from "../public-url";
 import { JSON_BODY } from "../request-guards";
+import { toRfc3339 } from "../rfc3339";
 import type { RouteContext } from "./route-context";
 
 const AdminErrors = { ...CommonErrors, 403: ErrorResponse } as const;
 
-export function accountRoutes({ services, auth }: RouteContext) {
+export function accountRoutes({ services, auth, publicUrl }: RouteContext) {
   return (
     new Elysia({ prefix: "/accounts", tags: ["Accounts"] })
       .use(auth)
@@ -131,6 +134,30 @@ export function accountRoutes({ services, auth }: RouteContext) {
           params: AccountKeyParams,
           response: { 204: t.Void(), 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
           detail: { summary: "Revoke an API key", description: "Requests with it answer 401 from now on." },
+        },
+      )
+      .post(
+        "/:id/portal-links",
+        async ({ params, body, request, status }) => {
+          const ttlS = body?.expires_in ?? PORTAL_LINK_TTL_S_DEFAULT;
+          const link = await services.sessions.createPortalLink(params.id, ttlS * 1_000);
+          return status(201, {
+            url: `${publicOrigin(request, publicUrl)}/dashboard/portal/${link.token}`,
+            expires_at: toRfc3339(link.expiresAt),
+            account_id: params.id,
+          });
+        },
+        {
+          params: IdParams,
+          body: t.Optional(CreatePortalLinkBody),
+          parse: JSON_BODY,
+          response: { 201: PortalLinkModel, ...AdminErrors },
+          detail: {
+            ...OPTIONAL_BODY,
+            summary: "Create a customer portal link",
+            description:
+              "A one-time URL that opens the dashboard as this account (its endpoints, deliveries and event types), for the platform to hand to a signed-in customer or load in an iframe (allowed by INBOX_PORTAL_FRAME_ANCESTORS). It works once, before expires_at (`expires_in` seconds, 30-3600, default 300); the session it opens lasts INBOX_SESSION_TTL at most and ends when the account is deleted. The URL's origin is INBOX_PUBLIC_URL, or the request's own.",
+          },
         },
       )
   );
