@@ -13,3 +13,9 @@ declare module "swagger-ui-dist/favicon-32x32.png" {
   const path: string;
   export default path;
 }
+
+// The dashboard's own assets (src/dashboard/assets/), served from the binary by src/dashboard/assets.ts.
+declare module "*.css" {
+  const path: string;
+  export default path;
+}

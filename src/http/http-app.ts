@@ -5,6 +5,7 @@
 
 import { Elysia } from "elysia";
 import type { Config } from "../config/config";
+import { createDashboard, dashboardRequests } from "../dashboard/dashboard-app";
 import type { DeliveryPort } from "../domain/delivery-port";
 import { KeyUsage } from "../domain/key-usage";
 import type { Operations } from "../domain/operations";
@@ -99,6 +100,8 @@ export function createHttpApp(deps: HttpDeps) {
 
   const app = new Elysia({ normalize: false })
     .use(errorHandler({ logger: deps.logger, routeMethods }))
+    // /dashboard/* is answered here, before the API's guards, parser and routes (its own 503 page).
+    .use(dashboardRequests(createDashboard({ ...deps, services, sessions: services.sessions, now })))
     .use(cors(deps.config.corsOrigins ?? []))
     .use(
       requestGuards({

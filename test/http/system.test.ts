@@ -11,10 +11,13 @@ afterAll(async () => {
 });
 
 describe("health and metrics", () => {
-  test("GET / redirects to the API reference and needs no key", async () => {
+  test("GET / redirects to the dashboard, which sends a browser without a session to sign in", async () => {
     const res = await h.call("GET", "/", { key: null });
     expect(res.status).toBe(302);
-    expect(res.headers.get("location")).toBe("/swagger");
+    expect(res.headers.get("location")).toBe("/dashboard");
+    const dashboard = await h.call("GET", "/dashboard", { key: null });
+    expect(dashboard.status).toBe(302);
+    expect(dashboard.headers.get("location")).toBe("/dashboard/sign-in");
     const swagger = await h.call("GET", "/swagger", { key: null });
     expect(swagger.status).toBe(200);
   });

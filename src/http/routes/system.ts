@@ -2,7 +2,7 @@
 // that load balancers and orchestrators stop routing here; "degraded" while the disk is full or the
 // database cannot be reached) and /metrics (Prometheus text). Both read only in-memory figures
 // (Store.figures(), Store.health()), so they answer even while the database is down. `GET /` points
-// a browser at the API reference (/swagger) until the dashboard takes that place.
+// a browser at the dashboard (/dashboard; the API reference stays at /swagger).
 
 import { Elysia, t } from "elysia";
 import type { DeliveryPort } from "../../domain/delivery-port";
@@ -20,7 +20,7 @@ export interface SystemRouteDeps {
 
 export function systemRoutes(deps: SystemRouteDeps) {
   return new Elysia({ tags: ["System"] })
-    .get("/", () => new Response(null, { status: 302, headers: { location: "/swagger" } }), {
+    .get("/", () => new Response(null, { status: 302, headers: { location: "/dashboard" } }), {
       detail: { hide: true },
     })
     .get(

@@ -1,0 +1,65 @@
+// GET /dashboard/endpoints: the session's endpoints (webhooks), newest first, a page at a time by
+// cursor, with health at a glance: attempts and success rate over the last 24 hours (from the
+// hourly rollups, services.stats: a fixed cost per endpoint), the last outcome, and whether it is
+// disabled and why.
+
+import { PAGE_LIMIT_DEFAULT } from "../../domain/paging";
+import type { WebhookStats } from "../../domain/stats-service";
+import type { WebhookView } from "../../domain/webhooks-service";
+import type { PageContext } from "../context";
+import { type Html, html } from "../html";
+import { type DashboardResult, page } from "../results";
+import type { Router } from "../router";
+import { disabledWords, lastOutcome, successRate } from "./endpoint-health";
+
+export function endpointRoutes(router: Router): void {
+  router.get("/dashboard/endpoints", "GET /v1/webhooks", listEndpoints);
+}
+
+async function listEndpoints(ctx: PageContext): Promise<DashboardResult> {
+  const cursor = ctx.url.searchParams.get("cursor") ?? undefined;
+  const listing = await ctx.services.webhooks.list(ctx.accountId, {
+    limit: PAGE_LIMIT_DEFAULT,
+    ...(cursor ? { cursor } : {}),
+  });
+  const rows = await Promise.all(
+    listing.data.map(async (webhook) => ({
+      webhook,
+      stats: await ctx.services.stats.webhookStats(ctx.accountId, webhook.id),
+    })),
+  );
+  const next = listing.next_cursor
+    ? html`<nav class="pager" aria-label="Pages"><a href="/dashboard/endpoints?cursor=${encodeURIComponent(listing.next_cursor)}">Next page</a></nav>`
+    : "";
+  const body = html`<div class="page-head"><h1>Endpoints</h1><a class="button primary" href="/dashboard/endpoints/new">New endpoint</a></div>
+${rows.length === 0 && !cursor ? empty() : table(rows)}
+${next}`;
+  return page("Endpoints", body);
+}
+
+function empty(): Html {
+  return html`<div class="panel"><p>No endpoints yet. An endpoint is a URL of yours that receives the events you choose.</p>
+<p><a href="/dashboard/endpoints/new">Create your first endpoint</a></p></div>`;
+}
+
+function table(rows: { webhook: WebhookView; stats: WebhookStats }[]): Html {
+  return html`<div class="table-wrap"><table>
+<caption class="visually-hidden">Endpoints with their health over the last 24 hours</caption>
+<thead><tr><th scope="col">URL</th><th scope="col">State</th><th scope="col" class="num">Attempts (24 h)</th><th scope="col" class="num">Success rate (24 h)</th><th scope="col">Last attempt</th></tr></thead>
+<tbody>
+${rows.map(({ webhook, stats }) => row(webhook, stats))}
+</tbody></table></div>`;
+}
+
+function row(webhook: WebhookView, stats: WebhookStats): Html {
+  const state = webhook.enabled
+    ? html`<span class="badge ok">Enabled</span>`
+    : html`<span class="badge bad">Disabled</span> <span class="muted">${disabledWords(webhook)}</span>`;
+  return html`<tr>
+<td class="wrap-anywhere"><a href="/dashboard/endpoints/${webhook.id}">${webhook.url}</a>${webhook.description ? html`<br><span class="muted">${webhook.description}</span>` : ""}</td>
+<td>${state}</td>
+<td class="num">${stats.attempts}</td>
+<td class="num">${successRate(stats)}</td>
+<td>${lastOutcome(stats)}</td>
+</tr>`;
+}

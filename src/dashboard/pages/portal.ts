@@ -1,0 +1,46 @@
+// The entry points that need no page of their own: GET /dashboard (to the right start page for the
+// session, or to sign-in) and GET /dashboard/portal/:token, the one-time customer portal link: it
+// opens a session for the link's account, sets the cookie and moves on with a meta refresh (a
+// same-origin navigation, so the browser sends the SameSite=Strict cookie with it), with a link
+// for browsers that do not refresh.
+
+import type { PublicContext } from "../context";
+import { isSecureOrigin, SESSION_COOKIE, setCookie } from "../cookies";
+import { html } from "../html";
+import { type DashboardResult, page, redirect } from "../results";
+import type { Router } from "../router";
+import { SIGN_IN_PATH } from "./sign-in";
+
+const PORTAL_START = "/dashboard/endpoints";
+
+export function entryRoutes(router: Router): void {
+  router.publicGet("/dashboard", home).publicGet("/dashboard/portal/:token", openPortal);
+}
+
+async function home(ctx: PublicContext): Promise<DashboardResult> {
+  const sessionId = ctx.cookies[SESSION_COOKIE];
+  const resumed = sessionId ? await ctx.sessions.resume(sessionId) : undefined;
+  if (!resumed) return redirect(SIGN_IN_PATH, { status: 302 });
+  const start = resumed.principal.kind === "admin" ? "/dashboard/accounts" : "/dashboard/endpoints";
+  return redirect(start, { status: 302 });
+}
+
+async function openPortal(ctx: PublicContext): Promise<DashboardResult> {
+  const opened = await ctx.sessions.openPortalLink(ctx.params.token ?? "");
+  if (!opened) {
+    return page(
+      "Portal link not valid",
+      html`<h1>Portal link not valid</h1>
+<p>This portal link has expired or has already been used: each link opens the portal once, shortly after it is made. Ask for a new link.</p>`,
+      { status: 404 },
+    );
+  }
+  const maxAgeS = (opened.session.expires_at - ctx.now) / 1000;
+  const cookie = setCookie(SESSION_COOKIE, opened.sessionId, isSecureOrigin(ctx.origin), maxAgeS);
+  return page(
+    "Opening the portal",
+    html`<h1>Opening the portal…</h1>
+<p><a href="${PORTAL_START}">Continue to your endpoints</a></p>`,
+    { cookies: [cookie], head: html`<meta http-equiv="refresh" content="0; url=${PORTAL_START}">` },
+  );
+}

@@ -1,0 +1,17 @@
+// Every dashboard route, registered on one router. A page module exports a function taking the
+// router (and what it needs of the shell); add it here with one line.
+
+import type { DashboardDeps } from "./dashboard-app";
+import { assetRoutes } from "./pages/assets";
+import { endpointRoutes } from "./pages/endpoints";
+import { entryRoutes } from "./pages/portal";
+import { signInRoutes } from "./pages/sign-in";
+import type { Router } from "./router";
+import { SignInLimiter } from "./sign-in-limiter";
+
+export function registerRoutes(router: Router, _deps: DashboardDeps): void {
+  assetRoutes(router);
+  entryRoutes(router);
+  signInRoutes(router, new SignInLimiter());
+  endpointRoutes(router);
+}
