@@ -1,175 +1,104 @@
-// One account, for the operator: its API keys (never the keys themselves, only their prefixes) with
-// a "Revoke" button each, the "Issue key" form, "Create portal link", and the way to delete it.
-// A new key or portal link appears once, on the answer to the POST that made it. Admin sessions only
-// (GET/POST/DELETE /v1/accounts/:id..., POST /v1/accounts/:id/portal-links).
+// One account's routes, for the operator. Each stands for the /v1 route that does the same, and
+// calls the same service with the session's principal:
+//   GET  /dashboard/accounts/:id                        GET /v1/accounts/:id
+//   POST /dashboard/accounts/:id/keys                   POST /v1/accounts/:id/keys
+//   POST /dashboard/accounts/:id/keys/:key_id/revoke    DELETE /v1/accounts/:id/keys/:key_id
+//   POST /dashboard/accounts/:id/portal-links           POST /v1/accounts/:id/portal-links
+//   GET  /dashboard/accounts/:id/delete                 GET and DELETE /v1/accounts/:id (asks)
+//   POST /dashboard/accounts/:id/delete                 DELETE /v1/accounts/:id
+// A new key and a new portal link are answered on the page itself, never stored in clear: they are
+// shown once, and a reload (a GET of the account) no longer has them.
 
-import type { AccountRecord, ApiKeyRecord } from "../../storage/records";
-import { localInputValue, timeText } from "../components/times";
-import { type Html, html } from "../html";
-import { accountPath, noticeStatus, problemsAlert } from "./accounts";
-import type { KeyFormValues } from "./key-form";
-import { shownOnce } from "./shown-once";
+import type { PageContext } from "../context";
+import { fieldIssues } from "../error-pages";
+import { type DashboardResult, page, redirect } from "../results";
+import type { Router } from "../router";
+import { type AccountView, accountBody, deleteAccountBody } from "./account-view";
+import { accountPath } from "./accounts-view";
+import { keyFormValues, keyIssueWords, parseKeyForm } from "./key-form";
+import { periodText } from "./operator-format";
 
-export interface AccountView {
-  account: AccountRecord;
-  /** Newest first, revoked ones included, with last uses noted (KeysService.list). */
-  keys: readonly ApiKeyRecord[];
-  now: number;
-  csrfField: Html;
-  notice?: string;
-  problems?: readonly string[];
-  /** The issue-key form as last submitted (its problems are in `problems`). */
-  keyForm?: KeyFormValues;
-  /** A key just issued: shown once. */
-  issued?: { apiKey: string; key: ApiKeyRecord };
-  /** A portal link just created: shown once. */
-  portalLink?: { url: string; expiresAt: number };
+/** How long a portal link made here opens a session: long enough to hand it over, short if leaked. */
+export const PORTAL_LINK_TTL_MS = 10 * 60_000;
+
+export function accountRoutes(router: Router): void {
+  router
+    .get("/dashboard/accounts/:id", "GET /v1/accounts/:id", showAccount)
+    .post("/dashboard/accounts/:id/keys", "POST /v1/accounts/:id/keys", issueKey)
+    .post("/dashboard/accounts/:id/keys/:key_id/revoke", "DELETE /v1/accounts/:id/keys/:key_id", revokeKey)
+    .post("/dashboard/accounts/:id/portal-links", "POST /v1/accounts/:id/portal-links", createPortalLink)
+    .get("/dashboard/accounts/:id/delete", ["GET /v1/accounts/:id", "DELETE /v1/accounts/:id"], confirmDelete)
+    .post("/dashboard/accounts/:id/delete", "DELETE /v1/accounts/:id", deleteAccount);
 }
 
-function keyState(key: ApiKeyRecord, now: number): string {
-  if (key.revoked_at !== null) return `Revoked ${timeText(key.revoked_at)}`;
-  const expires = key.expires_at ?? null;
-  if (expires !== null && expires <= now) return "Expired";
-  return "Active";
+type Extra = Omit<AccountView, "account" | "keys" | "now" | "csrf">;
+
+/** The account page, read afresh (a 404 page when the account is gone). */
+async function accountPage(ctx: PageContext, extra: Extra = {}, status?: number, error?: string) {
+  const { account, keys } = await ctx.services.accounts.get(ctx.params.id as string);
+  const view: AccountView = {
+    account,
+    keys: ctx.services.keys.withUsage(keys),
+    now: ctx.now,
+    csrf: ctx.csrf,
+    ...extra,
+  };
+  return page(account.name, accountBody(view), { status, error, notice: ctx.notice });
 }
 
-function revokeForm(accountId: string, key: ApiKeyRecord, csrfField: Html): Html {
-  const action = `${accountPath(accountId)}/keys/${encodeURIComponent(key.id)}/revoke`;
-  return html`<form method="post" action="${action}" data-confirm="Revoke the key ${key.prefix}…? Requests with it fail from now on.">
-    ${csrfField}<button type="submit" class="danger">Revoke</button>
-  </form>`;
+function showAccount(ctx: PageContext): Promise<DashboardResult> {
+  return accountPage(ctx);
 }
 
-function keyRow(view: AccountView, key: ApiKeyRecord): Html {
-  const live = key.revoked_at === null;
-  return html`<tr>
-    <td>${key.name ?? html`<span class="muted">(no name)</span>`}</td>
-    <td><code>${key.prefix}…</code></td>
-    <td>${(key.scopes ?? ["publish", "manage"]).join(", ")}</td>
-    <td>${timeText(key.created_at)}</td>
-    <td>${key.last_used_at ? timeText(key.last_used_at) : "never"}</td>
-    <td>${key.expires_at ? timeText(key.expires_at) : "never"}</td>
-    <td>${keyState(key, view.now)}</td>
-    <td>${live ? revokeForm(view.account.id, key, view.csrfField) : null}</td>
-  </tr>`;
+async function issueKey(ctx: PageContext): Promise<DashboardResult> {
+  const accountId = ctx.params.id as string;
+  const values = keyFormValues(ctx.form);
+  const parsed = parseKeyForm(values);
+  if (!parsed.ok) return accountPage(ctx, { keyForm: values }, 422, parsed.problems.join(" "));
+  try {
+    const issued = await ctx.services.keys.issue(accountId, parsed.value, ctx.principal);
+    const result = await accountPage(ctx, { issued });
+    return { ...result, notice: "The key was issued." };
+  } catch (error) {
+    const issues = fieldIssues(error);
+    if (issues === undefined) throw error;
+    return accountPage(ctx, { keyForm: values }, 422, issues.map(keyIssueWords).join(" "));
+  }
 }
 
-function keysTable(view: AccountView): Html {
-  if (view.keys.length === 0) return html`<p>This account has no API keys: issue one below.</p>`;
-  return html`<div class="table-wrap"><table>
-    <caption>API keys, newest first (last use is written within a minute)</caption>
-    <thead><tr>
-      <th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th>
-      <th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th>
-      <th scope="col">State</th><th scope="col"><span class="visually-hidden">Actions</span></th>
-    </tr></thead>
-    <tbody>${view.keys.map((key) => keyRow(view, key))}</tbody>
-  </table></div>`;
-}
-
-function scopeBox(scope: "publish" | "manage", checked: boolean, hint: string): Html {
-  return html`<div class="check">
-    <input id="key-scope-${scope}" type="checkbox" name="scopes" value="${scope}" ${checked ? "checked" : ""} aria-describedby="key-scope-${scope}-hint">
-    <label for="key-scope-${scope}">${scope}</label>
-    <span id="key-scope-${scope}-hint" class="hint">${hint}</span>
-  </div>`;
-}
-
-function issueKeyForm(view: AccountView): Html {
-  const values = view.keyForm ?? { name: "", scopes: ["publish", "manage"], expires: "" };
-  return html`<section aria-labelledby="issue-key">
-  <h2 id="issue-key">Issue a key</h2>
-  <form method="post" action="${accountPath(view.account.id)}/keys" class="stacked-form">
-    ${view.csrfField}
-    <label for="key-name">Key name</label>
-    <input id="key-name" name="name" type="text" maxlength="100" value="${values.name}" aria-describedby="key-name-hint">
-    <p id="key-name-hint" class="hint">Optional, to tell keys apart (up to 100 characters).</p>
-    <fieldset>
-      <legend>Scopes</legend>
-      ${scopeBox("publish", values.scopes.includes("publish"), "send events and read the event types")}
-      ${scopeBox("manage", values.scopes.includes("manage"), "everything else: endpoints, deliveries, keys, the dashboard")}
-    </fieldset>
-    <label for="key-expires">Expires</label>
-    <input id="key-expires" name="expires" type="datetime-local" value="${values.expires}" min="${localInputValue(view.now).slice(0, 16)}" aria-describedby="key-expires-hint">
-    <p id="key-expires-hint" class="hint">In UTC; leave empty for a key that never expires.</p>
-    <button type="submit">Issue key</button>
-  </form>
-</section>`;
-}
-
-function issuedKey(issued: AccountView["issued"]): Html {
-  if (!issued) return html``;
-  return shownOnce({
-    id: "new-api-key",
-    label: "New API key",
-    value: issued.apiKey,
-    warning: `Copy this key now: it is shown only on this page, never again (the table shows only its prefix, ${issued.key.prefix}…).`,
+async function revokeKey(ctx: PageContext): Promise<DashboardResult> {
+  const accountId = ctx.params.id as string;
+  const keyId = ctx.params.key_id as string;
+  // Read first, so that a second click (another tab, a resent form) says what happened instead of
+  // "not found"; an unknown key still answers the 404 the API gives.
+  const known = (await ctx.services.keys.list(accountId)).find((key) => key.id === keyId);
+  if (known && known.revoked_at !== null) {
+    return redirect(accountPath(accountId), { notice: `The key ${known.prefix}… was already revoked.` });
+  }
+  await ctx.services.keys.revoke(accountId, keyId);
+  const which = known ? `The key ${known.prefix}…` : "The key";
+  return redirect(accountPath(accountId), {
+    notice: `${which} was revoked: requests made with it fail from now on.`,
   });
 }
 
-function portalLinkSection(view: AccountView): Html {
-  const created = view.portalLink
-    ? shownOnce({
-        id: "portal-link",
-        label: "Portal link",
-        value: view.portalLink.url,
-        warning: `This link opens a dashboard session for this account only. It works once, until ${timeText(view.portalLink.expiresAt)}; whoever opens it first is signed in as the account.`,
-      })
-    : null;
-  return html`<section aria-labelledby="portal">
-  <h2 id="portal">Customer portal</h2>
-  <p>A portal link signs the account's people in to this dashboard (or your app's frame) without a key.</p>
-  ${created}
-  <form method="post" action="${accountPath(view.account.id)}/portal-links">
-    ${view.csrfField}<button type="submit">Create portal link</button>
-  </form>
-</section>`;
+async function createPortalLink(ctx: PageContext): Promise<DashboardResult> {
+  const accountId = ctx.params.id as string;
+  const { token, expiresAt } = await ctx.services.sessions.createPortalLink(accountId, PORTAL_LINK_TTL_MS);
+  const url = `${ctx.origin}/dashboard/portal/${encodeURIComponent(token)}`;
+  const result = await accountPage(ctx, { portalLink: { url, expiresAt } });
+  return { ...result, notice: "A portal link was created: copy it below." };
 }
 
-export function accountPage(view: AccountView): Html {
-  const { account } = view;
-  return html`<p class="breadcrumb"><a href="/dashboard/accounts">Accounts</a></p>
-<h1>${account.name}</h1>
-<p>Account <code>${account.id}</code>, created ${timeText(account.created_at)}.</p>
-${noticeStatus(view.notice)}
-${problemsAlert(view.problems)}
-${issuedKey(view.issued)}
-<section aria-labelledby="keys">
-  <h2 id="keys">API keys</h2>
-  ${keysTable(view)}
-</section>
-${issueKeyForm(view)}
-${portalLinkSection(view)}
-<section aria-labelledby="danger">
-  <h2 id="danger">Delete</h2>
-  <p><a class="button danger" href="${accountPath(account.id)}/delete">Delete account</a></p>
-</section>`;
+async function confirmDelete(ctx: PageContext): Promise<DashboardResult> {
+  const { account, keys } = await ctx.services.accounts.get(ctx.params.id as string);
+  const liveKeys = keys.filter((key) => key.revoked_at === null).length;
+  const retention = periodText(ctx.config.retentionMs);
+  return page(`Delete ${account.name}`, deleteAccountBody({ account, liveKeys, retention, csrf: ctx.csrf }));
 }
 
-export interface DeleteAccountView {
-  account: AccountRecord;
-  /** Keys not yet revoked. */
-  liveKeys: number;
-  retentionText: string;
-  csrfField: Html;
-}
-
-/** The confirmation the delete button asks for, saying everything that goes with the account. */
-export function deleteAccountPage(view: DeleteAccountView): Html {
-  const { account } = view;
-  const keys = view.liveKeys === 1 ? "its 1 API key" : `its ${view.liveKeys} API keys`;
-  return html`<p class="breadcrumb"><a href="/dashboard/accounts">Accounts</a> › <a href="${accountPath(account.id)}">${account.name}</a></p>
-<h1>Delete account ${account.name}?</h1>
-<p>Deleting the account <strong>${account.name}</strong> (<code>${account.id}</code>) at once:</p>
-<ul>
-  <li>removes ${keys}: requests made with them fail from now on;</li>
-  <li>removes its endpoints with their signing secrets, and stops their pending deliveries (no further attempts);</li>
-  <li>ends its dashboard sessions, and its portal links stop working.</li>
-</ul>
-<p>Its past events and attempt records are no longer shown anywhere and are erased by retention (after ${view.retentionText}). This cannot be undone.</p>
-<form method="post" action="${accountPath(account.id)}/delete">
-  ${view.csrfField}
-  <button type="submit" class="danger">Delete account</button>
-  <a href="${accountPath(account.id)}">Cancel</a>
-</form>`;
+async function deleteAccount(ctx: PageContext): Promise<DashboardResult> {
+  const { account } = await ctx.services.accounts.get(ctx.params.id as string);
+  await ctx.services.accounts.delete(account.id);
+  return redirect("/dashboard/accounts", { notice: `Account ${account.name} was deleted.` });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { testConfig } from "../../../test/http/harness";
 import type { StoreHealth } from "../../storage/store";
-import { retryScheduleText, type SystemView, systemPage } from "./system";
+import { retryScheduleText, type SystemView, systemBody } from "./system";
 
 const now = Date.UTC(2026, 11, 3, 17, 0, 0);
 const writable: StoreHealth = { writable: true, reason: null, since: undefined, refusedWrites: 0 };
@@ -19,9 +19,9 @@ function view(over: Partial<SystemView> = {}): SystemView {
   };
 }
 
-describe("systemPage", () => {
+describe("systemBody", () => {
   test("backlog, in flight, store, version, uptime and settings", () => {
-    const page = systemPage(view()).text;
+    const page = systemBody(view()).text;
     expect(page).toContain("<h1>System</h1>");
     expect(page).toContain("<dt>Pending deliveries</dt><dd>12,345</dd>");
     expect(page).toContain("<dt>Attempts in flight</dt><dd>3 in this process (at most 16)</dd>");
@@ -38,7 +38,7 @@ describe("systemPage", () => {
 
   test("a PostgreSQL store is named with its URL's password masked", () => {
     const config = testConfig({ databaseUrl: "postgres://inbox:hunter2@db.internal:5432/inbox" });
-    const page = systemPage(
+    const page = systemBody(
       view({ config, figures: { pendingDeliveries: 0, sizeBytes: 0, asOf: now - 4_000 } }),
     ).text;
     expect(page).toContain("PostgreSQL");
@@ -49,13 +49,13 @@ describe("systemPage", () => {
 
   test("a full or unavailable store says so in words, with since when", () => {
     const since = now - 60_000;
-    const full = systemPage(
+    const full = systemBody(
       view({ health: { writable: false, reason: "full", since, refusedWrites: 7 } }),
     ).text;
     expect(full).toContain("<strong>Full since 2026-12-03 16:59:00 UTC</strong>");
     expect(full).toContain("too little disk space");
     expect(full).toContain("<dd>7</dd>");
-    const down = systemPage(
+    const down = systemBody(
       view({ health: { writable: false, reason: "unavailable", since, refusedWrites: 0 } }),
     ).text;
     expect(down).toContain("<strong>Unavailable since 2026-12-03 16:59:00 UTC</strong>");
@@ -63,7 +63,7 @@ describe("systemPage", () => {
 
   test("no admin key shown, ever", () => {
     const config = testConfig();
-    expect(systemPage(view({ config })).text).not.toContain(config.adminKey as string);
+    expect(systemBody(view({ config })).text).not.toContain(config.adminKey as string);
   });
 });
 

@@ -10,8 +10,46 @@ import type { Config } from "../../config/config";
 import { redactDatabaseUrl } from "../../config/database-url";
 import type { StoreFigures, StoreHealth } from "../../storage/store";
 import { durationText, timeText } from "../components/times";
+import type { PageContext } from "../context";
 import { type Html, html } from "../html";
+import { page } from "../results";
+import type { Router } from "../router";
 import { bytesText, countText, periodText } from "./operator-format";
+
+/**
+ * What the system page reads besides the configuration: the figures /health and /metrics publish.
+ * Every member answers from memory, at once (the store's figures are a snapshot).
+ */
+export interface SystemStatus {
+  version: string;
+  /** When this process started, ms since the epoch. */
+  startedAt: number;
+  figures(): StoreFigures;
+  health(): StoreHealth;
+  /** Attempts in flight in this process (DeliveryPort.inFlight). */
+  inFlight(): number;
+}
+
+/**
+ * GET /dashboard/system. The API has no route for these figures (/health and /metrics need no key,
+ * but the settings are the operator's): the page asks for the admin scope, as GET /v1/accounts does.
+ */
+export function systemRoutes(router: Router, system: SystemStatus): void {
+  router.get("/dashboard/system", "GET /v1/accounts", (ctx: PageContext) =>
+    page(
+      "System",
+      systemBody({
+        now: ctx.now,
+        version: system.version,
+        uptimeMs: Math.max(0, ctx.now - system.startedAt),
+        figures: system.figures(),
+        health: system.health(),
+        inFlight: system.inFlight(),
+        config: ctx.config,
+      }),
+    ),
+  );
+}
 
 export interface SystemView {
   now: number;
@@ -28,7 +66,7 @@ export interface SystemView {
 type Row = readonly [term: string, value: Html | string];
 
 function list(rows: readonly Row[]): Html {
-  return html`<dl class="figures">${rows.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>`;
+  return html`<dl class="facts">${rows.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>`;
 }
 
 function storeHealthText(health: StoreHealth): Html {
@@ -115,15 +153,15 @@ function settingRows(config: Config): Row[] {
   ];
 }
 
-export function systemPage(view: SystemView): Html {
+export function systemBody(view: SystemView): Html {
   return html`<h1>System</h1>
-<section aria-labelledby="sys-deliveries"><h2 id="sys-deliveries">Deliveries</h2>${list(deliveryRows(view))}</section>
-<section aria-labelledby="sys-store"><h2 id="sys-store">Store</h2>${list(storeRows(view))}</section>
-<section aria-labelledby="sys-process"><h2 id="sys-process">This process</h2>${list([
+<section class="panel" aria-labelledby="sys-deliveries"><h2 id="sys-deliveries">Deliveries</h2>${list(deliveryRows(view))}</section>
+<section class="panel" aria-labelledby="sys-store"><h2 id="sys-store">Store</h2>${list(storeRows(view))}</section>
+<section class="panel" aria-labelledby="sys-process"><h2 id="sys-process">This process</h2>${list([
     ["Version", view.version],
     ["Up for", periodText(view.uptimeMs)],
   ])}</section>
-<section aria-labelledby="sys-settings"><h2 id="sys-settings">Settings</h2>${list(settingRows(view.config))}</section>
+<section class="panel" aria-labelledby="sys-settings"><h2 id="sys-settings">Settings</h2>${list(settingRows(view.config))}</section>
 <p>The same figures, for monitoring: <a href="/health">/health</a> and <a href="/metrics">/metrics</a>.
 Operational events (webhook.disabled when an endpoint is disabled, delivery.failed when a delivery runs out of attempts) reach the <a href="/dashboard/endpoints">Operator webhooks</a>.</p>`;
 }
