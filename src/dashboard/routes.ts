@@ -2,7 +2,10 @@
 // router (and what it needs of the shell); add it here with one line.
 
 import type { DashboardDeps } from "./dashboard-app";
+import { accountRoutes } from "./pages/account";
+import { accountsRoutes } from "./pages/accounts";
 import { assetRoutes } from "./pages/assets";
+import { deliveryPageRoutes } from "./pages/delivery-routes";
 import { endpointRoutes } from "./pages/endpoints";
 import { entryRoutes } from "./pages/portal";
 import { signInRoutes } from "./pages/sign-in";
@@ -14,4 +17,7 @@ export function registerRoutes(router: Router, _deps: DashboardDeps): void {
   entryRoutes(router);
   signInRoutes(router, new SignInLimiter());
   endpointRoutes(router);
+  deliveryPageRoutes(router);
+  accountsRoutes(router);
+  accountRoutes(router);
 }

@@ -9,6 +9,7 @@
 // A new key and a new portal link are answered on the page itself, never stored in clear: they are
 // shown once, and a reload (a GET of the account) no longer has them.
 
+import { PORTAL_LINK_TTL_S_DEFAULT } from "../../http/models/portal-link";
 import type { PageContext } from "../context";
 import { fieldIssues } from "../error-pages";
 import { type DashboardResult, page, redirect } from "../results";
@@ -18,8 +19,8 @@ import { accountPath } from "./accounts-view";
 import { keyFormValues, keyIssueWords, parseKeyForm } from "./key-form";
 import { periodText } from "./operator-format";
 
-/** How long a portal link made here opens a session: long enough to hand it over, short if leaked. */
-export const PORTAL_LINK_TTL_MS = 10 * 60_000;
+/** A portal link made here can be opened for as long as one the API makes by default. */
+export const PORTAL_LINK_TTL_MS = PORTAL_LINK_TTL_S_DEFAULT * 1_000;
 
 export function accountRoutes(router: Router): void {
   router
@@ -85,7 +86,8 @@ async function revokeKey(ctx: PageContext): Promise<DashboardResult> {
 async function createPortalLink(ctx: PageContext): Promise<DashboardResult> {
   const accountId = ctx.params.id as string;
   const { token, expiresAt } = await ctx.services.sessions.createPortalLink(accountId, PORTAL_LINK_TTL_MS);
-  const url = `${ctx.origin}/dashboard/portal/${encodeURIComponent(token)}`;
+  // The token is base64url: safe in a path as it is, as the API writes it.
+  const url = `${ctx.origin}/dashboard/portal/${token}`;
   const result = await accountPage(ctx, { portalLink: { url, expiresAt } });
   return { ...result, notice: "A portal link was created: copy it below." };
 }
