@@ -8,7 +8,8 @@
 
 import type { Config } from "../../config/config";
 import { redactDatabaseUrl } from "../../config/database-url";
-import type { StoreFigures, StoreHealth } from "../../storage/store";
+import type { DeliveryPort } from "../../domain/delivery-port";
+import type { Store, StoreFigures, StoreHealth } from "../../storage/store";
 import { durationText, timeText } from "../components/times";
 import type { PageContext } from "../context";
 import { type Html, html } from "../html";
@@ -28,6 +29,22 @@ export interface SystemStatus {
   health(): StoreHealth;
   /** Attempts in flight in this process (DeliveryPort.inFlight). */
   inFlight(): number;
+}
+
+/** The status read from the process's own parts (the store's snapshot, the delivery engine). */
+export function systemStatus(deps: {
+  version: string;
+  store: Pick<Store, "figures" | "health">;
+  delivery: Pick<DeliveryPort, "inFlight">;
+}): SystemStatus {
+  return {
+    version: deps.version,
+    // The process's start: Bun sets performance.timeOrigin when the process begins.
+    startedAt: performance.timeOrigin,
+    figures: () => deps.store.figures(),
+    health: () => deps.store.health(),
+    inFlight: () => deps.delivery.inFlight(),
+  };
 }
 
 /**
