@@ -1,16 +1,19 @@
-// The sessions service against a real LMDB store, with the clock in the test's hand: who may sign
-// in, and everything that ends a session (its key revoked, expired or replaced, idleness, its TTL,
-// its account deleted, sign-out), plus one-time portal links.
+// The sessions service against a real store (LMDB; with INBOX_TEST_STORE=postgres a schema of its
+// own in INBOX_TEST_DATABASE_URL), with the clock in the test's hand: who may sign in, and
+// everything that ends a session (its key revoked, expired or replaced, idleness, its TTL, its
+// account deleted, sign-out), plus one-time portal links.
 
 import { beforeEach, describe, expect, test } from "bun:test";
 import { AccountsService } from "../../src/domain/accounts-service";
 import { ADMIN_KEY_HASH_META, hashApiKey, issueApiKey } from "../../src/domain/api-keys";
 import { DomainError } from "../../src/domain/errors";
 import { PORTAL_KEY_ID, SessionsService, TOUCH_MS } from "../../src/domain/sessions-service";
+import { dropPostgresSchema, openPostgresStore } from "../../src/storage/postgres/pg-store";
 import type { KeyScope } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
 import { tempStore } from "../delivery/store-fixtures";
 import { cleanupAfterEach } from "../support/cleanups";
+import { silentLogger } from "../support/silent-logger";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -24,8 +27,22 @@ let t: number;
 let sessions: SessionsService;
 let accounts: AccountsService;
 
+let schemas = 0;
+
+/** The store under test: LMDB in a temp dir, or a fresh PostgreSQL schema (dropped after the test). */
+async function openTestStore(): Promise<Store> {
+  if (process.env.INBOX_TEST_STORE !== "postgres") return (await tempStore(cleanups)).store;
+  const url = process.env.INBOX_TEST_DATABASE_URL;
+  if (!url) throw new Error("INBOX_TEST_STORE=postgres needs INBOX_TEST_DATABASE_URL");
+  const schema = `sessions_${process.pid}_${++schemas}`;
+  const pg = await openPostgresStore({ url, schema, poolMax: 4, logger: silentLogger, replicaId: "test" });
+  cleanups.push(() => dropPostgresSchema(url, schema));
+  cleanups.push(() => pg.close());
+  return pg;
+}
+
 beforeEach(async () => {
-  ({ store } = await tempStore(cleanups));
+  store = await openTestStore();
   t = 1_767_225_600_000; // 2026-01-01T00:00:00Z
   const now = () => t;
   sessions = new SessionsService({ store, now, ttlMs: TTL, idleMs: IDLE });
