@@ -130,3 +130,19 @@ test("the list pages with a cursor: Next page, then the rest, then a link back t
   expect(second.text).toContain('href="/dashboard/accounts">First page</a>');
   expect(second.text).not.toContain("Next page");
 });
+
+test("the Operator webhooks link leads to the operator's own endpoints, not an account's", async () => {
+  const operatorHook = await h.call("POST", "/v1/webhooks", {
+    key: ADMIN_KEY,
+    body: { url: "https://ops.example/operator-hook", events: ["webhook.disabled"] },
+  });
+  expect(operatorHook.status).toBe(201);
+  const accountHook = await h.call("POST", "/v1/webhooks", {
+    body: { url: "https://acme.example/account-hook", events: ["*"] },
+  });
+  expect(accountHook.status).toBe(201);
+  const page = await admin.get("/dashboard/endpoints");
+  expect(page.status).toBe(200);
+  expect(page.text).toContain("https://ops.example/operator-hook");
+  expect(page.text).not.toContain("https://acme.example/account-hook");
+});
