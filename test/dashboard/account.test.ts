@@ -133,8 +133,11 @@ describe("Issue key", () => {
 });
 
 describe("Revoke", () => {
-  test("revokes at once, says so, and a second click says it was already revoked", async () => {
+  test("revokes at once (its dashboard session ends too), says so, and a second click says it was already revoked", async () => {
     const [first] = await keysOf(account.id);
+    const customer = new BrowserClient(h.app);
+    await customer.signIn(account.key);
+    expect((await customer.get("/dashboard/endpoints")).status).toBe(200);
     await admin.get(path);
     const revoked = await admin.post(`${path}/keys/${first?.id}/revoke`, {});
     expect(revoked.status).toBe(303);
@@ -145,6 +148,9 @@ describe("Revoke", () => {
     expect(after.text).toContain("Revoked</span>");
     expect(after.text).not.toContain(">Revoke</button>");
     expect((await h.call("GET", "/v1/webhooks", { key: account.key })).status).toBe(401);
+    const ended = await customer.get("/dashboard/endpoints");
+    expect(ended.status).toBe(303);
+    expect(ended.location).toStartWith("/dashboard/sign-in");
 
     const again = await admin.post(`${path}/keys/${first?.id}/revoke`, {});
     expect(again.status).toBe(303);
