@@ -4,6 +4,7 @@
 
 import dashboardCss from "./assets/dashboard.css" with { type: "file" };
 import dashboardJs from "./assets/dashboard.js" with { type: "file" };
+import liveJs from "./assets/live.js" with { type: "file" };
 
 const CSS = "text/css; charset=utf-8";
 const JS = "text/javascript; charset=utf-8";
@@ -12,6 +13,7 @@ const JS = "text/javascript; charset=utf-8";
 const ASSETS: Readonly<Record<string, { path: string; type: string }>> = {
   "dashboard.css": { path: dashboardCss, type: CSS },
   "dashboard.js": { path: dashboardJs, type: JS },
+  "live.js": { path: liveJs, type: JS },
 };
 
 export const ASSETS_PATH = "/dashboard/assets";

@@ -109,7 +109,7 @@ function barHours(bars: readonly Bar[]): string {
 function gridLines(max: number): Html[] {
   return [0, max / 2, max].map((value) => {
     const y = TOP + PLOT_H - (value / max) * PLOT_H;
-    return html`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y}" y2="${y}" stroke="#9e9e9e" stroke-width="0.5" class="chart-grid"/><text x="${LEFT - 4}" y="${y + 4}" text-anchor="end" font-size="11" fill="currentColor">${Number.isInteger(value) ? value : value.toFixed(1)}</text>`;
+    return html`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y}" y2="${y}" stroke="#9e9e9e" stroke-width="0.5" class="axis"/><text x="${LEFT - 4}" y="${y + 4}" text-anchor="end" font-size="11" fill="currentColor">${Number.isInteger(value) ? value : value.toFixed(1)}</text>`;
   });
 }
 
@@ -123,11 +123,11 @@ function barMarks(bar: Bar, index: number, count: number, max: number): Html {
   const label = `${clockText(bar.start)}–${clockText(bar.end)} UTC: ${bar.succeeded} succeeded, ${bar.failed} failed`;
   return html`<g class="chart-bar"><title>${label}</title>${
     okH > 0
-      ? html`<rect x="${x}" y="${round(base - okH)}" width="${w}" height="${okH}" fill="${SUCCEEDED_FILL}" class="chart-succeeded"/>`
+      ? html`<rect x="${x}" y="${round(base - okH)}" width="${w}" height="${okH}" fill="${SUCCEEDED_FILL}" class="ok"/>`
       : null
   }${
     failH > 0
-      ? html`<rect x="${x}" y="${round(base - okH - failH)}" width="${w}" height="${failH}" fill="${FAILED_FILL}" class="chart-failed"/>`
+      ? html`<rect x="${x}" y="${round(base - okH - failH)}" width="${w}" height="${failH}" fill="${FAILED_FILL}" class="bad"/>`
       : null
   }</g>`;
 }

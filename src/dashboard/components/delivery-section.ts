@@ -35,7 +35,7 @@ export function deliverySection(input: DeliverySectionInput): Html {
   const d = input.delivery;
   const headingId = `${deliverySectionId(d.id)}-h`;
   return html`<section class="delivery" id="${deliverySectionId(d.id)}" data-delivery-id="${d.id}" data-state="${deliveryState(d)}" aria-labelledby="${headingId}">
-<h2 id="${headingId}">Delivery to ${input.endpointUrl ?? d.webhook_id}</h2>
+<h3 id="${headingId}">Delivery to ${input.endpointUrl ?? d.webhook_id}</h3>
 <dl class="facts">
 <dt>Status</dt><dd>${statusBadge(d.status)}</dd>
 <dt>Delivery</dt><dd><code>${d.id}</code></dd>
@@ -57,7 +57,7 @@ function endpointLink(webhookId: string, url: string | undefined): Html {
 /** Retry is offered unless the delivery succeeded (the service refuses that: nothing to send). */
 function retryForm(d: DeliveryRecord, csrf: Html): Html | null {
   if (d.status === "succeeded") return null;
-  return html`<form method="post" action="${`/dashboard/deliveries/${encodeURIComponent(d.id)}/retry`}" class="inline">${csrf}<button type="submit">Retry</button></form>`;
+  return html`<form method="post" action="${`/dashboard/deliveries/${encodeURIComponent(d.id)}/retry`}" class="inline-form">${csrf}<button type="submit">Retry</button></form>`;
 }
 
 function attemptsTable(d: DeliveryRecord, attempts: readonly AttemptRecord[]): Html {

@@ -21,9 +21,16 @@ export function isDeliveryStatus(value: string): value is DeliveryStatus {
   return (DELIVERY_STATUSES as readonly string[]).includes(value);
 }
 
-/** A status as a labelled badge (the class lets the stylesheet colour it; the word carries it). */
+const BADGE: Record<DeliveryStatus, string> = {
+  pending: "warn",
+  succeeded: "ok",
+  failed: "bad",
+  cancelled: "idle",
+};
+
+/** A status as a badge (the class colours it; the word carries it). */
 export function statusBadge(status: DeliveryStatus): Html {
-  return html`<span class="${`status status-${status}`}">${statusText(status)}</span>`;
+  return html`<span class="${`badge ${BADGE[status]}`}">${statusText(status)}</span>`;
 }
 
 const ERROR_TEXT: Record<ErrorClass, string> = {

@@ -88,7 +88,7 @@ ${view.result ? deliveriesTable(view) : null}`;
 
 function filterForm(view: DeliveriesView): Html {
   const q = view.query;
-  return html`<form method="get" action="/dashboard/deliveries" class="filters">
+  return html`<form method="get" action="/dashboard/deliveries" class="inline-form filters">
 <div class="field"><label for="f-endpoint">Endpoint</label>
 <select id="f-endpoint" name="webhook_id"><option value="">All endpoints</option>${endpointOptions(view)}</select></div>
 <div class="field"><label for="f-status">Status</label>
@@ -147,7 +147,7 @@ function deliveriesTable(view: DeliveriesView): Html {
   }
   return html`<div class="table-wrap"><table class="deliveries">
 <caption>Deliveries, newest event first</caption>
-<thead><tr><th scope="col">Event</th><th scope="col">Event type</th><th scope="col">Endpoint</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last attempt</th><th scope="col">Published</th></tr></thead>
+<thead><tr><th scope="col">Event</th><th scope="col">Event type</th><th scope="col">Endpoint</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Last attempt</th><th scope="col">Created</th></tr></thead>
 <tbody>${result.data.map((d) => deliveryRow(d, urls))}</tbody>
 </table></div>${next}${first}`;
 }
@@ -164,7 +164,7 @@ function deliveryRow(d: DeliveryRecord, urls: ReadonlyMap<string, string>): Html
 <td>${d.event_type}</td>
 <td>${urls.get(d.webhook_id) ?? d.webhook_id}</td>
 <td>${statusBadge(d.status)}</td>
-<td>${d.attempts}</td>
+<td class="num">${d.attempts}</td>
 <td>${last}</td>
 <td>${timeText(d.created_at)}</td>
 </tr>`;

@@ -110,7 +110,7 @@ export function envelopeJson(event: EventRecord): string {
 
 function replayForm(input: EventBodyInput): Html {
   const action = `${eventHref(input.event.id)}/replay`;
-  return html`<form method="post" action="${action}" class="replay">${input.csrf}
+  return html`<form method="post" action="${action}" class="inline-form replay">${input.csrf}
 <div class="field"><label for="replay-to">Replay to</label>
 <select id="replay-to" name="webhook_id"><option value="">Every endpoint subscribed to ${input.event.type} now</option>${input.endpoints.map(
     (e) => html`<option value="${e.id}">${e.url}</option>`,
