@@ -1,7 +1,11 @@
 // A small in-process "browser" for dashboard tests: sends requests through the app's handle (no
 // socket), keeps the cookies the dashboard sets (by name; Max-Age=0 removes one), sends the
 // server's own Origin on POST like a browser, and reads the CSRF token out of the last page so that
-// a test can post a form as a person would. Redirects are not followed unless asked.
+// a test can post a form as a person would. Redirects are not followed unless asked. Each client
+// comes from an address of its own (X-Forwarded-For), as separate browsers would, so that the
+// sign-in rate limit counts them apart. Every dashboard answer it receives is checked for the CSP
+// header, and every HTML page for inline script, inline handlers and style attributes (the CSP
+// would block them in a browser): a page breaking that fails the test that fetched it.
 
 import type { Harness } from "../http/harness";
 
@@ -14,8 +18,24 @@ export interface Page {
   location: string | null;
 }
 
+let clients = 0;
+
+/** Why `page` would break under the dashboard's CSP, or undefined. */
+export function cspProblem(page: string): string | undefined {
+  const inlineScript = /<script(?![^>]*\ssrc=)[^>]*>/i.exec(page);
+  if (inlineScript) return `inline script: ${inlineScript[0]}`;
+  const handler = /<[^>]+\son[a-z]+\s*=/i.exec(page);
+  if (handler) return `inline event handler: ${handler[0]}`;
+  const style = /<[^>]+\sstyle\s*=/i.exec(page);
+  if (style) return `style attribute: ${style[0]}`;
+  if (/<style[\s>]/i.test(page)) return "inline <style> element";
+  return undefined;
+}
+
 export class BrowserClient {
   readonly cookies = new Map<string, string>();
+  /** The client's address, sent as X-Forwarded-For. */
+  readonly address = `192.0.2.${(++clients % 250) + 1}`;
   /** The last page's text (for csrf()). */
   last = "";
 
@@ -75,7 +95,7 @@ export class BrowserClient {
   }
 
   private headers(extra: Record<string, string>): Headers {
-    const headers = new Headers(extra);
+    const headers = new Headers({ "x-forwarded-for": this.address, ...extra });
     if (this.cookies.size > 0) {
       headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
     }
@@ -86,7 +106,16 @@ export class BrowserClient {
     const response = await this.app.handle(request);
     for (const cookie of response.headers.getSetCookie()) this.keep(cookie);
     const text = await response.text();
-    if (text.includes("<html")) this.last = text;
+    if (new URL(request.url).pathname.startsWith("/dashboard")) {
+      if (!response.headers.get("content-security-policy")?.includes("default-src 'none'")) {
+        throw new Error(`${request.method} ${request.url} answered without the dashboard CSP`);
+      }
+    }
+    if (text.includes("<html")) {
+      const problem = cspProblem(text);
+      if (problem) throw new Error(`${request.method} ${request.url}: ${problem}`);
+      this.last = text;
+    }
     return {
       status: response.status,
       headers: response.headers,

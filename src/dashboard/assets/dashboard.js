@@ -1,6 +1,7 @@
 // Progressive enhancement for the dashboard; every page works without it. Loaded with `defer` as
 // a file of this server (the CSP allows no inline script). Adds: a confirmation before forms marked
-// data-confirm are sent, copy buttons beside read-only values marked data-copy, and the "All event
+// data-confirm are sent, copy buttons beside values marked data-copy (an input's value or an element's text; the attribute's
+// value, when given, names it), and the "All event
 // types" checkbox disabling the per-type ones while checked.
 
 function confirmations() {
@@ -13,21 +14,22 @@ function confirmations() {
 
 function copyButtons() {
   if (!navigator.clipboard) return;
-  for (const input of document.querySelectorAll("input[data-copy]")) {
+  for (const source of document.querySelectorAll("[data-copy]")) {
+    const name = source.getAttribute("data-copy") || source.labels?.[0]?.textContent || "value";
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = "Copy";
-    button.setAttribute("aria-label", `Copy ${input.labels?.[0]?.textContent ?? "value"}`);
+    button.setAttribute("aria-label", `Copy ${name}`);
     button.addEventListener("click", async () => {
+      const text = "value" in source ? source.value : source.textContent;
       try {
-        await navigator.clipboard.writeText(input.value);
+        await navigator.clipboard.writeText(text);
         button.textContent = "Copied";
       } catch {
-        input.select();
-        button.textContent = "Press Ctrl+C to copy";
+        button.textContent = "Select and copy it by hand";
       }
     });
-    input.after(button);
+    source.after(button);
   }
 }
 

@@ -3,6 +3,7 @@
 
 import type { WebhookStats } from "../../domain/stats-service";
 import type { WebhookView } from "../../domain/webhooks-service";
+import { timeText } from "../components/times";
 import { type Html, html } from "../html";
 
 /** "98.5 %", or "—" without attempts. */
@@ -32,8 +33,7 @@ export function disabledWords(webhook: WebhookView): string {
   }
 }
 
-/** A <time> element showing `ms` in UTC, to the minute. */
+/** A <time> element showing `ms` in UTC, to the second. */
 export function timeTag(ms: number): Html {
-  const iso = new Date(ms).toISOString();
-  return html`<time datetime="${iso}">${iso.slice(0, 16).replace("T", " ")} UTC</time>`;
+  return html`<time datetime="${new Date(ms).toISOString()}">${timeText(ms)}</time>`;
 }

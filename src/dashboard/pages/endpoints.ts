@@ -1,7 +1,7 @@
 // GET /dashboard/endpoints: the session's endpoints (webhooks), newest first, a page at a time by
 // cursor, with health at a glance: attempts and success rate over the last 24 hours (from the
 // hourly rollups, services.stats: a fixed cost per endpoint), the last outcome, and whether it is
-// disabled and why.
+// disabled and why. Registers every endpoint route (endpointRoutes).
 
 import { PAGE_LIMIT_DEFAULT } from "../../domain/paging";
 import type { WebhookStats } from "../../domain/stats-service";
@@ -10,10 +10,43 @@ import type { PageContext } from "../context";
 import { type Html, html } from "../html";
 import { type DashboardResult, page } from "../results";
 import type { Router } from "../router";
+import { showEndpointPage } from "./endpoint";
+import {
+  confirmDelete,
+  deleteEndpoint,
+  recover,
+  revealSecret,
+  rotateSecret,
+  sendTest,
+} from "./endpoint-actions";
+import { createEndpoint, showEditForm, showNewForm, updateEndpoint } from "./endpoint-form";
 import { disabledWords, lastOutcome, successRate } from "./endpoint-health";
 
+const SHOW = ["GET /v1/webhooks/:id", "GET /v1/webhooks/:id/stats", "GET /v1/webhooks/:id/logs"];
+
+/** Every endpoint page, each with the /v1 route(s) whose scope it needs. */
 export function endpointRoutes(router: Router): void {
-  router.get("/dashboard/endpoints", "GET /v1/webhooks", listEndpoints);
+  router
+    .get("/dashboard/endpoints", "GET /v1/webhooks", listEndpoints)
+    .get("/dashboard/endpoints/new", "POST /v1/webhooks", showNewForm)
+    .post("/dashboard/endpoints", ["POST /v1/webhooks", ...SHOW], createEndpoint)
+    .get("/dashboard/endpoints/:id", SHOW, showEndpointPage)
+    .get("/dashboard/endpoints/:id/edit", ["GET /v1/webhooks/:id", "PUT /v1/webhooks/:id"], showEditForm)
+    .post("/dashboard/endpoints/:id", "PUT /v1/webhooks/:id", updateEndpoint)
+    .get(
+      "/dashboard/endpoints/:id/delete",
+      ["GET /v1/webhooks/:id", "DELETE /v1/webhooks/:id"],
+      confirmDelete,
+    )
+    .post("/dashboard/endpoints/:id/delete", "DELETE /v1/webhooks/:id", deleteEndpoint)
+    .post("/dashboard/endpoints/:id/secret", ["GET /v1/webhooks/:id/secret", ...SHOW], revealSecret)
+    .post(
+      "/dashboard/endpoints/:id/secret/rotate",
+      ["POST /v1/webhooks/:id/secret/rotate", ...SHOW],
+      rotateSecret,
+    )
+    .post("/dashboard/endpoints/:id/test", ["POST /v1/webhooks/test", ...SHOW], sendTest)
+    .post("/dashboard/endpoints/:id/recover", ["POST /v1/webhooks/:id/recover", ...SHOW], recover);
 }
 
 async function listEndpoints(ctx: PageContext): Promise<DashboardResult> {
@@ -31,7 +64,12 @@ async function listEndpoints(ctx: PageContext): Promise<DashboardResult> {
   const next = listing.next_cursor
     ? html`<nav class="pager" aria-label="Pages"><a href="/dashboard/endpoints?cursor=${encodeURIComponent(listing.next_cursor)}">Next page</a></nav>`
     : "";
+  const operator =
+    ctx.principal.kind === "admin"
+      ? html`<p class="muted">The operator's own endpoints: they receive the operational events (webhook.disabled, delivery.failed) about every account.</p>`
+      : "";
   const body = html`<div class="page-head"><h1>Endpoints</h1><a class="button primary" href="/dashboard/endpoints/new">New endpoint</a></div>
+${operator}
 ${rows.length === 0 && !cursor ? empty() : table(rows)}
 ${next}`;
   return page("Endpoints", body);
