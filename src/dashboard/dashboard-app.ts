@@ -8,12 +8,14 @@
 
 import { Elysia } from "elysia";
 import type { Config } from "../config/config";
+import type { DeliveryPort } from "../domain/delivery-port";
 import { OPERATOR_ACCOUNT_ID } from "../domain/operator";
 import type { Services } from "../domain/services";
 import { hasScope } from "../http/auth";
 import { publicOrigin } from "../http/public-url";
 import { requiredScope } from "../http/route-scopes";
 import type { Logger } from "../observability/logger";
+import type { Store } from "../storage/store";
 import type { DashboardSessions, Handler, PageContext, PublicContext } from "./context";
 import { clearCookie, isSecureOrigin, NOTICE_COOKIE, readCookies, SESSION_COOKIE } from "./cookies";
 import { csrfField, csrfRefusal, sameOrigin } from "./csrf";
@@ -33,6 +35,9 @@ export interface DashboardDeps {
   version: string;
   isShuttingDown: () => boolean;
   now: () => number;
+  /** The figures /health and /metrics publish, read from memory (the system page). */
+  store: Pick<Store, "figures" | "health">;
+  delivery: Pick<DeliveryPort, "inFlight">;
 }
 
 export interface Dashboard {

@@ -9,10 +9,11 @@ import { deliveryPageRoutes } from "./pages/delivery-routes";
 import { endpointRoutes } from "./pages/endpoints";
 import { entryRoutes } from "./pages/portal";
 import { signInRoutes } from "./pages/sign-in";
+import { systemRoutes } from "./pages/system";
 import type { Router } from "./router";
 import { SignInLimiter } from "./sign-in-limiter";
 
-export function registerRoutes(router: Router, _deps: DashboardDeps): void {
+export function registerRoutes(router: Router, deps: DashboardDeps): void {
   assetRoutes(router);
   entryRoutes(router);
   signInRoutes(router, new SignInLimiter());
@@ -20,4 +21,11 @@ export function registerRoutes(router: Router, _deps: DashboardDeps): void {
   deliveryPageRoutes(router);
   accountsRoutes(router);
   accountRoutes(router);
+  systemRoutes(router, {
+    version: deps.version,
+    startedAt: deps.now(),
+    figures: () => deps.store.figures(),
+    health: () => deps.store.health(),
+    inFlight: () => deps.delivery.inFlight(),
+  });
 }
