@@ -41,7 +41,7 @@ describe("event types pages", () => {
   test("a type's page shows its schema and example as indented JSON, escaped", () => {
     const out = eventTypeBody(builtIn).text;
     expect(out).toContain(
-      `<pre class="json" tabindex="0" aria-label="Schema as JSON">{\n  &quot;type&quot;: &quot;object&quot;`,
+      `<pre class="json" tabindex="0" role="region" aria-label="Schema as JSON">{\n  &quot;type&quot;: &quot;object&quot;`,
     );
     expect(out).toContain("&quot;to&quot;: &quot;+4411&quot;");
     expect(eventTypeBody(archived).text).toContain("No example was registered");

@@ -72,11 +72,11 @@ ${t.defined ? html`<dt>Registered</dt><dd>${timeText(t.defined.created_at)}</dd>
 ${t.defined?.archived_at ? html`<dt>Archived</dt><dd>${timeText(t.defined.archived_at)}: no new events or subscriptions; its events stay readable.</dd>` : null}
 </dl>
 <h2>Schema of the data</h2>
-<pre class="json" tabindex="0" aria-label="Schema as JSON">${JSON.stringify(t.schema, null, 2)}</pre>
+<pre class="json" tabindex="0" role="region" aria-label="Schema as JSON">${JSON.stringify(t.schema, null, 2)}</pre>
 <h2>Example</h2>
 ${
   t.example === null
     ? html`<p>No example was registered for this type (a test send of it is refused).</p>`
-    : html`<pre class="json" tabindex="0" aria-label="Example as JSON">${JSON.stringify(t.example, null, 2)}</pre>`
+    : html`<pre class="json" tabindex="0" role="region" aria-label="Example as JSON">${JSON.stringify(t.example, null, 2)}</pre>`
 }`;
 }

@@ -88,11 +88,11 @@ export function eventBody(input: EventBodyInput): Html {
 ${event.channels ? html`<dt>Channels</dt><dd>${event.channels.join(", ")}</dd>` : null}
 </dl>
 <h2>Payload</h2>
-<pre class="json" tabindex="0" aria-label="Payload as JSON">${envelopeJson(event)}</pre>
+<pre class="json" tabindex="0" role="region" aria-label="Payload as JSON">${envelopeJson(event)}</pre>
 ${replayForm(input)}
 <h2 id="deliveries-h">Deliveries</h2>
 <p class="live-note"><span id="live-text" aria-live="polite">${pending ? "Some deliveries are pending." : null}</span> <a href="${eventHref(event.id)}">Refresh</a></p>
-<div id="deliveries" aria-labelledby="deliveries-h"${pending ? html` data-live-url="${liveHref(event.id)}"` : null}>
+<div id="deliveries"${pending ? html` data-live-url="${liveHref(event.id)}"` : null}>
 ${details.length === 0 ? html`<p class="empty">This event has no deliveries: no endpoint was subscribed to its type when it was published.</p>` : null}
 ${details.map((d) => deliverySection({ ...d, csrf: input.csrf }))}
 </div>
