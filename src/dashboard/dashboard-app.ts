@@ -95,7 +95,10 @@ async function answer(
 ): Promise<Response> {
   if (deps.isShuttingDown()) return errorPage(shuttingDown(), state);
   const found = router.match(request.method.toUpperCase(), url.pathname);
-  if (!("route" in found)) return errorPage(noRoute(found.allowed), state);
+  if (!("route" in found)) {
+    await showSessionIn(deps, request, state);
+    return errorPage(noRoute(found.allowed), state);
+  }
   const form = found.route.method === "POST" ? await readForm(request) : new URLSearchParams();
   if (found.route.method === "POST" && !sameOrigin(request, state.origin)) {
     return errorPage(forgedForm("the form was sent from another site"), state);
@@ -158,6 +161,15 @@ async function signedIn(
     csrf: csrfField(session.csrf_token),
   };
   return toResponse(await (route.handler as Handler<PageContext>)(ctx), state);
+}
+
+/** Puts the session (if any) in `state`, so that an error page keeps the navigation. */
+async function showSessionIn(deps: DashboardDeps, request: Request, state: RenderState): Promise<void> {
+  const sessionId = readCookies(request)[SESSION_COOKIE];
+  const resumed = sessionId ? await deps.sessions.resume(sessionId) : undefined;
+  if (!resumed) return;
+  state.principal = resumed.principal;
+  state.csrfToken = resumed.session.csrf_token;
 }
 
 function viewOf(error: unknown, logger: Logger, request: Request): ErrorView {

@@ -88,6 +88,13 @@ export async function recover(ctx: PageContext): Promise<DashboardResult> {
         : `Recovery started: ${accepted.deliveries} failed or cancelled deliver${accepted.deliveries === 1 ? "y" : "ies"} since ${timeText(since)} will be attempted again.`;
     return redirect(pathOf(id), { notice });
   } catch (error) {
+    if (errorView(error)?.status === 409 && !(await ctx.services.webhooks.get(ctx.accountId, id)).enabled) {
+      return showEndpoint(ctx, id, {
+        status: 409,
+        error:
+          "Nothing was recovered: this endpoint is disabled. Enable it first (Edit, then Enabled), then recover.",
+      });
+    }
     return refusedOnPage(ctx, id, error);
   }
 }
