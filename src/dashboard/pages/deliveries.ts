@@ -109,7 +109,7 @@ function filterForm(view: DeliveriesView): Html {
 function endpointOptions(view: DeliveriesView): Html[] {
   const chosen = view.query.webhook_id;
   const options = view.endpoints.map(
-    (e) => html`<option value="${e.id}"${chosen === e.id ? " selected" : ""}>${e.url} (${e.id})</option>`,
+    (e) => html`<option value="${e.id}"${chosen === e.id ? " selected" : ""}>${e.url}</option>`,
   );
   // A chosen endpoint the select does not list (beyond the first ENDPOINT_CHOICES_MAX, or gone).
   if (chosen && !view.endpoints.some((e) => e.id === chosen))
