@@ -8,8 +8,7 @@
 
 import type { Config } from "../../config/config";
 import { redactDatabaseUrl } from "../../config/database-url";
-import type { DeliveryPort } from "../../domain/delivery-port";
-import type { Store, StoreFigures, StoreHealth } from "../../storage/store";
+import type { StoreFigures, StoreHealth } from "../../storage/store";
 import { durationText, timeText } from "../components/times";
 import type { PageContext } from "../context";
 import { type Html, html } from "../html";
@@ -23,28 +22,12 @@ import { bytesText, countText, periodText } from "./operator-format";
  */
 export interface SystemStatus {
   version: string;
-  /** When this process started, ms since the epoch. */
+  /** When this process (its dashboard) started, ms since the epoch. */
   startedAt: number;
   figures(): StoreFigures;
   health(): StoreHealth;
   /** Attempts in flight in this process (DeliveryPort.inFlight). */
   inFlight(): number;
-}
-
-/** The status read from the process's own parts (the store's snapshot, the delivery engine). */
-export function systemStatus(deps: {
-  version: string;
-  store: Pick<Store, "figures" | "health">;
-  delivery: Pick<DeliveryPort, "inFlight">;
-}): SystemStatus {
-  return {
-    version: deps.version,
-    // The process's start: Bun sets performance.timeOrigin when the process begins.
-    startedAt: performance.timeOrigin,
-    figures: () => deps.store.figures(),
-    health: () => deps.store.health(),
-    inFlight: () => deps.delivery.inFlight(),
-  };
 }
 
 /**
