@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { deliveriesHref, FIELD_CHARS_MAX, parseDeliveriesQuery, queryFields } from "./deliveries-query";
+import {
+  deliveriesHref,
+  FIELD_CHARS_MAX,
+  parseDeliveriesQuery,
+  queryFields,
+  repeatedFields,
+} from "./deliveries-query";
 
 describe("deliveries filters", () => {
   test("blank fields mean any; values are trimmed", () => {
@@ -74,5 +80,15 @@ describe("deliveries filters", () => {
       "/dashboard/deliveries?status=failed&event_type=a.b&cursor=c%2F2%2B",
     );
     expect(deliveriesHref({})).toBe("/dashboard/deliveries");
+  });
+
+  test("a filter given twice is named", () => {
+    expect(
+      repeatedFields(new URLSearchParams("status=failed&status=pending&since=x&cursor=a&cursor=b")),
+    ).toEqual([
+      '"Status" is given more than once: give it once.',
+      '"Next page" is given more than once: give it once.',
+    ]);
+    expect(repeatedFields(new URLSearchParams("status=failed&other=1&other=2"))).toEqual([]);
   });
 });

@@ -44,6 +44,13 @@ export function queryFields(query: Record<string, unknown>): DeliveriesQuery {
   return out;
 }
 
+/** A problem for each filter the address gives more than once (which one was meant is unknown). */
+export function repeatedFields(params: URLSearchParams): string[] {
+  return (Object.keys(LABELS) as (keyof DeliveriesQuery)[])
+    .filter((key) => params.getAll(key).length > 1)
+    .map((key) => `"${LABELS[key]}" is given more than once: give it once.`);
+}
+
 export function parseDeliveriesQuery(query: DeliveriesQuery): ParsedDeliveriesQuery {
   const problems: string[] = [];
   for (const key of Object.keys(query) as (keyof DeliveriesQuery)[]) {

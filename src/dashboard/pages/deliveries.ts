@@ -13,7 +13,13 @@ import { localInputValue, parseTimeField, timeText } from "../components/times";
 import type { PageContext } from "../context";
 import { type Html, html } from "../html";
 import { type DashboardResult, page } from "../results";
-import { type DeliveriesQuery, deliveriesHref, parseDeliveriesQuery, queryFields } from "./deliveries-query";
+import {
+  type DeliveriesQuery,
+  deliveriesHref,
+  parseDeliveriesQuery,
+  queryFields,
+  repeatedFields,
+} from "./deliveries-query";
 
 /** Deliveries a page asks the service for (GET /v1/deliveries allows at most 100). */
 export const DELIVERIES_PAGE_LIMIT = 50;
@@ -42,6 +48,7 @@ export async function loadDeliveries(ctx: PageContext): Promise<DeliveriesView> 
   const { services, accountId } = ctx;
   const query = queryFields(Object.fromEntries(ctx.url.searchParams));
   const parsed = parseDeliveriesQuery(query);
+  parsed.problems.unshift(...repeatedFields(ctx.url.searchParams));
   const [endpoints, types] = await Promise.all([
     services.webhooks.list(accountId, { limit: ENDPOINT_CHOICES_MAX }),
     services.eventTypes.list(true),
