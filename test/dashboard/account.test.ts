@@ -204,15 +204,24 @@ describe("Create portal link", () => {
 });
 
 describe("Delete account", () => {
-  test("asks first, saying what goes; then deletes, ends its sessions and keys", async () => {
+  test("asks first, saying what goes; then deletes, ends its sessions, keys and portal links", async () => {
     const customer = new BrowserClient(h.app);
     await customer.signIn(account.key);
     expect((await customer.get("/dashboard/endpoints")).status).toBe(200);
+    await admin.get(path);
+    const linkPage = await admin.post(`${path}/portal-links`, {});
+    const unused = new URL(inputValue(linkPage.text, "portal-link") as string).pathname;
+    const portal = new BrowserClient(h.app);
+    await portal.get(
+      new URL(inputValue((await admin.post(`${path}/portal-links`, {})).text, "portal-link") as string)
+        .pathname,
+    );
+    expect((await portal.get("/dashboard/endpoints")).status).toBe(200);
 
     const confirm = await admin.get(`${path}/delete`);
     expect(confirm.status).toBe(200);
     expect(confirm.text).toContain("<h1>Delete account Globex?</h1>");
-    expect(confirm.text).toContain("its 1 API key:");
+    expect(confirm.text).toContain("its 1 API key: requests made with it fail from now on");
     expect(confirm.text).toContain("endpoints and their signing secrets");
     expect(confirm.text).toContain("ends its dashboard sessions");
     expect(confirm.text).toContain("after 30 days");
@@ -226,9 +235,14 @@ describe("Delete account", () => {
     expect(list.text).toContain("Account Globex was deleted.");
     expect((await h.call("GET", `/v1/accounts/${account.id}`, { key: ADMIN_KEY })).status).toBe(404);
     expect((await h.call("GET", "/v1/webhooks", { key: account.key })).status).toBe(401);
-    const ended = await customer.get("/dashboard/endpoints");
-    expect(ended.status).toBe(303);
-    expect(ended.location).toStartWith("/dashboard/sign-in");
+    for (const session of [customer, portal]) {
+      const ended = await session.get("/dashboard/endpoints");
+      expect(ended.status).toBe(303);
+      expect(ended.location).toStartWith("/dashboard/sign-in");
+    }
+    const late = new BrowserClient(h.app);
+    expect((await late.get(unused)).status).toBe(404);
+    expect(late.cookies.has("inbox_session")).toBe(false);
 
     expect((await admin.get(`${path}/delete`)).status).toBe(404);
     await admin.get("/dashboard/accounts");

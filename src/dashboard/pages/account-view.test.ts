@@ -98,6 +98,6 @@ test("deleteAccountPage says what goes and asks with a Delete account button", (
   expect(page).toContain('action="/dashboard/accounts/acct_1/delete"');
   expect(page).toContain(">Delete account</button>");
   expect(deleteAccountBody({ account, liveKeys: 1, retention: "1 day", csrf }).text).toContain(
-    "its 1 API key:",
+    "its 1 API key: requests made with it fail from now on",
   );
 });

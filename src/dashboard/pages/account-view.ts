@@ -160,13 +160,16 @@ export interface DeleteAccountView {
 /** The confirmation the delete link leads to, saying everything that goes with the account. */
 export function deleteAccountBody(view: DeleteAccountView): Html {
   const { account } = view;
-  const keys = view.liveKeys === 1 ? "its 1 API key" : `its ${view.liveKeys} API keys`;
+  const keys =
+    view.liveKeys === 1
+      ? "its 1 API key: requests made with it fail"
+      : `its ${view.liveKeys} API keys: requests made with them fail`;
   return html`<p><a href="/dashboard/accounts">Accounts</a> › <a href="${accountPath(account.id)}">${account.name}</a> ›</p>
 <h1>Delete account ${account.name}?</h1>
 <section class="panel">
 <p>Deleting the account <strong>${account.name}</strong> (<code>${account.id}</code>), at once:</p>
 <ul>
-  <li>removes ${keys}: requests made with them fail from now on;</li>
+  <li>removes ${keys} from now on;</li>
   <li>removes its endpoints and their signing secrets, and stops their pending deliveries (no further attempts);</li>
   <li>ends its dashboard sessions; its portal links no longer work.</li>
 </ul>
