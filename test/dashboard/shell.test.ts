@@ -99,7 +99,6 @@ describe("forms", () => {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: chunkedBody(big, 4096),
-      // @ts-expect-error Bun needs duplex for a streamed request body
       duplex: "half",
     });
     const error = await readForm(request).catch((e) => e);
