@@ -1,5 +1,6 @@
 // `bun run scripts/dashboard-deliveries-cost.ts [--events 200000] [--runs 25]`: the server time of
-// the dashboard's deliveries pages in an LMDB store holding many events. Fills a fresh store
+// the dashboard's deliveries pages in a store holding many events (LMDB; PostgreSQL with
+// INBOX_TEST_STORE=postgres and INBOX_TEST_DATABASE_URL naming a server, as the HTTP tests). Fills a fresh store
 // directly through the store API (as scripts/listing-cost.ts does): the default account with two
 // endpoints (one taking every type, one message.read only) and `events` events over 30 days, with
 // types and statuses in realistic proportions (message.action 2% of events; 2% of deliveries
@@ -21,6 +22,8 @@ const { values } = parseArgs({
   options: { events: { type: "string", default: "200000" }, runs: { type: "string", default: "25" } },
 });
 const EVENTS = Number(values.events);
+/** The harness's store: LMDB, or PostgreSQL with INBOX_TEST_STORE=postgres and INBOX_TEST_DATABASE_URL. */
+const STORE = process.env.INBOX_TEST_STORE === "postgres" ? "PostgreSQL" : "LMDB";
 const RUNS = Number(values.runs);
 
 /** A deterministic pseudo-random sequence (mulberry32), so runs fill the same shapes. */
@@ -185,7 +188,7 @@ try {
   const deliveries = await fill(h, hooks);
   const eventId = await eventWithAttempts(h, hooks);
   console.log(
-    `LMDB store: ${EVENTS.toLocaleString("en-US")} events, ${deliveries.toLocaleString("en-US")} deliveries over 30 days (filled in ${((performance.now() - t0) / 1000).toFixed(0)} s); ${RUNS} runs per page`,
+    `${STORE} store: ${EVENTS.toLocaleString("en-US")} events, ${deliveries.toLocaleString("en-US")} deliveries over 30 days (filled in ${((performance.now() - t0) / 1000).toFixed(0)} s); ${RUNS} runs per page`,
   );
   const browser = new BrowserClient(h.app);
   if ((await browser.signIn(h.defaultKey)).status !== 303) throw new Error("sign-in failed");
