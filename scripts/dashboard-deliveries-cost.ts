@@ -1,12 +1,12 @@
-// `bun run scripts/dashboard-deliveries-cost.ts [--events 200000] [--runs 25]`: the server time of
-// the dashboard's deliveries pages in a store holding many events (LMDB; PostgreSQL with
-// INBOX_TEST_STORE=postgres and INBOX_TEST_DATABASE_URL naming a server, as the HTTP tests). Fills a fresh store
-// directly through the store API (as scripts/listing-cost.ts does): the default account with two
-// endpoints (one taking every type, one message.read only) and `events` events over 30 days, with
-// types and statuses in realistic proportions (message.action 2% of events; 2% of deliveries
+// `bun run scripts/dashboard-deliveries-cost.ts [--events 200000] [--runs 25]`: the server time of the
+// dashboard's deliveries pages in a store holding many events (LMDB; PostgreSQL with
+// INBOX_TEST_STORE=postgres and INBOX_TEST_DATABASE_URL naming a server, as the HTTP tests). Fills a
+// fresh store directly through the store API (as scripts/listing-cost.ts does): the default account
+// with two endpoints (one taking every type, one message.read only) and `events` events over 30 days,
+// with types and statuses in realistic proportions (message.action 2% of events; 2% of deliveries
 // failed, 0.5% cancelled, the newest 300 to one endpoint pending). Then signs in like a browser and
-// times whole requests through the app's handle (routing, session, scope, handler, layout; no
-// socket): median and 95th percentile of `runs` runs of each page.
+// times whole requests through the app's handle (routing, session, scope, handler, layout; no socket):
+// median and 95th percentile of `runs` runs of each page.
 
 import { parseArgs } from "node:util";
 import { newId } from "../src/domain/ids";
