@@ -53,12 +53,13 @@ function keyRow(view: AccountView, key: ApiKeyRecord): Html {
 
 function keysTable(view: AccountView): Html {
   if (view.keys.length === 0) return html`<p>This account has no API keys: issue one below.</p>`;
-  return html`<div class="table-wrap"><table>
-    <caption class="visually-hidden">API keys, newest first</caption>
+  // Labelled by the section's heading: a visually hidden caption or header cell (position: absolute)
+  // would escape the scrolling wrapper and widen the page at 390 px.
+  return html`<div class="table-wrap"><table aria-labelledby="keys">
     <thead><tr>
       <th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th>
       <th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th>
-      <th scope="col">State</th><th scope="col"><span class="visually-hidden">Actions</span></th>
+      <th scope="col">State</th><th scope="col">Action</th>
     </tr></thead>
     <tbody>${view.keys.map((key) => keyRow(view, key))}</tbody>
   </table></div>

@@ -38,8 +38,7 @@ function accountsTable(view: AccountsView): Html {
   if (view.accounts.length === 0) {
     return html`<p>${view.paged ? "No more accounts." : "No accounts yet: create the first one above."}</p>`;
   }
-  return html`<div class="table-wrap"><table>
-    <caption class="visually-hidden">Accounts, newest first</caption>
+  return html`<div class="table-wrap"><table aria-labelledby="all-accounts">
     <thead><tr><th scope="col">Name</th><th scope="col">ID</th><th scope="col">Created</th></tr></thead>
     <tbody>${accountRows(view.accounts)}</tbody>
   </table></div>`;
