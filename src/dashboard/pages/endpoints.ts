@@ -93,9 +93,12 @@ function row(webhook: WebhookView, stats: WebhookStats): Html {
   const state = webhook.enabled
     ? html`<span class="badge ok">Enabled</span>`
     : html`<span class="badge bad">Disabled</span> <span class="muted">${disabledWords(webhook)}</span>`;
+  const blocked = webhook.destination_blocked
+    ? html`<br><span class="badge warn">Destination blocked</span> <span class="muted">${webhook.destination_blocked}</span>`
+    : "";
   return html`<tr>
 <td class="wrap-anywhere"><a href="/dashboard/endpoints/${webhook.id}">${webhook.url}</a>${webhook.description ? html`<br><span class="muted">${webhook.description}</span>` : ""}</td>
-<td>${state}</td>
+<td>${state}${blocked}</td>
 <td class="num">${stats.attempts}</td>
 <td class="num">${successRate(stats)}</td>
 <td>${lastOutcome(stats)}</td>
