@@ -107,6 +107,25 @@ describe("Retry and Replay", () => {
     expect((await h.store.deliveries.getById(theirs))?.status).toBe("pending");
   });
 
+  test("Retry and Replay to a disabled endpoint say to enable it", async () => {
+    const hooks = await scene(h, "hooli");
+    const e = await hooks.publish("message.delivered");
+    const off = await h.call("PATCH", `/v1/webhooks/${hooks.all}`, {
+      key: hooks.account.key,
+      body: { enabled: false },
+    });
+    expect(off.status).toBe(200);
+    await hooks.browser.get(`/dashboard/events/${e.id}`);
+    const retry = await hooks.browser.post(`/dashboard/deliveries/${e.deliveries[0]?.id}/retry`, {});
+    expect(retry.status).toBe(409);
+    expect(retry.text).toContain(
+      "The endpoint is disabled: enable it on its page (Edit, then Enabled) and try again.",
+    );
+    const replay = await hooks.browser.post(`/dashboard/events/${e.id}/replay`, { webhook_id: hooks.all });
+    expect(replay.status).toBe(409);
+    expect(replay.text).toContain("The endpoint is disabled");
+  });
+
   test("Retry and Replay need the CSRF token", async () => {
     const e = await s.publish("message.delivered");
     await s.browser.get(`/dashboard/events/${e.id}`);

@@ -6,6 +6,7 @@
 import { DomainError } from "../../domain/errors";
 import { LimitExceededError } from "../../domain/limits";
 import type { PageContext } from "../context";
+import { sentence } from "../error-pages";
 import { html } from "../html";
 import { type DashboardResult, page, redirect } from "../results";
 import { eventHref, eventPage } from "./event";
@@ -69,7 +70,7 @@ export function refusalOf(
   err: unknown,
   missing: "delivery" | "event" | "endpoint",
 ): { status: number; error: string } {
-  if (err instanceof LimitExceededError) return { status: 422, error: `${sentence(err.message)}` };
+  if (err instanceof LimitExceededError) return { status: 422, error: sentence(err.message) };
   if (!(err instanceof DomainError)) throw err;
   if (err.kind === "not_found") {
     const what = err.message.startsWith("webhook") ? "endpoint" : missing;
@@ -88,9 +89,4 @@ export function conflictText(message: string): string {
   if (message.includes("deleted"))
     return "The endpoint has been deleted: there is nowhere to send this delivery.";
   return sentence(message);
-}
-
-function sentence(text: string): string {
-  const s = text.charAt(0).toUpperCase() + text.slice(1);
-  return s.endsWith(".") ? s : `${s}.`;
 }
