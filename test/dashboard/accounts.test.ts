@@ -131,7 +131,7 @@ test("the list pages with a cursor: Next page, then the rest, then a link back t
   expect(second.text).not.toContain("Next page");
 });
 
-test("the Operator webhooks link leads to the operator's own endpoints, not an account's", async () => {
+test("Operator webhooks: an admin session's endpoints are the operator's own, listed and made there", async () => {
   const operatorHook = await h.call("POST", "/v1/webhooks", {
     key: ADMIN_KEY,
     body: { url: "https://ops.example/operator-hook", events: ["webhook.disabled"] },
@@ -145,4 +145,17 @@ test("the Operator webhooks link leads to the operator's own endpoints, not an a
   expect(page.status).toBe(200);
   expect(page.text).toContain("https://ops.example/operator-hook");
   expect(page.text).not.toContain("https://acme.example/account-hook");
+
+  // One made through the dashboard by the admin session is the operator's, offered the operational types.
+  const form = await admin.get("/dashboard/endpoints/new");
+  expect(form.text).toContain('value="delivery.failed"');
+  const made = await admin.post("/dashboard/endpoints", {
+    url: "https://ops.example/made-in-dashboard",
+    events: "delivery.failed",
+  });
+  expect(made.status).toBeLessThan(400);
+  const operators = (await h.call("GET", "/v1/webhooks", { key: ADMIN_KEY })).json.data as { url: string }[];
+  expect(operators.map((w) => w.url)).toContain("https://ops.example/made-in-dashboard");
+  const accounts = (await h.call("GET", "/v1/webhooks")).json.data as { url: string }[];
+  expect(accounts.map((w) => w.url)).not.toContain("https://ops.example/made-in-dashboard");
 });
