@@ -7,7 +7,7 @@ import type { AttemptRecord } from "../../storage/records";
 import { errorText } from "../components/delivery-text";
 import { durationText, parseTimeField, timeText } from "../components/times";
 import type { PageContext } from "../context";
-import { errorView, issueField } from "../error-pages";
+import { errorView, issueField, sentence } from "../error-pages";
 import { html } from "../html";
 import { type DashboardResult, page, redirect } from "../results";
 import { showEndpoint, showEndpointWithSecret } from "./endpoint";
@@ -68,7 +68,7 @@ export function testOutcome(type: string, attempt: AttemptRecord): string {
   }
   const why = errorText(attempt.error_class, attempt.error_message) || "no answer";
   const code = attempt.status_code === null ? "" : ` (status code ${attempt.status_code})`;
-  return `Test event ${type} failed after ${took}${code}: ${why}.`;
+  return sentence(`Test event ${type} failed after ${took}${code}: ${why}`);
 }
 
 export async function recover(ctx: PageContext): Promise<DashboardResult> {
