@@ -99,10 +99,11 @@ async function answer(
     await showSessionIn(deps, request, state);
     return errorPage(noRoute(found.allowed), state);
   }
-  const form = found.route.method === "POST" ? await readForm(request) : new URLSearchParams();
+  // Another site's POST is refused before its body is read.
   if (found.route.method === "POST" && !sameOrigin(request, state.origin)) {
     return errorPage(forgedForm("the form was sent from another site"), state);
   }
+  const form = found.route.method === "POST" ? await readForm(request) : new URLSearchParams();
   const cookies = readCookies(request);
   const base: PublicContext = {
     request,
