@@ -195,6 +195,22 @@ describe("Create portal link", () => {
     expect((await admin.get(path)).text).not.toContain(link);
   });
 
+  test("the lifetime chosen is the link's; one outside the API's bounds is refused in words", async () => {
+    await admin.get(path);
+    expect((await admin.get(path)).text).toContain('<label for="portal-lifetime">Valid for</label>');
+    const before = Date.now();
+    const hour = await admin.post(`${path}/portal-links`, { lifetime: "3600" });
+    expect(hour.status).toBe(200);
+    const until = /Works once, until (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) UTC/.exec(hour.text);
+    const expiresAt = Date.parse(`${until?.[1]}T${until?.[2]}Z`);
+    expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 3_600_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    const refused = await admin.post(`${path}/portal-links`, { lifetime: "86400" });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain("30 seconds to 1 hour");
+    expect(refused.text).not.toContain("/dashboard/portal/");
+  });
+
   test("for an unknown account: 404, no link", async () => {
     await admin.get(path);
     const refused = await admin.post("/dashboard/accounts/acct_nope/portal-links", {});

@@ -7,7 +7,7 @@ import type { AccountRecord, ApiKeyRecord, KeyScope } from "../../storage/record
 import { timeText } from "../components/times";
 import { type Html, html } from "../html";
 import { accountPath } from "./accounts-view";
-import { KEY_NAME_MAX, type KeyFormValues } from "./key-form";
+import { KEY_NAME_MAX, type KeyFormValues, PORTAL_LIFETIMES_S } from "./key-form";
 import { shownOnce } from "./shown-once";
 
 export interface AccountView {
@@ -125,8 +125,13 @@ function portalLinkSection(view: AccountView): Html {
   <h2 id="portal">Customer portal</h2>
   <p>A portal link signs the account's people in to this dashboard, or to your app's frame, without a key.</p>
   ${created}
-  <form method="post" action="${accountPath(view.account.id)}/portal-links">
-    ${view.csrf}<button type="submit">Create portal link</button>
+  <form method="post" action="${accountPath(view.account.id)}/portal-links" class="inline-form">
+    ${view.csrf}
+    <label for="portal-lifetime">Valid for</label>
+    <select id="portal-lifetime" name="lifetime">
+      ${PORTAL_LIFETIMES_S.map(([seconds, text]) => html`<option value="${seconds}">${text}</option>`)}
+    </select>
+    <button type="submit">Create portal link</button>
   </form>
 </section>`;
 }

@@ -9,18 +9,14 @@
 // A new key and a new portal link are answered on the page itself, never stored in clear: they are
 // shown once, and a reload (a GET of the account) no longer has them.
 
-import { PORTAL_LINK_TTL_S_DEFAULT } from "../../http/models/portal-link";
 import type { PageContext } from "../context";
 import { fieldIssues } from "../error-pages";
 import { type DashboardResult, page, redirect } from "../results";
 import type { Router } from "../router";
 import { type AccountView, accountBody, deleteAccountBody } from "./account-view";
 import { accountPath } from "./accounts-view";
-import { keyFormValues, keyIssueWords, parseKeyForm } from "./key-form";
+import { keyFormValues, keyIssueWords, parseKeyForm, parsePortalLifetime } from "./key-form";
 import { periodText } from "./operator-format";
-
-/** A portal link made here can be opened for as long as one the API makes by default. */
-export const PORTAL_LINK_TTL_MS = PORTAL_LINK_TTL_S_DEFAULT * 1_000;
 
 export function accountRoutes(router: Router): void {
   router
@@ -85,7 +81,9 @@ async function revokeKey(ctx: PageContext): Promise<DashboardResult> {
 
 async function createPortalLink(ctx: PageContext): Promise<DashboardResult> {
   const accountId = ctx.params.id as string;
-  const { token, expiresAt } = await ctx.services.sessions.createPortalLink(accountId, PORTAL_LINK_TTL_MS);
+  const lifetime = parsePortalLifetime(ctx.form);
+  if (!lifetime.ok) return accountPage(ctx, {}, 422, lifetime.problems.join(" "));
+  const { token, expiresAt } = await ctx.services.sessions.createPortalLink(accountId, lifetime.value);
   // The token is base64url: safe in a path as it is, as the API writes it.
   const url = `${ctx.origin}/dashboard/portal/${token}`;
   const result = await accountPage(ctx, { portalLink: { url, expiresAt } });

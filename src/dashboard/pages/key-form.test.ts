@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { keyFormValues, keyIssueWords, parseAccountName, parseKeyForm } from "./key-form";
+import {
+  keyFormValues,
+  keyIssueWords,
+  parseAccountName,
+  parseKeyForm,
+  parsePortalLifetime,
+} from "./key-form";
 
 function form(entries: [string, string][]): URLSearchParams {
   return new URLSearchParams(entries);
@@ -73,4 +79,17 @@ test("keyIssueWords names the form's field", () => {
   expect(keyIssueWords({ field: "/scopes", reason: "this key lacks manage" })).toBe(
     "Scopes: this key lacks manage.",
   );
+});
+
+describe("parsePortalLifetime", () => {
+  test("absent: the API's default of 300 s; a choice within 30-3600 s; anything else refused in words", () => {
+    expect(parsePortalLifetime(form([]))).toEqual({ ok: true, value: 300_000 });
+    expect(parsePortalLifetime(form([["lifetime", "900"]]))).toEqual({ ok: true, value: 900_000 });
+    expect(parsePortalLifetime(form([["lifetime", "3600"]]))).toEqual({ ok: true, value: 3_600_000 });
+    for (const bad of ["29", "3601", "1e3", "-60", "ten", "99999999"]) {
+      const parsed = parsePortalLifetime(form([["lifetime", bad]]));
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok) expect(parsed.problems[0]).toContain("30 seconds to 1 hour");
+    }
+  });
 });

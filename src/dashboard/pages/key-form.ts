@@ -1,10 +1,16 @@
-// The operator's "Issue key" and "Create account" forms, read into what the services take, with
-// every problem in words. The bounds are the API's (src/http/models/key.ts, account.ts: a key name
-// of 1-100 characters, an account name of 1-200), so the dashboard accepts nothing the API refuses.
+// The operator's forms ("Create account", "Issue key", "Create portal link"), read into what the
+// services take, with every problem in words. The bounds are the API's (src/http/models/key.ts,
+// account.ts, portal-link.ts: a key name of 1-100 characters, an account name of 1-200, a link
+// lifetime of 30-3600 s), so the dashboard accepts nothing the API refuses.
 // "Expires" is a datetime-local value, which carries no zone: it is read as UTC, and the form says so.
 
 import type { FieldIssue } from "../../domain/errors";
 import type { KeyRequest } from "../../domain/keys-service";
+import {
+  PORTAL_LINK_TTL_S_DEFAULT,
+  PORTAL_LINK_TTL_S_MAX,
+  PORTAL_LINK_TTL_S_MIN,
+} from "../../http/models/portal-link";
 import { KEY_SCOPES, type KeyScope } from "../../storage/records";
 import { parseTimeField } from "../components/times";
 
@@ -90,4 +96,27 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
 export function keyIssueWords(issue: FieldIssue): string {
   const label = FIELD_LABELS[issue.field] ?? issue.field;
   return issue.reason.startsWith("must ") ? `${label} ${issue.reason}.` : `${label}: ${issue.reason}.`;
+}
+
+/** The lifetimes the "Create portal link" form offers, in seconds; the first is the API's default. */
+export const PORTAL_LIFETIMES_S: readonly [seconds: number, text: string][] = [
+  [PORTAL_LINK_TTL_S_DEFAULT, "5 minutes"],
+  [900, "15 minutes"],
+  [PORTAL_LINK_TTL_S_MAX, "1 hour"],
+];
+
+/** The link's lifetime in ms: the form's choice, the API's default when absent. */
+export function parsePortalLifetime(fields: FormFields): Parsed<number> {
+  const given = text(fields, "lifetime");
+  if (given === "") return { ok: true, value: PORTAL_LINK_TTL_S_DEFAULT * 1_000 };
+  const seconds = /^\d{1,5}$/.test(given) ? Number(given) : Number.NaN;
+  if (!(seconds >= PORTAL_LINK_TTL_S_MIN && seconds <= PORTAL_LINK_TTL_S_MAX)) {
+    return {
+      ok: false,
+      problems: [
+        `A portal link can be valid for ${PORTAL_LINK_TTL_S_MIN} seconds to 1 hour: choose one of the lifetimes offered.`,
+      ],
+    };
+  }
+  return { ok: true, value: seconds * 1_000 };
 }
