@@ -32,6 +32,8 @@ interface Timed {
   bytes: number;
   medianMs: number;
   p99Ms: number;
+  /** The last answer's body. */
+  body: string;
 }
 
 /** One request through the app; answers its status, body and milliseconds (the body read included). */
@@ -71,6 +73,7 @@ async function timePage(
     path,
     status: last.res.status,
     bytes: new TextEncoder().encode(last.body).length,
+    body: last.body,
     medianMs: round(quantile(ms, 0.5)),
     p99Ms: round(quantile(ms, 0.99)),
   };
@@ -227,29 +230,51 @@ async function measure(app: HttpApp, store: Store, total: number, runs: number):
   if (!recentEvent || !oldEvent) throw new Error("no event to show");
   const page100 = await followNext(app, "/dashboard/deliveries", customer, 99);
 
-  const pages: Array<[string, string, string]> = [
-    ["sign-in form", "/dashboard/sign-in", ""],
-    ["endpoints list", "/dashboard/endpoints", customer],
-    ["endpoint page", `/dashboard/endpoints/${w1}`, customer],
-    ["deliveries, first page", "/dashboard/deliveries", customer],
-    ["deliveries, page 2", await followNext(app, "/dashboard/deliveries", customer, 1), customer],
-    ["deliveries, page 100", page100, customer],
-    ["deliveries, endpoint + failed", `/dashboard/deliveries?webhook_id=${w3}&status=failed`, customer],
-    ["deliveries, event type (2%)", "/dashboard/deliveries?event_type=message.action", customer],
-    ["deliveries, rare endpoint + failed", `/dashboard/deliveries?webhook_id=${w4}&status=failed`, customer],
-    ["event page (last day, attempts)", `/dashboard/events/${recentEvent}`, customer],
-    ["event page (15 days old)", `/dashboard/events/${oldEvent}`, customer],
-    ["live update of an event", `/dashboard/live/events/${recentEvent}`, customer],
-    ["event types", "/dashboard/event-types", customer],
-    ["event type", "/dashboard/event-types/message.delivered", customer],
-    ["accounts (admin)", "/dashboard/accounts", admin],
-    ["account page (admin)", `/dashboard/accounts/${measured.tenant.account}`, admin],
-    ["system (admin)", "/dashboard/system", admin],
+  const h1 = (name: string) => new RegExp(`<h1[^>]*>\\s*${name}\\s*</h1>`);
+  const listed = /href="\/dashboard\/events\/evt_/;
+  // Each page with what its answer must show, so that a figure is never the time of an error page.
+  const pages: Array<[string, string, string, RegExp]> = [
+    ["sign-in form", "/dashboard/sign-in", "", /API key/],
+    ["endpoints list", "/dashboard/endpoints", customer, new RegExp(`/dashboard/endpoints/${w1}`)],
+    ["endpoint page", `/dashboard/endpoints/${w1}`, customer, /Latest attempts[\s\S]*Succeeded/],
+    ["deliveries, first page", "/dashboard/deliveries", customer, listed],
+    ["deliveries, page 2", await followNext(app, "/dashboard/deliveries", customer, 1), customer, listed],
+    ["deliveries, page 100", page100, customer, listed],
+    [
+      "deliveries, endpoint + failed",
+      `/dashboard/deliveries?webhook_id=${w3}&status=failed`,
+      customer,
+      listed,
+    ],
+    ["deliveries, event type (2%)", "/dashboard/deliveries?event_type=message.action", customer, listed],
+    [
+      "deliveries, rare endpoint + failed",
+      `/dashboard/deliveries?webhook_id=${w4}&status=failed`,
+      customer,
+      h1("Deliveries"),
+    ],
+    [
+      "event page (last day, attempts)",
+      `/dashboard/events/${recentEvent}`,
+      customer,
+      /Status code[\s\S]*\b200\b/,
+    ],
+    ["event page (15 days old)", `/dashboard/events/${oldEvent}`, customer, h1("Event")],
+    ["live update of an event", `/dashboard/live/events/${recentEvent}`, customer, /^[[{]/],
+    ["event types", "/dashboard/event-types", customer, h1("Event types")],
+    ["event type", "/dashboard/event-types/message.delivered", customer, /device_id/],
+    ["accounts (admin)", "/dashboard/accounts", admin, /measured/],
+    ["account page (admin)", `/dashboard/accounts/${measured.tenant.account}`, admin, /Create portal link/],
+    ["system (admin)", "/dashboard/system", admin, h1("System")],
   ];
   const rows: Timed[] = [];
-  for (const [page, path, cookie] of pages) {
-    rows.push(await timePage(app, page, path, cookie, runs));
-    process.stderr.write(`${page}: ${JSON.stringify(rows.at(-1))}\n`);
+  for (const [page, path, cookie, shows] of pages) {
+    const row = await timePage(app, page, path, cookie, runs);
+    if (row.status !== 200 || !shows.test(row.body)) {
+      throw new Error(`${page} (${path}) answered ${row.status} without ${shows}: ${row.body.slice(-3000)}`);
+    }
+    rows.push(row);
+    process.stderr.write(`${page}: ${row.medianMs} ms median, ${row.p99Ms} ms p99\n`);
   }
   return rows;
 }

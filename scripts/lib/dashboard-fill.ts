@@ -150,14 +150,15 @@ export async function fillTenant(
   const r = random(seed);
   const start = end - 30 * DAY_MS;
   const step = (end - start) / events;
+  const at = (i: number) => Math.floor(start + i * step);
+  // Events from this index on are of the last day: attempted through the delivery path's writes.
+  const liveFrom = Math.min(events, Math.max(0, Math.ceil((end - DAY_MS - start) / step)));
   let written = 0;
-  for (let first = 0; first < events; first += BATCH) {
+  for (let first = 0; first < events; ) {
+    const live = first >= liveFrom;
+    const stop = Math.min(first + BATCH, live ? events : liveFrom);
     const items: PublishItem[] = [];
-    const firstAt = Math.floor(start + first * step);
-    const live = firstAt >= end - DAY_MS;
-    for (let i = first; i < Math.min(events, first + BATCH); i++) {
-      items.push(itemOf(t, Math.floor(start + i * step), i, r, live));
-    }
+    for (let i = first; i < stop; i++) items.push(itemOf(t, at(i), i, r, live));
     const lease = live ? { owner: FILL_OWNER, leaseMs: 3_600_000, max: 1_000_000 } : undefined;
     const results = await store.events.publish(items, lease ? { lease } : undefined);
     if (live)
@@ -167,6 +168,7 @@ export async function fillTenant(
         r,
       );
     written += items.reduce((n, item) => n + item.deliveries.length, 0);
+    first = stop;
   }
   return written;
 }
