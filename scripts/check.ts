@@ -211,12 +211,13 @@ async function postgresStep(results: StepResult[]): Promise<PostgresCluster | un
 async function binarySteps(skipBrowser: boolean): Promise<StepResult[]> {
   const results = [await suiteStep("compiled binary tests", "test/binary/**/*.binary.ts")];
   if (skipBrowser) {
-    process.stderr.write("\n--skip-browser: the browser test (Swagger UI) did not run\n");
+    process.stderr.write("\n--skip-browser: the browser tests (Swagger UI, dashboard) did not run\n");
     return results;
   }
   const chromium = await chromiumStep();
   results.push(chromium);
-  if (chromium.ok) results.push(await suiteStep("browser test (Swagger UI)", "test/browser/**/*.browser.ts"));
+  if (chromium.ok)
+    results.push(await suiteStep("browser tests (Swagger UI, dashboard)", "test/browser/**/*.browser.ts"));
   return results;
 }
 
