@@ -76,11 +76,7 @@ export async function startRig(): Promise<Rig> {
     const k = parseFirstStartKeys(server.stderr());
     return k.adminKey && k.apiKey && k.accountId ? k : undefined;
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync"],
-  });
+  const browser = await launchChromium();
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
   const findings: string[] = [];
@@ -103,6 +99,15 @@ export async function startRig(): Promise<Rig> {
       expect(code).toBe(0);
     },
   };
+}
+
+/** Headless Chromium: Debian's, or the one CHROMIUM_PATH names. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync"],
+  });
 }
 
 async function watchedContext(browser: Browser, problems: string[]): Promise<BrowserContext> {
