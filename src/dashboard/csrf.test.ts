@@ -45,14 +45,17 @@ describe("notices", () => {
   const value = (cookie: string) => cookie.split(";")[0]?.split("=")[1];
 
   test("a notice made for this session's key reads back; another key or a change reads nothing", () => {
-    const cookie = noticeCookie("Endpoint créé.", key, true);
+    const cookie = noticeCookie({ kind: "notice", text: "Endpoint créé." }, key, true);
     expect(cookie).toContain("HttpOnly; SameSite=Strict; Max-Age=60; Secure");
-    expect(readNotice(value(cookie), key)).toBe("Endpoint créé.");
+    expect(readNotice(value(cookie), key)).toEqual({ kind: "notice", text: "Endpoint créé." });
     expect(readNotice(value(cookie), newCsrfToken())).toBeUndefined();
-    const [body, tag] = (value(cookie) ?? "").split(".");
-    const forged = `${Buffer.from("Go to evil.example").toString("base64url")}.${tag}`;
+    const [mark, body, tag] = (value(cookie) ?? "").split(".");
+    const forged = `${mark}.${Buffer.from("Go to evil.example").toString("base64url")}.${tag}`;
     expect(readNotice(forged, key)).toBeUndefined();
-    expect(readNotice(body, key)).toBeUndefined();
+    expect(readNotice(`a.${body}.${tag}`, key)).toBeUndefined(); // the kind is signed too
+    expect(readNotice(`${mark}.${body}`, key)).toBeUndefined();
     expect(readNotice(undefined, key)).toBeUndefined();
+    const alert = noticeCookie({ kind: "alert", text: "Failed." }, key, false);
+    expect(readNotice(value(alert), key)).toEqual({ kind: "alert", text: "Failed." });
   });
 });

@@ -8,6 +8,7 @@
 
 import { Elysia } from "elysia";
 import type { Config } from "../config/config";
+import type { Principal } from "../domain/api-keys";
 import type { DeliveryPort } from "../domain/delivery-port";
 import { OPERATOR_ACCOUNT_ID } from "../domain/operator";
 import type { Services } from "../domain/services";
@@ -15,6 +16,7 @@ import { hasScope } from "../http/auth";
 import { publicOrigin } from "../http/public-url";
 import { requiredScope } from "../http/route-scopes";
 import type { Logger } from "../observability/logger";
+import type { SessionRecord } from "../storage/records";
 import type { Store } from "../storage/store";
 import type { DashboardSessions, Handler, PageContext, PublicContext } from "./context";
 import { clearCookie, isSecureOrigin, NOTICE_COOKIE, readCookies, SESSION_COOKIE } from "./cookies";
@@ -150,18 +152,28 @@ async function signedIn(
     const refusal = csrfRefusal(base.request, base.form, session.csrf_token, state.origin);
     if (refusal) return errorPage(forgedForm(refusal), state);
   }
+  const ctx = pageContext(base, sessionId, resumed, state);
+  return toResponse(await (route.handler as Handler<PageContext>)(ctx), state);
+}
+
+/** The signed-in context; reads the flash the previous redirect left (shown by the layout). */
+function pageContext(
+  base: PublicContext,
+  sessionId: string,
+  { principal, session }: { principal: Principal; session: SessionRecord },
+  state: RenderState,
+): PageContext {
   state.noticeCookiePresent = base.cookies[NOTICE_COOKIE] !== undefined;
-  state.notice = readNotice(base.cookies[NOTICE_COOKIE], session.csrf_token);
-  const ctx: PageContext = {
+  state.flash = readNotice(base.cookies[NOTICE_COOKIE], session.csrf_token);
+  return {
     ...base,
-    notice: state.notice,
+    notice: state.flash?.kind === "notice" ? state.flash.text : undefined,
     principal,
     session,
     sessionId,
     accountId: principal.kind === "admin" ? OPERATOR_ACCOUNT_ID : principal.accountId,
     csrf: csrfField(session.csrf_token),
   };
-  return toResponse(await (route.handler as Handler<PageContext>)(ctx), state);
 }
 
 /** Puts the session (if any) in `state`, so that an error page keeps the navigation. */

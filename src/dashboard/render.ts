@@ -6,8 +6,8 @@ import { isSecureOrigin } from "./cookies";
 import type { ErrorView } from "./error-pages";
 import { html } from "./html";
 import { layout } from "./layout";
-import { noticeCookie, noticeShown } from "./notices";
-import type { DashboardResult, PageResult } from "./results";
+import { type Flash, noticeCookie, noticeShown } from "./notices";
+import type { DashboardResult, PageResult, RedirectResult } from "./results";
 import { applySecurityHeaders } from "./security-headers";
 
 /** What rendering needs to know of the request and its session. */
@@ -19,8 +19,8 @@ export interface RenderState {
   portalFrameAncestors: readonly string[];
   principal?: Principal;
   csrfToken?: string;
-  /** The notice read from this request's cookie (shown on a page, then cleared). */
-  notice?: string;
+  /** The notice or alert read from this request's cookie (shown on a page, then cleared). */
+  flash?: Flash;
   noticeCookiePresent: boolean;
   /** Set-Cookie values the shell adds (ending a stale session). */
   cookies: string[];
@@ -43,15 +43,20 @@ export function toResponse(result: DashboardResult, state: RenderState): Respons
   applySecurityHeaders(headers, frameAncestors(state), true);
   if (result.kind === "redirect") {
     headers.set("location", result.location);
-    if (result.notice && state.csrfToken) {
-      headers.append("set-cookie", noticeCookie(result.notice, state.csrfToken, secure));
-    }
+    const flash = flashOf(result);
+    if (flash && state.csrfToken) headers.append("set-cookie", noticeCookie(flash, state.csrfToken, secure));
     return new Response(null, { status: result.status, headers });
   }
   if (state.noticeCookiePresent) headers.append("set-cookie", noticeShown(secure));
   for (const [name, value] of Object.entries(result.headers ?? {})) headers.set(name, value);
   headers.set("content-type", "text/html; charset=utf-8");
   return new Response(renderPage(result, state), { status: result.status ?? 200, headers });
+}
+
+/** What a redirect leaves for the next page: its alert, else its notice. */
+function flashOf(result: RedirectResult): Flash | undefined {
+  if (result.alert) return { kind: "alert", text: result.alert };
+  return result.notice ? { kind: "notice", text: result.notice } : undefined;
 }
 
 function renderPage(result: PageResult, state: RenderState): string {
@@ -61,8 +66,8 @@ function renderPage(result: PageResult, state: RenderState): string {
     principal: state.principal,
     csrfToken: state.csrfToken,
     path: state.path,
-    notice: result.notice ?? state.notice,
-    error: result.error,
+    notice: result.notice ?? (state.flash?.kind === "notice" ? state.flash.text : undefined),
+    error: result.error ?? (state.flash?.kind === "alert" ? state.flash.text : undefined),
     scripts: result.scripts,
     head: result.head,
     version: state.version,

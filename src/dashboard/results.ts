@@ -32,6 +32,8 @@ export interface RedirectResult {
   /** 303 (after a POST) unless given. */
   status: number;
   notice?: string;
+  /** A problem to show once on the next page, in <div role="alert"> (instead of a notice). */
+  alert?: string;
   cookies?: string[];
 }
 
@@ -48,7 +50,7 @@ export function page(title: string, body: Html, options: PageOptions = {}): Page
  */
 export function redirect(
   location: string,
-  options: { notice?: string; status?: 302 | 303; cookies?: string[] } = {},
+  options: { notice?: string; alert?: string; status?: 302 | 303; cookies?: string[] } = {},
 ): RedirectResult {
   if (!location.startsWith("/") || location.startsWith("//")) {
     throw new Error(`redirect to a path of this server, not ${location}`);

@@ -239,6 +239,30 @@ describe("secret, test, recover", () => {
     expect(after.text).toContain('<span class="badge idle">Test</span>');
   });
 
+  test("a failed test send is shown as an alert with the error in words", async () => {
+    const id = await createThroughForm();
+    await b.get(`/dashboard/endpoints/${id}`);
+    const real = h.delivery.sendTest.bind(h.delivery);
+    h.delivery.sendTest = async (webhook, event) => ({
+      ...(await real(webhook, event)),
+      outcome: "failed",
+      status_code: 503,
+      error_class: "http_status",
+      error_message: null,
+    });
+    try {
+      const res = await b.post(`/dashboard/endpoints/${id}/test`, { event_type: "message.read" });
+      expect(res.status).toBe(303);
+      const after = await b.get(res.location ?? "");
+      expect(after.text).toContain(
+        '<div class="alert" role="alert"><p>Test event message.read failed after 12 ms (status code 503): Error status code.</p></div>',
+      );
+      expect(after.text).not.toContain('role="status"');
+    } finally {
+      h.delivery.sendTest = real;
+    }
+  });
+
   test("an unknown test type is refused on the page in words", async () => {
     const id = await createThroughForm();
     await b.get(`/dashboard/endpoints/${id}`);
@@ -367,7 +391,7 @@ describe("authorization and CSRF", () => {
   test("a notice cookie not made by the server for this session shows nothing", async () => {
     b.cookies.set(
       "inbox_notice",
-      `${Buffer.from("Your key leaked, go to evil.example").toString("base64url")}.AAAAAAAAAAAAAAAAAAAAAA`,
+      `n.${Buffer.from("Your key leaked, go to evil.example").toString("base64url")}.AAAAAAAAAAAAAAAAAAAAAA`,
     );
     const page = await b.get("/dashboard/endpoints");
     expect(page.text).not.toContain("evil.example");

@@ -54,7 +54,9 @@ export async function sendTest(ctx: PageContext): Promise<DashboardResult> {
   const type = ctx.form.get("event_type") ?? "";
   try {
     const attempt = await ctx.services.webhooks.sendTest(ctx.accountId, id, type);
-    return redirect(pathOf(id), { notice: testOutcome(type, attempt) });
+    const outcome = testOutcome(type, attempt);
+    // A failed send is the endpoint's problem to fix: shown as an alert, not a notice.
+    return redirect(pathOf(id), attempt.outcome === "succeeded" ? { notice: outcome } : { alert: outcome });
   } catch (error) {
     return refusedOnPage(ctx, id, error);
   }
