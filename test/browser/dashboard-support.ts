@@ -69,9 +69,17 @@ export const RIG_ENV = {
   INBOX_RETRY_SCHEDULE: "0,2s,2s,2s",
 };
 
-export async function startRig(): Promise<Rig> {
+/** What a rig may add: environment for the server, and the frame-ancestors values its answers may carry. */
+export interface RigOptions {
+  env?: Record<string, string>;
+  /** Each answer's frame-ancestors must be one of these ("'none'" alone unless given). */
+  frameAncestors?: string[];
+}
+
+export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const sandbox: Sandbox = makeSandbox();
-  const server = await startServer(sandbox, [], RIG_ENV);
+  const server = await startServer(sandbox, [], { ...RIG_ENV, ...options.env });
+  const ancestors = options.frameAncestors ?? ["'none'"];
   const first = await eventually(() => {
     const k = parseFirstStartKeys(server.stderr());
     return k.adminKey && k.apiKey && k.accountId ? k : undefined;
@@ -87,7 +95,7 @@ export async function startRig(): Promise<Rig> {
     findings,
     audit: (page, name) => auditPage(page, name, findings),
     async newContext() {
-      const context = await watchedContext(browser, problems);
+      const context = await watchedContext(browser, problems, ancestors);
       contexts.push(context);
       return context;
     },
@@ -110,7 +118,11 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-async function watchedContext(browser: Browser, problems: string[]): Promise<BrowserContext> {
+async function watchedContext(
+  browser: Browser,
+  problems: string[],
+  ancestors: string[],
+): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: WIDE, timezoneId: "UTC", locale: "en-GB" });
   context.setDefaultTimeout(10_000);
   await context.route("**/*", (route) => {
@@ -125,7 +137,7 @@ async function watchedContext(browser: Browser, problems: string[]): Promise<Bro
     const request = response.request();
     if (request.resourceType() !== "document") return;
     if (!new URL(response.url()).pathname.startsWith("/dashboard")) return;
-    const problem = cspProblem(response.headers()["content-security-policy"]);
+    const problem = cspProblem(response.headers()["content-security-policy"], ancestors);
     if (problem) problems.push(`${response.status()} ${response.url()}: ${problem}`);
   });
   context.on("page", (page) => watchPage(page, problems));
@@ -140,8 +152,11 @@ function watchPage(page: Page, problems: string[]): void {
   });
 }
 
-/** What is wrong with a Content-Security-Policy header against the contract, or null. */
-export function cspProblem(header: string | undefined): string | null {
+/**
+ * What is wrong with a Content-Security-Policy header against the contract, or null; frame-ancestors
+ * may be any of `ancestors`.
+ */
+export function cspProblem(header: string | undefined, ancestors: string[] = ["'none'"]): string | null {
   if (!header) return "no Content-Security-Policy header";
   const got = new Map<string, string>();
   for (const part of header.split(";")) {
@@ -149,8 +164,13 @@ export function cspProblem(header: string | undefined): string | null {
     if (name) got.set(name.toLowerCase(), values.join(" "));
   }
   const wrong = Object.entries(DASHBOARD_CSP)
-    .filter(([name, value]) => got.get(name) !== value)
-    .map(([name, value]) => `${name} is ${JSON.stringify(got.get(name) ?? null)}, wanted "${value}"`);
+    .filter(([name, value]) =>
+      name === "frame-ancestors" ? !ancestors.includes(got.get(name) ?? "") : got.get(name) !== value,
+    )
+    .map(([name, value]) => {
+      const wanted = name === "frame-ancestors" ? ancestors.join(" or ") : value;
+      return `${name} is ${JSON.stringify(got.get(name) ?? null)}, wanted ${wanted}`;
+    });
   const extra = [...got.keys()].filter((name) => !(name in DASHBOARD_CSP));
   if (extra.length > 0) wrong.push(`unexpected directives ${extra.join(", ")}`);
   return wrong.length === 0 ? null : `CSP: ${wrong.join("; ")}`;
