@@ -209,3 +209,109 @@ export async function api(
   const text = await res.text();
   return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
 }
+
+/** A server started fresh from its own sandbox, with the keys its first start printed. */
+export interface FreshServer {
+  sandbox: Sandbox;
+  /** The running process; replaced by restart(). */
+  server: RunningServer;
+  apiKey: string;
+  adminKey: string;
+  accountId: string;
+  /** Stops the server (SIGTERM, expecting exit code 0) and starts it again from the same sandbox. */
+  restart(): Promise<void>;
+  /** Kills the server and removes the sandbox; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * The set-up most binary tests share: a sandbox, the server started in it with `args` and `env`, and
+ * the admin key, default account and its key that the first start printed (throws if any is missing).
+ */
+export async function startFresh(
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<FreshServer> {
+  const sandbox = makeSandbox();
+  let server: RunningServer;
+  try {
+    server = await startServer(sandbox, args, env);
+  } catch (error) {
+    sandbox.remove();
+    throw error;
+  }
+  const { apiKey, adminKey, accountId } = parseFirstStartKeys(server.stderr());
+  const fresh: FreshServer = {
+    sandbox,
+    server,
+    apiKey: apiKey ?? "",
+    adminKey: adminKey ?? "",
+    accountId: accountId ?? "",
+    async restart() {
+      const code = await fresh.server.stop("SIGTERM");
+      if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM`);
+      fresh.server = await startServer(sandbox, args, env);
+    },
+    async close() {
+      await fresh.server.stop("SIGKILL").catch(() => {});
+      sandbox.remove();
+    },
+  };
+  if (!apiKey || !adminKey || !accountId) {
+    await fresh.close();
+    throw new Error(`the first start printed no keys; stderr: ${server.stderr()}`);
+  }
+  return fresh;
+}
+
+/** One request a RecordingReceiver got. */
+export interface Arrival {
+  path: string;
+  headers: Headers;
+  body: string;
+  /** performance.now() when its body had been read. */
+  atMs: number;
+}
+
+/** An HTTP receiver on 127.0.0.1 that answers 200 "ok" to everything and records each request. */
+export interface RecordingReceiver {
+  /** Base URL, no trailing slash: register `${url}/some/path`. */
+  url: string;
+  /** Every request so far, in the order their bodies were read. */
+  arrivals: Arrival[];
+  /** The arrivals at one path. */
+  at(path: string): Arrival[];
+  stop(): void;
+}
+
+export function startRecordingReceiver(): RecordingReceiver {
+  const arrivals: Arrival[] = [];
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      const body = await req.text();
+      arrivals.push({ path: new URL(req.url).pathname, headers: req.headers, body, atMs: performance.now() });
+      return new Response("ok");
+    },
+  });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    arrivals,
+    at: (path) => arrivals.filter((a) => a.path === path),
+    stop: () => server.stop(true),
+  };
+}
+
+/** A valid event of a built-in type: `type` and its catalog example's data (GET /v1/event-types). */
+export async function sampleEvent(
+  server: { url: string },
+  key: string,
+  type = "message.delivered",
+): Promise<{ type: string; data: unknown }> {
+  const res = await api(server, key, "GET", "/v1/event-types");
+  const types = (res.body as { data: { type: string; example: { data: unknown } }[] }).data;
+  const found = types.find((t) => t.type === type);
+  if (!found) throw new Error(`no event type ${type} in the catalog (${res.status})`);
+  return { type, data: found.example.data };
+}
