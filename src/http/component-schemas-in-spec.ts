@@ -1,19 +1,26 @@
-// Names the main response models in the served OpenAPI document (issue 11 item 7): the generator
-// inlines every schema, so a generated client would get one anonymous type per operation. Here, in
-// place before the document is served (after ./client-generation-in-spec.ts has named the
-// operations), each response the table names is moved to components.schemas under that name and
-// referenced with $ref, a page's items too; every error response whose schema is the common error
-// shape (that of a 401) becomes `Error`. A schema that differs from one already stored under its name stays inline
-// (never a wrong $ref); test/http/openapi-client.test.ts checks the main ones are referenced.
+// Names the models in the served OpenAPI document (issue 11 item 7): the generator inlines every
+// schema, so a generated client would get one anonymous type per operation. Here, in place before
+// the document is served (after ./client-generation-in-spec.ts has named the operations), each
+// response and JSON request body the tables name is moved to components.schemas under that name and
+// referenced with $ref (a page's items and a batch's items too; operations that take the same body,
+// such as PUT and PATCH of a webhook, share one name); every error response whose schema is the
+// common error shape (that of a 401) becomes `Error`. A schema that differs from one already stored
+// under its name stays inline (never a wrong $ref); test/http/openapi-client.test.ts checks that
+// the main responses and every request body are referenced.
 
 type Schema = Record<string, unknown> & {
   $ref?: string;
   properties?: Record<string, Schema>;
   items?: Schema;
 };
+interface Media {
+  schema?: Schema;
+  example?: unknown;
+}
 interface Operation {
   operationId?: string;
-  responses?: Record<string, { content?: Record<string, { schema?: Schema; example?: unknown }> }>;
+  requestBody?: { content?: Record<string, Media> };
+  responses?: Record<string, { content?: Record<string, Media> }>;
 }
 type Spec = {
   paths?: Record<string, Record<string, Operation>>;
@@ -54,6 +61,27 @@ const RESPONSE_MODELS: Record<string, [string, string, string?]> = {
   getAccount: ["200", "AccountWithKeys"],
 };
 
+/**
+ * operationId -> [component name of its JSON request body, and for a body holding a list: the
+ * property holding it and the name of its items].
+ */
+const REQUEST_MODELS: Record<string, [string, string?, string?]> = {
+  createWebhook: ["CreateWebhookRequest"],
+  replaceWebhook: ["UpdateWebhookRequest"],
+  updateWebhook: ["UpdateWebhookRequest"],
+  testWebhook: ["TestWebhookRequest"],
+  rotateWebhookSecret: ["RotateWebhookSecretRequest"],
+  recoverWebhook: ["RecoverWebhookRequest"],
+  publishEvent: ["PublishEventRequest"],
+  publishEvents: ["PublishEventsRequest", "events", "BatchEvent"],
+  replayEvent: ["ReplayEventRequest"],
+  createEventType: ["CreateEventTypeRequest"],
+  replaceEventType: ["ReplaceEventTypeRequest"],
+  createOwnKey: ["CreateApiKeyRequest"],
+  createAccountKey: ["CreateApiKeyRequest"],
+  createAccount: ["CreateAccountRequest"],
+};
+
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -81,6 +109,7 @@ export function nameComponentSchemas(spec: unknown): void {
     for (const op of Object.values(item)) {
       if (!op || typeof op !== "object") continue;
       nameResponse(store, op);
+      nameRequestBody(store, op);
       nameErrors(store, op);
     }
   }
@@ -89,16 +118,32 @@ export function nameComponentSchemas(spec: unknown): void {
 function nameResponse(store: Record<string, Schema>, op: Operation): void {
   const model = RESPONSE_MODELS[op.operationId ?? ""];
   const media = model ? op.responses?.[model[0]]?.content?.["application/json"] : undefined;
-  if (!model || !media?.schema || media.schema.$ref !== undefined) return;
-  const [, name, itemName] = model;
+  if (model) nameMedia(store, media, model[1], "data", model[2]);
+}
+
+function nameRequestBody(store: Record<string, Schema>, op: Operation): void {
+  const model = REQUEST_MODELS[op.operationId ?? ""];
+  const media = model ? op.requestBody?.content?.["application/json"] : undefined;
+  if (model) nameMedia(store, media, model[0], model[1], model[2]);
+}
+
+/** Moves `media`'s schema to `name` (and the items of its `listProperty` to `itemName`). */
+function nameMedia(
+  store: Record<string, Schema>,
+  media: Media | undefined,
+  name: string,
+  listProperty?: string,
+  itemName?: string,
+): void {
+  if (!media?.schema || media.schema.$ref !== undefined) return;
   // The operation keeps its own example in view (the schema's examples move with it).
   const examples = media.schema.examples;
   if (media.example === undefined && Array.isArray(examples) && examples.length > 0)
     media.example = examples[0];
-  const data = media.schema.properties?.data;
-  if (itemName && data?.items && data.items.$ref === undefined) {
-    const items = named(store, itemName, data.items);
-    if (items) data.items = items;
+  const list = listProperty ? media.schema.properties?.[listProperty] : undefined;
+  if (itemName && list?.items && list.items.$ref === undefined) {
+    const items = named(store, itemName, list.items);
+    if (items) list.items = items;
   }
   media.schema = named(store, name, media.schema) ?? media.schema;
 }
