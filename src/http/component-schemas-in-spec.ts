@@ -41,8 +41,9 @@ const RESPONSE_MODELS: Record<string, [string, string, string?]> = {
   listWebhookLogs: ["200", "AttemptPage", "Attempt"],
   getWebhookStats: ["200", "WebhookStats"],
   recoverWebhook: ["202", "Recovery"],
-  publishEvent: ["202", "Event"],
-  publishEvents: ["202", "PublishedEvents", "Event"],
+  // The publish answer is the envelope plus delivery_count and replayed; `Event` is the envelope.
+  publishEvent: ["202", "PublishedEvent"],
+  publishEvents: ["202", "PublishedEvents", "PublishedEvent"],
   listEvents: ["200", "EventPage", "Event"],
   getEvent: ["200", "EventWithDeliveries"],
   replayEvent: ["202", "Replay"],

@@ -203,7 +203,8 @@ describe("OpenAPI document for client generation", () => {
       ["replaceWebhook", "200", "Webhook"],
       ["listWebhooks", "200", "WebhookPage"],
       ["listWebhookLogs", "200", "AttemptPage"],
-      ["publishEvent", "202", "Event"],
+      ["publishEvent", "202", "PublishedEvent"],
+      ["publishEvents", "202", "PublishedEvents"],
       ["listEvents", "200", "EventPage"],
       ["getEvent", "200", "EventWithDeliveries"],
       ["listDeliveries", "200", "DeliveryPage"],
@@ -222,6 +223,8 @@ describe("OpenAPI document for client generation", () => {
     const pages: [string, string][] = [
       ["WebhookPage", "Webhook"],
       ["AttemptPage", "Attempt"],
+      ["EventPage", "Event"],
+      ["PublishedEvents", "PublishedEvent"],
       ["DeliveryPage", "Delivery"],
       ["EventTypeList", "EventType"],
       ["ApiKeyList", "ApiKey"],
@@ -231,6 +234,16 @@ describe("OpenAPI document for client generation", () => {
     expect(schemas.Webhook.properties.url).toBeDefined();
     expect(schemas.WebhookWithSecret.properties.secret).toBeDefined();
     expect(schemas.Error.properties.error).toBeDefined();
+    // `Event` is the envelope receivers get; the publish answer adds what the call did.
+    expect(Object.keys(schemas.Event.properties)).toEqual(["id", "type", "created_at", "data"]);
+    expect(Object.keys(schemas.PublishedEvent.properties)).toEqual([
+      "id",
+      "type",
+      "created_at",
+      "data",
+      "delivery_count",
+      "replayed",
+    ]);
   });
 
   test("every JSON request body is a named component schema; PUT and PATCH of a webhook share one", () => {
