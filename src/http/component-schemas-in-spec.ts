@@ -2,11 +2,13 @@
 // schema, so a generated client would get one anonymous type per operation. Here, in place before
 // the document is served (after ./client-generation-in-spec.ts has named the operations), each
 // response and JSON request body the tables name is moved to components.schemas under that name and
-// referenced with $ref (a page's items and a batch's items too; operations that take the same body,
-// such as PUT and PATCH of a webhook, share one name); every error response whose schema is the
-// common error shape (that of a 401) becomes `Error`. A schema that differs from one already stored
-// under its name stays inline (never a wrong $ref); test/http/openapi-client.test.ts checks that
-// the main responses and every request body are referenced.
+// referenced with $ref (a page's items, a batch's items and the lists inside a model, such as an
+// event's deliveries, too; operations that take the same body, such as PUT and PATCH of a webhook,
+// share one name); every error response with the common error shape (that of a 401) becomes
+// `Error`. Schemas are compared without their own description and examples, which stay with the
+// operation; a schema of another shape than the one stored under its name stays inline (never a
+// wrong $ref). test/http/openapi-client.test.ts checks that every JSON response and request body
+// is referenced.
 
 type Schema = Record<string, unknown> & {
   $ref?: string;
@@ -16,6 +18,7 @@ type Schema = Record<string, unknown> & {
 interface Media {
   schema?: Schema;
   example?: unknown;
+  examples?: unknown;
 }
 interface Operation {
   operationId?: string;
@@ -27,9 +30,9 @@ type Spec = {
   components?: { schemas?: Record<string, Schema> };
 };
 
-/** operationId -> [status, component name, name of the items of its `data` array if a page]. */
-const RESPONSE_MODELS: Record<string, [string, string, string?]> = {
-  getHealth: ["200", "Health"],
+/** operationId -> [status(es), component name, name of the items of its `data` array if a page]. */
+const RESPONSE_MODELS: Record<string, [string | string[], string, string?]> = {
+  getHealth: [["200", "503"], "Health"],
   createWebhook: ["201", "WebhookWithSecret"],
   listWebhooks: ["200", "WebhookPage", "Webhook"],
   getWebhook: ["200", "Webhook"],
@@ -49,6 +52,7 @@ const RESPONSE_MODELS: Record<string, [string, string, string?]> = {
   replayEvent: ["202", "Replay"],
   listDeliveries: ["200", "DeliveryPage", "Delivery"],
   getDelivery: ["200", "DeliveryWithAttempts"],
+  retryDelivery: ["202", "Delivery"],
   listEventTypes: ["200", "EventTypeList", "EventType"],
   createEventType: ["201", "EventType"],
   getEventType: ["200", "EventType"],
@@ -83,14 +87,32 @@ const REQUEST_MODELS: Record<string, [string, string?, string?]> = {
   createAccount: ["CreateAccountRequest"],
 };
 
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Lists of a named model inside another: component -> its array property -> the items' name. */
+const NESTED_LISTS: Record<string, Record<string, string>> = {
+  EventWithDeliveries: { deliveries: "Delivery" },
+  Replay: { deliveries: "Delivery" },
+  DeliveryWithAttempts: { attempts: "Attempt" },
+  AccountWithKeys: { keys: "ApiKey" },
+};
 
-/** The $ref to `schema` stored under `name`, or undefined when another schema has that name. */
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+/**
+ * What a client's type is made of: the schema without its own description and examples, which a
+ * route may word for itself (retry's 202 is a Delivery "pending again"; the operation keeps them,
+ * see nameMedia), and without a top-level additionalProperties: Elysia sets `false` there on a
+ * route's schema when it first compiles that route's validator, so whether it shows depends on
+ * which routes ran before the document was first generated.
+ */
+function shape(schema: Schema): string {
+  const { description: _d, examples: _e, additionalProperties: _a, ...rest } = schema;
+  return JSON.stringify(rest);
+}
+
+/** The $ref to `schema` stored under `name`, or undefined when another shape has that name. */
 function named(store: Record<string, Schema>, name: string, schema: Schema): Schema | undefined {
   const stored = store[name];
   if (stored === undefined) store[name] = schema;
-  else if (stored !== schema && !same(stored, schema)) return undefined;
+  else if (stored !== schema && shape(stored) !== shape(schema)) return undefined;
   return ref(name);
 }
 
@@ -114,12 +136,14 @@ export function nameComponentSchemas(spec: unknown): void {
       nameErrors(store, op);
     }
   }
+  nameNestedLists(store);
 }
 
 function nameResponse(store: Record<string, Schema>, op: Operation): void {
   const model = RESPONSE_MODELS[op.operationId ?? ""];
-  const media = model ? op.responses?.[model[0]]?.content?.["application/json"] : undefined;
-  if (model) nameMedia(store, media, model[1], "data", model[2]);
+  if (!model) return;
+  for (const status of [model[0]].flat())
+    nameMedia(store, op.responses?.[status]?.content?.["application/json"], model[1], "data", model[2]);
 }
 
 function nameRequestBody(store: Record<string, Schema>, op: Operation): void {
@@ -137,9 +161,15 @@ function nameMedia(
   itemName?: string,
 ): void {
   if (!media?.schema || media.schema.$ref !== undefined) return;
-  // The operation keeps its own example in view (the schema's examples move with it).
+  // The operation keeps its own example in view (the schema's examples move with it, or give way to
+  // the stored schema's). A description of its own is the response's already.
   const examples = media.schema.examples;
-  if (media.example === undefined && Array.isArray(examples) && examples.length > 0)
+  if (
+    media.example === undefined &&
+    media.examples === undefined &&
+    Array.isArray(examples) &&
+    examples.length > 0
+  )
     media.example = examples[0];
   const list = listProperty ? media.schema.properties?.[listProperty] : undefined;
   if (itemName && list?.items && list.items.$ref === undefined) {
@@ -154,5 +184,15 @@ function nameErrors(store: Record<string, Schema>, op: Operation): void {
     const media = /^[45]/.test(status) ? response?.content?.["application/json"] : undefined;
     if (!media?.schema || media.schema.$ref !== undefined) continue;
     media.schema = named(store, "Error", media.schema) ?? media.schema;
+  }
+}
+
+function nameNestedLists(store: Record<string, Schema>): void {
+  for (const [parent, lists] of Object.entries(NESTED_LISTS)) {
+    for (const [property, name] of Object.entries(lists)) {
+      const list = store[parent]?.properties?.[property];
+      if (!list?.items || list.items.$ref !== undefined) continue;
+      list.items = named(store, name, list.items) ?? list.items;
+    }
   }
 }

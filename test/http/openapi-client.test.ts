@@ -246,6 +246,23 @@ describe("OpenAPI document for client generation", () => {
     ]);
   });
 
+  test("every JSON response is a named component schema, and so are the lists inside models", () => {
+    const inline = operations().flatMap(({ op }) =>
+      // biome-ignore lint/suspicious/noExplicitAny: as above
+      (Object.entries(op.responses ?? {}) as [string, any][])
+        .filter(([, response]) => response.content?.["application/json"]?.schema?.$ref === undefined)
+        .filter(([, response]) => response.content?.["application/json"] !== undefined)
+        .map(([status]) => `${op.operationId} ${status}`),
+    );
+    expect(inline).toEqual([]);
+    const schemas = spec.components.schemas;
+    const refTo = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    expect(schemas.EventWithDeliveries.properties.deliveries.items).toEqual(refTo("Delivery"));
+    expect(schemas.Replay.properties.deliveries.items).toEqual(refTo("Delivery"));
+    expect(schemas.DeliveryWithAttempts.properties.attempts.items).toEqual(refTo("Attempt"));
+    expect(schemas.AccountWithKeys.properties.keys.items).toEqual(refTo("ApiKey"));
+  });
+
   test("every JSON request body is a named component schema; PUT and PATCH of a webhook share one", () => {
     const bodies = operations()
       .filter(({ op }) => op.requestBody !== undefined)
