@@ -6,15 +6,7 @@
 // back after a restart. Run by `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
 
 interface Key {
   id: string;
@@ -25,25 +17,19 @@ interface Key {
   api_key?: string;
 }
 
-let sandbox: Sandbox;
+let fresh: FreshServer;
 let server: RunningServer;
 let key: string;
 let adminKey: string;
 let accountId: string;
 
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  server = await startServer(sandbox);
-  const keys = parseFirstStartKeys(server.stderr());
-  key = keys.apiKey ?? "";
-  adminKey = keys.adminKey ?? "";
-  accountId = keys.accountId ?? "";
-  expect(key && adminKey && accountId).toBeTruthy();
+  fresh = await startFresh();
+  ({ server, apiKey: key, adminKey, accountId } = fresh);
 });
 
 afterAll(async () => {
-  if (server) await server.stop("SIGKILL").catch(() => {});
-  sandbox.remove();
+  await fresh?.close();
 });
 
 describe("scoped keys, through the binary", () => {
@@ -131,8 +117,8 @@ describe("scoped keys, through the binary", () => {
     };
     const defaultKey = before.data.find((k) => k.name === null);
     expect(defaultKey?.last_used_at).not.toBeNull();
-    expect(await server.stop("SIGTERM")).toBe(0);
-    server = await startServer(sandbox);
+    await fresh.restart(); // expects exit code 0 on SIGTERM
+    server = fresh.server;
     const after = (await api(server, adminKey, "GET", `/v1/accounts/${accountId}/keys`)).body as {
       data: Key[];
     };
