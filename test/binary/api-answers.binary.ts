@@ -7,15 +7,8 @@
 // `bun run test` after the build; takes about a second.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  type FreshServer,
-  type RecordingReceiver,
-  sampleEvent,
-  startFresh,
-  startRecordingReceiver,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, sampleEvent, startFresh } from "./binary-harness";
+import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const APP_ORIGIN = "http://localhost:5173";
 const PUBLIC_URL = "https://inbox.example.com";

@@ -6,15 +6,8 @@
 // it answers 422 saying so while its event stays readable. Run by `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  type FreshServer,
-  type RecordingReceiver,
-  type RunningServer,
-  startFresh,
-  startRecordingReceiver,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
+import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_RETRY_SCHEDULE: "0,1h" };
 

@@ -5,15 +5,8 @@
 // src/delivery/rate-limit.ts). Run by `bun run test` after the build; takes about 2 s.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  type FreshServer,
-  type RecordingReceiver,
-  sampleEvent,
-  startFresh,
-  startRecordingReceiver,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, sampleEvent, startFresh } from "./binary-harness";
+import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const RATE_PER_S = 2;
 const EVENTS = 5;

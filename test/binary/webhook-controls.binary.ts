@@ -5,15 +5,8 @@
 // `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  type FreshServer,
-  type RecordingReceiver,
-  sampleEvent,
-  startFresh,
-  startRecordingReceiver,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, sampleEvent, startFresh } from "./binary-harness";
+import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_LOG_LEVEL: "debug" };
 const SECRET_VALUE = "Bearer rk_live_4eC39HqLyjWDarjtT1zdp7dc";
