@@ -209,3 +209,70 @@ export async function api(
   const text = await res.text();
   return { status: res.status, body: text === "" ? undefined : JSON.parse(text) };
 }
+
+/** A server started fresh from its own sandbox, with the keys its first start printed. */
+export interface FreshServer {
+  sandbox: Sandbox;
+  /** The running process; replaced by restart(). */
+  server: RunningServer;
+  apiKey: string;
+  adminKey: string;
+  accountId: string;
+  /** Stops the server (SIGTERM, expecting exit code 0) and starts it again from the same sandbox. */
+  restart(): Promise<void>;
+  /** Kills the server and removes the sandbox; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * The set-up most binary tests share: a sandbox, the server started in it with `args` and `env`, and
+ * the admin key, default account and its key that the first start printed (throws if any is missing).
+ */
+export async function startFresh(
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<FreshServer> {
+  const sandbox = makeSandbox();
+  let server: RunningServer;
+  try {
+    server = await startServer(sandbox, args, env);
+  } catch (error) {
+    sandbox.remove();
+    throw error;
+  }
+  const { apiKey, adminKey, accountId } = parseFirstStartKeys(server.stderr());
+  const fresh: FreshServer = {
+    sandbox,
+    server,
+    apiKey: apiKey ?? "",
+    adminKey: adminKey ?? "",
+    accountId: accountId ?? "",
+    async restart() {
+      const code = await fresh.server.stop("SIGTERM");
+      if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM`);
+      fresh.server = await startServer(sandbox, args, env);
+    },
+    async close() {
+      await fresh.server.stop("SIGKILL").catch(() => {});
+      sandbox.remove();
+    },
+  };
+  if (!apiKey || !adminKey || !accountId) {
+    await fresh.close();
+    throw new Error(`the first start printed no keys; stderr: ${server.stderr()}`);
+  }
+  return fresh;
+}
+
+/** A valid event of a built-in type: `type` and its catalog example's data (GET /v1/event-types). */
+export async function sampleEvent(
+  server: { url: string },
+  key: string,
+  type = "message.delivered",
+): Promise<{ type: string; data: unknown }> {
+  const res = await api(server, key, "GET", "/v1/event-types");
+  const types = (res.body as { data: { type: string; example: { data: unknown } }[] }).data;
+  const found = types.find((t) => t.type === type);
+  if (!found) throw new Error(`no event type ${type} in the catalog (${res.status})`);
+  return { type, data: found.example.data };
+}

@@ -3,15 +3,7 @@
 // event, newest first, page by page. Run by `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
 
 // One attempt each: a delivery to the failing receiver ends `failed` at once.
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_RETRY_SCHEDULE: "0" };
@@ -29,21 +21,18 @@ interface Listed {
   next_cursor: string | null;
 }
 
-let sandbox: Sandbox;
+let fresh: FreshServer;
 let server: RunningServer;
 let key: string;
 
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  server = await startServer(sandbox, [], env);
-  key = parseFirstStartKeys(server.stderr()).apiKey ?? "";
-  expect(key).toBeTruthy();
+  fresh = await startFresh(env);
+  ({ server, apiKey: key } = fresh);
 });
 
 afterAll(async () => {
-  if (server) await server.stop("SIGKILL").catch(() => {});
+  await fresh?.close();
   receiver.stop(true);
-  sandbox.remove();
 });
 
 const list = async (query: string) => {

@@ -6,15 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import crypto from "node:crypto";
-import {
-  api,
-  eventually,
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
 
 // The docs' verifySignature, verbatim.
 function verifySignature(payload: string | Buffer, signature: string, secret: string) {
@@ -47,7 +39,7 @@ function startReceiver(status: number) {
   return { arrivals, url: `http://127.0.0.1:${server.port}/hooks`, stop: () => server.stop(true) };
 }
 
-let sandbox: Sandbox;
+let fresh: FreshServer;
 let server: RunningServer;
 let key: string;
 let adminKey: string;
@@ -55,20 +47,14 @@ const gone = startReceiver(410);
 const operator = startReceiver(200);
 
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  server = await startServer(sandbox, [], env);
-  const keys = parseFirstStartKeys(server.stderr());
-  key = keys.apiKey ?? "";
-  adminKey = keys.adminKey ?? "";
-  expect(key).toBeTruthy();
-  expect(adminKey).toBeTruthy();
+  fresh = await startFresh(env);
+  ({ server, apiKey: key, adminKey } = fresh);
 });
 
 afterAll(async () => {
-  if (server) await server.stop("SIGKILL").catch(() => {});
+  await fresh?.close();
   gone.stop();
   operator.stop();
-  sandbox.remove();
 });
 
 describe("a receiver that answers 410 Gone, through the binary", () => {

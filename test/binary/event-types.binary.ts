@@ -6,15 +6,8 @@
 // it answers 422 saying so while its event stays readable. Run by `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
+import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_RETRY_SCHEDULE: "0,1h" };
 
@@ -42,38 +35,21 @@ const data = {
   total: { amount: 4200, currency: "EUR" },
 };
 
-function startReceiver() {
-  const bodies: Array<{ id: string; type: string; data: unknown }> = [];
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
-      bodies.push(JSON.parse(await req.text()));
-      return new Response("ok");
-    },
-  });
-  return { bodies, url: `http://127.0.0.1:${server.port}/hooks`, stop: () => server.stop(true) };
-}
-
-let sandbox: Sandbox;
+let fresh: FreshServer;
 let server: RunningServer;
 let key: string;
 let adminKey: string;
-const receiver = startReceiver();
+let receiver: RecordingReceiver;
 
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  server = await startServer(sandbox, [], env);
-  const keys = parseFirstStartKeys(server.stderr());
-  key = keys.apiKey ?? "";
-  adminKey = keys.adminKey ?? "";
-  expect(key && adminKey).toBeTruthy();
+  receiver = startRecordingReceiver();
+  fresh = await startFresh(env);
+  ({ server, apiKey: key, adminKey } = fresh);
 });
 
 afterAll(async () => {
-  if (server) await server.stop("SIGKILL").catch(() => {});
-  receiver.stop();
-  sandbox.remove();
+  await fresh?.close();
+  receiver?.stop();
 });
 
 describe("operator event types through the binary", () => {
@@ -94,7 +70,7 @@ describe("operator event types through the binary", () => {
     });
     expect(made.status).toBe(201);
     const hook = await api(server, key, "POST", "/v1/webhooks", {
-      url: receiver.url,
+      url: `${receiver.url}/hooks`,
       events: ["order.placed"],
     });
     expect(hook.status).toBe(201);
@@ -102,7 +78,9 @@ describe("operator event types through the binary", () => {
     const published = await api(server, key, "POST", "/v1/events", { type: "order.placed", data });
     expect(published.status).toBe(202);
     const eventId = (published.body as { id: string }).id;
-    const arrived = await eventually(() => receiver.bodies.find((b) => b.id === eventId));
+    const arrived = await eventually(() =>
+      receiver.arrivals.map((a) => JSON.parse(a.body)).find((b) => b.id === eventId),
+    );
     expect(arrived).toMatchObject({ type: "order.placed", data });
 
     const refused = await api(server, key, "POST", "/v1/events", {
@@ -120,8 +98,8 @@ describe("operator event types through the binary", () => {
       },
     });
 
-    expect(await server.stop("SIGTERM")).toBe(0);
-    server = await startServer(sandbox, [], env);
+    await fresh.restart(); // expects exit code 0 on SIGTERM
+    server = fresh.server;
     const again = await api(server, key, "GET", "/v1/event-types/order.placed");
     expect(again.status).toBe(200);
     expect((again.body as { schema: unknown }).schema).toEqual(schema);

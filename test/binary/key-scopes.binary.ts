@@ -1,18 +1,12 @@
 // Scoped, named, expiring keys through the compiled binary, as a user meets them: the admin issues
 // a publish-only key with a name and an expiry, which publishes and reads the catalog but gets 403
 // insufficient_scope on webhooks; an account's manage key issues and revokes its own keys, never a
-// wider one; key listings never show a key; and last_used_at, kept in memory, is written when the
-// server stops (SIGTERM) and read back after a restart. Run by `bun run test` after the build.
+// wider one; key listings never show a key; a key answers 401 once its expiry passes (about 2 s of
+// waiting); and last_used_at, kept in memory, is written when the server stops (SIGTERM) and read
+// back after a restart. Run by `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
 
 interface Key {
   id: string;
@@ -23,25 +17,19 @@ interface Key {
   api_key?: string;
 }
 
-let sandbox: Sandbox;
+let fresh: FreshServer;
 let server: RunningServer;
 let key: string;
 let adminKey: string;
 let accountId: string;
 
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  server = await startServer(sandbox);
-  const keys = parseFirstStartKeys(server.stderr());
-  key = keys.apiKey ?? "";
-  adminKey = keys.adminKey ?? "";
-  accountId = keys.accountId ?? "";
-  expect(key && adminKey && accountId).toBeTruthy();
+  fresh = await startFresh();
+  ({ server, apiKey: key, adminKey, accountId } = fresh);
 });
 
 afterAll(async () => {
-  if (server) await server.stop("SIGKILL").catch(() => {});
-  sandbox.remove();
+  await fresh?.close();
 });
 
 describe("scoped keys, through the binary", () => {
@@ -97,14 +85,40 @@ describe("scoped keys, through the binary", () => {
     expect((await api(server, opsKey, "GET", "/v1/webhooks")).status).toBe(401);
   });
 
+  test("a key answers 401 from its expires_at on, and stays listed", async () => {
+    // Two whole seconds ahead (expires_at is RFC 3339, whole seconds here).
+    const expiresMs = Math.ceil(Date.now() / 1000) * 1000 + 2000;
+    const expires = new Date(expiresMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const made = await api(server, adminKey, "POST", `/v1/accounts/${accountId}/keys`, {
+      name: "short-lived",
+      expires_at: expires,
+    });
+    expect(made.status).toBe(201);
+    const shortLived = (made.body as Key).api_key ?? "";
+    expect((await api(server, shortLived, "GET", "/v1/webhooks")).status).toBe(200);
+    await Bun.sleep(Math.max(0, expiresMs - Date.now()));
+    const expired = await eventually(async () => {
+      const res = await api(server, shortLived, "GET", "/v1/webhooks");
+      return res.status === 200 ? undefined : res;
+    });
+    expect(expired).toEqual({
+      status: 401,
+      body: { error: { code: "unauthorized", message: "missing or invalid API key" } },
+    });
+    const listed = (await api(server, adminKey, "GET", `/v1/accounts/${accountId}/keys`)).body as {
+      data: Key[];
+    };
+    expect(listed.data.find((k) => k.name === "short-lived")?.expires_at).toBe(expires);
+  });
+
   test("last_used_at is written when the server stops and read back after a restart", async () => {
     const before = (await api(server, adminKey, "GET", `/v1/accounts/${accountId}/keys`)).body as {
       data: Key[];
     };
     const defaultKey = before.data.find((k) => k.name === null);
     expect(defaultKey?.last_used_at).not.toBeNull();
-    expect(await server.stop("SIGTERM")).toBe(0);
-    server = await startServer(sandbox);
+    await fresh.restart(); // expects exit code 0 on SIGTERM
+    server = fresh.server;
     const after = (await api(server, adminKey, "GET", `/v1/accounts/${accountId}/keys`)).body as {
       data: Key[];
     };

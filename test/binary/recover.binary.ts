@@ -4,15 +4,7 @@
 // its fourth attempt, the log keeping the three failures. Run by `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
 
 // Three attempts over 300 ms stand for the default schedule's six over 2 h 42 min.
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_RETRY_SCHEDULE: "0,100ms,200ms" };
@@ -38,22 +30,19 @@ function startReceiver() {
   return { arrivals, state, url: `http://127.0.0.1:${server.port}/hooks`, stop: () => server.stop(true) };
 }
 
-let sandbox: Sandbox;
+let fresh: FreshServer;
 let server: RunningServer;
 let key: string;
 const receiver = startReceiver();
 
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  server = await startServer(sandbox, [], env);
-  key = parseFirstStartKeys(server.stderr()).apiKey ?? "";
-  expect(key).toBeTruthy();
+  fresh = await startFresh(env);
+  ({ server, apiKey: key } = fresh);
 });
 
 afterAll(async () => {
-  if (server) await server.stop("SIGKILL").catch(() => {});
+  await fresh?.close();
   receiver.stop();
-  sandbox.remove();
 });
 
 interface Delivery {

@@ -4,15 +4,7 @@
 // after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
 
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_RETRY_SCHEDULE: "0,1h" };
 
@@ -37,22 +29,19 @@ interface Delivery {
   status: string;
 }
 
-let sandbox: Sandbox;
+let fresh: FreshServer;
 let server: RunningServer;
 let key: string;
 const receiver = startReceiver();
 
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  server = await startServer(sandbox, [], env);
-  key = parseFirstStartKeys(server.stderr()).apiKey ?? "";
-  expect(key).toBeTruthy();
+  fresh = await startFresh(env);
+  ({ server, apiKey: key } = fresh);
 });
 
 afterAll(async () => {
-  if (server) await server.stop("SIGKILL").catch(() => {});
+  await fresh?.close();
   receiver.stop();
-  sandbox.remove();
 });
 
 describe("replay through the binary", () => {

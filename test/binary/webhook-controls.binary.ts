@@ -5,60 +5,29 @@
 // `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  api,
-  eventually,
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { api, eventually, type FreshServer, sampleEvent, startFresh } from "./binary-harness";
+import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_LOG_LEVEL: "debug" };
 const SECRET_VALUE = "Bearer rk_live_4eC39HqLyjWDarjtT1zdp7dc";
 
-interface Arrival {
-  path: string;
-  headers: Headers;
-  body: string;
-}
-
-function startReceiver() {
-  const arrivals: Arrival[] = [];
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
-      arrivals.push({ path: new URL(req.url).pathname, headers: req.headers, body: await req.text() });
-      return new Response("ok");
-    },
-  });
-  const at = (path: string) => arrivals.filter((a) => a.path === path);
-  return { arrivals, at, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
-}
-
-let sandbox: Sandbox;
-let server: RunningServer;
-let key: string;
-const receiver = startReceiver();
+let fresh: FreshServer;
+let receiver: RecordingReceiver;
 
 beforeAll(async () => {
-  sandbox = makeSandbox();
-  server = await startServer(sandbox, [], env);
-  key = parseFirstStartKeys(server.stderr()).apiKey ?? "";
-  expect(key).toBeTruthy();
+  receiver = startRecordingReceiver();
+  fresh = await startFresh(env);
 });
 
 afterAll(async () => {
-  if (server) await server.stop("SIGKILL").catch(() => {});
-  receiver.stop();
-  sandbox.remove();
+  await fresh?.close();
+  receiver?.stop();
 });
 
 describe("webhook controls through the binary", () => {
   test("headers and channels reach the receiver as registered; a reserved header is refused", async () => {
-    const refused = await api(server, key, "POST", "/v1/webhooks", {
+    const key = fresh.apiKey;
+    const refused = await api(fresh.server, key, "POST", "/v1/webhooks", {
       url: `${receiver.url}/routed`,
       events: ["*"],
       headers: { "X-Inbox-Signature": "forged" },
@@ -73,7 +42,7 @@ describe("webhook controls through the binary", () => {
       rate_limit: 20,
       channels: ["eu"],
     };
-    const routed = await api(server, key, "POST", "/v1/webhooks", {
+    const routed = await api(fresh.server, key, "POST", "/v1/webhooks", {
       url: `${receiver.url}/routed`,
       events: ["*"],
       ...controls,
@@ -82,16 +51,15 @@ describe("webhook controls through the binary", () => {
     expect(routed.body).toMatchObject(controls);
     const routedId = (routed.body as { id: string }).id;
     expect(
-      (await api(server, key, "POST", "/v1/webhooks", { url: `${receiver.url}/all`, events: ["*"] })).status,
+      (await api(fresh.server, key, "POST", "/v1/webhooks", { url: `${receiver.url}/all`, events: ["*"] }))
+        .status,
     ).toBe(201);
 
-    const types = await api(server, key, "GET", "/v1/event-types");
-    const sample = (types.body as { data: { type: string; example: { data: unknown } }[] }).data[0];
-    if (!sample) throw new Error("no event types");
+    const sample = await sampleEvent(fresh.server, key);
     const publish = async (channels: string[]) => {
-      const res = await api(server, key, "POST", "/v1/events", {
+      const res = await api(fresh.server, key, "POST", "/v1/events", {
         type: sample.type,
-        data: sample.example.data,
+        data: sample.data,
         channels,
       });
       expect(res.status).toBe(202);
@@ -116,21 +84,20 @@ describe("webhook controls through the binary", () => {
         .map((a) => JSON.parse(a.body).id)
         .sort(),
     ).toEqual([us, eu].sort());
-    const shown = await api(server, key, "GET", `/v1/events/${eu}`);
+    const shown = await api(fresh.server, key, "GET", `/v1/events/${eu}`);
     expect((shown.body as { channels: string[] }).channels).toEqual(["eu", "us"]);
 
     // Debug logging shows every attempt, never a header value.
-    await eventually(() => (server.logs.some((l) => l.msg === "delivery attempt") ? true : undefined));
-    expect(JSON.stringify(server.logs)).not.toContain("rk_live_");
-    expect(server.strayStdout.join("\n")).not.toContain("rk_live_");
+    await eventually(() => (fresh.server.logs.some((l) => l.msg === "delivery attempt") ? true : undefined));
+    expect(JSON.stringify(fresh.server.logs)).not.toContain("rk_live_");
+    expect(fresh.server.strayStdout.join("\n")).not.toContain("rk_live_");
 
     // A restart keeps everything.
-    await server.stop("SIGTERM");
-    server = await startServer(sandbox, [], env);
-    const again = await api(server, key, "GET", `/v1/webhooks/${routedId}`);
+    await fresh.restart();
+    const again = await api(fresh.server, key, "GET", `/v1/webhooks/${routedId}`);
     expect(again.body).toMatchObject(controls);
     expect(
-      ((await api(server, key, "GET", `/v1/events/${eu}`)).body as { channels: string[] }).channels,
+      ((await api(fresh.server, key, "GET", `/v1/events/${eu}`)).body as { channels: string[] }).channels,
     ).toEqual(["eu", "us"]);
   }, 30_000);
 });

@@ -203,7 +203,8 @@ describe("OpenAPI document for client generation", () => {
       ["replaceWebhook", "200", "Webhook"],
       ["listWebhooks", "200", "WebhookPage"],
       ["listWebhookLogs", "200", "AttemptPage"],
-      ["publishEvent", "202", "Event"],
+      ["publishEvent", "202", "PublishedEvent"],
+      ["publishEvents", "202", "PublishedEvents"],
       ["listEvents", "200", "EventPage"],
       ["getEvent", "200", "EventWithDeliveries"],
       ["listDeliveries", "200", "DeliveryPage"],
@@ -222,6 +223,8 @@ describe("OpenAPI document for client generation", () => {
     const pages: [string, string][] = [
       ["WebhookPage", "Webhook"],
       ["AttemptPage", "Attempt"],
+      ["EventPage", "Event"],
+      ["PublishedEvents", "PublishedEvent"],
       ["DeliveryPage", "Delivery"],
       ["EventTypeList", "EventType"],
       ["ApiKeyList", "ApiKey"],
@@ -231,5 +234,62 @@ describe("OpenAPI document for client generation", () => {
     expect(schemas.Webhook.properties.url).toBeDefined();
     expect(schemas.WebhookWithSecret.properties.secret).toBeDefined();
     expect(schemas.Error.properties.error).toBeDefined();
+    // `Event` is the envelope receivers get; the publish answer adds what the call did.
+    expect(Object.keys(schemas.Event.properties)).toEqual(["id", "type", "created_at", "data"]);
+    expect(Object.keys(schemas.PublishedEvent.properties)).toEqual([
+      "id",
+      "type",
+      "created_at",
+      "data",
+      "delivery_count",
+      "replayed",
+    ]);
+  });
+
+  test("every JSON response is a named component schema, and so are the lists inside models", () => {
+    const inline = operations().flatMap(({ op }) =>
+      // biome-ignore lint/suspicious/noExplicitAny: as above
+      (Object.entries(op.responses ?? {}) as [string, any][])
+        .filter(([, response]) => response.content?.["application/json"]?.schema?.$ref === undefined)
+        .filter(([, response]) => response.content?.["application/json"] !== undefined)
+        .map(([status]) => `${op.operationId} ${status}`),
+    );
+    expect(inline).toEqual([]);
+    const schemas = spec.components.schemas;
+    const refTo = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    expect(schemas.EventWithDeliveries.properties.deliveries.items).toEqual(refTo("Delivery"));
+    expect(schemas.Replay.properties.deliveries.items).toEqual(refTo("Delivery"));
+    expect(schemas.DeliveryWithAttempts.properties.attempts.items).toEqual(refTo("Attempt"));
+    expect(schemas.AccountWithKeys.properties.keys.items).toEqual(refTo("ApiKey"));
+  });
+
+  test("every JSON request body is a named component schema; PUT and PATCH of a webhook share one", () => {
+    const bodies = operations()
+      .filter(({ op }) => op.requestBody !== undefined)
+      .map(({ op }) => ({ id: op.operationId, schema: op.requestBody.content["application/json"]?.schema }));
+    expect(bodies.length).toBeGreaterThanOrEqual(14);
+    for (const { id, schema } of bodies)
+      expect({ id, ref: schema?.$ref }).toEqual({
+        id,
+        ref: expect.stringMatching(/^#\/components\/schemas\/\w+Request$/),
+      });
+    const refOf = new Map(bodies.map(({ id, schema }) => [id, schema.$ref.split("/").pop()]));
+    expect(refOf.get("createWebhook")).toBe("CreateWebhookRequest");
+    expect(refOf.get("updateWebhook")).toBe("UpdateWebhookRequest");
+    expect(refOf.get("replaceWebhook")).toBe("UpdateWebhookRequest");
+    expect(refOf.get("publishEvent")).toBe("PublishEventRequest");
+    expect(refOf.get("createOwnKey")).toBe(refOf.get("createAccountKey"));
+    const schemas = spec.components.schemas;
+    expect(schemas.CreateWebhookRequest.required).toEqual(["url", "events"]);
+    expect(schemas.CreateWebhookRequest.additionalProperties).toBe(false);
+    expect(schemas.PublishEventsRequest.properties.events.items).toEqual({
+      $ref: "#/components/schemas/BatchEvent",
+    });
+    expect(schemas.BatchEvent.required).toEqual(["type", "data"]);
+    // Each operation still shows an example body (the schema's examples moved with it).
+    const byId = new Map(operations().map(({ op }) => [op.operationId, op]));
+    expect(byId.get("publishEvent").requestBody.content["application/json"].example).toMatchObject({
+      type: "message.delivered",
+    });
   });
 });

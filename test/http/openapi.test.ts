@@ -81,20 +81,21 @@ describe("OpenAPI document", () => {
 
   test("request bodies carry schemas and the docs' examples", () => {
     const ops = operations();
-    const create = ops.get("post /v1/webhooks") as {
-      requestBody: { content: Record<string, { schema: unknown }> };
+    // The body's schema is a named component (./openapi-client.test.ts); read it with the body.
+    const body = (key: string) => {
+      const requestBody = (
+        ops.get(key) as { requestBody: { content: Record<string, { schema: { $ref?: string } }> } }
+      ).requestBody;
+      const ref = requestBody.content["application/json"]?.schema.$ref ?? "";
+      return JSON.stringify({ requestBody, schema: spec.components.schemas[ref.split("/").pop() ?? ""] });
     };
-    const text = JSON.stringify(create.requestBody);
+    const text = body("post /v1/webhooks");
     expect(text).toContain("https://yourapp.com/webhooks/inbox");
     expect(text).toContain('"additionalProperties":false');
-    const publish = JSON.stringify((ops.get("post /v1/events") as { requestBody: unknown }).requestBody);
-    expect(publish).toContain("dev_abcdef123456");
+    expect(body("post /v1/events")).toContain("dev_abcdef123456");
     const created = JSON.stringify((ops.get("post /v1/webhooks") as { responses: unknown }).responses);
     expect(created).toContain("secret");
-    const eventType = JSON.stringify(
-      (ops.get("post /v1/event-types") as { requestBody: unknown }).requestBody,
-    );
-    expect(eventType).toContain("ord_8F2K");
+    expect(body("post /v1/event-types")).toContain("ord_8F2K");
   });
 
   test("integer query parameters are plain integers with their range, and the guards read each of them", () => {

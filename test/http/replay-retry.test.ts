@@ -97,12 +97,16 @@ describe("retry in the OpenAPI document", () => {
   test("202 and 409 each carry an example of what the route answers", async () => {
     const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
     const op = spec.paths["/v1/deliveries/{id}/retry"].post;
-    const example = (status: string) => op.responses[status].content["application/json"].schema.examples;
-    expect(example("202")?.[0]).toMatchObject({ id: expect.stringMatching(/^dlv_/), status: "pending" });
-    expect(Object.keys(example("202")[0]).sort()).toEqual(
-      Object.keys(op.responses["202"].content["application/json"].schema.properties).sort(),
+    // The schemas are the named Delivery and Error; the examples stay with the operation.
+    const media = (status: string) => op.responses[status].content["application/json"];
+    expect(media("202").schema).toEqual({ $ref: "#/components/schemas/Delivery" });
+    expect(media("202").example).toMatchObject({ id: expect.stringMatching(/^dlv_/), status: "pending" });
+    expect(Object.keys(media("202").example).sort()).toEqual(
+      Object.keys(spec.components.schemas.Delivery.properties).sort(),
     );
-    const messages = example("409").map((e: { error: { message: string } }) => e.error.message);
+    const messages = Object.values(media("409").examples).map(
+      (e) => (e as { value: { error: { message: string } } }).value.error.message,
+    );
     expect(messages).toContain("the delivery already succeeded");
     expect(messages.some((m: string) => m.includes("just been disabled or deleted"))).toBe(true);
   });

@@ -1,7 +1,8 @@
 // A TypeScript client generated from a served OpenAPI document (openapi-typescript for the types,
 // openapi-fetch for the calls), typechecked under strict tsc, and a journey it drives: register a
 // webhook (to \`receiverUrl\`), publish an event, read the event's deliveries, send a test, read the
-// webhook's log, read a 404 as the typed Error. Used by test/http/openapi-generated-client.test.ts
+// webhook's log, read a 404 as the typed Error; two of the bodies are written as their named
+// component types (CreateWebhookRequest, TestWebhookRequest). Used by test/http/openapi-generated-client.test.ts
 // (through app.handle) and test/binary/openapi-client.binary.ts (against the compiled binary).
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -23,9 +24,12 @@ export async function journey(
   fetch: (request: Request) => Promise<Response>,
 ) {
   const client = createClient<paths>({ baseUrl, fetch, headers: { authorization: \`Bearer \${key}\` } });
-  const created = await client.POST("/v1/webhooks", {
-    body: { url: receiverUrl, events: ["message.delivered"] },
-  });
+  // Request bodies are named types too.
+  const registration: components["schemas"]["CreateWebhookRequest"] = {
+    url: receiverUrl,
+    events: ["message.delivered"],
+  };
+  const created = await client.POST("/v1/webhooks", { body: registration });
   if (!created.data) throw new Error(\`createWebhook: \${JSON.stringify(created.error)}\`);
   const webhook: Webhook = created.data;
   const published = await client.POST("/v1/events", {
@@ -36,9 +40,11 @@ export async function journey(
   });
   if (!published.data) throw new Error(\`publishEvent: \${JSON.stringify(published.error)}\`);
   const event = await client.GET("/v1/events/{id}", { params: { path: { id: published.data.id } } });
-  const tested = await client.POST("/v1/webhooks/test", {
-    body: { webhook_id: webhook.id, event_type: "message.delivered" },
-  });
+  const testRequest: components["schemas"]["TestWebhookRequest"] = {
+    webhook_id: webhook.id,
+    event_type: "message.delivered",
+  };
+  const tested = await client.POST("/v1/webhooks/test", { body: testRequest });
   const logs = await client.GET("/v1/webhooks/{id}/logs", {
     params: { path: { id: webhook.id }, query: { limit: 10 } },
   });
