@@ -15,7 +15,7 @@ import type {
   RecordOptions,
   RecordResult,
 } from "../store";
-import { rollUpAttempt } from "./attempt-rollups";
+import { type HealthTail, rollUpAttempt } from "./attempt-rollups";
 import { acceptsDeliveries } from "./cancellation";
 import { leaseEnd, leaseOf } from "./due-work";
 import { deliveriesOfEvent } from "./events-repository";
@@ -59,12 +59,13 @@ function countAttempt(delivery: DeliveryRecord, attempt: AttemptRecord) {
 /** Appends the attempt and moves the delivery on; answers the delivery as it now stands. */
 function applyAttempt(
   dbs: Databases,
+  health: HealthTail,
   stored: StoredDelivery,
   attempt: AttemptRecord,
   update: AttemptOutcomeUpdate,
 ): DeliveryRecord {
   writeAttempt(dbs, attempt);
-  rollUpAttempt(dbs, attempt);
+  rollUpAttempt(dbs, health, attempt);
   const delivery = stored.delivery;
   const attempts: StoredDelivery["attempts"] = [...stored.attempts, [attempt.started_at, attempt.id]];
   // Cancelled (or finished) meanwhile: the attempt counts (the next one takes the next number), but
@@ -110,6 +111,7 @@ function relet(
 /** recordAttempt's write job. */
 function recordFenced(
   dbs: Databases,
+  health: HealthTail,
   table: LeaseTable,
   now: number,
   attempt: AttemptRecord,
@@ -124,7 +126,7 @@ function recordFenced(
   if (!stored) return { kind: "missing" };
   const held = table.current(ref.delivery_id);
   if (held?.token !== ref.token) return { kind: "fenced" };
-  const delivery = applyAttempt(dbs, stored, attempt, update);
+  const delivery = applyAttempt(dbs, health, stored, attempt, update);
   const lease = relet(table, delivery, held.owner, now, options?.relet);
   if (lease) return { kind: "recorded", delivery, lease };
   table.stageEnd(ref.delivery_id);
@@ -158,6 +160,7 @@ function rescheduleNow(
 export function deliveriesRepository(
   dbs: Databases,
   writer: WriteBatcher,
+  health: HealthTail,
   leases: LeaseTable,
   clock: () => number,
 ): DeliveryRepository {
@@ -177,9 +180,13 @@ export function deliveriesRepository(
       // Deferrable: no request waits on an outcome, so it rides along with the next commit (at
       // most DEFER_MS_MAX later, commit-pacing.ts). A crash before that commit means the attempt
       // is made again after the restart: at least once, as for a crash during the send.
-      return writer.run(() => recordFenced(dbs, leases, clock(), attempt, update, lease, options), settle, {
-        deferrable: true,
-      });
+      return writer.run(
+        () => recordFenced(dbs, health, leases, clock(), attempt, update, lease, options),
+        settle,
+        {
+          deferrable: true,
+        },
+      );
     },
 
     countRecoverable: (accountId, webhookId, window, chunk) =>
