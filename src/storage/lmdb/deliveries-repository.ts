@@ -46,13 +46,24 @@ export function enterQueue(dbs: Databases, delivery: DeliveryRecord, due: number
   dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], due);
 }
 
-/** What an attempt changes in its delivery whatever its status: its count and its last_* fields. */
-function countAttempt(delivery: DeliveryRecord, attempt: AttemptRecord) {
+/**
+ * `delivery` with the attempt counted whatever its status (its count and last_* fields) and
+ * `moved` (status, due time, updated_at) on top. One object literal: no intermediate object spread.
+ */
+function countedDelivery(
+  delivery: DeliveryRecord,
+  attempt: AttemptRecord,
+  moved: Pick<DeliveryRecord, "status" | "next_attempt_at" | "updated_at">,
+): DeliveryRecord {
   return {
+    ...delivery,
     attempts: delivery.attempts + 1,
     last_attempt_at: attempt.started_at,
     last_status_code: attempt.status_code,
     last_error: attempt.outcome === "failed" ? (attempt.error_message ?? attempt.error_class) : null,
+    status: moved.status,
+    next_attempt_at: moved.next_attempt_at,
+    updated_at: moved.updated_at,
   };
 }
 
@@ -71,22 +82,20 @@ function applyAttempt(
   // Cancelled (or finished) meanwhile: the attempt counts (the next one takes the next number), but
   // the status, due time and queue entries stay as they are.
   if (delivery.status !== "pending") {
-    const counted = {
-      ...delivery,
-      ...countAttempt(delivery, attempt),
+    const counted = countedDelivery(delivery, attempt, {
+      status: delivery.status,
+      next_attempt_at: delivery.next_attempt_at,
       updated_at: Math.max(delivery.updated_at, attempt.started_at + attempt.duration_ms),
-    };
+    });
     writeDelivery(dbs, { delivery: counted, attempts });
     return counted;
   }
   leaveQueue(dbs, delivery);
-  const next: DeliveryRecord = {
-    ...delivery,
-    ...countAttempt(delivery, attempt),
+  const next = countedDelivery(delivery, attempt, {
     status: update.status,
     next_attempt_at: update.status === "pending" ? update.next_attempt_at : null,
     updated_at: attempt.started_at + attempt.duration_ms,
-  };
+  });
   if (update.status === "pending") enterQueue(dbs, next, update.next_attempt_at);
   noteStatus(dbs, delivery, next);
   writeDelivery(dbs, { delivery: next, attempts });
