@@ -193,8 +193,7 @@ function buildRequest(
     eventId: request.eventId,
     timestampSeconds: opts.timestampSeconds,
   });
-  const headers: Record<string, string> = {
-    ...(target.headers ? customHeaders(target.headers) : undefined),
+  const own: Record<string, string> = {
     Host: url.host,
     "Content-Type": "application/json",
     "User-Agent": opts.userAgent,
@@ -207,8 +206,11 @@ function buildRequest(
     "X-Inbox-Event-Type": request.eventType,
     "X-Inbox-Attempt": String(request.attempt),
   };
-  if (request.deliveryId !== null) headers["X-Inbox-Delivery-Id"] = request.deliveryId;
-  else headers["X-Inbox-Test"] = "true";
+  if (request.deliveryId !== null) own["X-Inbox-Delivery-Id"] = request.deliveryId;
+  else own["X-Inbox-Test"] = "true";
+  // The custom headers first, then the engine's own, which win. Without custom headers (the
+  // common case) the engine's object is sent as it is, with no copy.
+  const headers = target.headers ? { ...customHeaders(target.headers), ...own } : own;
   const init: RequestInit & { tls?: { serverName?: string; ca?: string } } = {
     method: "POST",
     body: request.body,

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { idTime, isId } from "../../test/support/ids";
 import { generateAdminKey, hashApiKey, hashesEqual, issueApiKey } from "./api-keys";
 
@@ -20,6 +21,15 @@ describe("api keys", () => {
 
   test("admin keys are distinguishable", () => {
     expect(generateAdminKey()).toMatch(/^ik_admin_[A-Za-z0-9_-]{43}$/);
+  });
+
+  test("hashApiKey is SHA-256 of the UTF-8 bytes in hex, so stored hashes keep matching", () => {
+    // FIPS 180-2 vectors, and node:crypto (which hashed keys before) on a key and non-ASCII text.
+    expect(hashApiKey("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(hashApiKey("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    for (const text of [generateAdminKey(), "ik_é€😀"]) {
+      expect(hashApiKey(text)).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+    }
   });
 
   test("hashesEqual compares digests, rejecting different or malformed ones", () => {

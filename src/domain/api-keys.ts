@@ -1,7 +1,7 @@
 // API keys: random 256-bit secrets shown once, stored only as SHA-256 hex. A fast hash is safe here
 // because the keys are random (no dictionary to grind); hashes are compared in constant time.
 
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { type ApiKeyRecord, KEY_SCOPES, type KeyScope } from "../storage/records";
 import type { Store } from "../storage/store";
 import { newId } from "./ids";
@@ -25,8 +25,13 @@ export type Principal =
       expiresAt: number | null;
     };
 
+/**
+ * SHA-256 of the key's UTF-8 bytes, hex. Every authenticated request hashes its key, so this uses
+ * Bun's one-shot native hash (the same digest as node:crypto's createHash, which took 2-3 times as
+ * long here).
+ */
 export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  return Bun.CryptoHasher.hash("sha256", key, "hex");
 }
 
 /** Constant-time equality of two hex digests (different lengths are simply unequal). */

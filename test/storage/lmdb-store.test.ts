@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXAMINED_MAX } from "../../src/storage/lmdb/attempts-repository";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
+import { latencyBin, STATS_BUCKET_MS } from "../../src/storage/stats-rollup";
 import type { Store } from "../../src/storage/store";
 import { silentLogger } from "../support/silent-logger";
 import { runStoreConformance } from "./conformance";
@@ -43,6 +44,47 @@ describe("lmdb store: beyond the contract", () => {
   afterEach(async () => {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("attempts recorded in one write with one refused roll up each once, the refused one nowhere", async () => {
+    const t = await tenant(store);
+    const ds = [];
+    for (let i = 0; i < 3; i++) ds.push((await publishOne(store, t)).delivery);
+    const [a, b, c] = ds;
+    if (!a || !b || !c) throw new Error("three deliveries expected");
+    const leases = [await leaseOf(store, a.id), await leaseOf(store, b.id), await leaseOf(store, c.id)];
+    const [la, lb, lc] = leases;
+    if (!la || !lb || !lc) throw new Error("three leases expected");
+    // One turn, so one shared write; the middle job throws (an attempt of another delivery), the
+    // write rolls back with the health record staged so far, and the other two are written alone.
+    const outcomes = await Promise.allSettled([
+      store.deliveries.recordAttempt(
+        attempt(a, { outcome: "failed", started_at: T0, duration_ms: 40 }),
+        { status: "failed" },
+        refOf(la),
+      ),
+      store.deliveries.recordAttempt(
+        attempt(c, { outcome: "failed", started_at: T0 + 1, duration_ms: 40 }),
+        { status: "failed" },
+        refOf(lb),
+      ),
+      store.deliveries.recordAttempt(
+        attempt(c, { outcome: "succeeded", status_code: 200, started_at: T0 + 2, duration_ms: 40 }),
+        { status: "succeeded" },
+        refOf(lc),
+      ),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(await store.stats.health(t.webhook.id)).toEqual({
+      failing_since: null,
+      last_success_at: T0 + 2,
+      last_failure_at: T0,
+    });
+    const hour = Math.floor(T0 / STATS_BUCKET_MS) * STATS_BUCKET_MS;
+    const [bucket, ...more] = await store.stats.buckets(t.webhook.id, hour, hour + STATS_BUCKET_MS);
+    expect(more).toEqual([]);
+    expect(bucket).toMatchObject({ start: hour, attempts: 2, succeeded: 1, failed: 1 });
+    expect(bucket?.latency[latencyBin(40)]).toBe(2);
   });
 
   test("cached reads (webhooks, subscribers, API keys, meta) never outlive the write that changes them", async () => {

@@ -1,8 +1,10 @@
 // Per-webhook rollups in LMDB, kept in the write that records an attempt (./deliveries-repository.ts
-// applyAttempt). One record per webhook holds its health and its current hour's bucket, so an
-// attempt costs one small read and one small write, whatever the webhook's history; a bucket moves
-// to webhookStats when the first attempt of a later hour arrives (once an hour per webhook), and
-// an attempt recorded late for an earlier hour goes straight to that hour's stored bucket.
+// applyAttempt). One record per webhook holds its health and its current hour's bucket; a bucket
+// moves to webhookStats when the first attempt of a later hour arrives (once an hour per webhook),
+// and an attempt recorded late for an earlier hour goes straight to that hour's stored bucket.
+// The health record goes through HealthTail: a write transaction reads each webhook's record at
+// most once and writes it once, at its end, however many of its attempts it records (group commit
+// puts many in one transaction), whatever the webhook's history.
 // Layouts (./lmdb-databases.ts):
 //   webhookHealth webhookId -> [failing_since, last_success_at, last_failure_at, current bucket | null]
 //   webhookStats  [webhookId, bucketStart] -> bucket
@@ -15,6 +17,7 @@ import type { AttemptRecord, StatsBucket, WebhookHealth } from "../records";
 import { bucketStart, counts, emptyBucket, NO_HEALTH, nextHealth, withAttempt } from "../stats-rollup";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";
+import type { TransactionTail } from "./write-batcher";
 
 type StoredBucket = [start: number, succeeded: number, failed: number, latency: number[]];
 type StoredHealth = [
@@ -87,18 +90,64 @@ function currentAfter(
   return withAttempt(emptyBucket(start), attempt);
 }
 
+/**
+ * The health records a write transaction changes, kept decoded until its end (the WriteBatcher's
+ * tail, ./write-batcher.ts), then written once each inside it. Guarantees:
+ * - what is written at the end is what writing each attempt's record at once would have left;
+ * - the writes are part of the transaction that records the attempts: both commit or neither;
+ * - nothing outlives its transaction (a rolled-back one writes nothing and leaves nothing here);
+ * - at most one entry per webhook with an attempt in the transaction.
+ * Within a write job, read health records through `read` (the store's copy may be older).
+ */
+export class HealthTail implements TransactionTail {
+  private readonly staged = new Map<string, StoredHealth>();
+  private open = false;
+
+  constructor(private readonly dbs: Databases) {}
+
+  begin(): void {
+    this.staged.clear();
+    this.open = true;
+  }
+
+  end(): void {
+    try {
+      for (const [webhookId, value] of this.staged) this.dbs.webhookHealth.putSync(webhookId, value);
+    } finally {
+      this.drop();
+    }
+  }
+
+  drop(): void {
+    this.staged.clear();
+    this.open = false;
+  }
+
+  /** The webhook's record as this transaction leaves it so far. */
+  read(webhookId: string): StoredHealth | undefined {
+    return this.staged.get(webhookId) ?? readStored(this.dbs, webhookId);
+  }
+
+  /** The webhook's record from now on, written at the transaction's end. */
+  stage(webhookId: string, value: StoredHealth): void {
+    // Staged outside a batcher's transaction, it would never be written: refuse loudly.
+    if (!this.open) throw new Error("a health record was staged outside a write transaction");
+    this.staged.set(webhookId, value);
+  }
+}
+
 /** Adds a recorded attempt to its webhook's bucket and health. Runs inside the recording write. */
-export function rollUpAttempt(dbs: Databases, attempt: AttemptRecord): void {
+export function rollUpAttempt(dbs: Databases, tail: HealthTail, attempt: AttemptRecord): void {
   if (!counts(attempt)) return;
-  const stored = readStored(dbs, attempt.webhook_id);
+  const stored = tail.read(attempt.webhook_id);
   const health = nextHealth(stored ? healthOf(stored) : NO_HEALTH, attempt);
   const current = currentAfter(dbs, attempt.webhook_id, stored?.[3] ?? null, attempt);
-  dbs.webhookHealth.putSync(attempt.webhook_id, [
+  tail.stage(attempt.webhook_id, [
     health.failing_since,
     health.last_success_at,
     health.last_failure_at,
     storedBucket(current),
-  ] satisfies StoredHealth);
+  ]);
 }
 
 /** The webhook's buckets with start in [since, until), oldest first: the stored ones and the current. */

@@ -15,7 +15,7 @@ import type {
   RecordOptions,
   RecordResult,
 } from "../store";
-import { rollUpAttempt } from "./attempt-rollups";
+import { type HealthTail, rollUpAttempt } from "./attempt-rollups";
 import { acceptsDeliveries } from "./cancellation";
 import { leaseEnd, leaseOf } from "./due-work";
 import { deliveriesOfEvent } from "./events-repository";
@@ -46,46 +46,56 @@ export function enterQueue(dbs: Databases, delivery: DeliveryRecord, due: number
   dbs.pendingByWebhook.putSync([delivery.webhook_id, delivery.id], due);
 }
 
-/** What an attempt changes in its delivery whatever its status: its count and its last_* fields. */
-function countAttempt(delivery: DeliveryRecord, attempt: AttemptRecord) {
+/**
+ * `delivery` with the attempt counted whatever its status (its count and last_* fields) and
+ * `moved` (status, due time, updated_at) on top. One object literal: no intermediate object spread.
+ */
+function countedDelivery(
+  delivery: DeliveryRecord,
+  attempt: AttemptRecord,
+  moved: Pick<DeliveryRecord, "status" | "next_attempt_at" | "updated_at">,
+): DeliveryRecord {
   return {
+    ...delivery,
     attempts: delivery.attempts + 1,
     last_attempt_at: attempt.started_at,
     last_status_code: attempt.status_code,
     last_error: attempt.outcome === "failed" ? (attempt.error_message ?? attempt.error_class) : null,
+    status: moved.status,
+    next_attempt_at: moved.next_attempt_at,
+    updated_at: moved.updated_at,
   };
 }
 
 /** Appends the attempt and moves the delivery on; answers the delivery as it now stands. */
 function applyAttempt(
   dbs: Databases,
+  health: HealthTail,
   stored: StoredDelivery,
   attempt: AttemptRecord,
   update: AttemptOutcomeUpdate,
 ): DeliveryRecord {
   writeAttempt(dbs, attempt);
-  rollUpAttempt(dbs, attempt);
+  rollUpAttempt(dbs, health, attempt);
   const delivery = stored.delivery;
   const attempts: StoredDelivery["attempts"] = [...stored.attempts, [attempt.started_at, attempt.id]];
   // Cancelled (or finished) meanwhile: the attempt counts (the next one takes the next number), but
   // the status, due time and queue entries stay as they are.
   if (delivery.status !== "pending") {
-    const counted = {
-      ...delivery,
-      ...countAttempt(delivery, attempt),
+    const counted = countedDelivery(delivery, attempt, {
+      status: delivery.status,
+      next_attempt_at: delivery.next_attempt_at,
       updated_at: Math.max(delivery.updated_at, attempt.started_at + attempt.duration_ms),
-    };
+    });
     writeDelivery(dbs, { delivery: counted, attempts });
     return counted;
   }
   leaveQueue(dbs, delivery);
-  const next: DeliveryRecord = {
-    ...delivery,
-    ...countAttempt(delivery, attempt),
+  const next = countedDelivery(delivery, attempt, {
     status: update.status,
     next_attempt_at: update.status === "pending" ? update.next_attempt_at : null,
     updated_at: attempt.started_at + attempt.duration_ms,
-  };
+  });
   if (update.status === "pending") enterQueue(dbs, next, update.next_attempt_at);
   noteStatus(dbs, delivery, next);
   writeDelivery(dbs, { delivery: next, attempts });
@@ -110,6 +120,7 @@ function relet(
 /** recordAttempt's write job. */
 function recordFenced(
   dbs: Databases,
+  health: HealthTail,
   table: LeaseTable,
   now: number,
   attempt: AttemptRecord,
@@ -124,7 +135,7 @@ function recordFenced(
   if (!stored) return { kind: "missing" };
   const held = table.current(ref.delivery_id);
   if (held?.token !== ref.token) return { kind: "fenced" };
-  const delivery = applyAttempt(dbs, stored, attempt, update);
+  const delivery = applyAttempt(dbs, health, stored, attempt, update);
   const lease = relet(table, delivery, held.owner, now, options?.relet);
   if (lease) return { kind: "recorded", delivery, lease };
   table.stageEnd(ref.delivery_id);
@@ -158,6 +169,7 @@ function rescheduleNow(
 export function deliveriesRepository(
   dbs: Databases,
   writer: WriteBatcher,
+  health: HealthTail,
   leases: LeaseTable,
   clock: () => number,
 ): DeliveryRepository {
@@ -177,9 +189,13 @@ export function deliveriesRepository(
       // Deferrable: no request waits on an outcome, so it rides along with the next commit (at
       // most DEFER_MS_MAX later, commit-pacing.ts). A crash before that commit means the attempt
       // is made again after the restart: at least once, as for a crash during the send.
-      return writer.run(() => recordFenced(dbs, leases, clock(), attempt, update, lease, options), settle, {
-        deferrable: true,
-      });
+      return writer.run(
+        () => recordFenced(dbs, health, leases, clock(), attempt, update, lease, options),
+        settle,
+        {
+          deferrable: true,
+        },
+      );
     },
 
     countRecoverable: (accountId, webhookId, window, chunk) =>

@@ -16,6 +16,7 @@ import type { Logger } from "../../observability/logger";
 import type { Store, StoreFigures } from "../store";
 import { accountsRepository } from "./accounts-repository";
 import { apiKeysRepository } from "./api-keys-repository";
+import { HealthTail } from "./attempt-rollups";
 import { attemptsRepository } from "./attempts-repository";
 import { acquireDataDirLock } from "./data-dir-lock";
 import { deliveriesRepository } from "./deliveries-repository";
@@ -92,7 +93,9 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
   }
 
   const space = new SpaceMonitor({ dataDir, logger, now: clock });
-  const writer = new WriteBatcher(guardCommits(dbs.root, space));
+  // Attempts' health records are written once per webhook per transaction (./attempt-rollups.ts).
+  const health = new HealthTail(dbs);
+  const writer = new WriteBatcher(guardCommits(dbs.root, space), { tail: health });
   const caches = createReadCaches();
   const leases = new LeaseTable();
   const purge = retention(dbs, writer);
@@ -110,7 +113,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<Store> {
     apiKeys: apiKeysRepository(dbs, writer, caches),
     webhooks: webhooksRepository(dbs, writer, caches, clock),
     events: eventsRepository(dbs, writer, caches, leases, clock),
-    deliveries: deliveriesRepository(dbs, writer, leases, clock),
+    deliveries: deliveriesRepository(dbs, writer, health, leases, clock),
     attempts: attemptsRepository(dbs, writer),
     stats: statsRepository(dbs),
     eventTypes: eventTypesRepository(dbs, writer),

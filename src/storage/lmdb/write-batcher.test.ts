@@ -53,6 +53,49 @@ describe("WriteBatcher", () => {
     expect([db.get("a"), db.get("b"), db.get("c")]).toEqual([1, undefined, 1]);
   });
 
+  test("a tail stages per transaction: written once at its end, dropped when a job throws", async () => {
+    const staged: number[] = [];
+    const calls: string[] = [];
+    const tail = {
+      begin: () => {
+        calls.push("begin");
+        staged.length = 0;
+      },
+      end: () => {
+        calls.push("end");
+        db.putSync(
+          "sum",
+          staged.reduce((x, y) => x + y, (db.get("sum") as number | undefined) ?? 0),
+        );
+        staged.length = 0;
+      },
+      drop: () => {
+        calls.push("drop");
+        staged.length = 0;
+      },
+    };
+    const tailed = new WriteBatcher(root, { tail });
+    const before = lastTxnId();
+    await Promise.all([1, 2, 3].map((n) => tailed.run(() => staged.push(n))));
+    expect(db.get("sum")).toBe(6);
+    expect(calls).toEqual(["begin", "end"]);
+    expect(lastTxnId() - before).toBe(1);
+
+    calls.length = 0;
+    const outcomes = await Promise.allSettled([
+      tailed.run(() => staged.push(10)),
+      tailed.run(() => {
+        staged.push(100);
+        throw new Error("boom");
+      }),
+      tailed.run(() => staged.push(20)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    // The shared transaction rolled back (its staging dropped), then each job ran alone.
+    expect(calls).toEqual(["begin", "drop", "begin", "end", "begin", "drop", "begin", "end"]);
+    expect(db.get("sum")).toBe(36);
+  });
+
   test("a job's writes are readable when its promise resolves; idle waits for queued jobs", async () => {
     const pending = writer.run(() => db.putSync("k", "v"));
     expect(db.get("k")).toBeUndefined();

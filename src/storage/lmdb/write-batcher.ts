@@ -15,7 +15,10 @@
 //   the batch are replayed, each in a transaction of its own. Jobs must therefore touch nothing
 //   but the database (no in-memory side effects), so that running one twice is harmless; what a
 //   job changes in memory is staged and applied by its afterCommit once `committed` is true;
-// - close() commits what is queued at once.
+// - close() commits what is queued at once;
+// - with a tail (TransactionTail), every transaction runs tail.begin() before its first job and
+//   tail.end() after its last, inside the transaction: what the jobs staged there is written in
+//   the same commit, and a transaction that throws drops it (tail.drop()).
 
 import type { RootDatabase } from "lmdb";
 import { CommitPacing, type CommitPacingOptions } from "./commit-pacing";
@@ -32,7 +35,22 @@ export interface RunOptions {
   deferrable?: boolean;
 }
 
-export type WriteBatcherOptions = CommitPacingOptions;
+/**
+ * Writes that jobs stage in memory during a transaction and that are written once, at its end,
+ * inside it (./attempt-rollups.ts: one health record per webhook rather than one per attempt).
+ */
+export interface TransactionTail {
+  /** A transaction starts: nothing is staged. */
+  begin(): void;
+  /** Its jobs are done: writes what they staged, inside the transaction, and forgets it. */
+  end(): void;
+  /** A job threw (the transaction rolls back): forgets what was staged, writing nothing. */
+  drop(): void;
+}
+
+export interface WriteBatcherOptions extends CommitPacingOptions {
+  tail?: TransactionTail;
+}
 
 interface Job {
   fn: () => unknown;
@@ -46,6 +64,7 @@ export class WriteBatcher {
   private idleWaiters: Array<() => void> = [];
   private closed = false;
   private readonly pacing: CommitPacing;
+  private readonly tail: TransactionTail | undefined;
 
   /** `root` is the environment, or a wrapper of its transactionSync (lmdb-store's disk-space guard). */
   constructor(
@@ -53,6 +72,7 @@ export class WriteBatcher {
     options: WriteBatcherOptions = {},
   ) {
     this.pacing = new CommitPacing(() => this.commit(), options);
+    this.tail = options.tail;
   }
 
   /**
@@ -107,16 +127,32 @@ export class WriteBatcher {
   /** Every job's result from one shared transaction, or undefined when one threw (all rolled back). */
   private commitTogether(jobs: Job[]): unknown[] | undefined {
     try {
-      return this.root.transactionSync(() => jobs.map((job) => job.fn()));
+      return this.root.transactionSync(() => this.withTail(() => jobs.map((job) => job.fn())));
     } catch {
       return undefined;
     }
   }
 
+  /** `body` (a transaction's jobs) between the tail's begin and end; inside the transaction. */
+  private withTail<T>(body: () => T): T {
+    const tail = this.tail;
+    if (tail === undefined) return body();
+    tail.begin();
+    let result: T;
+    try {
+      result = body();
+    } catch (error) {
+      tail.drop();
+      throw error;
+    }
+    tail.end();
+    return result;
+  }
+
   /** One job in a transaction of its own, settling its promise either way. */
   private commitAlone(job: Job): void {
     try {
-      const result = this.root.transactionSync(job.fn);
+      const result = this.root.transactionSync(() => this.withTail(job.fn));
       job.afterCommit?.(true);
       job.resolve(result);
     } catch (error) {
