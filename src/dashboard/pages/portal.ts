@@ -28,12 +28,11 @@ async function home(ctx: PublicContext): Promise<DashboardResult> {
 async function openPortal(ctx: PublicContext): Promise<DashboardResult> {
   const opened = await ctx.sessions.openPortalLink(ctx.params.token ?? "");
   if (!opened) {
-    return page(
-      "Portal link not valid",
-      html`<h1>Portal link not valid</h1>
-<p>This portal link has expired or has already been used: each link opens the portal once, shortly after it is made. Ask for a new link.</p>`,
-      { status: 404 },
-    );
+    return page("Portal link not valid", html`<h1>Portal link not valid</h1>`, {
+      status: 404,
+      error:
+        "This portal link has expired or has already been used: each link opens the portal once, shortly after it is made. Ask for a new link.",
+    });
   }
   const maxAgeS = (opened.session.expires_at - ctx.now) / 1000;
   const cookie = setCookie(SESSION_COOKIE, opened.sessionId, isSecureOrigin(ctx.origin), maxAgeS);
