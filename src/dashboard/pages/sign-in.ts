@@ -6,7 +6,14 @@
 
 import { clientAddress } from "../../http/client-address";
 import type { PublicContext } from "../context";
-import { clearCookie, isSecureOrigin, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, setCookie } from "../cookies";
+import {
+  clearCookie,
+  clearSessionCookies,
+  isSecureOrigin,
+  SESSION_COOKIE,
+  SIGN_IN_CSRF_COOKIE,
+  setCookie,
+} from "../cookies";
 import { CSRF_FIELD, csrfField, newCsrfToken, tokensMatch } from "../csrf";
 import { html } from "../html";
 import { type DashboardResult, page, redirect } from "../results";
@@ -94,7 +101,7 @@ async function signOut(ctx: PublicContext): Promise<DashboardResult> {
     await ctx.sessions.signOut(sessionId);
   }
   return redirect(`${SIGN_IN_PATH}?notice=signed-out`, {
-    cookies: [clearCookie(SESSION_COOKIE, isSecureOrigin(ctx.origin))],
+    cookies: clearSessionCookies(ctx.config.portalFrameAncestors, ctx.origin),
   });
 }
 
