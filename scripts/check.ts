@@ -8,8 +8,8 @@
 // PostgreSQL: one embedded cluster (./lib/embedded-postgres.ts) runs from before the `bun test` step to the
 // end, named by INBOX_TEST_DATABASE_URL; each test file creates its own database in it. When that variable
 // is already set, its server is used instead and nothing is started. The cluster is stopped in `finally`,
-// and on SIGINT/SIGTERM. After the unit and integration tests, the HTTP tests run a second time, on
-// PostgreSQL (INBOX_TEST_STORE=postgres).
+// and on SIGINT/SIGTERM. After the unit and integration tests, the HTTP, dashboard and domain tests
+// (POSTGRES_RERUN) run a second time, on PostgreSQL (INBOX_TEST_STORE=postgres).
 //
 // Test selection: plain `bun test` picks up `*.test.ts` (and `_test`/`.spec` variants) only, so the slow
 // suites live in `*.binary.ts` and `*.browser.ts` files and run here by explicit path after the build.
@@ -99,6 +99,13 @@ async function commandStep(name: string, cmd: string[]): Promise<StepResult> {
   return { name, ok: code === 0, ms: performance.now() - started };
 }
 
+/**
+ * The tests run a second time on PostgreSQL: each opens its store on a schema of its own when
+ * INBOX_TEST_STORE=postgres (test/http/harness.ts for the HTTP and dashboard tests, the sessions
+ * service test its own).
+ */
+const POSTGRES_RERUN = ["./test/http", "./test/dashboard", "./test/domain"];
+
 async function testStep(name: string, args: string[], env: Record<string, string> = {}): Promise<StepResult> {
   banner(name);
   const started = performance.now();
@@ -139,7 +146,7 @@ async function main(): Promise<number> {
     args: Bun.argv.slice(2),
     options: {
       "skip-browser": { type: "boolean", default: false },
-      // The fast checks alone: typecheck, lint and `bun test`; no second HTTP run on PostgreSQL, no build,
+      // The fast checks alone: typecheck, lint and `bun test`; no second run on PostgreSQL, no build,
       // no compiled-binary (multi-process, multi-replica) or browser tests.
       fast: { type: "boolean", default: false },
     },
@@ -160,15 +167,18 @@ async function main(): Promise<number> {
     results.push(await testStep("unit and integration tests (bun test)", []));
     if (values.fast) {
       process.stderr.write(
-        "\n--fast: the PostgreSQL HTTP run, the build, binary and browser tests did not run\n",
+        "\n--fast: the PostgreSQL re-run, the build, binary and browser tests did not run\n",
       );
       return summary(results);
     }
     if (process.env[TEST_DATABASE_URL_ENV]) {
-      // The HTTP tests once more, each harness on a schema of its own (test/http/harness.ts).
       const env = { INBOX_TEST_STORE: "postgres" };
       results.push(
-        await testStep("HTTP tests on PostgreSQL (INBOX_TEST_STORE=postgres)", ["./test/http"], env),
+        await testStep(
+          "HTTP, dashboard and domain tests on PostgreSQL (INBOX_TEST_STORE=postgres)",
+          POSTGRES_RERUN,
+          env,
+        ),
       );
     }
     const build = await commandStep("build (bun run build)", [BUN, "run", "build"]);

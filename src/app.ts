@@ -24,6 +24,7 @@ import { KeyUsage } from "./domain/key-usage";
 import { createOperations } from "./domain/operations";
 import { resumeRecoveries } from "./domain/recovery-runner";
 import { ApiError } from "./http/api-error";
+import { notePeerAddress } from "./http/client-address";
 import { errorResponse } from "./http/error-handler";
 import { createHttpApp, type HttpApp } from "./http/http-app";
 import { SOCKET_BODY_BYTES_MAX } from "./http/json-body";
@@ -223,10 +224,13 @@ function listen(config: Config, http: HttpApp, starting: () => boolean): Server<
       hostname: config.host,
       // Out of reach: the HTTP layer answers every 413, with the JSON error (see json-body.ts).
       maxRequestBodySize: SOCKET_BODY_BYTES_MAX,
-      fetch: (request) =>
-        starting()
+      fetch: (request, server) => {
+        // The one unforgeable client address, for per-client limits (see http/client-address.ts).
+        notePeerAddress(request, server.requestIP(request)?.address);
+        return starting()
           ? errorResponse(ApiError.unavailable("starting"), { "retry-after": "1" })
-          : http.handle(request),
+          : http.handle(request);
+      },
     });
   } catch (err) {
     const address = `${hostForUrl(config.host)}:${config.port}`;

@@ -19,7 +19,13 @@ import type { Logger } from "../observability/logger";
 import type { SessionRecord } from "../storage/records";
 import type { Store } from "../storage/store";
 import type { DashboardSessions, Handler, PageContext, PublicContext } from "./context";
-import { clearCookie, isSecureOrigin, NOTICE_COOKIE, readCookies, SESSION_COOKIE } from "./cookies";
+import {
+  clearSessionCookies,
+  NOTICE_COOKIE,
+  portalCookieScope,
+  readCookies,
+  SESSION_COOKIE,
+} from "./cookies";
 import { csrfField, csrfRefusal, sameOrigin } from "./csrf";
 import { type ErrorView, errorView, internalError, missingScope, notFoundError } from "./error-pages";
 import { FormError, readForm } from "./form";
@@ -65,6 +71,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         origin: publicOrigin(request, deps.config.publicUrl),
         portalFrameAncestors: deps.config.portalFrameAncestors ?? [],
         noticeCookiePresent: false,
+        cookieScope: "strict",
         cookies: [],
       };
       try {
@@ -136,13 +143,16 @@ async function signedIn(
   const resumed = sessionId ? await deps.sessions.resume(sessionId) : undefined;
   if (!sessionId || !resumed) {
     // No session, or it ended (expired, idle, its key revoked): sign in again.
-    if (sessionId) state.cookies.push(clearCookie(SESSION_COOKIE, isSecureOrigin(state.origin)));
+    if (sessionId) state.cookies.push(...clearSessionCookies(deps.config.portalFrameAncestors, state.origin));
     const notice = sessionId ? "?notice=session-ended" : "";
     return toResponse(redirect(`/dashboard/sign-in${notice}`, { status: 303 }), state);
   }
   const { principal, session } = resumed;
   state.principal = principal;
   state.csrfToken = session.csrf_token;
+  if (session.origin === "portal") {
+    state.cookieScope = portalCookieScope(deps.config.portalFrameAncestors, state.origin);
+  }
   for (const api of route.api ?? []) {
     const { method, path } = apiParts(api);
     const needed = requiredScope(method, path);

@@ -4,7 +4,7 @@
 // that shows it clears it. Every replica verifies it (the key is in the shared session record).
 
 import { createHmac } from "node:crypto";
-import { clearCookie, NOTICE_COOKIE, setCookie } from "./cookies";
+import { type CookieScope, clearCookie, NOTICE_COOKIE, setCookie } from "./cookies";
 import { tokensMatch } from "./csrf";
 
 /** A notice longer than this is cut (a cookie holds about 4 KiB). */
@@ -25,11 +25,16 @@ function mac(kind: string, text: string, key: string): string {
 }
 
 /** Set-Cookie carrying `flash` to the next page of the session whose CSRF token is `key`. */
-export function noticeCookie(flash: Flash, key: string, secure: boolean): string {
+export function noticeCookie(
+  flash: Flash,
+  key: string,
+  secure: boolean,
+  scope: CookieScope = "strict",
+): string {
   const cut = flash.text.slice(0, NOTICE_CHARS_MAX);
   const mark = KIND_MARK[flash.kind];
   const value = `${mark}.${Buffer.from(cut, "utf8").toString("base64url")}.${mac(mark, cut, key)}`;
-  return setCookie(NOTICE_COOKIE, value, secure, NOTICE_MAX_AGE_S);
+  return setCookie(NOTICE_COOKIE, value, secure, NOTICE_MAX_AGE_S, scope);
 }
 
 /** The flash in `value` when its MAC holds for `key`; undefined otherwise. */
@@ -42,7 +47,7 @@ export function readNotice(value: string | undefined, key: string): Flash | unde
   return { kind: mark === "a" ? "alert" : "notice", text };
 }
 
-/** Set-Cookie removing the notice once shown. */
-export function noticeShown(secure: boolean): string {
-  return clearCookie(NOTICE_COOKIE, secure);
+/** Set-Cookie removing the notice once shown (`scope`: the session's, as it was set). */
+export function noticeShown(secure: boolean, scope: CookieScope = "strict"): string {
+  return clearCookie(NOTICE_COOKIE, secure, scope);
 }

@@ -2,7 +2,7 @@
 // layout, redirects with their notice cookie, and the security headers on every response.
 
 import type { Principal } from "../domain/api-keys";
-import { isSecureOrigin } from "./cookies";
+import { type CookieScope, isSecureOrigin } from "./cookies";
 import type { ErrorView } from "./error-pages";
 import { html } from "./html";
 import { layout } from "./layout";
@@ -22,6 +22,8 @@ export interface RenderState {
   /** The notice or alert read from this request's cookie (shown on a page, then cleared). */
   flash?: Flash;
   noticeCookiePresent: boolean;
+  /** The scope of the session's cookies (the notice's): `embedded` for an embeddable portal session. */
+  cookieScope: CookieScope;
   /** Set-Cookie values the shell adds (ending a stale session). */
   cookies: string[];
 }
@@ -44,10 +46,11 @@ export function toResponse(result: DashboardResult, state: RenderState): Respons
   if (result.kind === "redirect") {
     headers.set("location", result.location);
     const flash = flashOf(result);
-    if (flash && state.csrfToken) headers.append("set-cookie", noticeCookie(flash, state.csrfToken, secure));
+    if (flash && state.csrfToken)
+      headers.append("set-cookie", noticeCookie(flash, state.csrfToken, secure, state.cookieScope));
     return new Response(null, { status: result.status, headers });
   }
-  if (state.noticeCookiePresent) headers.append("set-cookie", noticeShown(secure));
+  if (state.noticeCookiePresent) headers.append("set-cookie", noticeShown(secure, state.cookieScope));
   for (const [name, value] of Object.entries(result.headers ?? {})) headers.set(name, value);
   headers.set("content-type", "text/html; charset=utf-8");
   return new Response(renderPage(result, state), { status: result.status ?? 200, headers });

@@ -2,6 +2,7 @@
 // OVERALL_MAX from everyone together, each over a sliding window. A refused attempt is not counted
 // (waiting is enough to get through). Memory is bounded: at most ADDRESSES_MAX addresses are
 // tracked, each with at most its limit of timestamps. Per replica: N replicas allow N times as many.
+// The address is the caller's (../http/client-address.ts: the socket peer, or its proxy's word).
 
 /** A sliding-window limit: at most `max` events in any `windowMs`. */
 export class SlidingWindow {
@@ -84,17 +85,4 @@ export class SignInLimiter {
     const oldest = this.byAddress.keys().next().value;
     if (oldest !== undefined) this.byAddress.delete(oldest);
   }
-}
-
-/**
- * The client address a request came from, as far as the HTTP layer can tell: the first
- * X-Forwarded-For entry (set by a reverse proxy), else X-Real-IP, else one shared "direct" bucket.
- * A client can forge these headers to spread its attempts over addresses; the overall limit still
- * holds them.
- */
-export function clientAddress(request: Request): string {
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  if (forwarded) return forwarded.slice(0, 64);
-  const real = request.headers.get("x-real-ip")?.trim();
-  return real ? real.slice(0, 64) : "direct";
 }

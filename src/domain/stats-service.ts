@@ -81,6 +81,18 @@ export class StatsService {
 
   /** The webhook's stats since `since` (ms; default the last 24 h) until now. */
   async webhookStats(accountId: string, webhookId: string, since?: number): Promise<WebhookStats> {
+    return (await this.webhookHours(accountId, webhookId, since)).stats;
+  }
+
+  /**
+   * The webhook's stats and the hourly buckets they were summed from (hours without attempts are
+   * absent), for a chart of the window: the same reads as webhookStats, nothing more.
+   */
+  async webhookHours(
+    accountId: string,
+    webhookId: string,
+    since?: number,
+  ): Promise<{ stats: WebhookStats; hours: StatsBucket[] }> {
     const { store } = this.deps;
     const now = this.deps.now();
     const from = bucketStart(this.checkedSince(since, now));
@@ -91,7 +103,7 @@ export class StatsService {
       store.stats.pending(webhookId),
     ]);
     const total = sumBuckets(buckets);
-    return {
+    const stats: WebhookStats = {
       webhook_id: webhookId,
       since: from,
       until: now,
@@ -108,6 +120,7 @@ export class StatsService {
       ...health,
       pending,
     };
+    return { stats, hours: buckets };
   }
 
   /** `since`, or the default; refused when it is not before now or older than the retention. */

@@ -30,6 +30,7 @@ const DASHBOARD_HTTP_HELPERS = [
   "src/http/auth",
   "src/http/route-scopes",
   "src/http/public-url",
+  "src/http/client-address",
   "src/http/error-handler",
   "src/http/api-error",
   "src/http/rfc3339",

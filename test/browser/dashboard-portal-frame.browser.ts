@@ -2,7 +2,9 @@
 // INBOX_PORTAL_FRAME_ANCESTORS; a page of that origin frames a portal link, and the account's endpoints
 // open inside the iframe. A page of another origin gets nothing: the browser refuses to frame the
 // dashboard (frame-ancestors). Both host pages are on 127.0.0.1 (other ports), so the same site as the
-// dashboard: the session cookie is SameSite=Strict, which a browser withholds inside a cross-site iframe.
+// dashboard: over plain http the session cookie is SameSite=Strict, which a browser withholds inside a
+// cross-site iframe. The cross-site case (https, a partitioned SameSite=None cookie) is
+// dashboard-portal-embedded.browser.ts.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Page } from "playwright-core";

@@ -1,7 +1,7 @@
 // What the dashboard journeys share: the compiled binary started with a short retry schedule and private
 // targets allowed, one headless Chromium (Debian's, or CHROMIUM_PATH), and browser contexts that watch
 // every page they load. A watched context refuses and records any request to a host other than
-// 127.0.0.1, records a dashboard document answered without the contract's Content-Security-Policy, and
+// 127.0.0.1 (or another name of this machine the rig allows), records a dashboard document answered without the contract's Content-Security-Policy, and
 // records every CSP violation or uncaught error the page reports. `auditPage` adds the per-page checks:
 // axe-core (serious and critical violations fail), no horizontal overflow at 390 px outside scroll
 // wrappers, and screenshots at 1280 and 390 px under .artifacts/dashboard-<name>-<width>.png.
@@ -74,6 +74,10 @@ export interface RigOptions {
   env?: Record<string, string>;
   /** Each answer's frame-ancestors must be one of these ("'none'" alone unless given). */
   frameAncestors?: string[];
+  /** Other names of this machine that pages may reach besides 127.0.0.1 (e.g. "localhost"). */
+  localHosts?: string[];
+  /** For a test's own TLS front with a self-signed certificate. */
+  ignoreHTTPSErrors?: boolean;
 }
 
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
@@ -95,7 +99,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     findings,
     audit: (page, name) => auditPage(page, name, findings),
     async newContext() {
-      const context = await watchedContext(browser, problems, ancestors);
+      const context = await watchedContext(browser, problems, ancestors, options);
       contexts.push(context);
       return context;
     },
@@ -122,12 +126,19 @@ async function watchedContext(
   browser: Browser,
   problems: string[],
   ancestors: string[],
+  options: RigOptions,
 ): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: WIDE, timezoneId: "UTC", locale: "en-GB" });
+  const context = await browser.newContext({
+    viewport: WIDE,
+    timezoneId: "UTC",
+    locale: "en-GB",
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors === true,
+  });
   context.setDefaultTimeout(10_000);
+  const hosts = new Set(["127.0.0.1", ...(options.localHosts ?? [])]);
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
-    if (url.protocol === "data:" || url.protocol === "blob:" || url.hostname === "127.0.0.1") {
+    if (url.protocol === "data:" || url.protocol === "blob:" || hosts.has(url.hostname)) {
       return route.continue();
     }
     problems.push(`request to another host: ${url.href}`);

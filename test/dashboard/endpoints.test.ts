@@ -255,7 +255,7 @@ describe("secret, test, recover", () => {
       expect(res.status).toBe(303);
       const after = await b.get(res.location ?? "");
       expect(after.text).toContain(
-        '<div class="alert" role="alert"><p>Test event message.read failed after 12 ms (status code 503): Error status code.</p></div>',
+        '<div class="alert" role="alert"><p>Test event message.read failed after 12 ms (status code 503): Endpoint answered an error status.</p></div>',
       );
       expect(after.text).not.toContain('role="status"');
     } finally {

@@ -167,7 +167,12 @@ describe("portal links", () => {
     const again = new BrowserClient(h.app);
     const second = await again.get(path);
     expect(second.status).toBe(404);
-    expect(second.text).toContain("expired or has already been used");
+    expect(second.text).toContain(
+      '<div class="alert" role="alert"><p>This portal link has expired or has already been used:',
+    );
+    const unknown = await new BrowserClient(h.app).get("/dashboard/portal/not-a-link");
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('role="alert"><p>This portal link has expired');
     expect(again.cookies.has("inbox_session")).toBe(false);
   });
 

@@ -2,9 +2,8 @@
 // failed attempts per hour as an inline SVG bar chart. `stats` is what
 // services.stats.webhookStats(...) answers (its window and totals); `hours` are the hourly rollup
 // buckets of that window (StatsBucket: start, succeeded, failed; hours without attempts may be
-// absent). webhookStats answers totals only; the buckets are the rollup read it sums
-// (store.stats.buckets), which the stats service must hand the dashboard too, e.g. as
-// `const { stats, hours } = await services.stats.webhookHours(accountId, id)`.
+// absent): both come from one call, `const { stats, hours } = await
+// services.stats.webhookHours(accountId, id)`, in the same reads as webhookStats.
 // Pure: no I/O, cost bounded by BARS_MAX bars however long the window.
 //
 // Accessible and CSP-clean: the <svg> has role="img", a <title> and an aria-label stating the

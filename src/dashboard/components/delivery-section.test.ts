@@ -56,7 +56,7 @@ describe("deliverySection", () => {
       expect(out).toContain(`>${col}</th>`);
     expect(out).toContain("<td>2026-12-03 17:00:01 UTC</td>");
     expect(out).toContain("<td>1.2 s</td>");
-    expect(out).toContain("<td>Error status code</td>");
+    expect(out).toContain("<td>Endpoint answered an error status</td>");
     expect(out).toContain("<td>Timed out</td>");
     expect(out).toContain("&lt;b&gt;&quot;boom&quot;&lt;/b&gt;");
     expect(out).not.toContain("<b>");

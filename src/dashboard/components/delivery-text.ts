@@ -39,15 +39,23 @@ const ERROR_TEXT: Record<ErrorClass, string> = {
   dns: "Host name not found",
   tls: "TLS (certificate) error",
   reset: "Connection reset",
-  http_status: "Error status code",
-  redirect: "Redirected (not followed)",
+  http_status: "Endpoint answered an error status",
+  redirect: "Endpoint answered a redirect (not followed)",
   ssrf_blocked: "Destination blocked",
   network: "Network error",
 };
 
-/** The error class in words, with the stored message when there is one; "" when none. */
+/** Classes whose stored message is the endpoint's answer itself ("HTTP 500", "HTTP 302 redirect to …"). */
+const ANSWERED: ReadonlySet<ErrorClass> = new Set<ErrorClass>(["http_status", "redirect"]);
+
+/**
+ * The error class in words, with the stored message when there is one; "" when none. An error
+ * status reads "Endpoint answered HTTP 500", a redirect "Endpoint answered HTTP 302 redirect to
+ * … (not followed)"; the others "Timed out: no response within 10000 ms".
+ */
 export function errorText(errorClass: ErrorClass | null, message: string | null): string {
   if (errorClass === null) return message ?? "";
+  if (message && ANSWERED.has(errorClass)) return `Endpoint answered ${message}`;
   const words = ERROR_TEXT[errorClass] ?? errorClass;
   return message ? `${words}: ${message}` : words;
 }

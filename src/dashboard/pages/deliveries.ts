@@ -6,8 +6,8 @@
 import { DomainError } from "../../domain/errors";
 import type { EventTypeDefinition } from "../../domain/event-catalog";
 import type { WebhookView } from "../../domain/webhooks-service";
+import { toApiError } from "../../http/error-handler";
 import type { DeliveryRecord, Page } from "../../storage/records";
-import { InvalidCursorError } from "../../storage/store";
 import { DELIVERY_STATUSES, statusBadge, statusText } from "../components/delivery-text";
 import { localInputValue, parseTimeField, timeText } from "../components/times";
 import type { PageContext } from "../context";
@@ -78,7 +78,7 @@ function typeNames(types: readonly EventTypeDefinition[], operator: boolean): st
 
 /** A refusal of the listing in words; anything else is not the customer's doing and is rethrown. */
 function listingProblem(err: unknown): string {
-  if (err instanceof InvalidCursorError)
+  if (toApiError(err)?.code === "invalid_cursor")
     return "This page link is no longer valid (it was changed or made by another listing): start again from the first page.";
   if (err instanceof DomainError && err.kind === "not_found")
     return `The endpoint chosen is not one of yours any more (it may have been deleted): choose another.`;

@@ -7,7 +7,6 @@ import { isOperator } from "../../domain/operator";
 import { attemptsChart } from "../components/attempts-chart";
 import type { PageContext } from "../context";
 import { type DashboardResult, page } from "../results";
-import { endpointHours } from "./endpoint-hours";
 import { endpointView, type SecretShown } from "./endpoint-view";
 
 /** Attempts listed on the page; the deliveries log has the rest. */
@@ -31,7 +30,7 @@ export async function showEndpoint(
     ? await services.operationalCatalog.current()
     : await services.catalog.current();
   const [health, recent] = await Promise.all([
-    endpointHours(services, accountId, id, ctx.now),
+    services.stats.webhookHours(accountId, id),
     services.logs.list(accountId, id, {}, { limit: RECENT_ATTEMPTS }),
   ]);
   const body = endpointView({

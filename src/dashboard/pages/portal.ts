@@ -1,11 +1,13 @@
 // The entry points that need no page of their own: GET /dashboard (to the right start page for the
 // session, or to sign-in) and GET /dashboard/portal/:token, the one-time customer portal link: it
 // opens a session for the link's account, sets the cookie and moves on with a meta refresh (a
-// same-origin navigation, so the browser sends the SameSite=Strict cookie with it), with a link
-// for browsers that do not refresh.
+// same-origin navigation, so the browser sends a SameSite=Strict cookie with it), with a link for
+// browsers that do not refresh. When the platform may frame the portal (INBOX_PORTAL_FRAME_ANCESTORS)
+// over https, the cookie is SameSite=None; Secure; Partitioned (cookies.ts), which a browser keeps
+// and sends inside the platform's cross-site iframe too.
 
 import type { PublicContext } from "../context";
-import { isSecureOrigin, SESSION_COOKIE, setCookie } from "../cookies";
+import { isSecureOrigin, portalCookieScope, SESSION_COOKIE, setCookie } from "../cookies";
 import { html } from "../html";
 import { type DashboardResult, page, redirect } from "../results";
 import type { Router } from "../router";
@@ -28,15 +30,16 @@ async function home(ctx: PublicContext): Promise<DashboardResult> {
 async function openPortal(ctx: PublicContext): Promise<DashboardResult> {
   const opened = await ctx.sessions.openPortalLink(ctx.params.token ?? "");
   if (!opened) {
-    return page(
-      "Portal link not valid",
-      html`<h1>Portal link not valid</h1>
-<p>This portal link has expired or has already been used: each link opens the portal once, shortly after it is made. Ask for a new link.</p>`,
-      { status: 404 },
-    );
+    return page("Portal link not valid", html`<h1>Portal link not valid</h1>`, {
+      status: 404,
+      error:
+        "This portal link has expired or has already been used: each link opens the portal once, shortly after it is made. Ask for a new link.",
+    });
   }
   const maxAgeS = (opened.session.expires_at - ctx.now) / 1000;
-  const cookie = setCookie(SESSION_COOKIE, opened.sessionId, isSecureOrigin(ctx.origin), maxAgeS);
+  // Embeddable (SameSite=None; Secure; Partitioned) when the platform may frame the portal over https.
+  const scope = portalCookieScope(ctx.config.portalFrameAncestors, ctx.origin);
+  const cookie = setCookie(SESSION_COOKIE, opened.sessionId, isSecureOrigin(ctx.origin), maxAgeS, scope);
   return page(
     "Opening the portal",
     html`<h1>Opening the portal…</h1>

@@ -4,13 +4,21 @@
 // check every POST gets. Attempts are rate limited (../sign-in-limiter.ts); a wrong key is answered
 // without saying which part is wrong.
 
+import { clientAddress } from "../../http/client-address";
 import type { PublicContext } from "../context";
-import { clearCookie, isSecureOrigin, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, setCookie } from "../cookies";
+import {
+  clearCookie,
+  clearSessionCookies,
+  isSecureOrigin,
+  SESSION_COOKIE,
+  SIGN_IN_CSRF_COOKIE,
+  setCookie,
+} from "../cookies";
 import { CSRF_FIELD, csrfField, newCsrfToken, tokensMatch } from "../csrf";
 import { html } from "../html";
 import { type DashboardResult, page, redirect } from "../results";
 import type { Router } from "../router";
-import { clientAddress, type SignInLimiter } from "../sign-in-limiter";
+import type { SignInLimiter } from "../sign-in-limiter";
 
 export const SIGN_IN_PATH = "/dashboard/sign-in";
 /** The longest key field read; real keys are about 50 characters. */
@@ -93,7 +101,7 @@ async function signOut(ctx: PublicContext): Promise<DashboardResult> {
     await ctx.sessions.signOut(sessionId);
   }
   return redirect(`${SIGN_IN_PATH}?notice=signed-out`, {
-    cookies: [clearCookie(SESSION_COOKIE, isSecureOrigin(ctx.origin))],
+    cookies: clearSessionCookies(ctx.config.portalFrameAncestors, ctx.origin),
   });
 }
 
