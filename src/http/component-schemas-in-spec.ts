@@ -62,6 +62,7 @@ const RESPONSE_MODELS: Record<string, [string | string[], string, string?]> = {
   createOwnKey: ["201", "NewApiKey"],
   createAccountKey: ["201", "NewApiKey"],
   createAccount: ["201", "NewAccount"],
+  createPortalLink: ["201", "PortalLink"],
   listAccounts: ["200", "AccountPage", "Account"],
   getAccount: ["200", "AccountWithKeys"],
 };
@@ -85,6 +86,7 @@ const REQUEST_MODELS: Record<string, [string, string?, string?]> = {
   createOwnKey: ["CreateApiKeyRequest"],
   createAccountKey: ["CreateApiKeyRequest"],
   createAccount: ["CreateAccountRequest"],
+  createPortalLink: ["CreatePortalLinkRequest"],
 };
 
 /** Lists of a named model inside another: component -> its array property -> the items' name. */
