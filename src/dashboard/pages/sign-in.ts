@@ -48,7 +48,9 @@ export function signInRoutes(router: Router, limiter: SignInLimiter): void {
 async function showSignIn(ctx: PublicContext): Promise<DashboardResult> {
   const sessionId = ctx.cookies[SESSION_COOKIE];
   if (sessionId && (await ctx.sessions.resume(sessionId))) return redirect("/dashboard", { status: 302 });
-  const notice = NOTICES[ctx.url.searchParams.get("notice") ?? ""];
+  // Own keys only: `?notice=constructor` must not find Object.prototype's members.
+  const name = ctx.url.searchParams.get("notice") ?? "";
+  const notice = Object.hasOwn(NOTICES, name) ? NOTICES[name] : undefined;
   return signInPage(ctx, { notice });
 }
 
