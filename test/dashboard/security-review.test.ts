@@ -3,7 +3,7 @@
 // shape of redirect targets.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createHarness, type Harness } from "../http/harness";
+import { ADMIN_KEY, createHarness, type Harness } from "../http/harness";
 import { BrowserClient } from "./browser-client";
 
 let h: Harness;
@@ -23,5 +23,33 @@ describe("the sign-in page's ?notice=", () => {
     }
     const known = await new BrowserClient(h.app).get("/dashboard/sign-in?notice=signed-out");
     expect(known.text).toContain('<p class="notice" role="status">You are signed out.</p>');
+  });
+});
+
+describe("a portal link ends the session the browser held", () => {
+  /** Whether the session id still opens a page. */
+  async function alive(sessionId: string): Promise<boolean> {
+    const other = new BrowserClient(h.app);
+    other.cookies.set("inbox_session", sessionId);
+    return (await other.get("/dashboard/endpoints")).status === 200;
+  }
+
+  // The operator opening a link in their own browser, or a link planted on someone (login CSRF):
+  // the cookie is replaced, and the session it named must not live on unseen until its idle end.
+  test("opening a portal link ends the session the browser held, on the server too", async () => {
+    const account = await h.newAccount("portal-replaces");
+    const b = new BrowserClient(h.app);
+    await b.signIn(h.defaultKey);
+    const held = b.cookies.get("inbox_session") ?? "";
+    const link = await h.call("POST", `/v1/accounts/${account.id}/portal-links`, {
+      key: ADMIN_KEY,
+      body: {},
+    });
+    const opened = await b.get(new URL(link.json.url).pathname);
+    expect(opened.status).toBe(200);
+    const portal = b.cookies.get("inbox_session") ?? "";
+    expect(portal).not.toBe(held);
+    expect(await alive(portal)).toBe(true);
+    expect(await alive(held)).toBe(false);
   });
 });

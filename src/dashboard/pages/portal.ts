@@ -36,6 +36,10 @@ async function openPortal(ctx: PublicContext): Promise<DashboardResult> {
         "This portal link has expired or has already been used: each link opens the portal once, shortly after it is made. Ask for a new link.",
     });
   }
+  // The cookie below replaces the browser's session, if any: end it too, so that it does not live on
+  // server-side with nobody able to sign it out (an operator opening a link in their own browser).
+  const held = ctx.cookies[SESSION_COOKIE];
+  if (held) await ctx.sessions.signOut(held);
   const maxAgeS = (opened.session.expires_at - ctx.now) / 1000;
   // Embeddable (SameSite=None; Secure; Partitioned) when the platform may frame the portal over https.
   const scope = portalCookieScope(ctx.config.portalFrameAncestors, ctx.origin);
