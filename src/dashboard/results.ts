@@ -52,8 +52,17 @@ export function redirect(
   location: string,
   options: { notice?: string; alert?: string; status?: 302 | 303; cookies?: string[] } = {},
 ): RedirectResult {
-  if (!location.startsWith("/") || location.startsWith("//")) {
+  if (!isLocalPath(location)) {
     throw new Error(`redirect to a path of this server, not ${location}`);
   }
   return { kind: "redirect", location, ...options, status: options.status ?? 303 };
+}
+
+/**
+ * A path of this server as a browser reads it: one leading "/", no backslash (read as "/"), no
+ * control character (tabs and line breaks are dropped, so "/\t/evil.example" is "//evil.example").
+ */
+function isLocalPath(location: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  return location.startsWith("/") && !location.startsWith("//") && !/[\\\u0000-\u001f\u007f]/.test(location);
 }
