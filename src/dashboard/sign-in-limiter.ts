@@ -2,7 +2,8 @@
 // OVERALL_MAX from everyone together, each over a sliding window. A refused attempt is not counted
 // (waiting is enough to get through). Memory is bounded: at most ADDRESSES_MAX addresses are
 // tracked, each with at most its limit of timestamps. Per replica: N replicas allow N times as many.
-// The address is the caller's (../http/client-address.ts: the socket peer, or its proxy's word).
+// The address is the caller's (../http/client-address.ts: the socket peer, or its proxy's word), an
+// IPv6 one by its /64 (clientNetwork).
 
 /** A sliding-window limit: at most `max` events in any `windowMs`. */
 export class SlidingWindow {

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { clientAddress, clientAddressFrom, isProxyAddress, notePeerAddress } from "./client-address";
+import {
+  clientAddress,
+  clientAddressFrom,
+  clientNetwork,
+  isProxyAddress,
+  notePeerAddress,
+} from "./client-address";
 
 describe("isProxyAddress", () => {
   test("loopback, private, link-local and unique-local addresses, and their IPv4-mapped forms", () => {
@@ -77,5 +83,18 @@ describe("clientAddress", () => {
   test("a request with no socket (handed in by this process) counts as loopback", () => {
     expect(clientAddress(req({ "x-forwarded-for": "198.51.100.1" }))).toBe("198.51.100.1");
     expect(clientAddress(req({}))).toBe("127.0.0.1");
+  });
+});
+
+describe("clientNetwork", () => {
+  test("IPv4 as it is; IPv6 by its /64, however it is written; IPv4-mapped as IPv4", () => {
+    expect(clientNetwork("198.51.100.7")).toBe("198.51.100.7");
+    expect(clientNetwork("2001:db8:1:2::9")).toBe("2001:db8:1:2::/64");
+    expect(clientNetwork("2001:0DB8:0001:0002:ffff:1:2:3")).toBe("2001:db8:1:2::/64");
+    expect(clientNetwork("2001:db8:1:3::9")).toBe("2001:db8:1:3::/64");
+    expect(clientNetwork("::1")).toBe("::/64");
+    expect(clientNetwork("::ffff:198.51.100.7")).toBe("198.51.100.7");
+    expect(clientNetwork("fe80::1%eth0")).toBe("fe80::/64");
+    expect(clientNetwork("not an address")).toBe("not an address");
   });
 });

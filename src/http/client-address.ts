@@ -8,7 +8,7 @@
 // A request with no socket was handed in by this process itself (in-process tests, scripts): it is
 // treated as coming from loopback, so its X-Forwarded-For (if any) names the client.
 
-import { low32, parseIPv4, parseIPv6 } from "../net/ip-address";
+import { formatIPv4, formatIPv6, low32, parseIPv4, parseIPv6 } from "../net/ip-address";
 
 const peers = new WeakMap<Request, string>();
 /** Longest address text kept (an IPv6 address with an embedded dotted quad is 45 characters). */
@@ -41,6 +41,19 @@ export function clientAddressFrom(peer: string, forwardedFor: string | null, rea
   const real = realIp?.trim();
   if (real && isIpAddress(real)) return real;
   return peer;
+}
+
+/**
+ * What a per-client limit counts for `address`: an IPv4 address itself (an IPv4-mapped IPv6 one
+ * as IPv4), an IPv6 address's /64 ("2001:db8:1:2::/64"; one host or site is given at least that
+ * much, so counting single addresses lets it try without end), anything else as it is.
+ */
+export function clientNetwork(address: string): string {
+  if (parseIPv4(address) !== null) return address;
+  const v6 = parseIPv6(address.replace(/%.*$/, ""));
+  if (v6 === null) return address;
+  if (isMappedV4(v6)) return formatIPv4(low32(v6));
+  return `${formatIPv6([...v6.slice(0, 4), 0, 0, 0, 0])}/64`;
 }
 
 function isIpAddress(text: string): boolean {

@@ -53,3 +53,21 @@ describe("a portal link ends the session the browser held", () => {
     expect(await alive(held)).toBe(false);
   });
 });
+
+describe("the sign-in limit per client", () => {
+  /** A wrong-key attempt from `address` (named by X-Forwarded-For: no socket counts as a local proxy). */
+  async function wrongKeyFrom(address: string): Promise<number> {
+    const b = new BrowserClient(h.app);
+    const headers = { "x-forwarded-for": address };
+    await b.get("/dashboard/sign-in", headers);
+    return (await b.post("/dashboard/sign-in", { key: "ik_wrong" }, headers)).status;
+  }
+
+  // One IPv6 host is handed a /64 or more: counted address by address, it could try without end
+  // and use up the limit every client shares (300 a minute), so nobody else could sign in.
+  test("addresses of one IPv6 /64 share one limit; another /64 is counted apart", async () => {
+    for (let i = 1; i <= 10; i++) expect(await wrongKeyFrom(`2001:db8:1:2::${i.toString(16)}`)).toBe(401);
+    expect(await wrongKeyFrom("2001:db8:1:2:ffff:1:2:3")).toBe(429);
+    expect(await wrongKeyFrom("2001:db8:1:3::1")).toBe(401);
+  });
+});

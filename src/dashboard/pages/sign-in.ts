@@ -4,7 +4,7 @@
 // check every POST gets. Attempts are rate limited (../sign-in-limiter.ts); a wrong key is answered
 // without saying which part is wrong.
 
-import { clientAddress } from "../../http/client-address";
+import { clientAddress, clientNetwork } from "../../http/client-address";
 import type { PublicContext } from "../context";
 import {
   clearCookie,
@@ -55,7 +55,7 @@ async function showSignIn(ctx: PublicContext): Promise<DashboardResult> {
 }
 
 async function signIn(ctx: PublicContext, limiter: SignInLimiter): Promise<DashboardResult> {
-  const waitS = limiter.attempt(clientAddress(ctx.request), ctx.now);
+  const waitS = limiter.attempt(clientNetwork(clientAddress(ctx.request)), ctx.now);
   if (waitS > 0) {
     const result = signInPage(ctx, {
       status: 429,
