@@ -26,7 +26,7 @@ describe("the sign-in page's ?notice=", () => {
   });
 });
 
-describe("a portal link ends the session the browser held", () => {
+describe("a portal link and the session the browser holds", () => {
   /** Whether the session id still opens a page. */
   async function alive(sessionId: string): Promise<boolean> {
     const other = new BrowserClient(h.app);
@@ -34,23 +34,48 @@ describe("a portal link ends the session the browser held", () => {
     return (await other.get("/dashboard/endpoints")).status === 200;
   }
 
-  // The operator opening a link in their own browser, or a link planted on someone (login CSRF):
-  // the cookie is replaced, and the session it named must not live on unseen until its idle end.
-  test("opening a portal link ends the session the browser held, on the server too", async () => {
+  /** A new portal link's path for `accountId`. */
+  async function linkPath(accountId: string): Promise<string> {
+    const link = await h.call("POST", `/v1/accounts/${accountId}/portal-links`, { key: ADMIN_KEY, body: {} });
+    expect(link.status).toBe(201);
+    return new URL(link.json.url).pathname;
+  }
+
+  // A second link in the same browser (the platform's iframe opening the portal again): the
+  // cookie is replaced, and the session it named must not live on unseen until its idle end.
+  test("a link opened over a portal session ends that session, on the server too", async () => {
     const account = await h.newAccount("portal-replaces");
     const b = new BrowserClient(h.app);
-    await b.signIn(h.defaultKey);
+    expect((await b.get(await linkPath(account.id))).status).toBe(200);
     const held = b.cookies.get("inbox_session") ?? "";
-    const link = await h.call("POST", `/v1/accounts/${account.id}/portal-links`, {
-      key: ADMIN_KEY,
-      body: {},
-    });
-    const opened = await b.get(new URL(link.json.url).pathname);
-    expect(opened.status).toBe(200);
+    expect(await alive(held)).toBe(true);
+    expect((await b.get(await linkPath(account.id))).status).toBe(200);
     const portal = b.cookies.get("inbox_session") ?? "";
     expect(portal).not.toBe(held);
     expect(await alive(portal)).toBe(true);
     expect(await alive(held)).toBe(false);
+  });
+
+  // Login CSRF: a link of the attacker's account, planted on someone signed in with a key (the
+  // operator, a customer), would swap their session for the attacker's account without a word.
+  test("a link opened over a key's session is refused, the link kept and the session left alone", async () => {
+    const account = await h.newAccount("portal-planted");
+    const path = await linkPath(account.id);
+    for (const key of [h.defaultKey, ADMIN_KEY]) {
+      const b = new BrowserClient(h.app);
+      await b.signIn(key);
+      const held = b.cookies.get("inbox_session") ?? "";
+      const refused = await b.get(path);
+      expect(refused.status).toBe(409);
+      expect(refused.text).toContain("You are already signed in");
+      expect(refused.text).toContain(">Sign out</button>");
+      expect(refused.headers.getSetCookie()).toEqual([]);
+      expect(b.cookies.get("inbox_session")).toBe(held);
+      expect(await alive(held)).toBe(true);
+    }
+    const fresh = new BrowserClient(h.app);
+    expect((await fresh.get(path)).status).toBe(200);
+    expect((await fresh.get("/dashboard/endpoints")).text).toContain(`Account ${account.id}`);
   });
 });
 

@@ -5,9 +5,12 @@
 // browsers that do not refresh. When the platform may frame the portal (INBOX_PORTAL_FRAME_ANCESTORS)
 // over https, the cookie is SameSite=None; Secure; Partitioned (cookies.ts), which a browser keeps
 // and sends inside the platform's cross-site iframe too.
+// A link opened where a key's session is live is refused unused (see signedInWithKey); one opened
+// over a portal session replaces and ends it.
 
 import type { PublicContext } from "../context";
 import { isSecureOrigin, portalCookieScope, SESSION_COOKIE, setCookie } from "../cookies";
+import { csrfField } from "../csrf";
 import { html } from "../html";
 import { type DashboardResult, page, redirect } from "../results";
 import type { Router } from "../router";
@@ -28,6 +31,9 @@ async function home(ctx: PublicContext): Promise<DashboardResult> {
 }
 
 async function openPortal(ctx: PublicContext): Promise<DashboardResult> {
+  const held = ctx.cookies[SESSION_COOKIE];
+  const resumed = held ? await ctx.sessions.resume(held) : undefined;
+  if (resumed?.session.origin === "key") return signedInWithKey(resumed.session.csrf_token);
   const opened = await ctx.sessions.openPortalLink(ctx.params.token ?? "");
   if (!opened) {
     return page("Portal link not valid", html`<h1>Portal link not valid</h1>`, {
@@ -36,9 +42,8 @@ async function openPortal(ctx: PublicContext): Promise<DashboardResult> {
         "This portal link has expired or has already been used: each link opens the portal once, shortly after it is made. Ask for a new link.",
     });
   }
-  // The cookie below replaces the browser's session, if any: end it too, so that it does not live on
-  // server-side with nobody able to sign it out (an operator opening a link in their own browser).
-  const held = ctx.cookies[SESSION_COOKIE];
+  // The cookie below replaces the browser's (portal) session, if any: end it too, so that it does not
+  // live on server-side with nobody able to sign it out.
   if (held) await ctx.sessions.signOut(held);
   const maxAgeS = (opened.session.expires_at - ctx.now) / 1000;
   // Embeddable (SameSite=None; Secure; Partitioned) when the platform may frame the portal over https.
@@ -49,5 +54,26 @@ async function openPortal(ctx: PublicContext): Promise<DashboardResult> {
     html`<h1>Opening the portal…</h1>
 <p><a href="${PORTAL_START}">Continue to your endpoints</a></p>`,
     { cookies: [cookie], head: html`<meta http-equiv="refresh" content="0; url=${PORTAL_START}">` },
+  );
+}
+
+/**
+ * The answer to a link opened where someone is signed in with a key (the operator, a customer).
+ * A link is a bearer credential that anyone may plant on anyone (login CSRF): swapping that
+ * session for the link's account without a word would have them act, unaware, in an account that is
+ * not theirs. The link is not used, so it still works after signing out or in another browser.
+ */
+function signedInWithKey(csrfToken: string): DashboardResult {
+  return page(
+    "Already signed in",
+    html`<h1>Already signed in</h1>
+<p>A portal link opens the dashboard as the account it was made for. To open it here, sign out first and
+then open the link again; or open it in a private window or another browser. The link has not been used.</p>
+<form method="post" action="/dashboard/sign-out">${csrfField(csrfToken)}<button type="submit">Sign out</button></form>
+<p><a href="/dashboard">Back to the dashboard</a></p>`,
+    {
+      status: 409,
+      error: "You are already signed in with a key in this browser, so this portal link was not opened.",
+    },
   );
 }
