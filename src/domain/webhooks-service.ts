@@ -19,6 +19,9 @@ import { headerIssues } from "./webhook-headers";
 import { rateLimitIssue } from "./webhook-rate-limit";
 import { activePrevious, generateSecret, rotationOverlapMs } from "./webhook-secret";
 
+/** A webhook's description, at most this many characters (here, not only in the API's schema: the dashboard calls this service). */
+export const DESCRIPTION_CHARS_MAX = 500;
+
 /** The per-webhook controls of issue 11, as create and update take them. */
 export interface WebhookControlsInput {
   /** Sent with every attempt (./webhook-headers.ts); {} for none. */
@@ -251,6 +254,8 @@ export class WebhooksService {
     }
     if (input.events !== undefined)
       issues.push(...(await this.eventIssues(accountId, input.events, subscribed)));
+    if (typeof input.description === "string" && input.description.length > DESCRIPTION_CHARS_MAX)
+      issues.push({ field: "/description", reason: `must be at most ${DESCRIPTION_CHARS_MAX} characters` });
     issues.push(...controlIssues(input));
     // Operational events carry no channels: an operator's webhook with channels would get none.
     if (isOperator(accountId) && input.channels !== undefined && input.channels.length > 0)

@@ -96,3 +96,29 @@ describe("the sign-in limit per client", () => {
     expect(await wrongKeyFrom("2001:db8:1:3::1")).toBe(401);
   });
 });
+
+describe("the dashboard allows no more than the API", () => {
+  // The API's schema capped a description at 500 characters; the service did not, so the
+  // dashboard's form (which calls the service) stored one as long as its 64 KiB form allowed.
+  test("an endpoint's description is capped at 500 characters on create and on edit", async () => {
+    const b = new BrowserClient(h.app);
+    await b.signIn(h.defaultKey);
+    await b.get("/dashboard/endpoints/new");
+    const url = "https://hooks.example.com/described";
+    const long = await b.post("/dashboard/endpoints", { url, description: "d".repeat(501), events: ["*"] });
+    expect(long.status).toBe(422);
+    expect(long.text).toContain("at most 500 characters");
+    const fits = await b.post("/dashboard/endpoints", { url, description: "d".repeat(500), events: ["*"] });
+    expect(fits.status).toBe(200);
+    const id = /\/dashboard\/endpoints\/(wh_[A-Za-z0-9]+)\/edit/.exec(fits.text)?.[1] ?? "";
+    await b.get(`/dashboard/endpoints/${id}/edit`);
+    const edit = await b.post(`/dashboard/endpoints/${id}`, {
+      url,
+      description: "e".repeat(10_000),
+      events: ["*"],
+    });
+    expect(edit.status).toBe(422);
+    const stored = await h.call("GET", `/v1/webhooks/${id}`);
+    expect(stored.json.description).toBe("d".repeat(500));
+  });
+});

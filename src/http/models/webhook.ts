@@ -7,7 +7,7 @@ import { CHANNEL_PATTERN, WEBHOOK_CHANNELS_MAX } from "../../domain/channels";
 import { URL_LENGTH_MAX } from "../../domain/webhook-destination";
 import { HEADER_VALUE_BYTES_MAX, HEADERS_MAX } from "../../domain/webhook-headers";
 import { RATE_LIMIT_MAX, RATE_LIMIT_MIN } from "../../domain/webhook-rate-limit";
-import type { WebhookSecrets, WebhookView } from "../../domain/webhooks-service";
+import { DESCRIPTION_CHARS_MAX, type WebhookSecrets, type WebhookView } from "../../domain/webhooks-service";
 import { toRfc3339, toRfc3339OrNull } from "../rfc3339";
 import { DateTime, IdString } from "./common";
 
@@ -22,8 +22,8 @@ const Events = t.Array(t.String(), {
     'Event types to receive (see GET /v1/event-types), or ["*"] for all of them. An account\'s webhooks receive the account types; the operator\'s webhooks (the admin key without account_id) receive only the operational types (operator_only: true), and "*" means those.',
   examples: [["message.delivered", "message.read", "message.failed"]],
 });
-const Description = t.Union([t.String({ maxLength: 500 }), t.Null()], {
-  description: "Free text, at most 500 characters.",
+const Description = t.Union([t.String({ maxLength: DESCRIPTION_CHARS_MAX }), t.Null()], {
+  description: `Free text, at most ${DESCRIPTION_CHARS_MAX} characters.`,
   examples: ["Production webhook endpoint"],
 });
 
