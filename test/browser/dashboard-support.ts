@@ -19,9 +19,9 @@ import {
   type Sandbox,
   startServer,
 } from "../binary/binary-harness";
+import { allowOnlyHosts, CHROMIUM } from "./chromium";
 import { horizontalOverflow, isFocused, seriousAxeViolations } from "./page-probes";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const ARTIFACTS = resolve(import.meta.dir, "../../.artifacts");
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -136,14 +136,7 @@ async function watchedContext(
   });
   context.setDefaultTimeout(10_000);
   const hosts = new Set(["127.0.0.1", ...(options.localHosts ?? [])]);
-  await context.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.protocol === "data:" || url.protocol === "blob:" || hosts.has(url.hostname)) {
-      return route.continue();
-    }
-    problems.push(`request to another host: ${url.href}`);
-    return route.abort("blockedbyclient");
-  });
+  await allowOnlyHosts(context, hosts, (url) => problems.push(`request to another host: ${url.href}`));
   context.on("response", (response) => {
     const request = response.request();
     if (request.resourceType() !== "document") return;
