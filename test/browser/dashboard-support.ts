@@ -10,8 +10,10 @@ import { expect } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import type { Server } from "bun";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import {
+  api,
   eventually,
   makeSandbox,
   parseFirstStartKeys,
@@ -250,4 +252,29 @@ export async function confirmIfAsked(page: Page, name: string, confirmPath: RegE
     await confirm.first().click();
     await page.waitForLoadState();
   }
+}
+
+/**
+ * A page of another site that frames the URL given in ?src= (an iframe titled "Webhooks portal"), as the
+ * platform embeds the customer portal; on 127.0.0.1, a port of its own.
+ */
+export function framingPage(): Server<undefined> {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const src = new URL(req.url).searchParams.get("src") ?? "";
+      const body = `<!doctype html><html lang="en"><head><title>Platform</title></head><body>
+<h1>Platform settings</h1><iframe title="Webhooks portal" width="1000" height="700" src="${encodeURI(src)}"></iframe></body></html>`;
+      return new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
+    },
+  });
+}
+
+/** A portal link to the rig's default account, made with the admin key. */
+export async function portalLink(rig: Rig): Promise<string> {
+  const path = `/v1/accounts/${rig.keys.accountId}/portal-links`;
+  const made = await api(rig.server, rig.keys.adminKey, "POST", path, {});
+  expect(made.status).toBe(201);
+  return (made.body as { url: string }).url;
 }
