@@ -6,7 +6,7 @@
 // axe-core (serious and critical violations fail), no horizontal overflow at 390 px outside scroll
 // wrappers, and screenshots at 1280 and 390 px under .artifacts/dashboard-<name>-<width>.png.
 
-import { expect } from "bun:test";
+import { expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
@@ -277,4 +277,17 @@ export async function portalLink(rig: Rig): Promise<string> {
   const made = await api(rig.server, rig.keys.adminKey, "POST", path, {});
   expect(made.status).toBe(201);
   return (made.body as { url: string }).url;
+}
+
+/**
+ * The two tests a journey ends with, after its steps: nothing the watchers saw (another host, a missing
+ * CSP, a page error) and nothing the per-page audits found.
+ */
+export function journeyEndChecks(rig: () => Rig): void {
+  test("no request left 127.0.0.1, every dashboard page carried the CSP, no page error", () => {
+    expect(rig().problems).toEqual([]);
+  });
+  test("every page audited has no serious axe-core violation and fits 390 px", () => {
+    expect(rig().findings).toEqual([]);
+  });
 }
