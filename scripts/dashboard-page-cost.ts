@@ -1,12 +1,13 @@
 // `bun run scripts/dashboard-page-cost.ts [--events 1000000] [--runs 200]`: the server time of each main
 // dashboard page in a store holding a million events: LMDB, or PostgreSQL with INBOX_TEST_STORE=postgres
-// and INBOX_TEST_DATABASE_URL naming a server (a schema of its own, dropped after; as the HTTP tests). Fills a fresh store through the store API
-// (./lib/dashboard-fill.ts: three accounts; the measured one has four webhooks and 80% of the events over
-// 30 days, the last day attempted through the delivery path's writes), signs in through the dashboard's
-// own sign-in form (an account key and the admin key), then requests each page `runs` times in process
-// through the real app (createHttpApp, dashboard mounted, app.handle: routing, session, authorization,
-// services, rendering, the whole body read), after 10 unmeasured requests, and prints the median and
-// p99 as a Markdown table with the page's size. No socket, no engine: the figure is the server's work.
+// and INBOX_TEST_DATABASE_URL naming a server (a schema of its own, dropped after, as the HTTP tests).
+// Fills a fresh store through the store API (./lib/dashboard-fill.ts: three accounts; the measured one has
+// four webhooks and 80% of the events over 30 days, the last day attempted through the delivery path's
+// writes), signs in through the dashboard's own sign-in form (an account key and the admin key), then
+// requests each page `runs` times in process through the real app (createHttpApp, dashboard mounted,
+// app.handle: routing, session, authorization, services, rendering, the whole body read), after 10
+// unmeasured requests, and prints the median and p99 as a Markdown table with the page's size. No socket,
+// no engine: the figure is the server's work.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
