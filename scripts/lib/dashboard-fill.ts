@@ -39,7 +39,7 @@ function dataOf(type: string, at: number, n: number): Record<string, unknown> {
   return { ...base, delivered_at: time, device_id: "dev_fill" };
 }
 
-/** Older failed deliveries are stored having made six attempts; the last day's pending ones are due at once. */
+/** Older failed deliveries are stored with six attempts made; the last day's pending ones are due at once. */
 const TERMS: DeliveryTerms = { failedAttempts: 6, pendingDueAt: (at) => at };
 
 function itemOf(t: FillTenant, at: number, n: number, r: () => number, live: boolean): PublishItem {

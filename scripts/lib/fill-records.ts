@@ -41,7 +41,7 @@ export function finishedStatus(r: number): DeliveryStatus {
   return "succeeded";
 }
 
-/** How a fill records what happened before: the attempts a failed delivery made, when a pending one is due. */
+/** What a fill says happened before: the attempts a failed delivery made, when a pending one is due. */
 export interface DeliveryTerms {
   failedAttempts: number;
   pendingDueAt: (createdAt: number) => number;
