@@ -1,11 +1,13 @@
 // `bun run scripts/dashboard-page-cost.ts [--events 1000000] [--runs 200]`: the server time of each main
-// dashboard page in an LMDB store holding a million events. Fills a fresh store through the store API
-// (./lib/dashboard-fill.ts: three accounts; the measured one has four webhooks and 80% of the events over
-// 30 days, the last day attempted through the delivery path's writes), signs in through the dashboard's
-// own sign-in form (an account key and the admin key), then requests each page `runs` times in process
-// through the real app (createHttpApp, dashboard mounted, app.handle: routing, session, authorization,
-// services, rendering, the whole body read), after 10 unmeasured requests, and prints the median and
-// p99 as a Markdown table with the page's size. No socket, no engine: the figure is the server's work.
+// dashboard page in a store holding a million events: LMDB, or PostgreSQL with INBOX_TEST_STORE=postgres
+// and INBOX_TEST_DATABASE_URL naming a server (a schema of its own, dropped after, as the HTTP tests).
+// Fills a fresh store through the store API (./lib/dashboard-fill.ts: three accounts; the measured one has
+// four webhooks and 80% of the events over 30 days, the last day attempted through the delivery path's
+// writes), signs in through the dashboard's own sign-in form (an account key and the admin key), then
+// requests each page `runs` times in process through the real app (createHttpApp, dashboard mounted,
+// app.handle: routing, session, authorization, services, rendering, the whole body read), after 10
+// unmeasured requests, and prints the median and p99 as a Markdown table with the page's size. No socket,
+// no engine: the figure is the server's work.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,12 +17,13 @@ import { loadConfig } from "../src/config/load-config";
 import { bootstrapAccess } from "../src/domain/bootstrap";
 import { createHttpApp, type HttpApp } from "../src/http/http-app";
 import { Metrics } from "../src/observability/metrics";
-import { openLmdbStore } from "../src/storage/lmdb/lmdb-store";
 import type { Store } from "../src/storage/store";
-import { FakeDelivery } from "../test/http/harness";
+import { FakeDelivery, openHarnessStore } from "../test/http/harness";
 import { silentLogger } from "../test/support/silent-logger";
 import { DAY_MS, type FillTenant, fillTenant } from "./lib/dashboard-fill";
 
+/** The harness's store: LMDB, or PostgreSQL with INBOX_TEST_STORE=postgres and INBOX_TEST_DATABASE_URL. */
+const STORE = process.env.INBOX_TEST_STORE === "postgres" ? "PostgreSQL" : "LMDB";
 const ORIGIN = "http://127.0.0.1:3000";
 const ADMIN_KEY = "ik_admin_page_cost_0123456789abcdefghijklmnopqrstuvwxyz";
 const WARMUP = 10;
@@ -169,6 +172,23 @@ async function followNext(app: HttpApp, path: string, cookie: string, pages: num
   return at;
 }
 
+/** The query of the deliveries log's one day from `since`, as the page's datetime-local fields send it. */
+function oneDay(since: number): string {
+  const field = (at: number) => new Date(at).toISOString().slice(0, 16);
+  return `since=${field(since)}&until=${field(since + DAY_MS)}`;
+}
+
+/** The `known` query of an event's live update: each delivery's id and state as the page shows them. */
+async function knownStates(app: HttpApp, eventId: string, cookie: string): Promise<string> {
+  const live = await request(app, `/dashboard/live/events/${eventId}`, { headers: { cookie } });
+  const { changed } = JSON.parse(live.body) as { changed: { html: string }[] };
+  const known = changed
+    .map((c) => /data-delivery-id="([^"]+)" data-state="([^"]+)"/.exec(c.html))
+    .map((match) => `${match?.[1]}:${match?.[2]}`)
+    .join(",");
+  return encodeURIComponent(known);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { events: { type: "string", default: "1000000" }, runs: { type: "string", default: "200" } },
@@ -182,7 +202,7 @@ async function main(): Promise<void> {
     INBOX_LOG_LEVEL: "error",
   });
   if (loaded.kind !== "config") throw new Error(`config: ${JSON.stringify(loaded)}`);
-  const store: Store = await openLmdbStore({ dataDir: dir, logger: silentLogger });
+  const { store, drop, settle } = await openHarnessStore(dir);
   try {
     await bootstrapAccess(store, loaded.config, Date.now());
     const app = createHttpApp({
@@ -194,15 +214,23 @@ async function main(): Promise<void> {
       version: "page-cost",
       isShuttingDown: () => false,
     });
-    const rows = await measure(app, store, total, runs);
+    const rows = await measure(app, { store, settle }, total, runs);
     report(rows, total, runs);
   } finally {
     await store.close();
+    await drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function measure(app: HttpApp, store: Store, total: number, runs: number): Promise<Timed[]> {
+/** The store measured; `settle` brings its figures up to date (a snapshot on PostgreSQL). */
+interface Measured {
+  store: Store;
+  settle: () => Promise<void>;
+}
+
+async function measure(app: HttpApp, m: Measured, total: number, runs: number): Promise<Timed[]> {
+  const { store } = m;
   const measured = await tenant(app, "measured", [
     "*",
     ["message.delivered", "message.read"],
@@ -216,6 +244,7 @@ async function measure(app: HttpApp, store: Store, total: number, runs: number):
   for (const [i, o] of others.entries())
     written += await fillTenant(store, o.tenant, Math.round(total * 0.1), end, 2 + i);
   await store.flushed();
+  await m.settle();
   process.stderr.write(
     `filled ${total.toLocaleString("en-US")} events, ${written.toLocaleString("en-US")} deliveries in ${Math.round((performance.now() - started) / 1000)} s\n`,
   );
@@ -253,6 +282,13 @@ async function measure(app: HttpApp, store: Store, total: number, runs: number):
       customer,
       listed,
     ],
+    ["deliveries, failed (2%)", "/dashboard/deliveries?status=failed", customer, listed],
+    [
+      "deliveries, one day (since/until)",
+      `/dashboard/deliveries?${oneDay(end - 10 * DAY_MS)}`,
+      customer,
+      listed,
+    ],
     ["deliveries, event type (2%)", "/dashboard/deliveries?event_type=message.action", customer, listed],
     [
       "deliveries, rare endpoint + failed",
@@ -268,6 +304,12 @@ async function measure(app: HttpApp, store: Store, total: number, runs: number):
     ],
     ["event page (15 days old)", `/dashboard/events/${oldEvent}`, customer, h1("Event")],
     ["live update of an event", `/dashboard/live/events/${recentEvent}`, customer, /^[[{]/],
+    [
+      "live update, nothing changed",
+      `/dashboard/live/events/${recentEvent}?known=${await knownStates(app, recentEvent, customer)}`,
+      customer,
+      /^[[{]/,
+    ],
     ["event types", "/dashboard/event-types", customer, h1("Event types")],
     ["event type", "/dashboard/event-types/message.delivered", customer, /device_id/],
     ["accounts (admin)", "/dashboard/accounts", admin, /measured/],
@@ -300,7 +342,7 @@ async function measure(app: HttpApp, store: Store, total: number, runs: number):
 /** Markdown: what a reader pastes into the README. */
 function report(rows: Timed[], total: number, runs: number): void {
   const lines = [
-    `LMDB, ${total.toLocaleString("en-US")} events; server time in process (app.handle, body read), ${runs} requests a page after ${WARMUP} unmeasured`,
+    `${STORE}, ${total.toLocaleString("en-US")} events; server time in process (app.handle, body read), ${runs} requests a page after ${WARMUP} unmeasured`,
     "",
     "| page | status | size | median | p99 |",
     "|---|---|---|---|---|",

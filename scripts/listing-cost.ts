@@ -19,16 +19,11 @@ import { encodePosition } from "../src/storage/lmdb/delivery-listing";
 import { listDeliveries } from "../src/storage/lmdb/list-deliveries";
 import { lmdbDatabasesOf, openLmdbStore } from "../src/storage/lmdb/lmdb-store";
 import { openPostgresStore } from "../src/storage/postgres/pg-store";
-import type {
-  DeliveryFilter,
-  DeliveryRecord,
-  DeliveryStatus,
-  EventRecord,
-  PageQuery,
-} from "../src/storage/records";
+import type { DeliveryFilter, EventRecord, PageQuery } from "../src/storage/records";
 import type { PublishItem, Store } from "../src/storage/store";
 import { silentLogger } from "../test/support/silent-logger";
 import { startPostgres } from "./lib/embedded-postgres";
+import { type DeliveryTerms, deliveryOf, finishedStatus, pickType, random } from "./lib/fill-records";
 
 const DAY_MS = 86_400_000;
 const T_END = Date.UTC(2026, 0, 31);
@@ -37,37 +32,10 @@ const BATCH = 1_000;
 const RUNS = 5;
 const LIMIT = 100;
 
-const TYPES: Array<[string, number]> = [
-  ["message.delivered", 0.5],
-  ["message.read", 0.35],
-  ["message.failed", 0.13],
-  ["message.action", 0.02],
-];
-
 interface Tenant {
   account: string;
   /** webhook id -> the types it takes ("*" for every one). */
   hooks: Array<{ id: string; types: string[] | "*" }>;
-}
-
-/** A deterministic pseudo-random sequence (mulberry32), so runs fill the same shapes. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-function pickType(r: number): string {
-  let acc = 0;
-  for (const [type, share] of TYPES) {
-    acc += share;
-    if (r < acc) return type;
-  }
-  return "message.delivered";
 }
 
 async function tenant(store: Store, name: string, hooks: Tenant["hooks"]): Promise<Tenant> {
@@ -97,12 +65,8 @@ async function tenant(store: Store, name: string, hooks: Tenant["hooks"]): Promi
   return { account, hooks };
 }
 
-function statusOf(r: number, pendingHook: boolean): DeliveryStatus {
-  if (pendingHook) return "pending";
-  if (r < 0.02) return "failed";
-  if (r < 0.025) return "cancelled";
-  return "succeeded";
-}
+/** Pending deliveries are due a year after the history ends, so that nothing attempts them. */
+const TERMS: DeliveryTerms = { failedAttempts: 1, pendingDueAt: () => T_END + 365 * DAY_MS };
 
 /** One event of `t` at `at` with its deliveries; the last `pendingFrom` events leave one webhook's pending. */
 function itemOf(t: Tenant, at: number, r: () => number, pendingHook: string | null): PublishItem {
@@ -114,25 +78,11 @@ function itemOf(t: Tenant, at: number, r: () => number, pendingHook: string | nu
     created_at: at,
     data: { n: at },
   };
-  const deliveries: DeliveryRecord[] = t.hooks
+  const deliveries = t.hooks
     .filter((h) => h.types === "*" || h.types.includes(type))
     .map((h) => {
-      const status = statusOf(r(), h.id === pendingHook);
-      return {
-        id: newId("dlv", at),
-        account_id: t.account,
-        event_id: event.id,
-        event_type: type,
-        webhook_id: h.id,
-        status,
-        attempts: status === "pending" ? 0 : 1,
-        next_attempt_at: status === "pending" ? T_END + 365 * DAY_MS : null,
-        created_at: at,
-        updated_at: at,
-        last_attempt_at: status === "pending" ? null : at,
-        last_status_code: status === "succeeded" ? 200 : status === "failed" ? 503 : null,
-        last_error: status === "failed" ? "HTTP 503" : null,
-      };
+      const draw = r(); // drawn for a pending delivery too, so that the sequence is the same
+      return deliveryOf(event, h.id, h.id === pendingHook ? "pending" : finishedStatus(draw), TERMS);
     });
   return { event, deliveries };
 }

@@ -6,44 +6,18 @@
 // are there for the pages that show the last day. Deterministic (seeded).
 
 import { newId } from "../../src/domain/ids";
-import type { AttemptRecord, DeliveryRecord, DeliveryStatus, EventRecord } from "../../src/storage/records";
+import type { AttemptRecord, EventRecord } from "../../src/storage/records";
 import type { Lease, PublishItem, Store } from "../../src/storage/store";
+import { type DeliveryTerms, deliveryOf, finishedStatus, pickType, random } from "./fill-records";
 
 export const DAY_MS = 86_400_000;
 const BATCH = 1_000;
 const FILL_OWNER = "page-cost-fill";
 
-const TYPES: Array<[string, number]> = [
-  ["message.delivered", 0.5],
-  ["message.read", 0.35],
-  ["message.failed", 0.13],
-  ["message.action", 0.02],
-];
-
 /** An account to fill: its webhooks, and the types each takes ("*" for every one). */
 export interface FillTenant {
   account: string;
   hooks: Array<{ id: string; types: string[] | "*" }>;
-}
-
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-function pickType(r: number): string {
-  let acc = 0;
-  for (const [type, share] of TYPES) {
-    acc += share;
-    if (r < acc) return type;
-  }
-  return "message.delivered";
 }
 
 /** Data that fits the built-in catalog's schema of each type. */
@@ -65,32 +39,8 @@ function dataOf(type: string, at: number, n: number): Record<string, unknown> {
   return { ...base, delivered_at: time, device_id: "dev_fill" };
 }
 
-function finishedStatus(r: number): DeliveryStatus {
-  if (r < 0.02) return "failed";
-  if (r < 0.025) return "cancelled";
-  return "succeeded";
-}
-
-/** A delivery of `event` to `webhookId`: finished as `status`, or pending and due at its creation. */
-function deliveryOf(event: EventRecord, webhookId: string, status: DeliveryStatus): DeliveryRecord {
-  const at = event.created_at;
-  const done = status !== "pending";
-  return {
-    id: newId("dlv", at),
-    account_id: event.account_id,
-    event_id: event.id,
-    event_type: event.type,
-    webhook_id: webhookId,
-    status,
-    attempts: done ? (status === "failed" ? 6 : 1) : 0,
-    next_attempt_at: done ? null : at,
-    created_at: at,
-    updated_at: at,
-    last_attempt_at: done ? at : null,
-    last_status_code: status === "succeeded" ? 200 : status === "failed" ? 503 : null,
-    last_error: status === "failed" ? "HTTP 503" : null,
-  };
-}
+/** Older failed deliveries are stored with six attempts made; the last day's pending ones are due at once. */
+const TERMS: DeliveryTerms = { failedAttempts: 6, pendingDueAt: (at) => at };
 
 function itemOf(t: FillTenant, at: number, n: number, r: () => number, live: boolean): PublishItem {
   const type = pickType(r());
@@ -103,7 +53,7 @@ function itemOf(t: FillTenant, at: number, n: number, r: () => number, live: boo
   };
   const deliveries = t.hooks
     .filter((h) => h.types === "*" || h.types.includes(type))
-    .map((h) => deliveryOf(event, h.id, live ? "pending" : finishedStatus(r())));
+    .map((h) => deliveryOf(event, h.id, live ? "pending" : finishedStatus(r()), TERMS));
   return { event, deliveries, generatedId: true };
 }
 

@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { api } from "../binary/binary-harness";
-import { confirmIfAsked, lastSegment, type Rig, sessionCookie, signIn, startRig } from "./dashboard-support";
+import {
+  confirmIfAsked,
+  journeyEndChecks,
+  lastSegment,
+  type Rig,
+  sessionCookie,
+  signIn,
+  startRig,
+} from "./dashboard-support";
 
 const STEP_MS = 60_000;
 /** Endpoint URLs that tell the two accounts apart on a page (nothing listens there; nothing is sent). */
@@ -188,13 +196,7 @@ test(
   STEP_MS,
 );
 
-test("no request left 127.0.0.1, every dashboard page carried the CSP, no page error", () => {
-  expect(rig.problems).toEqual([]);
-});
-
-test("every page audited has no serious axe-core violation and fits 390 px", () => {
-  expect(rig.findings).toEqual([]);
-});
+journeyEndChecks(() => rig);
 
 /** The one account key (ik_ and 43 characters) in `text`; throws when there is none. */
 function newKeyIn(text: string): string {

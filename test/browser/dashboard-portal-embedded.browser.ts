@@ -11,23 +11,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Server } from "bun";
 import { api } from "../binary/binary-harness";
-import { ARTIFACTS, type Rig, startRig } from "./dashboard-support";
+import { ARTIFACTS, framingPage, portalLink, type Rig, startRig } from "./dashboard-support";
 
 const TLS_DIR = `${import.meta.dir}/../support/tls`;
-
-/** Serves a page that frames the URL given in ?src= (an iframe titled "Webhooks portal"). */
-function platformPage(): Server<undefined> {
-  return Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const src = new URL(req.url).searchParams.get("src") ?? "";
-      const body = `<!doctype html><html lang="en"><head><title>Platform</title></head><body>
-<h1>Platform settings</h1><iframe title="Webhooks portal" width="1000" height="700" src="${encodeURI(src)}"></iframe></body></html>`;
-      return new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
-    },
-  });
-}
 
 /** A TLS-terminating front on localhost passing every request to `target()` as it came. */
 function tlsFront(target: () => string): Server<undefined> {
@@ -48,7 +34,7 @@ function tlsFront(target: () => string): Server<undefined> {
   });
 }
 
-const platform = platformPage();
+const platform = framingPage();
 const platformOrigin = `http://127.0.0.1:${platform.port}`;
 let rig: Rig;
 const front = tlsFront(() => rig.server.url);
@@ -75,15 +61,7 @@ test("inside the platform's cross-site iframe the portal keeps its session: endp
     events: ["*"],
   });
   expect(hook.status).toBe(201);
-  const made = await api(
-    rig.server,
-    rig.keys.adminKey,
-    "POST",
-    `/v1/accounts/${rig.keys.accountId}/portal-links`,
-    {},
-  );
-  expect(made.status).toBe(201);
-  const link = (made.body as { url: string }).url;
+  const link = await portalLink(rig);
   expect(link.startsWith(`${portalOrigin}/dashboard/portal/`)).toBe(true);
 
   const context = await rig.newContext();

@@ -9,27 +9,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { api } from "../binary/binary-harness";
-import { ARTIFACTS, type Rig, startRig } from "./dashboard-support";
-
-/** Serves a page that frames the URL given in ?src= (an iframe titled "Webhooks portal"). */
-function hostPage() {
-  return Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const src = new URL(req.url).searchParams.get("src") ?? "";
-      const body = `<!doctype html><html lang="en"><head><title>Platform</title></head><body>
-<h1>Platform settings</h1><iframe title="Webhooks portal" width="1000" height="700" src="${encodeURI(src)}"></iframe></body></html>`;
-      return new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
-    },
-  });
-}
+import { ARTIFACTS, framingPage, portalLink, type Rig, startRig } from "./dashboard-support";
 
 /** What Chromium logs when frame-ancestors refuses a frame. */
 const REFUSED = /Framing '[^']*' violates the following Content Security Policy directive: "frame-ancestors /;
 
-const allowed = hostPage();
-const other = hostPage();
+const allowed = framingPage();
+const other = framingPage();
 const allowedOrigin = `http://127.0.0.1:${allowed.port}`;
 let rig: Rig;
 
@@ -51,18 +37,6 @@ afterAll(async () => {
   other.stop(true);
 });
 
-async function portalLink(): Promise<string> {
-  const made = await api(
-    rig.server,
-    rig.keys.adminKey,
-    "POST",
-    `/v1/accounts/${rig.keys.accountId}/portal-links`,
-    {},
-  );
-  expect(made.status).toBe(201);
-  return (made.body as { url: string }).url;
-}
-
 async function framing(hostOrigin: string, src: string): Promise<Page> {
   const page = await (await rig.newContext()).newPage();
   await page.goto(`${hostOrigin}/?src=${encodeURIComponent(src)}`);
@@ -70,7 +44,7 @@ async function framing(hostOrigin: string, src: string): Promise<Page> {
 }
 
 test("a portal link opens the account's endpoints inside an iframe on the allowed origin", async () => {
-  const page = await framing(allowedOrigin, await portalLink());
+  const page = await framing(allowedOrigin, await portalLink(rig));
   const portal = page.frameLocator('iframe[title="Webhooks portal"]');
   await portal.getByRole("heading", { level: 1, name: "Endpoints" }).waitFor();
   expect(await portal.getByText("http://127.0.0.1:9/framed-portal-hook").count()).toBeGreaterThan(0);
@@ -79,7 +53,7 @@ test("a portal link opens the account's endpoints inside an iframe on the allowe
 }, 30_000);
 
 test("a page of another origin cannot frame the dashboard", async () => {
-  const page = await framing(`http://127.0.0.1:${other.port}`, await portalLink());
+  const page = await framing(`http://127.0.0.1:${other.port}`, await portalLink(rig));
   await page.waitForTimeout(1_000);
   const frame = page.frames().find((f) => f !== page.mainFrame());
   expect(frame).toBeDefined();

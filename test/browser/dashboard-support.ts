@@ -6,12 +6,14 @@
 // axe-core (serious and critical violations fail), no horizontal overflow at 390 px outside scroll
 // wrappers, and screenshots at 1280 and 390 px under .artifacts/dashboard-<name>-<width>.png.
 
-import { expect } from "bun:test";
+import { expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import type { Server } from "bun";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import {
+  api,
   eventually,
   makeSandbox,
   parseFirstStartKeys,
@@ -19,9 +21,9 @@ import {
   type Sandbox,
   startServer,
 } from "../binary/binary-harness";
+import { allowOnlyHosts, CHROMIUM } from "./chromium";
 import { horizontalOverflow, isFocused, seriousAxeViolations } from "./page-probes";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const ARTIFACTS = resolve(import.meta.dir, "../../.artifacts");
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -136,14 +138,7 @@ async function watchedContext(
   });
   context.setDefaultTimeout(10_000);
   const hosts = new Set(["127.0.0.1", ...(options.localHosts ?? [])]);
-  await context.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.protocol === "data:" || url.protocol === "blob:" || hosts.has(url.hostname)) {
-      return route.continue();
-    }
-    problems.push(`request to another host: ${url.href}`);
-    return route.abort("blockedbyclient");
-  });
+  await allowOnlyHosts(context, hosts, (url) => problems.push(`request to another host: ${url.href}`));
   context.on("response", (response) => {
     const request = response.request();
     if (request.resourceType() !== "document") return;
@@ -257,4 +252,42 @@ export async function confirmIfAsked(page: Page, name: string, confirmPath: RegE
     await confirm.first().click();
     await page.waitForLoadState();
   }
+}
+
+/**
+ * A page of another site that frames the URL given in ?src= (an iframe titled "Webhooks portal"), as the
+ * platform embeds the customer portal; on 127.0.0.1, a port of its own.
+ */
+export function framingPage(): Server<undefined> {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const src = new URL(req.url).searchParams.get("src") ?? "";
+      const body = `<!doctype html><html lang="en"><head><title>Platform</title></head><body>
+<h1>Platform settings</h1><iframe title="Webhooks portal" width="1000" height="700" src="${encodeURI(src)}"></iframe></body></html>`;
+      return new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
+    },
+  });
+}
+
+/** A portal link to the rig's default account, made with the admin key. */
+export async function portalLink(rig: Rig): Promise<string> {
+  const path = `/v1/accounts/${rig.keys.accountId}/portal-links`;
+  const made = await api(rig.server, rig.keys.adminKey, "POST", path, {});
+  expect(made.status).toBe(201);
+  return (made.body as { url: string }).url;
+}
+
+/**
+ * The two tests a journey ends with, after its steps: nothing the watchers saw (another host, a missing
+ * CSP, a page error) and nothing the per-page audits found.
+ */
+export function journeyEndChecks(rig: () => Rig): void {
+  test("no request left 127.0.0.1, every dashboard page carried the CSP, no page error", () => {
+    expect(rig().problems).toEqual([]);
+  });
+  test("every page audited has no serious axe-core violation and fits 390 px", () => {
+    expect(rig().findings).toEqual([]);
+  });
 }

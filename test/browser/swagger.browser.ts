@@ -18,8 +18,8 @@ import {
   type Sandbox,
   startServer,
 } from "../binary/binary-harness";
+import { allowOnlyHosts, CHROMIUM } from "./chromium";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const SCREENSHOT = resolve(import.meta.dir, "../../.artifacts/swagger.png");
 
 let sandbox: Sandbox;
@@ -50,14 +50,7 @@ beforeAll(async () => {
     ],
   });
   // Allow loopback only; record and refuse everything else (CDNs, validator badges, fonts, telemetry).
-  await context.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.protocol === "data:" || url.protocol === "blob:" || url.hostname === "127.0.0.1") {
-      return route.continue();
-    }
-    offHost.push(route.request().url());
-    return route.abort("blockedbyclient");
-  });
+  await allowOnlyHosts(context, new Set(["127.0.0.1"]), (url) => offHost.push(url.href));
 }, 60_000);
 
 afterAll(async () => {

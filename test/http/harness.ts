@@ -158,9 +158,10 @@ let schemas = 0;
 
 /**
  * The store the HTTP tests run on: LMDB in `dir`, or with INBOX_TEST_STORE=postgres a fresh schema
- * in the database INBOX_TEST_DATABASE_URL names (dropped by the returned cleanup).
+ * in the database INBOX_TEST_DATABASE_URL names (dropped by the returned cleanup). Also the store of
+ * scripts/dashboard-page-cost.ts.
  */
-async function openHarnessStore(
+export async function openHarnessStore(
   dir: string,
 ): Promise<{ store: Store; drop: () => Promise<void>; settle: () => Promise<void> }> {
   if (process.env.INBOX_TEST_STORE !== "postgres") {
