@@ -90,6 +90,15 @@ describe("POST /v1/accounts/{id}/portal-links", () => {
     expect(unknown.status).toBe(422);
   });
 
+  test("a body that is not a JSON object (a string, an array, a number) answers 422, and no link is made", async () => {
+    const account = await newAccount(h);
+    for (const body of ["not a url", [1], 300]) {
+      const res = await create(h, account.id, body);
+      expect(res.status).toBe(422);
+      expect(res.json.error.details[0].reason).toContain("must be a JSON object");
+    }
+  });
+
   test("an account key is refused with 403 insufficient_scope, and no key 401", async () => {
     const account = await newAccount(h);
     const res = await create(h, account.id, {}, account.apiKey);

@@ -22,6 +22,7 @@ import {
 } from "../models/key";
 import { CreatePortalLinkBody, PORTAL_LINK_TTL_S_DEFAULT, PortalLinkModel } from "../models/portal-link";
 import { OPTIONAL_BODY } from "../optional-bodies-in-spec";
+import { optionalObjectBody } from "../optional-body";
 import { publicOrigin } from "../public-url";
 import { JSON_BODY } from "../request-guards";
 import { toRfc3339 } from "../rfc3339";
@@ -139,7 +140,8 @@ export function accountRoutes({ services, auth, publicUrl }: RouteContext) {
       .post(
         "/:id/portal-links",
         async ({ params, body, request, status }) => {
-          const ttlS = body?.expires_in ?? PORTAL_LINK_TTL_S_DEFAULT;
+          const options = optionalObjectBody(body, '{"expires_in": 300}');
+          const ttlS = options?.expires_in ?? PORTAL_LINK_TTL_S_DEFAULT;
           const link = await services.sessions.createPortalLink(params.id, ttlS * 1_000);
           return status(201, {
             url: `${publicOrigin(request, publicUrl)}/dashboard/portal/${link.token}`,
