@@ -6,14 +6,14 @@
 // `seconds`: the process's CPU time and share of one core, the attempts the receiver got, the most
 // leases held (sampled every 5 ms) and the store calls made (leases taken, renewals, releases).
 // `none` runs the same with no limit; 0 deliveries measures the idle engine (and the sampler).
-import { newId } from "../src/domain/ids";
 import { openPostgresStore } from "../src/storage/postgres/pg-store";
-import type { DeliveryRecord, EventRecord } from "../src/storage/records";
 import type { Store } from "../src/storage/store";
 import {
+  backlog,
   createAccount,
   createWebhook,
   engineFor,
+  setRateLimit,
   tempDir,
   tempStore,
   testConfig,
@@ -55,35 +55,8 @@ const config = testConfig({ dataDir, timeoutMs: 10_000, leaseMarginMs: 10_000 })
 const receiver = startReceiver();
 const account = await createAccount(store);
 const webhook = await createWebhook(store, account, receiver.url);
-await store.webhooks.update({ ...webhook, rate_limit: rate, updated_at: Date.now() });
-const now = Date.now();
-const items = Array.from({ length: n }, (_, i) => {
-  const event: EventRecord = {
-    id: newId("evt"),
-    account_id: account,
-    type: "message.delivered",
-    created_at: now,
-    data: { i },
-  };
-  const delivery: DeliveryRecord = {
-    id: newId("dlv"),
-    account_id: account,
-    event_id: event.id,
-    event_type: event.type,
-    webhook_id: webhook.id,
-    status: "pending",
-    attempts: 0,
-    next_attempt_at: now - n + i,
-    created_at: now,
-    updated_at: now,
-    last_attempt_at: null,
-    last_status_code: null,
-    last_error: null,
-  };
-  return { event, deliveries: [delivery] };
-});
-for (let i = 0; i < items.length; i += 1_000) await store.events.publish(items.slice(i, i + 1_000));
-await store.flushed();
+await setRateLimit(store, webhook, rate);
+await backlog(store, account, webhook, n);
 const counts = { leased: 0, renewed: 0, released: 0, leaseCalls: 0 };
 const work = store.work;
 const lease = work.lease.bind(work),

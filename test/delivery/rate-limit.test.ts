@@ -4,16 +4,16 @@
 // near idle CPU.
 
 import { beforeEach, describe, expect, test } from "bun:test";
-import { newId } from "../../src/domain/ids";
-import type { DeliveryRecord, EventRecord, WebhookRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, startReceiver } from "../support/receiver";
 import {
+  backlog,
   createAccount,
   createWebhook,
   engineFor,
   publishLeased,
+  setRateLimit,
   tempDir,
   testConfig,
   waitUntil,
@@ -44,47 +44,12 @@ function receiver(...args: Parameters<typeof startReceiver>): Receiver {
 
 /** A webhook with `rate_limit` set, as the API stores it. */
 async function limitedWebhook(store: Store, account: string, url: string, rate: number | null) {
-  const webhook = await createWebhook(store, account, url);
-  const limited: WebhookRecord = { ...webhook, rate_limit: rate, updated_at: Date.now() };
-  await store.webhooks.update(limited);
-  return limited;
+  return setRateLimit(store, await createWebhook(store, account, url), rate);
 }
 
 /** Gaps between consecutive arrivals (ms). */
 function gaps(r: Receiver): number[] {
   return r.requests.slice(1).map((req, i) => req.at - (r.requests[i] as { at: number }).at);
-}
-
-/** `n` events for one webhook, written straight to the store, all due already (in due order). */
-async function backlog(store: Store, account: string, webhook: WebhookRecord, n: number): Promise<void> {
-  const now = Date.now();
-  const items = Array.from({ length: n }, (_, i) => {
-    const event: EventRecord = {
-      id: newId("evt"),
-      account_id: account,
-      type: "message.delivered",
-      created_at: now,
-      data: { i },
-    };
-    const delivery: DeliveryRecord = {
-      id: newId("dlv"),
-      account_id: account,
-      event_id: event.id,
-      event_type: event.type,
-      webhook_id: webhook.id,
-      status: "pending",
-      attempts: 0,
-      next_attempt_at: now - n + i,
-      created_at: now,
-      updated_at: now,
-      last_attempt_at: null,
-      last_status_code: null,
-      last_error: null,
-    };
-    return { event, deliveries: [delivery] };
-  });
-  for (let i = 0; i < n; i += 1_000) await store.events.publish(items.slice(i, i + 1_000));
-  await store.flushed();
 }
 
 describe.each(STORE_KINDS)("rate limit per webhook (%s)", (storeKind) => {

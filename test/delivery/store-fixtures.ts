@@ -101,6 +101,57 @@ export async function createWebhook(store: Store, accountId: string, url: string
   return webhook;
 }
 
+/** Sets the webhook's `rate_limit` as the API stores it; answers the record as stored. */
+export async function setRateLimit(
+  store: Store,
+  webhook: WebhookRecord,
+  rate: number | null,
+): Promise<WebhookRecord> {
+  const limited: WebhookRecord = { ...webhook, rate_limit: rate, updated_at: Date.now() };
+  await store.webhooks.update(limited);
+  return limited;
+}
+
+/**
+ * `n` events for one webhook, written straight to the store in batches of 1,000, all due already
+ * (in due order: event `i` carries `data: { i }`).
+ */
+export async function backlog(
+  store: Store,
+  accountId: string,
+  webhook: WebhookRecord,
+  n: number,
+): Promise<void> {
+  const now = Date.now();
+  const items = Array.from({ length: n }, (_, i) => {
+    const event: EventRecord = {
+      id: newId("evt"),
+      account_id: accountId,
+      type: "message.delivered",
+      created_at: now,
+      data: { i },
+    };
+    const delivery: DeliveryRecord = {
+      id: newId("dlv"),
+      account_id: accountId,
+      event_id: event.id,
+      event_type: event.type,
+      webhook_id: webhook.id,
+      status: "pending",
+      attempts: 0,
+      next_attempt_at: now - n + i,
+      created_at: now,
+      updated_at: now,
+      last_attempt_at: null,
+      last_status_code: null,
+      last_error: null,
+    };
+    return { event, deliveries: [delivery] };
+  });
+  for (let i = 0; i < n; i += 1_000) await store.events.publish(items.slice(i, i + 1_000));
+  await store.flushed();
+}
+
 /** The delivery's status as stored now. */
 export async function statusOf(store: Store, deliveryId: string): Promise<string | undefined> {
   return (await store.deliveries.getById(deliveryId))?.status;
