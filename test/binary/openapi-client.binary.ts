@@ -7,32 +7,23 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type GeneratedClient, generateClient } from "../support/openapi-client";
 import { type Receiver, startReceiver } from "../support/receiver";
-import {
-  makeSandbox,
-  parseFirstStartKeys,
-  type RunningServer,
-  type Sandbox,
-  startServer,
-} from "./binary-harness";
+import { type FreshServer, startFresh } from "./binary-harness";
 
-let sandbox: Sandbox;
-let server: RunningServer;
+let fresh: FreshServer;
 let receiver: Receiver;
 let client: GeneratedClient | undefined;
 beforeAll(async () => {
-  sandbox = makeSandbox();
   receiver = startReceiver();
-  server = await startServer(sandbox, [], { INBOX_ALLOW_PRIVATE_TARGETS: "true" });
+  fresh = await startFresh({ INBOX_ALLOW_PRIVATE_TARGETS: "true" });
 });
 afterAll(async () => {
-  await server?.stop();
+  await fresh?.close();
   await receiver?.stop();
-  sandbox?.remove();
   client?.remove();
 });
 
 test("a client generated from the binary's document typechecks and drives register, publish, read logs", async () => {
-  const key = parseFirstStartKeys(server.stderr()).apiKey ?? "";
+  const { server, apiKey: key } = fresh;
   expect(key).not.toBe("");
   const spec = (await (await fetch(`${server.url}/swagger/json`)).json()) as {
     servers: { url: string; description?: string }[];
