@@ -16,7 +16,7 @@ const ASSETS: Readonly<Record<string, { path: string; type: string }>> = {
   "live.js": { path: liveJs, type: JS },
 };
 
-export const ASSETS_PATH = "/dashboard/assets";
+const ASSETS_PATH = "/dashboard/assets";
 
 /** The URL of an asset, versioned so that browsers may cache it for a day and still see upgrades. */
 export function assetUrl(name: string, version: string): string {

@@ -53,9 +53,9 @@ export interface Dashboard {
   handle(request: Request): Promise<Response>;
 }
 
-export const DASHBOARD_PATH = "/dashboard";
+const DASHBOARD_PATH = "/dashboard";
 
-export function isDashboardPath(pathname: string): boolean {
+function isDashboardPath(pathname: string): boolean {
   return pathname === DASHBOARD_PATH || pathname.startsWith(`${DASHBOARD_PATH}/`);
 }
 

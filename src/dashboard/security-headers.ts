@@ -4,7 +4,7 @@
 // sessions (the customer portal): admin pages are never framed.
 
 /** The CSP for a response, with frame-ancestors from `ancestors` ('none' when empty). */
-export function contentSecurityPolicy(ancestors: readonly string[]): string {
+function contentSecurityPolicy(ancestors: readonly string[]): string {
   const frameAncestors = ancestors.length === 0 ? "'none'" : ancestors.join(" ");
   return [
     "default-src 'none'",

@@ -44,7 +44,7 @@ export interface SignInLimits {
 }
 
 /** 10 tries per address in 5 minutes; 300 from everyone per minute; 10,000 addresses tracked. */
-export const SIGN_IN_LIMITS: SignInLimits = {
+const SIGN_IN_LIMITS: SignInLimits = {
   perAddressMax: 10,
   perAddressWindowMs: 5 * 60_000,
   overallMax: 300,

@@ -22,9 +22,9 @@ import {
 } from "./deliveries-query";
 
 /** Deliveries a page asks the service for (GET /v1/deliveries allows at most 100). */
-export const DELIVERIES_PAGE_LIMIT = 50;
+const DELIVERIES_PAGE_LIMIT = 50;
 /** Endpoints offered in the filter's select (an account has at most webhooksPerAccountMax). */
-export const ENDPOINT_CHOICES_MAX = 100;
+const ENDPOINT_CHOICES_MAX = 100;
 
 export interface DeliveriesView {
   query: DeliveriesQuery;
@@ -44,7 +44,7 @@ export async function deliveriesHandler(ctx: PageContext): Promise<DashboardResu
   return page("Deliveries", deliveriesBody(view), error ? { status, error } : {});
 }
 
-export async function loadDeliveries(ctx: PageContext): Promise<DeliveriesView> {
+async function loadDeliveries(ctx: PageContext): Promise<DeliveriesView> {
   const { services, accountId } = ctx;
   const query = queryFields(Object.fromEntries(ctx.url.searchParams));
   const parsed = parseDeliveriesQuery(query);
@@ -87,7 +87,7 @@ function listingProblem(err: unknown): string {
   throw err;
 }
 
-export function deliveriesBody(view: DeliveriesView): Html {
+function deliveriesBody(view: DeliveriesView): Html {
   return html`<h1>Deliveries</h1>
 ${filterForm(view)}
 ${view.result ? deliveriesTable(view) : null}`;

@@ -33,7 +33,7 @@ const FIELDS: readonly FieldName[] = [
 ];
 
 /** The problems of each field (by the first segment of the issue's pointer); the rest under "other". */
-export function issuesByField(issues: readonly FieldIssue[]): Map<string, string[]> {
+function issuesByField(issues: readonly FieldIssue[]): Map<string, string[]> {
   const by = new Map<string, string[]>();
   for (const issue of issues) {
     const first = issue.field.replace(/^\//, "").split("/")[0] ?? "";

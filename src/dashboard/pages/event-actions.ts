@@ -66,7 +66,7 @@ async function eventOfDelivery(ctx: PageContext, deliveryId: string): Promise<st
  * A refused action in words with its status (as the API answers it); anything unexpected is
  * rethrown to the dashboard's error page.
  */
-export function refusalOf(
+function refusalOf(
   err: unknown,
   missing: "delivery" | "event" | "endpoint",
 ): { status: number; error: string } {
@@ -81,7 +81,7 @@ export function refusalOf(
 }
 
 /** The service's conflict messages name API calls; the dashboard says where to click instead. */
-export function conflictText(message: string): string {
+function conflictText(message: string): string {
   if (message.includes("already succeeded"))
     return "This delivery already succeeded: there is nothing to retry.";
   if (message.includes("disabled"))

@@ -10,7 +10,7 @@ import type { PageContext } from "../context";
 import { type Html, html } from "../html";
 import { type DashboardResult, page } from "../results";
 
-export function eventTypeHref(name: string): string {
+function eventTypeHref(name: string): string {
   return `/dashboard/event-types/${encodeURIComponent(name)}`;
 }
 

@@ -16,14 +16,14 @@ import { type DeliveryDetail, deliveryDetails, eventDeliveries } from "./event-v
 /** Endpoints offered as a replay target (an account has at most webhooksPerAccountMax). */
 const REPLAY_CHOICES_MAX = 100;
 
-export const NO_EVENT =
+const NO_EVENT =
   "There is no event with this id in your account (it may have been removed after the retention period).";
 
 export function eventHref(eventId: string): string {
   return `/dashboard/events/${encodeURIComponent(eventId)}`;
 }
 
-export function liveHref(eventId: string): string {
+function liveHref(eventId: string): string {
   return `/dashboard/live/events/${encodeURIComponent(eventId)}`;
 }
 
@@ -77,7 +77,7 @@ export interface EventBodyInput {
   csrf: Html;
 }
 
-export function eventBody(input: EventBodyInput): Html {
+function eventBody(input: EventBodyInput): Html {
   const { event, details } = input;
   const pending = details.some((d) => d.delivery.status === "pending");
   return html`<h1>Event</h1>
@@ -100,7 +100,7 @@ ${input.total > details.length ? html`<p>The ${input.total - details.length} old
 }
 
 /** The envelope as receivers get it, indented (channels are not part of it). */
-export function envelopeJson(event: EventRecord): string {
+function envelopeJson(event: EventRecord): string {
   return JSON.stringify(
     { id: event.id, type: event.type, created_at: toRfc3339(event.created_at), data: event.data },
     null,

@@ -44,7 +44,7 @@ export async function liveHandler(ctx: PageContext): Promise<Response> {
   }
 }
 
-export async function liveAnswer(
+async function liveAnswer(
   ctx: PageContext,
   eventId: string,
   known: ReadonlyMap<string, string>,
