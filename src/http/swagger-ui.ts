@@ -32,15 +32,24 @@ function serveAsset(name: string): Response | undefined {
   });
 }
 
+/**
+ * Documents already corrected in place: the generator answers the same object until the routes
+ * change, so each is corrected once; only `servers` depends on the request.
+ */
+const corrected = new WeakSet<object>();
+
 export function swaggerUi(info: { version: string; publicUrl: string | undefined }) {
   return new Elysia({ name: "swagger-ui" })
     .onAfterHandle(({ path, request, response }) => {
       if (path !== SPEC_PATH) return;
-      markOptionalBodies(response);
-      markDeprecatedParameters(response);
-      markRequiredScopes(response);
-      prepareForClients(response);
-      nameComponentSchemas(response);
+      if (typeof response === "object" && response !== null && !corrected.has(response)) {
+        corrected.add(response);
+        markOptionalBodies(response);
+        markDeprecatedParameters(response);
+        markRequiredScopes(response);
+        prepareForClients(response);
+        nameComponentSchemas(response);
+      }
       setServers(response, request, info.publicUrl);
     })
     .use(
