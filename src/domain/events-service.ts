@@ -96,7 +96,7 @@ export class EventsService {
     const catalog = await this.deps.catalog.current();
     const issues: FieldIssue[] = [];
     inputs.forEach((input, i) => {
-      const base = fieldPrefix === undefined ? "" : `${fieldPrefix}/${i}`;
+      const base = fieldBase(fieldPrefix, i);
       if (!catalog.has(input.type)) {
         issues.push({ field: `${base}/type`, reason: catalog.refusal(input.type) });
         return;
@@ -136,8 +136,7 @@ export class EventsService {
     const issues: FieldIssue[] = [];
     inputs.forEach((input, i) => {
       const before = input.id === undefined ? undefined : earlier.get(input.id);
-      const issue =
-        before && idempotencyIssue(before, input, fieldPrefix === undefined ? "" : `${fieldPrefix}/${i}`);
+      const issue = before && idempotencyIssue(before, input, fieldBase(fieldPrefix, i));
       if (issue) issues.push(issue);
     });
     if (issues.length > 0) throw idempotencyConflict(issues);
@@ -272,6 +271,11 @@ export class EventsService {
   }
 }
 
+/** Where the fields of the i-th input are named: under `<prefix>/<i>` in a batch, at the root alone. */
+function fieldBase(fieldPrefix: string | undefined, i: number): string {
+  return fieldPrefix === undefined ? "" : `${fieldPrefix}/${i}`;
+}
+
 /** A write that answered a stored event whose type or data differs from the input (a racing publish). */
 function assertReplaysMatch(
   results: PublishResult[],
@@ -282,11 +286,7 @@ function assertReplaysMatch(
   results.forEach((r, k) => {
     const input = inputs[start + k];
     if (r.created || !input) return;
-    const issue = idempotencyIssue(
-      r.event,
-      input,
-      fieldPrefix === undefined ? "" : `${fieldPrefix}/${start + k}`,
-    );
+    const issue = idempotencyIssue(r.event, input, fieldBase(fieldPrefix, start + k));
     if (issue) throw idempotencyConflict([issue]);
   });
 }
