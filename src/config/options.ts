@@ -66,11 +66,7 @@ export function parseCorsOrigins(raw: string): string[] {
   if (origins.length > CORS_ORIGINS_MAX)
     throw new Error(`must list at most ${CORS_ORIGINS_MAX} origins, got ${origins.length}`);
   for (const origin of origins) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {}
-    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+    if (!isHttpOrigin(origin)) {
       throw new Error(
         `must be "*" or origins such as https://app.example.com (scheme, host and port only, no path or trailing slash) separated by commas, ${got(origin)}`,
       );
@@ -81,17 +77,23 @@ export function parseCorsOrigins(raw: string): string[] {
 
 /** "https://inbox.example.com" or "http://127.0.0.1:8080": an origin, nothing after it. */
 export function parsePublicUrl(raw: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(raw.trim());
-  } catch {}
   const text = raw.trim().replace(/\/$/, "");
-  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== text) {
+  if (!isHttpOrigin(text)) {
     throw new Error(
       `must be an http or https origin such as https://inbox.example.com (scheme, host and port only, no path, query or credentials), ${got(raw)}`,
     );
   }
-  return parsed.origin;
+  return text;
+}
+
+/** Whether `text` is exactly an http or https origin as URL writes it (lower-case host, no path). */
+function isHttpOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return /^https?:$/.test(url.protocol) && url.origin === text;
+  } catch {
+    return false;
+  }
 }
 
 /** Origins allowed to frame the portal: as CORS origins, but never "*" (any site could frame it). */
