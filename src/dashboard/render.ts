@@ -3,7 +3,7 @@
 
 import type { Principal } from "../domain/api-keys";
 import { type CookieScope, isSecureOrigin } from "./cookies";
-import type { ErrorView } from "./error-pages";
+import { type ErrorView, issueField } from "./error-pages";
 import { html } from "./html";
 import { layout } from "./layout";
 import { type Flash, noticeCookie, noticeShown } from "./notices";
@@ -80,7 +80,7 @@ function renderPage(result: PageResult, state: RenderState): string {
 /** The page for a failure, in the layout (with the nav when signed in). */
 export function errorPage(view: ErrorView, state: RenderState): Response {
   const issues = view.issues?.length
-    ? html`<ul>${view.issues.map((i) => html`<li><strong>${i.field.replace(/^\//, "")}</strong>: ${i.reason}</li>`)}</ul>`
+    ? html`<ul>${view.issues.map((i) => html`<li><strong>${issueField(i)}</strong>: ${i.reason}</li>`)}</ul>`
     : "";
   const body = html`<h1>${view.title}</h1>
 <div class="alert" role="alert"><p>${view.message}</p>${issues}</div>

@@ -112,9 +112,9 @@ async function refusedOnPage(ctx: PageContext, id: string, error: unknown): Prom
   });
 }
 
-/** A service field name as the page calls it. */
+/** A service field name (issueField: no leading slash) as the page calls it. */
 function fieldWord(field: string): string {
-  if (field === "since" || field === "/since") return "Since:";
+  if (field === "since") return "Since:";
   if (field.startsWith("event_type")) return "Event type:";
   return `${field}:`;
 }

@@ -7,6 +7,7 @@ import type { FieldIssue } from "../../domain/errors";
 import { ALL_EVENTS } from "../../domain/event-catalog";
 import { HEADERS_MAX } from "../../domain/webhook-headers";
 import { RATE_LIMIT_MAX, RATE_LIMIT_MIN } from "../../domain/webhook-rate-limit";
+import { issueField } from "../error-pages";
 import { type Html, html } from "../html";
 import type { EndpointFormValues } from "./endpoint-form-input";
 
@@ -36,7 +37,7 @@ const FIELDS: readonly FieldName[] = [
 function issuesByField(issues: readonly FieldIssue[]): Map<string, string[]> {
   const by = new Map<string, string[]>();
   for (const issue of issues) {
-    const first = issue.field.replace(/^\//, "").split("/")[0] ?? "";
+    const first = issueField(issue).split("/")[0] ?? "";
     const key = (FIELDS as readonly string[]).includes(first) ? first : "other";
     by.set(key, [...(by.get(key) ?? []), issue.reason]);
   }
