@@ -15,9 +15,9 @@
 // whatever was published or replayed in between (newer ones are not shown by older cursors).
 
 import type { Key } from "lmdb";
-import { decodeCursor, encodeCursor, pageLimit } from "../cursor";
+import { pageLimit } from "../cursor";
+import { decodePosition, encodePosition, type ListingPosition } from "../listing-position";
 import type { DeliveryFilter, DeliveryRecord, Page, PageQuery } from "../records";
-import { InvalidCursorError } from "../store";
 import { accountKeyPart } from "./account-numbers";
 import { findEvent } from "./event-locations";
 import { TOP } from "./key-ranges";
@@ -33,39 +33,13 @@ import { eventAt, readDelivery } from "./stored-records";
  */
 export const EXAMINED_MAX = 4_000;
 
-export const CURSOR_TAG = "dlv";
-
-/** Where a listing stands: the event (created_at, id) and the index its next delivery is below. */
-export interface ListingPosition {
-  createdAt: number;
-  eventId: string;
-  before: number;
-}
+/** The listing's cursors (scripts/listing-cost.ts makes them), as on PostgreSQL. */
+export { encodePosition };
 
 /** A page and what it cost, for measurements (scripts/listing-cost.ts). */
 export interface ListingResult {
   page: Page<DeliveryRecord>;
   examined: number;
-}
-
-export function encodePosition(accountId: string, p: ListingPosition): string {
-  return encodeCursor(CURSOR_TAG, [accountId], [p.createdAt, p.eventId, p.before]);
-}
-
-/** An index of a delivery within its event, as both stores can hold it (PostgreSQL: int). */
-const isDeliveryIndex = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= 2_147_483_647;
-
-/** The cursor's position, or InvalidCursorError when it is not one of this account's listing's. */
-export function decodePosition(accountId: string, cursor: string): ListingPosition {
-  const [createdAt, eventId, before] = decodeCursor(
-    cursor,
-    CURSOR_TAG,
-    [accountId],
-    ["number", "string", "number"],
-  ) as [number, string, number];
-  // As the PostgreSQL store checks them: a position no listing writes is refused, never walked.
-  if (!Number.isSafeInteger(createdAt) || !isDeliveryIndex(before)) throw new InvalidCursorError();
-  return { createdAt, eventId, before };
 }
 
 export function deliveryMatches(delivery: DeliveryRecord, filter: DeliveryFilter): boolean {

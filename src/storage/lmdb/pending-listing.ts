@@ -14,15 +14,10 @@
 // event walk answers instead.
 
 import { pageLimit } from "../cursor";
+import { decodePosition, encodePosition, type ListingPosition } from "../listing-position";
 import type { DeliveryFilter, DeliveryRecord, PageQuery } from "../records";
 import { accountKeyPart } from "./account-numbers";
-import {
-  decodePosition,
-  deliveryMatches,
-  encodePosition,
-  type ListingPosition,
-  type ListingResult,
-} from "./delivery-listing";
+import { deliveryMatches, type ListingResult } from "./delivery-listing";
 import { findEvent } from "./event-locations";
 import { TOP } from "./key-ranges";
 import type { Databases } from "./lmdb-databases";

@@ -13,9 +13,9 @@
 // PENDING_SCAN_MAX pending deliveries, pages come from the partial index deliveries_webhook_pending
 // instead, full.
 
-import { decodeCursor, encodeCursor, pageLimit } from "../cursor";
+import { pageLimit } from "../cursor";
+import { decodePosition, encodePosition, type ListingPosition as Position } from "../listing-position";
 import type { DeliveryFilter, DeliveryRecord, Page, PageQuery } from "../records";
-import { InvalidCursorError } from "../store";
 import type { PgContext } from "./pg-context";
 import { fromDb, toDb } from "./pg-text";
 import { type DeliveryRow, deliveryOf } from "./rows";
@@ -24,14 +24,6 @@ import { type DeliveryRow, deliveryOf } from "./rows";
 export const EVENTS_EXAMINED_MAX = 2_000;
 /** The most pending deliveries the pending-index path reads for a page. */
 export const PENDING_SCAN_MAX = 1_000;
-
-const TAG = "dlv";
-
-interface Position {
-  createdAt: number;
-  eventId: string;
-  before: number;
-}
 
 type ListedRow = DeliveryRow & { ev_created_at: string | number; position: number };
 
@@ -46,25 +38,6 @@ function params() {
   };
   return { values, p };
 }
-
-/** An index of a delivery within its event, as both stores can hold it (PostgreSQL: int). */
-const isDeliveryIndex = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= 2_147_483_647;
-
-function decodePosition(accountId: string, cursor: string): Position {
-  const [createdAt, eventId, before] = decodeCursor(
-    cursor,
-    TAG,
-    [accountId],
-    ["number", "string", "number"],
-  ) as [number, string, number];
-  // Checked before they reach the statement: a time that is no int8 or an index that is no int
-  // would fail its cast there (an error, not InvalidCursorError).
-  if (!Number.isSafeInteger(createdAt) || !isDeliveryIndex(before)) throw new InvalidCursorError();
-  return { createdAt, eventId, before };
-}
-
-const encodePosition = (accountId: string, at: Position) =>
-  encodeCursor(TAG, [accountId], [at.createdAt, at.eventId, at.before]);
 
 /** Conditions on the events walked (account, window, id, cursor), with their parameters. */
 function eventConditions(
