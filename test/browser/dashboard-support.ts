@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import type { Server } from "bun";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
   api,
   eventually,
@@ -21,7 +21,7 @@ import {
   type Sandbox,
   startServer,
 } from "../binary/binary-harness";
-import { allowOnlyHosts, CHROMIUM } from "./chromium";
+import { allowOnlyHosts, launchChromium } from "./chromium";
 import { horizontalOverflow, isFocused, seriousAxeViolations } from "./page-probes";
 
 export const ARTIFACTS = resolve(import.meta.dir, "../../.artifacts");
@@ -113,15 +113,6 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       expect(code).toBe(0);
     },
   };
-}
-
-/** Headless Chromium: Debian's, or the one CHROMIUM_PATH names. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync"],
-  });
 }
 
 async function watchedContext(

@@ -5,7 +5,8 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { axeViolations, cspProblem, DASHBOARD_CSP, launchChromium, NARROW } from "./dashboard-support";
+import { launchChromium } from "./chromium";
+import { axeViolations, cspProblem, DASHBOARD_CSP, NARROW } from "./dashboard-support";
 import { horizontalOverflow } from "./page-probes";
 
 const BROKEN = `<!doctype html><html lang="en"><head><title>broken</title></head><body>

@@ -5,10 +5,9 @@
 // can, see scripts/ensure-chromium.ts) or the executable CHROMIUM_PATH names.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Browser, BrowserContext } from "playwright-core";
 import {
   api,
   eventually,
@@ -18,14 +17,14 @@ import {
   type Sandbox,
   startServer,
 } from "../binary/binary-harness";
-import { allowOnlyHosts, CHROMIUM } from "./chromium";
+import { allowOnlyHosts, launchChromium } from "./chromium";
 
 const SCREENSHOT = resolve(import.meta.dir, "../../.artifacts/swagger.png");
 
 let sandbox: Sandbox;
 let server: RunningServer;
 let apiKey: string;
-let profileDir: string;
+let browser: Browser;
 let context: BrowserContext;
 const offHost: string[] = [];
 
@@ -33,29 +32,15 @@ beforeAll(async () => {
   sandbox = makeSandbox();
   server = await startServer(sandbox, [], { INBOX_ALLOW_PRIVATE_TARGETS: "true" });
   apiKey = await eventually(() => parseFirstStartKeys(server.stderr()).apiKey);
-  profileDir = mkdtempSync(join(tmpdir(), "inbox-chromium-"));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 1400 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
   // Allow loopback only; record and refuse everything else (CDNs, validator badges, fonts, telemetry).
   await allowOnlyHosts(context, new Set(["127.0.0.1"]), (url) => offHost.push(url.href));
 }, 60_000);
 
 afterAll(async () => {
   await context?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await browser?.close();
   if (server) expect(await server.stop()).toBe(0);
   sandbox?.remove();
 });
