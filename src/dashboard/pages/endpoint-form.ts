@@ -4,22 +4,13 @@
 // field; success goes to the endpoint's page (create shows the signing secret once there).
 
 import type { FieldIssue } from "../../domain/errors";
-import { isOperator } from "../../domain/operator";
 import type { CreateWebhookInput, UpdateWebhookInput } from "../../domain/webhooks-service";
 import type { PageContext } from "../context";
 import { fieldIssues, sentence } from "../error-pages";
 import { type DashboardResult, page, redirect } from "../results";
-import { showEndpointWithSecret } from "./endpoint";
+import { showEndpointWithSecret, subscribableCatalog } from "./endpoint";
 import { EMPTY_VALUES, type EndpointFormValues, readValues, toInput, valuesOf } from "./endpoint-form-input";
 import { endpointForm, type FormMode } from "./endpoint-form-view";
-
-/** The event types the session's endpoints may subscribe to: the account's, or the operational ones. */
-async function eventTypesFor(ctx: PageContext): Promise<string[]> {
-  const catalog = isOperator(ctx.accountId)
-    ? await ctx.services.operationalCatalog.current()
-    : await ctx.services.catalog.current();
-  return catalog.types();
-}
 
 async function formPage(
   ctx: PageContext,
@@ -27,7 +18,7 @@ async function formPage(
   values: EndpointFormValues,
   refusal?: { message: string; issues: FieldIssue[] },
 ): Promise<DashboardResult> {
-  const types = await eventTypesFor(ctx);
+  const types = (await subscribableCatalog(ctx)).types();
   const title = mode.kind === "create" ? "New endpoint" : "Edit endpoint";
   return page(title, endpointForm({ mode, values, types, issues: refusal?.issues ?? [], csrf: ctx.csrf }), {
     status: refusal ? 422 : 200,

@@ -3,6 +3,7 @@
 // with this page (reveal and rotate the secret, a refused test or recovery) render it through
 // showEndpoint with the secret or the problem to show.
 
+import type { EventCatalog } from "../../domain/event-catalog";
 import { isOperator } from "../../domain/operator";
 import { attemptsChart } from "../components/attempts-chart";
 import type { PageContext } from "../context";
@@ -26,9 +27,7 @@ export async function showEndpoint(
 ): Promise<DashboardResult> {
   const { services, accountId } = ctx;
   const webhook = await services.webhooks.get(accountId, id);
-  const catalog = isOperator(accountId)
-    ? await services.operationalCatalog.current()
-    : await services.catalog.current();
+  const catalog = await subscribableCatalog(ctx);
   const [health, recent] = await Promise.all([
     services.stats.webhookHours(accountId, id),
     services.logs.list(accountId, id, {}, { limit: RECENT_ATTEMPTS }),
@@ -44,6 +43,16 @@ export async function showEndpoint(
     now: ctx.now,
   });
   return page("Endpoint", body, { status: options.status, notice: options.notice, error: options.error });
+}
+
+/**
+ * The event types the session's endpoints may subscribe to: the account's, or the operational ones
+ * for the operator (as WebhooksService checks them).
+ */
+export function subscribableCatalog(ctx: PageContext): Promise<EventCatalog> {
+  return isOperator(ctx.accountId)
+    ? ctx.services.operationalCatalog.current()
+    : ctx.services.catalog.current();
 }
 
 export function showEndpointPage(ctx: PageContext): Promise<DashboardResult> {
