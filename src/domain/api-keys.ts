@@ -96,7 +96,16 @@ export async function authenticateKey(
   used?: (record: ApiKeyRecord) => void,
 ): Promise<Principal | undefined> {
   if (key.length === 0 || key.length > 512) return undefined;
-  const hash = hashApiKey(key);
+  return authenticateHash(store, hashApiKey(key), now, used);
+}
+
+/** As authenticateKey, for a key known only by its hash (a dashboard session keeps no more). */
+export async function authenticateHash(
+  store: Store,
+  hash: string,
+  now: number,
+  used?: (record: ApiKeyRecord) => void,
+): Promise<Principal | undefined> {
   const adminHash = await store.meta.get(ADMIN_KEY_HASH_META);
   if (adminHash !== undefined && hashesEqual(hash, adminHash)) return { kind: "admin" };
   const record = await store.apiKeys.findActiveByHash(hash);

@@ -15,7 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { KEY_SCOPES, type PortalLinkRecord, type SessionRecord } from "../storage/records";
 import type { Store } from "../storage/store";
-import { ADMIN_KEY_HASH_META, authenticateKey, hashApiKey, hashesEqual, type Principal } from "./api-keys";
+import { authenticateHash, authenticateKey, hashApiKey, type Principal } from "./api-keys";
 import { DomainError } from "./errors";
 
 /** last_seen_at is written at most this often per session (one write a minute, not one a page). */
@@ -159,10 +159,8 @@ export class SessionsService {
   private async principalOf(session: SessionRecord, now: number): Promise<Principal | undefined> {
     const { store } = this.deps;
     if (session.kind === "admin") {
-      const adminHash = await store.meta.get(ADMIN_KEY_HASH_META);
-      const same =
-        adminHash !== undefined && session.key_hash !== null && hashesEqual(session.key_hash, adminHash);
-      return same ? { kind: "admin" } : undefined;
+      const principal = await this.keyHolder(session, now);
+      return principal?.kind === "admin" ? principal : undefined;
     }
     if (session.account_id === null) return undefined;
     if (session.origin === "portal") {
@@ -176,21 +174,18 @@ export class SessionsService {
         expiresAt: session.expires_at,
       };
     }
-    return this.keyPrincipal(session, session.account_id, now);
+    // The key that opened it, still of its account and still allowed to manage.
+    const principal = await this.keyHolder(session, now);
+    const holds =
+      principal?.kind === "account" &&
+      principal.accountId === session.account_id &&
+      principal.scopes.includes("manage");
+    return holds ? principal : undefined;
   }
 
-  private async keyPrincipal(
-    session: SessionRecord,
-    accountId: string,
-    now: number,
-  ): Promise<Principal | undefined> {
-    if (session.key_hash === null) return undefined;
-    const key = await this.deps.store.apiKeys.findActiveByHash(session.key_hash);
-    if (!key || key.revoked_at !== null || key.account_id !== accountId) return undefined;
-    const expiresAt = key.expires_at ?? null;
-    if (expiresAt !== null && expiresAt <= now) return undefined;
-    const scopes = key.scopes ?? KEY_SCOPES;
-    if (!scopes.includes("manage")) return undefined;
-    return { kind: "account", accountId, keyId: key.id, scopes, expiresAt };
+  /** Who the session's key stands for now, as an API request with it would be authenticated. */
+  private keyHolder(session: SessionRecord, now: number): Promise<Principal | undefined> {
+    if (session.key_hash === null) return Promise.resolve(undefined);
+    return authenticateHash(this.deps.store, session.key_hash, now);
   }
 }
