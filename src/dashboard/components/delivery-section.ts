@@ -5,6 +5,7 @@
 
 import type { AttemptRecord, DeliveryRecord } from "../../storage/records";
 import { type Html, html } from "../html";
+import { endpointPath } from "../paths";
 import { errorText, statusBadge } from "./delivery-text";
 import { durationText, timeText } from "./times";
 
@@ -51,7 +52,7 @@ ${attemptsTable(d, input.attempts)}
 function endpointLink(webhookId: string, url: string | undefined): Html {
   return url === undefined
     ? html`<code>${webhookId}</code> (deleted)`
-    : html`<a href="${`/dashboard/endpoints/${encodeURIComponent(webhookId)}`}">${url}</a>`;
+    : html`<a href="${endpointPath(webhookId)}">${url}</a>`;
 }
 
 /** Retry is offered unless the delivery succeeded (the service refuses that: nothing to send). */

@@ -12,6 +12,7 @@ import { DELIVERY_STATUSES, statusBadge, statusText } from "../components/delive
 import { localInputValue, parseTimeField, timeText } from "../components/times";
 import type { PageContext } from "../context";
 import { type Html, html } from "../html";
+import { eventPath } from "../paths";
 import { type DashboardResult, page } from "../results";
 import {
   type DeliveriesQuery,
@@ -167,7 +168,7 @@ function deliveryRow(d: DeliveryRecord, urls: ReadonlyMap<string, string>): Html
         : `None yet (due ${timeText(d.next_attempt_at)})`
       : `${timeText(d.last_attempt_at)}${d.last_status_code === null ? "" : ` (${d.last_status_code})`}`;
   return html`<tr>
-<td><a href="${`/dashboard/events/${encodeURIComponent(d.event_id)}`}">${d.event_id}</a></td>
+<td><a href="${eventPath(d.event_id)}">${d.event_id}</a></td>
 <td>${d.event_type}</td>
 <td>${urls.get(d.webhook_id) ?? d.webhook_id}</td>
 <td>${statusBadge(d.status)}</td>

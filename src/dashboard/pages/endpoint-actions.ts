@@ -9,15 +9,15 @@ import { durationText, parseTimeField, timeText } from "../components/times";
 import type { PageContext } from "../context";
 import { errorView, issueField, sentence } from "../error-pages";
 import { html } from "../html";
+import { endpointPath } from "../paths";
 import { type DashboardResult, page, redirect } from "../results";
 import { showEndpoint, showEndpointWithSecret } from "./endpoint";
 
 const idOf = (ctx: PageContext) => ctx.params.id ?? "";
-const pathOf = (id: string) => `/dashboard/endpoints/${encodeURIComponent(id)}`;
 
 export async function confirmDelete(ctx: PageContext): Promise<DashboardResult> {
   const webhook = await ctx.services.webhooks.get(ctx.accountId, idOf(ctx));
-  const path = pathOf(webhook.id);
+  const path = endpointPath(webhook.id);
   return page(
     "Delete endpoint",
     html`<h1>Delete endpoint</h1>
@@ -56,7 +56,10 @@ export async function sendTest(ctx: PageContext): Promise<DashboardResult> {
     const attempt = await ctx.services.webhooks.sendTest(ctx.accountId, id, type);
     const outcome = testOutcome(type, attempt);
     // A failed send is the endpoint's problem to fix: shown as an alert, not a notice.
-    return redirect(pathOf(id), attempt.outcome === "succeeded" ? { notice: outcome } : { alert: outcome });
+    return redirect(
+      endpointPath(id),
+      attempt.outcome === "succeeded" ? { notice: outcome } : { alert: outcome },
+    );
   } catch (error) {
     return refusedOnPage(ctx, id, error);
   }
@@ -88,7 +91,7 @@ export async function recover(ctx: PageContext): Promise<DashboardResult> {
       accepted.deliveries === 0
         ? `Nothing to recover: no failed or cancelled deliveries since ${timeText(since)}.`
         : `Recovery started: ${accepted.deliveries} failed or cancelled deliver${accepted.deliveries === 1 ? "y" : "ies"} since ${timeText(since)} will be attempted again.`;
-    return redirect(pathOf(id), { notice });
+    return redirect(endpointPath(id), { notice });
   } catch (error) {
     if (errorView(error)?.status === 409 && !(await ctx.services.webhooks.get(ctx.accountId, id)).enabled) {
       return showEndpoint(ctx, id, {

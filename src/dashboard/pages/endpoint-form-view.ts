@@ -9,6 +9,7 @@ import { HEADERS_MAX } from "../../domain/webhook-headers";
 import { RATE_LIMIT_MAX, RATE_LIMIT_MIN } from "../../domain/webhook-rate-limit";
 import { issueField } from "../error-pages";
 import { type Html, html } from "../html";
+import { endpointPath } from "../paths";
 import type { EndpointFormValues } from "./endpoint-form-input";
 
 export type FormMode = { kind: "create" } | { kind: "edit"; id: string };
@@ -47,8 +48,7 @@ function issuesByField(issues: readonly FieldIssue[]): Map<string, string[]> {
 export function endpointForm(input: EndpointFormInput): Html {
   const { mode, values } = input;
   const errors = issuesByField(input.issues);
-  const action =
-    mode.kind === "create" ? "/dashboard/endpoints" : `/dashboard/endpoints/${encodeURIComponent(mode.id)}`;
+  const action = mode.kind === "create" ? "/dashboard/endpoints" : endpointPath(mode.id);
   const cancel = mode.kind === "create" ? "/dashboard/endpoints" : action;
   const other = errors.get("other");
   return html`<h1>${mode.kind === "create" ? "New endpoint" : "Edit endpoint"}</h1>

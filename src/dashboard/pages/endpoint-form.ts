@@ -7,6 +7,7 @@ import type { FieldIssue } from "../../domain/errors";
 import type { CreateWebhookInput, UpdateWebhookInput } from "../../domain/webhooks-service";
 import type { PageContext } from "../context";
 import { fieldIssues, sentence } from "../error-pages";
+import { endpointPath } from "../paths";
 import { type DashboardResult, page, redirect } from "../results";
 import { showEndpointWithSecret, subscribableCatalog } from "./endpoint";
 import { EMPTY_VALUES, type EndpointFormValues, readValues, toInput, valuesOf } from "./endpoint-form-input";
@@ -64,7 +65,7 @@ export async function updateEndpoint(ctx: PageContext): Promise<DashboardResult>
   } catch (error) {
     return refused(ctx, mode, values, error);
   }
-  return redirect(`/dashboard/endpoints/${encodeURIComponent(id)}`, { notice: "Changes saved." });
+  return redirect(endpointPath(id), { notice: "Changes saved." });
 }
 
 /** The form again for a 422; any other error goes on to the error page. */

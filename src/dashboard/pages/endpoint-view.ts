@@ -8,6 +8,7 @@ import type { AttemptRecord } from "../../storage/records";
 import { errorText } from "../components/delivery-text";
 import { durationText, localInputValue } from "../components/times";
 import { type Html, html } from "../html";
+import { endpointPath, eventPath } from "../paths";
 import { disabledWords, lastOutcome, successRate, timeTag } from "./endpoint-health";
 
 /** A signing secret shown once on this answer. */
@@ -33,7 +34,7 @@ const DAY_MS = 86_400_000;
 
 export function endpointView(input: EndpointViewInput): Html {
   const { webhook } = input;
-  const base = `/dashboard/endpoints/${encodeURIComponent(webhook.id)}`;
+  const base = endpointPath(webhook.id);
   return html`<div class="page-head"><h1>Endpoint</h1>
 <div class="actions"><a class="button" href="${base}/edit">Edit</a><a class="button danger" href="${base}/delete">Delete</a></div></div>
 ${input.secret ? secretPanel(input.secret) : ""}
@@ -127,7 +128,7 @@ function attemptsTable(attempts: AttemptRecord[]): Html {
 function attemptRow(a: AttemptRecord): Html {
   const event = a.test
     ? html`<span class="mono">${a.event_type}</span> <span class="badge idle">Test</span>`
-    : html`<a class="mono" href="/dashboard/events/${encodeURIComponent(a.event_id)}">${a.event_type}</a>`;
+    : html`<a class="mono" href="${eventPath(a.event_id)}">${a.event_type}</a>`;
   const outcome =
     a.outcome === "succeeded"
       ? html`<span class="badge ok">Succeeded</span>`

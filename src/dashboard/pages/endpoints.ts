@@ -8,6 +8,7 @@ import type { WebhookStats } from "../../domain/stats-service";
 import type { WebhookView } from "../../domain/webhooks-service";
 import type { PageContext } from "../context";
 import { type Html, html } from "../html";
+import { endpointPath } from "../paths";
 import { type DashboardResult, page } from "../results";
 import type { Router } from "../router";
 import { showEndpointPage } from "./endpoint";
@@ -97,7 +98,7 @@ function row(webhook: WebhookView, stats: WebhookStats): Html {
     ? html`<br><span class="badge warn">Destination blocked</span> <span class="muted">${webhook.destination_blocked}</span>`
     : "";
   return html`<tr>
-<td class="wrap-anywhere"><a href="/dashboard/endpoints/${webhook.id}">${webhook.url}</a>${webhook.description ? html`<br><span class="muted">${webhook.description}</span>` : ""}</td>
+<td class="wrap-anywhere"><a href="${endpointPath(webhook.id)}">${webhook.url}</a>${webhook.description ? html`<br><span class="muted">${webhook.description}</span>` : ""}</td>
 <td>${state}${blocked}</td>
 <td class="num">${stats.attempts}</td>
 <td class="num">${successRate(stats)}</td>

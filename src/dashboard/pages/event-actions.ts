@@ -8,14 +8,15 @@ import { LimitExceededError } from "../../domain/limits";
 import type { PageContext } from "../context";
 import { sentence } from "../error-pages";
 import { html } from "../html";
+import { eventPath } from "../paths";
 import { type DashboardResult, page, redirect } from "../results";
-import { eventHref, eventPage } from "./event";
+import { eventPage } from "./event";
 
 export async function retryHandler(ctx: PageContext): Promise<DashboardResult> {
   const deliveryId = ctx.params.id ?? "";
   try {
     const delivery = await ctx.services.deliveries.retry(ctx.accountId, deliveryId);
-    return redirect(eventHref(delivery.event_id), {
+    return redirect(eventPath(delivery.event_id), {
       notice: `Delivery ${delivery.id} will be attempted again now.`,
     });
   } catch (err) {
@@ -46,7 +47,7 @@ export async function replayHandler(ctx: PageContext): Promise<DashboardResult> 
       n === 0
         ? `Nothing was replayed: no enabled endpoint is subscribed to ${outcome.event.type} now.`
         : `Replayed: ${n} new ${n === 1 ? "delivery" : "deliveries"}, due now.`;
-    return redirect(eventHref(eventId), { notice });
+    return redirect(eventPath(eventId), { notice });
   } catch (err) {
     return eventPage(ctx, eventId, refusalOf(err, webhookId ? "endpoint" : "event"));
   }

@@ -8,11 +8,8 @@ import type { EventTypeDefinition } from "../../domain/event-catalog";
 import { timeText } from "../components/times";
 import type { PageContext } from "../context";
 import { type Html, html } from "../html";
+import { eventTypePath } from "../paths";
 import { type DashboardResult, page } from "../results";
-
-function eventTypeHref(name: string): string {
-  return `/dashboard/event-types/${encodeURIComponent(name)}`;
-}
 
 export async function eventTypesHandler(ctx: PageContext): Promise<DashboardResult> {
   const types = await ctx.services.eventTypes.list(true);
@@ -54,7 +51,7 @@ export function eventTypesBody(types: readonly EventTypeDefinition[], operator: 
 <thead><tr><th scope="col">Type</th><th scope="col">Description</th><th scope="col">Kind</th></tr></thead>
 <tbody>${shown.map(
     (t) =>
-      html`<tr${archived(t) ? html` class="archived"` : null}><td><a href="${eventTypeHref(t.type)}">${t.type}</a></td><td>${t.description}</td><td>${typeKind(t)}</td></tr>`,
+      html`<tr${archived(t) ? html` class="archived"` : null}><td><a href="${eventTypePath(t.type)}">${t.type}</a></td><td>${t.description}</td><td>${typeKind(t)}</td></tr>`,
   )}</tbody>
 </table></div>`;
 }

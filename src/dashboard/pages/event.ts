@@ -10,6 +10,7 @@ import { deliverySection } from "../components/delivery-section";
 import { timeText } from "../components/times";
 import type { PageContext } from "../context";
 import { type Html, html } from "../html";
+import { eventPath, eventTypePath } from "../paths";
 import { type DashboardResult, type PageOptions, page } from "../results";
 import { type DeliveryDetail, deliveryDetails, eventDeliveries } from "./event-view";
 
@@ -18,10 +19,6 @@ const REPLAY_CHOICES_MAX = 100;
 
 const NO_EVENT =
   "There is no event with this id in your account (it may have been removed after the retention period).";
-
-export function eventHref(eventId: string): string {
-  return `/dashboard/events/${encodeURIComponent(eventId)}`;
-}
 
 function liveHref(eventId: string): string {
   return `/dashboard/live/events/${encodeURIComponent(eventId)}`;
@@ -83,7 +80,7 @@ function eventBody(input: EventBodyInput): Html {
   return html`<h1>Event</h1>
 <dl class="facts">
 <dt>Id</dt><dd><code>${event.id}</code></dd>
-<dt>Type</dt><dd><a href="${`/dashboard/event-types/${encodeURIComponent(event.type)}`}">${event.type}</a></dd>
+<dt>Type</dt><dd><a href="${eventTypePath(event.type)}">${event.type}</a></dd>
 <dt>Published</dt><dd>${timeText(event.created_at)}</dd>
 ${event.channels ? html`<dt>Channels</dt><dd>${event.channels.join(", ")}</dd>` : null}
 </dl>
@@ -91,7 +88,7 @@ ${event.channels ? html`<dt>Channels</dt><dd>${event.channels.join(", ")}</dd>` 
 <pre class="json" tabindex="0" role="region" aria-label="Payload as JSON">${envelopeJson(event)}</pre>
 ${replayForm(input)}
 <h2 id="deliveries-h">Deliveries</h2>
-<p class="live-note"><span id="live-text" aria-live="polite">${pending ? "Some deliveries are pending." : null}</span> <a href="${eventHref(event.id)}">Refresh</a></p>
+<p class="live-note"><span id="live-text" aria-live="polite">${pending ? "Some deliveries are pending." : null}</span> <a href="${eventPath(event.id)}">Refresh</a></p>
 <div id="deliveries"${pending ? html` data-live-url="${liveHref(event.id)}"` : null}>
 ${details.length === 0 ? html`<p class="empty">This event has no deliveries: no endpoint was subscribed to its type when it was published.</p>` : null}
 ${details.map((d) => deliverySection({ ...d, csrf: input.csrf }))}
@@ -109,7 +106,7 @@ function envelopeJson(event: EventRecord): string {
 }
 
 function replayForm(input: EventBodyInput): Html {
-  const action = `${eventHref(input.event.id)}/replay`;
+  const action = `${eventPath(input.event.id)}/replay`;
   return html`<form method="post" action="${action}" class="inline-form replay">${input.csrf}
 <div class="field"><label for="replay-to">Replay to</label>
 <select id="replay-to" name="webhook_id"><option value="">Every endpoint subscribed to ${input.event.type} now</option>${input.endpoints.map(
