@@ -31,7 +31,6 @@ export function eventTypeRoutes({ services, auth }: RouteContext) {
         query: EventTypeListQuery,
         response: { 200: EventTypeList, ...CommonErrors },
         detail: {
-          operationId: "listEventTypes",
           summary: "List event types",
           description:
             "The built-in account types (the documented message.* types), the operator's own types (name order), then the operational types (operator_only: true, only for the operator's webhooks). Each with its description, the JSON schema of its `data` and an example envelope. Archived operator types are listed (archived: true) only with include_archived=true.",
@@ -42,7 +41,6 @@ export function eventTypeRoutes({ services, auth }: RouteContext) {
       params: EventTypeNameParams,
       response: { 200: EventTypeModel, ...CommonErrors },
       detail: {
-        operationId: "getEventType",
         summary: "Get an event type",
         description:
           "Any type of the catalog by name, archived operator types too (archived: true). 404 when unknown.",
@@ -59,7 +57,6 @@ export function eventTypeRoutes({ services, auth }: RouteContext) {
         parse: JSON_BODY,
         response: { 201: EventTypeModel, ...WriteErrors },
         detail: {
-          operationId: "createEventType",
           summary: "Register an event type",
           description:
             "Admin key only. Registers an operator type: webhooks may subscribe to it and accounts publish it at once (other replicas within a second), `data` checked against its schema. 422 naming the field when the name, the schema (the JSON pointer in /schema and why) or the example (the pointer under /example) is wrong; 409 when the name is built in or already registered (archived types keep their names).",
@@ -72,7 +69,6 @@ export function eventTypeRoutes({ services, auth }: RouteContext) {
       parse: JSON_BODY,
       response: { 200: EventTypeModel, ...WriteErrors },
       detail: {
-        operationId: "replaceEventType",
         summary: "Replace an event type",
         description:
           "Admin key only. Replaces the description, schema and example (an absent example removes it) of an operator type; events published from now on are checked against the new schema, events already stored are unchanged. 409 for a built-in or archived type, 404 for an unknown one, 422 as for registering.",
@@ -88,7 +84,6 @@ export function eventTypeRoutes({ services, auth }: RouteContext) {
         params: EventTypeNameParams,
         response: { 204: t.Void(), ...WriteErrors },
         detail: {
-          operationId: "archiveEventType",
           summary: "Archive an event type",
           description:
             "Admin key only. Archives an operator type: publishing it or subscribing a webhook to it answers 422 (naming /type or /events/N, saying it is archived); its events stay readable, and webhooks subscribed keep it in `events` but receive nothing new. Archiving an archived type changes nothing (204). 409 for a built-in type, 404 for an unknown one.",
