@@ -194,17 +194,19 @@ export class WebhooksService {
     given?: Record<string, unknown>,
   ): Promise<AttemptRecord> {
     const catalog = await this.catalogOf(accountId);
-    if (given !== undefined && catalog.has(eventType)) {
+    if (!catalog.has(eventType)) {
+      const reason = catalog.get(eventType)
+        ? catalog.refusal(eventType)
+        : `must be a known event type: ${catalog.types().join(", ")}`;
+      throw DomainError.invalid("unknown event type", [{ field: "/event_type", reason }]);
+    }
+    if (given !== undefined) {
       const issues = catalog.validate(eventType, given);
       if (issues.length > 0) throw DomainError.invalid("the test event is not valid", issues.slice(0, 100));
     }
-    const data = catalog.has(eventType) ? (given ?? catalog.sample(eventType)) : undefined;
+    const data = given ?? catalog.sample(eventType);
     if (!data) {
-      const reason = catalog.has(eventType)
-        ? `event type "${eventType}" has no example to send; give it one (PUT /v1/event-types/${eventType})`
-        : catalog.get(eventType)
-          ? catalog.refusal(eventType)
-          : `must be a known event type: ${catalog.types().join(", ")}`;
+      const reason = `event type "${eventType}" has no example to send; give it one (PUT /v1/event-types/${eventType})`;
       throw DomainError.invalid("unknown event type", [{ field: "/event_type", reason }]);
     }
     const webhook = await this.record(accountId, webhookId);
