@@ -16,7 +16,7 @@ import {
 } from "../cookies";
 import { CSRF_FIELD, csrfField, newCsrfToken, tokensMatch } from "../csrf";
 import { html } from "../html";
-import { type DashboardResult, page, redirect } from "../results";
+import { type DashboardResult, type PageOptions, type PageResult, page, redirect } from "../results";
 import type { Router } from "../router";
 import type { SignInLimiter } from "../sign-in-limiter";
 
@@ -57,11 +57,11 @@ async function showSignIn(ctx: PublicContext): Promise<DashboardResult> {
 async function signIn(ctx: PublicContext, limiter: SignInLimiter): Promise<DashboardResult> {
   const waitS = limiter.attempt(clientNetwork(clientAddress(ctx.request)), ctx.now);
   if (waitS > 0) {
-    const result = signInPage(ctx, {
+    return signInPage(ctx, {
       status: 429,
       error: `Too many sign-in attempts. Try again in ${waitS} second${waitS === 1 ? "" : "s"}.`,
+      headers: { "retry-after": String(waitS) },
     });
-    return withRetryAfter(result, waitS);
   }
   if (!tokensMatch(ctx.form.get(CSRF_FIELD), ctx.cookies[SIGN_IN_CSRF_COOKIE])) {
     return signInPage(ctx, {
@@ -109,8 +109,8 @@ async function signOut(ctx: PublicContext): Promise<DashboardResult> {
 
 function signInPage(
   ctx: PublicContext,
-  options: { status?: number; error?: string; notice?: string },
-): DashboardResult {
+  options: Pick<PageOptions, "status" | "error" | "notice" | "headers">,
+): PageResult {
   const existing = ctx.cookies[SIGN_IN_CSRF_COOKIE];
   const token = existing && TOKEN_SHAPE.test(existing) ? existing : newCsrfToken();
   const cookie = setCookie(SIGN_IN_CSRF_COOKIE, token, isSecureOrigin(ctx.origin), SIGN_IN_CSRF_MAX_AGE_S);
@@ -127,9 +127,4 @@ ${csrfField(token)}
 </form>
 </div>`;
   return page("Sign in", body, { ...options, cookies: [cookie] });
-}
-
-function withRetryAfter(result: DashboardResult, waitS: number): DashboardResult {
-  if (result instanceof Response || result.kind !== "page") return result;
-  return { ...result, headers: { "retry-after": String(waitS) } };
 }
