@@ -146,9 +146,10 @@ export class Admission {
    */
   private park(held: HeldLease, parkMs: number): void {
     const { store, scheduler, leases } = this.res;
-    scheduler.done(held.lease.delivery.id);
-    this.parked.add(held.lease.delivery.webhook_id, leaseRef(held.lease), parkMs);
-    const extending = store.work.renew(leases.owner, leaseRef(held.lease), parkMs).catch(() => undefined);
+    const ref = leaseRef(held.lease);
+    scheduler.done(ref.delivery_id);
+    this.parked.add(held.lease.delivery.webhook_id, ref, parkMs);
+    const extending = store.work.renew(leases.owner, ref, parkMs).catch(() => undefined);
     void this.res.work.track(extending);
   }
 
