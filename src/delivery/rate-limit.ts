@@ -134,8 +134,7 @@ export class RateLimits implements LanePacer {
 
   laneCap(webhook: string): number | undefined {
     const bucket = this.known.get(webhook);
-    if (!bucket) return undefined;
-    return Math.max(bucket.burst, Math.floor((bucket.ratePerSecond * this.opts.laneHoldMs) / 1000));
+    return bucket ? this.capOf(bucket) : undefined;
   }
 
   /**
@@ -144,16 +143,20 @@ export class RateLimits implements LanePacer {
    */
   parkMs(webhook: string): number | undefined {
     const bucket = this.known.get(webhook);
-    const cap = this.laneCap(webhook);
-    if (!bucket || cap === undefined) return undefined;
+    if (!bucket) return undefined;
     const now = this.opts.now();
     const intervalMs = 1000 / bucket.ratePerSecond;
     // Behind the lane (it drains in cap intervals) and behind every delivery parked before.
-    const slot = Math.max(bucket.parkedUntil, now + cap * intervalMs);
+    const slot = Math.max(bucket.parkedUntil, now + this.capOf(bucket) * intervalMs);
     if (slot - now > PARK_MS_MAX) return PARK_MS_MAX; // takes no slot: it comes back to queue again
     bucket.parkedUntil = slot + intervalMs;
     // Back half a lane ahead of its slot: re-read in time, and the lane has room for it then.
     return Math.max(1, Math.ceil(slot - now - this.opts.laneHoldMs / 2));
+  }
+
+  /** Most tasks a limited webhook's lane may hold: what it lets start in laneHoldMs, at least a burst. */
+  private capOf(bucket: Bucket): number {
+    return Math.max(bucket.burst, Math.floor((bucket.ratePerSecond * this.opts.laneHoldMs) / 1000));
   }
 
   /** A new bucket, empty: the attempt that reports the limit is its first start. */
