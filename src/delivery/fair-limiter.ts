@@ -238,9 +238,8 @@ export class FairLimiter<T> {
     if (pacer === undefined) return true;
     const waitMs = pacer.tryStart(lane.key, lane.active);
     if (waitMs === 0) return true;
+    this.release(lane);
     lane.held = true;
-    if (lane.wakeTimer !== undefined) clearTimeout(lane.wakeTimer);
-    lane.wakeTimer = undefined;
     if (Number.isFinite(waitMs)) {
       lane.wakeTimer = setTimeout(() => this.wake(lane.key), waitMs);
       lane.wakeTimer.unref?.();
