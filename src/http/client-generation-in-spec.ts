@@ -8,6 +8,7 @@
 // proxy sets). test/http/openapi-client.test.ts holds every operation to it.
 
 import { publicOrigin } from "./public-url";
+import { operationsOf } from "./spec-operations";
 
 type Example = { error: { code: string; message: string; details?: unknown } };
 interface Media {
@@ -30,10 +31,7 @@ interface Operation {
   parameters?: Parameter[];
   responses?: Record<string, Response>;
 }
-type Spec = {
-  paths?: Record<string, Record<string, Operation>>;
-  servers?: { url: string; description?: string }[];
-};
+type Spec = { servers?: { url: string; description?: string }[] };
 
 /** `method path` -> operationId, for every operation the API serves. */
 export const OPERATION_IDS: Record<string, string> = {
@@ -208,16 +206,12 @@ function errorExample(status: string, path: string, op: Operation): Example | un
 /** Operation ids, parameter descriptions and error examples; once per operation. */
 export function prepareForClients(spec: unknown): void {
   collapseNumericStrings(spec);
-  const paths = (spec as Spec | null)?.paths;
-  for (const [path, item] of Object.entries(paths ?? {})) {
+  for (const [op, path, method] of operationsOf<Operation>(spec)) {
     const route = path.replace(/(.)\/$/, "$1");
-    for (const [method, op] of Object.entries(item)) {
-      if (!op || typeof op !== "object") continue;
-      const id = OPERATION_IDS[`${method} ${route}`];
-      if (id !== undefined) op.operationId = id;
-      describeParameters(op, route);
-      exampleErrors(op, route);
-    }
+    const id = OPERATION_IDS[`${method} ${route}`];
+    if (id !== undefined) op.operationId = id;
+    describeParameters(op, route);
+    exampleErrors(op, route);
   }
 }
 

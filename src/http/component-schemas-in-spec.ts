@@ -10,6 +10,8 @@
 // wrong $ref). test/http/openapi-client.test.ts checks that every JSON response and request body
 // is referenced.
 
+import { operationsOf } from "./spec-operations";
+
 type Schema = Record<string, unknown> & {
   $ref?: string;
   properties?: Record<string, Schema>;
@@ -125,18 +127,15 @@ export function nameComponentSchemas(spec: unknown): void {
   doc.components.schemas ??= {};
   const store = doc.components.schemas;
   // `Error` is the shape of a 401 (every /v1 operation's); other error schemas equal to it use it.
-  const unauthorized = Object.values(doc.paths)
-    .flatMap((item) => Object.values(item))
-    .map((op) => op?.responses?.["401"]?.content?.["application/json"]?.schema)
+  const operations = [...operationsOf<Operation>(doc)].map(([op]) => op);
+  const unauthorized = operations
+    .map((op) => op.responses?.["401"]?.content?.["application/json"]?.schema)
     .find((schema) => schema !== undefined && schema.$ref === undefined);
   if (unauthorized && store.Error === undefined) store.Error = unauthorized;
-  for (const item of Object.values(doc.paths)) {
-    for (const op of Object.values(item)) {
-      if (!op || typeof op !== "object") continue;
-      nameResponse(store, op);
-      nameRequestBody(store, op);
-      nameErrors(store, op);
-    }
+  for (const op of operations) {
+    nameResponse(store, op);
+    nameRequestBody(store, op);
+    nameErrors(store, op);
   }
   nameNestedLists(store);
 }

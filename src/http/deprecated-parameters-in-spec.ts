@@ -3,6 +3,8 @@
 // `deprecatedQuery(...)` in their `detail`; the generated document is corrected here, in place, before
 // it is served: each named parameter gets `deprecated: true` and its description.
 
+import { operationsOf } from "./spec-operations";
+
 const MARK = "x-deprecated-query";
 
 /** Spread into a route's `detail`: these query parameters are deprecated, each with why. */
@@ -13,15 +15,12 @@ type Operation = { [MARK]?: Record<string, string>; parameters?: Parameter[] };
 
 /** Marks the parameters the operations name deprecated, and drops the marker. */
 export function markDeprecatedParameters(spec: unknown): void {
-  const paths = (spec as { paths?: Record<string, Record<string, Operation>> } | null)?.paths;
-  for (const item of Object.values(paths ?? {})) {
-    for (const op of Object.values(item)) markOperation(op);
-  }
+  for (const [op] of operationsOf<Operation>(spec)) markOperation(op);
 }
 
-function markOperation(op: Operation | undefined): void {
-  const named = op?.[MARK];
-  if (!op || !named) return;
+function markOperation(op: Operation): void {
+  const named = op[MARK];
+  if (!named) return;
   for (const p of op.parameters ?? []) {
     const why = p.in === "query" && p.name !== undefined ? named[p.name] : undefined;
     if (why === undefined) continue;

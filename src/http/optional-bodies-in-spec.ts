@@ -3,6 +3,8 @@
 // generators to demand a body. Such routes say so with `OPTIONAL_BODY` in their `detail`; the
 // generated document is corrected here, in place (the generator caches it), before it is served.
 
+import { operationsOf } from "./spec-operations";
+
 /** Spread into a route's `detail` when its body may be left out. */
 export const OPTIONAL_BODY = { "x-optional-body": true } as const;
 
@@ -10,13 +12,9 @@ type Operation = { "x-optional-body"?: boolean; requestBody?: { required?: boole
 
 /** Sets `requestBody.required: false` on the operations marked optional and drops the marker. */
 export function markOptionalBodies(spec: unknown): void {
-  const paths = (spec as { paths?: Record<string, Record<string, Operation>> } | null)?.paths;
-  if (!paths) return;
-  for (const item of Object.values(paths)) {
-    for (const op of Object.values(item)) {
-      if (!op?.["x-optional-body"]) continue;
-      if (op.requestBody) op.requestBody.required = false;
-      delete op["x-optional-body"];
-    }
+  for (const [op] of operationsOf<Operation>(spec)) {
+    if (!op["x-optional-body"]) continue;
+    if (op.requestBody) op.requestBody.required = false;
+    delete op["x-optional-body"];
   }
 }

@@ -5,6 +5,7 @@
 // not name get none of it: test/http/key-scopes.test.ts fails on them.
 
 import { declaredScope, type RequiredScope } from "./route-scopes";
+import { operationsOf } from "./spec-operations";
 
 interface Response {
   description?: string;
@@ -27,17 +28,13 @@ const SENTENCE: Record<RequiredScope, string> = {
 const routeOf = (path: string) => path.replace(/\{([^}]+)\}/g, ":$1");
 
 export function markRequiredScopes(spec: unknown): void {
-  const paths = (spec as { paths?: Record<string, Record<string, Operation>> } | null)?.paths;
-  if (!paths) return;
-  for (const [path, item] of Object.entries(paths)) {
+  for (const [op, path, method] of operationsOf<Operation>(spec)) {
     if (!path.startsWith("/v1/") && path !== "/v1") continue;
-    for (const [method, op] of Object.entries(item)) {
-      const scope = declaredScope(method, routeOf(path));
-      if (!op || scope === undefined || op["x-required-scope"] !== undefined) continue;
-      op["x-required-scope"] = scope;
-      op.description = op.description ? `${op.description} ${SENTENCE[scope]}` : SENTENCE[scope];
-      addForbidden(op, scope);
-    }
+    const scope = declaredScope(method, routeOf(path));
+    if (scope === undefined || op["x-required-scope"] !== undefined) continue;
+    op["x-required-scope"] = scope;
+    op.description = op.description ? `${op.description} ${SENTENCE[scope]}` : SENTENCE[scope];
+    addForbidden(op, scope);
   }
 }
 
