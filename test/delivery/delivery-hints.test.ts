@@ -14,7 +14,6 @@ import {
   publishLeased,
   publishThroughService,
   statusOf,
-  tempDir,
   testConfig,
   waitUntil,
 } from "./fixtures";
@@ -62,10 +61,7 @@ async function setup(
   configOverrides = {},
   extra: { queuePerWebhook?: number; refillMs?: number } = {},
 ) {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const { store: real, close } = await stores.open(kind, dir.path);
-  cleanups.push(close);
+  const { store: real, dir } = await stores.openTemp(kind, cleanups);
   const { store, reads, polls } = counting(real);
   const config = testConfig({ dataDir: dir.path, retrySchedule: [0], ...configOverrides });
   const { engine } = engineFor(store, config, {

@@ -17,7 +17,7 @@ import { ADMIN_KEY, testApp } from "../http/harness";
 import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
 import { silentLogger } from "../support/silent-logger";
-import { engineFor, tempDir, testConfig } from "./fixtures";
+import { engineFor, testConfig } from "./fixtures";
 import { STORE_KINDS, type StoreKind, storeKinds } from "./store-kinds";
 
 // The docs' verifySignature, verbatim.
@@ -38,10 +38,7 @@ type Json = any;
 
 /** The API and the engine over one store, as src/app.ts composes them, with the engine started. */
 async function setup(overrides: Partial<Config>) {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const { store, close } = await stores.open(kind, dir.path);
-  cleanups.push(close);
+  const { store, dir } = await stores.openTemp(kind, cleanups);
   const config = testConfig({ dataDir: dir.path, adminKey: ADMIN_KEY, ...overrides });
   const metrics = new Metrics();
   const operations = createOperations({ store, logger: silentLogger, metrics, now: Date.now });

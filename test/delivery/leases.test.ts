@@ -17,7 +17,6 @@ import {
   publish,
   publishLeased,
   statusOf,
-  tempDir,
   testConfig,
   waitUntil,
 } from "./fixtures";
@@ -34,10 +33,7 @@ function movableClock() {
 const stores = storeKinds();
 
 async function setup(kind: StoreKind, clock = movableClock()) {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const { store, close } = await stores.open(kind, dir.path, clock.now);
-  cleanups.push(close);
+  const { store, dir } = await stores.openTemp(kind, cleanups, clock.now);
   const account = await createAccount(store);
   return { dir, store, account, clock };
 }

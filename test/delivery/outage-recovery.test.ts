@@ -70,11 +70,7 @@ function serviceOver(store: Store, delivery: RecoveryRunner | undefined, engine:
 
 describe.each(STORE_KINDS)("%s store: recovery after an outage", (kind) => {
   test("one recover call delivers every delivery once; attempt numbers continue; the log keeps all", async () => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const opened = await stores.open(kind, dir.path);
-    cleanups.push(opened.close);
-    const { store } = opened;
+    const { store, dir } = await stores.openTemp(kind, cleanups);
     const down = { value: true };
     const { receiver, delivered } = outageReceiver(down);
     const { engine } = engineFor(store, testConfig({ dataDir: dir.path, retrySchedule: SCHEDULE }));
@@ -113,11 +109,7 @@ describe.each(STORE_KINDS)("%s store: recovery after an outage", (kind) => {
   }, 30_000);
 
   test("a receiver still down gets the whole schedule again, then the deliveries fail again", async () => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const opened = await stores.open(kind, dir.path);
-    cleanups.push(opened.close);
-    const { store } = opened;
+    const { store, dir } = await stores.openTemp(kind, cleanups);
     const { receiver } = outageReceiver({ value: true });
     const { engine } = engineFor(store, testConfig({ dataDir: dir.path, retrySchedule: SCHEDULE }));
     cleanups.push(() => engine.stop(0));

@@ -14,7 +14,6 @@ import {
   engineFor,
   publishLeased,
   setRateLimit,
-  tempDir,
   testConfig,
   waitUntil,
 } from "./fixtures";
@@ -25,10 +24,7 @@ const stores = storeKinds();
 let kind: StoreKind = "lmdb";
 
 async function setup(overrides: Parameters<typeof testConfig>[0] = {}, scheduler = {}) {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const { store, close } = await stores.open(kind, dir.path);
-  cleanups.push(close);
+  const { store, dir } = await stores.openTemp(kind, cleanups);
   const config = testConfig({ dataDir: dir.path, ...overrides });
   const { engine } = engineFor(store, config, Object.keys(scheduler).length ? { scheduler } : {});
   cleanups.push(() => engine.stop(0));

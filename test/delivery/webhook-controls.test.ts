@@ -14,15 +14,7 @@ import type { WebhookRecord } from "../../src/storage/records";
 import type { Store } from "../../src/storage/store";
 import { cleanupAfterEach } from "../support/cleanups";
 import { type Receiver, startReceiver } from "../support/receiver";
-import {
-  createAccount,
-  createWebhook,
-  engineFor,
-  statusOf,
-  tempDir,
-  testConfig,
-  waitUntil,
-} from "./fixtures";
+import { createAccount, createWebhook, engineFor, statusOf, testConfig, waitUntil } from "./fixtures";
 import { STORE_KINDS, type StoreKind, storeKinds } from "./store-kinds";
 
 const cleanups = cleanupAfterEach();
@@ -37,10 +29,7 @@ function receiver(): Receiver {
 }
 
 async function setUp() {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  const { store, close } = await stores.open(kind, dir.path);
-  cleanups.push(close);
+  const { store, dir } = await stores.openTemp(kind, cleanups);
   const config = testConfig({ dataDir: dir.path });
   const { engine } = engineFor(store, config);
   cleanups.push(() => engine.stop(0));

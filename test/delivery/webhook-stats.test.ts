@@ -12,7 +12,6 @@ import {
   engineFor,
   publishLeased,
   statusOf,
-  tempDir,
   testConfig,
   waitUntil,
 } from "./fixtures";
@@ -34,10 +33,7 @@ describe.each(STORE_KINDS)("webhook stats from real attempts (%s)", (storeKind) 
   });
 
   test("a failure then a success: counted in the rollup, the health and the per-webhook counter", async () => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const { store, close } = await stores.open(kind, dir.path);
-    cleanups.push(close);
+    const { store, dir } = await stores.openTemp(kind, cleanups);
     const config = testConfig({ dataDir: dir.path, retrySchedule: [0, 50], metricsWebhooksMax: 5 });
     const { engine, metrics } = engineFor(store, config);
     cleanups.push(() => engine.stop(0));
