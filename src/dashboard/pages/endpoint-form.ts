@@ -77,11 +77,11 @@ function refused(
 ): Promise<DashboardResult> {
   const issues = fieldIssues(error);
   if (issues === undefined) throw error;
-  const message =
+  const refusal =
     issues.length > 0
-      ? "The endpoint was not saved: correct the fields marked below."
-      : `The endpoint was not saved. ${sentence((error as Error).message)}`;
-  return formPage(ctx, mode, values, { message, issues });
+      ? formRefusal(issues)
+      : { message: `The endpoint was not saved. ${sentence((error as Error).message)}`, issues };
+  return formPage(ctx, mode, values, refusal);
 }
 
 function formRefusal(issues: FieldIssue[]): { message: string; issues: FieldIssue[] } {
