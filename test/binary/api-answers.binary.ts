@@ -7,17 +7,17 @@
 // `bun run test` after the build; takes about a second.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Receiver, startReceiver } from "../support/receiver";
 import { api, eventually, type FreshServer, sampleEvent, startFresh } from "./binary-harness";
-import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const APP_ORIGIN = "http://localhost:5173";
 const PUBLIC_URL = "https://inbox.example.com";
 
 let fresh: FreshServer;
-let receiver: RecordingReceiver;
+let receiver: Receiver;
 
 beforeAll(async () => {
-  receiver = startRecordingReceiver();
+  receiver = startReceiver();
   fresh = await startFresh({
     INBOX_ALLOW_PRIVATE_TARGETS: "true",
     INBOX_CORS_ORIGINS: APP_ORIGIN,
@@ -27,8 +27,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fresh?.close();
-  receiver?.stop();
+  await receiver?.stop();
 });
+
+/** The requests that arrived at `path` of the receiver. */
+const arrivedAt = (path: string) => receiver.requests.filter((r) => r.path === path);
 
 function call(path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(`${fresh.server.url}${path}`, {
@@ -173,7 +176,7 @@ describe("API answers through the binary", () => {
     expect(published.status).toBe(202);
 
     const [testSend, delivery] = await eventually(() => {
-      const got = receiver.at("/tested");
+      const got = arrivedAt("/tested");
       return got.length === 2 ? got : undefined;
     });
     if (!testSend || !delivery) throw new Error("two requests expected");

@@ -6,8 +6,8 @@
 // it answers 422 saying so while its event stays readable. Run by `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Receiver, startReceiver } from "../support/receiver";
 import { api, eventually, type FreshServer, type RunningServer, startFresh } from "./binary-harness";
-import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_RETRY_SCHEDULE: "0,1h" };
 
@@ -39,17 +39,17 @@ let fresh: FreshServer;
 let server: RunningServer;
 let key: string;
 let adminKey: string;
-let receiver: RecordingReceiver;
+let receiver: Receiver;
 
 beforeAll(async () => {
-  receiver = startRecordingReceiver();
+  receiver = startReceiver();
   fresh = await startFresh(env);
   ({ server, apiKey: key, adminKey } = fresh);
 });
 
 afterAll(async () => {
   await fresh?.close();
-  receiver?.stop();
+  await receiver?.stop();
 });
 
 describe("operator event types through the binary", () => {
@@ -79,7 +79,7 @@ describe("operator event types through the binary", () => {
     expect(published.status).toBe(202);
     const eventId = (published.body as { id: string }).id;
     const arrived = await eventually(() =>
-      receiver.arrivals.map((a) => JSON.parse(a.body)).find((b) => b.id === eventId),
+      receiver.requests.map((a) => JSON.parse(a.body)).find((b) => b.id === eventId),
     );
     expect(arrived).toMatchObject({ type: "order.placed", data });
 

@@ -5,8 +5,8 @@
 // src/delivery/rate-limit.ts). Run by `bun run test` after the build; takes about 2 s.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Receiver, startReceiver } from "../support/receiver";
 import { api, eventually, type FreshServer, sampleEvent, startFresh } from "./binary-harness";
-import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const RATE_PER_S = 2;
 const EVENTS = 5;
@@ -14,17 +14,20 @@ const EVENTS = 5;
 const SLACK_MS = 100;
 
 let fresh: FreshServer;
-let receiver: RecordingReceiver;
+let receiver: Receiver;
 
 beforeAll(async () => {
-  receiver = startRecordingReceiver();
+  receiver = startReceiver();
   fresh = await startFresh({ INBOX_ALLOW_PRIVATE_TARGETS: "true" });
 });
 
 afterAll(async () => {
   await fresh?.close();
-  receiver?.stop();
+  await receiver?.stop();
 });
+
+/** The requests that arrived at `path` of the receiver. */
+const arrivedAt = (path: string) => receiver.requests.filter((r) => r.path === path);
 
 describe("per-webhook rate limit through the binary", () => {
   test("a webhook limited to 2/s gets attempts no faster; another without a limit gets its at once", async () => {
@@ -47,12 +50,12 @@ describe("per-webhook rate limit through the binary", () => {
     });
     expect(batch.status).toBe(202);
 
-    await eventually(() => (receiver.at("/limited").length === EVENTS ? true : undefined), 10_000);
-    const limited = receiver.at("/limited").map((a) => a.atMs);
-    const free = receiver.at("/free").map((a) => a.atMs);
+    await eventually(() => (arrivedAt("/limited").length === EVENTS ? true : undefined), 10_000);
+    const limited = arrivedAt("/limited").map((a) => a.at);
+    const free = arrivedAt("/free").map((a) => a.at);
     expect(free.length).toBe(EVENTS);
     // Every first attempt (no retry made them late).
-    expect(receiver.arrivals.map((a) => a.headers.get("x-inbox-attempt"))).toEqual(
+    expect(receiver.requests.map((a) => a.headers.get("x-inbox-attempt"))).toEqual(
       Array(2 * EVENTS).fill("1"),
     );
 

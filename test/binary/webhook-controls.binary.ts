@@ -5,24 +5,27 @@
 // `bun run test` after the build.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Receiver, startReceiver } from "../support/receiver";
 import { api, eventually, type FreshServer, sampleEvent, startFresh } from "./binary-harness";
-import { type RecordingReceiver, startRecordingReceiver } from "./recording-receiver";
 
 const env = { INBOX_ALLOW_PRIVATE_TARGETS: "true", INBOX_LOG_LEVEL: "debug" };
 const SECRET_VALUE = "Bearer rk_live_4eC39HqLyjWDarjtT1zdp7dc";
 
 let fresh: FreshServer;
-let receiver: RecordingReceiver;
+let receiver: Receiver;
 
 beforeAll(async () => {
-  receiver = startRecordingReceiver();
+  receiver = startReceiver();
   fresh = await startFresh(env);
 });
 
 afterAll(async () => {
   await fresh?.close();
-  receiver?.stop();
+  await receiver?.stop();
 });
+
+/** The requests that arrived at `path` of the receiver. */
+const arrivedAt = (path: string) => receiver.requests.filter((r) => r.path === path);
 
 describe("webhook controls through the binary", () => {
   test("headers and channels reach the receiver as registered; a reserved header is refused", async () => {
@@ -68,10 +71,10 @@ describe("webhook controls through the binary", () => {
     const us = await publish(["us"]);
     const eu = await publish(["eu", "us"]);
     await eventually(() =>
-      receiver.at("/all").length === 2 && receiver.at("/routed").length === 1 ? true : undefined,
+      arrivedAt("/all").length === 2 && arrivedAt("/routed").length === 1 ? true : undefined,
     );
 
-    const [arrived] = receiver.at("/routed");
+    const [arrived] = arrivedAt("/routed");
     if (!arrived) throw new Error("nothing arrived");
     expect(JSON.parse(arrived.body).id).toBe(eu);
     expect(Object.keys(JSON.parse(arrived.body))).toEqual(["id", "type", "created_at", "data"]);
@@ -79,8 +82,7 @@ describe("webhook controls through the binary", () => {
     expect(arrived.headers.get("x-tenant")).toBe("acme");
     expect(arrived.headers.get("content-type")).toBe("application/json");
     expect(
-      receiver
-        .at("/all")
+      arrivedAt("/all")
         .map((a) => JSON.parse(a.body).id)
         .sort(),
     ).toEqual([us, eu].sort());
