@@ -84,7 +84,6 @@ export function startReceiver(responder: Responder = () => new Response("ok")): 
   };
 }
 
-/** A TCP server that accepts connections and closes each one as soon as the request starts. */
 /**
  * A starter of receivers that are all stopped after the test file's last test (call once at a test
  * file's top level).
@@ -101,6 +100,7 @@ export function receiversStoppedAfterAll(): (...args: Parameters<typeof startRec
   };
 }
 
+/** A TCP server that accepts connections and closes each one as soon as the request starts. */
 export function startResettingServer(): { port: number; connections: () => number; stop(): void } {
   let connections = 0;
   const listener = Bun.listen({
