@@ -60,7 +60,7 @@ const SCHEDULE_ENTRIES_MAX = 20;
 const CORS_ORIGINS_MAX = 100;
 
 /** "https://a.example, http://localhost:5173" or "*": origins exactly as browsers send them. */
-export function parseCorsOrigins(raw: string): string[] {
+function parseCorsOrigins(raw: string): string[] {
   const origins = raw.split(",").map((o) => o.trim());
   if (origins.length === 1 && origins[0] === "*") return ["*"];
   if (origins.length > CORS_ORIGINS_MAX)
@@ -76,7 +76,7 @@ export function parseCorsOrigins(raw: string): string[] {
 }
 
 /** "https://inbox.example.com" or "http://127.0.0.1:8080": an origin, nothing after it. */
-export function parsePublicUrl(raw: string): string {
+function parsePublicUrl(raw: string): string {
   const text = raw.trim().replace(/\/$/, "");
   if (!isHttpOrigin(text)) {
     throw new Error(
@@ -97,7 +97,7 @@ function isHttpOrigin(text: string): boolean {
 }
 
 /** Origins allowed to frame the portal: as CORS origins, but never "*" (any site could frame it). */
-export function parseFrameAncestors(raw: string): string[] {
+function parseFrameAncestors(raw: string): string[] {
   if (raw.trim() === "*")
     throw new Error(`must name origins, not "*" (any site could frame the portal), ${got(raw)}`);
   return parseCorsOrigins(raw);

@@ -105,7 +105,7 @@ export class EventTypeRegistry {
 }
 
 /** An operator type as the catalog holds it: its example as a complete envelope. */
-export function definitionOf(r: EventTypeRecord): EventTypeDefinition {
+function definitionOf(r: EventTypeRecord): EventTypeDefinition {
   return {
     type: r.name,
     description: r.description,

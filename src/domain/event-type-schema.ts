@@ -15,7 +15,7 @@ import type { FieldIssue } from "./errors";
 import type { DataCheck } from "./event-catalog";
 
 export const SCHEMA_BYTES_MAX = 64 * 1024;
-export const SCHEMA_DEPTH_MAX = 32;
+const SCHEMA_DEPTH_MAX = 32;
 const DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
 const SCHEMA_ISSUES_MAX = 10;
 

@@ -15,7 +15,7 @@ export const EVENT_TYPE_NAME_PATTERN = "^[a-z0-9_]+(\\.[a-z0-9_]+)+$";
 const NAME = new RegExp(EVENT_TYPE_NAME_PATTERN);
 export const EVENT_TYPE_NAME_MAX = 128;
 /** Operator types a store may hold, archived ones included (they keep their names). */
-export const EVENT_TYPES_MAX = 1_000;
+const EVENT_TYPES_MAX = 1_000;
 
 export interface EventTypeInput {
   description: string;

@@ -7,8 +7,8 @@
 import { Elysia } from "elysia";
 
 /** The methods the API serves and the request headers a client needs. */
-export const CORS_ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE";
-export const CORS_ALLOW_HEADERS = "Authorization, Content-Type";
+const CORS_ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE";
+const CORS_ALLOW_HEADERS = "Authorization, Content-Type";
 /** How long a browser may cache a preflight answer, seconds. */
 const PREFLIGHT_MAX_AGE_S = 600;
 
