@@ -7,8 +7,21 @@ import type { Databases } from "./lmdb-databases";
 import { settled } from "./sync-read";
 import type { WriteBatcher } from "./write-batcher";
 
+/** `stored` with `change` on top, one revision on, its updated_at never moved backwards. */
+const revised = (stored: EventTypeRecord, change: Partial<EventTypeRecord>, at: number): EventTypeRecord => ({
+  ...stored,
+  ...change,
+  revision: stored.revision + 1,
+  updated_at: Math.max(stored.updated_at, at),
+});
+
 export function eventTypesRepository(dbs: Databases, writer: WriteBatcher): EventTypeRepository {
   const read = (name: string) => dbs.eventTypes.get(name) as EventTypeRecord | undefined;
+  /** Runs inside a write job; answers the record written. */
+  const write = (record: EventTypeRecord) => {
+    dbs.eventTypes.putSync(record.name, record);
+    return record;
+  };
   return {
     list: () =>
       settled(() => {
@@ -32,28 +45,14 @@ export function eventTypesRepository(dbs: Databases, writer: WriteBatcher): Even
         const stored = read(name);
         if (!stored) return undefined;
         if (stored.archived_at !== null) return "archived";
-        const next: EventTypeRecord = {
-          ...stored,
-          ...change,
-          revision: stored.revision + 1,
-          updated_at: Math.max(stored.updated_at, at),
-        };
-        dbs.eventTypes.putSync(name, next);
-        return next;
+        return write(revised(stored, change, at));
       }),
 
     archive: (name, at) =>
       writer.run(() => {
         const stored = read(name);
         if (!stored || stored.archived_at !== null) return stored;
-        const next: EventTypeRecord = {
-          ...stored,
-          archived_at: at,
-          revision: stored.revision + 1,
-          updated_at: Math.max(stored.updated_at, at),
-        };
-        dbs.eventTypes.putSync(name, next);
-        return next;
+        return write(revised(stored, { archived_at: at }, at));
       }),
   };
 }
