@@ -394,6 +394,9 @@ describe("authorization and CSRF", () => {
       `n.${Buffer.from("Your key leaked, go to evil.example").toString("base64url")}.AAAAAAAAAAAAAAAAAAAAAA`,
     );
     const page = await b.get("/dashboard/endpoints");
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("<h1>Endpoints</h1>");
+    expect(page.text).not.toContain('role="status"');
     expect(page.text).not.toContain("evil.example");
   });
 });

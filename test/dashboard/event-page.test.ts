@@ -62,6 +62,9 @@ describe("GET /dashboard/events/:id", () => {
     const e = await s.publish("message.delivered");
     await s.attempt(e.deliveries[0]?.id as string, "succeeded");
     const page = await s.browser.get(`/dashboard/events/${e.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`data-delivery-id="${e.deliveries[0]?.id}"`);
+    expect(page.text).toContain('<span class="badge ok">Succeeded</span>');
     expect(page.text).not.toContain("data-live-url");
     expect(page.text).not.toContain("live.js");
     expect(page.text).not.toContain(">Retry</button>");
