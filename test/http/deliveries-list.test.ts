@@ -7,7 +7,7 @@ import { eventCatalog } from "../../src/domain/event-catalog";
 import { newId } from "../../src/domain/ids";
 import type { AttemptRecord, DeliveryRecord } from "../../src/storage/records";
 import type { Lease } from "../../src/storage/store";
-import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
+import { ADMIN_KEY, createHarness, type Harness, servedSpec, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -288,7 +288,7 @@ describe("GET /v1/webhooks/{id}/logs: outcome, and status as its deprecated alia
 
 describe("OpenAPI", () => {
   test("GET /v1/deliveries is described with its filters, examples and errors; the log's status is deprecated", async () => {
-    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const spec = await servedSpec(h);
     const op = spec.paths["/v1/deliveries"].get;
     expect(op.summary).toBe("Find deliveries");
     const names = op.parameters.map((p: { name: string }) => p.name);

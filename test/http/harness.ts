@@ -2,6 +2,7 @@
 // a schema of its own in the PostgreSQL server named by INBOX_TEST_DATABASE_URL), the real app, and
 // a fake DeliveryPort that records what the API asks of the engine. Requests go through app.handle.
 
+import { expect } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -251,6 +252,14 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The OpenAPI document the app serves (GET /swagger/json, no key needed), answered 200. */
+// biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is arbitrary JSON
+export async function servedSpec(h: Pick<Harness, "call">): Promise<any> {
+  const res = await h.call("GET", "/swagger/json", { key: null });
+  expect(res.status).toBe(200);
+  return res.json;
 }
 
 /** A webhook registration body that passes validation (public hostname, not resolved here). */

@@ -8,7 +8,7 @@ import { eventCatalog } from "../../src/domain/event-catalog";
 import { KeyUsage } from "../../src/domain/key-usage";
 import type { HttpApp } from "../../src/http/http-app";
 import { silentLogger } from "../support/silent-logger";
-import { ADMIN_KEY, createHarness, type Harness, testApp } from "./harness";
+import { ADMIN_KEY, createHarness, type Harness, servedSpec, testApp } from "./harness";
 
 const HOUR = 3_600_000;
 const delivered = () => structuredClone(eventCatalog.get("message.delivered")?.example.data);
@@ -131,7 +131,7 @@ describe("scopes", () => {
   });
 
   test("every /v1 operation of the served document declares its scope, and it is enforced", async () => {
-    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const spec = await servedSpec(h);
     const publishKey = await keyWith(["publish"]);
     const manageKey = await keyWith(["manage"]);
     const both = await keyWith(["publish", "manage"]);

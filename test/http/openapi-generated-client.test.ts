@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type GeneratedClient, generateClient } from "../support/openapi-client";
-import { createHarness, type Harness } from "./harness";
+import { createHarness, type Harness, servedSpec } from "./harness";
 
 let h: Harness;
 let client: GeneratedClient | undefined;
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 test("a client generated from the document typechecks and drives register, publish, read logs", async () => {
-  client = await generateClient((await h.call("GET", "/swagger/json", { key: null })).json);
+  client = await generateClient(await servedSpec(h));
   const tsc = client.typecheck();
   expect(tsc.output).toBe("");
   expect(tsc.exitCode).toBe(0);

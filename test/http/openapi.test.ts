@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { INTEGER_QUERY_PARAMETERS } from "../../src/http/models/common";
-import { createHarness, type Harness } from "./harness";
+import { createHarness, type Harness, servedSpec } from "./harness";
 
 let h: Harness;
 // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is arbitrary JSON
 let spec: any;
 beforeAll(async () => {
   h = await createHarness();
-  const res = await h.call("GET", "/swagger/json", { key: null });
-  expect(res.status).toBe(200);
-  spec = res.json;
+  spec = await servedSpec(h);
 });
 afterAll(async () => {
   await h.close();

@@ -9,7 +9,7 @@ import { createOperations } from "../../src/domain/operations";
 import { OPERATOR_ACCOUNT_ID } from "../../src/domain/operator";
 import type { DeliveryRecord } from "../../src/storage/records";
 import { silentLogger } from "../support/silent-logger";
-import { ADMIN_KEY, createHarness, type Harness, testApp, webhookBody } from "./harness";
+import { ADMIN_KEY, createHarness, type Harness, servedSpec, testApp, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -156,7 +156,7 @@ describe("the admin key without account_id on /v1/events and /v1/deliveries", ()
   });
 
   test("the OpenAPI document says what account_id means for each", async () => {
-    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const spec = await servedSpec(h);
     const described = (path: string, method: string) =>
       (spec.paths[path][method].parameters as { name: string; schema: { description: string } }[]).find(
         (p) => p.name === "account_id",

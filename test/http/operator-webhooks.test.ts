@@ -10,7 +10,7 @@ import { createOperations } from "../../src/domain/operations";
 import { OPERATOR_ACCOUNT_ID } from "../../src/domain/operator";
 import type { DeliveryRecord } from "../../src/storage/records";
 import { silentLogger } from "../support/silent-logger";
-import { ADMIN_KEY, createHarness, type Harness, testApp, webhookBody } from "./harness";
+import { ADMIN_KEY, createHarness, type Harness, servedSpec, testApp, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -282,7 +282,7 @@ describe("GET /v1/event-types", () => {
   });
 
   test("the OpenAPI document describes operator_only and the admin key's operator scope", async () => {
-    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const spec = await servedSpec(h);
     expect(JSON.stringify(spec)).toContain("operator_only");
     const params = spec.paths["/v1/webhooks"].get.parameters as {
       name: string;

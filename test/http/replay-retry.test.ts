@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventCatalog } from "../../src/domain/event-catalog";
 import { newId } from "../../src/domain/ids";
-import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
+import { ADMIN_KEY, createHarness, type Harness, servedSpec, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -95,7 +95,7 @@ describe("retry of a delivery whose webhook takes none", () => {
 
 describe("retry in the OpenAPI document", () => {
   test("202 and 409 each carry an example of what the route answers", async () => {
-    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const spec = await servedSpec(h);
     const op = spec.paths["/v1/deliveries/{id}/retry"].post;
     // The schemas are the named Delivery and Error; the examples stay with the operation.
     const media = (status: string) => op.responses[status].content["application/json"];

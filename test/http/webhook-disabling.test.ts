@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { newId } from "../../src/domain/ids";
 import type { WebhookRecord } from "../../src/storage/records";
-import { createHarness, type Harness, webhookBody } from "./harness";
+import { createHarness, type Harness, servedSpec, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -145,7 +145,7 @@ describe("disabling a webhook by hand", () => {
 
 describe("OpenAPI", () => {
   test("webhook answers document enabled, disabled_reason and disabled_at with examples", async () => {
-    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const spec = await servedSpec(h);
     const schema = spec.paths["/v1/webhooks/{id}"].get.responses["200"].content["application/json"].schema;
     const props = schema.properties ?? spec.components.schemas[schema.$ref.split("/").pop()].properties;
     expect(props.disabled_reason.description).toContain("gone");

@@ -1,7 +1,7 @@
 // GET /v1/webhooks/{id}/secret and POST /v1/webhooks/{id}/secret/rotate through the API.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ADMIN_KEY, createHarness, type Harness, webhookBody } from "./harness";
+import { ADMIN_KEY, createHarness, type Harness, servedSpec, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -164,7 +164,7 @@ describe("webhook secret", () => {
   });
 
   test("the OpenAPI document describes both operations with examples", async () => {
-    const doc = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const doc = await servedSpec(h);
     const rotateOp = doc.paths["/v1/webhooks/{id}/secret/rotate"]?.post;
     const getOp = doc.paths["/v1/webhooks/{id}/secret"]?.get;
     expect(rotateOp?.summary).toBe("Rotate a webhook's signing secret");

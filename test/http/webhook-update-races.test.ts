@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { WebhookRecord } from "../../src/storage/records";
 import type { Store, WebhookVersion } from "../../src/storage/store";
-import { createHarness, type Harness, testApp, webhookBody } from "./harness";
+import { createHarness, type Harness, servedSpec, testApp, webhookBody } from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -116,7 +116,7 @@ describe("PUT /v1/webhooks/{id} racing a disable", () => {
   });
 
   test("the OpenAPI document lists the 409", async () => {
-    const spec = (await h.call("GET", "/swagger/json", { key: null })).json;
+    const spec = await servedSpec(h);
     expect(Object.keys(spec.paths["/v1/webhooks/{id}"].put.responses)).toContain("409");
   });
 });
