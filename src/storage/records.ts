@@ -151,11 +151,7 @@ export interface EventTypeRecord {
 }
 
 /** What PUT /v1/event-types/{name} replaces. */
-export interface EventTypeChange {
-  description: string;
-  schema: Record<string, unknown>;
-  example: Record<string, unknown> | null;
-}
+export type EventTypeChange = Pick<EventTypeRecord, "description" | "schema" | "example">;
 
 export interface EventRecord {
   /** The envelope id: the publisher's idempotency key when it gave one, else a generated evt_ id. */
