@@ -4,10 +4,10 @@
 
 import { expect } from "bun:test";
 import { eventCatalog } from "../../src/domain/event-catalog";
-import { newId } from "../../src/domain/ids";
 import type { AttemptRecord } from "../../src/storage/records";
 import type { AttemptOutcomeUpdate, Lease } from "../../src/storage/store";
 import { type Harness, webhookBody } from "../http/harness";
+import { attempt as attemptRecord } from "../storage/fixtures";
 import { BrowserClient } from "./browser-client";
 
 export interface Scene {
@@ -78,14 +78,7 @@ export async function scene(h: Harness, name: string): Promise<Scene> {
     async attempt(deliveryId, outcome, over = {}) {
       const lease = await leaseOf(deliveryId);
       const d = lease.delivery;
-      const attempt: AttemptRecord = {
-        id: newId("att"),
-        account_id: d.account_id,
-        webhook_id: d.webhook_id,
-        delivery_id: d.id,
-        event_id: d.event_id,
-        event_type: d.event_type,
-        attempt: d.attempts + 1,
+      const attempt = attemptRecord(d, {
         started_at: Date.now(),
         duration_ms: 42,
         outcome,
@@ -93,9 +86,8 @@ export async function scene(h: Harness, name: string): Promise<Scene> {
         error_class: outcome === "succeeded" ? null : "http_status",
         error_message: outcome === "succeeded" ? null : "HTTP 503",
         response_body: outcome === "succeeded" ? "ok" : "<h1>Service Unavailable</h1>",
-        test: false,
         ...over,
-      };
+      });
       const update: AttemptOutcomeUpdate =
         outcome === "succeeded"
           ? { status: "succeeded" }
