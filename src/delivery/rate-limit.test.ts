@@ -90,6 +90,10 @@ describe("RateLimits", () => {
     const short = limits(100).rates;
     short.learn("w", 1);
     expect(short.laneCap("w")).toBe(1);
+    // A burst above 1: 10,000/s lets 10 start in 1 ms, but the lane holds its burst of 100.
+    const tight = limits(1).rates;
+    tight.learn("w", 10_000);
+    expect(tight.laneCap("w")).toBe(burstOf(10_000));
   });
 
   test("a change of the limit applies to the next start and is announced; the same limit is not", () => {
