@@ -7,7 +7,7 @@
 // the difference is the schema check.
 
 /** What a bench webhook is registered with under --controls. */
-export const WEBHOOK_CONTROLS = {
+const WEBHOOK_CONTROLS = {
   headers: {
     Authorization: "Bearer bench_4eC39HqLyjWDarjtT1zdp7dc",
     "X-Tenant": "bench",
@@ -17,10 +17,10 @@ export const WEBHOOK_CONTROLS = {
 } as const;
 
 /** The channels every published event carries under --controls. */
-export const EVENT_CHANNELS: readonly string[] = ["tenant:acme"];
+const EVENT_CHANNELS: readonly string[] = ["tenant:acme"];
 
 /** The operator-defined type the bench publishes under --controls: message.delivered's data. */
-export const BENCH_EVENT_TYPE = {
+const BENCH_EVENT_TYPE = {
   name: "bench.message_delivered",
   description: "message.delivered's data, checked by an operator-defined JSON Schema.",
   schema: {

@@ -39,7 +39,7 @@ export const DASHBOARD_CSP: Record<string, string> = {
   "frame-ancestors": "'none'",
 };
 
-export const WIDE = { width: 1280, height: 900 };
+const WIDE = { width: 1280, height: 900 };
 export const NARROW = { width: 390, height: 844 };
 
 export interface Keys {
@@ -66,7 +66,7 @@ export interface Rig {
  * Retries quickly so failures show within seconds: attempts at 0, 2, 4 and 6 s, then failed. Private
  * targets allowed, since the receiver is on 127.0.0.1.
  */
-export const RIG_ENV = {
+const RIG_ENV = {
   INBOX_ALLOW_PRIVATE_TARGETS: "true",
   INBOX_RETRY_SCHEDULE: "0,2s,2s,2s",
 };
@@ -186,7 +186,7 @@ export async function axeViolations(page: Page): Promise<string[]> {
  * page at 1280 px. The journeys go on past a finding and assert `findings` empty at the end, so one run
  * shows every page's findings.
  */
-export async function auditPage(page: Page, name: string, findings: string[]): Promise<void> {
+async function auditPage(page: Page, name: string, findings: string[]): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.setViewportSize(WIDE);
   for (const v of await axeViolations(page)) findings.push(`${name} (${page.url()}): axe ${v}`);

@@ -11,7 +11,7 @@ import openapiTS, { astToString } from "openapi-typescript";
 
 const ROOT = join(import.meta.dir, "../..");
 
-export const JOURNEY = `
+const JOURNEY = `
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
 
