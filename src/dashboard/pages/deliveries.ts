@@ -5,6 +5,7 @@
 
 import { DomainError } from "../../domain/errors";
 import type { EventTypeDefinition } from "../../domain/event-catalog";
+import { pageQuery } from "../../domain/paging";
 import type { WebhookView } from "../../domain/webhooks-service";
 import { toApiError } from "../../http/error-handler";
 import type { DeliveryRecord, Page } from "../../storage/records";
@@ -62,10 +63,11 @@ async function loadDeliveries(ctx: PageContext): Promise<DeliveriesView> {
   };
   if (parsed.problems.length > 0) return { ...view, result: undefined, problems: parsed.problems };
   try {
-    const result = await services.deliveries.list(accountId, parsed.filter, {
-      limit: DELIVERIES_PAGE_LIMIT,
-      ...(parsed.cursor ? { cursor: parsed.cursor } : {}),
-    });
+    const result = await services.deliveries.list(
+      accountId,
+      parsed.filter,
+      pageQuery(DELIVERIES_PAGE_LIMIT, parsed.cursor),
+    );
     return { ...view, result, problems: [] };
   } catch (err) {
     return { ...view, result: undefined, problems: [listingProblem(err)] };

@@ -3,7 +3,7 @@
 // hourly rollups, services.stats: a fixed cost per endpoint), the last outcome, and whether it is
 // disabled and why. Registers every endpoint route (endpointRoutes).
 
-import { PAGE_LIMIT_DEFAULT } from "../../domain/paging";
+import { PAGE_LIMIT_DEFAULT, pageQuery } from "../../domain/paging";
 import type { WebhookStats } from "../../domain/stats-service";
 import type { WebhookView } from "../../domain/webhooks-service";
 import type { PageContext } from "../context";
@@ -52,10 +52,7 @@ export function endpointRoutes(router: Router): void {
 
 async function listEndpoints(ctx: PageContext): Promise<DashboardResult> {
   const cursor = ctx.url.searchParams.get("cursor") ?? undefined;
-  const listing = await ctx.services.webhooks.list(ctx.accountId, {
-    limit: PAGE_LIMIT_DEFAULT,
-    ...(cursor ? { cursor } : {}),
-  });
+  const listing = await ctx.services.webhooks.list(ctx.accountId, pageQuery(PAGE_LIMIT_DEFAULT, cursor));
   const rows = await Promise.all(
     listing.data.map(async (webhook) => ({
       webhook,
