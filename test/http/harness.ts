@@ -10,6 +10,7 @@ import type { Config } from "../../src/config/config";
 import { bootstrapAccess } from "../../src/domain/bootstrap";
 import type { DeliveryPort, LeaseGrant } from "../../src/domain/delivery-port";
 import { newId } from "../../src/domain/ids";
+import { createOperations, type Operations } from "../../src/domain/operations";
 import { createHttpApp, type HttpApp, type HttpDeps } from "../../src/http/http-app";
 import { Metrics } from "../../src/observability/metrics";
 import { openLmdbStore } from "../../src/storage/lmdb/lmdb-store";
@@ -252,6 +253,21 @@ export async function createHarness(overrides: Partial<Config> = {}): Promise<Ha
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Operations the test holds, over the harness's store, connected as src/app.ts connects the engine's:
+ * an app built with them publishes their operational events through the harness's FakeDelivery.
+ */
+export function connectedOperations(h: Harness): Operations {
+  const operations = createOperations({
+    store: h.store,
+    logger: silentLogger,
+    metrics: h.metrics,
+    now: Date.now,
+  });
+  testApp(h.store, h.config, { operations, delivery: h.delivery });
+  return operations;
 }
 
 /** The OpenAPI document the app serves (GET /swagger/json, no key needed), answered 200. */

@@ -5,11 +5,16 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { newId } from "../../src/domain/ids";
-import { createOperations } from "../../src/domain/operations";
 import { OPERATOR_ACCOUNT_ID } from "../../src/domain/operator";
 import type { DeliveryRecord } from "../../src/storage/records";
-import { silentLogger } from "../support/silent-logger";
-import { ADMIN_KEY, createHarness, type Harness, servedSpec, testApp, webhookBody } from "./harness";
+import {
+  ADMIN_KEY,
+  connectedOperations,
+  createHarness,
+  type Harness,
+  servedSpec,
+  webhookBody,
+} from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -23,13 +28,7 @@ const admin = { key: ADMIN_KEY };
 
 /** An operator webhook and one delivery.failed event delivered to it (leased by the FakeDelivery). */
 async function operatorDelivery() {
-  const operations = createOperations({
-    store: h.store,
-    logger: silentLogger,
-    metrics: h.metrics,
-    now: Date.now,
-  });
-  testApp(h.store, h.config, { operations, delivery: h.delivery });
+  const operations = connectedOperations(h);
   const ops = await h.call("POST", "/v1/webhooks", {
     ...admin,
     body: { url: "https://ops.example.com/hooks", events: ["delivery.failed"] },

@@ -6,11 +6,16 @@
 // types as operator_only. Operational events fan out to the operator's webhooks only.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createOperations } from "../../src/domain/operations";
 import { OPERATOR_ACCOUNT_ID } from "../../src/domain/operator";
 import type { DeliveryRecord } from "../../src/storage/records";
-import { silentLogger } from "../support/silent-logger";
-import { ADMIN_KEY, createHarness, type Harness, servedSpec, testApp, webhookBody } from "./harness";
+import {
+  ADMIN_KEY,
+  connectedOperations,
+  createHarness,
+  type Harness,
+  servedSpec,
+  webhookBody,
+} from "./harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -183,14 +188,7 @@ describe("the operator's webhooks", () => {
 
 describe("operational events", () => {
   test("fan out to the operator's subscribed webhooks only, never to an account's \"*\"", async () => {
-    // An app whose Operations the test holds (src/app.ts shares one with the engine this way).
-    const operations = createOperations({
-      store: h.store,
-      logger: silentLogger,
-      metrics: h.metrics,
-      now: Date.now,
-    });
-    testApp(h.store, h.config, { operations, delivery: h.delivery });
+    const operations = connectedOperations(h);
     const acct = await h.newAccount("fan-out");
     const everything = await h.call("POST", "/v1/webhooks", {
       key: acct.key,
