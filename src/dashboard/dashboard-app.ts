@@ -90,6 +90,8 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
  */
 export function dashboardRequests(dashboard: Dashboard) {
   return new Elysia({ name: "dashboard" }).onRequest(async ({ request }) => {
+    // Every API request passes here (publish included): a substring test spares them a URL parse.
+    if (!request.url.includes(DASHBOARD_PATH)) return;
     if (!isDashboardPath(new URL(request.url).pathname)) return;
     return dashboard.handle(request);
   });
