@@ -58,6 +58,21 @@ describe("GET /dashboard/events/:id", () => {
     expect(cspClean(page.text)).toBe(true);
   });
 
+  test("each delivery names its endpoint by URL, a deleted one by id", async () => {
+    const t = await scene(h, "initech");
+    const e = await t.publish("message.read");
+    const deleted = await h.call("DELETE", `/v1/webhooks/${t.reads}`, { key: t.account.key });
+    expect(deleted.status).toBe(204);
+    const page = await t.browser.get(`/dashboard/events/${e.id}`);
+    expect(page.status).toBe(200);
+    expect(sections(page.text)).toHaveLength(2);
+    expect(page.text).toContain(">Delivery to https://hooks.example.com/all?x=1&amp;y=2</h3>");
+    expect(page.text).toContain(
+      `<a href="/dashboard/endpoints/${t.all}">https://hooks.example.com/all?x=1&amp;y=2</a>`,
+    );
+    expect(page.text).toContain(`<code>${t.reads}</code> (deleted)`);
+  });
+
   test("a finished event has no live hooks and a succeeded delivery no Retry", async () => {
     const e = await s.publish("message.delivered");
     await s.attempt(e.deliveries[0]?.id as string, "succeeded");

@@ -1,7 +1,7 @@
 // What the event page and its live updates read: the event (as GET /v1/events/:id), its newest
 // deliveries (at most DELIVERIES_SHOWN_MAX) with their attempts, and their endpoints' URLs. Reads
 // are bounded: one event, its delivery list, one attempt list per delivery read, one webhook read
-// per distinct endpoint.
+// per distinct endpoint whose URL the caller does not already hold.
 
 import { DomainError } from "../../domain/errors";
 import type { Services } from "../../domain/services";
@@ -34,13 +34,17 @@ export async function eventDeliveries(
   return { event, deliveries: deliveries.slice(0, DELIVERIES_SHOWN_MAX), total: deliveries.length };
 }
 
-/** Each delivery with its attempts and endpoint URL (undefined for a deleted endpoint). */
+/**
+ * Each delivery with its attempts and endpoint URL (undefined for a deleted endpoint). `known`:
+ * URLs the caller has already read, by endpoint id; only the other endpoints are read.
+ */
 export async function deliveryDetails(
   services: Services,
   accountId: string,
   deliveries: readonly DeliveryRecord[],
+  known: ReadonlyMap<string, string> = new Map(),
 ): Promise<DeliveryDetail[]> {
-  const urls = await endpointUrls(services, accountId, deliveries);
+  const urls = await endpointUrls(services, accountId, deliveries, known);
   return Promise.all(
     deliveries.map(async (delivery) => ({
       delivery,
@@ -67,8 +71,9 @@ async function endpointUrls(
   services: Services,
   accountId: string,
   deliveries: readonly DeliveryRecord[],
+  known: ReadonlyMap<string, string>,
 ): Promise<Map<string, string>> {
-  const ids = [...new Set(deliveries.map((d) => d.webhook_id))];
+  const ids = [...new Set(deliveries.map((d) => d.webhook_id))].filter((id) => !known.has(id));
   const found = await Promise.all(
     ids.map((id) =>
       services.webhooks.get(accountId, id).then(
@@ -80,5 +85,5 @@ async function endpointUrls(
       ),
     ),
   );
-  return new Map(found.filter((f) => f !== undefined));
+  return new Map([...known, ...found.filter((f) => f !== undefined)]);
 }

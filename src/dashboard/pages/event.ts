@@ -51,10 +51,10 @@ export async function eventPage(
     }
     throw err;
   }
-  const [details, endpoints] = await Promise.all([
-    deliveryDetails(services, accountId, found.deliveries),
-    services.webhooks.list(accountId, { limit: REPLAY_CHOICES_MAX }),
-  ]);
+  // The replay choices hold the URLs of the deliveries' endpoints: they are not read again.
+  const endpoints = await services.webhooks.list(accountId, { limit: REPLAY_CHOICES_MAX });
+  const listed = new Map(endpoints.data.map((e) => [e.id, e.url]));
+  const details = await deliveryDetails(services, accountId, found.deliveries, listed);
   const pending = details.some((d) => d.delivery.status === "pending");
   const body = eventBody({
     event: found.event,
