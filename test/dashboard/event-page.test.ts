@@ -3,11 +3,9 @@
 // the API (another account's event or delivery is 404; forms need the CSRF token).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createOperations } from "../../src/domain/operations";
 import { OPERATOR_ACCOUNT_ID } from "../../src/domain/operator";
 import type { DeliveryRecord } from "../../src/storage/records";
-import { ADMIN_KEY, createHarness, type Harness, testApp } from "../http/harness";
-import { silentLogger } from "../support/silent-logger";
+import { ADMIN_KEY, connectedOperations, createHarness, type Harness } from "../http/harness";
 import { BrowserClient } from "./browser-client";
 import { cspClean, type Scene, scene } from "./delivery-scene";
 
@@ -229,13 +227,7 @@ describe("GET /dashboard/live/events/:id", () => {
 
 describe("an admin session", () => {
   test("reads, retries and replays the operator's own events; never an account's", async () => {
-    const operations = createOperations({
-      store: h.store,
-      logger: silentLogger,
-      metrics: h.metrics,
-      now: Date.now,
-    });
-    testApp(h.store, h.config, { operations, delivery: h.delivery });
+    const operations = connectedOperations(h);
     const admin = new BrowserClient(h.app);
     expect((await admin.signIn(ADMIN_KEY)).status).toBe(303);
     const ops = await h.call("POST", "/v1/webhooks", {
